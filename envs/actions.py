@@ -1,0 +1,183 @@
+"""The protocol's typed actions: what `POST /act` executes, in screen pixels.
+
+These are the primitive operations of a desktop (click here, type this, press
+that chord). The agent's higher-level `Action` union (agent/actions.py) compiles
+into a list of them once its targets have been grounded to pixels; the same list
+compiles to pyautogui code (envs/pyautogui_code.py) for servers that only speak
+OSWorld's `/execute`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from envs.keys import to_keysym
+
+Button = Literal["left", "right", "middle"]
+Pixel = Annotated[int, Field(ge=0, le=32767)]
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_keys(keys: list[str]) -> list[str]:
+    for key in keys:
+        to_keysym(key)  # raises UnknownKeyError (a ValueError) with the bad name
+    return keys
+
+
+class Click(_Op):
+    type: Literal["click"] = "click"
+    x: Pixel
+    y: Pixel
+    button: Button = "left"
+    clicks: Annotated[int, Field(ge=1, le=3)] = 1
+    hold_keys: list[str] = Field(default_factory=list)
+
+    _keys = field_validator("hold_keys")(_check_keys)
+
+
+class MoveTo(_Op):
+    type: Literal["move"] = "move"
+    x: Pixel
+    y: Pixel
+
+
+class Drag(_Op):
+    type: Literal["drag"] = "drag"
+    x1: Pixel
+    y1: Pixel
+    x2: Pixel
+    y2: Pixel
+    button: Button = "left"
+    hold_keys: list[str] = Field(default_factory=list)
+    duration: Annotated[float, Field(ge=0, le=10)] = 0.3
+
+    _keys = field_validator("hold_keys")(_check_keys)
+
+
+class MouseDown(_Op):
+    type: Literal["mouse_down"] = "mouse_down"
+    button: Button = "left"
+    x: Pixel | None = None
+    y: Pixel | None = None
+
+
+class MouseUp(_Op):
+    type: Literal["mouse_up"] = "mouse_up"
+    button: Button = "left"
+    x: Pixel | None = None
+    y: Pixel | None = None
+
+
+class Scroll(_Op):
+    """Wheel clicks: positive scrolls up (or left when horizontal), as pyautogui."""
+
+    type: Literal["scroll"] = "scroll"
+    clicks: Annotated[int, Field(ge=-100, le=100)]
+    x: Pixel | None = None
+    y: Pixel | None = None
+    horizontal: bool = False
+
+
+class TypeText(_Op):
+    """Text typed exactly as given: `<`, quotes, newlines and non-ASCII included."""
+
+    type: Literal["type"] = "type"
+    text: Annotated[str, Field(max_length=20000)]
+
+
+class Hotkey(_Op):
+    """Keys pressed together, in order, released in reverse ("ctrl", "s")."""
+
+    type: Literal["hotkey"] = "hotkey"
+    keys: Annotated[list[str], Field(min_length=1, max_length=6)]
+
+    _keys = field_validator("keys")(_check_keys)
+
+
+class KeyDown(_Op):
+    type: Literal["key_down"] = "key_down"
+    key: str
+
+    @field_validator("key")
+    @classmethod
+    def _known(cls, key: str) -> str:
+        to_keysym(key)
+        return key
+
+
+class KeyUp(_Op):
+    type: Literal["key_up"] = "key_up"
+    key: str
+
+    @field_validator("key")
+    @classmethod
+    def _known(cls, key: str) -> str:
+        to_keysym(key)
+        return key
+
+
+class Wait(_Op):
+    type: Literal["wait"] = "wait"
+    seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
+
+
+class Open(_Op):
+    """Open a file with its default application, or start a program by name."""
+
+    type: Literal["open"] = "open"
+    target: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class FocusWindow(_Op):
+    """Bring the window whose title contains `title` to the front."""
+
+    type: Literal["focus_window"] = "focus_window"
+    title: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+DesktopAction = Annotated[
+    Union[Click, MoveTo, Drag, MouseDown, MouseUp, Scroll, TypeText, Hotkey,
+          KeyDown, KeyUp, Wait, Open, FocusWindow],
+    Field(discriminator="type"),
+]
+
+
+class SettleSpec(BaseModel):
+    """Wait until the screen stops changing instead of sleeping a fixed time.
+
+    Stable means no more than `noise_pixels` pixels changed for `quiet` seconds
+    (a blinking caret is a few dozen pixels); `timeout` bounds the wait.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    quiet: Annotated[float, Field(ge=0.02, le=5)] = 0.2
+    timeout: Annotated[float, Field(ge=0, le=30)] = 3.0
+    interval: Annotated[float, Field(ge=0.01, le=1)] = 0.04
+    noise_pixels: Annotated[int, Field(ge=0)] = 64
+
+
+class SettleReport(BaseModel):
+    stable: bool          # False when the timeout was hit first
+    changed: bool         # the screen differs from before the action
+    seconds: float        # time spent waiting for the screen to settle
+    frames: int           # frames compared
+
+
+class ActRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actions: Annotated[list[DesktopAction], Field(min_length=1, max_length=100)]
+    settle: SettleSpec | None = None
+
+
+class ActResponse(BaseModel):
+    status: Literal["success"] = "success"
+    executed: int
+    seconds: float        # time spent executing the actions
+    settle: SettleReport | None = None
