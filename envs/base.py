@@ -1,0 +1,61 @@
+"""The `Desktop` protocol: what the agent needs from any desktop, wherever it is.
+
+`DesktopClient` (over HTTP, to our server or OSWorld's and WAA's) and
+`FakeDesktop` (in-process, for fast agent tests) both satisfy it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+from envs.actions import DesktopAction, SettleReport, SettleSpec
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    returncode: int
+    output: str
+    error: str
+    settle: SettleReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class ActResult:
+    executed: int
+    seconds: float
+    settle: SettleReport | None = None
+
+
+@runtime_checkable
+class Desktop(Protocol):
+    def screenshot(self) -> bytes:
+        """PNG bytes of the whole screen, cursor drawn in."""
+        ...
+
+    def screen_size(self) -> tuple[int, int]: ...
+
+    def accessibility_tree(self) -> str:
+        """OSWorld-shaped AT-SPI XML."""
+        ...
+
+    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None) -> ActResult: ...
+
+    def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput: ...
+
+    def run_python(self, code: str) -> CommandOutput: ...
+
+    def run_bash_script(self, script: str, timeout: float = 100,
+                        working_dir: str | None = None) -> CommandOutput: ...
+
+    def launch(self, command: list[str] | str, shell: bool = False) -> None: ...
+
+    def upload_file(self, path: str, data: bytes) -> None: ...
+
+    def read_file(self, path: str) -> bytes: ...
+
+    def list_directory(self, path: str) -> dict[str, Any]: ...

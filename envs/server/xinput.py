@@ -1,0 +1,153 @@
+"""Carry out protocol actions with xdotool: no Python source, text typed exactly.
+
+xdotool is used instead of pyautogui because pyautogui types `<` as `>` on
+these X setups, and xdotool types any Unicode character by remapping a spare
+keycode. Newlines and tabs are sent as key presses between text runs, because
+some applications (LibreOffice) do not commit a cell on a typed "\n".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from typing import Sequence
+
+from envs import actions as a
+from envs.keys import to_keysym
+
+BUTTONS = {"left": "1", "middle": "2", "right": "3"}
+TYPE_DELAY_MS = "6"
+
+
+class ActionError(RuntimeError):
+    """An action the desktop could not carry out (the message says why)."""
+
+
+def _xdotool(*args: str, stdin: str | None = None, timeout: float = 60) -> str:
+    try:
+        proc = subprocess.run(["xdotool", *args], input=stdin, text=True, capture_output=True,
+                              timeout=timeout)
+    except FileNotFoundError as exc:
+        raise ActionError("xdotool is not installed on this desktop") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ActionError(f"xdotool {' '.join(args[:2])} timed out after {timeout:g} s") from exc
+    if proc.returncode != 0:
+        raise ActionError(f"xdotool {' '.join(args[:2])} failed: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _hold(keys: Sequence[str], verb: str) -> list[str]:
+    out: list[str] = []
+    for key in keys:
+        out += [verb, to_keysym(key)]
+    return out
+
+
+def type_text(text: str) -> None:
+    for piece in re.split(r"(\n|\t)", text):
+        if piece == "\n":
+            _xdotool("key", "Return")
+        elif piece == "\t":
+            _xdotool("key", "Tab")
+        elif piece:
+            # --file - reads the text from stdin: no argument parsing touches it.
+            _xdotool("type", "--delay", TYPE_DELAY_MS, "--file", "-", stdin=piece,
+                     timeout=30 + len(piece) * 0.05)
+
+
+def open_target(target: str) -> None:
+    """A path opens with its default app; otherwise a program name (plus arguments)."""
+    path = os.path.expanduser(target)
+    if os.path.exists(path):
+        argv = ["xdg-open", path] if shutil.which("xdg-open") else ["gio", "open", path]
+    else:
+        try:
+            argv = shlex.split(target)
+        except ValueError as exc:
+            raise ActionError(f"cannot parse program to open: {exc}") from exc
+        if not argv or not shutil.which(argv[0]):
+            raise ActionError(f"{target!r} is neither an existing file nor a program on PATH")
+    subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def focus_window(title: str) -> None:
+    if shutil.which("wmctrl"):
+        if subprocess.run(["wmctrl", "-a", title], capture_output=True).returncode == 0:
+            return
+    try:
+        _xdotool("search", "--limit", "1", "--name", re.escape(title), "windowactivate")
+    except ActionError as exc:
+        raise ActionError(f"no window whose title contains {title!r}") from exc
+
+
+def perform(op: a.DesktopAction) -> None:
+    match op:
+        case a.Click():
+            _xdotool("mousemove", "--sync", str(op.x), str(op.y), *_hold(op.hold_keys, "keydown"),
+                     "click", "--repeat", str(op.clicks), "--delay", "60", BUTTONS[op.button],
+                     *_hold(reversed(op.hold_keys), "keyup"))
+        case a.MoveTo():
+            _xdotool("mousemove", "--sync", str(op.x), str(op.y))
+        case a.Drag():
+            _drag(op)
+        case a.MouseDown() | a.MouseUp():
+            verb = "mousedown" if isinstance(op, a.MouseDown) else "mouseup"
+            move = ["mousemove", "--sync", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
+            _xdotool(*move, verb, BUTTONS[op.button])
+        case a.Scroll():
+            _scroll(op)
+        case a.TypeText():
+            type_text(op.text)
+        case a.Hotkey():
+            _xdotool("key", "--clearmodifiers", "+".join(to_keysym(k) for k in op.keys))
+        case a.KeyDown():
+            _xdotool("keydown", to_keysym(op.key))
+        case a.KeyUp():
+            _xdotool("keyup", to_keysym(op.key))
+        case a.Wait():
+            time.sleep(op.seconds)
+        case a.Open():
+            open_target(op.target)
+        case a.FocusWindow():
+            focus_window(op.title)
+        case _:
+            raise ActionError(f"unsupported action {op!r}")
+
+
+def _drag(op: a.Drag) -> None:
+    button = BUTTONS[op.button]
+    _xdotool("mousemove", "--sync", str(op.x1), str(op.y1), *_hold(op.hold_keys, "keydown"),
+             "mousedown", button)
+    try:
+        steps = 8  # intermediate motion events: many apps ignore a jump straight to the end
+        for i in range(1, steps + 1):
+            x = op.x1 + (op.x2 - op.x1) * i // steps
+            y = op.y1 + (op.y2 - op.y1) * i // steps
+            _xdotool("mousemove", str(x), str(y))
+            time.sleep(op.duration / steps)
+    finally:
+        _xdotool("mouseup", button, *_hold(reversed(op.hold_keys), "keyup"))
+
+
+def _scroll(op: a.Scroll) -> None:
+    if op.horizontal:
+        button = "6" if op.clicks > 0 else "7"
+    else:
+        button = "4" if op.clicks > 0 else "5"
+    move = ["mousemove", "--sync", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
+    if op.clicks == 0:
+        if move:
+            _xdotool(*move)
+        return
+    _xdotool(*move, "click", "--repeat", str(abs(op.clicks)), "--delay", "30", button)
+
+
+def cursor_position() -> tuple[int, int]:
+    out = _xdotool("getmouselocation", "--shell")
+    values = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    return int(values["X"]), int(values["Y"])

@@ -1,0 +1,103 @@
+"""Bring up one desktop session, then become its control server.
+
+Runs inside the desktop's sandbox (see envs/local.py), where /home/user and
+/tmp are the desktop's own. Starts Xvfb (which picks a free display itself),
+a private session D-Bus (AT-SPI rides on it), and openbox, then execs the
+control server. The server is thus the session's last process: when it dies,
+the sandbox's PID namespace ends and takes every process of the desktop along.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+XDG_DIRS = ("Desktop", "Documents", "Downloads", "Music", "Pictures", "Public", "Templates", "Videos")
+GTK_SETTINGS = "[Settings]\ngtk-cursor-blink = false\ngtk-enable-animations = false\n"
+
+
+class SessionError(RuntimeError):
+    pass
+
+
+def prepare_home(home: Path) -> None:
+    for name in XDG_DIRS:
+        (home / name).mkdir(parents=True, exist_ok=True)
+    (home / ".Xauthority").touch()  # python-xlib (pyautogui) refuses to start without it
+    gtk = home / ".config" / "gtk-3.0"
+    gtk.mkdir(parents=True, exist_ok=True)
+    # A blinking caret would keep "wait until the screen settles" from ever settling.
+    (gtk / "settings.ini").write_text(GTK_SETTINGS)
+
+
+def start_xvfb(width: int, height: int, log: Path) -> tuple[subprocess.Popen, str]:
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
+         "-nolisten", "tcp", "-dpi", "96", "+extension", "XFIXES"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        raise SessionError(f"Xvfb did not start (see {log})")
+    return proc, f":{number}"
+
+
+def start_dbus(log: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"],
+                            stdout=subprocess.PIPE, stderr=log.open("ab"), text=True)
+    address = proc.stdout.readline().strip() if proc.stdout else ""
+    if not address:
+        raise SessionError(f"dbus-daemon did not start (see {log})")
+    return proc, address
+
+
+def wait_for_wm(timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if subprocess.run(["wmctrl", "-m"], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.05)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m envs.session")
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--run-dir", type=Path, required=True, help="logs and ready files")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--token", default=None)
+    parser.add_argument("--root", action="append", type=Path, default=[])
+    args = parser.parse_args(argv)
+
+    home = Path(os.environ["HOME"])
+    prepare_home(home)
+    runtime = Path(os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-user"))
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    _, display = start_xvfb(args.width, args.height, args.run_dir / "xvfb.log")
+    os.environ["DISPLAY"] = display
+    _, bus = start_dbus(args.run_dir / "dbus.log")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus
+    subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=(args.run_dir / "openbox.log").open("ab"))
+    wait_for_wm()
+    (args.run_dir / "session.json").write_text(json.dumps({"display": display, "dbus": bus}))
+
+    server = [sys.executable, "-m", "envs.server", "--host", args.host, "--port", "0",
+              "--ready-file", str(args.run_dir / "server.json")]
+    for root in args.root or [home]:
+        server += ["--root", str(root)]
+    if args.token:
+        os.environ["DESKPILOT_TOKEN"] = args.token  # not on the command line: ps would show it
+    sys.stdout.flush()
+    os.execv(sys.executable, server)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
