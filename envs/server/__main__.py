@@ -19,7 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from envs.server.app import create_app
-from envs.server.config import InsecureBindError, ServerSettings
+from envs.server.config import ServerSettings, is_loopback
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,12 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     fields = {"host": args.host, "port": args.port, "token": args.token}
     if args.root:
         fields["roots"] = args.root
+    if not is_loopback(args.host) and not args.token:
+        print(f"error: refusing to listen on {args.host}: binding beyond loopback needs a token "
+              "(--token or DESKPILOT_TOKEN); every request must then carry it", file=sys.stderr)
+        return 2
     try:
         settings = ServerSettings(**fields)
-    except InsecureBindError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # pydantic wraps the validator's error
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET

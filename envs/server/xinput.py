@@ -21,6 +21,10 @@ from envs.keys import to_keysym
 
 BUTTONS = {"left": "1", "middle": "2", "right": "3"}
 TYPE_DELAY_MS = "6"
+# Non-ASCII characters are typed by remapping a spare keycode for each one; an
+# application that reads the key before it has seen the new mapping drops it,
+# so those runs go slower.
+UNICODE_DELAY_MS = "40"
 
 
 class ActionError(RuntimeError):
@@ -54,9 +58,11 @@ def type_text(text: str) -> None:
         elif piece == "\t":
             _xdotool("key", "Tab")
         elif piece:
-            # --file - reads the text from stdin: no argument parsing touches it.
-            _xdotool("type", "--delay", TYPE_DELAY_MS, "--file", "-", stdin=piece,
-                     timeout=30 + len(piece) * 0.05)
+            for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", piece):
+                delay = TYPE_DELAY_MS if run.isascii() else UNICODE_DELAY_MS
+                # --file - reads the text from stdin: no argument parsing touches it.
+                _xdotool("type", "--delay", delay, "--file", "-", stdin=run,
+                         timeout=30 + len(run) * 0.1)
 
 
 def open_target(target: str) -> None:

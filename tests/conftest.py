@@ -1,0 +1,57 @@
+"""Shared fixtures. Desktop tests need Xvfb, openbox, xdotool, bubblewrap and friends
+(scripts/install-debian-packages); in CI a missing one is a failure, not a skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import pytest
+
+DESKTOP_TOOLS = ("Xvfb", "openbox", "xdotool", "wmctrl", "dbus-daemon", "bwrap", "mousepad", "xterm")
+
+
+def missing_desktop_tools() -> list[str]:
+    return [tool for tool in DESKTOP_TOOLS if shutil.which(tool) is None]
+
+
+def require_desktop() -> None:
+    missing = missing_desktop_tools()
+    if missing:
+        message = f"desktop tools missing: {', '.join(missing)} (run scripts/install-debian-packages)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def desktop():
+    """One isolated 1024x768 desktop shared by the read-mostly desktop tests."""
+    require_desktop()
+    from envs.local import LocalDesktop
+
+    with LocalDesktop(1024, 768) as d:
+        yield d
+
+
+@pytest.fixture
+def client(desktop):
+    with desktop.client() as c:
+        yield c
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture
+def until():
+    """`until(predicate, timeout=..., what=...)`: poll until truthy, fail with a message."""
+    return wait_for
