@@ -12,6 +12,18 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 from envs.actions import DesktopAction, SettleReport, SettleSpec
 
 
+class DesktopError(RuntimeError):
+    """The desktop answered with an error."""
+
+    def __init__(self, path: str, status: int, message: str) -> None:
+        super().__init__(f"{path} failed ({status}): {message}")
+        self.path, self.status, self.message = path, status, message
+
+
+class DesktopUnreachable(ConnectionError):
+    """No answer from the desktop after the retries."""
+
+
 @dataclass(frozen=True)
 class CommandOutput:
     returncode: int

@@ -16,19 +16,9 @@ from typing import Any, Sequence
 import httpx
 
 from envs.actions import ActResponse, DesktopAction, SettleReport, SettleSpec
-from envs.base import ActResult, CommandOutput
+from envs.base import ActResult, CommandOutput, DesktopError, DesktopUnreachable
 
-
-class DesktopError(RuntimeError):
-    """The desktop answered with an error."""
-
-    def __init__(self, path: str, status: int, message: str) -> None:
-        super().__init__(f"{path} failed ({status}): {message}")
-        self.path, self.status, self.message = path, status, message
-
-
-class DesktopUnreachable(ConnectionError):
-    """No answer from the desktop after the retries."""
+__all__ = ["DesktopClient", "DesktopError", "DesktopUnreachable"]
 
 
 class DesktopClient:
