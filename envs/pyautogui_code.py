@@ -120,9 +120,34 @@ def _type_lines(text: str) -> list[str]:
         elif kind == "tab":
             lines.append("pyautogui.press('tab')")
         else:
-            lines += ["import pyperclip", f"pyperclip.copy({_lit(chunk)})",
-                      "pyautogui.hotkey('ctrl', 'v')", f"time.sleep({_lit(PASTE_SETTLE_S)})"]
+            lines += _paste_lines(chunk)
     return lines
+
+
+def _paste_lines(chunk: str) -> list[str]:
+    """Put chunk on the clipboard and press Ctrl+V.
+
+    On X, pyperclip copies through xclip/xsel, which fork a process that owns the
+    selection until another program takes it; that process inherits our stdout and
+    stderr, and `/execute` (which waits for those pipes to close) would hang until
+    its timeout. So fds 1 and 2 point at /dev/null while pyperclip runs.
+    """
+    return [
+        "import os, pyperclip",
+        "_out, _err, _null = os.dup(1), os.dup(2), os.open(os.devnull, os.O_WRONLY)",
+        "os.dup2(_null, 1)",
+        "os.dup2(_null, 2)",
+        "try:",
+        f"    pyperclip.copy({_lit(chunk)})",
+        "finally:",
+        "    os.dup2(_out, 1)",
+        "    os.dup2(_err, 2)",
+        "    os.close(_out)",
+        "    os.close(_err)",
+        "    os.close(_null)",
+        "pyautogui.hotkey('ctrl', 'v')",
+        f"time.sleep({_lit(PASTE_SETTLE_S)})",
+    ]
 
 
 def _holding(keys: Sequence[str], body: list[str]) -> list[str]:

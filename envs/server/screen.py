@@ -13,33 +13,39 @@ import threading
 import mss
 from PIL import Image
 
-_local = threading.local()
+_lock = threading.Lock()
+_grabbers: dict[bool, mss.MSS] = {}
 
 
 def _grabber(with_cursor: bool) -> mss.MSS:
-    # X connections are not shared between threads: one grabber per thread and kind.
-    key = "cursor" if with_cursor else "plain"
-    grabber = getattr(_local, key, None)
+    # One X connection per kind, shared by the server's worker threads under _lock:
+    # a grabber per thread would pay for a new connection and shared-memory segment
+    # whenever a request lands on a fresh worker.
+    grabber = _grabbers.get(with_cursor)
     if grabber is None:
-        grabber = mss.MSS(with_cursor=with_cursor)
-        setattr(_local, key, grabber)
+        grabber = _grabbers[with_cursor] = mss.MSS(with_cursor=with_cursor)
     return grabber
 
 
+def _grab(with_cursor: bool) -> mss.ScreenShot:
+    with _lock:
+        grabber = _grabber(with_cursor)
+        return grabber.grab(grabber.monitors[0])
+
+
 def screen_size() -> tuple[int, int]:
-    monitor = _grabber(False).monitors[0]
+    with _lock:
+        monitor = _grabber(False).monitors[0]
     return monitor["width"], monitor["height"]
 
 
 def raw_frame() -> bytes:
     """BGRA bytes of the whole screen, no cursor: what settle compares."""
-    grabber = _grabber(False)
-    return bytes(grabber.grab(grabber.monitors[0]).raw)
+    return bytes(_grab(False).raw)
 
 
 def screenshot_png(*, cursor: bool = True, compress_level: int = 1) -> bytes:
-    grabber = _grabber(cursor)
-    shot = grabber.grab(grabber.monitors[0])
+    shot = _grab(cursor)
     image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)

@@ -94,16 +94,16 @@ def focus_window(title: str) -> None:
 def perform(op: a.DesktopAction) -> None:
     match op:
         case a.Click():
-            _xdotool("mousemove", "--sync", str(op.x), str(op.y), *_hold(op.hold_keys, "keydown"),
-                     "click", "--repeat", str(op.clicks), "--delay", "60", BUTTONS[op.button],
-                     *_hold(reversed(op.hold_keys), "keyup"))
+            repeat = ["--repeat", str(op.clicks), "--delay", "60"] if op.clicks > 1 else []
+            _xdotool("mousemove", str(op.x), str(op.y), *_hold(op.hold_keys, "keydown"),
+                     "click", *repeat, BUTTONS[op.button], *_hold(reversed(op.hold_keys), "keyup"))
         case a.MoveTo():
-            _xdotool("mousemove", "--sync", str(op.x), str(op.y))
+            _xdotool("mousemove", str(op.x), str(op.y))
         case a.Drag():
             _drag(op)
         case a.MouseDown() | a.MouseUp():
             verb = "mousedown" if isinstance(op, a.MouseDown) else "mouseup"
-            move = ["mousemove", "--sync", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
+            move = ["mousemove", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
             _xdotool(*move, verb, BUTTONS[op.button])
         case a.Scroll():
             _scroll(op)
@@ -127,7 +127,7 @@ def perform(op: a.DesktopAction) -> None:
 
 def _drag(op: a.Drag) -> None:
     button = BUTTONS[op.button]
-    _xdotool("mousemove", "--sync", str(op.x1), str(op.y1), *_hold(op.hold_keys, "keydown"),
+    _xdotool("mousemove", str(op.x1), str(op.y1), *_hold(op.hold_keys, "keydown"),
              "mousedown", button)
     try:
         steps = 8  # intermediate motion events: many apps ignore a jump straight to the end
@@ -145,7 +145,7 @@ def _scroll(op: a.Scroll) -> None:
         button = "6" if op.clicks > 0 else "7"
     else:
         button = "4" if op.clicks > 0 else "5"
-    move = ["mousemove", "--sync", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
+    move = ["mousemove", str(op.x), str(op.y)] if op.x is not None and op.y is not None else []
     if op.clicks == 0:
         if move:
             _xdotool(*move)
