@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from envs.keys import to_keysym
 
@@ -59,27 +59,32 @@ class Drag(_Op):
     _keys = field_validator("hold_keys")(_check_keys)
 
 
-class MouseDown(_Op):
+class _OptionalPoint(_Op):
+    x: Pixel | None = None
+    y: Pixel | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> "_OptionalPoint":
+        if (self.x is None) != (self.y is None):
+            raise ValueError("give both x and y, or neither")
+        return self
+
+
+class MouseDown(_OptionalPoint):
     type: Literal["mouse_down"] = "mouse_down"
     button: Button = "left"
-    x: Pixel | None = None
-    y: Pixel | None = None
 
 
-class MouseUp(_Op):
+class MouseUp(_OptionalPoint):
     type: Literal["mouse_up"] = "mouse_up"
     button: Button = "left"
-    x: Pixel | None = None
-    y: Pixel | None = None
 
 
-class Scroll(_Op):
-    """Wheel clicks: positive scrolls up (or left when horizontal), as pyautogui."""
+class Scroll(_OptionalPoint):
+    """Wheel clicks: positive scrolls up (or left when horizontal); x, y move there first."""
 
     type: Literal["scroll"] = "scroll"
     clicks: Annotated[int, Field(ge=-100, le=100)]
-    x: Pixel | None = None
-    y: Pixel | None = None
     horizontal: bool = False
 
 

@@ -178,10 +178,12 @@ def _open_lines(target: str) -> list[str]:
     if "://" in target:
         return ["import subprocess",
                 f"subprocess.Popen(['xdg-open', {_lit(target)}], {detach})"]
-    return ["import os, subprocess",
+    # Same rule as the server's /act: an existing path opens with its default app,
+    # anything else is a program name with arguments, split (never run) by shlex.
+    return ["import os, shlex, subprocess",
             f"_target = os.path.expanduser({_lit(target)})",
             "_argv = ['xdg-open', _target] if os.path.exists(_target) else "
-            f"[{_lit(target)}]",
+            "shlex.split(_target)",
             f"subprocess.Popen(_argv, {detach})"]
 
 

@@ -55,3 +55,9 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1, what: str 
 def until():
     """`until(predicate, timeout=..., what=...)`: poll until truthy, fail with a message."""
     return wait_for
+
+
+@pytest.fixture
+def desktop_tools():
+    """For tests that start their own desktops."""
+    require_desktop()

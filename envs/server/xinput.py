@@ -68,7 +68,7 @@ def type_text(text: str) -> None:
 def open_target(target: str) -> None:
     """A path opens with its default app; otherwise a program name (plus arguments)."""
     path = os.path.expanduser(target)
-    if os.path.exists(path):
+    if os.path.exists(path) or "://" in target:
         argv = ["xdg-open", path] if shutil.which("xdg-open") else ["gio", "open", path]
     else:
         try:

@@ -191,3 +191,14 @@ def test_killing_the_server_takes_the_whole_desktop_down(until):
         assert len(server) == 1
         os.kill(server[0], signal.SIGKILL)
         until(lambda: _alive(pids) == [], timeout=10, what="every desktop process to exit")
+
+
+def test_screenshot_draws_the_cursor(client):
+    from envs.actions import MoveTo
+
+    client.act([MoveTo(x=700, y=600)])
+    first = Image.open(io.BytesIO(client.screenshot())).convert("RGB")
+    client.act([MoveTo(x=900, y=700)])
+    second = Image.open(io.BytesIO(client.screenshot())).convert("RGB")
+    box = (700, 600, 716, 616)  # where the pointer was, then was not
+    assert first.crop(box).tobytes() != second.crop(box).tobytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -23,8 +24,9 @@ ALLOWED_CALLS = {
     "pyautogui.press", "pyautogui.hotkey", "pyautogui.keyDown", "pyautogui.keyUp",
     "time.sleep", "pyperclip.copy", "subprocess.Popen", "subprocess.run",
     "os.path.exists", "os.path.expanduser", "os.dup", "os.dup2", "os.open", "os.close",
+    "shlex.split",
 }
-ALLOWED_IMPORTS = {"pyperclip", "os", "subprocess"}
+ALLOWED_IMPORTS = {"pyperclip", "os", "shlex", "subprocess"}
 
 HOSTILE = [
     "'); import os; os.system('x') #",
@@ -71,7 +73,7 @@ def assert_safe(code: str) -> ast.Module:
         elif isinstance(node, ast.ImportFrom):
             raise AssertionError(ast.unparse(node))
         elif isinstance(node, ast.Name):
-            assert node.id in {"pyautogui", "time", "pyperclip", "subprocess", "os",
+            assert node.id in {"pyautogui", "time", "pyperclip", "subprocess", "os", "shlex",
                                "_target", "_argv", "_out", "_err", "_null"}, node.id
         elif isinstance(node, (ast.JoinedStr, ast.Lambda, ast.Subscript, ast.BinOp)):
             raise AssertionError(f"unexpected {type(node).__name__}: {ast.unparse(node)}")
@@ -188,12 +190,19 @@ def test_hostile_text_stays_a_literal(text, monkeypatch):
     code = to_pyautogui([o.TypeText(text=text), o.FocusWindow(title=text), o.Open(target=text)])
     assert_safe(code)
     assert typed_text(code) == text
+    try:
+        argv = shlex.split(text)
+    except ValueError:  # unbalanced quotes: the snippet fails in shlex, before running anything
+        with pytest.raises(ValueError):
+            run_with_fakes(code, monkeypatch)
+        return
     log = run_with_fakes(code, monkeypatch)
     typed = [c for c in log if c[0] in ("pyautogui.write", "pyperclip.copy")]
     assert "".join(c[1][0] for c in typed) == "".join(
         ch for ch in text if ch not in "<\n\t")
     assert ("subprocess.run", (["wmctrl", "-a", text],), {"check": True, "timeout": 10}) in log
-    assert [c[1][0] for c in log if c[0] == "subprocess.Popen"] == [[text]]
+    # a program name with arguments is split by shlex, as the server's /act does: never a shell
+    assert [c[1][0] for c in log if c[0] == "subprocess.Popen"] == [argv]
 
 
 class _EvilInt(int):
@@ -275,11 +284,12 @@ def test_open_uses_xdg_open_for_paths_and_urls_else_runs_the_program(tmp_path, m
     existing.write_text("x")
     monkeypatch.setenv("HOME", str(tmp_path))
     code = to_pyautogui([o.Open(target=str(existing)), o.Open(target="~/report it's.txt"),
-                         o.Open(target="https://example.org/?q=';x"), o.Open(target="gimp")])
+                         o.Open(target="https://example.org/?q=';x"), o.Open(target="gimp"),
+                         o.Open(target="libreoffice --calc 'a b.ods'")])
     popens = [c for c in run_with_fakes(code, monkeypatch) if c[0] == "subprocess.Popen"]
     assert [c[1][0] for c in popens] == [
         ["xdg-open", str(existing)], ["xdg-open", str(existing)],
-        ["xdg-open", "https://example.org/?q=';x"], ["gimp"],
+        ["xdg-open", "https://example.org/?q=';x"], ["gimp"], ["libreoffice", "--calc", "a b.ods"],
     ]
     for _, _, kwargs in popens:  # detached: /execute must not wait for the app
         assert kwargs["stdout"] is subprocess.DEVNULL and kwargs["start_new_session"] is True
