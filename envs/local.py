@@ -32,6 +32,8 @@ from envs.client import DesktopClient
 
 DESKTOP_HOME = "/home/user"
 RUN_DIR = "/run/deskpilot"
+# Folders the sandbox replaces with the desktop's own (or empty ones).
+OVERLAID = ("/tmp", "/home", "/run", "/var/tmp", "/dev/shm")
 
 
 class DesktopStartError(RuntimeError):
@@ -126,8 +128,10 @@ class LocalDesktop:
                    "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc",
                    "--tmpfs", "/dev/shm", "--tmpfs", "/run", "--tmpfs", "/var/tmp",
                    "--tmpfs", "/home", "--bind", str(self.home), DESKTOP_HOME,
-                   "--bind", str(self.tmp), "/tmp", "--bind", str(self.run_dir), RUN_DIR,
-                   "--chdir", DESKTOP_HOME]
+                   "--bind", str(self.tmp), "/tmp", "--bind", str(self.run_dir), RUN_DIR]
+        for path in code_paths_hidden_by(OVERLAID):
+            sandbox += ["--ro-bind", str(path), str(path)]
+        sandbox += ["--chdir", DESKTOP_HOME]
         if not self.detach:
             sandbox.append("--die-with-parent")  # the desktop ends with whoever started it
         return sandbox + ["--"] + self._session_args(DESKTOP_HOME, RUN_DIR)
@@ -200,6 +204,25 @@ class LocalDesktop:
         self.port = None
         if self.state_dir is not None and not self.keep_files:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def code_paths_hidden_by(overlaid: tuple[str, ...]) -> list[Path]:
+    """The interpreter, venv and source folders that an overlay would hide.
+
+    A checkout or venv under /tmp or /home (CI clones, a user's home) must stay
+    visible inside the sandbox, read-only, or the session could not even start.
+    """
+    import envs
+
+    wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent,
+              Path(envs.__file__).resolve().parent.parent}
+    hidden = sorted(p.resolve() for p in wanted
+                    if any(p.resolve().is_relative_to(root) for root in overlaid))
+    kept: list[Path] = []
+    for path in hidden:  # parents first: a nested path is covered by its parent's bind
+        if not any(path.is_relative_to(k) for k in kept):
+            kept.append(path)
+    return kept
 
 
 def kill_tree(pid: int, timeout: float = 5.0) -> None:
