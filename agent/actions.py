@@ -17,22 +17,15 @@ import json
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
-    BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator,
-    model_validator,
+    BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator,
 )
 
 from envs import actions as ops
 from envs import pyautogui_code
-from envs.keys import to_keysym
+from envs.actions import KeyName
 
 Pixel = Annotated[int, Field(ge=0, le=32767)]
-Keys = Annotated[tuple[str, ...], Field(max_length=6)]
-
-
-def _known_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
-    for key in keys:
-        to_keysym(key)  # UnknownKeyError (a ValueError) names the bad key
-    return keys
+Keys = Annotated[tuple[KeyName, ...], Field(max_length=6)]
 
 
 class UngroundedTargetError(ValueError):
@@ -104,7 +97,6 @@ class Click(_Action):
     hold_keys: Keys = ()
 
     _target_fields: ClassVar[tuple[str, ...]] = ("target",)
-    _keys = field_validator("hold_keys")(_known_keys)
 
 
 class DoubleClick(_Action):
@@ -150,7 +142,6 @@ class DragAndDrop(_Action):
     hold_keys: Keys = ()
 
     _target_fields: ClassVar[tuple[str, ...]] = ("source", "destination")
-    _keys = field_validator("hold_keys")(_known_keys)
 
 
 class HighlightTextSpan(_Action):
@@ -167,19 +158,16 @@ class Hotkey(_Action):
     """Keys pressed together ("ctrl", "s"), in pyautogui names."""
 
     type: Literal["hotkey"] = "hotkey"
-    keys: Annotated[tuple[str, ...], Field(min_length=1, max_length=6)]
-
-    _keys = field_validator("keys")(_known_keys)
+    keys: Annotated[tuple[KeyName, ...], Field(min_length=1, max_length=6)]
 
 
 class HoldAndPress(_Action):
     """Hold some keys down while pressing others one after another (alt + tab, tab)."""
 
     type: Literal["hold_and_press"] = "hold_and_press"
-    hold_keys: Annotated[tuple[str, ...], Field(min_length=1, max_length=6)]
-    press_keys: Annotated[tuple[str, ...], Field(min_length=1, max_length=50)]
+    hold_keys: Annotated[tuple[KeyName, ...], Field(min_length=1, max_length=6)]
+    press_keys: Annotated[tuple[KeyName, ...], Field(min_length=1, max_length=50)]
 
-    _keys = field_validator("hold_keys", "press_keys")(_known_keys)
 
 
 class Open(_Action):

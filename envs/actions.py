@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from envs.keys import to_keysym
 
@@ -23,10 +23,12 @@ class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_keys(keys: list[str]) -> list[str]:
-    for key in keys:
-        to_keysym(key)  # raises UnknownKeyError (a ValueError) with the bad name
-    return keys
+def _known_key(key: str) -> str:
+    to_keysym(key)  # raises UnknownKeyError (a ValueError) naming the bad key
+    return key
+
+
+KeyName = Annotated[str, AfterValidator(_known_key)]
 
 
 class Click(_Op):
@@ -35,9 +37,7 @@ class Click(_Op):
     y: Pixel
     button: Button = "left"
     clicks: Annotated[int, Field(ge=1, le=3)] = 1
-    hold_keys: list[str] = Field(default_factory=list)
-
-    _keys = field_validator("hold_keys")(_check_keys)
+    hold_keys: list[KeyName] = Field(default_factory=list)
 
 
 class MoveTo(_Op):
@@ -53,10 +53,8 @@ class Drag(_Op):
     x2: Pixel
     y2: Pixel
     button: Button = "left"
-    hold_keys: list[str] = Field(default_factory=list)
+    hold_keys: list[KeyName] = Field(default_factory=list)
     duration: Annotated[float, Field(ge=0, le=10)] = 0.3
-
-    _keys = field_validator("hold_keys")(_check_keys)
 
 
 class _OptionalPoint(_Op):
@@ -99,31 +97,17 @@ class Hotkey(_Op):
     """Keys pressed together, in order, released in reverse ("ctrl", "s")."""
 
     type: Literal["hotkey"] = "hotkey"
-    keys: Annotated[list[str], Field(min_length=1, max_length=6)]
-
-    _keys = field_validator("keys")(_check_keys)
+    keys: Annotated[list[KeyName], Field(min_length=1, max_length=6)]
 
 
 class KeyDown(_Op):
     type: Literal["key_down"] = "key_down"
-    key: str
-
-    @field_validator("key")
-    @classmethod
-    def _known(cls, key: str) -> str:
-        to_keysym(key)
-        return key
+    key: KeyName
 
 
 class KeyUp(_Op):
     type: Literal["key_up"] = "key_up"
-    key: str
-
-    @field_validator("key")
-    @classmethod
-    def _known(cls, key: str) -> str:
-        to_keysym(key)
-        return key
+    key: KeyName
 
 
 class Wait(_Op):

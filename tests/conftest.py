@@ -61,3 +61,22 @@ def until():
 def desktop_tools():
     """For tests that start their own desktops."""
     require_desktop()
+
+
+def alive_pids(pids: list[int]) -> list[int]:
+    """The PIDs that still run (zombies, already dead but not yet reaped, do not count)."""
+    import psutil
+
+    out = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.fixture
+def alive():
+    return alive_pids

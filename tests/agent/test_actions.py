@@ -70,7 +70,7 @@ def test_models_are_frozen_and_hashable():
     ({"type": "click", "target": {"description": "x"}, "clicks": 9}, ["'clicks'"]),
     ({"type": "click", "target": {"description": "x", "x": 3}}, ["'target'", "both x and y"]),
     ({"type": "click", "target": {"description": ""}}, ["'target.description'"]),
-    ({"type": "hotkey", "keys": ["ctrl", "bogus"]}, ["'keys'", "'bogus'"]),
+    ({"type": "hotkey", "keys": ["ctrl", "bogus"]}, ["'keys.1'", "'bogus'"]),
     ({"type": "hotkey", "keys": []}, ["'keys'"]),
     ({"type": "wait", "seconds": 5, "timeout": 1}, ["'timeout'", "Extra"]),
     ({"type": "scroll", "target": "list", "clicks": "many"}, ["'clicks'"]),

@@ -154,18 +154,7 @@ def test_two_desktops_do_not_see_each_others_files():
         assert a.health()["display"] != b.health()["display"] or one.port != two.port
 
 
-def _alive(pids):
-    alive = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                alive.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
-def test_no_process_is_left_after_teardown():
+def test_no_process_is_left_after_teardown(alive):
     from envs.local import LocalDesktop
 
     desktop = LocalDesktop(640, 480).start()
@@ -176,11 +165,11 @@ def test_no_process_is_left_after_teardown():
     assert {"Xvfb", "openbox", "dbus-daemon"} <= names
     state = desktop.state_dir
     desktop.stop()
-    assert _alive(pids) == []
+    assert alive(pids) == []
     assert not state.exists()
 
 
-def test_killing_the_server_takes_the_whole_desktop_down(until):
+def test_killing_the_server_takes_the_whole_desktop_down(until, alive):
     from envs.local import LocalDesktop
 
     with LocalDesktop(640, 480) as desktop:
@@ -190,7 +179,7 @@ def test_killing_the_server_takes_the_whole_desktop_down(until):
         server = [p for p in pids if "envs.server" in " ".join(psutil.Process(p).cmdline())]
         assert len(server) == 1
         os.kill(server[0], signal.SIGKILL)
-        until(lambda: _alive(pids) == [], timeout=10, what="every desktop process to exit")
+        until(lambda: alive(pids) == [], timeout=10, what="every desktop process to exit")
 
 
 def test_screenshot_draws_the_cursor(client):
@@ -202,3 +191,16 @@ def test_screenshot_draws_the_cursor(client):
     second = Image.open(io.BytesIO(client.screenshot())).convert("RGB")
     box = (700, 600, 716, 616)  # where the pointer was, then was not
     assert first.crop(box).tobytes() != second.crop(box).tobytes()
+
+
+def test_execute_can_wait_for_the_screen_to_settle(client, until):
+    client.launch(["xterm", "-geometry", "40x10+50+50", "-title", "settle-me"])
+    until(lambda: "settle-me" in windows(client), what="xterm")
+    result = client.execute(["xdotool", "search", "--name", "settle-me", "windowmove", "300", "300"],
+                            settle=SettleSpec(quiet=0.3))
+    assert result.ok
+    assert result.settle is not None and result.settle.stable and result.settle.changed
+    assert result.settle.seconds >= 0.3
+    width, height = client.window_size("xterm")
+    assert 100 < width < 1024 and 50 < height < 768
+    close(client, "settle-me", until)

@@ -10,7 +10,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import psutil
 import pytest
 
 OWNER = textwrap.dedent("""
@@ -24,19 +23,8 @@ OWNER = textwrap.dedent("""
 """)
 
 
-def alive(pids: list[int]) -> list[int]:
-    out = []
-    for pid in pids:
-        try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.append(pid)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "crash"])
-def test_owner_interrupted_or_killed_leaves_nothing(how, desktop_tools, until):
+def test_owner_interrupted_or_killed_leaves_nothing(how, desktop_tools, until, alive):
     owner = subprocess.Popen([sys.executable, "-c", OWNER], stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(owner.stdout.readline())
