@@ -169,7 +169,6 @@ class HoldAndPress(_Action):
     press_keys: Annotated[tuple[KeyName, ...], Field(min_length=1, max_length=50)]
 
 
-
 class Open(_Action):
     """Open a file with its default app, or start an application by name."""
 

@@ -29,6 +29,33 @@ def _registry() -> Path:
     return base
 
 
+@app.command("run")
+def run(task: Path = typer.Option(..., "--task", help="an OSWorld-format task file"),
+        desktop: str = typer.Option("local", help="'local' (an isolated Xvfb desktop) or a URL"),
+        token: str = typer.Option(None, envvar="DESKPILOT_DESKTOP_TOKEN", help="the desktop's token"),
+        model: str = typer.Option(None, help="planner model spec, e.g. openai:gpt-4o, "
+                                             "anthropic:claude-sonnet-4-20250514, "
+                                             "vllm:MODEL@http://127.0.0.1:8000/v1, scripted:FILE"),
+        grounder: str = typer.Option(None, help="grounder spec ('none': the planner gives pixels)"),
+        max_steps: int = typer.Option(None, help="step budget"),
+        out: Path = typer.Option(None, help="episode folder (default runs/<task>-<time>)"),
+        resume: bool = typer.Option(False, help="continue the episode in --out (or the latest one)"),
+        config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
+        width: int = 1920, height: int = 1080) -> None:
+    """Run one task on a desktop; exit code 0 when the task's own check passes."""
+    from agent.config import load_config
+    from agent.run_cli import RunError, run_task
+
+    try:
+        settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
+        code = run_task(task, settings, desktop=desktop, token=token, out=out, resume=resume,
+                        size=(width, height), console=console)
+    except (RunError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
 @desktop_app.command("up")
 def desktop_up(name: str = typer.Option("default", help="name to stop it by later"),
                width: int = 1920, height: int = 1080,

@@ -139,8 +139,10 @@ class DesktopClient:
         return CommandOutput(int(data.get("returncode", -1)), data.get("output") or "",
                              data.get("error") or "", report)
 
-    def run_python(self, code: str, timeout: float = 60) -> CommandOutput:
-        data = self._json("POST", "/run_python", json={"code": code}, timeout=timeout)
+    def run_python(self, code: str, timeout: float = 30) -> CommandOutput:
+        # "timeout" is ours; OSWorld's server ignores it and keeps its own 30 s.
+        data = self._json("POST", "/run_python", json={"code": code, "timeout": timeout},
+                          timeout=timeout + 30)
         return CommandOutput(int(data.get("returncode", data.get("return_code", -1))),
                              data.get("output") or "", data.get("error") or "")
 

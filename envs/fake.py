@@ -123,7 +123,7 @@ class FakeDesktop:
     def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput:
         return self.on_command(command if isinstance(command, str) else " ".join(command))
 
-    def run_python(self, code: str) -> CommandOutput:
+    def run_python(self, code: str, timeout: float = 30) -> CommandOutput:
         return self.on_python(code)
 
     def run_bash_script(self, script: str, timeout: float = 100,

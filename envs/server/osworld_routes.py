@@ -198,6 +198,7 @@ def desktop_path() -> dict[str, str]:
 class PythonRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: str
+    timeout: float | None = None   # ours: OSWorld's fixed 30 s is short for a coding agent
 
 
 @router.post("/run_python")
@@ -205,7 +206,8 @@ def run_python(body: PythonRequest, request: Request) -> JSONResponse:
     st = state(request)
     python = shutil.which("python3") or sys.executable
     # The code goes in on stdin: never through a shell, never into this process.
-    result = procs.run([python, "-"], stdin=body.code, timeout=st.settings.python_timeout,
+    timeout = min(max(body.timeout or st.settings.python_timeout, 1), st.settings.command_timeout * 5)
+    result = procs.run([python, "-"], stdin=body.code, timeout=timeout,
                        max_chars=st.settings.max_output_chars)
     return JSONResponse({"status": "success" if result.returncode == 0 else "error",
                          "output": result.output, "error": result.error,

@@ -1,0 +1,83 @@
+"""The agent as a LangGraph StateGraph: wiring here, one file per node in nodes/.
+
+    observe -> gate (once) -> plan -> loop_breaker -> ground -> act ------> observe
+                                         |  veto -> plan        code ---> observe
+                                         |                      search -> observe
+                                         |                      verify -> observe | finish
+                                         +-> finish (fail, budget, error)
+
+Routing functions are pure: they read the state and name the next node.
+"""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+
+from agent.context import AgentContext
+from agent.nodes import act, finish, gate, loop_breaker, observe, plan, tools, verify
+from agent.search import FolderSearch, ModelSearch, SearchProvider
+from agent.state import AgentState
+
+ACTION_NODES = {"call_code_agent": "code", "call_search_agent": "search", "done": "verify",
+                "fail": "finish"}
+
+
+def after_observe(state: AgentState) -> str:
+    if state.get("status"):
+        return "finish"
+    return "plan" if state.get("criteria_done") else "gate"
+
+
+def after_plan(state: AgentState) -> str:
+    return "finish" if state.get("status") else "loop_breaker"
+
+
+def after_loop_breaker(state: AgentState) -> str:
+    if state.get("status"):
+        return "finish"
+    pending = state.get("pending")
+    if pending is None:  # vetoed: plan again under the stated constraint
+        return "plan"
+    return ACTION_NODES.get(pending["decision"]["action"]["type"], "ground")
+
+
+def after_ground(state: AgentState) -> str:
+    if state.get("status"):
+        return "finish"
+    return "act" if state.get("grounded") else "plan"
+
+
+def after_step(state: AgentState) -> str:
+    return "finish" if state.get("status") else "observe"
+
+
+def search_provider(ctx: AgentContext) -> SearchProvider | None:
+    if ctx.config.search_folder is not None:
+        return FolderSearch(ctx.config.search_folder)
+    return ModelSearch(ctx.models.search) if ctx.models.search is not None else None
+
+
+def build_graph(ctx: AgentContext) -> StateGraph:
+    graph = StateGraph(AgentState)
+    graph.add_node("observe", observe.make(ctx))
+    graph.add_node("gate", gate.make(ctx))
+    graph.add_node("plan", plan.make(ctx))
+    graph.add_node("loop_breaker", loop_breaker.make(ctx))
+    graph.add_node("ground", act.make_ground(ctx))
+    graph.add_node("act", act.make_act(ctx))
+    graph.add_node("code", tools.make_code(ctx))
+    graph.add_node("search", tools.make_search(ctx, search_provider(ctx)))
+    graph.add_node("verify", verify.make(ctx))
+    graph.add_node("finish", finish.make(ctx))
+
+    graph.add_edge(START, "observe")
+    graph.add_conditional_edges("observe", after_observe, ["gate", "plan", "finish"])
+    graph.add_edge("gate", "plan")
+    graph.add_conditional_edges("plan", after_plan, ["loop_breaker", "finish"])
+    graph.add_conditional_edges("loop_breaker", after_loop_breaker,
+                                ["plan", "ground", "code", "search", "verify", "finish"])
+    graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
+    for node in ("act", "code", "search", "verify"):
+        graph.add_conditional_edges(node, after_step, ["observe", "finish"])
+    graph.add_edge("finish", END)
+    return graph

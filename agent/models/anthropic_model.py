@@ -1,0 +1,137 @@
+"""ChatModel over the official `anthropic` SDK's messages API."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel
+
+from agent.models.base import (
+    ChatResult,
+    ImagePart,
+    Message,
+    ModelError,
+    TextPart,
+    Usage,
+)
+from agent.models.pricing import PricesArg, price_table
+from agent.models.retry import Retrier, RetryPolicy
+from agent.models.structured import complete_structured
+
+T = TypeVar("T", bound=BaseModel)
+
+# Models that still take `temperature` (Claude 3.x and 4.0-4.6). Later models reject a
+# non-default value with HTTP 400, and SDK 1.0+ dropped the argument (it goes in
+# extra_body), so it is sent only where it is known to work.
+_TAKES_TEMPERATURE = re.compile(
+    r"^claude-(3[-.]|(sonnet|opus|haiku)-4(-[0-6])?(-\d{8}|-latest|@|$))", re.IGNORECASE)
+
+
+def _block(part: TextPart | ImagePart) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"type": "text", "text": part.text}
+    return {"type": "image", "source": {"type": "base64", "media_type": part.media_type,
+                                        "data": base64.b64encode(part.data).decode("ascii")}}
+
+
+def to_anthropic(messages: list[Message], cache_system: bool = True
+                 ) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    """(system blocks, messages). System messages go to the `system` parameter (the API
+    has no system role); consecutive same-role turns are merged, as the API wants
+    user/assistant alternation."""
+    system_texts: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for m in messages:
+        if m.role == "system":
+            if any(isinstance(p, ImagePart) for p in m.content):
+                raise ModelError("Anthropic takes no images in the system prompt; "
+                                 "put the image in a user message")
+            system_texts.append(m.plain_text())
+            continue
+        blocks = [_block(p) for p in m.content if not (isinstance(p, TextPart) and not p.text)]
+        if turns and turns[-1]["role"] == m.role:
+            turns[-1]["content"].extend(blocks)
+        else:
+            turns.append({"role": m.role, "content": blocks})
+    if not system_texts:
+        return None, turns
+    system: dict[str, Any] = {"type": "text", "text": "\n\n".join(system_texts)}
+    if cache_system:
+        # A cache breakpoint after the system prompt: it is identical on every step of a
+        # role, so later calls pay the cache-read price for it (no effect below ~1k tokens).
+        system["cache_control"] = {"type": "ephemeral"}
+    return [system], turns
+
+
+class AnthropicChatModel:
+    """`complete()` per the ChatModel protocol; one SDK client, our own retry loop."""
+
+    def __init__(self, model: str, api_key: str | None = None, base_url: str | None = None, *,
+                 timeout: float = 120.0, max_retries: int = 4, prices: PricesArg = None,
+                 name: str | None = None, max_parse_retries: int = 2, cache_system: bool = True,
+                 send_temperature: bool | None = None,
+                 retry_policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], Any] | None = None) -> None:
+        import anthropic  # imported here so the agent loads without every SDK installed
+
+        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise ModelError(f"anthropic:{model}: no API key; set ANTHROPIC_API_KEY or pass api_key=")
+        self.model = model
+        self.name = name or f"anthropic:{model}"
+        self.max_parse_retries = max_parse_retries
+        self.cache_system = cache_system
+        # None: decide by model id (see _TAKES_TEMPERATURE)
+        self.send_temperature = (bool(_TAKES_TEMPERATURE.match(model)) if send_temperature is None
+                                 else send_temperature)
+        self.prices = price_table(prices)
+        # max_retries=0: the Retrier below is the one retry loop (see retry.py).
+        self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout,
+                                          max_retries=0)
+        policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
+        kw = {"sleep": sleep} if sleep is not None else {}
+        self.retrier = Retrier(self.name, policy, transient=(anthropic.APIConnectionError,),
+                               wrap=(anthropic.AnthropicError,), **kw)
+
+    def usage_of(self, response: Any) -> Usage:
+        u = getattr(response, "usage", None)
+        if u is None:
+            return Usage()
+        read = getattr(u, "cache_read_input_tokens", None) or 0
+        written = getattr(u, "cache_creation_input_tokens", None) or 0
+        # Anthropic's input_tokens exclude cache reads and writes; ours include them.
+        usage = Usage(input_tokens=(u.input_tokens or 0) + read + written,
+                      output_tokens=u.output_tokens or 0, cached_input_tokens=read)
+        return usage.model_copy(update={"cost_usd": self.prices.cost(self.model, usage)})
+
+    def _send(self, messages: list[Message], max_tokens: int, temperature: float) -> tuple[str, Usage]:
+        system, turns = to_anthropic(messages, self.cache_system)
+        req: dict[str, Any] = {"model": self.model, "messages": turns, "max_tokens": max_tokens}
+        if self.send_temperature:
+            req["extra_body"] = {"temperature": temperature}
+        if system:
+            req["system"] = system
+        response = self.retrier.call(lambda: self.client.messages.create(**req))
+        text = "".join(getattr(b, "text", "") for b in response.content
+                       if getattr(b, "type", "") == "text")
+        return text, self.usage_of(response)
+
+    def close(self) -> None:
+        """Close the HTTP connections (a model is otherwise reusable for a whole run)."""
+        self.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
+                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
+        return complete_structured(lambda convo: self._send(convo, max_tokens, temperature),
+                                   messages, schema, model_name=self.name,
+                                   max_parse_retries=self.max_parse_retries)

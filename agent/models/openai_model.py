@@ -1,0 +1,135 @@
+"""ChatModel over the official `openai` SDK's chat completions: OpenAI itself, vLLM and any
+OpenAI-compatible server (point `base_url` at it; a dummy api_key is fine for vLLM)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel
+
+from agent.models.base import (
+    ChatResult,
+    ImagePart,
+    Message,
+    ModelError,
+    TextPart,
+    Usage,
+)
+from agent.models.pricing import PricesArg, price_table
+from agent.models.retry import Retrier, RetryPolicy
+from agent.models.structured import complete_structured
+
+T = TypeVar("T", bound=BaseModel)
+
+# OpenAI reasoning models reject `max_tokens` and a non-default `temperature`.
+_REASONING = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+
+
+def data_url(image: ImagePart) -> str:
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+
+def to_openai_messages(messages: list[Message], image_detail: str | None = None) -> list[dict[str, Any]]:
+    """Text-only messages go as a plain string (some OpenAI-compatible servers accept
+    nothing else for system/assistant); messages with images as a list of parts."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if all(isinstance(p, TextPart) for p in m.content):
+            out.append({"role": m.role, "content": m.plain_text()})
+            continue
+        parts: list[dict[str, Any]] = []
+        for p in m.content:
+            if isinstance(p, TextPart):
+                parts.append({"type": "text", "text": p.text})
+            else:
+                url: dict[str, Any] = {"url": data_url(p)}
+                if image_detail:
+                    url["detail"] = image_detail
+                parts.append({"type": "image_url", "image_url": url})
+        out.append({"role": m.role, "content": parts})
+    return out
+
+
+class OpenAIChatModel:
+    """`complete()` per the ChatModel protocol; one SDK client, our own retry loop."""
+
+    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, *,
+                 timeout: float = 120.0, max_retries: int = 4, prices: PricesArg = None,
+                 name: str | None = None, max_parse_retries: int = 2, json_mode: bool = False,
+                 image_detail: str | None = None, retry_policy: RetryPolicy | None = None,
+                 sleep: Callable[[float], Any] | None = None,
+                 extra_body: dict[str, Any] | None = None) -> None:
+        import openai  # imported here so the agent loads without every SDK installed
+
+        key = api_key or os.environ.get("OPENAI_API_KEY") or (None if base_url is None else "EMPTY")
+        if not key:
+            raise ModelError(f"openai:{model}: no API key; set OPENAI_API_KEY or pass api_key=")
+        self.model = model
+        self.name = name or f"openai:{model}"
+        self.max_parse_retries = max_parse_retries
+        self.json_mode = json_mode          # response_format json_object (OpenAI, vLLM)
+        self.image_detail = image_detail    # OpenAI "low" | "high" | "auto"; None: server default
+        self.extra_body = extra_body        # e.g. vLLM's {"top_k": 1} or guided decoding
+        self.prices = price_table(prices)
+        # max_retries=0: the Retrier below is the one retry loop (see retry.py).
+        self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
+        policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
+        kw = {"sleep": sleep} if sleep is not None else {}
+        self.retrier = Retrier(self.name, policy, transient=(openai.APIConnectionError,),
+                               wrap=(openai.OpenAIError,), **kw)
+
+    def _request(self, messages: list[Message], max_tokens: int, temperature: float,
+                 json_reply: bool) -> dict[str, Any]:
+        req: dict[str, Any] = {"model": self.model,
+                               "messages": to_openai_messages(messages, self.image_detail)}
+        if _REASONING.match(self.model):
+            req["max_completion_tokens"] = max_tokens
+        else:
+            req["max_tokens"] = max_tokens
+            req["temperature"] = temperature
+        if json_reply and self.json_mode:
+            req["response_format"] = {"type": "json_object"}
+        if self.extra_body:
+            req["extra_body"] = self.extra_body
+        return req
+
+    def usage_of(self, response: Any) -> Usage:
+        u = getattr(response, "usage", None)
+        if u is None:  # some compatible servers omit usage; count nothing rather than fail
+            return Usage()
+        details = getattr(u, "prompt_tokens_details", None)
+        usage = Usage(input_tokens=u.prompt_tokens or 0, output_tokens=u.completion_tokens or 0,
+                      cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0)
+        return usage.model_copy(update={"cost_usd": self.prices.cost(self.model, usage)})
+
+    def _send(self, messages: list[Message], max_tokens: int, temperature: float,
+              json_reply: bool) -> tuple[str, Usage]:
+        req = self._request(messages, max_tokens, temperature, json_reply)
+        response = self.retrier.call(lambda: self.client.chat.completions.create(**req))
+        if not response.choices:
+            raise ModelError(f"{self.name}: the reply has no choices")
+        msg = response.choices[0].message
+        text = msg.content or ""
+        if not text and getattr(msg, "refusal", None):
+            text = msg.refusal  # a refusal fails the schema with its words visible
+        return text, self.usage_of(response)
+
+    def close(self) -> None:
+        """Close the HTTP connections (a model is otherwise reusable for a whole run)."""
+        self.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
+                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
+        return complete_structured(
+            lambda convo: self._send(convo, max_tokens, temperature, schema is not None),
+            messages, schema, model_name=self.name, max_parse_retries=self.max_parse_retries)

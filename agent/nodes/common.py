@@ -1,0 +1,85 @@
+"""Helpers shared by the nodes: writing a step, turning it into a Turn, summing usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.context import AgentContext
+from agent.models.base import ChatResult, Usage
+from agent.state import AgentState, Turn
+from agent.trajectory import StepRecord
+
+
+def usage_fields(state: AgentState, results: list[ChatResult]) -> dict[str, Any]:
+    """The planner's usage for this step (kept in `pending`) plus any other calls made."""
+    pending = state.get("pending") or {}
+    total = Usage.model_validate(pending.get("usage") or {})
+    latency = float(pending.get("latency_s") or 0.0)
+    for result in results:
+        total = total + result.usage
+        latency += result.latency_s
+    return {"tokens": {"input": total.input_tokens, "output": total.output_tokens,
+                       "cached": total.cached_input_tokens},
+            "cost_usd": total.cost_usd, "model_s": round(latency, 3)}
+
+
+def existing_step(ctx: AgentContext, state: AgentState) -> StepRecord | None:
+    """The record of the step now running, if an earlier (crashed) run already wrote it."""
+    step_num = state.get("step", 0) + 1
+    if ctx.writer.last_step_num() < step_num:
+        return None
+    return next((r for r in ctx.writer.steps() if r.step_num == step_num), None)
+
+
+def write_step(ctx: AgentContext, state: AgentState, *, node: str, action: Any, response: str = "",
+               png: bytes | None = None, model_results: list[ChatResult] | None = None,
+               desktop_s: float = 0.0, **fields: Any) -> StepRecord:
+    """Append one traj.jsonl line (and its screenshot) for the step now ending."""
+    done_before = existing_step(ctx, state)
+    if done_before is not None:  # resumed after a crash that came between write and checkpoint
+        return done_before
+    usage = usage_fields(state, model_results or [])
+    pending = state.get("pending") or {}
+    decision = pending.get("decision")
+    response = response or pending.get("response", "")
+    record = StepRecord(
+        step_num=state.get("step", 0) + 1, action=action, response=response,
+        decision=decision, tokens=usage["tokens"], cost_usd=usage["cost_usd"],
+        latency={"model_s": usage["model_s"], "desktop_s": round(desktop_s, 3),
+                 "total_s": round(usage["model_s"] + desktop_s, 3)},
+        node=node, **fields)
+    written = ctx.writer.add_step(record, png)
+    ctx.on_event("step", written.model_dump(mode="json"))
+    return written
+
+
+def new_turn(state: AgentState, record: StepRecord, *, result: str, signature: str = "",
+             modality: str = "", screen_after: str | None = None, vetoed: bool = False) -> Turn:
+    pending = state.get("pending") or {}
+    return Turn(step=record.step_num, node=record.node, decision=pending.get("decision", {}),
+                signature=signature, modality=modality, screen_before=state.get("screen_hash"),
+                screen_after=screen_after, vetoed=vetoed, result=result,
+                screenshot_file=record.screenshot_file)
+
+
+FINGERPRINT_WINDOW = 20  # the loop breaker never looks further back (LoopConfig.history_window)
+
+
+def forget_old_fingerprints(turns: list[Turn]) -> list[Turn]:
+    """Screen fingerprints are ~2 KB each and every checkpoint stores the turns: keep recent ones."""
+    cut = len(turns) - FINGERPRINT_WINDOW
+    if cut <= 0 or not turns[cut - 1].get("screen_before"):
+        return turns
+    return [({**t, "screen_before": None, "screen_after": None} if i < cut else t)
+            for i, t in enumerate(turns)]
+
+
+def advance(state: AgentState, turn: Turn, *, wasted: bool = False, **update: Any) -> dict[str, Any]:
+    """The state update every step-ending node returns."""
+    out: dict[str, Any] = {"step": state.get("step", 0) + 1,
+                           "turns": forget_old_fingerprints([*state.get("turns", []), turn]),
+                           "pending": None, "grounded": None}
+    if wasted:
+        out["wasted_steps"] = state.get("wasted_steps", 0) + 1
+    out.update(update)
+    return out

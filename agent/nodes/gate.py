@@ -1,0 +1,34 @@
+"""gate (first step only): at most three checkable success criteria for the planner."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from agent.context import AgentContext
+from agent.decision import Criteria
+from agent.history import compact_json
+from agent.models.base import ImagePart, Message, ModelError, TextPart
+from agent.prompts import render
+from agent.state import AgentState
+
+
+def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
+    def gate(state: AgentState) -> dict[str, Any]:
+        if state.get("criteria_done"):
+            return {}
+        png = (ctx.folder / state["screenshot_file"]).read_bytes()
+        prompt = render("gate", instruction=state["instruction"],
+                        schema=compact_json(Criteria.model_json_schema()))
+        message = Message(role="user", content=[TextPart(text=prompt), ImagePart(data=png)])
+        try:
+            result = ctx.models.gate.complete([message], schema=Criteria, max_tokens=1024)
+        except ModelError as exc:
+            # No criteria is a weaker episode, not a failed one: the planner still has the task.
+            ctx.on_event("gate", {"error": str(exc)})
+            return {"criteria": [], "criteria_done": True}
+        ctx.record_usage("gate", result)
+        criteria = [c.model_dump() for c in result.parsed.criteria[:3]]
+        ctx.on_event("gate", {"criteria": criteria, "feasible": result.parsed.feasible})
+        return {"criteria": criteria, "criteria_done": True}
+
+    return gate

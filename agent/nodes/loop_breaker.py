@@ -1,0 +1,63 @@
+"""loop_breaker: veto a proposed action that repeats what already failed (specs/agent.md).
+
+The rules are code (agent/loop_breaker.py); this node feeds them the history and,
+on a veto, sends the planner back with the constraint in words. A veto uses up a
+step and counts as wasted, so a planner that keeps insisting still ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from agent import loop_breaker as lb
+from agent.actions import parse_action
+from agent.context import AgentContext
+from agent.decision import Reflection
+from agent.nodes.common import advance, new_turn, write_step
+from agent.state import AgentState, Turn
+
+
+def history(turns: list[Turn]) -> list[lb.Turn]:
+    out = []
+    for t in turns:
+        if not t.get("signature"):
+            continue
+        after = t.get("screen_after")
+        veto = t.get("veto")
+        out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=t.get("modality", ""),
+                           screen_before=int(t.get("screen_before") or "0", 16),
+                           screen_after=int(after, 16) if after else None,
+                           vetoed=bool(t.get("vetoed")),
+                           veto=lb.Veto.model_validate(veto) if veto else None))
+    return out
+
+
+def config_of(ctx: AgentContext) -> lb.LoopConfig:
+    loop = ctx.config.loop
+    fields: dict[str, Any] = {"enabled": loop.enabled, "tier1_repeats": loop.tier1_repeats,
+                              "tier2_same_screens": loop.tier2_same_screens}
+    if loop.same_screen_max_distance is not None:
+        fields["same_screen_max_distance"] = loop.same_screen_max_distance
+    return lb.LoopConfig(**fields)
+
+
+def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
+    cfg = config_of(ctx)
+
+    def loop_breaker(state: AgentState) -> dict[str, Any]:
+        decision = state["pending"]["decision"]
+        action = parse_action(decision["action"])
+        reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
+        veto = lb.check(history(state.get("turns", [])), action, int(state["screen_hash"], 16),
+                        reflection, cfg)
+        if veto is None:
+            return {}
+        record = write_step(ctx, state, node="loop_breaker", action=decision["action"],
+                            loop_breaker=veto.model_dump(mode="json"))
+        result = f"VETOED by the loop breaker (tier {veto.tier}): {veto.constraint}"
+        turn = new_turn(state, record, result=result, signature=lb.action_signature(action),
+                        modality=lb.modality(action), vetoed=True)
+        turn["veto"] = veto.model_dump(mode="json")  # binds the planner's next proposal too
+        return advance(state, turn, wasted=True)
+
+    return loop_breaker

@@ -1,0 +1,50 @@
+"""plan: one Decision per step from the planner model, within the episode's budgets."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from agent.actions import Done, Fail
+from agent.context import AgentContext
+from agent.decision import Decision
+from agent.history import planner_messages
+from agent.models.base import ModelError, ReplyParseError
+from agent.models.usage import Budget, check_budget
+from agent.state import AgentState
+
+
+def budget_of(ctx: AgentContext) -> Budget:
+    cfg = ctx.config
+    return Budget(max_steps=cfg.max_steps, max_total_tokens=cfg.max_tokens, max_usd=cfg.max_usd,
+                  max_seconds=cfg.max_seconds)
+
+
+def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
+    def plan(state: AgentState) -> dict[str, Any]:
+        ended = check_budget(budget_of(ctx), ctx.meter, state.get("step", 0), ctx.elapsed())
+        if ended:
+            return {"status": "budget", "reason": ended}
+        screen = ctx.desktop.screen_size()
+        messages = planner_messages(state, ctx.config, ctx.folder, screen)
+        try:
+            result = ctx.models.planner.complete(messages, schema=Decision,
+                                                 max_tokens=ctx.config.planner_max_tokens)
+        except ReplyParseError as exc:
+            return {"status": "error", "reason": f"the planner's reply could not be read after "
+                                                 f"{exc.attempts} attempts: {exc}"}
+        except ModelError as exc:
+            return {"status": "error", "reason": f"the planner model failed: {exc}"}
+        ctx.record_usage("planner", result)
+        decision = result.parsed
+        last_step = state.get("step", 0) + 1 >= ctx.config.max_steps
+        if last_step and not isinstance(decision.action, (Done, Fail)):
+            # The last step of the budget may only be done or fail (specs/agent.md).
+            decision = decision.model_copy(update={"action": Fail(
+                reason=f"step budget of {ctx.config.max_steps} reached; last proposal was "
+                       f"{decision.action.type}")})
+        ctx.on_event("plan", {"step": state.get("step", 0) + 1,
+                              "decision": decision.model_dump(mode="json")})
+        return {"pending": {"decision": decision.model_dump(mode="json"), "response": result.text,
+                            "usage": result.usage.model_dump(), "latency_s": result.latency_s}}
+
+    return plan

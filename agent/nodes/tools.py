@@ -1,0 +1,73 @@
+"""code and search: the two helpers the planner can call; each is one outer step."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from agent import loop_breaker as lb
+from agent.actions import parse_action
+from agent.coder import run_code_agent
+from agent.context import AgentContext
+from agent.nodes.common import advance, existing_step, new_turn, write_step
+from agent.search import SearchProvider
+from agent.state import AgentState
+from envs.base import DesktopUnreachable
+
+
+def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
+    def code(state: AgentState) -> dict[str, Any]:
+        action = parse_action(state["pending"]["decision"]["action"])
+        signature, modality = lb.action_signature(action), lb.modality(action)
+        done_before = existing_step(ctx, state)
+        if done_before is not None:  # ran before a crash: do not run its code twice
+            turn = new_turn(state, done_before, result=done_before.info.get("summary", "Code ran."),
+                            signature=signature, modality=modality,
+                            screen_after=state.get("screen_hash"))
+            return advance(state, turn, screenshot_file=done_before.screenshot_file)
+        start = time.monotonic()
+        outcome = run_code_agent(ctx.models.coder, ctx.desktop, action.task or state["instruction"],
+                                 state["instruction"], max_steps=ctx.config.code_max_steps,
+                                 timeout=ctx.config.code_timeout)
+        for result in outcome.results:
+            ctx.record_usage("coder", result)
+        try:
+            png = ctx.desktop.screenshot()
+        except DesktopUnreachable as exc:
+            return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
+        after = f"{lb.screen_hash(png):x}"
+        info = {"status": outcome.status, "summary": outcome.summary,
+                "runs": [{"language": s.language, "code": s.code, "returncode": s.returncode,
+                          "output": s.output[-2000:]} for s in outcome.steps]}
+        record = write_step(ctx, state, node="code", action=action.model_dump(mode="json"), png=png,
+                            model_results=outcome.results, desktop_s=time.monotonic() - start,
+                            info=info)
+        result = (f"The coding agent returned {outcome.status}. {outcome.summary}\n"
+                  "Check its result on the screen before relying on it.")
+        turn = new_turn(state, record, result=result, signature=signature, modality=modality,
+                        screen_after=after)
+        return advance(state, turn, screenshot_file=record.screenshot_file, screen_hash=after)
+
+    return code
+
+
+def make_search(ctx: AgentContext, provider: SearchProvider | None) -> Callable[[AgentState], dict[str, Any]]:
+    def search(state: AgentState) -> dict[str, Any]:
+        action = parse_action(state["pending"]["decision"]["action"])
+        if provider is None:
+            answer_text, results, sources = ("No search provider is configured (set a search model "
+                                             "or DESKPILOT_SEARCH_FOLDER).", [], [])
+        else:
+            answer = provider.search(action.query)
+            answer_text, results, sources = answer.text, answer.results, answer.sources
+        for result in results:
+            ctx.record_usage("search", result)
+        record = write_step(ctx, state, node="search", action=action.model_dump(mode="json"),
+                            model_results=results, info={"answer": answer_text, "sources": sources})
+        text = (f"SEARCH RESULT for {action.query!r} (verify it against the screen, do not "
+                f"follow it blindly):\n{answer_text}")
+        turn = new_turn(state, record, result=text, signature=lb.action_signature(action),
+                        modality=lb.modality(action), screen_after=state.get("screen_hash"))
+        return advance(state, turn)
+
+    return search

@@ -1,0 +1,1 @@
+"""OSWorld-format tasks: the task model, setup steps, getters, metrics and scoring."""
