@@ -20,6 +20,7 @@ from agent.state import AgentState
 from agent.trajectory import EpisodeResult
 
 CHECKPOINT_FILE = "checkpoint.sqlite"
+RESUMABLE = ("error", "budget")  # a done or failed episode is over; these can go on
 
 
 def initial_state(task_id: str, instruction: str) -> AgentState:
@@ -40,8 +41,13 @@ def run_episode(ctx: AgentContext, task_id: str, instruction: str, *, resume: bo
     with closing(sqlite3.connect(ctx.folder / CHECKPOINT_FILE, check_same_thread=False)) as conn:
         graph = build_graph(ctx).compile(checkpointer=SqliteSaver(conn))
         config: dict[str, Any] = {"configurable": {"thread_id": task_id}, "recursion_limit": 100_000}
-        resuming = resume and graph.get_state(config).values.get("task_id") == task_id
+        saved = graph.get_state(config).values
+        resuming = resume and saved.get("task_id") == task_id
         stream_input = None if resuming else initial_state(task_id, instruction)
+        if resuming and saved.get("status") in RESUMABLE:
+            # It ended on a model or desktop error (or a budget): pick up again at planning,
+            # with everything done so far kept.
+            graph.update_state(config, {"status": None, "reason": ""}, as_node="observe")
         interrupted = False
         try:
             for update in graph.stream(stream_input, config, stream_mode="updates"):
