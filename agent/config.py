@@ -35,9 +35,10 @@ class AgentConfig(BaseSettings):
     max_usd: float | None = None
     max_seconds: float | None = None
 
-    history_turns: int = 8                # recent turns shown to the planner
-    history_images: int = 3               # of those, how many keep their screenshot
-    image_chunk: int = 4                  # older screenshots are dropped this many at a time
+    history_turns: int = 8                # recent turns shown in full (at least; up to + chunk)
+    history_images: int = 3               # recent screenshots shown (at least; up to + chunk)
+    image_chunk: int = 8                  # old turns and screenshots are dropped this many at a
+                                          # time, so the prompt prefix survives between drops
     planner_max_tokens: int = 2048
 
     settle_quiet: float = 0.25

@@ -7,11 +7,13 @@ into the checkpointed state.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from agent.config import AgentConfig
+from agent.loop_breaker import screen_hash
 from agent.models.base import ChatModel, ChatResult
 from agent.models.usage import UsageMeter
 from agent.trajectory import EpisodeWriter
@@ -38,6 +40,10 @@ class AgentContext:
     meter: UsageMeter = field(default_factory=UsageMeter)
     started: float = field(default_factory=time.monotonic)
     on_event: Callable[[str, dict], None] = lambda kind, data: None   # live view hook
+    # Screen fingerprints by screenshot file, computed off the critical path: decoding a
+    # 1080p PNG takes ~15 ms, which the planner's call hides when it runs beside it.
+    _fingerprints: dict[str, Future] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "fingerprint"))
 
     @property
     def folder(self) -> Path:
@@ -45,6 +51,21 @@ class AgentContext:
 
     def record_usage(self, role: str, result: ChatResult) -> None:
         self.meter.add(role, result.usage)
+
+    def prefetch_fingerprint(self, name: str, png: bytes) -> None:
+        if name not in self._fingerprints:
+            self._fingerprints[name] = self._pool.submit(screen_hash, png)
+
+    def fingerprint(self, name: str | None) -> int:
+        """The screen fingerprint of a screenshot in the episode folder (0: unknown)."""
+        if not name:
+            return 0
+        if name not in self._fingerprints:
+            path = self.folder / name
+            if not path.exists():
+                return 0
+            self._fingerprints[name] = self._pool.submit(lambda: screen_hash(path.read_bytes()))
+        return self._fingerprints[name].result()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -41,9 +41,9 @@ def criteria_text(criteria: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def chunked_cutoff(total: int, keep: int, chunk: int) -> int:
-    """Index of the first item kept: at least `keep` recent ones, moving in steps of `chunk`."""
-    return (max(0, total - keep) // max(1, chunk)) * max(1, chunk)
+def epoch_start(turns: int, chunk: int) -> int:
+    """Turns before the latest multiple of `chunk`: what is dropped only moves at those points."""
+    return (turns // max(1, chunk)) * max(1, chunk)
 
 
 def observation_text(turn: Turn, max_steps: int) -> str:
@@ -59,29 +59,36 @@ def _image(folder: Path, name: str | None) -> list[ImagePart]:
     return [ImagePart(data=(folder / name).read_bytes())]
 
 
+def summary_line(turn: Turn) -> str:
+    return f"step {turn['step']}: {turn.get('signature', '?')} -> {turn.get('result', '')[:160]}"
+
+
 def planner_messages(state: AgentState, config: AgentConfig, folder: Path,
                      screen: tuple[int, int]) -> list[Message]:
+    """[system] [task + first screen] [summaries of old steps, one message per chunk]
+    [recent steps in full: decision, then what happened and the screen after].
+
+    Everything before the recent steps is append-only, so when a chunk of steps
+    moves from "recent" to "summarised" the prompt changes only from that point on.
+    """
     system = render("planner_system", screen_width=screen[0], screen_height=screen[1],
                     action_help=template("actions").template, decision_schema=decision_schema())
     turns = state.get("turns", [])
-    first_turn = chunked_cutoff(len(turns), config.history_turns, config.image_chunk)
-    # observation 0 is the initial screen; observation i+1 is the screen after turn i
-    first_image = chunked_cutoff(len(turns) + 1, config.history_images, config.image_chunk)
+    chunk = config.image_chunk
+    boundary = epoch_start(len(turns), chunk)
+    first_full = max(0, boundary - config.history_turns)       # older turns are summarised
+    first_image = max(0, boundary - config.history_images + 1)  # observation index (0 = start)
 
     task = render("planner_task", instruction=state["instruction"],
                   criteria=criteria_text(state.get("criteria", [])), max_steps=config.max_steps)
-    if first_turn > 0:
-        older = "\n".join(f"step {t['step']}: {t.get('signature', '?')} -> {t.get('result', '')[:160]}"
-                          for t in turns[:first_turn])
-        task += f"\n\nEARLIER STEPS (summarised):\n{older}"
-    task_parts: list = [TextPart(text=task)]
-    if first_image == 0:
-        task_parts += _image(folder, state.get("initial_screenshot"))
-    else:
-        task_parts.append(TextPart(text="[initial screenshot omitted]"))
+    # The first screen stays: dropping it would change the second message and void the cache.
+    task_parts: list = [TextPart(text=task), *_image(folder, state.get("initial_screenshot"))]
     messages = [Message.text("system", system), Message(role="user", content=task_parts)]
+    for start in range(0, first_full, max(1, chunk)):
+        lines = "\n".join(summary_line(t) for t in turns[start:min(start + chunk, first_full)])
+        messages.append(Message.text("user", f"EARLIER STEPS (summarised):\n{lines}"))
 
-    for index in range(first_turn, len(turns)):
+    for index in range(first_full, len(turns)):
         turn = turns[index]
         messages.append(Message.text("assistant", compact_json(turn.get("decision", {}))))
         parts: list = [TextPart(text=observation_text(turn, config.max_steps))]

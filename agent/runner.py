@@ -25,7 +25,7 @@ RESUMABLE = ("error", "budget")  # a done or failed episode is over; these can g
 
 def initial_state(task_id: str, instruction: str) -> AgentState:
     return AgentState(task_id=task_id, instruction=instruction, step=0, criteria=[],
-                      criteria_done=False, turns=[], screenshot_file=None, screen_hash=None,
+                      criteria_done=False, turns=[], screenshot_file=None,
                       initial_screenshot=None, pending=None, grounded=None, rejections=0,
                       wasted_steps=0, status=None, reason="")
 

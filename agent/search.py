@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from agent.models.base import ChatModel, ChatResult, Message
+from agent.models.base import ChatModel, ChatResult, Message, ModelError
 from agent.prompts import render
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -72,6 +72,11 @@ class ModelSearch:
     def search(self, query: str) -> SearchAnswer:
         prompt = render("search", query=query)
         web = getattr(self.model, "web_search", None)
-        result = web(prompt) if callable(web) else self.model.complete(
-            [Message.text("user", prompt)], max_tokens=1500)
-        return SearchAnswer(result.text, results=[result])
+        if callable(web):
+            try:
+                result = web(prompt)
+                return SearchAnswer(result.text, results=[result])
+            except ModelError:
+                pass  # no hosted search here (e.g. vLLM): the model answers from what it knows
+        result = self.model.complete([Message.text("user", prompt)], max_tokens=1500)
+        return SearchAnswer(result.text + "\n(answered without a web search)", results=[result])

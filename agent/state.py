@@ -15,8 +15,8 @@ class Turn(TypedDict, total=False):
     decision: dict[str, Any]  # the planner's Decision, dumped
     signature: str            # the loop breaker's action signature
     modality: str
-    screen_before: str        # perceptual hash (hex) of the screen the decision saw
-    screen_after: str | None  # hash after the step; None when nothing ran
+    screen_before: str | None  # screenshot file the decision saw
+    screen_after: str | None   # screenshot file after the step; None when nothing ran
     vetoed: bool
     veto: dict[str, Any] | None     # the loop breaker's Veto, dumped, on vetoed turns
     result: str               # what happened, in words, shown to the planner next
@@ -32,7 +32,6 @@ class AgentState(TypedDict, total=False):
     turns: list[Turn]
     initial_screenshot: str | None   # the screen before step 1
     screenshot_file: str | None      # the current screen (file in the episode folder)
-    screen_hash: str | None
     pending: dict[str, Any] | None   # the decision waiting for loop breaker / ground / act
     grounded: dict[str, Any] | None  # pending's action with every target given pixels
     rejections: int                  # consecutive verifier rejections

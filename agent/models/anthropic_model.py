@@ -1,10 +1,13 @@
-"""ChatModel over the official `anthropic` SDK's messages API."""
+"""ChatModel over the official `anthropic` SDK's messages API.
+
+`web_search()` adds Anthropic's server-side web search tool to one messages call."""
 
 from __future__ import annotations
 
 import base64
 import os
 import re
+import time
 from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
@@ -18,6 +21,7 @@ from agent.models.base import (
     TextPart,
     Usage,
 )
+from agent.models.openai_model import with_sources  # a plain helper; no SDK is imported
 from agent.models.pricing import PricesArg, price_table
 from agent.models.retry import Retrier, RetryPolicy
 from agent.models.structured import complete_structured
@@ -29,6 +33,12 @@ T = TypeVar("T", bound=BaseModel)
 # extra_body), so it is sent only where it is known to work.
 _TAKES_TEMPERATURE = re.compile(
     r"^claude-(3[-.]|(sonnet|opus|haiku)-4(-[0-6])?(-\d{8}|-latest|@|$))", re.IGNORECASE)
+
+
+# Anthropic bills web searches on top of the tokens: $10 per 1,000 (list price; the price
+# table covers tokens only). Set the model's `web_search_request_usd` to change it.
+WEB_SEARCH_REQUEST_USD = 0.01
+WEB_SEARCH_MAX_USES = 3   # searches Claude may run within one web_search() call
 
 
 def _block(part: TextPart | ImagePart) -> dict[str, Any]:
@@ -92,6 +102,7 @@ class AnthropicChatModel:
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
         self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout,
                                           max_retries=0)
+        self.web_search_request_usd = WEB_SEARCH_REQUEST_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
         kw = {"sleep": sleep} if sleep is not None else {}
         self.retrier = Retrier(self.name, policy, transient=(anthropic.APIConnectionError,),
@@ -119,6 +130,57 @@ class AnthropicChatModel:
         text = "".join(getattr(b, "text", "") for b in response.content
                        if getattr(b, "type", "") == "text")
         return text, self.usage_of(response)
+
+    def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
+        """One messages call with the server tool `web_search_20250305` (at most
+        WEB_SEARCH_MAX_USES searches): the reply's text blocks with the cited URLs appended
+        as a "Sources:" list, and usage priced from the price table plus
+        `web_search_request_usd` per search run (`usage.server_tool_use.web_search_requests`;
+        the count itself goes into cost_usd only, not the text). Retried like complete().
+
+        One call: a reply that stops with `pause_turn` (a long server-tool turn the API
+        paused) is returned as it stands, not continued."""
+        started = time.monotonic()
+        req: dict[str, Any] = {
+            "model": self.model, "max_tokens": max_tokens,
+            "messages": [{"role": "user", "content": prompt}],
+            "tools": [{"type": "web_search_20250305", "name": "web_search",
+                       "max_uses": WEB_SEARCH_MAX_USES}]}
+        response = self.retrier.call(lambda: self.client.messages.create(**req))
+        text, sources = self._read_search_reply(response)
+        usage = self.usage_of(response)
+        server = getattr(getattr(response, "usage", None), "server_tool_use", None)
+        searches = (getattr(server, "web_search_requests", None) or 0) if server else 0
+        cost = usage.cost_usd + searches * self.web_search_request_usd
+        return ChatResult(text=with_sources(text, sources),
+                          usage=usage.model_copy(update={"cost_usd": round(cost, 8)}),
+                          model=self.name, latency_s=time.monotonic() - started)
+
+    @staticmethod
+    def _read_search_reply(response: Any) -> tuple[str, list[tuple[str, str | None]]]:
+        """(answer text, (url, title) pairs). Text blocks next to each other are fragments of
+        one passage (the API splits text at every citation) and are joined as they are; runs
+        of text on either side of a server_tool_use / web_search_tool_result block are
+        separate passages, joined by a blank line. Sources: the URLs the text cites, else
+        (nothing cited) the search results' URLs."""
+        runs: list[str] = [""]
+        cited: list[tuple[str, str | None]] = []
+        found: list[tuple[str, str | None]] = []
+        for block in getattr(response, "content", None) or []:
+            kind = getattr(block, "type", None)
+            if kind == "text":
+                runs[-1] += block.text or ""
+                for c in getattr(block, "citations", None) or []:
+                    if getattr(c, "url", None):
+                        cited.append((c.url, getattr(c, "title", None) or None))
+            else:
+                if runs[-1].strip():
+                    runs.append("")
+                if kind == "web_search_tool_result" and isinstance(getattr(block, "content", None), list):
+                    found.extend((r.url, getattr(r, "title", None) or None) for r in block.content
+                                 if getattr(r, "type", None) == "web_search_result" and getattr(r, "url", None))
+        text = "\n\n".join(r.strip() for r in runs if r.strip())
+        return text, cited or found
 
     def close(self) -> None:
         """Close the HTTP connections (a model is otherwise reusable for a whole run)."""

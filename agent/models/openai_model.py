@@ -1,12 +1,17 @@
 """ChatModel over the official `openai` SDK's chat completions: OpenAI itself, vLLM and any
-OpenAI-compatible server (point `base_url` at it; a dummy api_key is fine for vLLM)."""
+OpenAI-compatible server (point `base_url` at it; a dummy api_key is fine for vLLM).
+
+`web_search()` goes through the Responses API with OpenAI's hosted `web_search` tool;
+servers without a Responses API (vLLM and most compatible servers) answer it with a
+clear ModelError."""
 
 from __future__ import annotations
 
 import base64
 import os
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel
@@ -27,6 +32,33 @@ T = TypeVar("T", bound=BaseModel)
 
 # OpenAI reasoning models reject `max_tokens` and a non-default `temperature`.
 _REASONING = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+
+# OpenAI bills each web search *call* on top of the tokens: $10 per 1,000 for the
+# `web_search` tool (list price; the price table covers tokens only). Set the model's
+# `web_search_call_usd` to change it, e.g. to 0.0 for a gateway that bills otherwise.
+WEB_SEARCH_CALL_USD = 0.01
+MAX_SOURCES = 8   # at most this many URLs in a web_search answer's "Sources:" list
+
+
+def sources_block(sources: Iterable[tuple[str, str | None]], limit: int = MAX_SOURCES) -> str:
+    """`(url, title)` pairs as a short "Sources:" list, first mention first, each URL once;
+    "" when there are none."""
+    seen: dict[str, str | None] = {}
+    for url, title in sources:
+        if url and not seen.get(url):   # first mention; a later one may add the missing title
+            seen[url] = title
+    if not seen:
+        return ""
+    lines = [f"- {title} - {url}" if title else f"- {url}" for url, title in list(seen.items())[:limit]]
+    if len(seen) > limit:
+        lines.append(f"- ... and {len(seen) - limit} more")
+    return "Sources:\n" + "\n".join(lines)
+
+
+def with_sources(text: str, sources: Iterable[tuple[str, str | None]]) -> str:
+    block = sources_block(sources)
+    text = text.strip()
+    return f"{text}\n\n{block}" if text and block else (text or block)
 
 
 def data_url(image: ImagePart) -> str:
@@ -77,6 +109,7 @@ class OpenAIChatModel:
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
         self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
+        self.web_search_call_usd = WEB_SEARCH_CALL_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
         kw = {"sleep": sleep} if sleep is not None else {}
         self.retrier = Retrier(self.name, policy, transient=(openai.APIConnectionError,),
@@ -117,6 +150,73 @@ class OpenAIChatModel:
         if not text and getattr(msg, "refusal", None):
             text = msg.refusal  # a refusal fails the schema with its words visible
         return text, self.usage_of(response)
+
+    def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
+        """One Responses API call with the hosted `web_search` tool: the answer text with its
+        cited URLs appended as a "Sources:" list, and usage priced from the price table plus
+        `web_search_call_usd` per search the model ran. Retried like complete(); a server
+        without a Responses API (HTTP 404, e.g. vLLM) raises a ModelError saying so."""
+        import openai
+
+        started = time.monotonic()
+        # store=False: nothing to keep server-side, this is a one-shot question.
+        req: dict[str, Any] = {"model": self.model, "input": prompt,
+                               "tools": [{"type": "web_search"}],
+                               "max_output_tokens": max_tokens, "store": False}
+        try:
+            response = self.retrier.call(lambda: self.client.responses.create(**req))
+        except ModelError as err:
+            cause = err.__cause__
+            if isinstance(cause, openai.NotFoundError) and cause.code != "model_not_found":
+                raise ModelError(
+                    f"{self.name}: web search is not available at {self.client.base_url}: "
+                    f"POST /responses answered HTTP 404 ({cause.message}). It needs the OpenAI "
+                    f"Responses API with the hosted web_search tool, which vLLM and most "
+                    f"OpenAI-compatible servers do not have") from cause
+            raise
+        text, sources, searches = self._read_response(response)
+        if not text and getattr(response, "status", None) == "incomplete":
+            why = getattr(getattr(response, "incomplete_details", None), "reason", None) or "unknown"
+            raise ModelError(f"{self.name}: the web search reply is incomplete ({why}) and has "
+                             f"no text; raise max_tokens (now {max_tokens})")
+        usage = self._responses_usage(response, searches)
+        return ChatResult(text=with_sources(text, sources), usage=usage, model=self.name,
+                          latency_s=time.monotonic() - started)
+
+    @staticmethod
+    def _read_response(response: Any) -> tuple[str, list[tuple[str, str | None]], int]:
+        """(answer text, cited (url, title) pairs, number of web searches run)."""
+        texts: list[str] = []
+        sources: list[tuple[str, str | None]] = []
+        searches = 0
+        for item in getattr(response, "output", None) or []:
+            kind = getattr(item, "type", None)
+            if kind == "web_search_call":
+                action = getattr(item, "action", None)
+                # open_page / find_in_page actions are not billed as searches
+                if getattr(action, "type", "search") == "search":
+                    searches += 1
+            elif kind == "message":
+                for part in getattr(item, "content", None) or []:
+                    if getattr(part, "type", None) == "output_text":
+                        texts.append(part.text or "")
+                        for note in getattr(part, "annotations", None) or []:
+                            if getattr(note, "type", None) == "url_citation" and getattr(note, "url", None):
+                                sources.append((note.url, getattr(note, "title", None) or None))
+                    elif getattr(part, "type", None) == "refusal" and getattr(part, "refusal", None):
+                        texts.append(part.refusal)
+        return "".join(texts), sources, searches
+
+    def _responses_usage(self, response: Any, searches: int) -> Usage:
+        u = getattr(response, "usage", None)
+        if u is None:
+            usage = Usage()
+        else:
+            details = getattr(u, "input_tokens_details", None)
+            usage = Usage(input_tokens=u.input_tokens or 0, output_tokens=u.output_tokens or 0,
+                          cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0)
+        cost = self.prices.cost(self.model, usage) + searches * self.web_search_call_usd
+        return usage.model_copy(update={"cost_usd": round(cost, 8)})
 
     def close(self) -> None:
         """Close the HTTP connections (a model is otherwise reusable for a whole run)."""

@@ -62,12 +62,10 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         done_before = existing_step(ctx, state)
         if done_before is not None and done_before.screenshot_file:
             # It ran, then the process died before the checkpoint: do not run it twice.
-            png = (ctx.folder / done_before.screenshot_file).read_bytes()
-            after = f"{lb.screen_hash(png):x}"
+            after = done_before.screenshot_file
             turn = new_turn(state, done_before, result=f"Executed {action.type}.",
                             signature=signature, modality=modality, screen_after=after)
-            return advance(state, turn, screenshot_file=done_before.screenshot_file,
-                           screen_hash=after)
+            return advance(state, turn, screenshot_file=after)
         start = time.monotonic()
         error = None
         report = None
@@ -82,15 +80,19 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
-        after = f"{lb.screen_hash(png):x}"
-        changed = report.changed if report else (after != state.get("screen_hash"))
         points = [(t.x, t.y) for t in targets(action) if t.x is not None]
         record = write_step(ctx, state, node="act", action=action.model_dump(mode="json"), png=png,
                             desktop_s=time.monotonic() - start, points=points, error=error,
                             settle=report.model_dump() if report else None)
+        after = record.screenshot_file
+        ctx.prefetch_fingerprint(after, png)
+        if report is not None:
+            changed = report.changed
+        else:  # upstream servers do not say: compare fingerprints
+            changed = ctx.fingerprint(after) != ctx.fingerprint(state.get("screenshot_file"))
         text = f"The action failed: {error}" if error else describe(action.type, report, changed)
         turn = new_turn(state, record, result=text, signature=signature, modality=modality,
                         screen_after=after)
-        return advance(state, turn, screenshot_file=record.screenshot_file, screen_hash=after)
+        return advance(state, turn, screenshot_file=after)
 
     return act

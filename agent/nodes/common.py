@@ -57,27 +57,15 @@ def new_turn(state: AgentState, record: StepRecord, *, result: str, signature: s
              modality: str = "", screen_after: str | None = None, vetoed: bool = False) -> Turn:
     pending = state.get("pending") or {}
     return Turn(step=record.step_num, node=record.node, decision=pending.get("decision", {}),
-                signature=signature, modality=modality, screen_before=state.get("screen_hash"),
+                signature=signature, modality=modality, screen_before=state.get("screenshot_file"),
                 screen_after=screen_after, vetoed=vetoed, result=result,
                 screenshot_file=record.screenshot_file)
-
-
-FINGERPRINT_WINDOW = 20  # the loop breaker never looks further back (LoopConfig.history_window)
-
-
-def forget_old_fingerprints(turns: list[Turn]) -> list[Turn]:
-    """Screen fingerprints are ~2 KB each and every checkpoint stores the turns: keep recent ones."""
-    cut = len(turns) - FINGERPRINT_WINDOW
-    if cut <= 0 or not turns[cut - 1].get("screen_before"):
-        return turns
-    return [({**t, "screen_before": None, "screen_after": None} if i < cut else t)
-            for i, t in enumerate(turns)]
 
 
 def advance(state: AgentState, turn: Turn, *, wasted: bool = False, **update: Any) -> dict[str, Any]:
     """The state update every step-ending node returns."""
     out: dict[str, Any] = {"step": state.get("step", 0) + 1,
-                           "turns": forget_old_fingerprints([*state.get("turns", []), turn]),
+                           "turns": [*state.get("turns", []), turn],
                            "pending": None, "grounded": None}
     if wasted:
         out["wasted_steps"] = state.get("wasted_steps", 0) + 1

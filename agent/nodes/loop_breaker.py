@@ -17,16 +17,16 @@ from agent.nodes.common import advance, new_turn, write_step
 from agent.state import AgentState, Turn
 
 
-def history(turns: list[Turn]) -> list[lb.Turn]:
+def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
     out = []
-    for t in turns:
+    for t in turns[-window:]:  # check() never looks further back
         if not t.get("signature"):
             continue
         after = t.get("screen_after")
         veto = t.get("veto")
         out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=t.get("modality", ""),
-                           screen_before=int(t.get("screen_before") or "0", 16),
-                           screen_after=int(after, 16) if after else None,
+                           screen_before=ctx.fingerprint(t.get("screen_before")),
+                           screen_after=ctx.fingerprint(after) if after else None,
                            vetoed=bool(t.get("vetoed")),
                            veto=lb.Veto.model_validate(veto) if veto else None))
     return out
@@ -48,8 +48,8 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         decision = state["pending"]["decision"]
         action = parse_action(decision["action"])
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
-        veto = lb.check(history(state.get("turns", [])), action, int(state["screen_hash"], 16),
-                        reflection, cfg)
+        veto = lb.check(history(ctx, state.get("turns", []), cfg.history_window), action,
+                        ctx.fingerprint(state.get("screenshot_file")), reflection, cfg)
         if veto is None:
             return {}
         record = write_step(ctx, state, node="loop_breaker", action=decision["action"],

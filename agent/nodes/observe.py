@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from agent.context import AgentContext
-from agent.loop_breaker import screen_hash
 from agent.state import AgentState
 from envs.base import DesktopUnreachable
 
@@ -20,7 +19,8 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
         name = ctx.writer.add_initial_screenshot(png)
-        update: dict[str, Any] = {"screenshot_file": name, "screen_hash": f"{screen_hash(png):x}"}
+        ctx.prefetch_fingerprint(name, png)
+        update: dict[str, Any] = {"screenshot_file": name}
         if not state.get("initial_screenshot"):
             update["initial_screenshot"] = name
         return update

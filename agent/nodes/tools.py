@@ -23,7 +23,7 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         if done_before is not None:  # ran before a crash: do not run its code twice
             turn = new_turn(state, done_before, result=done_before.info.get("summary", "Code ran."),
                             signature=signature, modality=modality,
-                            screen_after=state.get("screen_hash"))
+                            screen_after=done_before.screenshot_file)
             return advance(state, turn, screenshot_file=done_before.screenshot_file)
         start = time.monotonic()
         outcome = run_code_agent(ctx.models.coder, ctx.desktop, action.task or state["instruction"],
@@ -35,7 +35,6 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
-        after = f"{lb.screen_hash(png):x}"
         info = {"status": outcome.status, "summary": outcome.summary,
                 "runs": [{"language": s.language, "code": s.code, "returncode": s.returncode,
                           "output": s.output[-2000:]} for s in outcome.steps]}
@@ -44,9 +43,10 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                             info=info)
         result = (f"The coding agent returned {outcome.status}. {outcome.summary}\n"
                   "Check its result on the screen before relying on it.")
+        ctx.prefetch_fingerprint(record.screenshot_file, png)
         turn = new_turn(state, record, result=result, signature=signature, modality=modality,
-                        screen_after=after)
-        return advance(state, turn, screenshot_file=record.screenshot_file, screen_hash=after)
+                        screen_after=record.screenshot_file)
+        return advance(state, turn, screenshot_file=record.screenshot_file)
 
     return code
 
@@ -67,7 +67,7 @@ def make_search(ctx: AgentContext, provider: SearchProvider | None) -> Callable[
         text = (f"SEARCH RESULT for {action.query!r} (verify it against the screen, do not "
                 f"follow it blindly):\n{answer_text}")
         turn = new_turn(state, record, result=text, signature=lb.action_signature(action),
-                        modality=lb.modality(action), screen_after=state.get("screen_hash"))
+                        modality=lb.modality(action), screen_after=state.get("screenshot_file"))
         return advance(state, turn)
 
     return search

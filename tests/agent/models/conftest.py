@@ -25,6 +25,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     message: str = ""
+    body: dict[str, Any] | None = None   # sent as is instead of the shape the path asks for
 
 
 @dataclass
@@ -45,6 +46,23 @@ def _openai_body(c: Canned, model: str) -> dict[str, Any]:
                       "prompt_tokens_details": {"cached_tokens": c.cached_tokens}}}
 
 
+def _responses_body(c: Canned, model: str) -> dict[str, Any]:
+    """OpenAI Responses API (POST /v1/responses): one assistant message with c.text."""
+    if c.status != 200:
+        return _openai_body(c, model)
+    return {"id": "resp_fake", "object": "response", "created_at": 0, "model": model,
+            "status": "completed", "error": None, "incomplete_details": None,
+            "instructions": None, "metadata": {}, "parallel_tool_calls": True,
+            "temperature": 1.0, "top_p": 1.0, "tool_choice": "auto", "tools": [],
+            "output": [{"id": "msg_fake", "type": "message", "role": "assistant",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": c.text, "annotations": []}]}],
+            "usage": {"input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
+                      "total_tokens": c.input_tokens + c.output_tokens,
+                      "input_tokens_details": {"cached_tokens": c.cached_tokens},
+                      "output_tokens_details": {"reasoning_tokens": 0}}}
+
+
 def _anthropic_body(c: Canned, model: str) -> dict[str, Any]:
     if c.status != 200:
         kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(c.status, "api_error")
@@ -57,8 +75,9 @@ def _anthropic_body(c: Canned, model: str) -> dict[str, Any]:
 
 
 class FakeLLMServer:
-    """Answers POST /v1/chat/completions (OpenAI shape) and /v1/messages (Anthropic
-    shape) from a queue of canned replies, recording every request it gets."""
+    """Answers POST /v1/chat/completions (OpenAI shape), /v1/responses (OpenAI Responses
+    shape) and /v1/messages (Anthropic shape) from a queue of canned replies, recording
+    every request it gets. A reply with a `body` sends that JSON verbatim."""
 
     def __init__(self) -> None:
         self.queue: deque[Canned] = deque()
@@ -81,8 +100,11 @@ class FakeLLMServer:
                     canned = server.queue.popleft() if server.queue else Canned(500, message="fake server: nothing queued")
                 if canned.delay_s:
                     time.sleep(canned.delay_s)
-                shape = _anthropic_body if self.path.rstrip("/").endswith("/messages") else _openai_body
-                data = json.dumps(shape(canned, body.get("model", ""))).encode()
+                path = self.path.rstrip("/")
+                shape = (_anthropic_body if path.endswith("/messages") else
+                         _responses_body if path.endswith("/responses") else _openai_body)
+                answer = canned.body if canned.body is not None else shape(canned, body.get("model", ""))
+                data = json.dumps(answer).encode()
                 try:
                     self.send_response(canned.status)
                     self.send_header("content-type", "application/json")
