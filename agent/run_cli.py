@@ -79,6 +79,9 @@ def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str |
     if missing:
         raise RunError(f"task {task.id} needs setup steps this runner cannot do yet: "
                        f"{', '.join(sorted(set(missing)))}")
+    if config.grounder != "none":
+        raise RunError(f"grounder {config.grounder!r} is not available yet: use 'none' (the "
+                       "planner gives x and y); model, accessibility and OCR grounders come next")
     folder = episode_folder(out, task.id, resume)
     writer = EpisodeWriter(folder)
     models = build_models(config)

@@ -86,3 +86,31 @@ def test_task_needing_unsupported_setup_is_refused_before_running(tmp_path):
     result = run_cli("--task", str(path))
     assert result.exit_code == 2
     assert "googledrive" in result.output
+
+
+INFEASIBLE_TASK = ROOT / "benchmarks/tasks/local/examples/os/local-infeasible-bluetooth.json"
+
+
+def test_repeated_click_on_a_real_desktop_is_vetoed(desktop_tools, tmp_path):
+    """A planner stuck clicking one spot that does nothing: the loop breaker stops the repeat."""
+    stuck = {"reasoning": "open the Bluetooth settings",
+             "action": {"type": "click", "target": {"description": "the Bluetooth icon in the panel",
+                                                    "x": 40, "y": 700}}}
+    give_up = {"reflection": {"progress": "nothing happens", "outcome": "no_change", "loop": True,
+                              "feasibility": "infeasible", "termination": "fail", "strategy": "switch"},
+               "reasoning": "There is no Bluetooth on this machine.",
+               "action": {"type": "fail", "reason": "no Bluetooth adapter"}}
+    script = tmp_path / "stuck.jsonl"
+    script.write_text("\n".join(json.dumps(line) for line in [
+        {"role": "gate", "reply": {"criteria": [{"text": "Bluetooth shows as on and paired"}]}},
+        {"role": "planner", "reply": stuck}, {"role": "planner", "reply": stuck},
+        {"role": "planner", "reply": stuck}, {"role": "planner", "reply": give_up}]) + "\n")
+    out = tmp_path / "episode"
+    result = run_cli("--task", str(INFEASIBLE_TASK), "--model", f"scripted:{script}",
+                     "--out", str(out), "--width", "1024", "--height", "768")
+    assert result.exit_code == 0, result.output     # infeasible task: FAIL is the right answer
+    steps = lines(out / "traj.jsonl")
+    assert [s["node"] for s in steps] == ["act", "act", "loop_breaker", "fail"]
+    assert steps[2]["loop_breaker"]["tier"] == 1
+    outcome = json.loads((out / "result.json").read_text())
+    assert outcome["status"] == "fail" and outcome["score"] == 1.0 and outcome["wasted_steps"] == 1
