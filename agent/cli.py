@@ -20,6 +20,10 @@ app = typer.Typer(help="deskpilot: a computer-use agent framework.", no_args_is_
                   pretty_exceptions_enable=False)
 desktop_app = typer.Typer(help="Start, stop and try local desktops.", no_args_is_help=True)
 app.add_typer(desktop_app, name="desktop")
+grounding_app = typer.Typer(help="Grounding data.", no_args_is_help=True)
+app.add_typer(grounding_app, name="grounding")
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 
@@ -121,6 +125,30 @@ def desktop_demo(width: int = 1280, height: int = 800,
     from agent.demo import run_demo
 
     raise typer.Exit(run_demo(width, height, out, console))
+
+
+@grounding_app.command("synth")
+def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: int = 0,
+                    out: Path = typer.Option(..., help="output folder")) -> None:
+    """Render a synthetic grounding set (OSWorld-G schema) with Playwright and Chromium."""
+    from grounding.synth import generate
+
+    path = generate(n, seed, out)
+    console.print(f"wrote {path}")
+
+
+@bench_app.command("grounding")
+def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpot-v2/Pro or synthetic folder"),
+                    grounder: str = typer.Option(..., help="grounder spec, e.g. ocr, jedi@http://127.0.0.1:8000/v1"),
+                    out: Path = typer.Option(Path("runs/grounding"), help="report folder"),
+                    limit: int = typer.Option(None, help="score only the first N items")) -> None:
+    """Score a grounder on a grounding benchmark; writes report.json and report.md."""
+    from benchmarks.grounding.run import main
+
+    args = ["--dataset", str(dataset), "--grounder", grounder, "--out", str(out)]
+    if limit:
+        args += ["--limit", str(limit)]
+    raise typer.Exit(main(args))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from agent.runner import has_checkpoint, run_episode
 from agent.trajectory import EpisodeWriter
 from envs.client import DesktopClient
 from envs.local import LocalDesktop
-from grounding.base import NoGrounder
+from grounding.factory import GrounderSpecError, make_grounder
 
 
 class RunError(RuntimeError):
@@ -79,9 +79,10 @@ def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str |
     if missing:
         raise RunError(f"task {task.id} needs setup steps this runner cannot do yet: "
                        f"{', '.join(sorted(set(missing)))}")
-    if config.grounder != "none":
-        raise RunError(f"grounder {config.grounder!r} is not available yet: use 'none' (the "
-                       "planner gives x and y); model, accessibility and OCR grounders come next")
+    try:
+        make_grounder(config.grounder, tree_source=lambda: "")  # a bad spec fails before any desktop starts
+    except GrounderSpecError as exc:
+        raise RunError(str(exc)) from exc
     folder = episode_folder(out, task.id, resume)
     writer = EpisodeWriter(folder)
     models = build_models(config)
@@ -93,7 +94,11 @@ def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str |
             console.print(f"[dim]setting up {task.id} on {getattr(client, 'base_url', desktop)}[/]")
             SetupRunner(client, screen=client.screen_size()).run(task.config)
         view = LiveView(console, task.instruction, config.max_steps)
-        ctx = AgentContext(desktop=client, models=models, grounder=NoGrounder(), writer=writer,
+        try:
+            grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
+        except GrounderSpecError as exc:
+            raise RunError(str(exc)) from exc
+        ctx = AgentContext(desktop=client, models=models, grounder=grounder, writer=writer,
                            config=config, on_event=view.event)
         if resume and not has_checkpoint(ctx):
             console.print("[yellow]no checkpoint to resume from: starting the episode afresh[/]")

@@ -114,3 +114,11 @@ def test_repeated_click_on_a_real_desktop_is_vetoed(desktop_tools, tmp_path):
     assert steps[2]["loop_breaker"]["tier"] == 1
     outcome = json.loads((out / "result.json").read_text())
     assert outcome["status"] == "fail" and outcome["score"] == 1.0 and outcome["wasted_steps"] == 1
+
+
+def test_unknown_grounder_is_refused_before_a_desktop_starts():
+    result = run_cli("--task", str(NOTE_TASK), "--grounder", "telepathy")
+    assert result.exit_code == 2
+    assert "unknown grounder 'telepathy'" in result.output
+    no_url = run_cli("--task", str(NOTE_TASK), "--grounder", "jedi")
+    assert no_url.exit_code == 2 and "needs a server URL" in no_url.output

@@ -1,0 +1,69 @@
+"""Grounders from specs, as `--grounder` takes them.
+
+    none                      the planner gives pixels (no grounding)
+    a11y                      the desktop's accessibility tree
+    ocr                       tesseract on the screenshot
+    jedi@URL | jedi:MODEL@URL Jedi behind an OpenAI-compatible server (vLLM)
+    uitars@URL | point@URL    UI-TARS-1.5 style / "output one point" style
+    a11y+ocr+jedi@URL         a cascade, tried in that order
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from grounding.base import Grounder, NoGrounder
+
+# Confidence an answer needs before a cascade stops at that grounder.
+CASCADE_THRESHOLDS = {"a11y": 0.6, "ocr": 0.6, "jedi": 0.0, "uitars": 0.0, "point": 0.0}
+
+
+class GrounderSpecError(ValueError):
+    pass
+
+
+def _model_parts(spec: str, kind: str) -> tuple[str | None, str]:
+    rest = spec[len(kind):]
+    model, _, url = rest.lstrip(":").partition("@")
+    if not url.startswith(("http://", "https://")):
+        raise GrounderSpecError(f"grounder {spec!r} needs a server URL: {kind}[:MODEL]@http://host:port/v1")
+    return (model or None), url
+
+
+def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
+    kind = spec.split("@")[0].split(":")[0]
+    if kind == "none":
+        return NoGrounder()
+    if kind == "a11y":
+        if tree_source is None:
+            raise GrounderSpecError("the a11y grounder needs a desktop with an accessibility tree")
+        from grounding.a11y import A11yGrounder
+        return A11yGrounder(tree_source)
+    if kind == "ocr":
+        from grounding.ocr import OcrGrounder
+        return OcrGrounder()
+    if kind in ("jedi", "uitars", "point"):
+        model, url = _model_parts(spec, kind)
+        if kind == "jedi":
+            from grounding.jedi import JediGrounder
+            return JediGrounder(url, model=model or "jedi-7b")
+        from grounding import uitars
+        cls = uitars.UITarsGrounder if kind == "uitars" else uitars.PointGrounder
+        return cls(url, model=model or kind)
+    raise GrounderSpecError(f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
+                            "uitars@URL, point@URL, or several joined by '+'")
+
+
+def make_grounder(spec: str, tree_source: Callable[[], str] | None = None) -> Grounder:
+    parts = [p.strip() for p in spec.split("+") if p.strip()]
+    if not parts:
+        raise GrounderSpecError("empty grounder spec")
+    if len(parts) == 1:
+        return make_one(parts[0], tree_source)
+    from grounding.cascade import CascadeGrounder
+
+    tiers = []
+    for part in parts:
+        kind = part.split("@")[0].split(":")[0]
+        tiers.append((make_one(part, tree_source), CASCADE_THRESHOLDS.get(kind, 0.0)))
+    return CascadeGrounder(tiers, name=spec)
