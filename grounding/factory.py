@@ -15,7 +15,7 @@ from typing import Callable
 from grounding.base import Grounder, NoGrounder
 
 # Confidence an answer needs before a cascade stops at that grounder.
-CASCADE_THRESHOLDS = {"a11y": 0.6, "ocr": 0.6, "jedi": 0.0, "uitars": 0.0, "point": 0.0}
+CASCADE_THRESHOLDS = {"a11y": 0.65, "ocr": 0.7, "jedi": 0.0, "uitars": 0.0, "point": 0.0}
 
 
 class GrounderSpecError(ValueError):

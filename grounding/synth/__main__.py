@@ -1,0 +1,3 @@
+from grounding.synth import main
+
+raise SystemExit(main())
