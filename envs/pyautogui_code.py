@@ -145,6 +145,12 @@ def _paste_lines(chunk: str) -> list[str]:
         "    os.close(_out)",
         "    os.close(_err)",
         "    os.close(_null)",
+        # xclip takes the selection a moment after copy() returns; a paste before that
+        # inserts nothing (seen on a loaded machine), so wait until it is there (<= 2 s).
+        "for _ in range(40):",
+        f"    if pyperclip.paste() == {_lit(chunk)}:",
+        "        break",
+        "    time.sleep(0.05)",
         "pyautogui.hotkey('ctrl', 'v')",
         f"time.sleep({_lit(PASTE_SETTLE_S)})",
     ]

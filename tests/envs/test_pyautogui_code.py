@@ -24,7 +24,7 @@ ALLOWED_CALLS = {
     "pyautogui.press", "pyautogui.hotkey", "pyautogui.keyDown", "pyautogui.keyUp",
     "time.sleep", "pyperclip.copy", "subprocess.Popen", "subprocess.run",
     "os.path.exists", "os.path.expanduser", "os.dup", "os.dup2", "os.open", "os.close",
-    "shlex.split",
+    "shlex.split", "pyperclip.paste", "range",
 }
 ALLOWED_IMPORTS = {"pyperclip", "os", "shlex", "subprocess"}
 
@@ -73,7 +73,7 @@ def assert_safe(code: str) -> ast.Module:
         elif isinstance(node, ast.ImportFrom):
             raise AssertionError(ast.unparse(node))
         elif isinstance(node, ast.Name):
-            assert node.id in {"pyautogui", "time", "pyperclip", "subprocess", "os", "shlex",
+            assert node.id in {"pyautogui", "time", "pyperclip", "subprocess", "os", "shlex", "_", "range",
                                "_target", "_argv", "_out", "_err", "_null"}, node.id
         elif isinstance(node, (ast.JoinedStr, ast.Lambda, ast.Subscript, ast.BinOp)):
             raise AssertionError(f"unexpected {type(node).__name__}: {ast.unparse(node)}")
@@ -113,9 +113,24 @@ class Recorder:
         return call
 
 
+class Clipboard(Recorder):
+    """A stand-in pyperclip: copy() is recorded, paste() gives back what was copied."""
+
+    def __init__(self, log: list) -> None:
+        super().__init__(log, "pyperclip")
+        self.held = ""
+
+    def copy(self, text: str) -> None:
+        self._log.append(("pyperclip.copy", (text,), {}))
+        self.held = text
+
+    def paste(self) -> str:
+        return self.held
+
+
 def run_with_fakes(code: str, monkeypatch, fail_on: str | None = None) -> list:
     log: list = []
-    monkeypatch.setitem(sys.modules, "pyperclip", Recorder(log, "pyperclip"))
+    monkeypatch.setitem(sys.modules, "pyperclip", Clipboard(log))
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: log.append(("subprocess.Popen", a, k)))
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: log.append(("subprocess.run", a, k)))
     env = {"pyautogui": Recorder(log, "pyautogui", fail_on), "time": Recorder(log, "time")}
@@ -143,6 +158,8 @@ def _paste(chunk: str) -> list[str]:
         "try:", f"    pyperclip.copy({chunk!r})",
         "finally:", "    os.dup2(_out, 1)", "    os.dup2(_err, 2)",
         "    os.close(_out)", "    os.close(_err)", "    os.close(_null)",
+        "for _ in range(40):", f"    if pyperclip.paste() == {chunk!r}:", "        break",
+        "    time.sleep(0.05)",
         "pyautogui.hotkey('ctrl', 'v')", "time.sleep(0.2)",
     ]
 
@@ -171,6 +188,7 @@ def test_paste_restores_stdout_and_stderr(monkeypatch, capfd):
     monkeypatch.setitem(sys.modules, "pyperclip", fake)
     monkeypatch.setattr(fake, "copy", lambda text: (seen.append(os.readlink("/proc/self/fd/1")),
                                                    os.write(1, b"hidden\n")), raising=False)
+    monkeypatch.setattr(fake, "paste", lambda: "\u00e9", raising=False)
     exec(compile(code, "<generated>", "exec"), {"pyautogui": Recorder([], "p"),
                                                 "time": Recorder([], "t"), "print": print})
     assert seen == [os.devnull]
@@ -317,9 +335,14 @@ def test_osworld_payload_runs_end_to_end(tmp_path):
     """))
     (tmp_path / "pyperclip.py").write_text(textwrap.dedent(f"""
         import json
+        held = ""
         def copy(text):
+            global held
+            held = text
             with open({str(log)!r}, "a") as f:
                 f.write(json.dumps(["copy", [text], {{}}]) + "\\n")
+        def paste():
+            return held
     """))
     text = "'); import os; os.system('touch pwned') # <\u00e9>\n"
     payload = osworld_execute_payload([
