@@ -23,16 +23,18 @@ Pure Python (difflib), no third-party fuzzy-matching package.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from pathlib import Path
 
 __all__ = [
     "Query", "parse_description", "normalize", "tokens", "ratio", "similarity",
     "role_key", "token_credit", "token_overlap", "INTERACTIVE_ROLES",
-    "TEXT_AREA_ROLES", "TEXT_FIELD_ROLES",
+    "TEXT_AREA_ROLES", "TEXT_FIELD_ROLES", "icon_aliases",
 ]
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -284,6 +286,8 @@ class Query:
     role_phrase: str = ""
     context: str = ""
     targets: tuple[str, ...] = field(default=())
+    aliases: tuple[str, ...] = field(default=())  # names an icon / function phrase implies
+
 
     @property
     def recall_weight(self) -> float:
@@ -318,6 +322,68 @@ def _last_role_phrase(words: list[str]) -> tuple[int, int, str] | None:
     return found
 
 
+_RELATIVE = frozenset({"that", "which", "whose", "to"})
+
+
+def _role_before_clause(words: list[str]) -> tuple[int, int, str] | None:
+    """The role phrase of `words`, looked for before a relative clause first: in "the
+    button that closes the panel" the role is "button", not "panel"."""
+    for i, w in enumerate(words):
+        if w in _RELATIVE and i > 0:
+            found = _last_role_phrase(words[:i])
+            if found is not None:
+                return found
+            break
+    return _last_role_phrase(words)
+
+
+@lru_cache(maxsize=1)
+def _icon_vocabulary() -> tuple[dict[str, list[str]], int]:
+    data = json.loads((Path(__file__).parent / "data" / "icons.json").read_text(encoding="utf-8"))
+    vocab: dict[str, list[str]] = {}
+    for table in ("pictures", "verbs"):
+        for phrase, names in data.get(table, {}).items():
+            vocab.setdefault(normalize(phrase), [])
+            vocab[normalize(phrase)] += [n for n in names if n not in vocab[normalize(phrase)]]
+    return vocab, max(len(k.split()) for k in vocab)
+
+
+# Words around an icon phrase that say nothing about the name ("the button with the X icon").
+_ICON_FILLER = frozenset("icon icons button buttons symbol glyph sign picture image shaped shape like "
+                         "looks looking pictured depicting depicts showing shows that which with "
+                         "of a an the in is".split())
+
+
+@lru_cache(maxsize=1024)
+def icon_aliases(target: str) -> tuple[str, ...]:
+    """Names a control described by its picture or function is likely to carry:
+    "paper clip" -> "attach", "closes panel" -> "close panel", "close", "dismiss".
+    Empty when the target names no known icon or verb (grounding/data/icons.json)."""
+    words = normalize(target).split()
+    if not words:
+        return ()
+    vocab, longest = _icon_vocabulary()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            if phrase in vocab:
+                rest = [w for w in words[:i] + words[i + n:] if w not in _ICON_FILLER]
+                for name in vocab[phrase]:
+                    if rest:
+                        out.append(" ".join([name, *rest]))
+                    out.append(name)
+                i += n - 1
+                break
+        i += 1
+    seen: dict[str, None] = {}
+    for a in out:
+        if a != normalize(target):
+            seen.setdefault(a, None)
+    return tuple(seen)
+
+
 def _words(text: str) -> list[str]:
     # Keep hyphens inside words for "drop-down", otherwise the normalised tokens.
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -341,7 +407,7 @@ def parse_description(description: str) -> Query:
     split_at = cut.start() if cut else len(masked)
     head, context = masked[:split_at], masked[split_at:]
     words = _words(head)
-    found = _last_role_phrase(words)
+    found = _role_before_clause(words)
     roles, role_phrase = None, ""
     if found is not None:
         start, end, role_phrase = found
@@ -357,4 +423,5 @@ def parse_description(description: str) -> Query:
                      " ".join(context_words), tuple(primary))
     # Quoted text only after the preposition ('the OK button in the "Print" dialog'):
     # it locates, the unquoted head names the target.
-    return Query(description, target, False, roles, role_phrase, " ".join(context_words))
+    return Query(description, target, False, roles, role_phrase, " ".join(context_words),
+                 aliases=icon_aliases(target))
