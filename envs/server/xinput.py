@@ -58,11 +58,48 @@ def type_text(text: str) -> None:
         elif piece == "\t":
             _xdotool("key", "Tab")
         elif piece:
-            for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", piece):
+            for run in _runs(piece):
                 delay = TYPE_DELAY_MS if run.isascii() else UNICODE_DELAY_MS
+                if not run.isascii():
+                    _map_keys(run)
                 # --file - reads the text from stdin: no argument parsing touches it.
                 _xdotool("type", "--delay", delay, "--file", "-", stdin=run,
                          timeout=30 + len(run) * 0.1)
+
+
+def _keymap():
+    try:
+        from envs.server.keymap import KEYMAP
+        KEYMAP.capacity()
+        return KEYMAP
+    except Exception:  # no python-xlib or no display access: xdotool remaps on its own
+        return None
+
+
+def _runs(text: str) -> list[str]:
+    """ASCII runs whole; non-ASCII runs in slices with no more distinct characters than
+    there are spare keycodes, so mapping a slice never evicts a character it still needs."""
+    keymap = _keymap()
+    room = max(1, keymap.capacity()) if keymap else 64
+    out: list[str] = []
+    for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", text):
+        if run.isascii():
+            out.append(run)
+            continue
+        current: list[str] = []
+        for char in run:
+            if char not in current and len(set(current)) >= room:
+                out.append("".join(current))
+                current = []
+            current.append(char)
+        out.append("".join(current))
+    return out
+
+
+def _map_keys(run: str) -> None:
+    keymap = _keymap()
+    if keymap is not None:
+        keymap.ensure(run)
 
 
 def open_target(target: str) -> None:

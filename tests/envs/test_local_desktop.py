@@ -204,3 +204,12 @@ def test_execute_can_wait_for_the_screen_to_settle(client, until):
     width, height = client.window_size("xterm")
     assert 100 < width < 1024 and 50 < height < 768
     close(client, "settle-me", until)
+
+
+def test_long_non_ascii_text_with_more_characters_than_spare_keycodes(client, desktop, until):
+    text = "".join(chr(0x4E00 + i) for i in range(45)) + " — ünïcödé ✓ " + "日本語のテキスト"
+    open_in_mousepad(client, desktop, "cjk.txt", until)
+    client.act([TypeText(text=text), Hotkey(keys=["ctrl", "s"])])
+    until(lambda: (desktop.home / "cjk.txt").read_text(encoding="utf-8") != "", what="saved file")
+    assert (desktop.home / "cjk.txt").read_text(encoding="utf-8").rstrip("\n") == text
+    close(client, "cjk.txt", until)
