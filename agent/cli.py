@@ -24,6 +24,15 @@ grounding_app = typer.Typer(help="Grounding data.", no_args_is_help=True)
 app.add_typer(grounding_app, name="grounding")
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+
+
+def _add_osworld() -> None:
+    from agent.bench_cli import osworld_app
+
+    bench_app.add_typer(osworld_app, name="osworld")
+
+
+_add_osworld()
 console = Console()
 
 

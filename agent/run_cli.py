@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -67,7 +66,8 @@ def episode_folder(out: Path | None, task_id: str, resume: bool) -> Path:
 
 def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str | None,
              out: Path | None, resume: bool, size: tuple[int, int], console: Console) -> int:
-    from benchmarks.osworld.evaluate import evaluate, unsupported_evaluator
+    from benchmarks.osworld.evaluate import unsupported_evaluator
+    from benchmarks.osworld.runner import score_episode
     from benchmarks.osworld.setup import SetupRunner, unsupported_steps
     from benchmarks.osworld.tasks import TaskFileError, load_task
 
@@ -111,13 +111,7 @@ def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str |
             console.print(f"[yellow]no evaluator for this task here ({', '.join(unsupported)}): "
                           "the episode is not scored[/]")
         else:
-            last = "FAIL" if result.status == "fail" else ("DONE" if result.status == "done" else None)
-            started = time.monotonic()
-            scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval")
-            result = result.model_copy(update={"score": scored.score,
-                                               "evaluation": {"details": scored.details,
-                                                              "error": scored.error,
-                                                              "seconds": round(time.monotonic() - started, 2)}})
+            result = score_episode(task, client, result, folder)
     report = writer.finish(result)
     view.summary(result, report)
     if result.score is not None:

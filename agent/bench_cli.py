@@ -1,0 +1,66 @@
+"""`agent bench osworld ...`: run a split on a pool of desktops, and its helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+osworld_app = typer.Typer(help="OSWorld (and WindowsAgentArena) tasks on a pool of desktops.")
+console = Console()
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osworld"
+
+
+def _split_path(split: str, examples: Path | None) -> tuple[Path, Path]:
+    """A split name (test_all, test_small, ...) or a split file; the examples folder beside it."""
+    path = Path(split)
+    if not path.suffix:
+        path = (examples.parent if examples else SHARED_DATA) / f"{split}.json"
+    if not path.exists():
+        raise typer.BadParameter(f"no split file {path}")
+    return path, examples or path.parent / "examples"
+
+
+@osworld_app.callback(invoke_without_command=True)
+def osworld(ctx: typer.Context,
+            split: str = typer.Option("test_small", help="split name or split JSON file"),
+            examples: Path = typer.Option(None, help="task folder (default: beside the split file)"),
+            domain: list[str] = typer.Option(None, help="only these domains"),
+            desktops: str = typer.Option("1", help="N local desktops, or URL[#TOKEN],... of remote ones"),
+            model: str = typer.Option(None, help="planner model spec"),
+            grounder: str = typer.Option(None, help="grounder spec"),
+            max_steps: int = typer.Option(None),
+            task_timeout: float = typer.Option(1800.0, help="seconds per task"),
+            out: Path = typer.Option(Path("results/osworld"), help="results folder (resumable)"),
+            config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
+            width: int = 1920, height: int = 1080) -> None:
+    """Run a split: resumable, one desktop per worker, a summary over ALL tasks of the split."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from agent.config import load_config
+    from benchmarks.osworld.runner import run_split
+    from benchmarks.osworld.tasks import load_split
+
+    split_file, folder = _split_path(split, examples)
+    tasks = load_split(split_file, folder)
+    if domain:
+        tasks = {d: ts for d, ts in tasks.items() if d in domain}
+    settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
+    pool: int | list[str] = int(desktops) if desktops.isdigit() else desktops.split(",")
+    summary = run_split(tasks, config=settings, out=out, desktops=pool,
+                        task_timeout_s=task_timeout, size=(width, height))
+    console.print(summary.to_markdown())
+
+
+@osworld_app.command("report")
+def report(split: str = typer.Option("test_small"), examples: Path = typer.Option(None),
+           out: Path = typer.Option(Path("results/osworld"))) -> None:
+    """Rebuild summary.md / summary.json from the result folders."""
+    from benchmarks.osworld.summary import load_results, write_summary
+    from benchmarks.osworld.tasks import load_split
+
+    split_file, folder = _split_path(split, examples)
+    summary = load_results(out, load_split(split_file, folder))
+    write_summary(summary, out)
+    console.print(summary.to_markdown())
