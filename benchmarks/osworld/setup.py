@@ -1,9 +1,14 @@
 """Run a task's setup steps (and its evaluator's postconfig) against a desktop.
 
-Only the step types that need nothing but the desktop's own protocol are here:
-execute, command, launch, open, sleep, activate_window, close_window. Any other
-type (download, chrome_open_tabs, googledrive, ...) raises `UnsupportedSetupStep`
-before a single step has run, so a task is never left half set up.
+The step types that need nothing but the desktop's own protocol always run:
+execute, command, launch, open, sleep, activate_window, close_window, and WAA's
+create_folder and recycle_file. `download` runs when the runner has an
+`AssetCache` (files missing from it raise `MissingAssets` before any step runs,
+unless fetching is allowed); `chrome_open_tabs` and `chrome_close_tabs` run on a
+desktop with `run_python` (DevTools over HTTP, from inside the desktop). Any other
+type (googledrive, login, update_browse_history, ...) raises `UnsupportedSetupStep`
+before a single step has run, so a task is never left half set up; `requirements`
+says in words what such a task needs.
 
 Like OSWorld's SetupController, a step the desktop answers with an error (a
 command that fails, a window that is not there) is logged and the setup goes on:
@@ -21,12 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from benchmarks.osworld.assets import AssetCache, MissingAssets, download_urls
+from benchmarks.osworld.chrome import (
+    DEFAULT_DEBUG_PORT,
+    ChromeDevTools,
+    ChromeError,
+    debug_port_in,
+)
 from benchmarks.osworld.tasks import SetupStep, Task
 from envs.base import CommandOutput, DesktopError
 
-__all__ = ["PLACEHOLDERS", "STEP_PARAMETERS", "SUPPORTED_STEPS", "SetupDesktop", "SetupRunner",
-           "SetupStepError", "StepOutcome", "UnsupportedSetupStep", "as_flag", "substitute",
-           "unsupported_steps"]
+__all__ = ["ASSET_STEPS", "CHROME_STEPS", "PLACEHOLDERS", "STEP_PARAMETERS", "SUPPORTED_STEPS",
+           "MissingAssets", "SetupDesktop", "SetupRunner", "SetupStepError", "StepOutcome",
+           "UnsupportedSetupStep", "as_flag", "requirements", "substitute", "unsupported_steps"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +52,19 @@ STEP_PARAMETERS: dict[str, tuple[set[str], set[str]]] = {
     "sleep": ({"seconds"}, set()),
     "activate_window": _WINDOW,
     "close_window": _WINDOW,
+    "create_folder": ({"path"}, set()),   # WindowsAgentArena
+    "recycle_file": ({"path"}, set()),    # WindowsAgentArena
+    "download": ({"files"}, set()),
+    "chrome_open_tabs": ({"urls_to_open"}, set()),
+    "chrome_close_tabs": ({"urls_to_close"}, set()),
 }
-SUPPORTED_STEPS = frozenset(STEP_PARAMETERS)
+ASSET_STEPS = frozenset({"download"})  # need an AssetCache
+CHROME_STEPS = frozenset({"chrome_open_tabs", "chrome_close_tabs"})  # need run_python
+# What any runner can do with nothing but the desktop's protocol.
+SUPPORTED_STEPS = frozenset(STEP_PARAMETERS) - ASSET_STEPS - CHROME_STEPS
+_HINTS = {"download": "download needs SetupRunner(assets=AssetCache(...))",
+          "chrome_open_tabs": "Chrome tab steps need a desktop with run_python",
+          "chrome_close_tabs": "Chrome tab steps need a desktop with run_python"}
 # The placeholder names the OSWorld and WAA task files use (measured over all 523 files),
 # plus the two full sizes OSWorld's controller also replaces. Other `{name}` text in
 # commands is Python f-string code and must stay as it is.
@@ -68,11 +91,13 @@ class SetupDesktop(Protocol):
 
 
 class UnsupportedSetupStep(NotImplementedError):
-    def __init__(self, step_type: str, task_id: str | None = None) -> None:
+    def __init__(self, step_type: str, task_id: str | None = None,
+                 supported: Iterable[str] = SUPPORTED_STEPS) -> None:
         self.step_type, self.task_id = step_type, task_id
         where = f" (task {task_id})" if task_id else ""
-        super().__init__(f"setup step type {step_type!r} is not supported yet{where}; "
-                         f"supported: {', '.join(sorted(SUPPORTED_STEPS))}")
+        hint = f" ({_HINTS[step_type]})" if step_type in _HINTS else ""
+        super().__init__(f"setup step type {step_type!r} is not supported yet{where}{hint}; "
+                         f"supported: {', '.join(sorted(supported))}")
 
 
 class SetupStepError(RuntimeError):
@@ -87,13 +112,67 @@ class StepOutcome:
     detail: str = ""
 
 
-def unsupported_steps(task: Task) -> list[str]:
-    """Step types in the task's setup and postconfig that `SetupRunner` cannot run."""
+def unsupported_steps(task: Task, runner: SetupRunner | None = None) -> list[str]:
+    """Step types in the task's setup and postconfig that `runner` cannot run; without a
+    runner, those that need more than the desktop's protocol (see SUPPORTED_STEPS)."""
+    supported = runner.supported if runner is not None else SUPPORTED_STEPS
     seen: list[str] = []
     for step in [*task.config, *task.evaluator.postconfig]:
-        if step.type not in SUPPORTED_STEPS and step.type not in seen:
+        if step.type not in supported and step.type not in seen:
             seen.append(step.type)
     return seen
+
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+# Getters that read a live web page (not a cached file) while evaluating.
+_LIVE_WEB_GETTERS = ("info_from_website", "page_info", "pdf_from_url")
+
+
+def _live(url: Any) -> bool:
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and (parts.hostname or "") not in _LOCAL_HOSTS
+
+
+def requirements(task: Task) -> list[str]:
+    """What, beyond a desktop and the asset cache, the task needs, in words; [] if nothing.
+
+    Google Drive (`googledrive` steps or getters), an account login (`login` steps), the
+    live web (`proxy: true`, live URLs in `chrome_open_tabs`, getters that read web pages)
+    and steps not implemented yet (`update_browse_history`).
+    """
+    needs: list[str] = []
+
+    def need(text: str) -> None:
+        if text not in needs:
+            needs.append(text)
+
+    steps = [*task.config, *task.evaluator.postconfig]
+    for step in steps:
+        params = step.parameters
+        if step.type == "googledrive":
+            need("Google Drive (a Drive account and its settings file)")
+        elif step.type == "login":
+            platform = params.get("platform")
+            need(f"an account login{f' ({platform})' if platform else ''}")
+        elif step.type in ("chrome_open_tabs", "chrome_close_tabs"):
+            urls = params.get("urls_to_open") or params.get("urls_to_close") or []
+            live = [u for u in urls if _live(u)]
+            if live:
+                need(f"the live web (opens {', '.join(live[:3])}{' ...' if len(live) > 3 else ''})")
+        elif step.type in ("update_browse_history", "update_browse_history_edge"):
+            need(f"browser history seeding ({step.type} is not implemented yet)")
+    for spec in task.evaluator.getter_specs():
+        if spec.type == "googledrive_file":
+            need("Google Drive (a Drive account and its settings file)")
+        elif spec.type in _LIVE_WEB_GETTERS:
+            need(f"the live web (the {spec.type} getter reads a web page)")
+    if task.proxy:
+        need("the live web (the task runs through a proxy)")
+    return needs
 
 
 def substitute(value: Any, screen: tuple[int, int], password: str = "password") -> Any:
@@ -119,8 +198,15 @@ def as_flag(value: Any) -> bool:
 class SetupRunner:
     def __init__(self, desktop: SetupDesktop, screen: tuple[int, int] | None = None, *,
                  password: str = "password", cache_dir: Path | None = None, strict: bool = False,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, assets: AssetCache | None = None,
+                 fetch_assets: bool = False, chrome_port: int | None = None,
+                 chrome_timeout: float = 60.0) -> None:
         self.desktop = desktop
+        self.assets = assets
+        self.fetch_assets = fetch_assets  # download missing files instead of refusing
+        # The DevTools port: a launch step's --remote-debugging-port, else this.
+        self.chrome_port = chrome_port or DEFAULT_DEBUG_PORT
+        self.chrome_timeout = chrome_timeout
         self._screen = screen
         self.password = password  # OSWorld VMs: "password" (AWS images use another)
         self.cache_dir = Path(cache_dir) if cache_dir else None
@@ -133,15 +219,27 @@ class SetupRunner:
             self._screen = self.desktop.screen_size()
         return self._screen
 
+    @property
+    def supported(self) -> frozenset[str]:
+        """The step types this runner can run, given its cache and its desktop."""
+        extra: set[str] = set()
+        if self.assets is not None and hasattr(self.desktop, "upload_file"):
+            extra |= ASSET_STEPS
+        if hasattr(self.desktop, "run_python"):
+            extra |= CHROME_STEPS
+        return SUPPORTED_STEPS | extra
+
     def setup_task(self, task: Task) -> list[StepOutcome]:
         return self.run(task.config, task_id=task.id)
 
     def run(self, steps: Iterable[SetupStep | dict[str, Any]], *,
             task_id: str | None = None) -> list[StepOutcome]:
         parsed = [s if isinstance(s, SetupStep) else SetupStep.model_validate(s) for s in steps]
+        supported = self.supported
         for step in parsed:  # all checked before any runs
-            if step.type not in SUPPORTED_STEPS:
-                raise UnsupportedSetupStep(step.type, task_id)
+            if step.type not in supported:
+                raise UnsupportedSetupStep(step.type, task_id, supported)
+        self._ensure_assets(download_urls(parsed), task_id)
         outcomes: list[StepOutcome] = []
         for index, step in enumerate(parsed):
             outcome = self._run_one(index, step, task_id)
@@ -168,7 +266,7 @@ class SetupRunner:
         handler = getattr(self, f"_step_{'execute' if step.type == 'command' else step.type}")
         try:
             detail = handler(params)
-        except DesktopError as exc:
+        except (DesktopError, ChromeError) as exc:
             return StepOutcome(index, step.type, False, str(exc))
         except (TypeError, ValueError) as exc:
             raise SetupStepError(f"step {index} ({step.type}) of {task_id or 'steps'}: "
@@ -184,8 +282,24 @@ class SetupRunner:
             raise ValueError("empty command")
         return substitute(command, self.screen, self.password) if _has_placeholder(command) else command
 
+    def _ensure_assets(self, urls: list[str], task_id: str | None) -> None:
+        if not urls or self.assets is None:
+            return
+        missing = self.assets.missing(urls)
+        if missing and self.fetch_assets:
+            self.assets.fetch(missing)  # AssetFetchError lists what could not be fetched
+            missing = self.assets.missing(urls)
+        if missing:
+            raise MissingAssets(missing, task_id, self.assets.folder)
+
+    def _note_chrome_port(self, command: Any) -> None:
+        port = debug_port_in(command)
+        if port:
+            self.chrome_port = port
+
     def _step_execute(self, params: dict[str, Any]) -> CommandOutput:
         command = self._command(params)
+        self._note_chrome_port(command)
         shell = as_flag(params.get("shell", False))
         stdout, stderr = params.get("stdout", ""), params.get("stderr", "")
         until: dict[str, Any] = params.get("until") or {}
@@ -209,8 +323,59 @@ class SetupRunner:
         shell = as_flag(params.get("shell", False))
         if not shell and isinstance(command, str) and len(command.split()) > 1:
             command = command.split()  # as upstream does with a string that is not for a shell
+        self._note_chrome_port(command)
         self.desktop.launch(command, shell=shell)
         return f"launched {command!r}"
+
+    def _step_download(self, params: dict[str, Any]) -> str:
+        assert self.assets is not None  # `supported` lets download through only with a cache
+        files = params["files"]
+        if not isinstance(files, list):
+            raise TypeError("files must be a list of {url, path}")
+        uploaded = []
+        for entry in files:
+            url, path = (entry.get("url"), entry.get("path")) if isinstance(entry, dict) else (None, None)
+            if not url or not path:
+                raise ValueError(f"download entry without url or path: {entry!r}")
+            self.desktop.upload_file(path, self.assets.read(url))  # type: ignore[attr-defined]
+            uploaded.append(path)
+        return f"uploaded {', '.join(uploaded)}"
+
+    def _chrome(self) -> ChromeDevTools:
+        return ChromeDevTools(self.desktop, self.chrome_port,  # type: ignore[arg-type]
+                              ready_timeout=self.chrome_timeout)
+
+    def _step_chrome_open_tabs(self, params: dict[str, Any]) -> str:
+        urls = params["urls_to_open"]
+        if not isinstance(urls, list):
+            raise TypeError("urls_to_open must be a list")
+        opened = self._chrome().open_tabs(urls)
+        return f"opened {len(opened)} tab(s) on port {self.chrome_port}"
+
+    def _step_chrome_close_tabs(self, params: dict[str, Any]) -> str:
+        urls = params["urls_to_close"]
+        if not isinstance(urls, list):
+            raise TypeError("urls_to_close must be a list")
+        closed = self._chrome().close_tabs(urls)
+        return f"closed {len(closed)} tab(s): {', '.join(closed)}"
+
+    # WindowsAgentArena's steps: a Windows path runs through PowerShell in the desktop
+    # (a WAA VM); a POSIX path is done the Linux way.
+    def _step_create_folder(self, params: dict[str, Any]) -> CommandOutput:
+        path = _path_param(params)
+        if _windows_path(path):
+            return self.desktop.execute(_powershell(
+                f"New-Item -ItemType Directory -Force -Path {_ps_quote(path)} | Out-Null"))
+        return self.desktop.execute(["mkdir", "-p", path])
+
+    def _step_recycle_file(self, params: dict[str, Any]) -> CommandOutput:
+        path = _path_param(params)
+        if _windows_path(path):
+            return self.desktop.execute(_powershell(
+                "Add-Type -AssemblyName Microsoft.VisualBasic; "
+                "[Microsoft.VisualBasic.FileIO.FileSystem]::DeleteFile("
+                f"{_ps_quote(path)}, 'OnlyErrorDialogs', 'SendToRecycleBin')"))
+        return self.desktop.execute(["gio", "trash", path])
 
     def _step_open(self, params: dict[str, Any]) -> str:
         path = params["path"]
@@ -249,6 +414,25 @@ class SetupRunner:
             raise ValueError(f"output file {name!r} lies outside the cache folder")
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def _path_param(params: dict[str, Any]) -> str:
+    path = params["path"]
+    if not isinstance(path, str) or not path:
+        raise ValueError("empty path")
+    return path
+
+
+def _windows_path(path: str) -> bool:
+    return bool(re.match(r"^[A-Za-z]:[\\/]", path)) or "\\" in path
+
+
+def _ps_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _powershell(script: str) -> list[str]:
+    return ["powershell", "-NoProfile", "-NonInteractive", "-Command", script]
 
 
 def _has_placeholder(command: str | Sequence[str]) -> bool:

@@ -1,6 +1,14 @@
-"""Our local tasks on a real desktop: set up, score 0 untouched, solve with the oracle, score 1."""
+"""Our local tasks on a real desktop: set up, score 0 untouched, solve with the oracle, score 1.
+
+Every task in the split runs on the one shared session desktop. Each task's own setup
+resets the files it touches; between tasks the test closes every window it opened and
+waits until they are gone, so the next task's editor or terminal starts fresh.
+"""
 
 from __future__ import annotations
+
+import json
+import time
 
 import pytest
 
@@ -8,12 +16,12 @@ from benchmarks.osworld.evaluate import evaluate, unsupported_evaluator
 from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.setup import SetupRunner, unsupported_steps
 from benchmarks.osworld.tasks import load_split
+from tests.benchmarks.conftest import LOCAL_TASKS
 
 pytestmark = pytest.mark.desktop
 
-TASK_IDS = ["local-mousepad-note", "local-terminal-mkdir", "local-infeasible-bluetooth"]
-# Windows each task's setup opens, closed afterwards so the shared desktop stays tidy.
-WINDOWS = {"local-mousepad-note": "note.txt", "local-terminal-mkdir": "deskpilot-terminal"}
+SPLIT = json.loads((LOCAL_TASKS / "test_all.json").read_text(encoding="utf-8"))
+TASK_IDS = [task_id for ids in SPLIT.values() for task_id in ids]
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +30,45 @@ def local(local_tasks):
     return {t.id: t for items in tasks.values() for t in items}
 
 
+def test_the_split_lists_every_local_task_once(local_tasks):
+    on_disk = sorted(p.stem for p in (local_tasks / "examples").glob("*/*.json"))
+    assert sorted(TASK_IDS) == on_disk
+    assert len(TASK_IDS) >= 20
+
+
+def _window_ids(client) -> list[str]:
+    out = client.execute("wmctrl -l", shell=True).output
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
+    """Close the windows that appeared since `before`; kill their programs if they linger."""
+    opened = [w for w in _window_ids(client) if w not in before]
+    for window in opened:
+        client.execute(["wmctrl", "-i", "-c", window])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [w for w in _window_ids(client) if w not in before]
+        if not left:
+            return
+        time.sleep(0.1)
+    # A window that stays (an unsaved-changes prompt after a failed run): end its program.
+    out = client.execute("wmctrl -lp", shell=True).output
+    pids = {line.split()[2] for line in out.splitlines()
+            if line.split() and line.split()[0] in left and line.split()[2] != "0"}
+    for pid in pids:
+        client.execute(["kill", pid])
+
+
 @pytest.mark.parametrize("task_id", TASK_IDS)
 def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client, until, tmp_path, task_id):
     task = local[task_id]
     assert unsupported_steps(task) == [] and unsupported_evaluator(task) == []
 
-    outcomes = SetupRunner(client).setup_task(task)
-    assert all(o.ok for o in outcomes), outcomes
+    before = set(_window_ids(client))
     try:
+        outcomes = SetupRunner(client).setup_task(task)
+        assert all(o.ok for o in outcomes), outcomes
         untouched = evaluate(task, client, last_action=None, cache_dir=tmp_path / "untouched")
         assert untouched.score == 0.0 and untouched.error is None, untouched
 
@@ -44,5 +83,4 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
         result = until(solved, timeout=10, what=f"{task_id} to score 1 after its oracle")
         assert result.error is None
     finally:
-        if task_id in WINDOWS:
-            client.close_window(WINDOWS[task_id])
+        _close_windows(client, before)
