@@ -64,3 +64,35 @@ def report(split: str = typer.Option("test_small"), examples: Path = typer.Optio
     summary = load_results(out, load_split(split_file, folder))
     write_summary(summary, out)
     console.print(summary.to_markdown())
+
+
+@osworld_app.command("coverage")
+def coverage(split: str = typer.Option("test_all"), examples: Path = typer.Option(None)) -> None:
+    """Per domain: how many tasks have every setup step, getter and metric they need."""
+    from benchmarks.osworld.coverage import coverage as compute, format_coverage
+    from benchmarks.osworld.tasks import load_split
+
+    split_file, folder = _split_path(split, examples)
+    console.print(format_coverage(compute(load_split(split_file, folder))), markup=False)
+
+
+@osworld_app.command("assets")
+def assets(split: str = typer.Option("test_small"), examples: Path = typer.Option(None),
+           cache: Path = typer.Option(Path.home() / ".cache" / "deskpilot" / "assets"),
+           fetch: bool = typer.Option(False, help="download what is missing (needs a network)")) -> None:
+    """List (and with --fetch, download) the asset files a split needs."""
+    from benchmarks.osworld.assets import AssetCache, AssetFetchError, assets_report
+    from benchmarks.osworld.tasks import load_split
+
+    split_file, folder = _split_path(split, examples)
+    tasks = load_split(split_file, folder)
+    store = AssetCache(cache)
+    report = assets_report(tasks, store)
+    if fetch and report.missing:
+        try:
+            store.fetch(report.missing)
+        except AssetFetchError as exc:
+            console.print(f"[red]{exc}[/]")
+        report = assets_report(tasks, store)
+    for line in report.lines():
+        console.print(line, markup=False)
