@@ -131,7 +131,8 @@ def focus_window(title: str) -> None:
 def perform(op: a.DesktopAction) -> None:
     match op:
         case a.Click():
-            repeat = ["--repeat", str(op.clicks), "--delay", "60"] if op.clicks > 1 else []
+            # --delay is xdotool's pause after each click (100 ms by default, even for one)
+            repeat = ["--repeat", str(op.clicks), "--delay", "60" if op.clicks > 1 else "0"]
             _xdotool("mousemove", str(op.x), str(op.y), *_hold(op.hold_keys, "keydown"),
                      "click", *repeat, BUTTONS[op.button], *_hold(reversed(op.hold_keys), "keyup"))
         case a.MoveTo():
