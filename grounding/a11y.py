@@ -40,7 +40,7 @@ from grounding.base import GroundingResult
 
 from grounding.a11y_browser import BrowserA11yGrounder
 from grounding.a11y_rules import apply_rules
-from grounding.a11y_tree import A11yElement, A11yMatch, parse_osworld_tree, rank
+from grounding.a11y_tree import A11yElement, A11yMatch, best_result, parse_osworld_tree, rank
 
 __all__ = ["A11yElement", "A11yMatch", "A11yGrounder", "BrowserA11yGrounder",
            "apply_rules", "parse_osworld_tree", "rank"]
@@ -86,8 +86,4 @@ class A11yGrounder:
     def ground(self, screenshot_png: bytes, description: str,
                screen_size: tuple[int, int]) -> GroundingResult | None:
         best = self.matches(description, tuple(screen_size) if screen_size else None, limit=1)
-        if not best or best[0].confidence < self.min_confidence:
-            return None
-        m = best[0]
-        x, y = m.point
-        return GroundingResult(x=x, y=y, confidence=m.confidence, grounder=self.name, raw=m.describe())
+        return best_result(best, self.min_confidence, self.name)

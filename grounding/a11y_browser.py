@@ -12,7 +12,7 @@ from grounding.text_match import (INTERACTIVE_ROLES, parse_description, role_key
 
 
 from grounding.a11y_rules import apply_rules
-from grounding.a11y_tree import _TEXT_CHARS, A11yElement, A11yMatch, _float, clip_box, rank
+from grounding.a11y_tree import _TEXT_CHARS, A11yElement, A11yMatch, _float, best_result, clip_box, rank
 
 # --------------------------------------------------------------------------- browser
 
@@ -194,8 +194,4 @@ class BrowserA11yGrounder:
     def ground(self, screenshot_png: bytes, description: str,
                screen_size: tuple[int, int]) -> GroundingResult | None:
         best = self.matches(description, tuple(screen_size) if screen_size else None, limit=1)
-        if not best or best[0].confidence < self.min_confidence:
-            return None
-        m = best[0]
-        x, y = m.point
-        return GroundingResult(x=x, y=y, confidence=m.confidence, grounder=self.name, raw=m.describe())
+        return best_result(best, self.min_confidence, self.name)

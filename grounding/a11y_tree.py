@@ -10,6 +10,8 @@ from typing import Any
 
 from lxml import etree
 
+from grounding.base import GroundingResult
+
 from grounding.text_match import (INTERACTIVE_ROLES, TEXT_AREA_ROLES, TEXT_FIELD_ROLES,
                                   Query, parse_description, role_key, similarity)
 
@@ -273,3 +275,12 @@ def rank(elements: Iterable[A11yElement], description: str | Query, *,
     scored.sort(key=lambda s: s[0] + s[1], reverse=True)
     return [A11yMatch(el, round(min(1.0, max(0.0, conf)), 4), conf + tie)
             for conf, tie, el, _ in scored[:limit]]
+
+
+def best_result(best: list[A11yMatch], min_confidence: float, grounder: str) -> GroundingResult | None:
+    """The top match as a GroundingResult, or None when there is none confident enough."""
+    if not best or best[0].confidence < min_confidence:
+        return None
+    match = best[0]
+    x, y = match.point
+    return GroundingResult(x=x, y=y, confidence=match.confidence, grounder=grounder, raw=match.describe())
