@@ -6,6 +6,8 @@ will see: a desktop panel with a clock, an editor window with text and a blinkin
 
 from __future__ import annotations
 
+import os
+
 import io
 from functools import cache
 
@@ -29,7 +31,10 @@ def fonts() -> tuple[ImageFont.FreeTypeFont, ImageFont.FreeTypeFont]:
     try:
         return ImageFont.truetype(SANS, 14), ImageFont.truetype(MONO, 15)
     except OSError:
-        pytest.skip("DejaVu fonts missing (apt-get install fonts-dejavu-core)")
+        message = "DejaVu fonts missing (scripts/install-debian-packages installs fonts-dejavu-core)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @cache
