@@ -101,24 +101,26 @@ def vm_file(ctx: EvalContext, spec: dict[str, Any]) -> str | None | list[str | N
     return out[0] if len(out) == 1 else out
 
 
+def _command(ctx: EvalContext, spec: dict[str, Any], getter: str) -> CommandOutput | None:
+    try:
+        return ctx.desktop.execute(spec["command"], shell=as_flag(spec.get("shell", False)))
+    except DesktopError as exc:
+        log.warning("%s failed: %s", getter, exc)
+        return None
+
+
 @getter("vm_command_line")
 def vm_command_line(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """Run a command on the desktop; its standard output (None if the desktop refused)."""
-    try:
-        return ctx.desktop.execute(spec["command"], shell=as_flag(spec.get("shell", False))).output
-    except DesktopError as exc:
-        log.warning("vm_command_line failed: %s", exc)
-        return None
+    out = _command(ctx, spec, "vm_command_line")
+    return out.output if out else None
 
 
 @getter("vm_command_error")
 def vm_command_error(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """Like vm_command_line, but the standard error."""
-    try:
-        return ctx.desktop.execute(spec["command"], shell=as_flag(spec.get("shell", False))).error
-    except DesktopError as exc:
-        log.warning("vm_command_error failed: %s", exc)
-        return None
+    out = _command(ctx, spec, "vm_command_error")
+    return out.error if out else None
 
 
 @getter("list_directory")
