@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from benchmarks.osworld.assets import AssetCache
 from benchmarks.osworld.getters import GETTERS, EvalContext, EvalDesktop
 from benchmarks.osworld.metrics import METRICS
 from benchmarks.osworld.setup import (
-    SUPPORTED_STEPS,
     SetupDesktop,
     SetupRunner,
     UnsupportedSetupStep,
@@ -84,21 +84,25 @@ def _nth(value: Any, i: int, many: bool) -> Any:
 
 
 def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None, cache_dir: Path,
-             screen: tuple[int, int] | None = None, password: str = "password") -> EvalResult:
+             screen: tuple[int, int] | None = None, password: str = "password",
+             assets: AssetCache | None = None, fetch_assets: bool = False) -> EvalResult:
     """Score `task` on `desktop` after the agent's run; `last_action` is its final
-    special action ("DONE", "FAIL") or None. Fetched files go to `cache_dir`."""
+    special action ("DONE", "FAIL") or None. Fetched files go to `cache_dir`; `assets`
+    serves the URLs of `cloud_file` getters and postconfig downloads."""
     missing = unsupported_evaluator(task)
     if missing:
         raise UnsupportedEvaluator(missing, task.id)
-    for step in task.evaluator.postconfig:  # refuse before anything runs
-        if step.type not in SUPPORTED_STEPS:
-            raise UnsupportedSetupStep(step.type, task.id)
-
     cache_dir = Path(cache_dir)
+    runner = SetupRunner(desktop, screen, password=password, cache_dir=cache_dir,
+                         assets=assets, fetch_assets=fetch_assets)
+    supported = runner.supported
+    for step in task.evaluator.postconfig:  # refuse before anything runs
+        if step.type not in supported:
+            raise UnsupportedSetupStep(step.type, task.id, supported)
+
     cache_dir.mkdir(parents=True, exist_ok=True)
     ev = task.evaluator
     if ev.postconfig:
-        runner = SetupRunner(desktop, screen, password=password, cache_dir=cache_dir)
         runner.run(ev.postconfig, task_id=task.id)
 
     if task.infeasible:
@@ -108,7 +112,7 @@ def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None,
         return EvalResult(0.0, [{"func": ev.func, "score": 0.0, "last_action": last_action,
                                  "note": "the agent gave up (FAIL) on a feasible task"}])
 
-    ctx = EvalContext(desktop, cache_dir, task.base_dir)
+    ctx = EvalContext(desktop, cache_dir, task.base_dir, assets=assets, fetch_assets=fetch_assets)
     many = isinstance(ev.func, list)
     conj = ev.conj or "and"
     details: list[dict[str, Any]] = []

@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from benchmarks.osworld.setup import as_flag
 from envs.base import CommandOutput, DesktopError
+
+if TYPE_CHECKING:
+    from benchmarks.osworld.assets import AssetCache
 
 __all__ = ["GETTERS", "EvalContext", "EvalDesktop", "Getter"]
 
@@ -41,6 +44,9 @@ class EvalContext:
     desktop: EvalDesktop
     cache_dir: Path               # files fetched for the metrics land here
     task_dir: Path | None = None  # the task file's folder, for files shipped beside it
+    assets: AssetCache | None = None  # where cloud_file finds its URLs (getters_files.py)
+    fetch_assets: bool = False        # download what the cache lacks (needs a network)
+    clock: Callable[[], datetime] | None = None  # "now" for rule_relativeTime (tests)
 
 
 Getter = Callable[[EvalContext, dict[str, Any]], Any]
@@ -139,6 +145,23 @@ def vm_terminal_output(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     return ctx.desktop.terminal_output()
 
 
+@getter("accessibility_tree")
+def accessibility_tree(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
+    """The desktop's accessibility tree as XML (None when the desktop has none)."""
+    try:
+        return ctx.desktop.accessibility_tree()  # type: ignore[attr-defined]
+    except (DesktopError, NotImplementedError, AttributeError) as exc:
+        log.info("accessibility_tree: not available: %s", exc)
+        return None
+
+
+@getter("vm_screen_size")
+def vm_screen_size(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, int]:
+    """{"width", "height"} of the screen, as OSWorld's /screen_size answers."""
+    width, height = ctx.desktop.screen_size()  # type: ignore[attr-defined]
+    return {"width": width, "height": height}
+
+
 @getter("rule")
 def rule(ctx: EvalContext, spec: dict[str, Any]) -> Any:
     """The rules written in the task itself."""
@@ -160,3 +183,7 @@ def local_file(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     local.write_bytes(source.read_bytes())
     return str(local)
 
+
+# Getters kept in their own modules register themselves when imported (at the end:
+# they import this module's registry).
+from benchmarks.osworld import getters_files, getters_time  # noqa: E402,F401
