@@ -1,0 +1,1 @@
+"""Serving the grounding and planner models: launch profiles and KV-cache efficiency (ThinK)."""

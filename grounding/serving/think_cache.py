@@ -1,0 +1,197 @@
+"""ThinK as a transformers cache for Qwen2-style decoders (Qwen2, Qwen2.5, the Qwen2.5-VL text model).
+
+How it plugs in (transformers 5.x): the attention modules call `cache.update(k, v, layer_idx)`
+with post-RoPE keys and hand whatever it returns to the attention function chosen by
+`config._attn_implementation`. The cache alone cannot prune: the channel scores need the
+queries, which the cache never sees, and the stock attention functions only take one
+full-width key tensor. So `enable_think(model)` registers an attention function named
+"think" (through the library's AttentionInterface, with the eager additive mask) and
+switches the model to it; `ThinKCache.update` returns a handle to its layer instead of a
+key tensor. The "think" function then
+- at prefill (keys still whole) runs ordinary eager attention, and afterwards prunes the
+  layer once from the last `window` queries it was just given;
+- once pruned, computes q[kept] . K_pruned^T + q . K_recent^T (reference in think.py, or the
+  Triton kernel in think_triton.py on CUDA for single-token decoding), softmax, times V.
+Without a ThinK cache (use_cache=False) it is plain eager attention.
+
+    enable_think(model)
+    out = model.generate(ids, cache=ThinKCache(model.config, ratio=0.5), do_sample=False)
+
+(`past_key_values=` is the older name of the same generate argument.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from transformers.cache_utils import Cache, DynamicLayer
+from transformers.masking_utils import AttentionMaskInterface, eager_mask
+from transformers.modeling_utils import AttentionInterface
+from transformers.models.qwen2.modeling_qwen2 import eager_attention_forward
+
+from grounding.serving.think import (
+    DEFAULT_RATIO,
+    DEFAULT_WINDOW,
+    PrunedKeys,
+    dropped_channels,
+    prune_keys,
+    pruned_attention,
+)
+
+THINK = "think"
+Backend = Literal["auto", "torch", "triton"]
+
+
+class ThinKLayer(DynamicLayer):
+    """One decoder layer's cache: whole until prefill has been scored, then pruned keys."""
+
+    is_croppable = False
+
+    def __init__(self, ratio: float = DEFAULT_RATIO, window: int = DEFAULT_WINDOW, backend: Backend = "auto"):
+        super().__init__()
+        dropped_channels(128, ratio)  # validates the ratio early
+        self.ratio, self.window, self.backend = ratio, window, backend
+        self.pruned: PrunedKeys | None = None
+        self.prefilled = False
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any):
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+        if self.pruned is None:
+            self.keys = torch.cat([self.keys, key_states], dim=-2)
+        else:
+            self.pruned.append(key_states)
+        self.values = torch.cat([self.values, value_states], dim=-2)
+        return LayerHandle(self), self.values
+
+    def prune(self, query: torch.Tensor) -> None:
+        """Called once, after prefill attention, with that forward's (post-RoPE) queries."""
+        self.prefilled = True
+        if dropped_channels(self.keys.shape[-1], self.ratio) == 0:
+            return  # nothing to drop: stay an ordinary cache (bit-identical to no pruning)
+        window = query[:, :, -self.window:, :] if self.window else query[:, :, :0, :]
+        self.pruned = prune_keys(window, self.keys, self.ratio, self.window)
+        self.keys = None
+
+    def get_seq_length(self) -> int:
+        if self.pruned is not None:
+            return self.pruned.seq_len
+        return super().get_seq_length()
+
+    def nbytes(self) -> int:
+        """Bytes of stored keys and values (the kept-channel indices are index_nbytes)."""
+        if not self.is_initialized:
+            return 0
+        keys = self.pruned.nbytes() if self.pruned is not None else self.keys.nbytes
+        return keys + self.values.nbytes
+
+    def index_nbytes(self) -> int:
+        return self.pruned.index_nbytes() if self.pruned is not None else 0
+
+    def mask(self) -> torch.Tensor | None:
+        """Kept-channel mask [batch, kv_heads, head_dim], None while unpruned."""
+        return self.pruned.mask() if self.pruned is not None else None
+
+    def crop(self, tokens_to_remove: int) -> None:
+        if self.pruned is not None:
+            raise NotImplementedError("a ThinK cache cannot be cropped once pruned")
+        super().crop(tokens_to_remove)
+
+    def reset(self) -> None:
+        self.pruned, self.prefilled = None, False
+        super().reset()
+
+    def _map_batch(self, fn) -> None:
+        if self.get_seq_length() == 0:
+            return
+        self.values = fn(self.values)
+        if self.pruned is not None:
+            self.pruned.map_batch(fn)
+        else:
+            self.keys = fn(self.keys)
+
+    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        self._map_batch(lambda t: t.index_select(0, beam_idx.to(t.device)))
+
+    def batch_repeat_interleave(self, repeats: int) -> None:
+        self._map_batch(lambda t: t.repeat_interleave(repeats, dim=0))
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        self._map_batch(lambda t: t[indices, ...])
+
+
+class LayerHandle:
+    """What ThinKCache.update returns in place of keys: only the "think" attention reads it."""
+
+    def __init__(self, layer: ThinKLayer):
+        self.layer = layer
+
+
+class ThinKCache(Cache):
+    """KV cache applying ThinK key-channel pruning at prefill; needs `enable_think(model)`."""
+
+    def __init__(self, config: Any, ratio: float = DEFAULT_RATIO, window: int = DEFAULT_WINDOW,
+                 backend: Backend = "auto"):
+        text = config.get_text_config(decoder=True)
+        if getattr(text, "_attn_implementation", None) != THINK:
+            raise ValueError("ThinKCache needs the model's attention set to 'think': call enable_think(model) first")
+        if backend not in ("auto", "torch", "triton"):
+            raise ValueError(f"unknown ThinK backend {backend!r} (auto, torch or triton)")
+        layers = [ThinKLayer(ratio, window, backend) for _ in range(text.num_hidden_layers)]
+        super().__init__(layers=layers)
+        self.ratio, self.window = ratio, window
+
+    def nbytes(self) -> int:
+        return sum(layer.nbytes() for layer in self.layers)
+
+    def index_nbytes(self) -> int:
+        return sum(layer.index_nbytes() for layer in self.layers)
+
+    def masks(self) -> list[torch.Tensor | None]:
+        return [layer.mask() for layer in self.layers]
+
+
+def _use_triton(layer: ThinKLayer, query: torch.Tensor) -> bool:
+    if query.shape[-2] != 1 or layer.backend == "torch":
+        return False
+    if layer.backend == "triton":
+        return True
+    if not query.is_cuda:
+        return False
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def think_attention(module: torch.nn.Module, query: torch.Tensor, key: Any, value: torch.Tensor,
+                    attention_mask: torch.Tensor | None, scaling: float, dropout: float = 0.0,
+                    **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The "think" attention function (transformers AttentionInterface signature)."""
+    if not isinstance(key, LayerHandle):
+        return eager_attention_forward(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout)
+    layer = key.layer
+    if layer.pruned is None:
+        out = eager_attention_forward(module, query, layer.keys, value, attention_mask, scaling=scaling,
+                                      dropout=dropout)
+        if not layer.prefilled:
+            layer.prune(query)
+        return out
+    if _use_triton(layer, query):
+        from grounding.serving.think_triton import decode_attention
+
+        row = attention_mask[:, 0, 0, :] if attention_mask is not None else None
+        out = decode_attention(query, layer.pruned, value, scaling, row)
+        return out.transpose(1, 2).contiguous(), None
+    out, weights = pruned_attention(query, layer.pruned, value, scaling, attention_mask)
+    return out.transpose(1, 2).contiguous(), weights
+
+
+def enable_think(model: torch.nn.Module) -> torch.nn.Module:
+    """Register the "think" attention and switch the model to it (in place; returns the model)."""
+    AttentionInterface.register(THINK, think_attention)
+    AttentionMaskInterface.register(THINK, eager_mask)
+    model.set_attn_implementation(THINK)
+    return model
