@@ -1,9 +1,12 @@
 """Serve the control protocol on this machine's display.
 
     python -m envs.server [--host 127.0.0.1] [--port 5000] [--token T] [--root DIR ...]
+                          [--monitor N|NAME|primary] [--scale F]
 
 Binding beyond loopback is refused without a token. With --ready-file the
 server writes {"port", "pid"} there once it listens (port 0 picks a free one).
+--monitor restricts screenshots and /act to one RandR monitor, in its own
+coordinates and scale (HiDPI); see envs/server/view.py.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import uvicorn
 
 from envs.server.app import create_app
 from envs.server.config import ServerSettings, is_loopback
+from envs.server.monitors import MonitorError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -31,6 +35,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--root", action="append", type=Path, default=None,
                         help="folder that /file, /setup/upload and /list_directory may touch "
                              "(repeatable; default: the home folder)")
+    # No environment defaults for these two: desktops started by LocalDesktop inherit
+    # the caller's environment, and a monitor meant for the person's screen must not
+    # restrict them (`agent desktop serve` reads DESKPILOT_MONITOR / DESKPILOT_SCALE).
+    parser.add_argument("--monitor", default=None,
+                        help="act on one monitor only: its index, name or 'primary' "
+                             "(agent desktop monitors lists them)")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="physical pixels per protocol pixel (default: GDK_SCALE or "
+                             "Xft.dpi/96 with --monitor, else 1)")
     parser.add_argument("--ready-file", type=Path, default=None)
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
@@ -39,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    fields = {"host": args.host, "port": args.port, "token": args.token}
+    fields = {"host": args.host, "port": args.port, "token": args.token,
+              "monitor": args.monitor, "scale": args.scale}
     if args.root:
         fields["roots"] = args.root
     if not is_loopback(args.host) and not args.token:
@@ -49,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = ServerSettings(**fields)
     except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(settings)
+    except MonitorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -67,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = args.ready_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({"port": port, "pid": os.getpid()}))
         tmp.replace(args.ready_file)
-    config = uvicorn.Config(create_app(settings), log_level=args.log_level, access_log=False,
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
                             timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

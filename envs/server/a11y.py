@@ -141,9 +141,10 @@ def _qname(prefix_uri: str, local: str) -> str | None:
 class _Walk:
     """One bounded traversal: counts nodes, watches the clock, records why it stopped."""
 
-    def __init__(self, atspi: Any, limits: TreeLimits) -> None:
+    def __init__(self, atspi: Any, limits: TreeLimits, view: Any = None) -> None:
         self.A = atspi
         self.limits = limits
+        self.view = view  # a ScreenView: boxes in the chosen monitor's coordinates
         self.deadline = time.monotonic() + limits.max_seconds
         self.nodes = 0
         self.stop_reason: str | None = None
@@ -215,9 +216,13 @@ class _Walk:
         ifaces = set(call(acc.get_interfaces, default=None) or ())
         if "Component" in ifaces and int(A.StateType.VISIBLE) in states and int(self.showing) in states:
             r = call(A.Component.get_extents, acc, A.CoordType.SCREEN)
-            if r is not None:
-                attrib[_CP + "screencoord"] = str((r.x, r.y))
-                attrib[_CP + "size"] = str((r.width, r.height))
+            box = (r.x, r.y, r.width, r.height) if r is not None else None
+            if box is not None and self.view is not None:
+                # Off the chosen monitor an element has no box, as if it were not on screen.
+                box = self.view.box_from_screen(*box)
+            if box is not None:
+                attrib[_CP + "screencoord"] = str((box[0], box[1]))
+                attrib[_CP + "size"] = str((box[2], box[3]))
         text = ""
         if "Text" in ifaces:
             n = min(call(A.Text.get_character_count, acc, default=0), _MAX_TEXT_CHARS)
@@ -294,11 +299,12 @@ class _Walk:
         return None
 
 
-def accessibility_tree_xml(limits: TreeLimits = TreeLimits()) -> str:
-    """The whole desktop as OSWorld's `desktop-frame` XML, within `limits`."""
+def accessibility_tree_xml(limits: TreeLimits = TreeLimits(), view: Any = None) -> str:
+    """The whole desktop as OSWorld's `desktop-frame` XML, within `limits`; with a
+    ScreenView, boxes are in its monitor's coordinates (and absent off it)."""
     with _lock:
         atspi = _connect(limits)
-        walk = _Walk(atspi, limits)
+        walk = _Walk(atspi, limits, view)
         root = etree.Element("desktop-frame", nsmap=NS_MAP)
         desktop, n_apps = _desktop_apps(atspi)
         for i in range(min(n_apps, limits.max_children)):

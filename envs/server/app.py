@@ -24,6 +24,7 @@ from envs.server.osworld_routes import router as osworld_router
 from envs.server.osworld_routes import state
 from envs.server.recording import RecordingError
 from envs.server.state import ServerState
+from envs.server.view import needs_pointer, resolve_view
 
 log = logging.getLogger("deskpilot.server")
 VERSION = "0.1.0"
@@ -63,28 +64,40 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: ServerSettings) -> Guard:
     app = FastAPI(title="deskpilot control server", version=VERSION,
                   docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.server = ServerState(settings)
+    app.state.server = st0 = ServerState(settings)
+    # Resolved once at start: a monitor plugged in later does not move this server.
+    st0.view, monitor = resolve_view(settings.monitor, settings.scale)
     _install_error_handlers(app)
     app.include_router(osworld_router)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        width, height = screen.screen_size()
-        return {"status": "ok", "server": "deskpilot", "version": VERSION,
-                "display": os.environ.get("DISPLAY"), "screen": {"width": width, "height": height},
-                "features": ["act", "settle", "accessibility", "recording"]}
+        width, height = screen.screen_size(st0.view)
+        reply = {"status": "ok", "server": "deskpilot", "version": VERSION,
+                 "display": os.environ.get("DISPLAY"), "screen": {"width": width, "height": height},
+                 "features": ["act", "settle", "accessibility", "recording"]}
+        if st0.view is not None:
+            reply["monitor"] = monitor.model_dump() if monitor else None
+            reply["scale"] = st0.view.scale
+        return reply
 
     @app.get("/screenshot")
     def screenshot() -> Response:
-        return Response(screen.screenshot_png(), media_type="image/png")
+        return Response(screen.screenshot_png(view=st0.view), media_type="image/png")
 
     @app.post("/act")
     def act(body: ActRequest, request: Request) -> ActResponse:
         st = state(request)
-        before = screen.raw_frame() if body.settle else None
+        view = st.view
+        # Every point is checked before anything runs: a batch with one point off the
+        # monitor does nothing at all.
+        ops = [view.map_action(op) for op in body.actions] if view else body.actions
+        before = st.frame() if body.settle else None
         with st.input_lock:
             start = time.monotonic()
-            for op in body.actions:
+            for op in ops:
+                if view is not None and needs_pointer(op):
+                    view.check_pointer(op, xinput.cursor_position())
                 xinput.perform(op)
             elapsed = time.monotonic() - start
         report = st.settle(body.settle, before) if body.settle else None
@@ -99,7 +112,7 @@ def create_app(settings: ServerSettings) -> Guard:
             raise HTTPException(503, f"accessibility is not available: {exc}") from exc
         limits = a11y.TreeLimits(max_nodes=st.settings.a11y_max_nodes,
                                  max_seconds=st.settings.a11y_max_seconds)
-        future = st.a11y_pool.submit(a11y.accessibility_tree_xml, limits)
+        future = st.a11y_pool.submit(a11y.accessibility_tree_xml, limits, st.view)
         try:
             xml = future.result(timeout=st.settings.a11y_max_seconds + 10)
         except a11y.AccessibilityUnavailable as exc:
@@ -121,9 +134,12 @@ def create_app(settings: ServerSettings) -> Guard:
 
     @app.post("/start_recording")
     def start_recording(request: Request) -> dict[str, str]:
-        width, height = screen.screen_size()
+        view = state(request).view
+        # The monitor's physical pixels: ffmpeg records what is there, unscaled.
+        x, y, width, height = ((view.x, view.y, view.width, view.height) if view
+                               else (0, 0, *screen.screen_size()))
         try:
-            state(request).recorder.start(width, height)
+            state(request).recorder.start(width, height, x=x, y=y)
         except RecordingError as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"status": "success", "message": "recording started"}

@@ -39,6 +39,14 @@ class ServerSettings(BaseModel):
     a11y_max_nodes: int = 5000
     a11y_max_seconds: float = 5.0
     recording_dir: Path = Field(default_factory=lambda: Path(os.environ.get("TMPDIR", "/tmp")))
+    # Restrict the server to one RandR monitor: its index ("1"), its name ("DP-1") or
+    # "primary". Screenshots, /act points, the cursor, the screen size and the
+    # accessibility tree are then in that monitor's coordinates (envs/server/view.py).
+    # None: the whole X screen, X coordinates unchanged.
+    monitor: str | None = None
+    # Physical pixels per protocol pixel (HiDPI). None: detected (GDK_SCALE, Xft.dpi)
+    # when a monitor is chosen, 1 otherwise.
+    scale: float | None = Field(default=None, gt=0, le=8)
 
     @model_validator(mode="after")
     def _token_off_loopback(self) -> "ServerSettings":

@@ -44,9 +44,12 @@ def _settle_spec(value: SettleSpec | bool | None) -> SettleSpec | None:
 @router.post("/execute")
 @router.post("/setup/execute")
 def execute(body: CommandRequest, request: Request) -> dict[str, Any]:
+    # The command runs as given: pyautogui code in it uses X screen coordinates even when
+    # this server is restricted to one monitor (only /act, /screenshot and the other
+    # typed routes speak the monitor's coordinates); see docs/this-screen.md.
     st = state(request)
     spec = _settle_spec(body.settle)
-    before = screen.raw_frame() if spec else None
+    before = st.frame() if spec else None
     with st.input_lock:
         result = procs.run(body.command, shell=body.shell, timeout=st.settings.command_timeout,
                            max_chars=st.settings.max_output_chars)
@@ -167,22 +170,29 @@ def list_directory(body: PathRequest, request: Request) -> dict[str, Any]:
 
 @router.get("/screen_size")
 @router.post("/screen_size")
-def screen_size() -> dict[str, int]:
-    width, height = screen.screen_size()
+def screen_size(request: Request) -> dict[str, int]:
+    width, height = screen.screen_size(state(request).view)
     return {"width": width, "height": height}
 
 
 @router.post("/window_size")
-def window_size(app_class_name: Annotated[str, Form()]) -> dict[str, int]:
+def window_size(request: Request, app_class_name: Annotated[str, Form()]) -> dict[str, int]:
     size = windows.window_size(app_class_name)
     if size is None:
         raise HTTPException(404, f"no window of class {app_class_name!r}")
+    view = state(request).view
+    if view is not None:  # logical pixels, like every other size this server gives
+        size = (round(size[0] / view.scale), round(size[1] / view.scale))
     return {"width": size[0], "height": size[1]}
 
 
 @router.get("/cursor_position")
-def cursor_position() -> list[int]:
-    return list(xinput.cursor_position())
+def cursor_position(request: Request) -> list[int]:
+    """In the monitor's coordinates when restricted to one: off it, they fall outside
+    (0, 0)..screen_size, possibly negative."""
+    view = state(request).view
+    x, y = xinput.cursor_position()
+    return list(view.from_screen(x, y)) if view else [x, y]
 
 
 @router.get("/platform")

@@ -23,7 +23,7 @@ class Recorder:
     def active(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self, width: int, height: int) -> None:
+    def start(self, width: int, height: int, *, x: int = 0, y: int = 0) -> None:
         if self.active:
             raise RecordingError("a recording is already running")
         fd, name = tempfile.mkstemp(prefix="recording-", suffix=".mp4", dir=self._directory)
@@ -33,7 +33,7 @@ class Recorder:
         try:
             self._proc = subprocess.Popen(
                 ["ffmpeg", "-y", "-loglevel", "error", "-f", "x11grab", "-framerate", "10",
-                 "-video_size", f"{width}x{height}", "-i", display, "-c:v", "libx264",
+                 "-video_size", f"{width}x{height}", "-i", f"{display}+{x},{y}" if x or y else display, "-c:v", "libx264",
                  "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(self._path)],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 start_new_session=True)

@@ -3,6 +3,9 @@
 mss reads the X server's shared memory directly (about 1 ms for a 1080p frame);
 PNG encoding dominates, so it uses zlib level 1, which keeps a 1080p desktop
 well under the 50 ms budget while staying lossless.
+
+With a view (a server restricted to one monitor, see view.py) only that monitor
+is grabbed, and scaled down to logical pixels when its scale factor is not 1.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import threading
 
 import mss
 from PIL import Image
+
+from envs.server.view import ScreenView
 
 _lock = threading.Lock()
 _grabbers: dict[bool, mss.MSS] = {}
@@ -27,26 +32,32 @@ def _grabber(with_cursor: bool) -> mss.MSS:
     return grabber
 
 
-def _grab(with_cursor: bool) -> mss.ScreenShot:
+def _grab(with_cursor: bool, view: ScreenView | None = None) -> mss.ScreenShot:
     with _lock:
         grabber = _grabber(with_cursor)
-        return grabber.grab(grabber.monitors[0])
+        return grabber.grab(view.region if view else grabber.monitors[0])
 
 
-def screen_size() -> tuple[int, int]:
+def screen_size(view: ScreenView | None = None) -> tuple[int, int]:
+    if view is not None:
+        return view.size
     with _lock:
         monitor = _grabber(False).monitors[0]
     return monitor["width"], monitor["height"]
 
 
-def raw_frame() -> bytes:
-    """BGRA bytes of the whole screen, no cursor: what settle compares."""
-    return bytes(_grab(False).raw)
+def raw_frame(view: ScreenView | None = None) -> bytes:
+    """BGRA bytes of the screen (or the view's monitor), no cursor: what settle compares."""
+    return bytes(_grab(False, view).raw)
 
 
-def screenshot_png(*, cursor: bool = True, compress_level: int = 1) -> bytes:
-    shot = _grab(cursor)
+def screenshot_png(*, cursor: bool = True, compress_level: int = 1,
+                   view: ScreenView | None = None) -> bytes:
+    shot = _grab(cursor, view)
     image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
+    if view is not None and image.size != view.size:
+        # BOX averages each logical pixel's physical ones: a 2x monitor halves exactly.
+        image = image.resize(view.size, Image.Resampling.BOX)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from envs.server import screen
 from envs.server.config import ServerSettings
 from envs.server.recording import Recorder
 from envs.server.settle import wait_until_stable
+from envs.server.view import ScreenView
 
 
 @dataclass
@@ -22,9 +23,14 @@ class ServerState:
     a11y_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11y"))
     recorder: Recorder | None = None
+    # The monitor this server is restricted to; None: the whole screen (view.py).
+    view: ScreenView | None = None
 
     def __post_init__(self) -> None:
         self.recorder = Recorder(self.settings.recording_dir)
 
+    def frame(self) -> bytes:
+        return screen.raw_frame(self.view)
+
     def settle(self, spec: SettleSpec, before: bytes | None) -> SettleReport:
-        return wait_until_stable(screen.raw_frame, spec, before)
+        return wait_until_stable(self.frame, spec, before)
