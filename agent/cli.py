@@ -33,6 +33,15 @@ def _add_osworld() -> None:
 
 
 _add_osworld()
+
+
+def _add_serve() -> None:
+    from agent.serve_cli import serve_app
+
+    app.add_typer(serve_app, name="serve")
+
+
+_add_serve()
 console = Console()
 
 
@@ -115,7 +124,13 @@ def desktop_list() -> None:
 @desktop_app.command("serve")
 def desktop_serve(host: str = "127.0.0.1", port: int = 5000,
                   token: str = typer.Option(None, envvar="DESKPILOT_TOKEN"),
-                  root: list[Path] = typer.Option(None, help="folders the file routes may touch")) -> None:
+                  root: list[Path] = typer.Option(None, help="folders the file routes may touch"),
+                  monitor: str = typer.Option(None, envvar="DESKPILOT_MONITOR",
+                                              help="act on one monitor only: index, name or "
+                                                   "'primary' (see `agent desktop monitors`)"),
+                  scale: float = typer.Option(None, envvar="DESKPILOT_SCALE",
+                                              help="physical pixels per protocol pixel (HiDPI; "
+                                                   "default GDK_SCALE or Xft.dpi/96)")) -> None:
     """Serve the control protocol on this display ($DISPLAY), e.g. inside a VM or container."""
     from envs.server.__main__ import main
 
@@ -124,7 +139,29 @@ def desktop_serve(host: str = "127.0.0.1", port: int = 5000,
         args += ["--token", token]
     for folder in root or []:
         args += ["--root", str(folder)]
+    if monitor is not None:
+        args += ["--monitor", monitor]
+    if scale is not None:
+        args += ["--scale", repr(scale)]
     raise typer.Exit(main(args))
+
+
+@desktop_app.command("monitors")
+def desktop_monitors(display: str = typer.Option(None, help="X display (default $DISPLAY)"),
+                     scale: float = typer.Option(None, help="override the detected scale")) -> None:
+    """List this display's monitors: what `--monitor` and `--desktop this-screen` choose from."""
+    from envs.server.monitors import MonitorError, list_monitors
+
+    try:
+        monitors = list_monitors(display, scale)
+    except MonitorError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    table = Table("index", "name", "geometry", "scale", "primary")
+    for m in monitors:
+        table.add_row(str(m.index), m.name, f"{m.width}x{m.height}+{m.x}+{m.y}", f"{m.scale:g}",
+                      "yes" if m.primary else "")
+    console.print(table)
 
 
 @desktop_app.command("demo")
