@@ -18,6 +18,16 @@ class LoopSettings(BaseModel):
     tier2_same_screens: int = 3
 
 
+class ApprovalSettings(BaseModel):
+    """Risky actions (agent/chat/approval.py): who may let them run."""
+
+    policy: Path | None = None       # extra rules (TOML) on top of agent/chat/data/risk_policy.toml
+    # Is the desktop a disposable sandbox? None: as its opener knows it (a LocalDesktop this
+    # process started: yes; a URL or this screen: no). Only on a sandbox may the classes the
+    # policy marks unattended_in_sandbox run with nobody to approve them.
+    sandbox: bool | None = None
+
+
 class AgentConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESKPILOT_", env_nested_delimiter="__",
                                       extra="ignore")
@@ -39,6 +49,13 @@ class AgentConfig(BaseSettings):
     history_images: int = 3               # recent screenshots shown (at least; up to + chunk)
     image_chunk: int = 8                  # old turns and screenshots are dropped this many at a
                                           # time, so the prompt prefix survives between drops
+    # Planner screenshots downscaled to a token budget (agent/image_budget.py; one token per
+    # image_token_patch^2 pixels, 28 for Qwen2.5-VL). The newest one is what the planner acts
+    # on (None: as captured); older ones only remind it what happened. The grounder always
+    # gets the screenshot as captured and resizes it to its own training resolution.
+    image_tokens_latest: int | None = Field(default=None, ge=4)
+    image_tokens_history: int | None = Field(default=720, ge=4)
+    image_token_patch: int = Field(default=28, ge=1)
     planner_max_tokens: int = 2048
 
     settle_quiet: float = 0.25
@@ -51,6 +68,8 @@ class AgentConfig(BaseSettings):
     code_max_steps: int = 20
     code_timeout: float = 90.0
     search_folder: Path | None = None     # offline how-to documents for the search agent
+
+    approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
 
 def load_config(path: Path | None = None, **overrides: object) -> AgentConfig:

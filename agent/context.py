@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from agent.chat.approval import Approver
 from agent.config import AgentConfig
 from agent.loop_breaker import screen_hash
 from agent.models.base import ChatModel, ChatResult
@@ -40,6 +41,9 @@ class AgentContext:
     meter: UsageMeter = field(default_factory=UsageMeter)
     started: float = field(default_factory=time.monotonic)
     on_event: Callable[[str, dict], None] = lambda kind, data: None   # live view hook
+    approver: Approver | None = None   # a person to ask before a risky action; None: refuse it
+    sandbox: bool = False              # the desktop is disposable (config.approval.sandbox wins)
+    take_corrections: Callable[[], list[str]] = lambda: []   # what a person typed since last asked
     # Screen fingerprints by screenshot file, computed off the critical path: decoding a
     # 1080p PNG takes ~15 ms, which the planner's call hides when it runs beside it.
     _fingerprints: dict[str, Future] = field(default_factory=dict)

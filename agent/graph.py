@@ -1,10 +1,14 @@
 """The agent as a LangGraph StateGraph: wiring here, one file per node in nodes/.
 
-    observe -> gate (once) -> plan -> loop_breaker -> ground -> act ------> observe
-                                         |  veto -> plan        code ---> observe
+    observe -> gate (once) -> plan -> loop_breaker -> approve -> ground -> act -> observe
+                                         |  veto -> plan     |       code ------> observe
+                                         |                   +-> refused -------> observe
                                          |                      search -> observe
                                          |                      verify -> observe | finish
                                          +-> finish (fail, budget, error)
+
+`approve` sees every action that touches the desktop (and the coding agent's calls):
+a risky one waits for a person (a LangGraph interrupt) or is refused (nodes/approve.py).
 
 Routing functions are pure: they read the state and name the next node.
 """
@@ -14,12 +18,14 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import AgentContext
-from agent.nodes import act, finish, gate, loop_breaker, observe, plan, tools, verify
+from agent.nodes import act, approve, finish, gate, loop_breaker, observe, plan, tools, verify
 from agent.search import FolderSearch, ModelSearch, SearchProvider
 from agent.state import AgentState
 
 ACTION_NODES = {"call_code_agent": "code", "call_search_agent": "search", "done": "verify",
                 "fail": "finish"}
+# Actions that do not touch the desktop go straight on; the rest pass through approve.
+UNGUARDED = ("call_search_agent", "done", "fail")
 
 
 def after_observe(state: AgentState) -> str:
@@ -38,6 +44,16 @@ def after_loop_breaker(state: AgentState) -> str:
     pending = state.get("pending")
     if pending is None:  # vetoed: plan again under the stated constraint
         return "plan"
+    kind = pending["decision"]["action"]["type"]
+    return ACTION_NODES[kind] if kind in UNGUARDED else "approve"
+
+
+def after_approve(state: AgentState) -> str:
+    if state.get("status"):
+        return "finish"
+    pending = state.get("pending")
+    if pending is None:  # refused: that was a step; look again and plan around it
+        return "observe"
     return ACTION_NODES.get(pending["decision"]["action"]["type"], "ground")
 
 
@@ -63,6 +79,7 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_node("gate", gate.make(ctx))
     graph.add_node("plan", plan.make(ctx))
     graph.add_node("loop_breaker", loop_breaker.make(ctx))
+    graph.add_node("approve", approve.make(ctx))
     graph.add_node("ground", act.make_ground(ctx))
     graph.add_node("act", act.make_act(ctx))
     graph.add_node("code", tools.make_code(ctx))
@@ -75,7 +92,8 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_edge("gate", "plan")
     graph.add_conditional_edges("plan", after_plan, ["loop_breaker", "finish"])
     graph.add_conditional_edges("loop_breaker", after_loop_breaker,
-                                ["plan", "ground", "code", "search", "verify", "finish"])
+                                ["plan", "approve", "search", "verify", "finish"])
+    graph.add_conditional_edges("approve", after_approve, ["ground", "code", "observe", "finish"])
     graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
     for node in ("act", "code", "search", "verify"):
         graph.add_conditional_edges(node, after_step, ["observe", "finish"])

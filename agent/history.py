@@ -17,6 +17,7 @@ from typing import Any
 
 from agent.config import AgentConfig
 from agent.decision import Decision
+from agent.image_budget import ImageBudget
 from agent.models.base import ImagePart, Message, TextPart
 from agent.prompts import render, template
 from agent.state import AgentState, Turn
@@ -53,14 +54,41 @@ def observation_text(turn: Turn, max_steps: int) -> str:
                   step=step, max_steps=max_steps, last_step_warning=warning)
 
 
-def _image(folder: Path, name: str | None) -> list[ImagePart]:
+def _image(folder: Path, name: str | None, budget: ImageBudget, newest: bool,
+           screen: tuple[int, int]) -> list[TextPart | ImagePart]:
+    """The screenshot within its token budget (deterministic bytes: the prefix survives)."""
     if not name:
         return []
-    return [ImagePart(data=(folder / name).read_bytes())]
+    data, scaled = budget.apply((folder / name).read_bytes(), newest)
+    if scaled is None or not newest:
+        return [ImagePart(data=data)]
+    # The planner may answer x and y: say which pixels those are when it sees fewer.
+    note = render("screenshot_scaled", width=scaled[0], height=scaled[1],
+                  screen_width=screen[0], screen_height=screen[1])
+    return [ImagePart(data=data), TextPart(text=note)]
+
+
+def correction_messages(state: AgentState, after_step: int) -> list[Message]:
+    """The person's corrections that arrived after step `after_step`, as user messages."""
+    return [Message.text("user", render("planner_correction", text=c["text"]))
+            for c in state.get("corrections") or [] if c.get("after_step") == after_step]
+
+
+def instruction_with_corrections(state: AgentState) -> str:
+    """The task as the person now wants it: the instruction, then their corrections."""
+    extra = [f"\n[correction after step {c['after_step']}] {c['text']}"
+             for c in state.get("corrections") or []]
+    return state["instruction"] + "".join(extra)
 
 
 def summary_line(turn: Turn) -> str:
     return f"step {turn['step']}: {turn.get('signature', '?')} -> {turn.get('result', '')[:160]}"
+
+
+def _newest_screenshot(state: AgentState) -> int | None:
+    """Index of the last turn with a screenshot (None: the first screen is the newest)."""
+    turns = state.get("turns", [])
+    return next((i for i in range(len(turns) - 1, -1, -1) if turns[i].get("screenshot_file")), None)
 
 
 def planner_messages(state: AgentState, config: AgentConfig, folder: Path,
@@ -82,19 +110,27 @@ def planner_messages(state: AgentState, config: AgentConfig, folder: Path,
     task = render("planner_task", instruction=state["instruction"],
                   criteria=criteria_text(state.get("criteria", [])), max_steps=config.max_steps)
     # The first screen stays: dropping it would change the second message and void the cache.
-    task_parts: list = [TextPart(text=task), *_image(folder, state.get("initial_screenshot"))]
-    messages = [Message.text("system", system), Message(role="user", content=task_parts)]
+    budget = ImageBudget.from_config(config)
+    newest = _newest_screenshot(state)
+    task_parts: list = [TextPart(text=task), *_image(folder, state.get("initial_screenshot"), budget,
+                                                     newest is None, screen)]
+    messages = [Message.text("system", system), Message(role="user", content=task_parts),
+                *correction_messages(state, 0)]
     for start in range(0, first_full, max(1, chunk)):
-        lines = "\n".join(summary_line(t) for t in turns[start:min(start + chunk, first_full)])
+        part = turns[start:min(start + chunk, first_full)]
+        lines = "\n".join(summary_line(t) for t in part)
         messages.append(Message.text("user", f"EARLIER STEPS (summarised):\n{lines}"))
+        for t in part:  # corrections stay in the order they came, after their step
+            messages += correction_messages(state, t["step"])
 
     for index in range(first_full, len(turns)):
         turn = turns[index]
         messages.append(Message.text("assistant", compact_json(turn.get("decision", {}))))
         parts: list = [TextPart(text=observation_text(turn, config.max_steps))]
         if index + 1 >= first_image and turn.get("screenshot_file"):
-            parts += _image(folder, turn["screenshot_file"])
+            parts += _image(folder, turn["screenshot_file"], budget, index == newest, screen)
         elif turn.get("screenshot_file"):
             parts.append(TextPart(text="[screenshot omitted]"))
         messages.append(Message(role="user", content=parts))
+        messages += correction_messages(state, turn["step"])
     return messages

@@ -98,8 +98,9 @@ def run_task(task_path: Path, config: AgentConfig, *, desktop: str, token: str |
             grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
         except GrounderSpecError as exc:
             raise RunError(str(exc)) from exc
+        # A LocalDesktop started here is a bubblewrap sandbox; a URL may be anybody's machine.
         ctx = AgentContext(desktop=client, models=models, grounder=grounder, writer=writer,
-                           config=config, on_event=view.event)
+                           config=config, on_event=view.event, sandbox=desktop == "local")
         if resume and not has_checkpoint(ctx):
             console.print("[yellow]no checkpoint to resume from: starting the episode afresh[/]")
         with view:

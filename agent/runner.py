@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
 
+from agent.chat.approval import ApprovalRequest
 from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.state import AgentState
@@ -27,7 +29,7 @@ def initial_state(task_id: str, instruction: str) -> AgentState:
     return AgentState(task_id=task_id, instruction=instruction, step=0, criteria=[],
                       criteria_done=False, turns=[], screenshot_file=None,
                       initial_screenshot=None, pending=None, grounded=None, rejections=0,
-                      wasted_steps=0, status=None, reason="")
+                      wasted_steps=0, corrections=[], status=None, reason="")
 
 
 def has_checkpoint(ctx: AgentContext) -> bool:
@@ -49,9 +51,17 @@ def run_episode(ctx: AgentContext, task_id: str, instruction: str, *, resume: bo
             # with everything done so far kept.
             graph.update_state(config, {"status": None, "reason": ""}, as_node="observe")
         interrupted = False
+        command: Any = stream_input
         try:
-            for update in graph.stream(stream_input, config, stream_mode="updates"):
-                ctx.on_event("node", {"nodes": list(update)})
+            while True:
+                for update in graph.stream(command, config, stream_mode="updates"):
+                    ctx.on_event("node", {"nodes": list(update)})
+                waiting = graph.get_state(config).interrupts
+                if not waiting or ctx.approver is None:
+                    break
+                # nodes/approve.py paused the graph on a risky action: ask, then go on.
+                answer = ctx.approver.ask(ApprovalRequest.model_validate(waiting[0].value))
+                command = Command(resume=answer.model_dump(mode="json"))
         except KeyboardInterrupt:
             interrupted = True
         state: AgentState = graph.get_state(config).values  # type: ignore[assignment]

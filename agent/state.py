@@ -36,5 +36,6 @@ class AgentState(TypedDict, total=False):
     grounded: dict[str, Any] | None  # pending's action with every target given pixels
     rejections: int                  # consecutive verifier rejections
     wasted_steps: int
+    corrections: list[dict[str, Any]]  # {after_step, text}: what the person typed mid-task
     status: str | None               # set once the episode ends
     reason: str

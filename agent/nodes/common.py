@@ -42,6 +42,9 @@ def write_step(ctx: AgentContext, state: AgentState, *, node: str, action: Any, 
     pending = state.get("pending") or {}
     decision = pending.get("decision")
     response = response or pending.get("response", "")
+    for key in ("approval", "corrections"):  # what a person (or the policy) said about this step
+        if pending.get(key) and key not in fields:
+            fields[key] = pending[key]
     record = StepRecord(
         step_num=state.get("step", 0) + 1, action=action, response=response,
         decision=decision, tokens=usage["tokens"], cost_usd=usage["cost_usd"],

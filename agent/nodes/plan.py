@@ -25,7 +25,11 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         if ended:
             return {"status": "budget", "reason": ended}
         screen = ctx.desktop.screen_size()
-        messages = planner_messages(state, ctx.config, ctx.folder, screen)
+        # A person's corrections typed since the last plan join the prompt as user messages.
+        fresh = [{"after_step": state.get("step", 0), "text": text} for text in ctx.take_corrections()]
+        corrections = [*(state.get("corrections") or []), *fresh]
+        messages = planner_messages({**state, "corrections": corrections}, ctx.config, ctx.folder,
+                                    screen)
         try:
             result = ctx.models.planner.complete(messages, schema=Decision,
                                                  max_tokens=ctx.config.planner_max_tokens)
@@ -44,7 +48,10 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                        f"{decision.action.type}")})
         ctx.on_event("plan", {"step": state.get("step", 0) + 1,
                               "decision": decision.model_dump(mode="json")})
-        return {"pending": {"decision": decision.model_dump(mode="json"), "response": result.text,
-                            "usage": result.usage.model_dump(), "latency_s": result.latency_s}}
+        pending = {"decision": decision.model_dump(mode="json"), "response": result.text,
+                   "usage": result.usage.model_dump(), "latency_s": result.latency_s}
+        if fresh:
+            pending["corrections"] = [c["text"] for c in fresh]   # logged on this step's record
+        return {"pending": pending, "corrections": corrections}
 
     return plan

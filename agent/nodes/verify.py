@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from agent.context import AgentContext
 from agent.decision import Verdict
-from agent.history import compact_json, criteria_text
+from agent.history import compact_json, criteria_text, instruction_with_corrections
 from agent.models.base import ImagePart, Message, ModelError, ReplyParseError, TextPart
 from agent.nodes.common import advance, new_turn, write_step
 from agent.prompts import render
@@ -40,7 +40,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         decision = state["pending"]["decision"]
         recent = [f"step {t['step']}: {t.get('signature', '')} -> {t.get('result', '')[:200]}"
                   for t in state.get("turns", [])[-8:]]
-        prompt = render("verifier", instruction=state["instruction"],
+        prompt = render("verifier", instruction=instruction_with_corrections(state),
                         criteria=criteria_text(state.get("criteria", [])),
                         trajectory="\n".join(recent) or "(no steps yet)",
                         reasoning=decision.get("reasoning", "") or "(none)",

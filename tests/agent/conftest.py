@@ -28,7 +28,8 @@ def done(reason: str = "finished") -> dict:
 class Episode:
     """One scripted episode: `run()` returns (state, result); models keep their requests."""
 
-    def __init__(self, folder: Path, replies: dict[str, list], desktop=None, **config: Any) -> None:
+    def __init__(self, folder: Path, replies: dict[str, list], desktop=None, sandbox: bool = True,
+                 approver=None, **config: Any) -> None:
         self.folder = folder
         self.script = ScriptedScript.from_replies(replies)
         self.desktop = desktop or FakeDesktop(640, 400)
@@ -36,8 +37,10 @@ class Episode:
                              verifier=self.script.model("verifier"), coder=self.script.model("coder"))
         config.setdefault("max_steps", 15)
         self.config = AgentConfig(**config)
+        # The FakeDesktop is a sandbox (nothing real behind it); approval tests say otherwise.
         self.ctx = AgentContext(desktop=self.desktop, models=self.models, grounder=NoGrounder(),
-                                writer=EpisodeWriter(folder), config=self.config)
+                                writer=EpisodeWriter(folder), config=self.config, sandbox=sandbox,
+                                approver=approver)
 
     def run(self, resume: bool = False):
         return run_episode(self.ctx, "task-1", "type hello into the editor", resume=resume)

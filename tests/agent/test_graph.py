@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.graph import after_ground, after_loop_breaker, after_observe, after_plan, after_step
+from agent.graph import (
+    after_approve, after_ground, after_loop_breaker, after_observe, after_plan, after_step,
+)
 
 
 def pending(action_type: str) -> dict:
@@ -23,13 +25,24 @@ def test_after_plan():
 
 
 @pytest.mark.parametrize("action_type, node", [
-    ("click", "ground"), ("type", "ground"), ("hotkey", "ground"), ("open", "ground"),
-    ("drag_and_drop", "ground"), ("wait", "ground"),
-    ("call_code_agent", "code"), ("call_search_agent", "search"),
-    ("done", "verify"), ("fail", "finish"),
+    ("click", "approve"), ("type", "approve"), ("hotkey", "approve"), ("open", "approve"),
+    ("drag_and_drop", "approve"), ("wait", "approve"), ("call_code_agent", "approve"),
+    ("call_search_agent", "search"), ("done", "verify"), ("fail", "finish"),
 ])
 def test_after_loop_breaker_routes_by_action(action_type, node):
     assert after_loop_breaker({"pending": pending(action_type)}) == node
+
+
+@pytest.mark.parametrize("action_type, node", [
+    ("click", "ground"), ("type", "ground"), ("open", "ground"), ("call_code_agent", "code"),
+])
+def test_after_approve_routes_an_allowed_action_on(action_type, node):
+    assert after_approve({"pending": pending(action_type)}) == node
+
+
+def test_after_approve_refused_goes_back_to_observe():
+    assert after_approve({"pending": None}) == "observe"
+    assert after_approve({"pending": None, "status": "error"}) == "finish"
 
 
 def test_after_loop_breaker_veto_goes_back_to_plan():
