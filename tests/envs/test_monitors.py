@@ -198,3 +198,64 @@ def test_fractional_scale_rounds_to_whole_pixels():
     view = ScreenView(0, 0, 2560, 1440, scale=1.25)
     assert view.size == (2048, 1152)
     assert view.to_screen(2047, 1151) == (2559, 1439)
+
+
+# --- accessibility ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mousepad_on_the_right(two_monitors, tmp_path_factory):
+    """mousepad, with a session bus for AT-SPI, its window moved to (1124, 50): (100, 50)
+    on the right monitor. Yields the bus address."""
+    import os
+    import shutil
+
+    if not (shutil.which("mousepad") and shutil.which("dbus-daemon")):
+        message = "mousepad and dbus-daemon are needed (scripts/install-debian-packages)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    home = tmp_path_factory.mktemp("home")
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    address = bus.stdout.readline().strip()
+    env = dict(two_monitors.env, DBUS_SESSION_BUS_ADDRESS=address, HOME=str(home),
+               XDG_RUNTIME_DIR=str(home), GTK_A11Y="atspi", ACCESSIBILITY_ENABLED="1")
+    env.pop("NO_AT_BRIDGE", None)
+    editor = subprocess.Popen(["mousepad", str(home / "monitors.txt")], env=env, cwd=home,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        wid = ""
+        while not wid and time.monotonic() < deadline:
+            found = subprocess.run(["xdotool", "search", "--name", "monitors.txt"], env=env,
+                                   capture_output=True, text=True)
+            wid = found.stdout.split()[0] if found.stdout.split() else ""
+            time.sleep(0.1)
+        assert wid, "mousepad's window did not appear"
+        subprocess.run(["xdotool", "windowmove", "--sync", wid, "1124", "50"], env=env, check=True)
+        yield address
+    finally:
+        editor.kill()
+        editor.wait()
+        bus.kill()
+        bus.wait()
+
+
+def _frame_box(xml: str) -> tuple[str | None, str | None]:
+    from lxml import etree
+
+    cp = "{https://accessibility.ubuntu.example.org/ns/component}"
+    for frame in etree.fromstring(xml.encode()).iter("frame"):
+        if "monitors.txt" in frame.get("name", ""):
+            return frame.get(cp + "screencoord"), frame.get(cp + "size")
+    raise AssertionError("no mousepad frame in the accessibility tree")
+
+
+def test_accessibility_boxes_are_in_the_monitor_coordinates(two_monitors, mousepad_on_the_right,
+                                                            monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", mousepad_on_the_right)
+    with ThisScreen(monitor=1, display=two_monitors.display, scale=1) as screen, screen.client() as c:
+        assert _frame_box(c.accessibility_tree()) == ("(100, 50)", "(640, 480)")
+    with ThisScreen(monitor=1, display=two_monitors.display, scale=2) as screen, screen.client() as c:
+        assert _frame_box(c.accessibility_tree()) == ("(50, 25)", "(320, 240)")
+    with ThisScreen(monitor=0, display=two_monitors.display, scale=1) as screen, screen.client() as c:
+        assert _frame_box(c.accessibility_tree()) == (None, None)  # not on this monitor
