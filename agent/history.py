@@ -60,9 +60,10 @@ def _image(folder: Path, name: str | None, budget: ImageBudget, newest: bool,
     if not name:
         return []
     data, scaled = budget.apply((folder / name).read_bytes(), newest)
-    if scaled is None or not newest:
+    if scaled is None or budget.latest is None:
         return [ImagePart(data=data)]
-    # The planner may answer x and y: say which pixels those are when it sees fewer.
+    # The planner may answer x and y: say which pixels those are when it sees fewer (on
+    # every scaled screenshot, not only the newest, so that the prompt stays append-only).
     note = render("screenshot_scaled", width=scaled[0], height=scaled[1],
                   screen_width=screen[0], screen_height=screen[1])
     return [ImagePart(data=data), TextPart(text=note)]

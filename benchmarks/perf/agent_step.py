@@ -1,12 +1,16 @@
 """Framework overhead per agent step and prompt-prefix reuse (prints figures; not a test).
 
     .venv/bin/python -m benchmarks.perf.agent_step [--steps 30] [--width 1920 --height 1080]
+        [--latest-tokens N|none] [--history-tokens N|none]   (default: compare three budgets)
 
 A 30-step episode with the scripted model on the in-process FakeDesktop. Overhead
 is everything but model and desktop time: graph routing, SQLite checkpoints,
 prompt building, screen fingerprints, the episode files. Prefix reuse is the
 share of each planner prompt that is a prefix of the next one (what a
 provider's prefix cache can reuse). Targets: overhead <= 20 ms; reuse >= 0.9.
+Tokens are counted as a Qwen2.5-VL server would: 4 characters per text token, one token
+per 28x28 patch of each image (agent/image_budget.py), so the figures show what the
+planner's image budgets (AgentConfig.image_tokens_latest / image_tokens_history) save.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 
 from agent.config import AgentConfig
 from agent.context import AgentContext, Models
-from agent.models.base import Message
-from agent.models.scripted import ScriptedScript, estimate_tokens
+from agent.image_budget import image_size, tokens_for_size
+from agent.models.base import ImagePart, Message
+from agent.models.scripted import ScriptedScript
 from agent.runner import run_episode
 from agent.trajectory import EpisodeWriter
 from envs.fake import FakeDesktop
@@ -56,31 +61,42 @@ def replies(steps: int) -> dict[str, list]:
             "verifier": [{"complete": True, "reason": "every line is visible"}]}
 
 
-def prefix_reuse(prompt: list[Message], following: list[Message]) -> float:
-    """Tokens of `prompt` in the messages that open `following` unchanged, over all its tokens.
+def part_tokens(part: Any) -> int:
+    if isinstance(part, ImagePart):
+        return tokens_for_size(image_size(part.data))
+    return -(-len(part.text) // 4)
 
-    Counted per whole message, with the scripted model's estimate (4 characters per
-    token, 1,000 per image), as a provider's prefix cache would see it.
-    """
+
+def prompt_tokens(prompt: list[Message]) -> tuple[int, int]:
+    """(all tokens, image tokens) of a prompt."""
+    parts = [p for m in prompt for p in m.content]
+    images = sum(part_tokens(p) for p in parts if isinstance(p, ImagePart))
+    return sum(part_tokens(p) for p in parts), images
+
+
+def prefix_reuse(prompt: list[Message], following: list[Message]) -> float:
+    """Tokens of `prompt` that open `following` unchanged, over all its tokens: whole
+    messages, then the parts that open the first message that differs (a server's prefix
+    cache works on tokens, so the text before a changed image still counts)."""
     shared = 0
     for mine, theirs in zip(prompt, following):
-        if mine != theirs:
-            break
-        shared += estimate_tokens([mine])
-    return shared / estimate_tokens(prompt)
+        if mine == theirs:
+            shared += sum(part_tokens(p) for p in mine.content)
+            continue
+        if mine.role == theirs.role:
+            for a, b in zip(mine.content, theirs.content):
+                if a != b:
+                    break
+                shared += part_tokens(a)
+        break
+    return shared / prompt_tokens(prompt)[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--width", type=int, default=1920)
-    parser.add_argument("--height", type=int, default=1080)
-    args = parser.parse_args()
-
-    script = ScriptedScript.from_replies(replies(args.steps))
+def measure(steps: int, width: int, height: int, latest: int | None, history: int | None) -> None:
+    script = ScriptedScript.from_replies(replies(steps))
     models = Models(gate=script.model("gate"), planner=script.model("planner"),
                     verifier=script.model("verifier"), coder=script.model("coder"))
-    desktop = TimedDesktop(FakeDesktop(args.width, args.height))
+    desktop = TimedDesktop(FakeDesktop(width, height))
     step_times: list[float] = []
     marks = {"last": time.perf_counter(), "desktop": 0.0}
 
@@ -92,10 +108,10 @@ def main() -> None:
             step_times.append(now - marks["last"] - spent_desktop - model_s)
             marks["last"], marks["desktop"] = now, desktop.seconds
 
+    config = AgentConfig(max_steps=steps + 5, image_tokens_latest=latest, image_tokens_history=history)
     with tempfile.TemporaryDirectory() as tmp:
         ctx = AgentContext(desktop=desktop, models=models, grounder=NoGrounder(),  # type: ignore[arg-type]
-                           writer=EpisodeWriter(Path(tmp) / "ep"),
-                           config=AgentConfig(max_steps=args.steps + 5), on_event=on_event)
+                           writer=EpisodeWriter(Path(tmp) / "ep"), config=config, on_event=on_event)
         waits: list[float] = []
         fingerprint = ctx.fingerprint
 
@@ -113,18 +129,47 @@ def main() -> None:
 
     prompts = models.planner.requests
     reuse = [prefix_reuse(prompts[i], prompts[i + 1]) for i in range(len(prompts) - 1)]
-    tokens = [c.usage.input_tokens for c in ctx.meter.calls if c.role == "planner"]
+    counts = [prompt_tokens(p) for p in prompts]
+    # Prefill a prefix cache cannot spare: the tokens of each prompt after its shared prefix.
+    fresh = [counts[0][0]] + [counts[i + 1][0] - reuse[i] * counts[i][0] for i in range(len(reuse))]
+    label = f"image budgets latest={latest or 'as captured'}, history={history or 'as captured'}"
+    print(f"== {label}")
     print(f"episode: {result.status}, {result.steps} steps, {wall:.2f} s wall, "
-          f"desktop {desktop.seconds:.2f} s ({args.width}x{args.height} fake screen)")
+          f"desktop {desktop.seconds:.2f} s ({width}x{height} fake screen)")
     print(f"framework overhead per step: median {statistics.median(step_times) * 1000:.1f} ms, "
           f"p95 {sorted(step_times)[int(0.95 * (len(step_times) - 1))] * 1000:.1f} ms")
     print(f"  of which waiting for screen fingerprints: {sum(waits) / len(step_times) * 1000:.1f} ms "
           "per step (computed in a thread while the planner is called; the scripted planner "
           "answers at once, a real one hides this)")
-    print(f"planner input tokens per step: median {statistics.median(tokens):,.0f}, "
-          f"max {max(tokens):,} (estimated: 4 chars/token, 1,000 per image)")
+    print(f"planner input tokens per step: median {statistics.median(c[0] for c in counts):,.0f}, "
+          f"max {max(c[0] for c in counts):,}; image tokens per step: median "
+          f"{statistics.median(c[1] for c in counts):,.0f}, max {max(c[1] for c in counts):,}")
     print(f"prefix reuse: mean {statistics.mean(reuse):.3f}, min {min(reuse):.3f} "
-          f"({sum(r < 0.99 for r in reuse)} of {len(reuse)} transitions below 0.99)")
+          f"({sum(r < 0.99 for r in reuse)} of {len(reuse)} transitions below 0.99); "
+          f"uncached prefill per step: median {statistics.median(fresh):,.0f} tokens")
+
+
+def _budget(text: str) -> int | None:
+    return None if text.lower() in ("none", "0", "") else int(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--latest-tokens", type=_budget, default=argparse.SUPPRESS)
+    parser.add_argument("--history-tokens", type=_budget, default=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if hasattr(args, "latest_tokens") or hasattr(args, "history_tokens"):
+        defaults = AgentConfig()
+        runs = [(getattr(args, "latest_tokens", defaults.image_tokens_latest),
+                 getattr(args, "history_tokens", defaults.image_tokens_history))]
+    else:  # before (no budgets), the defaults, and one uniform budget (strictly append-only)
+        runs = [(None, None), (AgentConfig().image_tokens_latest, AgentConfig().image_tokens_history),
+                (720, 720)]
+    for latest, history in runs:
+        measure(args.steps, args.width, args.height, latest, history)
 
 
 if __name__ == "__main__":

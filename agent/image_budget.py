@@ -1,0 +1,163 @@
+"""Client-side image budgets for the planner's screenshots.
+
+Image tokens dominate an agent step (specs/efficiency.md): Qwen2.5-VL spends one token per
+28x28 patch, 2,691 for a 1080p screenshot. The planner needs the screen it acts on in full
+(it may give x and y in screen pixels), but older screenshots only remind it of what
+happened: they are downscaled to `image_tokens_history` tokens (720 by default, half the
+linear size of 1080p: 980x532 = 665 tokens), the newest to `image_tokens_latest` (None:
+as captured).
+
+A downscaled screenshot is a pure function of (its bytes, the budget, the patch size):
+resized to a `smart_resize` size (a multiple of the patch on each side, so a Qwen server
+does not resize it again) with a fixed filter, PNG-encoded at a fixed level. Repeated
+prompts therefore carry identical bytes and a prefix cache keeps hitting. Results are
+memoised, because the history is rebuilt from the episode's files on every step.
+
+The grounder is not touched by any of this: it gets the screenshot as captured and
+resizes it to its own training resolution (grounding/model_client.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from threading import Lock
+
+from PIL import Image
+
+from agent.config import AgentConfig
+from agent.models.base import ImagePart, Message
+from grounding.resize import MAX_PIXELS, MIN_PIXELS, Size, encode_png, model_size_for, open_image
+
+_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[bytes, int, int], tuple[bytes | None, Size | None]] = OrderedDict()
+_pending: dict[tuple[bytes, int, int], Future] = {}
+_lock = Lock()
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-budget")
+
+
+def tokens_for_size(size: Size, patch: int = 28, max_pixels: int = MAX_PIXELS) -> int:
+    """Image tokens a Qwen2.5-VL-style server spends on an image of `size` (width, height),
+    after its own smart_resize with `max_pixels` (the server's bound, as in the profiles)."""
+    w, h = model_size_for(size, patch, MIN_PIXELS, max_pixels)
+    return (w // patch) * (h // patch)
+
+
+def budget_size(size: Size, max_tokens: int, patch: int = 28) -> Size:
+    """The largest smart_resize size of `size` with at most `max_tokens` patches."""
+    if max_tokens < 4:
+        raise ValueError(f"an image budget needs at least 4 tokens, not {max_tokens}")
+    return model_size_for(size, patch, min(MIN_PIXELS, max_tokens * patch * patch),
+                          max_tokens * patch * patch)
+
+
+def image_size(data: bytes) -> Size:
+    """(width, height) from the image header, without decoding the pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Exception as e:  # Pillow raises several kinds for bad bytes
+        raise ValueError(f"not a readable image ({type(e).__name__}: {e})") from e
+
+
+def _scaled(png: bytes, max_tokens: int, patch: int) -> tuple[bytes | None, Size | None]:
+    size = image_size(png)
+    if tokens_for_size(size, patch) <= max_tokens:
+        return None, None               # within budget: the caller's own bytes
+    target = budget_size(size, max_tokens, patch)
+    image = open_image(png)
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    # LANCZOS keeps small text legible; reducing_gap first box-reduces by a whole factor
+    # (twice as fast at 1080p). Filter, gap and PNG level are fixed, so the bytes are the
+    # same on every call (and in every process with the same Pillow).
+    small = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return encode_png(small, compress_level=1), target
+
+
+def _key(png: bytes, max_tokens: int, patch: int) -> tuple[bytes, int, int]:
+    return hashlib.blake2b(png, digest_size=16).digest(), max_tokens, patch
+
+
+def _remember(key: tuple[bytes, int, int], value: tuple[bytes | None, Size | None]) -> None:
+    with _lock:
+        _cache[key] = value
+        _pending.pop(key, None)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def fit(png: bytes, max_tokens: int | None, patch: int = 28) -> tuple[bytes, Size | None]:
+    """(image bytes within the budget, the size they were scaled to, or None if unchanged).
+
+    An image already within the budget comes back as the same bytes."""
+    if max_tokens is None:
+        return png, None
+    key = _key(png, max_tokens, patch)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+        future = _pending.get(key)
+    if hit is None:
+        hit = future.result() if future is not None else _scaled(png, max_tokens, patch)
+        _remember(key, hit)
+    data, scaled = hit
+    return (png, None) if data is None else (data, scaled)
+
+
+def prefetch(png: bytes, max_tokens: int | None, patch: int = 28) -> None:
+    """Start scaling `png` in the background: the newest screenshot is needed at the history
+    budget from the next step on, so it is scaled while this step's planner call runs."""
+    if max_tokens is None:
+        return
+    key = _key(png, max_tokens, patch)
+    with _lock:
+        if key in _cache or key in _pending:
+            return
+        future = _worker.submit(_scaled, png, max_tokens, patch)
+        _pending[key] = future
+    future.add_done_callback(lambda f: _remember(key, f.result()) if f.exception() is None
+                             else _drop(key))
+
+
+def _drop(key: tuple[bytes, int, int]) -> None:
+    with _lock:
+        _pending.pop(key, None)   # fit() will try again in the foreground and raise there
+
+
+@dataclass(frozen=True)
+class ImageBudget:
+    latest: int | None = None
+    history: int | None = 720
+    patch: int = 28
+
+    @classmethod
+    def from_config(cls, config: AgentConfig) -> ImageBudget:
+        return cls(config.image_tokens_latest, config.image_tokens_history, config.image_token_patch)
+
+    def apply(self, png: bytes, newest: bool) -> tuple[bytes, Size | None]:
+        result = fit(png, self.latest if newest else self.history, self.patch)
+        if newest and self.history != self.latest:
+            prefetch(png, self.history, self.patch)
+        return result
+
+
+def max_planner_images(config: AgentConfig) -> int:
+    """The most screenshots one planner prompt can carry (agent/history.py): the first
+    screen, plus up to `history_images - 1 + image_chunk` recent ones before a chunk drops.
+    `agent serve planner` gives vLLM this as --limit-mm-per-prompt."""
+    return config.history_images + config.image_chunk
+
+
+def image_tokens(messages: list[Message], patch: int = 28) -> int:
+    """Image tokens of a prompt, as a Qwen2.5-VL server counts them (for the benchmarks)."""
+    total = 0
+    for message in messages:
+        for part in message.content:
+            if isinstance(part, ImagePart):
+                total += tokens_for_size(image_size(part.data), patch)
+    return total
