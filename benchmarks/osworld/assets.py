@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from benchmarks.osworld.tasks import GetterSpec, SetupStep, Task
 
 __all__ = ["AssetCache", "AssetFetchError", "AssetReport", "MissingAssets", "assets_report",
-           "download_urls", "urls_for"]
+           "cloud_file_urls", "download_urls", "urls_for"]
 
 
 class MissingAssets(RuntimeError):
@@ -164,6 +164,11 @@ def _cloud_file_urls(spec: GetterSpec) -> list[str]:
     path = spec.params.get("path")
     paths = path if isinstance(path, list) else [path]
     return [p for p in paths if isinstance(p, str) and p]
+
+
+def cloud_file_urls(task: Task) -> list[str]:
+    """The URLs the evaluator's `cloud_file` getters read (result and expected), each once."""
+    return list(dict.fromkeys(u for spec in task.evaluator.getter_specs() for u in _cloud_file_urls(spec)))
 
 
 def urls_for(task: Task) -> list[str]:

@@ -17,6 +17,7 @@ summary.md) divides by every task of the split.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -29,6 +30,7 @@ from typing import Any, Self
 
 from agent.config import AgentConfig
 from agent.trajectory import EpisodeResult, write_atomic
+from benchmarks.osworld.assets import AssetCache
 from benchmarks.osworld.summary import (
     RUNNER_FILE,
     Summary,
@@ -44,7 +46,7 @@ from benchmarks.osworld.tasks import Task
 from envs.base import DesktopUnreachable
 from envs.client import DesktopClient
 
-__all__ = ["RunOne", "run_split", "run_task_on", "score_episode"]
+__all__ = ["BACKENDS", "RunOne", "plan_tasks", "run_split", "run_task_on", "score_episode"]
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +55,24 @@ RunOne = Callable[[Any, Task, AgentConfig, Path], EpisodeResult]
 
 # ---------------------------------------------------------------- one task
 
-def score_episode(task: Task, client: Any, result: EpisodeResult, folder: Path) -> EpisodeResult:
+def score_episode(task: Task, client: Any, result: EpisodeResult, folder: Path,
+                  assets: AssetCache | None = None) -> EpisodeResult:
     """The episode's result with the evaluator's score (and its details) added."""
     from benchmarks.osworld.evaluate import evaluate
 
     last = "FAIL" if result.status == "fail" else ("DONE" if result.status == "done" else None)
     started = time.monotonic()
-    scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval")
+    scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval", assets=assets)
     return result.model_copy(update={"score": scored.score,
                                      "evaluation": {"details": scored.details, "error": scored.error,
                                                     "seconds": round(time.monotonic() - started, 2)}})
 
 
-def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path) -> EpisodeResult:
+def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
+                assets: AssetCache | None = None) -> EpisodeResult:
     """Set up `task` on the desktop behind `client`, run the agent, score it; the episode
-    folder is `folder` (task.json ... result.json, result.txt, report.html)."""
+    folder is `folder` (task.json ... result.json, result.txt, report.html). `assets`
+    serves the task's downloads and cloud_file getters."""
     from agent.context import AgentContext
     from agent.run_cli import build_models
     from agent.runner import run_episode
@@ -77,14 +82,13 @@ def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path) -> E
 
     writer = EpisodeWriter(folder)
     writer.start(task.model_dump(mode="json", exclude_unset=True), config.model_dump(mode="json"))
-    SetupRunner(client, screen=client.screen_size()).run(task.config, task_id=task.id)
+    SetupRunner(client, screen=client.screen_size(), assets=assets).run(task.config, task_id=task.id)
     grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
-    # Benchmark desktops are disposable (reset per task): a sandbox for the approval policy.
     ctx = AgentContext(desktop=client, models=build_models(config), grounder=grounder,
-                       writer=writer, config=config, sandbox=True)
+                       writer=writer, config=config)
     _state, result = run_episode(ctx, task.id, task.instruction)
     if result.status != "interrupted":
-        result = score_episode(task, client, result, folder)
+        result = score_episode(task, client, result, folder, assets)
     writer.finish(result)
     return result
 
@@ -305,17 +309,26 @@ def _ensure_result_files(folder: Path, result: EpisodeResult) -> None:
         write_atomic(folder / "result.txt", f"{result.score}\n")
 
 
+BACKENDS = ("local", "ray")
+
+
 def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | list[str],
               task_timeout_s: float, size: tuple[int, int] = (1920, 1080), progress: bool = True,
-              run_one: RunOne | None = None) -> Summary:
+              run_one: RunOne | None = None, backend: str = "local", address: str | None = None,
+              assets: AssetCache | None = None) -> Summary:
     """Run every task of the split (a list of tasks, or load_split's {domain: [tasks]}) on a
     pool of desktops; write out/summary.json and out/summary.md; return the summary.
 
     `desktops`: N local desktops, or URLs ("http://host:port" or "http://host:port#TOKEN").
     `run_one(client, task, config, folder) -> EpisodeResult` runs one task (default:
-    run_task_on). A KeyboardInterrupt (Ctrl-C, or one raised by run_one) stops the pool,
-    writes the summary so far, and is raised again; a rerun picks up where it stopped.
+    run_task_on). `backend`: "local" (a thread per desktop, here) or "ray" (a Ray actor per
+    desktop, on the cluster at `address`; see ray_backend.py). `assets`: the cache that
+    serves downloads and gold files (tasks whose files it lacks are unsupported). A
+    KeyboardInterrupt (Ctrl-C, or one raised by run_one) stops the pool, writes the summary
+    so far, and is raised again; a rerun picks up where it stopped.
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = _desktop_specs(desktops)
@@ -329,41 +342,63 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
             done_rows.append(row)
             view.advance(row, done_rows)
 
-    run = _Run(config=config, out=out, run_one=run_one or run_task_on, task_timeout_s=task_timeout_s,
+    if run_one is None:
+        run_one = functools.partial(run_task_on, assets=assets) if assets is not None else run_task_on
+    run = _Run(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
                size=size, on_row=on_row)
-    for domain, task in entries:
-        folder = out / domain / task.id
-        if (folder / "result.txt").is_file():
-            on_row(row_from_folder(domain, task, folder))  # finished earlier: resume skips it
-            continue
-        why = unsupported_reason(task)
-        if why:
-            on_row(TaskRow(domain, task.id, "unsupported", reason=why))
-            continue
-        run.todo.put((domain, task))  # a partial folder is removed when the task starts
-
-    workers = [threading.Thread(target=run.worker, args=(spec,), name=f"desktop-{i}", daemon=True)
-               for i, spec in enumerate(specs[:run.todo.qsize()])]
+    todo = plan_tasks(entries, out, on_row, assets)
     with view:
-        try:
-            for w in workers:
-                w.start()
-            while any(w.is_alive() for w in workers):
-                for w in workers:
-                    w.join(0.2)
-        except KeyboardInterrupt:
-            run.interrupted = True
-            run.stop.set()
-            run.close_desktops()  # in-flight tasks fail fast; their folders stay partial
-            for w in workers:
-                w.join(10)
-    summary = load_results(out, tasks)
+        if backend == "ray":
+            from benchmarks.osworld.ray_backend import run_on_ray
+
+            run_on_ray(run, todo, specs, address=address)
+        else:
+            _run_threads(run, todo, specs)
+    summary = load_results(out, tasks, assets)
     write_summary(summary, out)
     if run.errors:
         raise run.errors[0]
     if run.interrupted:
         raise KeyboardInterrupt
     return summary
+
+
+def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[TaskRow], None],
+               assets: AssetCache | None = None) -> list[tuple[str, Task]]:
+    """The tasks still to run. Finished ones (result.txt) and ones this runner cannot set up
+    or score get their row now; a partial folder is removed when its task starts."""
+    todo: list[tuple[str, Task]] = []
+    for domain, task in entries:
+        folder = out / domain / task.id
+        if (folder / "result.txt").is_file():
+            on_row(row_from_folder(domain, task, folder))  # finished earlier: resume skips it
+            continue
+        why = unsupported_reason(task, assets)
+        if why:
+            on_row(TaskRow(domain, task.id, "unsupported", reason=why))
+            continue
+        todo.append((domain, task))
+    return todo
+
+
+def _run_threads(run: _Run, todo: list[tuple[str, Task]], specs: list[str]) -> None:
+    """The local backend: a thread per desktop, taking tasks from one queue."""
+    for item in todo:
+        run.todo.put(item)
+    workers = [threading.Thread(target=run.worker, args=(spec,), name=f"desktop-{i}", daemon=True)
+               for i, spec in enumerate(specs[:len(todo)])]
+    try:
+        for w in workers:
+            w.start()
+        while any(w.is_alive() for w in workers):
+            for w in workers:
+                w.join(0.2)
+    except KeyboardInterrupt:
+        run.interrupted = True
+        run.stop.set()
+        run.close_desktops()  # in-flight tasks fail fast; their folders stay partial
+        for w in workers:
+            w.join(10)
 
 
 class _Progress:

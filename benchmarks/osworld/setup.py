@@ -114,10 +114,16 @@ class StepOutcome:
 
 def unsupported_steps(task: Task, runner: SetupRunner | None = None) -> list[str]:
     """Step types in the task's setup and postconfig that `runner` cannot run; without a
-    runner, those that need more than the desktop's protocol (see SUPPORTED_STEPS)."""
+    runner, those that need more than the desktop's protocol (see SUPPORTED_STEPS).
+    A runner with an asset cache runs `download` only when every file the task downloads
+    is cached (or it may fetch): otherwise the task would stop at MissingAssets."""
     supported = runner.supported if runner is not None else SUPPORTED_STEPS
+    steps = [*task.config, *task.evaluator.postconfig]
+    if (runner is not None and runner.assets is not None and not runner.fetch_assets
+            and runner.assets.missing(download_urls(steps))):
+        supported = supported - ASSET_STEPS
     seen: list[str] = []
-    for step in [*task.config, *task.evaluator.postconfig]:
+    for step in steps:
         if step.type not in supported and step.type not in seen:
             seen.append(step.type)
     return seen

@@ -149,14 +149,21 @@ def task_entries(tasks: Tasks) -> list[tuple[str, Task]]:
     return [(task_domain(t), t) for t in tasks]
 
 
-def unsupported_reason(task: Task) -> str | None:
-    """"unsupported: <what>" when this runner cannot set up or score the task, else None."""
-    from benchmarks.osworld.evaluate import unsupported_evaluator
-    from benchmarks.osworld.setup import unsupported_steps
+def unsupported_reason(task: Task, assets: Any = None, fetch_assets: bool = False) -> str | None:
+    """"unsupported: <what>" when this runner cannot set up or score the task, else None.
+    `assets` (an AssetCache): downloads and cloud_file getters whose files it holds run."""
+    from benchmarks.osworld.coverage import missing_for, runner_view
 
-    missing = [*(f"setup step {s}" for s in unsupported_steps(task)),
-               *(f"evaluator {m}" for m in unsupported_evaluator(task))]
-    return f"unsupported: {', '.join(missing)}" if missing else None
+    def words(key: str) -> str:
+        kind, _, name = key.partition(":")
+        if kind == "step":
+            return f"setup step {name}"
+        if kind == "asset":
+            return f"asset files not cached ({name}; agent bench osworld assets --fetch)"
+        return f"evaluator {key}"
+
+    missing = missing_for(task, runner=runner_view(assets, fetch_assets=fetch_assets))
+    return f"unsupported: {', '.join(words(m) for m in missing)}" if missing else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -193,14 +200,14 @@ def row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
     return TaskRow(domain, task.id, "not_run")
 
 
-def load_results(out: Path, tasks: Tasks) -> Summary:
+def load_results(out: Path, tasks: Tasks, assets: Any = None) -> Summary:
     """Rebuild the summary of a run from its folders; every task of `tasks` gets a row."""
     rows: list[TaskRow] = []
     for domain, task in task_entries(tasks):
         folder = Path(out) / domain / task.id
         row = row_from_folder(domain, task, folder)
         if row.status == "not_run":
-            why = unsupported_reason(task)
+            why = unsupported_reason(task, assets)
             if why:
                 row = TaskRow(domain, task.id, "unsupported", reason=why)
         rows.append(row)

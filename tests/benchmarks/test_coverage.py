@@ -25,3 +25,49 @@ def test_coverage_counts_and_missing():
     assert table["all"].missing["getter:no_such_getter"] == 1
     text = format_coverage(table)
     assert "calc" in text and "step:download" in text
+
+
+def _asset_task(tid="a"):
+    return Task.model_validate({
+        "id": tid, "instruction": "x",
+        "config": [{"type": "download", "parameters": {"files": [{"url": "http://h/in.xlsx",
+                                                                    "path": "/home/user/in.xlsx"}]}}],
+        "evaluator": {"func": "compare_table",
+                      "result": {"type": "vm_file", "path": "/home/user/in.xlsx", "dest": "in.xlsx"},
+                      "expected": {"type": "cloud_file", "path": "http://h/gold.xlsx", "dest": "gold.xlsx"}},
+    })
+
+
+def test_a_download_counts_as_runnable_only_when_its_files_are_cached(tmp_path):
+    from benchmarks.osworld.assets import AssetCache
+    from benchmarks.osworld.coverage import missing_for
+    from benchmarks.osworld.summary import unsupported_reason
+
+    task, cache = _asset_task(), AssetCache(tmp_path)
+    assert missing_for(task) == ["step:download", "asset:cloud_file"]
+    assert missing_for(task, cache) == ["asset:download", "asset:cloud_file"]
+    assert "asset files not cached" in unsupported_reason(task, cache)
+    cache.add("http://h/in.xlsx", b"x")
+    assert missing_for(task, cache) == ["asset:cloud_file"]
+    cache.add("http://h/gold.xlsx", b"y")
+    assert missing_for(task, cache) == [] and unsupported_reason(task, cache) is None
+    table = coverage({"calc": [task, _task("2", "no_such_metric")]}, cache)
+    assert (table["calc"].total, table["calc"].evaluable, table["calc"].supported) == (2, 1, 1)
+    assert "eval" in format_coverage(table)
+
+
+def test_osworld_coverage_with_every_asset_cached(osworld_data, tmp_path):
+    """Floors: coverage only grows. With the cache full, downloads and gold files stop
+    mattering and what is left is getters, metrics and steps that need accounts."""
+    from benchmarks.osworld.assets import AssetCache, urls_for
+    from benchmarks.osworld.tasks import load_split
+
+    tasks = load_split(osworld_data / "test_all.json", osworld_data / "examples")
+    cache = AssetCache(tmp_path)
+    for url in {u for items in tasks.values() for t in items for u in urls_for(t)}:
+        cache.add(url, b"")
+    empty, full = coverage(tasks)["all"], coverage(tasks, cache)["all"]
+    assert empty.total == full.total == 369
+    assert empty.evaluable == full.evaluable >= 198
+    assert empty.supported >= 33 and full.supported >= 197
+    assert not any(k.startswith("asset:") for k in full.missing)

@@ -129,7 +129,12 @@ def test_download_needs_a_cache_and_an_upload(tmp_path, recording_desktop):
     with pytest.raises(UnsupportedSetupStep, match="AssetCache"):
         SetupRunner(_Uploading(recording_desktop), (1, 1)).setup_task(task)
     runner = SetupRunner(_Uploading(recording_desktop), (1, 1), assets=AssetCache(tmp_path))
+    assert unsupported_steps(task, runner) == ["download"]  # the cache lacks the file
+    runner.assets.add("http://x/a", b"a")
     assert unsupported_steps(task, runner) == []
+    fetching = SetupRunner(_Uploading(recording_desktop), (1, 1), assets=AssetCache(tmp_path / "empty"),
+                           fetch_assets=True)
+    assert unsupported_steps(task, fetching) == []  # it may download what is missing
     # a desktop that cannot take files cannot download either
     assert "download" in unsupported_steps(task, SetupRunner(recording_desktop(), (1, 1),
                                                             assets=AssetCache(tmp_path)))

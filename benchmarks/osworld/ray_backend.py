@@ -1,0 +1,173 @@
+"""The Ray backend of the split runner: one Ray actor per desktop, for many machines.
+
+    run_split(tasks, ..., desktops=8, backend="ray", address="ray://head:10001")
+
+Each `DesktopWorker` actor owns one desktop for its lifetime (a LocalDesktop it starts on
+its own node, or a client of a remote desktop URL) and runs the tasks the driver hands
+it, one at a time, with the local runner's own code (`_Run.run_task`: per-task timeout,
+a dead desktop replaced and its task retried once, runner.json for a task that ended
+without a score). The actor writes the episode into a scratch folder on its node and
+returns the folder's files; the driver writes them under `out/<domain>/<task_id>/`, so
+`out` needs to exist only where the driver runs, and a task's folder appears whole or
+not at all (resume then redoes it). Resume, the summary over every task and the
+progress bar are the driver's, shared with the local backend (runner.run_split).
+
+An actor that dies itself (its node lost) is replaced, and its task retried once.
+Ctrl-C kills the actors; finished tasks are on disk, in-flight ones are redone on a rerun.
+
+Ray is optional (`pip install deskpilot[ray]`); `address=None` joins the Ray instance this
+process already started (ray.init) or starts a local one.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchmarks.osworld.summary import row_from_folder
+from benchmarks.osworld.tasks import Task
+
+if TYPE_CHECKING:
+    from benchmarks.osworld.runner import _Run
+
+__all__ = ["DesktopWorker", "pack_folder", "run_on_ray", "unpack_folder"]
+
+log = logging.getLogger(__name__)
+ACTOR_RETRIES = 1  # a task whose actor died is given to a fresh actor this many times
+
+
+def pack_folder(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its path relative to it."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def unpack_folder(files: dict[str, bytes], folder: Path) -> None:
+    """Replace `folder` with `files`; names that climb out of it are refused."""
+    staging = folder.with_name(folder.name + ".incoming")
+    shutil.rmtree(staging, ignore_errors=True)
+    for name, data in files.items():
+        path = (staging / name).resolve()
+        if staging.resolve() not in path.parents:
+            raise ValueError(f"a worker sent a file outside the task folder: {name!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    staging.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+
+
+class DesktopWorker:
+    """The body of the Ray actor (wrapped with ray.remote in run_on_ray): one desktop, and
+    the local runner's per-task logic, writing into a scratch folder of its own."""
+
+    def __init__(self, spec: str, size: tuple[int, int], config: Any, run_one: Any,
+                 task_timeout_s: float) -> None:
+        from benchmarks.osworld.runner import _Run, _Slot
+
+        self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
+        self.slot = _Slot(spec, size)
+        self.run = _Run(config=config, out=self.scratch, run_one=run_one,
+                        task_timeout_s=task_timeout_s, size=size, on_row=lambda row: None)
+
+    def run_task(self, domain: str, task: Task) -> dict[str, Any]:
+        """Run one task; its folder's files, whether this worker can go on, and whether the
+        task asked to stop the run (a KeyboardInterrupt inside it)."""
+        alive = self.run.run_task(self.slot, domain, task)
+        folder = self.scratch / domain / task.id
+        files = pack_folder(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        return {"files": files, "alive": alive, "interrupted": self.run.interrupted}
+
+    def close(self) -> None:
+        self.slot.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _actor_options(spec: str) -> dict[str, Any]:
+    # A local desktop (Xvfb and its apps) needs a core on the actor's node; a remote one
+    # runs elsewhere, so its actor only waits on HTTP.
+    return {"num_cpus": 1 if spec == "local" else 0, "max_restarts": 0, "max_concurrency": 1}
+
+
+def run_on_ray(run: _Run, todo: list[tuple[str, Task]], specs: list[str], *,
+               address: str | None = None) -> None:
+    """Run `todo` on one actor per desktop spec; rows go to run.on_row as tasks finish."""
+    import ray
+    from ray.exceptions import RayActorError
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    remote_cls = ray.remote(DesktopWorker)
+
+    def new_actor(spec: str) -> Any:
+        return remote_cls.options(**_actor_options(spec)).remote(
+            spec, run.size, run.config, run.run_one, run.timeout)
+
+    queue = list(todo)
+    tries: dict[str, int] = {}
+    in_flight: dict[Any, tuple[Any, str, str, Task]] = {}  # ref -> (actor, spec, domain, task)
+
+    def hand_out(actor: Any, spec: str) -> bool:
+        if not queue or run.stop.is_set():
+            return False
+        domain, task = queue.pop(0)
+        in_flight[actor.run_task.remote(domain, task)] = (actor, spec, domain, task)
+        return True
+
+    actors: list[Any] = []
+    try:
+        for spec in specs[:len(queue)]:
+            actor = new_actor(spec)
+            actors.append(actor)
+            hand_out(actor, spec)
+        while in_flight:
+            ready, _ = ray.wait(list(in_flight), num_returns=1)
+            ref = ready[0]
+            actor, spec, domain, task = in_flight.pop(ref)
+            try:
+                reply = ray.get(ref)
+            except RayActorError as exc:
+                log.warning("task %s: its Ray actor died (%s)", task.id, exc)
+                tries[task.id] = tries.get(task.id, 0) + 1
+                if tries[task.id] <= ACTOR_RETRIES:
+                    queue.insert(0, (domain, task))
+                else:
+                    run.record(domain, task, "error", f"error: the Ray worker died ({exc})", 0.0)
+                actor = new_actor(spec)  # the desktop went with it: a fresh worker takes over
+                actors.append(actor)
+                hand_out(actor, spec)
+                continue
+            if reply["files"]:  # none: the run was stopped before the task wrote anything
+                folder = run.out / domain / task.id
+                unpack_folder(reply["files"], folder)
+                run.on_row(row_from_folder(domain, task, folder))
+            if reply["interrupted"]:
+                run.interrupted = True
+                run.stop.set()
+            if not reply["alive"] or not hand_out(actor, spec):
+                _close(ray, actor)
+    except KeyboardInterrupt:
+        run.interrupted = True
+        run.stop.set()
+    except BaseException as exc:  # noqa: BLE001 - reported by run_split like the local pool's
+        run.errors.append(exc)
+        run.stop.set()
+    finally:
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+        if started_here:
+            ray.shutdown()
+
+
+def _close(ray: Any, actor: Any) -> None:
+    try:
+        ray.get(actor.close.remote(), timeout=60)
+    except Exception as exc:  # noqa: BLE001 - closing is best effort
+        log.debug("closing a Ray worker: %s", exc)
