@@ -123,14 +123,14 @@ def decode_attention(query: torch.Tensor, keys: PrunedKeys, values: torch.Tensor
     additive row [b, seq] or None. Returns the output [b, q_heads, 1, d] in the query's dtype,
     and with return_scores also the unscaled q.K scores [b, q_heads, seq] in float32.
     """
-    interpret = _interpreting()
-    if not query.is_cuda and not interpret:
-        raise RuntimeError("the ThinK Triton kernel needs a CUDA tensor, or TRITON_INTERPRET=1 on the CPU")
     squeeze = query.dim() == 4
     if squeeze:
         if query.shape[-2] != 1:
             raise ValueError(f"decode_attention takes one query token, got {query.shape[-2]}")
         query = query[:, :, 0, :]
+    interpret = _interpreting()
+    if not query.is_cuda and not interpret:
+        raise RuntimeError("the ThinK Triton kernel needs a CUDA tensor, or TRITON_INTERPRET=1 on the CPU")
     b, q_heads, d = query.shape
     kv_heads = values.shape[1]
     rep = group_size(q_heads, kv_heads)
