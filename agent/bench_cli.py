@@ -34,6 +34,10 @@ def osworld(ctx: typer.Context,
             task_timeout: float = typer.Option(1800.0, help="seconds per task"),
             out: Path = typer.Option(Path("results/osworld"), help="results folder (resumable)"),
             config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
+            backend: str = typer.Option("local", help="local (threads here) or ray (an actor per desktop)"),
+            address: str = typer.Option(None, help="Ray cluster address (ray://host:10001, auto); "
+                                                   "default: a local Ray instance"),
+            assets: Path = typer.Option(None, help="asset cache folder: serves downloads and gold files"),
             width: int = 1920, height: int = 1080) -> None:
     """Run a split: resumable, one desktop per worker, a summary over ALL tasks of the split."""
     if ctx.invoked_subcommand is not None:
@@ -48,8 +52,15 @@ def osworld(ctx: typer.Context,
         tasks = {d: ts for d, ts in tasks.items() if d in domain}
     settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
     pool: int | list[str] = int(desktops) if desktops.isdigit() else desktops.split(",")
+    if backend not in ("local", "ray"):
+        raise typer.BadParameter(f"--backend: local or ray, not {backend!r}")
+    if address and backend != "ray":
+        raise typer.BadParameter("--address is for --backend ray")
+    from benchmarks.osworld.assets import AssetCache
+
     summary = run_split(tasks, config=settings, out=out, desktops=pool,
-                        task_timeout_s=task_timeout, size=(width, height))
+                        task_timeout_s=task_timeout, size=(width, height), backend=backend,
+                        address=address, assets=AssetCache(assets) if assets else None)
     console.print(summary.to_markdown())
 
 
@@ -67,13 +78,16 @@ def report(split: str = typer.Option("test_small"), examples: Path = typer.Optio
 
 
 @osworld_app.command("coverage")
-def coverage(split: str = typer.Option("test_all"), examples: Path = typer.Option(None)) -> None:
-    """Per domain: how many tasks have every setup step, getter and metric they need."""
+def coverage(split: str = typer.Option("test_all"), examples: Path = typer.Option(None),
+             assets: Path = typer.Option(None, help="asset cache folder: cached downloads count as runnable")) -> None:
+    """Per domain: how many tasks have every getter and metric, and how many run end to end."""
+    from benchmarks.osworld.assets import AssetCache
     from benchmarks.osworld.coverage import coverage as compute, format_coverage
     from benchmarks.osworld.tasks import load_split
 
     split_file, folder = _split_path(split, examples)
-    console.print(format_coverage(compute(load_split(split_file, folder))), markup=False)
+    table = compute(load_split(split_file, folder), AssetCache(assets) if assets else None)
+    console.print(format_coverage(table), markup=False)
 
 
 @osworld_app.command("assets")

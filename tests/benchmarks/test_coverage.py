@@ -71,3 +71,24 @@ def test_osworld_coverage_with_every_asset_cached(osworld_data, tmp_path):
     assert empty.evaluable == full.evaluable >= 198
     assert empty.supported >= 33 and full.supported >= 197
     assert not any(k.startswith("asset:") for k in full.missing)
+
+
+def test_the_coverage_command_takes_an_asset_cache(osworld_data, tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.bench_cli import osworld_app
+    from benchmarks.osworld.assets import AssetCache, urls_for
+    from benchmarks.osworld.tasks import load_split
+
+    split = osworld_data / "test_small.json"
+    args = ["coverage", "--split", str(split), "--examples", str(osworld_data / "examples")]
+    bare = CliRunner().invoke(osworld_app, args)
+    cache = AssetCache(tmp_path)
+    for url in {u for items in load_split(split, osworld_data / "examples").values()
+                for t in items for u in urls_for(t)}:
+        cache.add(url, b"")
+    cached = CliRunner().invoke(osworld_app, [*args, "--assets", str(tmp_path)])
+    assert bare.exit_code == cached.exit_code == 0, bare.output + cached.output
+    ready = lambda text: int(next(line for line in text.splitlines() if line.startswith("all")).split()[3])
+    assert ready(cached.output) > ready(bare.output)
+    assert "step:download" in bare.output and "download" not in cached.output

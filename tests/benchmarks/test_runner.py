@@ -226,3 +226,10 @@ def test_two_local_tasks_on_one_real_desktop_score_one_with_their_oracles(deskto
         ("local-mousepad-note", "done", 1.0), ("local-terminal-mkdir", "done", 1.0)]
     assert (tmp_path / "mousepad" / "local-mousepad-note" / "result.txt").is_file()
     assert (tmp_path / "os" / "local-terminal-mkdir" / "result.txt").is_file()
+
+
+def test_an_unknown_backend_is_refused_before_anything_runs(tmp_path):
+    fake = Fake()
+    with pytest.raises(ValueError, match="backend"):
+        run(split(2), tmp_path, fake, backend="kubernetes")
+    assert fake.calls == [] and not (tmp_path / "summary.json").exists()
