@@ -6,13 +6,14 @@ with post-RoPE keys and hand whatever it returns to the attention function chose
 queries, which the cache never sees, and the stock attention functions only take one
 full-width key tensor. So `enable_think(model)` registers an attention function named
 "think" (through the library's AttentionInterface, with the eager additive mask) and
-switches the model to it; `ThinKCache.update` returns a handle to its layer instead of a
+switches the model to it ("think_sdpa" instead runs prefill through SDPA, for long prompts
+on a GPU, where eager attention's n x n scores would dominate memory); `ThinKCache.update` returns a handle to its layer instead of a
 key tensor. The "think" function then
-- at prefill (keys still whole) runs ordinary eager attention, and afterwards prunes the
+- at prefill (keys still whole) runs ordinary eager (or SDPA) attention, then prunes the
   layer once from the last `window` queries it was just given;
 - once pruned, computes q[kept] . K_pruned^T + q . K_recent^T (reference in think.py, or the
   Triton kernel in think_triton.py on CUDA for single-token decoding), softmax, times V.
-Without a ThinK cache (use_cache=False) it is plain eager attention.
+Without a ThinK cache (use_cache=False) it is plain eager (or SDPA) attention.
 
     enable_think(model)
     out = model.generate(ids, cache=ThinKCache(model.config, ratio=0.5), do_sample=False)
@@ -22,11 +23,12 @@ Without a ThinK cache (use_cache=False) it is plain eager attention.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import torch
 from transformers.cache_utils import Cache, DynamicLayer
-from transformers.masking_utils import AttentionMaskInterface, eager_mask
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, eager_mask, sdpa_mask
 from transformers.modeling_utils import AttentionInterface
 from transformers.models.qwen2.modeling_qwen2 import eager_attention_forward
 
@@ -40,6 +42,10 @@ from grounding.serving.think import (
 )
 
 THINK = "think"
+BASES: dict[str, tuple[str, Callable, Callable]] = {  # base -> (registered name, attention, mask)
+    "eager": ("think", eager_attention_forward, eager_mask),
+    "sdpa": ("think_sdpa", sdpa_attention_forward, sdpa_mask),
+}
 Backend = Literal["auto", "torch", "triton"]
 
 
@@ -134,7 +140,7 @@ class ThinKCache(Cache):
     def __init__(self, config: Any, ratio: float = DEFAULT_RATIO, window: int = DEFAULT_WINDOW,
                  backend: Backend = "auto"):
         text = config.get_text_config(decoder=True)
-        if getattr(text, "_attn_implementation", None) != THINK:
+        if getattr(text, "_attn_implementation", None) not in {name for name, _, _ in BASES.values()}:
             raise ValueError("ThinKCache needs the model's attention set to 'think': call enable_think(model) first")
         if backend not in ("auto", "torch", "triton"):
             raise ValueError(f"unknown ThinK backend {backend!r} (auto, torch or triton)")
@@ -166,32 +172,58 @@ def _use_triton(layer: ThinKLayer, query: torch.Tensor) -> bool:
     return True
 
 
-def think_attention(module: torch.nn.Module, query: torch.Tensor, key: Any, value: torch.Tensor,
-                    attention_mask: torch.Tensor | None, scaling: float, dropout: float = 0.0,
-                    **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The "think" attention function (transformers AttentionInterface signature)."""
-    if not isinstance(key, LayerHandle):
-        return eager_attention_forward(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout)
-    layer = key.layer
-    if layer.pruned is None:
-        out = eager_attention_forward(module, query, layer.keys, value, attention_mask, scaling=scaling,
-                                      dropout=dropout)
-        if not layer.prefilled:
-            layer.prune(query)
-        return out
-    if _use_triton(layer, query):
-        from grounding.serving.think_triton import decode_attention
-
-        row = attention_mask[:, 0, 0, :] if attention_mask is not None else None
-        out = decode_attention(query, layer.pruned, value, scaling, row)
-        return out.transpose(1, 2).contiguous(), None
-    out, weights = pruned_attention(query, layer.pruned, value, scaling, attention_mask)
-    return out.transpose(1, 2).contiguous(), weights
+def additive_mask(mask: torch.Tensor | None, q_len: int, seq: int, dtype: torch.dtype,
+                  device: torch.device | str = "cpu") -> torch.Tensor | None:
+    """The additive float mask the pruned path adds to its scores, from an eager (float),
+    SDPA (boolean) or absent mask; absent with several queries means causal."""
+    if mask is None:
+        if q_len == 1:
+            return None
+        rows = torch.arange(q_len, device=device)[:, None] + (seq - q_len)
+        mask = torch.arange(seq, device=device)[None, :] <= rows
+        return torch.zeros(q_len, seq, dtype=dtype, device=device).masked_fill_(~mask, torch.finfo(dtype).min)[None, None]
+    if mask.dtype == torch.bool:
+        return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill_(~mask, torch.finfo(dtype).min)
+    return mask
 
 
-def enable_think(model: torch.nn.Module) -> torch.nn.Module:
-    """Register the "think" attention and switch the model to it (in place; returns the model)."""
-    AttentionInterface.register(THINK, think_attention)
-    AttentionMaskInterface.register(THINK, eager_mask)
-    model.set_attn_implementation(THINK)
+def make_think_attention(base: Callable) -> Callable:
+    """A "think" attention function (AttentionInterface signature) over a base implementation."""
+
+    def think_attention(module: torch.nn.Module, query: torch.Tensor, key: Any, value: torch.Tensor,
+                        attention_mask: torch.Tensor | None, scaling: float, dropout: float = 0.0,
+                        **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if not isinstance(key, LayerHandle):
+            return base(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout)
+        layer = key.layer
+        if layer.pruned is None:
+            out = base(module, query, layer.keys, value, attention_mask, scaling=scaling, dropout=dropout)
+            if not layer.prefilled:
+                layer.prune(query)
+            return out
+        mask = additive_mask(attention_mask, query.shape[-2], layer.pruned.seq_len, query.dtype, query.device)
+        if _use_triton(layer, query):
+            from grounding.serving.think_triton import decode_attention
+
+            row = mask[:, 0, 0, :] if mask is not None else None
+            out = decode_attention(query, layer.pruned, value, scaling, row)
+            return out.transpose(1, 2).contiguous(), None
+        out, weights = pruned_attention(query, layer.pruned, value, scaling, mask)
+        return out.transpose(1, 2).contiguous(), weights
+
+    return think_attention
+
+
+def enable_think(model: torch.nn.Module, base: Literal["eager", "sdpa"] = "eager") -> torch.nn.Module:
+    """Register the "think" attention and switch the model to it (in place; returns the model).
+
+    base: what runs prefill and cache-less forwards. "eager" is bit-identical to the eager
+    model at ratio 0; "sdpa" avoids materialising the prompt's n x n scores.
+    """
+    if base not in BASES:
+        raise ValueError(f"unknown base attention {base!r} (eager or sdpa)")
+    name, attention, mask = BASES[base]
+    AttentionInterface.register(name, make_think_attention(attention))
+    AttentionMaskInterface.register(name, mask)
+    model.set_attn_implementation(name)
     return model

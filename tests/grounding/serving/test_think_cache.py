@@ -154,3 +154,42 @@ def test_cache_refuses_a_model_not_switched_to_think_attention(models):
         ThinKCache(think.config, ratio=1.5)
     with pytest.raises(ValueError, match="backend"):
         ThinKCache(think.config, backend="cuda")
+
+
+@pytest.fixture(scope="module")
+def sdpa_models(models):
+    plain, _ = models
+    sdpa = transformers.Qwen2ForCausalLM(copy.deepcopy(plain.config)).eval()
+    sdpa.load_state_dict(plain.state_dict())
+    sdpa.set_attn_implementation("sdpa")
+    think = transformers.Qwen2ForCausalLM(copy.deepcopy(plain.config)).eval()
+    think.load_state_dict(plain.state_dict())
+    enable_think(think, base="sdpa")
+    return sdpa, think
+
+
+def test_sdpa_base_is_identical_to_the_sdpa_model_at_ratio_zero(sdpa_models):
+    sdpa, think = sdpa_models
+    assert think.config._attn_implementation == "think_sdpa"
+    follow = [8, 2, 77]
+    expected = step_logits(sdpa, transformers.DynamicCache(), prompt(), follow)
+    got = step_logits(think, ThinKCache(think.config, ratio=0.0, window=WINDOW), prompt(), follow)
+    for a, b in zip(expected, got):
+        assert torch.equal(a, b)
+
+
+def test_pruned_decoding_agrees_across_bases_and_chunked_feeding(models, sdpa_models):
+    _, eager_think = models
+    _, sdpa_think = sdpa_models
+    follow = [9, 33, 70]
+    by_eager = step_logits(eager_think, ThinKCache(eager_think.config, ratio=0.5, window=WINDOW), prompt(), follow)
+    by_sdpa = step_logits(sdpa_think, ThinKCache(sdpa_think.config, ratio=0.5, window=WINDOW), prompt(), follow)
+    for a, b in zip(by_eager, by_sdpa):
+        assert torch.allclose(a, b, atol=1e-5)
+    for model in (eager_think, sdpa_think):  # three tokens at once over the pruned cache: causal among them
+        cache = ThinKCache(model.config, ratio=0.5, window=WINDOW)
+        with torch.no_grad():
+            model(input_ids=prompt(), cache=cache, use_cache=True)
+            chunk = model(input_ids=torch.tensor([follow]), cache=cache, use_cache=True).logits[0]
+        assert torch.allclose(chunk[0], by_eager[1][0], atol=1e-5)
+        assert torch.allclose(chunk[2], by_eager[3][0], atol=1e-5)
