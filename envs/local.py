@@ -29,6 +29,7 @@ import httpx
 import psutil
 
 from envs.client import DesktopClient
+from envs.profiles import DesktopProfile, get_profile
 
 DESKTOP_HOME = "/home/user"
 RUN_DIR = "/run/deskpilot"
@@ -47,8 +48,13 @@ def sandbox_available() -> bool:
 class LocalDesktop:
     def __init__(self, width: int = 1920, height: int = 1080, *, isolate: bool = True,
                  token: str | None = None, host: str = "127.0.0.1", state_dir: Path | None = None,
-                 start_timeout: float = 30.0, keep_files: bool = False, detach: bool = False) -> None:
+                 start_timeout: float = 30.0, keep_files: bool = False, detach: bool = False,
+                 profile: str | DesktopProfile | None = None) -> None:
         self.width, self.height = width, height
+        # "osworld": what the OSWorld VM image provides (envs/profiles/osworld.py).
+        self.profile = get_profile(profile)
+        if self.profile.needs_isolation and not isolate:
+            raise ValueError(f"the {self.profile.name!r} profile needs the sandbox (isolate=True)")
         self.isolate = isolate
         self.token = token or secrets.token_urlsafe(24)
         self.host = host
@@ -101,6 +107,7 @@ class LocalDesktop:
         for sub in ("home", "tmp", "run"):
             (self._state / sub).mkdir(parents=True, exist_ok=True)
         (self._state / "tmp").chmod(0o1777)
+        self.profile.prepare(self._state, self.home)
         self.proc = subprocess.Popen(
             self._command(), env=self._environment(), cwd="/",
             stdin=subprocess.DEVNULL, stdout=(self.run_dir / "session.log").open("ab"),
@@ -116,7 +123,7 @@ class LocalDesktop:
         args = [sys.executable, "-m", "envs.session", "--width", str(self.width),
                 "--height", str(self.height), "--run-dir", run_dir, "--host", self.host,
                 "--root", home, "--root", "/tmp" if self.isolate else str(self.tmp)]
-        return args
+        return args + self.profile.session_args()
 
     def _command(self) -> list[str]:
         if not self.isolate:
@@ -131,6 +138,7 @@ class LocalDesktop:
                    "--bind", str(self.tmp), "/tmp", "--bind", str(self.run_dir), RUN_DIR]
         for path in code_paths_hidden_by(OVERLAID):
             sandbox += ["--ro-bind", str(path), str(path)]
+        sandbox += self.profile.sandbox_args(self._state)
         sandbox += ["--chdir", DESKTOP_HOME]
         if not self.detach:
             sandbox.append("--die-with-parent")  # the desktop ends with whoever started it
@@ -151,6 +159,7 @@ class LocalDesktop:
             "DESKPILOT_TOKEN": self.token, "PYTHONDONTWRITEBYTECODE": "1",
         })
         env.pop("NO_AT_BRIDGE", None)
+        self.profile.environment(env)
         return env
 
     def _wait_ready(self) -> None:

@@ -49,8 +49,11 @@ def start_xvfb(width: int, height: int, log: Path) -> tuple[subprocess.Popen, st
     return proc, f":{number}"
 
 
-def start_dbus(log: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"],
+def start_dbus(log: Path, address: str | None = None) -> tuple[subprocess.Popen, str]:
+    command = ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"]
+    if address:  # a fixed socket, e.g. unix:path=/run/user/1000/bus (the osworld profile)
+        command.append(f"--address={address}")
+    proc = subprocess.Popen(command,
                             stdout=subprocess.PIPE, stderr=log.open("ab"), text=True)
     address = proc.stdout.readline().strip() if proc.stdout else ""
     if not address:
@@ -74,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--token", default=None)
     parser.add_argument("--root", action="append", type=Path, default=[])
+    parser.add_argument("--bus-address", default=None, help="the session bus's address")
+    parser.add_argument("--openbox-config", default=None, help="openbox rc.xml to use")
+    parser.add_argument("--pulseaudio", default=None, help="start PulseAudio with this .pa script")
     args = parser.parse_args(argv)
 
     home = Path(os.environ["HOME"])
@@ -83,9 +89,14 @@ def main(argv: list[str] | None = None) -> int:
 
     _, display = start_xvfb(args.width, args.height, args.run_dir / "xvfb.log")
     os.environ["DISPLAY"] = display
-    _, bus = start_dbus(args.run_dir / "dbus.log")
+    _, bus = start_dbus(args.run_dir / "dbus.log", args.bus_address)
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus
-    subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=(args.run_dir / "openbox.log").open("ab"))
+    if args.pulseaudio:  # not waited for: nothing in start-up needs sound
+        subprocess.Popen(["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "-F", args.pulseaudio,
+                          "--log-target=stderr"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=(args.run_dir / "pulseaudio.log").open("ab"))
+    openbox = ["openbox"] + (["--config-file", args.openbox_config] if args.openbox_config else [])
+    subprocess.Popen(openbox, stdout=subprocess.DEVNULL, stderr=(args.run_dir / "openbox.log").open("ab"))
     wait_for_wm()
     (args.run_dir / "session.json").write_text(json.dumps({"display": display, "dbus": bus}))
 
