@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from envs.base import CommandOutput
 
-__all__ = ["DEFAULT_DEBUG_PORT", "ChromeDevTools", "ChromeError", "debug_port_in", "same_url"]
+__all__ = ["DEFAULT_DEBUG_PORT", "ChromeDevTools", "ChromeError", "debug_port_in", "last_json", "same_url"]
 
 DEFAULT_DEBUG_PORT = 1337  # what the OSWorld task files pass to google-chrome
 _PORT_FLAG = re.compile(r"--remote-debugging-port[= ](\d+)")
@@ -102,7 +102,7 @@ class ChromeDevTools:
             code = (f"PORT = {self.port}\nWAIT = {wait!r}\nCALLS = {json.dumps(list(calls))}\n"
                     + _SNIPPET_BODY)
             out = self.desktop.run_python(code, timeout=wait + 30)
-            reply = _last_json(out.output)
+            reply = last_json(out.output)
             if reply is None:
                 raise ChromeError(f"DevTools helper failed in the desktop (returncode "
                                   f"{out.returncode}): {(out.error or out.output).strip()[-300:]}")
@@ -140,6 +140,11 @@ class ChromeDevTools:
             self.close_ids([before[0]["id"]])
         return opened
 
+    def activate(self, tab_id: str) -> None:
+        """Bring a tab to the front (`/json/activate/<id>`)."""
+        self._body(self._calls([("GET", f"/json/activate/{quote(tab_id, safe='')}")])[0],
+                   f"activate tab {tab_id}")
+
     def close_ids(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         if ids:
@@ -162,7 +167,7 @@ class ChromeDevTools:
         return closed
 
 
-def _last_json(text: str) -> dict[str, Any] | None:
+def last_json(text: str) -> dict[str, Any] | None:
     for line in reversed(text.strip().splitlines()):
         try:
             value = json.loads(line)

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeError, PythonDesktop, _last_json
+from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeError, PythonDesktop, last_json
 
 __all__ = ["ChromePages", "PageVisit"]
 
@@ -194,7 +194,7 @@ class ChromePages:
         code = (f"import json\nPORT = {self.port}\nTIMEOUT = {self.timeout!r}\n"
                 f"OPS = json.loads({json.dumps(json.dumps(ops))})\n" + _SNIPPET_BODY)
         out = self.desktop.run_python(code, timeout=budget + 30)
-        reply = _last_json(out.output)
+        reply = last_json(out.output)
         if reply is None:
             raise ChromeError(f"CDP helper failed in the desktop (returncode {out.returncode}): "
                               f"{(out.error or out.output).strip()[-300:]}")
