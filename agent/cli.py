@@ -45,6 +45,15 @@ _add_serve()
 console = Console()
 
 
+def _add_chat() -> None:
+    from agent.chat.cli import chat
+
+    app.command("chat")(chat)
+
+
+_add_chat()
+
+
 def _registry() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "deskpilot" / "desktops"
     base.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,181 @@
+"""`agent chat`: instructions one after another, each an episode folder like `agent run`'s.
+
+    runs/chat-<time>/01-<words of the instruction>/   task.json ... traj.jsonl, result.json,
+                                                      report.html, interventions.jsonl
+    runs/chat-<time>/02-.../
+
+The desktop, the models and the grounder are opened once for the session; each
+instruction runs through the same graph and runner as `agent run` (run_episode), with a
+person attached: the terminal's keys (agent/chat/console.py), or the web view, pause,
+correct, stop and approve through one SessionControl. Without a terminal (input from a
+pipe) nobody can approve, so risky actions are refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from rich.console import Console
+
+from agent.chat.approval import PolicyError, load_policy
+from agent.chat.console import TerminalKeys, read_instruction, show_change, show_decision
+from agent.chat.control import SessionControl
+from agent.config import AgentConfig
+from agent.context import AgentContext
+from agent.live import LiveView
+from agent.run_cli import RunError, build_models, open_desktop
+from agent.runner import run_episode
+from agent.trajectory import EpisodeResult, EpisodeWriter
+from grounding.factory import GrounderSpecError, make_grounder
+
+
+@dataclass
+class ChatOptions:
+    desktop: str = "local"            # local | URL | this-screen
+    token: str | None = None
+    monitor: int | None = None        # this-screen only
+    size: tuple[int, int] = (1920, 1080)
+    out: Path | None = None           # the session folder
+    web: bool = False
+    interactive: bool | None = None   # None: when stdin is a terminal
+
+
+def slug(text: str, limit: int = 40) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return words[:limit].rstrip("-") or "task"
+
+
+@contextlib.contextmanager
+def open_chat_desktop(opts: ChatOptions) -> Iterator[tuple[Any, bool, str]]:
+    """(client, is it a sandbox, how to name it) for the session's desktop."""
+    if opts.desktop == "this-screen":
+        try:
+            from envs.this_screen import ThisScreen
+        except ImportError as exc:
+            raise RunError(f"--desktop this-screen is not available here: {exc}") from None
+        with ThisScreen(monitor=opts.monitor) as screen:
+            with screen.client() as client:
+                monitor = getattr(screen, "monitor", None)
+                where = f"this screen ({monitor.describe() if monitor else 'primary monitor'})"
+                yield client, False, where
+        return
+    if opts.monitor is not None:
+        raise RunError("--monitor goes with --desktop this-screen")
+    with open_desktop(opts.desktop, opts.token, opts.size) as client:
+        # A LocalDesktop started here is a bubblewrap sandbox; a URL may be anybody's machine.
+        yield client, opts.desktop == "local", getattr(client, "base_url", opts.desktop)
+
+
+class ChatSession:
+    def __init__(self, config: AgentConfig, opts: ChatOptions, console: Console) -> None:
+        self.config = config
+        self.opts = opts
+        self.console = console
+        self.interactive = sys.stdin.isatty() if opts.interactive is None else opts.interactive
+        self.folder = opts.out or Path("runs") / f"chat-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        self.control = SessionControl(on_change=self._on_change)
+        self.web: Any = None
+        self.episodes: list[tuple[Path, EpisodeResult]] = []
+
+    def _on_change(self, kind: str, data: dict[str, Any]) -> None:
+        show_change(self.console, kind, data)
+        if self.web is not None:
+            self.web.note(kind, data)
+
+    def check(self) -> None:
+        """Everything that can be wrong with the inputs, said before a desktop starts."""
+        try:
+            load_policy(self.config.approval.policy)
+            make_grounder(self.config.grounder, tree_source=lambda: "")
+        except (PolicyError, GrounderSpecError) as exc:
+            raise RunError(str(exc)) from exc
+
+    def run(self) -> int:
+        self.check()
+        models = build_models(self.config)
+        with open_chat_desktop(self.opts) as (client, sandbox, where), self._web_view() as web:
+            self.web = web
+            try:
+                grounder = make_grounder(self.config.grounder, tree_source=client.accessibility_tree)
+            except GrounderSpecError as exc:
+                raise RunError(str(exc)) from exc
+            who = ("you approve risky actions" if self.interactive else
+                   "no terminal: risky actions are refused")
+            self.console.print(f"[bold]agent chat[/] on {where}; episodes in {self.folder}; {who}")
+            if web is not None:
+                self.console.print(f"web view: {web.url}")
+            while True:
+                try:
+                    instruction = read_instruction(self.console)
+                except KeyboardInterrupt:
+                    self.console.print()
+                    break
+                if instruction is None:
+                    break
+                self.episode(instruction, client, models, grounder, sandbox)
+        self.console.print(f"[dim]{len(self.episodes)} episode(s) in {self.folder}[/]")
+        return 0
+
+    @contextlib.contextmanager
+    def _web_view(self) -> Iterator[Any]:
+        if not self.opts.web:
+            yield None
+            return
+        from agent.chat.web import WebView
+
+        with WebView(self.control) as web:
+            yield web
+
+    def episode(self, instruction: str, client: Any, models: Any, grounder: Any,
+                sandbox: bool) -> EpisodeResult:
+        number = len(self.episodes) + 1
+        task_id = f"chat-{number:02d}"
+        folder = self.folder / f"{number:02d}-{slug(instruction)}"
+        writer = EpisodeWriter(folder)
+        writer.start({"id": task_id, "instruction": instruction, "source": "agent chat",
+                      "config": [], "evaluator": {}}, self.config.model_dump(mode="json"))
+        view = LiveView(self.console, instruction, self.config.max_steps)
+
+        def on_event(kind: str, data: dict) -> None:
+            view.event(kind, data)
+            if kind == "step":
+                self.control.step = data["step_num"]
+            elif kind == "approval":
+                show_decision(self.console, data)
+            if self.web is not None:
+                self.web.event(kind, data)
+            if kind == "node":
+                self.control.checkpoint()   # a pause holds the graph here, between nodes
+
+        ctx = AgentContext(desktop=client, models=models, grounder=grounder, writer=writer,
+                           config=self.config, on_event=on_event,
+                           approver=self.control if self.interactive else None, sandbox=sandbox,
+                           take_corrections=self.control.take_corrections)
+        self.control.begin(folder)
+        if self.web is not None:
+            self.web.begin(folder, instruction)
+        keys = TerminalKeys(self.control, self.console) if self.interactive else contextlib.nullcontext()
+        previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            with keys:
+                _state, result = run_episode(ctx, task_id, instruction)
+        finally:
+            self.control.end()
+            signal.signal(signal.SIGINT, previous)
+        if result.status == "interrupted":
+            result = result.model_copy(update={
+                "reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True})
+        report = writer.finish(result)
+        view.summary(result, report)
+        if self.web is not None:
+            self.web.event("result", result.model_dump(mode="json"))
+        self.episodes.append((folder, result))
+        return result
