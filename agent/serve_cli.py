@@ -70,27 +70,25 @@ def _serve(role: Role, model: str | None, gpus: int | None, port: int | None, ho
     log_path = log or Path("runs") / "serve" / f"{role}-{profile.name.replace('/', '_')}.log"
     try:
         server = launch.start(argv, port=port, log_path=log_path, api_key=api_key)
-        console.print(f"starting {escape(profile.hf_id)} (pid {server.pid}); log: {log_path}")
-        took = launch.wait_healthy(server, timeout=timeout)
     except launch.ServeError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2 if isinstance(exc, launch.VllmMissing) else 1) from None
 
-    flag = "--model" if role == "planner" else "--grounder"
-    console.print(f"{role} server healthy after {took:.1f} s: {escape(profile.name)} at {url}")
-    if api_key:
-        console.print(f"  API key: {api_key}  (clients: export VLLM_API_KEY=...)")
-    console.print(f"  agent run {flag} {escape(endpoint_spec(profile, url))}")
-    print(f"endpoint: {endpoint_spec(profile, url)}", flush=True)   # plain line for scripts
-    if detach:
-        console.print(f"  left running: stop it with `kill -TERM -{server.pid}`")
-        return
-
     def _stop(*_: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _stop)
-    try:
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:   # from here on, Ctrl-C or SIGTERM stops the server too (unless detached and healthy)
+        console.print(f"starting {escape(profile.hf_id)} (pid {server.pid}); log: {log_path}")
+        try:
+            took = launch.wait_healthy(server, timeout=timeout)
+        except launch.ServeError as exc:
+            console.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        _announce(role, profile, url, api_key, took)
+        if detach:
+            console.print(f"  left running: stop it with `kill -TERM -{server.pid}`")
+            return
         code = server.proc.wait()
         console.print(f"[red]the server exited with code {code}[/]; the end of its log:\n"
                       f"{escape(launch.log_tail(log_path))}")
@@ -98,6 +96,17 @@ def _serve(role: Role, model: str | None, gpus: int | None, port: int | None, ho
     except KeyboardInterrupt:
         console.print("stopping the server")
         server.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _announce(role: Role, profile: ServeProfile, url: str, api_key: str | None, took: float) -> None:
+    flag = "--model" if role == "planner" else "--grounder"
+    console.print(f"{role} server healthy after {took:.1f} s: {escape(profile.name)} at {url}")
+    if api_key:
+        console.print(f"  API key: {api_key}  (clients: export VLLM_API_KEY=...)")
+    console.print(f"  agent run {flag} {escape(endpoint_spec(profile, url))}")
+    print(f"endpoint: {endpoint_spec(profile, url)}", flush=True)   # plain line for scripts
 
 
 _MODEL_HELP = "jedi-7b | jedi-3b | uitars-1.5-7b | qwen2.5-vl-7b/32b/72b | any Hugging Face id"

@@ -135,12 +135,14 @@ def serve_args(profile: ServeProfile, *, host: str = "127.0.0.1", port: int | No
                kv_cache_dtype: str | None = None,
                gpu_memory_utilization: float | None = None) -> list[str]:
     """The arguments after `vllm serve` (also a compose service's command)."""
-    tp = gpus or profile.default_gpus
+    tp = profile.default_gpus if gpus is None else gpus
     if tp < 1:
         raise ProfileError(f"--gpus must be at least 1, not {tp}")
     if gpu_memory_utilization is not None and not 0 < gpu_memory_utilization <= 1:
         raise ProfileError(f"GPU memory utilisation must be in (0, 1], not {gpu_memory_utilization}")
-    count = images or profile.images_per_prompt
+    count = profile.images_per_prompt if images is None else images
+    if count < 1:
+        raise ProfileError(f"images per prompt must be at least 1, not {count}")
     args = [profile.hf_id, "--served-model-name", profile.name,
             "--host", host, "--port", str(port or DEFAULT_PORTS[profile.role]),
             "--max-model-len", str(max_model_len or profile.max_model_len),
