@@ -56,8 +56,14 @@ def screenshot_png(*, cursor: bool = True, compress_level: int = 1,
     shot = _grab(cursor, view)
     image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
     if view is not None and image.size != view.size:
-        # BOX averages each logical pixel's physical ones: a 2x monitor halves exactly.
-        image = image.resize(view.size, Image.Resampling.BOX)
+        # Both average each logical pixel's physical ones; reduce() is 4x faster than
+        # resize() on a 4K monitor at scale 2 (31 vs 128 ms), but takes whole factors only.
+        factor = int(view.scale)
+        reduced = image.reduce(factor) if factor == view.scale else None
+        if reduced is not None and reduced.size == view.size:
+            image = reduced
+        else:
+            image = image.resize(view.size, Image.Resampling.BOX)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()
