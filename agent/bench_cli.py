@@ -38,6 +38,8 @@ def osworld(ctx: typer.Context,
             address: str = typer.Option(None, help="Ray cluster address (ray://host:10001, auto); "
                                                    "default: a local Ray instance"),
             assets: Path = typer.Option(None, help="asset cache folder: serves downloads and gold files"),
+            profile: str = typer.Option("default", help="local desktops' profile: default, or osworld "
+                                                        "(what the OSWorld VM image provides)"),
             width: int = 1920, height: int = 1080) -> None:
     """Run a split: resumable, one desktop per worker, a summary over ALL tasks of the split."""
     if ctx.invoked_subcommand is not None:
@@ -56,12 +58,38 @@ def osworld(ctx: typer.Context,
         raise typer.BadParameter(f"--backend: local or ray, not {backend!r}")
     if address and backend != "ray":
         raise typer.BadParameter("--address is for --backend ray")
+    from envs.profiles import PROFILES
+
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
     from benchmarks.osworld.assets import AssetCache
 
     summary = run_split(tasks, config=settings, out=out, desktops=pool,
                         task_timeout_s=task_timeout, size=(width, height), backend=backend,
-                        address=address, assets=AssetCache(assets) if assets else None)
+                        address=address, assets=AssetCache(assets) if assets else None,
+                        profile=None if profile == "default" else profile)
     console.print(summary.to_markdown())
+
+
+@osworld_app.command("doctor")
+def doctor(split: str = typer.Option("test_all"), examples: Path = typer.Option(None),
+           assets: Path = typer.Option(None, help="asset cache folder (default ~/.cache/deskpilot/assets)"),
+           json_out: bool = typer.Option(False, "--json", help="print JSON instead of the table"),
+           tasks: bool = typer.Option(True, help="list every task with its reasons under the table")) -> None:
+    """Per domain: tasks that run here now on osworld desktops, that wait only for cached
+    assets, that need the network or an app this machine lacks, or harness support."""
+    import json
+
+    from benchmarks.osworld.assets import AssetCache
+    from benchmarks.osworld.doctor import default_assets, doctor as diagnose_all, format_doctor, to_json
+    from benchmarks.osworld.tasks import load_split
+
+    split_file, folder = _split_path(split, examples)
+    verdicts = diagnose_all(load_split(split_file, folder), AssetCache(assets or default_assets()))
+    if json_out:
+        print(json.dumps(to_json(verdicts, split_file.stem), indent=2))
+    else:
+        print(format_doctor(verdicts, tasks=tasks))  # plain: a wide table must not wrap
 
 
 @osworld_app.command("report")

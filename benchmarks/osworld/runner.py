@@ -102,8 +102,9 @@ class DesktopStartFailed(RuntimeError):
 class _Slot:
     """One worker's desktop: a LocalDesktop it started, or a client of a remote one."""
 
-    def __init__(self, spec: str, size: tuple[int, int]) -> None:
+    def __init__(self, spec: str, size: tuple[int, int], profile: str | None = None) -> None:
         self.spec, self.size = spec, size
+        self.profile = profile  # a local desktop's profile (envs/profiles): None or "osworld"
         self.local: Any = None
         self.client: Any = None
         self._lock = threading.Lock()
@@ -124,7 +125,7 @@ class _Slot:
                     if self.spec == "local":
                         from envs.local import LocalDesktop
 
-                        self.local = LocalDesktop(*self.size).start()  # waits for /health
+                        self.local = LocalDesktop(*self.size, profile=self.profile).start()  # waits for /health
                         self.client = self.local.client()
                     else:
                         self.client = DesktopClient(self.url, token=self.token)
@@ -176,8 +177,10 @@ def _desktop_specs(desktops: int | list[str]) -> list[str]:
 
 class _Run:
     def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
-                 size: tuple[int, int], on_row: Callable[[TaskRow], None]) -> None:
+                 size: tuple[int, int], on_row: Callable[[TaskRow], None],
+                 profile: str | None = None) -> None:
         self.config, self.out, self.run_one = config, out, run_one
+        self.profile = profile
         self.timeout, self.size, self.on_row = task_timeout_s, size, on_row
         self.todo: queue.Queue[tuple[str, Task]] = queue.Queue()
         self.stop = threading.Event()
@@ -187,7 +190,7 @@ class _Run:
 
     # one worker, one desktop
     def worker(self, spec: str) -> None:
-        slot = _Slot(spec, self.size)
+        slot = _Slot(spec, self.size, self.profile)
         self.slots.append(slot)
         try:
             while not self.stop.is_set():
@@ -315,7 +318,7 @@ BACKENDS = ("local", "ray")
 def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | list[str],
               task_timeout_s: float, size: tuple[int, int] = (1920, 1080), progress: bool = True,
               run_one: RunOne | None = None, backend: str = "local", address: str | None = None,
-              assets: AssetCache | None = None) -> Summary:
+              assets: AssetCache | None = None, profile: str | None = None) -> Summary:
     """Run every task of the split (a list of tasks, or load_split's {domain: [tasks]}) on a
     pool of desktops; write out/summary.json and out/summary.md; return the summary.
 
@@ -325,7 +328,8 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
     desktop, on the cluster at `address`; see ray_backend.py). `assets`: the cache that
     serves downloads and gold files (tasks whose files it lacks are unsupported). A
     KeyboardInterrupt (Ctrl-C, or one raised by run_one) stops the pool, writes the summary
-    so far, and is raised again; a rerun picks up where it stopped.
+    so far, and is raised again; a rerun picks up where it stopped. `profile`: local
+    desktops' profile ("osworld": what the OSWorld VM image provides, envs/profiles/).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -345,7 +349,7 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
     if run_one is None:
         run_one = functools.partial(run_task_on, assets=assets) if assets is not None else run_task_on
     run = _Run(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
-               size=size, on_row=on_row)
+               size=size, on_row=on_row, profile=profile)
     todo = plan_tasks(entries, out, on_row, assets)
     with view:
         if backend == "ray":
