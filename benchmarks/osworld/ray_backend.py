@@ -22,8 +22,11 @@ process already started (ray.init) or starts a local one.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,9 @@ __all__ = ["DesktopWorker", "pack_folder", "run_on_ray", "unpack_folder"]
 
 log = logging.getLogger(__name__)
 ACTOR_RETRIES = 1  # a task whose actor died is given to a fresh actor this many times
+TASK_MARGIN_S = 300.0  # beyond the task timeout: starting and closing a desktop, shipping files
+START_TIMEOUT_S = 600.0  # no worker running and none started for this long: give up
+WAIT_S = 2.0  # how often the driver looks at its deadlines
 
 
 def pack_folder(folder: Path) -> dict[str, bytes]:
@@ -75,6 +81,10 @@ class DesktopWorker:
         self.run = _Run(config=config, out=self.scratch, run_one=run_one,
                         task_timeout_s=task_timeout_s, size=size, on_row=lambda row: None)
 
+    def ready(self) -> str:
+        """Answers once the actor runs: where it runs."""
+        return f"{socket.gethostname()}:{os.getpid()}"
+
     def run_task(self, domain: str, task: Task) -> dict[str, Any]:
         """Run one task; its folder's files, whether this worker can go on, and whether the
         task asked to stop the run (a KeyboardInterrupt inside it)."""
@@ -96,8 +106,14 @@ def _actor_options(spec: str) -> dict[str, Any]:
 
 
 def run_on_ray(run: _Run, todo: list[tuple[str, Task]], specs: list[str], *,
-               address: str | None = None) -> None:
-    """Run `todo` on one actor per desktop spec; rows go to run.on_row as tasks finish."""
+               address: str | None = None, start_timeout_s: float = START_TIMEOUT_S) -> None:
+    """Run `todo` on one actor per desktop spec; rows go to run.on_row as tasks finish.
+
+    A task goes only to an actor that has started (a cluster with fewer free cores than
+    desktops starts the rest when it can, and they get no work before). The driver also
+    keeps a deadline per task (the task timeout plus a margin for starting and closing a
+    desktop): an actor past it is killed and the task recorded as a timeout.
+    """
     import ray
     from ray.exceptions import RayActorError
 
@@ -105,54 +121,82 @@ def run_on_ray(run: _Run, todo: list[tuple[str, Task]], specs: list[str], *,
     if started_here:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     remote_cls = ray.remote(DesktopWorker)
-
-    def new_actor(spec: str) -> Any:
-        return remote_cls.options(**_actor_options(spec)).remote(
-            spec, run.size, run.config, run.run_one, run.timeout)
-
     queue = list(todo)
     tries: dict[str, int] = {}
-    in_flight: dict[Any, tuple[Any, str, str, Task]] = {}  # ref -> (actor, spec, domain, task)
-
-    def hand_out(actor: Any, spec: str) -> bool:
-        if not queue or run.stop.is_set():
-            return False
-        domain, task = queue.pop(0)
-        in_flight[actor.run_task.remote(domain, task)] = (actor, spec, domain, task)
-        return True
-
+    starting: dict[Any, tuple[Any, str]] = {}  # ready() ref -> (actor, spec)
+    in_flight: dict[Any, tuple[Any, str, str, Task, float]] = {}  # ref -> (actor, spec, domain, task, deadline)
     actors: list[Any] = []
+
+    def new_actor(spec: str) -> None:
+        actor = remote_cls.options(**_actor_options(spec)).remote(
+            spec, run.size, run.config, run.run_one, run.timeout)
+        actors.append(actor)
+        starting[actor.ready.remote()] = (actor, spec)
+
+    def hand_out(actor: Any, spec: str) -> None:
+        if not queue or run.stop.is_set():
+            _close(ray, actor)
+            return
+        domain, task = queue.pop(0)
+        deadline = time.monotonic() + run.timeout + TASK_MARGIN_S
+        in_flight[actor.run_task.remote(domain, task)] = (actor, spec, domain, task, deadline)
+
+    def lost(spec: str, domain: str, task: Task, why: str, status: str = "error") -> None:
+        """The task's actor is gone: retry the task on a fresh one once, then record it."""
+        tries[task.id] = tries.get(task.id, 0) + 1
+        if status == "error" and tries[task.id] <= ACTOR_RETRIES:
+            queue.insert(0, (domain, task))
+        else:
+            run.record(domain, task, status, why, 0.0)
+        if queue and not run.stop.is_set():
+            new_actor(spec)
+
     try:
         for spec in specs[:len(queue)]:
-            actor = new_actor(spec)
-            actors.append(actor)
-            hand_out(actor, spec)
-        while in_flight:
-            ready, _ = ray.wait(list(in_flight), num_returns=1)
-            ref = ready[0]
-            actor, spec, domain, task = in_flight.pop(ref)
-            try:
-                reply = ray.get(ref)
-            except RayActorError as exc:
-                log.warning("task %s: its Ray actor died (%s)", task.id, exc)
-                tries[task.id] = tries.get(task.id, 0) + 1
-                if tries[task.id] <= ACTOR_RETRIES:
-                    queue.insert(0, (domain, task))
+            new_actor(spec)
+        idle_since = time.monotonic()
+        while in_flight or (starting and queue and not run.stop.is_set()):
+            ready, _ = ray.wait([*in_flight, *starting], num_returns=1, timeout=WAIT_S)
+            for ref in ready:
+                if ref in starting:
+                    actor, spec = starting.pop(ref)
+                    try:
+                        ray.get(ref)
+                    except RayActorError as exc:
+                        log.warning("a Ray worker did not start: %s", exc)
+                        continue
+                    hand_out(actor, spec)
+                    continue
+                actor, spec, domain, task, _deadline = in_flight.pop(ref)
+                try:
+                    reply = ray.get(ref)
+                except RayActorError as exc:
+                    log.warning("task %s: its Ray worker died (%s)", task.id, exc)
+                    lost(spec, domain, task, f"error: the Ray worker died ({exc})")
+                    continue
+                if reply["files"]:  # none: the run was stopped before the task wrote anything
+                    folder = run.out / domain / task.id
+                    unpack_folder(reply["files"], folder)
+                    run.on_row(row_from_folder(domain, task, folder))
+                if reply["interrupted"]:
+                    run.interrupted = True
+                    run.stop.set()
+                if reply["alive"]:
+                    hand_out(actor, spec)
                 else:
-                    run.record(domain, task, "error", f"error: the Ray worker died ({exc})", 0.0)
-                actor = new_actor(spec)  # the desktop went with it: a fresh worker takes over
-                actors.append(actor)
-                hand_out(actor, spec)
-                continue
-            if reply["files"]:  # none: the run was stopped before the task wrote anything
-                folder = run.out / domain / task.id
-                unpack_folder(reply["files"], folder)
-                run.on_row(row_from_folder(domain, task, folder))
-            if reply["interrupted"]:
-                run.interrupted = True
-                run.stop.set()
-            if not reply["alive"] or not hand_out(actor, spec):
-                _close(ray, actor)
+                    _close(ray, actor)
+            now = time.monotonic()
+            for ref, (actor, spec, domain, task, deadline) in list(in_flight.items()):
+                if now > deadline:  # the actor itself is stuck: its own timeout did not fire
+                    del in_flight[ref]
+                    ray.kill(actor, no_restart=True)
+                    lost(spec, domain, task, f"timeout after {run.timeout:g} s (the Ray worker "
+                                             "stopped answering)", status="timeout")
+            if in_flight or not starting:
+                idle_since = now
+            elif now - idle_since > start_timeout_s:
+                raise RuntimeError(f"no Ray worker started within {start_timeout_s:g} s: does the "
+                                   f"cluster have the resources for {len(starting)} desktop(s)?")
     except KeyboardInterrupt:
         run.interrupted = True
         run.stop.set()

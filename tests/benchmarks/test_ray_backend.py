@@ -108,6 +108,44 @@ def test_a_dying_desktop_is_replaced_and_its_task_retried_once_inside_the_actor(
     assert (out / "os" / "t1" / "traj.jsonl").is_file() and (out / "summary.md").is_file()
 
 
+def test_more_desktops_than_the_cluster_can_start_still_finish_the_split(local_ray, tmp_path, monkeypatch):
+    from benchmarks.osworld import ray_backend
+
+    # Three workers wanting a core each on a two-core Ray: one never starts, and gets no work.
+    monkeypatch.setattr(ray_backend, "_actor_options", lambda spec: {"num_cpus": 1, "max_restarts": 0})
+    runner = LoggingRunner(tmp_path / "calls.jsonl")
+    summary = run_split(_tasks(4), config=AgentConfig(), out=tmp_path / "out",
+                        desktops=[*REMOTE, "http://fake-desktop-3.invalid"], task_timeout_s=30,
+                        progress=False, run_one=runner, backend="ray")
+    assert summary.score == 1.0 and len(runner.calls()) == 4
+
+
+def test_a_worker_stuck_past_its_deadline_is_killed_and_the_task_timed_out(local_ray, tmp_path, monkeypatch):
+    from benchmarks.osworld import ray_backend
+
+    monkeypatch.setattr(ray_backend, "TASK_MARGIN_S", -29.0)  # the driver's deadline: 1 s
+    monkeypatch.setattr(ray_backend, "WAIT_S", 0.5)
+    runner = SlowRunner(tmp_path / "calls.jsonl")
+    summary = run_split(_tasks(2), config=AgentConfig(), out=tmp_path / "out", desktops=REMOTE[:1],
+                        task_timeout_s=30, progress=False, run_one=runner, backend="ray")
+    assert summary.row("t0").status == "timeout" and "stopped answering" in summary.row("t0").reason
+    assert summary.row("t1").status == "done"  # on a fresh worker
+    assert len({c["pid"] for c in runner.calls()}) == 2
+
+
+class SlowRunner(LoggingRunner):
+    """t0 hangs (longer than the driver's deadline); the rest score 1."""
+
+    def __call__(self, client, task, config, folder):
+        if task.id == "t0":
+            with self.log.open("a") as f:
+                f.write(json.dumps({"task": task.id, "pid": os.getpid()}) + "\n")
+            import time
+
+            time.sleep(20)
+        return super().__call__(client, task, config, folder)
+
+
 def test_folders_travel_whole_and_stay_inside(tmp_path):
     src = tmp_path / "src"
     (src / "eval").mkdir(parents=True)
