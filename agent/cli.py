@@ -90,14 +90,21 @@ def run(task: Path = typer.Option(..., "--task", help="an OSWorld-format task fi
 @desktop_app.command("up")
 def desktop_up(name: str = typer.Option("default", help="name to stop it by later"),
                width: int = 1920, height: int = 1080,
-               isolate: bool = typer.Option(True, help="private /home/user and /tmp (bubblewrap)")) -> None:
+               isolate: bool = typer.Option(True, help="private /home/user and /tmp (bubblewrap)"),
+               profile: str = typer.Option("default", help="default, or osworld (what the OSWorld VM "
+                                                           "image provides: user, sudo, google-chrome, ...)")) -> None:
     """Start a desktop in the background and print its URL and token."""
     record = _registry() / f"{name}.json"
     if record.exists():
         console.print(f"[red]a desktop named {name!r} is already up[/] ({record}); "
                       f"`agent desktop down --name {name}` first")
         raise typer.Exit(1)
-    desktop = LocalDesktop(width, height, isolate=isolate, detach=True, keep_files=True).start()
+    try:
+        desktop = LocalDesktop(width, height, isolate=isolate, detach=True, keep_files=True,
+                               profile=profile).start()
+    except ValueError as exc:  # an unknown profile, or one that needs the sandbox
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     assert desktop.proc is not None and desktop.state_dir is not None
     record.write_text(json.dumps({"url": desktop.url, "token": desktop.token, "pid": desktop.proc.pid,
                                   "state_dir": str(desktop.state_dir), "home": str(desktop.home)}))
