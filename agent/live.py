@@ -12,7 +12,7 @@ from rich.table import Table
 from agent.trajectory import EpisodeResult
 
 NODE_STYLE = {"act": "cyan", "code": "magenta", "search": "blue", "verify": "green",
-              "loop_breaker": "yellow", "ground": "yellow", "fail": "red"}
+              "loop_breaker": "yellow", "ground": "yellow", "fail": "red", "approve": "red"}
 
 
 def action_words(action: Any) -> str:

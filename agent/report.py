@@ -223,6 +223,16 @@ def _verdicts_html(rec: StepRecord) -> str:
         out.append(f'<div class="box {"ok" if ok else "bad"}"><b>Verifier: '
                    f'{"accepted" if ok else "rejected"}</b> {_e(v.get("reason", ""))}'
                    f'{f"<ul>{missing}</ul>" if missing else ""}</div>')
+    approval = getattr(rec, "approval", None)   # agent/nodes/approve.py
+    if isinstance(approval, dict):
+        risk = approval.get("risk") or {}
+        ok = approval.get("decision") != "denied"
+        reason = f": {_e(approval['reason'])}" if approval.get("reason") else ""
+        out.append(f'<div class="box {"ok" if ok else "bad"}"><b>Risky action '
+                   f'{_e(approval.get("decision"))} by {_e(approval.get("by"))}</b>{reason} '
+                   f'({_e(risk.get("risk_class"))}: {_e(risk.get("why"))})</div>')
+    for text in getattr(rec, "corrections", None) or []:
+        out.append(f'<div class="box warn"><b>Correction from the person</b> {_e(text)}</div>')
     if rec.error:
         out.append(f'<div class="box bad"><b>Error</b><pre>{_e(rec.error)}</pre></div>')
     return "".join(out)

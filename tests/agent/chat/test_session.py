@@ -100,6 +100,9 @@ def test_person_approves_corrects_denies_pauses_and_stops(desktop, terminal, tmp
     assert took["corrections"] == ["no, the other file"] and took["step_num"] > typed["after_step"]
     assert steps[1]["approval"] == {**steps[1]["approval"], "decision": "denied", "by": "person",
                                     "reason": "not that one"}
+    report = (second / "report.html").read_text()
+    assert "Risky action denied by person</b>: not that one" in report
+    assert "Correction from the person</b> no, the other file" in report
     kinds = [e["kind"] for e in journal.read(second)]
     assert "correction" in kinds and kinds[-1] == "approval"
 
