@@ -60,6 +60,7 @@ def cache(batch: int, q_heads: int, kv_heads: int, prompt: int, decoded: int, ra
     # batch, q heads, kv heads, prompt, decoded, ratio, window
     (2, 4, 2, 70, 3, 0.5, 8),  # GQA, a partial last block
     (1, 6, 2, 40, 0, 0.3, 8),  # 3 queries per KV head, 11 of 16 channels kept (not a power of 2)
+    (1, 14, 2, 45, 2, 0.4, 8),  # 7 queries per KV head (Qwen2.5-VL-7B's grouping), padded to 16 rows
     (1, 2, 2, 5, 2, 0.5, 8),  # prompt inside the window: nothing pruned
     (1, 4, 1, 33, 1, 0.5, 0),  # no window: every prompt key pruned
 ])
