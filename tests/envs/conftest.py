@@ -70,7 +70,8 @@ def two_monitors():
     # -noreset: RandR monitors live in the server until it resets, which it does when
     # its last client leaves.
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "2048x768x24",
-                             "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),
+                             "-nolisten", "tcp", "-noreset", "+extension", "XFIXES"],
+                            pass_fds=(write_fd,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:

@@ -84,6 +84,17 @@ def test_screenshot_shows_only_the_chosen_monitor(two_monitors, right):
     assert colours is not None and not any(near(rgb, RED) for _, rgb in colours)
 
 
+def test_the_cursor_is_drawn_where_it_is_on_the_monitor(two_monitors, right):
+    def blue_around(image, x, y):
+        return all(near(image.getpixel((i, j)), BLUE)
+                   for i in range(x - 12, x + 13) for j in range(y - 12, y + 13))
+
+    two_monitors.move_pointer(1024 + 500, 300)
+    assert not blue_around(shot(right), 500, 300)
+    two_monitors.move_pointer(500, 300)  # the same spot on the other monitor
+    assert blue_around(shot(right), 500, 300)
+
+
 def test_health_names_the_monitor(right):
     health = right.health()
     assert health["screen"] == {"width": 1024, "height": 768}
@@ -259,3 +270,29 @@ def test_accessibility_boxes_are_in_the_monitor_coordinates(two_monitors, mousep
         assert _frame_box(c.accessibility_tree()) == ("(50, 25)", "(320, 240)")
     with ThisScreen(monitor=0, display=two_monitors.display, scale=1) as screen, screen.client() as c:
         assert _frame_box(c.accessibility_tree()) == (None, None)  # not on this monitor
+
+
+# --- the command line ------------------------------------------------------------------------
+def test_agent_desktop_monitors_lists_them(two_monitors):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    result = CliRunner().invoke(app, ["desktop", "monitors", "--display", two_monitors.display])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "left" in line or "right" in line]
+    assert "1024x768+0+0" in lines[0] and "yes" in lines[0]
+    assert "1024x768+1024+0" in lines[1]
+    missing = CliRunner().invoke(app, ["desktop", "monitors", "--display", ":999"])
+    assert missing.exit_code == 2 and "cannot open X display :999" in missing.output
+
+
+def test_agent_desktop_serve_refuses_an_unknown_monitor(two_monitors, monkeypatch):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    monkeypatch.setenv("DISPLAY", two_monitors.display)
+    result = CliRunner().invoke(app, ["desktop", "serve", "--port", "0", "--monitor", "middle"])
+    assert result.exit_code == 2
+    assert "no monitor 'middle'" in result.output + getattr(result, "stderr", "")
