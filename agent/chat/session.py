@@ -7,8 +7,8 @@
 The desktop, the models and the grounder are opened once for the session; each
 instruction runs through the same graph and runner as `agent run` (run_episode), with a
 person attached: the terminal's keys (agent/chat/console.py), or the web view, pause,
-correct, stop and approve through one SessionControl. Without a terminal (input from a
-pipe) nobody can approve, so risky actions are refused.
+correct, stop and approve through one SessionControl. Without either (input from a pipe,
+no --web) nobody can approve, so risky actions are refused.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ChatOptions:
     size: tuple[int, int] = (1920, 1080)
     out: Path | None = None           # the session folder
     web: bool = False
-    interactive: bool | None = None   # None: when stdin is a terminal
+    keys: bool | None = None          # read keys from the terminal (None: when stdin is one)
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -78,7 +78,9 @@ class ChatSession:
         self.config = config
         self.opts = opts
         self.console = console
-        self.interactive = sys.stdin.isatty() if opts.interactive is None else opts.interactive
+        self.keys = sys.stdin.isatty() if opts.keys is None else opts.keys
+        # Someone can answer approvals at the terminal or on the web page; else refuse them.
+        self.interactive = self.keys or opts.web
         self.folder = opts.out or Path("runs") / f"chat-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
         self.control = SessionControl(on_change=self._on_change)
         self.web: Any = None
@@ -107,7 +109,7 @@ class ChatSession:
             except GrounderSpecError as exc:
                 raise RunError(str(exc)) from exc
             who = ("you approve risky actions" if self.interactive else
-                   "no terminal: risky actions are refused")
+                   "no terminal or web view: risky actions are refused")
             self.console.print(f"[bold]agent chat[/] on {where}; episodes in {self.folder}; {who}")
             if web is not None:
                 self.console.print(f"web view: {web.url}")
@@ -161,7 +163,7 @@ class ChatSession:
         self.control.begin(folder)
         if self.web is not None:
             self.web.begin(folder, instruction)
-        keys = TerminalKeys(self.control, self.console) if self.interactive else contextlib.nullcontext()
+        keys = TerminalKeys(self.control, self.console) if self.keys else contextlib.nullcontext()
         previous = signal.getsignal(signal.SIGINT)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         try:

@@ -148,7 +148,7 @@ def test_without_a_terminal_risky_actions_are_refused(desktop, tmp_path):
         timeout=120, env={**os.environ, "COLUMNS": "200", "DESKPILOT_DESKTOP_TOKEN": desktop.token},
         cwd=Path(__file__).resolve().parents[3])
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "no terminal: risky actions are refused" in run.stdout
+    assert "no terminal or web view: risky actions are refused" in run.stdout
     folder = episode(out, 1)
     steps = lines(folder / "traj.jsonl")
     assert [s["node"] for s in steps] == ["approve", "fail"]
