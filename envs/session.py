@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--run-dir", type=Path, required=True, help="logs and ready files")
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port (a container: 5000)")
     parser.add_argument("--token", default=None)
     parser.add_argument("--root", action="append", type=Path, default=[])
     parser.add_argument("--bus-address", default=None, help="the session bus's address")
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     wait_for_wm()
     (args.run_dir / "session.json").write_text(json.dumps({"display": display, "dbus": bus}))
 
-    server = [sys.executable, "-m", "envs.server", "--host", args.host, "--port", "0",
+    server = [sys.executable, "-m", "envs.server", "--host", args.host, "--port", str(args.port),
               "--ready-file", str(args.run_dir / "server.json")]
     for root in args.root or [home]:
         server += ["--root", str(root)]

@@ -1,0 +1,59 @@
+"""What the desktop providers share: a lease (URL + token) and a bounded health wait."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from envs.client import DesktopClient
+
+
+class ProviderError(RuntimeError):
+    """A desktop could not be provided; the message says why (with logs when there are any)."""
+
+
+@dataclass(frozen=True)
+class DesktopLease:
+    """A desktop to drive: `url` and `token` go to DesktopClient / `agent run --desktop`."""
+
+    url: str
+    token: str | None
+    name: str
+    provider: str
+    handle: str = ""                     # the provider's own id (a container id, a list index)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def client(self, **kwargs: object) -> DesktopClient:
+        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:   # never print the token
+        return f"DesktopLease(url={self.url!r}, name={self.name!r}, provider={self.provider!r})"
+
+
+def wait_healthy(url: str, token: str | None, timeout: float = 120.0, interval: float = 0.25,
+                 dead: Callable[[], str | None] | None = None, path: str = "/health") -> float:
+    """Seconds until GET {url}{path} answers 200 (with the token; OSWorld's and WAA's servers
+    have no /health: probe another path there, such as /screenshot). `dead()` is asked between
+    tries and returns a reason when the desktop can no longer come up (its container
+    exited); raises ProviderError with that reason, or when the timeout passes."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    started = time.monotonic()
+    last = "no answer yet"
+    while True:
+        try:
+            reply = httpx.get(f"{url.rstrip('/')}{path}", headers=headers, timeout=3.0)
+            if reply.status_code == 200:
+                return time.monotonic() - started
+            last = f"HTTP {reply.status_code}"
+            if reply.status_code in (401, 403):
+                raise ProviderError(f"{url} refused the token (HTTP {reply.status_code})")
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}"
+        if dead is not None and (reason := dead()):
+            raise ProviderError(reason)
+        if time.monotonic() - started >= timeout:
+            raise ProviderError(f"{url} was not healthy after {timeout:g} s (last: {last})")
+        time.sleep(interval)
