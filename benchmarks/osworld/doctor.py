@@ -48,6 +48,8 @@ PROFILE_PROGRAMS = frozenset({"google-chrome", "google-chrome-stable", "chrome",
 _SHELL_WORDS = frozenset({"if", "then", "else", "elif", "fi", "for", "while", "do", "done", "case",
                           "esac", "cd", "export", "echo", "source", "exit", "set", "true", "false",
                           "[", "[[", "test", "eval", "exec", "read", "local", "return", "{", "}"})
+_PREFIXES = frozenset({"sudo", "-S", "env", "timeout", "nohup", "then", "do", "else", "elif", "if",
+                       "while", "until", "!", "time", "exec"})
 _SEGMENT = re.compile(r"&&|\|\||[;|\n`]|\$\(")
 _PROGRAM = re.compile(r"^[A-Za-z0-9_./+-]+$")
 
@@ -68,9 +70,8 @@ def _first_words(command: Any) -> list[str]:
     words = []
     for segment in _SEGMENT.split(command):
         tokens = segment.strip().lstrip("(").split()
-        while tokens and ("=" in tokens[0] or tokens[0] in ("sudo", "-S", "env", "timeout", "nohup")
-                          or tokens[0].isdigit()):
-            tokens = tokens[1:]  # VAR=value, sudo -S, timeout 10 ...: the program comes after
+        while tokens and ("=" in tokens[0] or tokens[0] in _PREFIXES or tokens[0].isdigit()):
+            tokens = tokens[1:]  # VAR=value, sudo -S, then ..., timeout 10: the program comes after
         if tokens:
             words.append(tokens[0])
     return words
