@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from grounding.base import Grounder, NoGrounder
@@ -30,6 +31,12 @@ def _model_parts(spec: str, kind: str) -> tuple[str | None, str]:
     return (model or None), url
 
 
+def _api_key() -> str:
+    # A server beyond loopback demands a key (`agent serve --host ...` makes one up); the
+    # planner's vllm: models read the same variable.
+    return os.environ.get("VLLM_API_KEY") or "EMPTY"
+
+
 def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
     kind = spec.split("@")[0].split(":")[0]
     if kind == "none":
@@ -46,10 +53,10 @@ def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
         model, url = _model_parts(spec, kind)
         if kind == "jedi":
             from grounding.jedi import JediGrounder
-            return JediGrounder(url, model=model or "jedi-7b")
+            return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key())
         from grounding import uitars
         cls = uitars.UITarsGrounder if kind == "uitars" else uitars.PointGrounder
-        return cls(url, model=model or kind)
+        return cls(url, model=model or kind, api_key=_api_key())
     raise GrounderSpecError(f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
                             "uitars@URL, point@URL, or several joined by '+'")
 

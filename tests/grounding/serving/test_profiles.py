@@ -95,3 +95,11 @@ def test_hosts_and_urls():
     assert p.base_url("0.0.0.0", 8000) == "http://127.0.0.1:8000/v1"
     assert p.base_url("::1", 8001) == "http://[::1]:8001/v1"
     assert p.base_url("10.1.2.3", 8000) == "http://10.1.2.3:8000/v1"
+
+
+def test_grounders_send_the_servers_key(monkeypatch):
+    url = "http://10.0.0.7:8000/v1"
+    assert make_grounder(f"jedi@{url}").client._client.api_key == "EMPTY"
+    monkeypatch.setenv("VLLM_API_KEY", "k" * 32)    # what `agent serve --host 0.0.0.0` printed
+    for spec in (f"jedi@{url}", f"uitars:ui-tars-1.5-7b@{url}", f"point@{url}"):
+        assert make_grounder(spec).client._client.api_key == "k" * 32
