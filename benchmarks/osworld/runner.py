@@ -13,6 +13,10 @@ A task that overruns `task_timeout_s` is abandoned (its thread left behind, its 
 replaced) and recorded as a timeout; a desktop that dies under a task is replaced and
 the task retried once, then recorded "error: desktop died". The summary (summary.json,
 summary.md) divides by every task of the split.
+
+`backend="ray"` runs the same per-task logic (`_Run.run_task`) in a Ray actor per desktop
+instead of a thread (ray_backend.py); planning, resume and the summary stay here. With
+`assets` (an AssetCache), download steps and cloud_file getters are served from it.
 """
 
 from __future__ import annotations
