@@ -16,7 +16,10 @@ An actor that dies itself (its node lost) is replaced, and its task retried once
 Ctrl-C kills the actors; finished tasks are on disk, in-flight ones are redone on a rerun.
 
 Ray is optional (`pip install deskpilot[ray]`); `address=None` joins the Ray instance this
-process already started (ray.init) or starts a local one.
+process already started (ray.init) or starts a local one. On a cluster of several
+machines every node needs deskpilot installed (with the desktop packages, for local
+desktops), and the same paths for what tasks read on the host: the asset cache folder
+and the task files (for gold files shipped beside them).
 """
 
 from __future__ import annotations
