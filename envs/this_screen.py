@@ -15,7 +15,8 @@ display ($DISPLAY or `display=`), with their session bus (so the accessibility
 tree works) and their home folder as the file routes' root. Because it drives a
 real person's screen it ALWAYS binds 127.0.0.1 and demands a fresh random token,
 even on loopback: any other local program could otherwise click on their behalf.
-The server is a child process; leaving the `with` block (or stop()) ends it.
+The server is a child process; leaving the `with` block (or stop()) ends it,
+and it stops by itself if this process dies without doing so.
 
 Coordinates: /screenshot, /act, /cursor_position, /screen_size and the
 accessibility tree are the monitor's own ((0, 0) = its top-left, scaled by
@@ -89,7 +90,7 @@ class ThisScreen:
         ready = self._run_dir / "server.json"
         command = [sys.executable, "-m", "envs.server", "--host", self.host, "--port", "0",
                    "--ready-file", str(ready), "--monitor", str(self.monitor.index),
-                   "--scale", repr(self.monitor.scale)]
+                   "--scale", repr(self.monitor.scale), "--exit-with-parent"]
         for root in self.roots or []:
             command += ["--root", str(root)]
         env = dict(os.environ, DISPLAY=self.display, DESKPILOT_TOKEN=self.token)  # not in argv: ps shows it

@@ -15,8 +15,11 @@ import argparse
 import json
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -45,8 +48,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="physical pixels per protocol pixel (default: GDK_SCALE or "
                              "Xft.dpi/96 with --monitor, else 1)")
     parser.add_argument("--ready-file", type=Path, default=None)
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started this one dies (ThisScreen: "
+                             "a server left driving a person's screen would outlive its session)")
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
+
+
+def _exit_with_parent() -> None:
+    """SIGTERM ourselves (uvicorn's graceful stop) once our parent is gone, by any death.
+    A polling thread rather than PR_SET_PDEATHSIG, which fires when the spawning *thread*
+    ends, and ThisScreen may well be started from a worker thread."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp = args.ready_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({"port": port, "pid": os.getpid()}))
         tmp.replace(args.ready_file)
+    if args.exit_with_parent:
+        _exit_with_parent()
     config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
                             timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])

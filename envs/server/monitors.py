@@ -15,9 +15,10 @@ once for the whole screen. `detect_scale` reads them in that order (96 dpi = 1.0
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,7 +105,10 @@ def _open(display: str | None) -> Iterator[xdisplay.Display]:
         raise MonitorError("no X display: set DISPLAY (a Wayland-only session has none; "
                            "log in to an X11 session to drive this screen)")
     try:
-        disp = xdisplay.Display(name)
+        # python-xlib print()s a warning to stdout when the display has no xauth entry
+        # (an Xvfb started without one); stdout may be a chat's terminal view or JSON.
+        with redirect_stdout(io.StringIO()):
+            disp = xdisplay.Display(name)
     except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
         raise MonitorError(f"cannot open X display {name}: {exc}") from exc
     try:

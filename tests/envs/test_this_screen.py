@@ -65,3 +65,43 @@ def test_no_display_is_a_clear_error(monkeypatch):
 
 def test_list_monitors_is_exported_for_the_chat_command(two_monitors):
     assert [m.name for m in list_monitors(two_monitors.display)] == ["left", "right"]
+
+
+PARENT = """
+import sys, time
+from envs.this_screen import ThisScreen
+screen = ThisScreen(monitor=1, display=sys.argv[1]).start()
+print(screen.proc.pid, screen.url, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_server_stops_when_its_parent_dies_without_cleaning_up(two_monitors, until):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import envs
+
+    root = str(Path(envs.__file__).resolve().parent.parent)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, two_monitors.display], text=True,
+                              stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=root))
+    server = None
+    try:
+        pid_text, url = parent.stdout.readline().split()
+        server = psutil.Process(int(pid_text))
+        assert server.is_running()
+        parent.send_signal(signal.SIGKILL)  # no __exit__, no stop()
+        parent.wait()
+        until(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE,
+              timeout=15, what="the orphaned server to stop")
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/health", timeout=2)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if server is not None and server.is_running():  # the test failed: end the orphan
+            server.kill()
