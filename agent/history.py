@@ -17,7 +17,7 @@ from typing import Any
 
 from agent.config import AgentConfig
 from agent.decision import Decision
-from agent.image_budget import ImageBudget
+from agent.image_budget import MEDIA_TYPE_SCALED, ImageBudget
 from agent.models.base import ImagePart, Message, TextPart
 from agent.prompts import render, template
 from agent.state import AgentState, Turn
@@ -60,13 +60,16 @@ def _image(folder: Path, name: str | None, budget: ImageBudget, newest: bool,
     if not name:
         return []
     data, scaled = budget.apply((folder / name).read_bytes(), newest)
-    if scaled is None or budget.latest is None:
+    if scaled is None:
         return [ImagePart(data=data)]
+    image = ImagePart(data=data, media_type=MEDIA_TYPE_SCALED)
+    if budget.latest is None:
+        return [image]
     # The planner may answer x and y: say which pixels those are when it sees fewer (on
     # every scaled screenshot, not only the newest, so that the prompt stays append-only).
     note = render("screenshot_scaled", width=scaled[0], height=scaled[1],
                   screen_width=screen[0], screen_height=screen[1])
-    return [ImagePart(data=data), TextPart(text=note)]
+    return [image, TextPart(text=note)]
 
 
 def correction_messages(state: AgentState, after_step: int) -> list[Message]:

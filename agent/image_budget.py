@@ -9,7 +9,7 @@ as captured).
 
 A downscaled screenshot is a pure function of (its bytes, the budget, the patch size):
 resized to a `smart_resize` size (a multiple of the patch on each side, so a Qwen server
-does not resize it again) with a fixed filter, PNG-encoded at a fixed level. Repeated
+does not resize it again) with a fixed filter, JPEG-encoded at a fixed quality. Repeated
 prompts therefore carry identical bytes and a prefix cache keeps hitting. Results are
 memoised, because the history is rebuilt from the episode's files on every step.
 
@@ -30,9 +30,10 @@ from PIL import Image
 
 from agent.config import AgentConfig
 from agent.models.base import ImagePart, Message
-from grounding.resize import MAX_PIXELS, MIN_PIXELS, Size, encode_png, model_size_for, open_image
+from grounding.resize import MAX_PIXELS, MIN_PIXELS, Size, model_size_for, open_image
 
 _CACHE_SIZE = 256
+MEDIA_TYPE_SCALED = "image/jpeg"
 _cache: OrderedDict[tuple[bytes, int, int], tuple[bytes | None, Size | None]] = OrderedDict()
 _pending: dict[tuple[bytes, int, int], Future] = {}
 _lock = Lock()
@@ -71,11 +72,14 @@ def _scaled(png: bytes, max_tokens: int, patch: int) -> tuple[bytes | None, Size
     image = open_image(png)
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
-    # LANCZOS keeps small text legible; reducing_gap first box-reduces by a whole factor
-    # (twice as fast at 1080p). Filter, gap and PNG level are fixed, so the bytes are the
-    # same on every call (and in every process with the same Pillow).
-    small = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    return encode_png(small, compress_level=1), target
+    # BICUBIC, as Qwen's own image processor; JPEG at quality 90: a 1080p screen halved is
+    # ~190 KB and 5 ms to encode, where PNG of the antialiased text is ~430 KB and 70 ms.
+    # Filter and quality are fixed, so the bytes are the same on every call (and in every
+    # process with the same Pillow and libjpeg).
+    small = image.resize(target, Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue(), target
 
 
 def _key(png: bytes, max_tokens: int, patch: int) -> tuple[bytes, int, int]:
@@ -93,7 +97,8 @@ def _remember(key: tuple[bytes, int, int], value: tuple[bytes | None, Size | Non
 def fit(png: bytes, max_tokens: int | None, patch: int = 28) -> tuple[bytes, Size | None]:
     """(image bytes within the budget, the size they were scaled to, or None if unchanged).
 
-    An image already within the budget comes back as the same bytes."""
+    An image already within the budget comes back as the same bytes; a scaled one is a
+    JPEG (MEDIA_TYPE_SCALED)."""
     if max_tokens is None:
         return png, None
     key = _key(png, max_tokens, patch)

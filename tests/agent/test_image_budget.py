@@ -47,6 +47,7 @@ def test_fit_downscales_deterministically_and_leaves_small_images_alone():
     png = screenshot(label="determinism")
     first, scaled = ib.fit(png, 720)
     assert scaled == (980, 560) and size_of(first) == (980, 560)
+    assert Image.open(io.BytesIO(first)).format == "JPEG" and ib.MEDIA_TYPE_SCALED == "image/jpeg"
     again, _ = ib.fit(png, 720)                                 # memoised
     fresh, fresh_size = ib._scaled(png, 720, 28)                # recomputed from scratch
     assert again == first and fresh == first and fresh_size == scaled
@@ -97,6 +98,8 @@ def test_newest_screenshot_full_older_ones_within_budget_and_the_prefix_holds(ep
         sizes = _images(request)
         assert sizes[-1] == (1280, 720)                        # what the planner acts on: as captured
         assert all(s == ib.budget_size((1280, 720), 720) for s in sizes[:-1])  # older: <= 720 tokens
+        parts = [p for m in request for p in m.content if isinstance(p, ImagePart)]
+        assert [p.media_type for p in parts] == ["image/jpeg"] * (len(parts) - 1) + ["image/png"]
         # a newest screenshot at full size tells the planner nothing about scaling
         assert "is shown at" not in "\n".join(m.plain_text() for m in request)
     # The images one prompt can carry, as `agent serve planner` declares them to vLLM.
