@@ -8,6 +8,8 @@ waits until they are gone, so the next task's editor or terminal starts fresh.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 
 import pytest
@@ -63,6 +65,7 @@ def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
 @pytest.mark.parametrize("task_id", TASK_IDS)
 def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client, until, tmp_path, task_id):
     task = local[task_id]
+    _require_apps(task)
     assert unsupported_steps(task) == [] and unsupported_evaluator(task) == []
 
     before = set(_window_ids(client))
@@ -84,3 +87,18 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
         assert result.error is None
     finally:
         _close_windows(client, before)
+
+
+# The programs a task's related_apps need beyond the desktop tools (tests/conftest.py).
+APP_PROGRAMS = {"libreoffice_calc": "libreoffice", "libreoffice_writer": "libreoffice", "chrome": "chromium"}
+
+
+def _require_apps(task) -> None:
+    """Skip a task whose application is not installed here; in CI that is a failure."""
+    missing = sorted({APP_PROGRAMS[a] for a in task.related_apps or [] if a in APP_PROGRAMS
+                      and shutil.which(APP_PROGRAMS[a]) is None})
+    if missing:
+        message = f"{task.id} needs {', '.join(missing)} (scripts/install-debian-packages)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
