@@ -296,3 +296,29 @@ def test_agent_desktop_serve_refuses_an_unknown_monitor(two_monitors, monkeypatc
     result = CliRunner().invoke(app, ["desktop", "serve", "--port", "0", "--monitor", "middle"])
     assert result.exit_code == 2
     assert "no monitor 'middle'" in result.output + getattr(result, "stderr", "")
+
+
+# --- where the scale comes from --------------------------------------------------------------
+def test_scale_is_detected_from_xft_dpi_and_gdk_scale_wins(two_monitors, monkeypatch):
+    from Xlib import X, Xatom
+    from Xlib import display as xdisplay
+
+    from envs.server.monitors import detect_scale
+
+    monkeypatch.delenv("GDK_SCALE", raising=False)
+    assert detect_scale(two_monitors.display) == 1.0  # nothing set: physical pixels
+    disp = xdisplay.Display(two_monitors.display)
+    root, resources = disp.screen().root, disp.intern_atom("RESOURCE_MANAGER")
+    try:  # what `xrdb -merge` leaves on the root window for Xft.dpi: 192
+        root.change_property(resources, Xatom.STRING, 8, b"Xft.antialias:\t1\nXft.dpi:\t192\n",
+                             X.PropModeReplace)
+        disp.sync()
+        assert detect_scale(two_monitors.display) == 2.0
+        assert {m.scale for m in list_monitors(two_monitors.display)} == {2.0}
+        assert list_monitors(two_monitors.display, scale=1.5)[1].scale == 1.5  # --scale wins
+        monkeypatch.setenv("GDK_SCALE", "3")
+        assert detect_scale(two_monitors.display) == 3.0
+    finally:
+        root.delete_property(resources)
+        disp.sync()
+        disp.close()
