@@ -17,9 +17,10 @@ from typing import Any
 
 from benchmarks.osworld.assets import MissingAssets
 from benchmarks.osworld.getters import EvalContext, _inside, getter, vm_file
+from envs.base import DesktopError
 
 __all__ = ["HOME", "cache_file", "cloud_file", "content_from_vm_file", "gimp_config_file",
-           "vlc_config"]
+           "vlc_config", "vm_wallpaper"]
 
 log = logging.getLogger(__name__)
 HOME = "/home/user"  # the OSWorld VM's user, and our desktops' home
@@ -98,3 +99,21 @@ def content_from_vm_file(ctx: EvalContext, spec: dict[str, Any]) -> list[str] | 
 
     frame = pd.read_excel(local)
     return frame.iloc[-1].astype(str).tolist()
+
+
+@getter("vm_wallpaper")
+def vm_wallpaper(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
+    """The desktop's wallpaper image (GNOME's picture-uri), copied as `dest`; None if unset."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        out = ctx.desktop.execute(["gsettings", "get", "org.gnome.desktop.background", "picture-uri"])
+    except DesktopError as exc:
+        log.info("vm_wallpaper: gsettings failed: %s", exc)
+        return None
+    uri = out.output.strip().strip("'\"") if out.returncode == 0 else ""
+    if not uri:
+        return None
+    path = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
+    return vm_file(ctx, {"path": path, "dest": spec.get("dest", "wallpaper")})
+
