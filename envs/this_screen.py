@@ -51,6 +51,7 @@ class ThisScreen:
     def __init__(self, monitor: int | str | None = None, display: str | None = None, *,
                  scale: float | None = None, roots: list[Path] | None = None,
                  start_timeout: float = 20.0) -> None:
+        self._display_from_env = display is None
         self.display = display or os.environ.get("DISPLAY") or None
         self.requested = monitor
         self.scale = scale
@@ -82,6 +83,12 @@ class ThisScreen:
         if not self.display:
             raise ThisScreenError("no X display to drive: DISPLAY is not set (a Wayland-only "
                                   "session has none; log in to an X11 session)")
+        if self._display_from_env and _wayland_session():
+            # $DISPLAY is then XWayland, whose screenshots show native Wayland windows
+            # as black: the agent would act blind.
+            raise ThisScreenError("this is a Wayland session: its X display (XWayland) cannot "
+                                  "see Wayland windows; log in to an X11 session, or pass "
+                                  "display= explicitly to drive that X display anyway")
         try:  # fail here, with the list of monitors, rather than in the child's log
             self.monitor = choose_monitor(self.requested, self.display, self.scale)
         except MonitorError as exc:
@@ -150,6 +157,10 @@ class ThisScreen:
                 child.unlink(missing_ok=True)
             self._run_dir.rmdir()
             self._run_dir = None
+
+
+def _wayland_session() -> bool:
+    return os.environ.get("XDG_SESSION_TYPE") == "wayland" or bool(os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _source_root() -> str:

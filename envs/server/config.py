@@ -43,7 +43,7 @@ class ServerSettings(BaseModel):
     # "primary". Screenshots, /act points, the cursor, the screen size and the
     # accessibility tree are then in that monitor's coordinates (envs/server/view.py).
     # None: the whole X screen, X coordinates unchanged.
-    monitor: str | None = None
+    monitor: int | str | None = None
     # Physical pixels per protocol pixel (HiDPI). None: detected (GDK_SCALE, Xft.dpi)
     # when a monitor is chosen, 1 otherwise.
     scale: float | None = Field(default=None, gt=0, le=8)

@@ -63,6 +63,15 @@ def test_no_display_is_a_clear_error(monkeypatch):
         ThisScreen().start()
 
 
+def test_a_wayland_session_is_refused_unless_the_display_is_named(two_monitors, monkeypatch):
+    monkeypatch.setenv("DISPLAY", two_monitors.display)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    with pytest.raises(ThisScreenError, match="Wayland session"):
+        ThisScreen().start()
+    with ThisScreen(display=two_monitors.display) as screen:  # named: the caller knows
+        assert screen.monitor.name == "left"
+
+
 def test_list_monitors_is_exported_for_the_chat_command(two_monitors):
     assert [m.name for m in list_monitors(two_monitors.display)] == ["left", "right"]
 
