@@ -64,26 +64,26 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: ServerSettings) -> Guard:
     app = FastAPI(title="deskpilot control server", version=VERSION,
                   docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.server = st0 = ServerState(settings)
+    app.state.server = served = ServerState(settings)
     # Resolved once at start: a monitor plugged in later does not move this server.
-    st0.view, monitor = resolve_view(settings.monitor, settings.scale)
+    served.view, monitor = resolve_view(settings.monitor, settings.scale)
     _install_error_handlers(app)
     app.include_router(osworld_router)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        width, height = screen.screen_size(st0.view)
+        width, height = screen.screen_size(served.view)
         reply = {"status": "ok", "server": "deskpilot", "version": VERSION,
                  "display": os.environ.get("DISPLAY"), "screen": {"width": width, "height": height},
                  "features": ["act", "settle", "accessibility", "recording"]}
-        if st0.view is not None:
+        if served.view is not None:
             reply["monitor"] = monitor.model_dump() if monitor else None
-            reply["scale"] = st0.view.scale
+            reply["scale"] = served.view.scale
         return reply
 
     @app.get("/screenshot")
     def screenshot() -> Response:
-        return Response(screen.screenshot_png(view=st0.view), media_type="image/png")
+        return Response(screen.screenshot_png(view=served.view), media_type="image/png")
 
     @app.post("/act")
     def act(body: ActRequest, request: Request) -> ActResponse:

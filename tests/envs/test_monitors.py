@@ -168,6 +168,25 @@ def test_keyboard_actions_are_not_restricted(right):
     right.act([TypeText(text="x")])  # keys go to the focused window, wherever it is
 
 
+def test_recording_covers_the_chosen_monitor(two_monitors, right, tmp_path):
+    import shutil
+
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed")
+    two_monitors.move_pointer(10, 10)
+    right.start_recording()
+    time.sleep(1.0)
+    video = tmp_path / "monitor.mp4"
+    video.write_bytes(right.end_recording())
+    frame = tmp_path / "frame.png"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(video), "-frames:v", "1", str(frame)],
+                   check=True, timeout=60)
+    image = Image.open(frame).convert("RGB")
+    assert image.size == (1024, 768)
+    assert near(image.getpixel((50, 50)), BLUE, tol=30)   # video compression: a looser match
+    assert near(image.getpixel((150, 150)), GREEN, tol=30)
+
+
 # --- HiDPI -----------------------------------------------------------------------------------
 def test_scale_two_halves_the_screen_and_doubles_the_points(two_monitors, right_2x):
     assert right_2x.screen_size() == (512, 384)
