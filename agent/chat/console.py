@@ -57,6 +57,8 @@ def show_change(console: Console, kind: str, data: dict[str, Any]) -> None:
     """How the terminal shows what the person (or the policy) just did."""
     if kind == "pause":
         console.print("[yellow]|| paused[/] — [b]p[/b] resumes, [b]c[/b] corrects, [b]s[/b] stops")
+    elif kind == "holding":
+        console.print(f"[yellow]|| holding after step {data['after_step']}[/]")
     elif kind == "resume":
         console.print("[green]>> resumed[/]")
     elif kind == "correction":

@@ -86,6 +86,10 @@ class SessionControl:
     def checkpoint(self) -> None:
         """Called by the episode between nodes: blocks while paused (a stop still gets through)."""
         with self._lock:
+            if not (self._paused and self._running):
+                return
+        self.on_change("holding", {"after_step": self.step})   # the graph is really still now
+        with self._lock:
             while self._paused and self._running:
                 self._lock.wait(POLL_S)
 

@@ -111,10 +111,10 @@ def test_person_approves_corrects_denies_pauses_and_stops(desktop, terminal, tmp
     term.send("wait around\r")
     term.expect(r"step\s+1/30")
     term.send("p")
-    term.expect("paused")
     third = episode(out, 3)
-    time.sleep(0.8)                                  # a step running when p came may finish
+    found = term.expect(r"holding after step (\d+)")   # the step running when p came finished
     held = len(lines(third / "traj.jsonl"))
+    assert held == int(found.group(1)) and "paused" in term.text
     time.sleep(2.0)                                  # 4 steps' worth of waits
     assert len(lines(third / "traj.jsonl")) == held
     term.send("s")
