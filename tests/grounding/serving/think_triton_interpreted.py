@@ -87,6 +87,19 @@ def test_kernel_applies_the_additive_mask_row(interpret):
     assert not torch.allclose(out, unmasked, atol=1e-4)
 
 
+def test_chunks_merge_like_one_pass_even_when_a_chunk_is_fully_masked(interpret):
+    query, pk, values = cache(2, 4, 2, 100, 5, 0.5, 8, seed=5)
+    mask = torch.zeros(2, 105)
+    mask[1, :40] = float("-inf")  # sequence 1: the whole first 32-key chunk is padding
+    out, scores = decode_attention(query, pk, values, 0.25, mask, block_n=16, chunk=32, return_scores=True)
+    expected, _ = pruned_attention(query, pk, values, 0.25, mask[:, None, None, :])
+    assert not torch.isnan(out).any()
+    assert torch.allclose(out, expected, atol=1e-5)
+    assert torch.allclose(scores, pruned_scores(query, pk)[:, :, 0], atol=1e-5)
+    with pytest.raises(ValueError, match="multiple"):
+        decode_attention(query, pk, values, 0.25, chunk=40)
+
+
 def test_kernel_in_half_precision(interpret):
     query, pk, values = cache(1, 4, 2, 40, 1, 0.5, 8, seed=4, dtype=torch.float16)
     out = decode_attention(query, pk, values, 0.25)
@@ -119,7 +132,7 @@ def test_cache_triton_backend_generates_like_the_torch_backend(interpret):
     torch.manual_seed(0)
     model = enable_think(transformers.Qwen2ForCausalLM(config).eval())
     ids = torch.randint(0, 96, (1, 30), generator=torch.Generator().manual_seed(1))
-    kwargs = dict(max_new_tokens=4, do_sample=False, output_scores=True, return_dict_in_generate=True)
+    kwargs = dict(max_new_tokens=3, do_sample=False, output_scores=True, return_dict_in_generate=True)
     with torch.no_grad():
         a = model.generate(ids, cache=ThinKCache(model.config, 0.5, 8, backend="torch"), **kwargs)
         b = model.generate(ids, cache=ThinKCache(model.config, 0.5, 8, backend="triton"), **kwargs)
