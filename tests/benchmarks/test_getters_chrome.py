@@ -195,7 +195,8 @@ def browser(desktop):
             yield {"cdp": cdp_port, "web": f"http://127.0.0.1:{web_port}"}
         finally:
             client.execute(["kill", str(chrome), str(server)])
-            client.execute(f"while kill -0 {chrome} 2>/dev/null; do sleep 0.1; done", shell=True)
+            client.execute(f"for i in $(seq 100); do kill -0 {chrome} 2>/dev/null || break; sleep 0.1; done",
+                           shell=True)
 
 
 @pytest.fixture
