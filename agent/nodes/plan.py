@@ -34,10 +34,12 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             result = ctx.models.planner.complete(messages, schema=Decision,
                                                  max_tokens=ctx.config.planner_max_tokens)
         except ReplyParseError as exc:
-            return {"status": "error", "reason": f"the planner's reply could not be read after "
-                                                 f"{exc.attempts} attempts: {exc}"}
+            return {"status": "error", "corrections": corrections,   # kept for a resume
+                    "reason": f"the planner's reply could not be read after {exc.attempts} "
+                              f"attempts: {exc}"}
         except ModelError as exc:
-            return {"status": "error", "reason": f"the planner model failed: {exc}"}
+            return {"status": "error", "reason": f"the planner model failed: {exc}",
+                    "corrections": corrections}
         ctx.record_usage("planner", result)
         decision = result.parsed
         last_step = state.get("step", 0) + 1 >= ctx.config.max_steps

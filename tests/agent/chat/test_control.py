@@ -1,0 +1,89 @@
+"""SessionControl and the key handling, without a terminal: what each key does."""
+
+from __future__ import annotations
+
+import io
+import signal
+import threading
+import time
+
+import pytest
+from rich.console import Console
+
+from agent.chat import journal
+from agent.chat.approval import ApprovalRequest, Risk
+from agent.chat.console import TerminalKeys
+from agent.chat.control import SessionControl
+
+
+@pytest.fixture
+def keys(tmp_path):
+    control = SessionControl()
+    control.begin(tmp_path)
+    screen = io.StringIO()
+    term = TerminalKeys(control, Console(file=screen, width=200), fd=-1)
+    yield term, control, screen, tmp_path
+    control.end()
+
+
+def press(term: TerminalKeys, text: str) -> None:
+    for char in text:
+        term.key(char)
+
+
+def test_correction_pauses_while_typing_then_resumes(keys):
+    term, control, screen, folder = keys
+    press(term, "c")
+    assert control.paused                           # the agent waits while the person types
+    press(term, "no, thex\x7f other file")
+    assert control.take_corrections() == []         # not sent before Enter
+    press(term, "\r")
+    assert control.take_corrections() == ["no, the other file"]
+    assert not control.paused
+    assert [e["kind"] for e in journal.read(folder)] == ["pause", "correction", "resume"]
+    assert "correction> " in screen.getvalue()
+
+
+def test_escape_cancels_a_correction_and_keeps_an_earlier_pause(keys):
+    term, control, _, _ = keys
+    press(term, "p")
+    assert control.paused
+    press(term, "cnever mind\x1b")
+    assert control.take_corrections() == [] and control.paused    # was paused before: stays
+    press(term, "p")
+    assert not control.paused
+
+
+def test_keys_answer_an_open_question(keys):
+    term, control, _, _ = keys
+    request = ApprovalRequest(step=1, action={"type": "click"}, risk=Risk(risk_class="purchase"))
+    answers = []
+    for typed in ("a", "d", "rtoo expensive\r"):
+        asking = threading.Thread(target=lambda: answers.append(control.ask(request)))
+        asking.start()
+        while control.question is None:
+            time.sleep(0.01)
+        press(term, "p")                 # other keys mean nothing while a question is open
+        assert not control.paused
+        press(term, typed)
+        asking.join(5)
+    assert [(a.decision, a.reason) for a in answers] == [
+        ("approve", ""), ("deny", ""), ("deny", "too expensive")]
+
+
+def test_stop_signals_only_a_running_episode(tmp_path):
+    got = []
+    previous = signal.signal(signal.SIGINT, lambda *_: got.append("SIGINT"))
+    try:
+        control = SessionControl()
+        control.stop()                   # between episodes: nothing to stop, no signal
+        assert got == []
+        control.begin(tmp_path)
+        control.pause()
+        control.stop()
+        control.stop()                   # once is enough
+        assert got == ["SIGINT"] and not control.paused and control.stop_requested
+        control.end()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert [e["kind"] for e in journal.read(tmp_path)] == ["pause", "stop"]
