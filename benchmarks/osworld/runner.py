@@ -88,8 +88,9 @@ def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
     writer.start(task.model_dump(mode="json", exclude_unset=True), config.model_dump(mode="json"))
     SetupRunner(client, screen=client.screen_size(), assets=assets).run(task.config, task_id=task.id)
     grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
+    # Benchmark desktops are disposable (reset per task): a sandbox for the approval policy.
     ctx = AgentContext(desktop=client, models=build_models(config), grounder=grounder,
-                       writer=writer, config=config)
+                       writer=writer, config=config, sandbox=True)
     _state, result = run_episode(ctx, task.id, task.instruction)
     if result.status != "interrupted":
         result = score_episode(task, client, result, folder, assets)
