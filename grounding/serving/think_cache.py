@@ -6,9 +6,9 @@ with post-RoPE keys and hand whatever it returns to the attention function chose
 queries, which the cache never sees, and the stock attention functions only take one
 full-width key tensor. So `enable_think(model)` registers an attention function named
 "think" (through the library's AttentionInterface, with the eager additive mask) and
-switches the model to it ("think_sdpa" instead runs prefill through SDPA, for long prompts
-on a GPU, where eager attention's n x n scores would dominate memory); `ThinKCache.update` returns a handle to its layer instead of a
-key tensor. The "think" function then
+switches the model to it (`enable_think(model, base="sdpa")` registers "think_sdpa", which
+runs prefill through SDPA: for long prompts eager attention's n x n scores dominate memory).
+`ThinKCache.update` returns a handle to its layer instead of a key tensor. The function then
 - at prefill (keys still whole) runs ordinary eager (or SDPA) attention, then prunes the
   layer once from the last `window` queries it was just given;
 - once pruned, computes q[kept] . K_pruned^T + q . K_recent^T (reference in think.py, or the
