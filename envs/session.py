@@ -49,6 +49,15 @@ def start_xvfb(width: int, height: int, log: Path) -> tuple[subprocess.Popen, st
     return proc, f":{number}"
 
 
+def add_xauth(home: Path, display: str) -> None:
+    """An entry for the display in ~/.Xauthority, as a real login has: Xvfb checks no
+    cookie, but python-xlib (pyautogui) warns on every start when it finds none."""
+    import secrets
+
+    subprocess.run(["xauth", "-f", str(home / ".Xauthority"), "add", display, ".", secrets.token_hex(16)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def start_dbus(log: Path, address: str | None = None) -> tuple[subprocess.Popen, str]:
     command = ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"]
     if address:  # a fixed socket, e.g. unix:path=/run/user/1000/bus (the osworld profile)
@@ -81,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bus-address", default=None, help="the session bus's address")
     parser.add_argument("--openbox-config", default=None, help="openbox rc.xml to use")
     parser.add_argument("--pulseaudio", default=None, help="start PulseAudio with this .pa script")
+    parser.add_argument("--xauth", action="store_true", help="a cookie for the display in ~/.Xauthority")
     args = parser.parse_args(argv)
 
     home = Path(os.environ["HOME"])
@@ -90,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _, display = start_xvfb(args.width, args.height, args.run_dir / "xvfb.log")
     os.environ["DISPLAY"] = display
+    if args.xauth:
+        add_xauth(home, display)
     _, bus = start_dbus(args.run_dir / "dbus.log", args.bus_address)
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus
     if args.pulseaudio:  # not waited for: nothing in start-up needs sound

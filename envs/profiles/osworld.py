@@ -137,7 +137,7 @@ class OSWorldProfile(DesktopProfile):
     def session_args(self) -> list[str]:
         return ["--bus-address", f"unix:path={RUNTIME_DIR}/bus",
                 "--openbox-config", f"{SANDBOX_RUN}/openbox-rc.xml",
-                "--pulseaudio", f"{SANDBOX_RUN}/pulse.pa"]
+                "--pulseaudio", f"{SANDBOX_RUN}/pulse.pa", "--xauth"]
 
 
 def seed_home(home: Path) -> None:
