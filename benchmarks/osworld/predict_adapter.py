@@ -44,7 +44,7 @@ from envs.actions import DesktopAction, SettleSpec
 from envs.base import ActResult, CommandOutput, DesktopError, DesktopUnreachable
 from envs.pyautogui_code import to_pyautogui
 
-__all__ = ["DeskpilotAgent", "ObservationDesktop", "png_size"]
+__all__ = ["EMPTY_TREE", "DeskpilotAgent", "ObservationDesktop", "png_size"]
 
 log = logging.getLogger(__name__)
 _CLOSED = object()  # handed to a waiting act(): OSWorld's runner will send no more observations
@@ -230,7 +230,14 @@ def _build_models(config: AgentConfig) -> Models:
     return build_models(config)
 
 
+# The tree a grounder reads when OSWorld sent none (observation type "screenshot"): an
+# empty one, so an accessibility grounder finds nothing and says so, and the planner
+# hears "not found" instead of the step failing.
+EMPTY_TREE = "<desktop-frame/>"
+
+
 def _build_grounder(config: AgentConfig, desktop: ObservationDesktop) -> Any:
     from grounding.factory import make_grounder
 
-    return make_grounder(config.grounder, tree_source=desktop.accessibility_tree)
+    return make_grounder(config.grounder,
+                         tree_source=lambda: str(desktop.obs.get("accessibility_tree") or EMPTY_TREE))

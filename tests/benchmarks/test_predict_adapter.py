@@ -119,3 +119,26 @@ def test_what_needs_the_desktop_itself_is_refused_and_bad_obs_are_named(tmp_path
         agent.predict("x", {"screenshot": "not bytes"})
     with pytest.raises(ValueError, match="PNG"):
         agent.predict("x", {"screenshot": b"GIF89a..."})
+
+
+NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
+TREE = (f'<desktop-frame {NS}><application name="app"><frame name="Dialog" st:visible="true" '
+        'st:showing="true" st:active="true" cp:screencoord="(0, 0)" cp:size="(640, 480)">'
+        '<push-button name="OK" st:visible="true" st:showing="true" st:focusable="true" '
+        'cp:screencoord="(300, 400)" cp:size="(80, 30)"></push-button></frame></application></desktop-frame>')
+
+
+def test_targets_are_grounded_from_the_observations_tree(tmp_path):
+    """With the a11y grounder, "the OK button" becomes pixels from obs['accessibility_tree'];
+    without a tree (screenshot-only observations) the planner hears it was not found."""
+    ok = {"type": "click", "target": "OK button"}
+    agent = agent_with(tmp_path, [GATE, planner(ok), planner(ok), planner({"type": "fail"})], grounder="a11y")
+    agent.reset()
+    _, actions = agent.predict("press OK", obs(0, tree=TREE))
+    assert actions == ["pyautogui.click(340, 415, clicks=1, button='left')"]
+    agent.reset()
+    _, actions = agent.predict("press OK", obs(0))  # no tree: not found, then the planner gives up
+    assert actions == ["FAIL"]
+    steps = [json.loads(line) for line in (agent.episode_folder / "traj.jsonl").read_text().splitlines()]
+    assert steps[0]["node"] == "ground" and "not found" in steps[0]["error"]
