@@ -5,7 +5,9 @@ web server). `SessionControl` is the meeting point, thread-safe:
 - pause / resume: the graph stops between two nodes (`checkpoint()` blocks there);
 - a correction: queued, taken by the planner at its next step;
 - stop: a SIGINT to this process, the same path as Ctrl-C, so a model call or a desktop
-  call in progress is cut short too, and run_episode ends the episode as "interrupted";
+  call in progress is cut short too, and run_episode ends the episode as "interrupted".
+  A stop and the signal can both reach the main thread (a paused graph wakes up to the
+  stop first): `interrupt_once` lets exactly one KeyboardInterrupt through per episode;
 - approval: the main thread `ask()`s and waits; whoever the person uses `answer()`s.
 Every one of these goes into the episode's interventions.jsonl.
 """
@@ -33,6 +35,7 @@ class SessionControl:
         self._answer: ApprovalAnswer | None = None
         self._running = False
         self.stop_requested = False
+        self._interrupted = False            # a KeyboardInterrupt went out for this episode
         self.folder: Path | None = None     # the current episode's folder
         self.step = 0                        # steps finished in the current episode
         self.on_change = on_change           # for views: ("pause" | "resume" | "ask" | ..., data)
@@ -41,7 +44,7 @@ class SessionControl:
     def begin(self, folder: Path) -> None:
         with self._lock:
             self.folder, self.step, self._running = folder, 0, True
-            self._paused, self.stop_requested = False, False
+            self._paused, self.stop_requested, self._interrupted = False, False, False
             self._corrections.clear()
 
     def end(self) -> None:
@@ -84,14 +87,28 @@ class SessionControl:
         self.resume() if self._paused else self.pause()
 
     def checkpoint(self) -> None:
-        """Called by the episode between nodes: blocks while paused (a stop still gets through)."""
+        """Called by the episode between nodes: blocks while paused; a stop ends it here."""
         with self._lock:
-            if not (self._paused and self._running):
-                return
-        self.on_change("holding", {"after_step": self.step})   # the graph is really still now
-        with self._lock:
-            while self._paused and self._running:
-                self._lock.wait(POLL_S)
+            holding = self._paused and self._running and not self.stop_requested
+        if holding:
+            self.on_change("holding", {"after_step": self.step})   # the graph is really still now
+            with self._lock:
+                while self._paused and self._running and not self.stop_requested:
+                    self._lock.wait(POLL_S)
+        self._stop_here()
+
+    def _stop_here(self) -> None:
+        """In the main thread: end the episode now if a stop was asked for."""
+        if self.stop_requested and self.interrupt_once():
+            raise KeyboardInterrupt
+
+    def interrupt_once(self) -> bool:
+        """True the first time in a running episode (main thread only: the SIGINT handler,
+        checkpoint and ask run there, so they cannot race each other)."""
+        if not self._running or self._interrupted:
+            return False
+        self._interrupted = True
+        return True
 
     # ------------------------------------------------------------------ corrections
     def correct(self, text: str) -> None:
@@ -114,7 +131,6 @@ class SessionControl:
             if not self._running or self.stop_requested:
                 return
             self.stop_requested = True
-            self._paused = False
             self._lock.notify_all()
         self._log("stop")
         os.kill(os.getpid(), signal.SIGINT)
@@ -130,10 +146,11 @@ class SessionControl:
             self._question, self._answer = request, None
         self.on_change("ask", request.model_dump(mode="json"))
         with self._lock:
-            while self._answer is None:
+            while self._answer is None and not self.stop_requested:
                 self._lock.wait(POLL_S)
             answer, self._question, self._answer = self._answer, None, None
-        return answer
+        self._stop_here()
+        return answer or ApprovalAnswer(decision="deny", reason="the session was stopped")
 
     def answer(self, decision: str, reason: str = "") -> bool:
         """The person's answer to the open question; False when there is none."""

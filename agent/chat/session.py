@@ -164,14 +164,23 @@ class ChatSession:
         if self.web is not None:
             self.web.begin(folder, instruction)
         keys = TerminalKeys(self.control, self.console) if self.keys else contextlib.nullcontext()
-        previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        def on_sigint(signum: int, frame: Any) -> None:   # Ctrl-C, or the stop key's signal
+            if self.control.interrupt_once():
+                raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        result: EpisodeResult | None = None
         try:
             with keys:
                 _state, result = run_episode(ctx, task_id, instruction)
+        except KeyboardInterrupt:
+            pass   # the stop came as run_episode was returning, after its own handler
         finally:
             self.control.end()
             signal.signal(signal.SIGINT, previous)
+        if result is None:
+            result = EpisodeResult(task_id=task_id, instruction=instruction, status="interrupted",
+                                   steps=writer.last_step_num())
         if result.status == "interrupted":
             result = result.model_copy(update={
                 "reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True})
