@@ -142,7 +142,7 @@ class OSWorldProfile(DesktopProfile):
 
 def seed_home(home: Path) -> None:
     """What a home has before any app ran: XDG folders (the session adds the rest),
-    VLC's answered privacy dialog, LibreOffice's first-start settings."""
+    VLC's answered privacy dialog, default applications, LibreOffice's first-start settings."""
     from envs.session import XDG_DIRS
 
     for name in XDG_DIRS:
@@ -151,6 +151,8 @@ def seed_home(home: Path) -> None:
     vlc.mkdir(parents=True, exist_ok=True)
     if not (vlc / "vlcrc").exists():
         shutil.copy2(DATA / "vlcrc", vlc / "vlcrc")
+    if not (home / ".config" / "mimeapps.list").exists():
+        shutil.copy2(DATA / "mimeapps.list", home / ".config" / "mimeapps.list")
     office = home / ".config" / "libreoffice" / "4" / "user"
     office.mkdir(parents=True, exist_ok=True)
     if not (office / "registrymodifications.xcu").exists():
