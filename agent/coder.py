@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 from agent.models.base import ChatModel, ChatResult, Message, ModelError
 from agent.prompts import render
@@ -60,7 +60,10 @@ def parse_reply(text: str) -> tuple[str, str] | Literal["DONE", "FAIL"] | None:
 
 
 def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: str, *,
-                   max_steps: int = 20, timeout: float = 90.0) -> CodeOutcome:
+                   max_steps: int = 20, timeout: float = 90.0,
+                   guard: Callable[[str, str], str | None] | None = None) -> CodeOutcome:
+    """`guard(language, code)` sees each block before it runs; a text back means refused
+    (agent/nodes/approve.py: the risk policy, the person)."""
     limits = constraints_of(instruction)
     constraints = ("CONSTRAINTS from the original instruction (obey them):\n- " + "\n- ".join(limits)
                    + "\n") if limits else ""
@@ -86,6 +89,11 @@ def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: s
                                                  "```python or ```bash block, or DONE / FAIL."))
             continue
         language, code = parsed
+        refusal = guard(language, code) if guard is not None else None
+        if refusal:
+            outcome.steps.append(CodeStep(language, code, -1, refusal))
+            messages.append(Message.text("user", f"NOT RUN: {refusal}"))
+            continue
         try:
             if language == "python":
                 out = desktop.run_python(code, timeout=timeout)

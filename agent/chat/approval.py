@@ -22,7 +22,8 @@ from agent.actions import (
     Action, CallCodeAgent, Hotkey, HoldAndPress, Open, SwitchApplication, Type, targets,
 )
 
-FIELDS = ("target", "text", "keys", "app", "code")
+FIELDS = ("target", "text", "keys", "app", "code", "block")
+CODE_BLOCK = "code_block"   # the action type that rules for the coding agent's blocks name
 DEFAULT_POLICY = "risk_policy.toml"
 
 
@@ -43,7 +44,7 @@ class Rule(BaseModel):
     risk_class: str = Field(alias="class", min_length=1)
     why: str = ""
     actions: list[str] = Field(default_factory=list)   # empty: every action type
-    fields: list[Literal["target", "text", "keys", "app", "code"]] = Field(default_factory=list)
+    fields: list[Literal["target", "text", "keys", "app", "code", "block"]] = Field(default_factory=list)
     pattern: str | None = None                         # None: the action type alone matches
     outside_sandbox_only: bool = False
 
@@ -144,13 +145,14 @@ def classify(action: Action, policy: Policy, *, sandbox: bool, instruction: str 
     """The first rule of the policy the action matches, or None: not risky.
 
     `instruction` stands in for the coding agent's task when the action gives none
-    (call_code_agent without a task works on the original instruction).
+    (call_code_agent without a task works on the original instruction). Rules for the
+    coding agent's blocks (action type code_block) are for classify_code only.
     """
     fields = action_fields(action)
     if isinstance(action, CallCodeAgent) and not fields["code"]:
         fields["code"] = instruction
     for rule in policy.rules:
-        if rule.actions and action.type not in rule.actions:
+        if (rule.actions and action.type not in rule.actions) or CODE_BLOCK in rule.actions:
             continue
         if rule.outside_sandbox_only and sandbox:
             continue
@@ -162,6 +164,19 @@ def classify(action: Action, policy: Policy, *, sandbox: bool, instruction: str 
             if found:
                 return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
                             matched=found.group(0).strip(), field=name)
+    return None
+
+
+def classify_code(code: str, policy: Policy, *, sandbox: bool) -> Risk | None:
+    """The first `code_block` rule a block of the coding agent's code matches, or None."""
+    for rule in policy.rules:
+        if CODE_BLOCK not in rule.actions or (rule.outside_sandbox_only and sandbox):
+            continue
+        cls = policy.classes[rule.risk_class]
+        found = rule.regex.search(code) if rule.regex is not None else None
+        if rule.regex is None or found:
+            return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
+                        matched=found.group(0).strip() if found else "", field="block")
     return None
 
 

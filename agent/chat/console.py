@@ -53,6 +53,16 @@ def read_instruction(console: Console, prompt: str = "instruction> ") -> str | N
             return text
 
 
+def asked_action(action: dict[str, Any], lines: int = 12) -> str:
+    """The action in words; a coding-agent block shows its code (what would run)."""
+    if action.get("type") != "code_block":
+        return action_words(action)
+    code = str(action.get("code", "")).splitlines()
+    more = f"\n    … {len(code) - lines} more lines" if len(code) > lines else ""
+    return (f"the coding agent wants to run this {action.get('language', '')} block:\n"
+            + "\n".join(f"    {line}" for line in code[:lines]) + more)
+
+
 def show_change(console: Console, kind: str, data: dict[str, Any]) -> None:
     """How the terminal shows what the person (or the policy) just did."""
     if kind == "pause":
@@ -69,7 +79,7 @@ def show_change(console: Console, kind: str, data: dict[str, Any]) -> None:
         risk = data["risk"]
         matched = f' ("{escape(risk["matched"])}")' if risk.get("matched") else ""
         console.print(f"[bold red]APPROVAL NEEDED[/] step {data['step']}: "
-                      f"{escape(action_words(data['action']))}\n  {escape(risk['risk_class'])}: "
+                      f"{escape(asked_action(data['action']))}\n  {escape(risk['risk_class'])}: "
                       f"{escape(risk['why'])}{matched}\n  {ASK_KEYS}")
 
 

@@ -18,7 +18,7 @@ from agent import loop_breaker as lb
 from agent.actions import parse_action
 from agent.chat import journal
 from agent.chat.approval import (
-    ApprovalAnswer, ApprovalRequest, Risk, classify, load_policy, unattended,
+    ApprovalAnswer, ApprovalRequest, Policy, Risk, classify, classify_code, load_policy, unattended,
 )
 from agent.context import AgentContext
 from agent.nodes.common import advance, new_turn, write_step
@@ -39,6 +39,38 @@ def refusal_text(action_type: str, risk: Risk, record: dict[str, Any]) -> str:
     matched = f'; matched "{risk.matched}"' if risk.matched else ""
     return render("approval_refused", action_type=action_type, risk_class=risk.risk_class,
                   why=risk.why, matched=matched, who=who, reason=reason)
+
+
+def code_guard(ctx: AgentContext, state: AgentState,
+               policy: Policy | None = None) -> Callable[[str, str], str | None]:
+    """For the coding agent's inner loop: each block is checked before it runs. The person is
+    asked directly (not through an interrupt: resuming would rerun the blocks before it)."""
+    policy = policy or load_policy(ctx.config.approval.policy)
+    sandbox = is_sandbox(ctx)
+    step = state.get("step", 0) + 1
+
+    def guard(language: str, code: str) -> str | None:
+        risk = classify_code(code, policy, sandbox=sandbox)
+        if risk is None:
+            return None
+        action = {"type": "code_block", "language": language, "code": code[:4000]}
+        if ctx.approver is not None:
+            answer = ctx.approver.ask(ApprovalRequest(step=step, action=action, risk=risk))
+            record = {"decision": "approved" if answer.decision == "approve" else "denied",
+                      "by": "person", "reason": answer.reason}
+        elif unattended(risk, policy, sandbox=sandbox):
+            record = {"decision": "allowed", "by": "policy",
+                      "reason": f"sandbox desktop; the policy lets {risk.risk_class} through unattended"}
+        else:
+            record = {"decision": "denied", "by": "policy", "reason": "no person is connected to approve it"}
+        record["risk"] = risk.model_dump(mode="json")
+        journal.append(ctx.folder, "approval", step=step, action=action, **record)
+        ctx.on_event("approval", {"step": step, **record})
+        if record["decision"] != "denied":
+            return None
+        return refusal_text(f"{language} block", risk, record)
+
+    return guard
 
 
 def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:

@@ -9,6 +9,7 @@ from agent import loop_breaker as lb
 from agent.actions import parse_action
 from agent.coder import run_code_agent
 from agent.context import AgentContext
+from agent.nodes.approve import code_guard
 from agent.nodes.common import advance, existing_step, new_turn, write_step
 from agent.search import SearchProvider
 from agent.state import AgentState
@@ -28,7 +29,7 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         start = time.monotonic()
         outcome = run_code_agent(ctx.models.coder, ctx.desktop, action.task or state["instruction"],
                                  state["instruction"], max_steps=ctx.config.code_max_steps,
-                                 timeout=ctx.config.code_timeout)
+                                 timeout=ctx.config.code_timeout, guard=code_guard(ctx, state))
         for result in outcome.results:
             ctx.record_usage("coder", result)
         try:

@@ -120,3 +120,29 @@ def test_bad_policy_files_get_clear_errors(tmp_path, text, says):
 def test_missing_policy_file_is_named(tmp_path):
     with pytest.raises(PolicyError, match="missing.toml"):
         load_policy(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("code, risk_class", [
+    ("import shutil\nshutil.rmtree('/home/user/old')", "delete_files"),
+    ("from pathlib import Path\nPath('a.txt').unlink()", "delete_files"),
+    ("rm -rf ~/Downloads/*", "delete_files"),
+    ("import smtplib\ns = smtplib.SMTP('mail')", "send_message"),
+    ("import requests\nrequests.post('https://x.example', data=d)", "send_message"),
+    ("sudo apt-get install -y vlc", "system_settings"),
+    ("gsettings set org.gnome.desktop.interface clock-format '24h'", "system_settings"),
+])
+def test_code_blocks_are_classified(policy, code, risk_class):
+    from agent.chat.approval import classify_code
+
+    risk = classify_code(code, policy, sandbox=True)
+    assert risk is not None and risk.risk_class == risk_class and risk.field == "block"
+
+
+def test_ordinary_code_and_ordinary_actions_do_not_trip_block_rules(policy):
+    from agent.chat.approval import classify_code
+
+    assert classify_code("import csv\nrows = [[i, i * i] for i in range(20)]\n"
+                         "open('squares.csv', 'w').write(str(rows))\nprint('form done')", policy,
+                         sandbox=False) is None
+    # a typed text that looks like code is judged by the typing rules, not the block rules
+    assert classify(parse_action({"type": "type", "text": "shutil.rmtree(x)"}), policy, sandbox=False) is None

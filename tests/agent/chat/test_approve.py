@@ -120,3 +120,51 @@ def test_correction_reaches_the_planner_and_the_step(episode):
     assert state["corrections"] == [{"after_step": 1, "text": "no, write hello in capitals"}]
     line = json.loads((ep.folder / "traj.jsonl").read_text().splitlines()[1])
     assert line["corrections"] == ["no, write hello in capitals"]
+
+
+def code_episode(episode, approver=None, sandbox=True):
+    from envs.base import CommandOutput
+    from envs.fake import FakeDesktop
+
+    ran = []
+
+    def python(code: str) -> CommandOutput:
+        ran.append(code)
+        return CommandOutput(0, "ok\n", "")
+
+    coder = ["```python\nprint('sum')\n```",
+             "```python\nimport smtplib\nsmtplib.SMTP('mail').sendmail('a', 'b', 'hi')\n```",
+             "DONE"]
+    ep = episode({"planner": [{"reasoning": "script", "action": {"type": "call_code_agent",
+                                                               "task": "sum column B"}}, DONE],
+                  "coder": coder, "verifier": [ACCEPT]},
+                 desktop=FakeDesktop(640, 400, on_python=python), sandbox=sandbox, approver=approver)
+    ep.run()
+    return ep, ran
+
+
+def test_a_risky_code_block_is_refused_with_nobody_to_ask(episode):
+    ep, ran = code_episode(episode)
+    assert ran == ["print('sum')\n"]                           # the mail was never sent
+    runs = ep.steps()[0].info["runs"]
+    assert runs[1]["returncode"] == -1 and "REFUSED, NOT RUN" in runs[1]["output"]
+    [entry] = journal.read(ep.folder)
+    assert entry["action"]["type"] == "code_block" and entry["decision"] == "denied"
+    assert entry["risk"]["risk_class"] == "send_message"
+
+
+def test_a_risky_code_block_runs_once_the_person_approves(episode):
+    person = ScriptedApprover(ApprovalAnswer(decision="approve"))
+    ep, ran = code_episode(episode, approver=person)
+    assert len(ran) == 2
+    [asked] = person.asked
+    assert "smtplib" in asked.action["code"] and asked.risk.risk_class == "send_message"
+
+
+def test_outside_a_sandbox_the_call_and_then_the_block_are_asked_about(episode):
+    person = ScriptedApprover(ApprovalAnswer(decision="approve"),
+                              ApprovalAnswer(decision="deny", reason="no mail"))
+    ep, ran = code_episode(episode, approver=person, sandbox=False)
+    assert [a.risk.risk_class for a in person.asked] == ["code_outside_sandbox", "send_message"]
+    assert ran == ["print('sum')\n"]
+    assert "no mail" in ep.steps()[0].info["runs"][1]["output"]

@@ -91,3 +91,16 @@ def test_stop_signals_only_a_running_episode(tmp_path):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert [e["kind"] for e in journal.read(tmp_path)] == ["pause", "stop"]
+
+
+def test_the_question_shows_the_code_a_block_would_run():
+    from agent.chat.console import show_change
+
+    screen = io.StringIO()
+    show_change(Console(file=screen, width=200), "ask", {
+        "step": 2, "action": {"type": "code_block", "language": "bash",
+                              "code": "\n".join(f"echo {i}" for i in range(20))},
+        "risk": {"risk_class": "delete_files", "why": "the code deletes files", "matched": "rm"}})
+    shown = screen.getvalue()
+    assert "APPROVAL NEEDED" in shown and "bash block" in shown and "echo 11" in shown
+    assert "echo 12" not in shown and "8 more lines" in shown
