@@ -115,6 +115,14 @@ def test_gsettings_round_trip_through_dconf(osworld_desktop, sh):
     assert out.returncode == 0 and out.output.startswith("[")
 
 
+def test_default_applications_are_ubuntus(sh):
+    query = "xdg-mime query default {}".format
+    assert sh(query("text/plain")).output.strip() == "org.gnome.gedit.desktop"
+    assert sh(query("video/mp4")).output.strip() == "vlc.desktop"
+    assert sh(query("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).output.strip() \
+        == "libreoffice-calc.desktop"
+
+
 def test_pulseaudio_sink_at_half_volume(sh, until):
     until(lambda: sh("pactl info").returncode == 0, timeout=20, what="PulseAudio")
     assert "/run/user/1000/pulse/native" in sh("pactl info").output
