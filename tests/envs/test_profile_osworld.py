@@ -146,10 +146,12 @@ def test_baseline_home_has_each_app_started_once(osworld_desktop):
         assert f'"{app}"' in manifest
 
 
-def test_two_profile_desktops_share_no_home_tmp_or_bus(osworld_desktop, sh):
+def test_two_profile_desktops_share_no_home_tmp_or_bus(osworld_desktop, sh, alive, until):
     from envs.local import LocalDesktop
 
     with LocalDesktop(1024, 768, profile="osworld", start_timeout=60) as other:
+        until(lambda: other.client().execute("pactl info").ok, timeout=20, what="its PulseAudio")
+        pids = other.pids()
         theirs = other.client()
         sh("echo one > ~/mine.txt; echo one > /tmp/mine.txt; gsettings set org.gnome.desktop.session idle-delay 123")
         out = theirs.execute("ls ~/mine.txt /tmp/mine.txt; gsettings get org.gnome.desktop.session idle-delay",
@@ -157,6 +159,7 @@ def test_two_profile_desktops_share_no_home_tmp_or_bus(osworld_desktop, sh):
         assert "mine.txt" not in out.output and "123" not in out.output
         assert other.home != osworld_desktop.home and not (other.home / "mine.txt").exists()
         assert theirs.execute("whoami").output.strip() == "user"
+    assert alive(pids) == []  # its session bus, PulseAudio and dconf went with it
 
 
 def test_the_baseline_is_built_once_under_a_lock(tmp_path):
