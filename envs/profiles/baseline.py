@@ -173,6 +173,18 @@ def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> None:
 
 
 def _warm(client: Any, home: Path, app: WarmApp) -> dict[str, Any]:
+    """Run the app once and close it cleanly; one more try if the first does not come up
+    (a first start on a busy machine, e.g. while fonts are being cached, can be slow)."""
+    try:
+        return _warm_once(client, home, app)
+    except BaselineError as first:
+        log.warning("%s; trying once more", first)
+        outcome = _warm_once(client, home, app)
+        outcome["retried"] = str(first)
+        return outcome
+
+
+def _warm_once(client: Any, home: Path, app: WarmApp) -> dict[str, Any]:
     started = time.monotonic()
     client.launch(app.command)
     try:
