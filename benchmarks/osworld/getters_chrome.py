@@ -10,14 +10,16 @@
   over CDP from the host.
 
 Return shapes and fallbacks follow upstream (None, {} or [] where it gives them).
-The browser's debugging port is `ctx.chrome_port` when the context has one, else
-1337, the port OSWorld's tasks launch Chrome with.
+The browser's debugging port is `ctx.chrome_port` when the context has one, else the
+one in the profile's `DevToolsActivePort` file, else 1337, the port OSWorld's tasks
+launch Chrome with.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import posixpath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -26,6 +28,7 @@ from lxml import etree
 from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeDevTools, ChromeError
 from benchmarks.osworld.chrome_page import ChromePages
 from benchmarks.osworld.getters import EvalContext, getter
+from benchmarks.osworld.getters_chrome_profile import chrome_root
 from envs.base import DesktopError
 
 __all__ = ["BROWSER_APP_NAMES", "address_bar_text", "html_parse"]
@@ -38,7 +41,17 @@ _PAGE_INFO_JS = "({title: document.title, url: location.href, content: document.
 
 
 def _port(ctx: EvalContext) -> int:
-    return int(getattr(ctx, "chrome_port", None) or DEFAULT_DEBUG_PORT)
+    """The context's `chrome_port`; else the port the desktop's browser wrote to its
+    profile's `DevToolsActivePort` (a browser started with `--remote-debugging-port=0`
+    picks a free one: desktops on one machine share its loopback); else 1337."""
+    explicit = getattr(ctx, "chrome_port", None)
+    if explicit:
+        return int(explicit)
+    try:
+        first = ctx.desktop.read_file(posixpath.join(chrome_root(ctx), "DevToolsActivePort"))
+        return int(first.decode("ascii", "replace").split()[0])
+    except (DesktopError, ValueError, IndexError):
+        return DEFAULT_DEBUG_PORT
 
 
 def _desktop_call(ctx: EvalContext, name: str) -> Any:

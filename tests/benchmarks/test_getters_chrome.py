@@ -175,22 +175,34 @@ def _start(client, command: str) -> int:
     return int(client.execute(f"{command} >/dev/null 2>&1 & echo $!", shell=True).output.split()[-1])
 
 
+def _devtools_port(client) -> int | None:
+    try:
+        return int(client.read_file("/home/user/.config/google-chrome/DevToolsActivePort").split()[0])
+    except Exception:  # noqa: BLE001 - not written yet
+        return None
+
+
 @pytest.fixture(scope="module")
 def browser(desktop):
     """Chromium (with a window: the address bar lives in its accessibility tree) showing
-    pages served inside the desktop; its profile where OSWorld's getters look."""
+    pages served inside the desktop; its profile where OSWorld's getters look, its
+    DevTools on a port of its choosing, which the getters find in the profile."""
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed")
+    from tests.conftest import wait_for
+
     with desktop.client() as client:
         for name, body in SITE.items():
             client.upload_file(f"/tmp/deskpilot-site/{name}", body.encode())
-        web_port, cdp_port = _free_port(), _free_port()
+        client.execute(["rm", "-f", "/home/user/.config/google-chrome/DevToolsActivePort"])
+        web_port = _free_port()
         server = _start(client, f"python -m http.server {web_port} --bind 127.0.0.1 "
                                 f"--directory /tmp/deskpilot-site")
         chrome = _start(client, "chromium --no-sandbox --no-first-run --no-default-browser-check "
-                                f"--user-data-dir=/home/user/.config/google-chrome "
-                                f"--remote-debugging-port={cdp_port} http://127.0.0.1:{web_port}/index.html")
+                                "--user-data-dir=/home/user/.config/google-chrome "
+                                f"--remote-debugging-port=0 http://127.0.0.1:{web_port}/index.html")
         try:
+            cdp_port = wait_for(lambda: _devtools_port(client), timeout=60, what="DevToolsActivePort")
             ChromeDevTools(client, cdp_port, ready_timeout=60).version()
             yield {"cdp": cdp_port, "web": f"http://127.0.0.1:{web_port}"}
         finally:
@@ -201,9 +213,7 @@ def browser(desktop):
 
 @pytest.fixture
 def ctx(client, browser, tmp_path):
-    context = EvalContext(client, tmp_path)
-    context.chrome_port = browser["cdp"]  # type: ignore[attr-defined] - what the getters look for
-    return context
+    return EvalContext(client, tmp_path)  # no port given: the getters read the profile's
 
 
 def test_the_active_tab_of_a_real_chromium(ctx, client, browser, until):
