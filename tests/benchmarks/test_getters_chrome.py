@@ -17,9 +17,10 @@ from xml.sax.saxutils import escape
 import pytest
 
 from benchmarks.osworld.chrome import ChromeDevTools, ChromeError
+from benchmarks.osworld.chrome_html import html_parse
 from benchmarks.osworld.chrome_page import ChromePages
 from benchmarks.osworld.getters import GETTERS, EvalContext
-from benchmarks.osworld.getters_chrome import address_bar_text, html_parse
+from benchmarks.osworld.getters_chrome import address_bar_text
 from envs.base import CommandOutput
 
 NS = ('xmlns:st="uri:deskat:state.at-spi.gnome.org" '
