@@ -91,10 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--openbox-config", default=None, help="openbox rc.xml to use")
     parser.add_argument("--pulseaudio", default=None, help="start PulseAudio with this .pa script")
     parser.add_argument("--xauth", action="store_true", help="a cookie for the display in ~/.Xauthority")
+    parser.add_argument("--private-network", action="store_true",
+                        help="a network namespace of its own; the server is reached through a forwarder")
     args = parser.parse_args(argv)
 
     home = Path(os.environ["HOME"])
     prepare_home(home)
+    listener = None
+    if args.private_network:  # first: a process must be single-threaded and childless to move
+        import socket
+
+        from envs.profiles.network import enter_private_network
+
+        listener = socket.create_server((args.host, args.port))  # stays in the host's namespace
+        enter_private_network()
     runtime = Path(os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-user"))
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -113,8 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     wait_for_wm()
     (args.run_dir / "session.json").write_text(json.dumps({"display": display, "dbus": bus}))
 
+    ready = args.run_dir / "server.json"
+    if listener is not None:  # LocalDesktop waits for server.json: the forwarder writes it
+        inner = args.run_dir / "server-inner.json"
+        subprocess.Popen([sys.executable, "-m", "envs.profiles.network", "--fd", str(listener.fileno()),
+                          "--inner-ready", str(inner), "--ready-file", str(ready)],
+                         pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=(args.run_dir / "forward.log").open("ab"))
+        listener.close()
+        ready, args.port = inner, 0
     server = [sys.executable, "-m", "envs.server", "--host", args.host, "--port", str(args.port),
-              "--ready-file", str(args.run_dir / "server.json")]
+              "--ready-file", str(ready)]
     for root in args.root or [home]:
         server += ["--root", str(root)]
     if args.token:

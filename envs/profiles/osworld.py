@@ -86,9 +86,16 @@ class OSWorldProfile(DesktopProfile):
     name = "osworld"
     needs_isolation = True
 
-    def __init__(self, *, baseline: bool = True, baseline_root: Path | None = None) -> None:
+    def __init__(self, *, baseline: bool = True, baseline_root: Path | None = None,
+                 private_network: bool | None = None) -> None:
         self.baseline = baseline  # False only to build the baseline itself
         self.baseline_root = baseline_root
+        # Own loopback (network.py): tasks' fixed ports (Chrome's 1337, socat's 9222) do not
+        # collide between desktops; no route out. DESKPILOT_DESKTOP_NETWORK=host shares the
+        # machine's network instead (live-web tasks, one desktop at a time).
+        if private_network is None:
+            private_network = os.environ.get("DESKPILOT_DESKTOP_NETWORK", "private") != "host"
+        self.private_network = private_network
 
     def prepare(self, state: Path, home: Path) -> None:
         etc, run, runtime = state / "etc", state / "run", state / "runtime"
@@ -137,7 +144,8 @@ class OSWorldProfile(DesktopProfile):
     def session_args(self) -> list[str]:
         return ["--bus-address", f"unix:path={RUNTIME_DIR}/bus",
                 "--openbox-config", f"{SANDBOX_RUN}/openbox-rc.xml",
-                "--pulseaudio", f"{SANDBOX_RUN}/pulse.pa", "--xauth"]
+                "--pulseaudio", f"{SANDBOX_RUN}/pulse.pa", "--xauth"] + (
+                    ["--private-network"] if self.private_network else [])
 
 
 def seed_home(home: Path) -> None:

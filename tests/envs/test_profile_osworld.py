@@ -146,7 +146,7 @@ def test_baseline_home_has_each_app_started_once(osworld_desktop):
         assert f'"{app}"' in manifest
 
 
-def test_two_profile_desktops_share_no_home_tmp_or_bus(osworld_desktop, sh, alive, until):
+def test_two_profile_desktops_share_no_home_tmp_bus_or_loopback(osworld_desktop, sh, alive, until):
     from envs.local import LocalDesktop
 
     with LocalDesktop(1024, 768, profile="osworld", start_timeout=60) as other:
@@ -159,6 +159,20 @@ def test_two_profile_desktops_share_no_home_tmp_or_bus(osworld_desktop, sh, aliv
         assert "mine.txt" not in out.output and "123" not in out.output
         assert other.home != osworld_desktop.home and not (other.home / "mine.txt").exists()
         assert theirs.execute("whoami").output.strip() == "user"
+        # Each has its own loopback: both browsers get the task's fixed port, each its own.
+        desktops = (osworld_desktop, other)
+        for n, d in enumerate(desktops):
+            (d.home / f"mark-{n}.html").write_text(f"<title>mark-{n}</title>")
+            d.client().launch(["google-chrome", "--remote-debugging-port=1337", f"file:///home/user/mark-{n}.html"])
+
+        def tabs(d):
+            return d.client().execute(["curl", "-sS", "--max-time", "3", "http://127.0.0.1:1337/json/list"]).output
+
+        for n, d in enumerate(desktops):
+            listing = until(lambda: next((t for t in [tabs(d)] if f"mark-{n}" in t), None), timeout=60,
+                            what=f"desktop {n}'s Chromium on port 1337 with its own tab")
+            assert f"mark-{1 - n}" not in listing
+        sh("pkill chrome")
     assert alive(pids) == []  # its session bus, PulseAudio and dconf went with it
 
 
