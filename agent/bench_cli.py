@@ -62,8 +62,6 @@ def osworld(ctx: typer.Context,
 
     if profile not in PROFILES:
         raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
-    if profile != "default" and backend == "ray":
-        raise typer.BadParameter("--profile is not passed to Ray actors yet: use --backend local")
     from benchmarks.osworld.assets import AssetCache
 
     summary = run_split(tasks, config=settings, out=out, desktops=pool,

@@ -76,13 +76,13 @@ class DesktopWorker:
     the local runner's per-task logic, writing into a scratch folder of its own."""
 
     def __init__(self, spec: str, size: tuple[int, int], config: Any, run_one: Any,
-                 task_timeout_s: float) -> None:
+                 task_timeout_s: float, profile: str | None = None) -> None:
         from benchmarks.osworld.runner import _Run, _Slot
 
         self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
-        self.slot = _Slot(spec, size)
-        self.run = _Run(config=config, out=self.scratch, run_one=run_one,
-                        task_timeout_s=task_timeout_s, size=size, on_row=lambda row: None)
+        self.slot = _Slot(spec, size, profile)  # a local desktop starts on the actor's node
+        self.run = _Run(config=config, out=self.scratch, run_one=run_one, task_timeout_s=task_timeout_s,
+                        size=size, on_row=lambda row: None, profile=profile)
 
     def ready(self) -> str:
         """Answers once the actor runs: where it runs."""
@@ -132,7 +132,7 @@ def run_on_ray(run: _Run, todo: list[tuple[str, Task]], specs: list[str], *,
 
     def new_actor(spec: str) -> None:
         actor = remote_cls.options(**_actor_options(spec)).remote(
-            spec, run.size, run.config, run.run_one, run.timeout)
+            spec, run.size, run.config, run.run_one, run.timeout, run.profile)
         actors.append(actor)
         starting[actor.ready.remote()] = (actor, spec)
 

@@ -338,8 +338,6 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
-    if backend == "ray" and profile:  # its actors build their _Slot without one (ray_backend.py)
-        raise ValueError(f"profile {profile!r} is not passed to Ray actors yet: use the local backend")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     specs = _desktop_specs(desktops)

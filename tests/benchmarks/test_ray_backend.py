@@ -159,3 +159,15 @@ def test_folders_travel_whole_and_stay_inside(tmp_path):
         ["eval/gold.txt", "result.txt"]
     with pytest.raises(ValueError, match="outside"):
         unpack_folder({"../../escape.txt": b"x"}, dest)
+
+
+def test_a_worker_starts_its_local_desktops_with_the_runs_profile():
+    from benchmarks.osworld.ray_backend import DesktopWorker
+
+    worker = DesktopWorker("local", (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30,
+                           profile="osworld")
+    try:
+        assert worker.slot.profile == worker.run.profile == "osworld"
+        assert worker.slot.spec == "local" and worker.slot.local is None  # started with its first task
+    finally:
+        worker.close()
