@@ -47,6 +47,9 @@ SOLVED = sorted(p.stem for p in SOLUTIONS.glob("*/*.json"))
 # Sampled for "setup runs and the untouched desktop scores 0" only: no solution here.
 UNTOUCHED_ONLY = {
     "94d95f96-9699-4208-98ba-3c3119edf9c2": "installing Spotify needs the network",
+    "48d05431-6cd5-4e76-82eb-12b60d823f7d": "installing conda needs the network",
+    "e1fc0df3-c8b9-4ee7-864c-d0b590d3aa56": "the LanguageTool extension is a download",
+    "f8369178-fafe-40c2-adc4-b9b08a125456": "the Orchis theme comes from gnome-look.org",
 }
 # Tasks that score 1 on an untouched desktop here, and why (strict xfail: fixed, it fails).
 DRIFT = {
