@@ -11,7 +11,10 @@ Measured by replaying real task setups (../shared/specs/osworld.md, last section
 - `google-chrome` = Chromium under a `chrome` name (data/google-chrome).
 - Ctrl+Alt+T opens gnome-terminal (an openbox keybinding).
 - a home in which Chrome, VLC, GIMP and LibreOffice have each run once: a copy of the
-  cached baseline home (baseline.py), made fresh for every desktop.
+  cached baseline home (baseline.py), made fresh for every desktop; Ubuntu's default
+  applications (data/mimeapps.list).
+- a loopback of its own (network.py), so that the tasks' fixed ports (Chrome's 1337,
+  socat's 9222) never meet another desktop's.
 """
 
 from __future__ import annotations
