@@ -236,7 +236,7 @@ def solve_and_score(task: Task, client, cache: Path, until):
 
 # ----------------------------------------------------------------------- tests
 
-def test_every_solution_names_a_real_task_and_parses():
+def test_every_solution_names_a_real_task_and_parses(osworld_data):
     assert len(SOLVED) >= 20
     feasible = 0
     for task_id in SOLVED:
