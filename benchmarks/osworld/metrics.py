@@ -172,4 +172,4 @@ def check_direct_json_object(result: Any, rules: dict[str, Any]) -> float:
 # Further groups live in their own modules; importing them adds them to METRICS.
 from benchmarks.osworld import metrics_media, metrics_office  # noqa: F401
 from benchmarks.osworld import metrics_config  # noqa: E402,F401  (needs metrics_office)
-from benchmarks.osworld import metrics_chrome, metrics_misc, metrics_vlc  # noqa: E402,F401
+from benchmarks.osworld import metrics_chrome, metrics_misc, metrics_vlc, metrics_writer  # noqa: E402,F401
