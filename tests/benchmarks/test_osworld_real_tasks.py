@@ -156,14 +156,14 @@ def run_solution(client, actions: list[DesktopAction], until) -> None:
     before = _windows(client)
     for action in actions:
         if isinstance(action, FocusWindow):
-            until(lambda: _focus(client, action), timeout=30, what=f"a window titled {action.title!r}")
+            until(lambda: _focus(client, action), timeout=30, interval=0.25, what=f"a window titled {action.title!r}")
             if action.title == "Terminal":
                 until(lambda: (client.terminal_output() or "").rstrip().endswith("$"),
-                      timeout=30, what="the terminal's shell prompt")
+                      timeout=30, interval=0.25, what="the terminal's shell prompt")
         else:
             client.act([action])
     try:
-        until(lambda: not (_windows(client) - before), timeout=60, what="the solution's windows to close")
+        until(lambda: not (_windows(client) - before), timeout=60, interval=0.25, what="the solution's windows to close")
     except AssertionError as exc:
         windows = client.execute("wmctrl -lx", shell=True).output
         raise AssertionError(f"{exc}\nwindows:\n{windows}\nterminal:\n{client.terminal_output()}") from None
