@@ -188,4 +188,4 @@ def local_file(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
 # they import this module's registry).
 from benchmarks.osworld import getters_files, getters_time  # noqa: E402,F401
 from benchmarks.osworld import getters_chrome, getters_chrome_profile  # noqa: E402,F401
-from benchmarks.osworld import getters_vlc  # noqa: E402,F401
+from benchmarks.osworld import getters_apps, getters_vlc  # noqa: E402,F401

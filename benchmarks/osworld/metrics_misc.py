@@ -241,3 +241,50 @@ def compare_python_pure_text(py_file_path: str | None, gold_file_path: str | Non
         return "".join(Path(path).read_text(encoding="utf-8").split())
 
     return float(squeeze(py_file_path) == squeeze(gold_file_path))
+
+
+@metric
+def check_pdf_pages(pdf_file: str | None, rules: dict[str, Any]) -> float:
+    """The page count compares to `ref_value` by `relation` (an operator name: eq, lt, ...)."""
+    if pdf_file is None:
+        return 0.0
+    import operator
+
+    from pypdf import PdfReader
+    pages = len(PdfReader(pdf_file).pages)
+    return float(getattr(operator, rules["relation"])(pages, rules["ref_value"]))
+
+
+def _city(value: Any) -> str:
+    """Lower case, accents and punctuation dropped, for tolerant city matching."""
+    import unicodedata
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@metric
+def compare_conference_city_in_order(actual_city_list_path: str | None, expected_city: dict[str, Any]) -> float:
+    """Cells C2:C22 of the active sheet, in order, each contain the expected city
+    (or one of its alternatives), compared without case, accents or punctuation."""
+    if not actual_city_list_path:
+        return 0.0
+    import openpyxl
+    sheet = openpyxl.load_workbook(actual_city_list_path).active
+    if sheet is None:
+        return 0.0
+    actual = [cell.value for row in sheet["C2:C22"] for cell in row]
+    expected = expected_city["expected"]
+    try:
+        for i, value in enumerate(actual):
+            entry = expected[i]
+            candidates = [entry] if isinstance(entry, str) else list(entry)
+            have = _city(value)
+            if not any(_city(c) and _city(c) in have for c in candidates):
+                return 0.0
+    except (IndexError, TypeError) as exc:  # more rows than answers, or a bad entry: 0
+        log.info("compare_conference_city_in_order: %s", exc)
+        return 0.0
+    return 1.0

@@ -188,3 +188,42 @@ def test_check_line_number_and_pure_text(tmp_path):
     g = METRICS["compare_python_pure_text"]
     assert g(str(same), str(gold)) == 1.0
     assert g(str(other), str(gold)) == 0.0
+
+
+def test_check_pdf_pages(tmp_path):
+    from pypdf import PdfWriter
+
+    def pdf(name: str, pages: int) -> str:
+        writer = PdfWriter()
+        for _ in range(pages):
+            writer.add_blank_page(width=595, height=842)
+        with open(tmp_path / name, "wb") as f:
+            writer.write(f)
+        return str(tmp_path / name)
+
+    f = METRICS["check_pdf_pages"]
+    assert f(pdf("one.pdf", 1), {"relation": "eq", "ref_value": 1}) == 1.0
+    assert f(pdf("three.pdf", 3), {"relation": "eq", "ref_value": 1}) == 0.0
+    assert f(pdf("two.pdf", 2), {"relation": "le", "ref_value": 2}) == 1.0
+    assert f(None, {"relation": "eq", "ref_value": 1}) == 0.0
+
+
+def test_compare_conference_city_in_order(tmp_path):
+    import openpyxl
+
+    def book(name: str, cities: list[str]) -> str:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["Year", "Conference", "City"])
+        for i, city in enumerate(cities):
+            ws.append([2000 + i, f"Conf {i}", city])
+        wb.save(tmp_path / name)
+        return str(tmp_path / name)
+
+    expected = {"expected": ["Scottsdale", ["Montreal", "Montréal"]] + ["X"] * 19}
+    good = book("good.xlsx", ["Scottsdale, AZ", "Montréal (QC)"] + ["x"] * 19)
+    swapped = book("bad.xlsx", ["Montreal", "Scottsdale"] + ["x"] * 19)
+    f = METRICS["compare_conference_city_in_order"]
+    assert f(good, expected) == 1.0
+    assert f(swapped, expected) == 0.0
+    assert f(book("short.xlsx", ["Scottsdale", "Montreal"]), expected) == 0.0  # empty rows
