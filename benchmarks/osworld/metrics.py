@@ -173,4 +173,4 @@ def check_direct_json_object(result: Any, rules: dict[str, Any]) -> float:
 from benchmarks.osworld import metrics_media, metrics_office  # noqa: F401
 from benchmarks.osworld import metrics_config  # noqa: E402,F401  (needs metrics_office)
 from benchmarks.osworld import metrics_chrome, metrics_misc, metrics_vlc, metrics_writer  # noqa: E402,F401
-from benchmarks.osworld import metrics_colour, metrics_gimp, metrics_impress  # noqa: E402,F401
+from benchmarks.osworld import metrics_colour, metrics_gimp, metrics_impress, metrics_odt  # noqa: E402,F401
