@@ -8,7 +8,7 @@ reach VLC. VLC answers only when it was started with that interface
 OSWorld's VM image configures it; without it the getter gives None (score 0).
 
 `vm_window_size` is OSWorld's `/window_size`: the size of the first managed
-window whose WM_CLASS (instance or class) equals `app_class_name`, ignoring case.
+window whose WM_CLASS (instance or class) is `app_class_name`, ignoring case.
 """
 
 from __future__ import annotations
@@ -65,7 +65,20 @@ def parse_wmctrl(listing: str, app_class_name: str) -> dict[str, int] | None:
 
 @getter("vm_window_size")
 def vm_window_size(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, int] | None:
-    """{"width", "height"} of the app's window (None when it has no window)."""
+    """{"width", "height"} of the app's window (None when it has no window).
+
+    Asks the desktop's /window_size route (OSWorld's; logical pixels, like
+    vm_screen_size); a desktop without it is asked through `wmctrl -lxG`.
+    """
+    name = spec["app_class_name"]
+    ask = getattr(ctx.desktop, "window_size", None)
+    if ask is not None:
+        try:
+            width, height = ask(name)
+        except DesktopError as exc:  # 404: no window of that class
+            log.info("vm_window_size: %s", exc)
+            return None
+        return {"width": width, "height": height}
     try:
         out = ctx.desktop.execute(["wmctrl", "-lxG"])
     except DesktopError as exc:
@@ -74,4 +87,4 @@ def vm_window_size(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, int] | N
     if out.returncode != 0:
         log.info("vm_window_size: wmctrl failed: %s", out.error.strip())
         return None
-    return parse_wmctrl(out.output, spec["app_class_name"])
+    return parse_wmctrl(out.output, name)

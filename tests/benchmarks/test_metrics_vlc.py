@@ -158,6 +158,20 @@ def test_window_size_getter(recording_desktop, tmp_path):
     assert desktop.calls[0] == ("execute", (["wmctrl", "-lxG"], False))
 
 
+def test_window_size_getter_asks_the_window_size_route(recording_desktop, tmp_path):
+    from envs.base import DesktopError
+
+    class WithRoute(recording_desktop):
+        def window_size(self, app_class_name: str) -> tuple[int, int]:
+            if app_class_name != "vlc":
+                raise DesktopError("/window_size", 404, f"no window of class {app_class_name!r}")
+            return (1024, 768)
+
+    ctx = EvalContext(desktop=WithRoute(), cache_dir=tmp_path)
+    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "vlc"}) == {"width": 1024, "height": 768}
+    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "gimp"}) is None
+
+
 def test_playing_info_getter(recording_desktop, tmp_path):
     xml = _status("playing", "a.mp4")
     answers = iter([CommandOutput(0, xml, ""), CommandOutput(7, "", "")])  # curl 7: refused
