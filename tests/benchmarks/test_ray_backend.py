@@ -104,7 +104,9 @@ def test_a_dying_desktop_is_replaced_and_its_task_retried_once_inside_the_actor(
     calls = runner.calls()
     assert sorted(c["task"] for c in calls) == ["t0", "t1", "t1", "t2", "t3"]
     assert summary.score == 1.0 and all(summary.row(f"t{i}").status == "done" for i in range(4))
-    assert len({c["pid"] for c in calls}) == 2  # two actors, two processes
+    # Tasks go to actors as they come up, so under load one actor may take them all: at most
+    # two processes, each an actor (never the driver).
+    assert 1 <= len({c["pid"] for c in calls}) <= 2 and os.getpid() not in {c["pid"] for c in calls}
     assert (out / "os" / "t1" / "traj.jsonl").is_file() and (out / "summary.md").is_file()
 
 
