@@ -1,0 +1,84 @@
+"""compare_videos: the first 100 frames of two videos look the same (perceptual hash).
+
+Written from the behaviour of OSWorld's `metrics/vlc.py`, which reads frames with
+OpenCV and hashes them with imagehash's `phash`. Here ffmpeg (already a system
+dependency, for recording) decodes the frames to RGB and the pHash is written
+out with numpy: greyscale, Lanczos to 32x32, a 2-D DCT-II (scipy's unnormalised
+form), the top-left 8x8 block compared to its median; two frames differ by the
+number of unequal bits.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import numpy as np
+from PIL import Image
+
+from benchmarks.osworld.metrics import metric
+
+_N = 32
+# scipy.fftpack.dct type II: y[k] = 2 * sum_n x[n] cos(pi k (2n + 1) / (2N)).
+_DCT = 2 * np.cos(np.pi * np.arange(_N)[:, None] * (2 * np.arange(_N)[None, :] + 1) / (2 * _N))
+
+
+def phash(image: Image.Image, hash_size: int = 8) -> np.ndarray:
+    """imagehash.phash's bits (hash_size x hash_size booleans)."""
+    pixels = np.asarray(image.convert("L").resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
+    dct = _DCT @ pixels @ _DCT.T  # along axis 0, then axis 1
+    low = dct[:hash_size, :hash_size]
+    return low > np.median(low)
+
+
+def _size(path: str) -> tuple[int, int]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=width,height", "-of", "csv=p=0", path],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    width, height = out.strip().splitlines()[0].split(",")[:2]
+    return int(width), int(height)
+
+
+def frames(path: str, limit: int) -> Iterator[Image.Image]:
+    """Up to `limit` decoded frames, one at a time (a video's frames can be large)."""
+    width, height = _size(path)
+    size = width * height * 3
+    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", str(limit),
+                             "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    try:
+        while True:
+            data = proc.stdout.read(size)
+            if len(data) < size:
+                return
+            yield Image.frombytes("RGB", (width, height), data)
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+
+
+@metric
+def compare_videos(video_path1: str | None, video_path2: str | None,
+                   max_frames_to_check: int = 100, threshold: int = 5) -> float:
+    """Frame by frame (up to `max_frames_to_check`): more than `threshold` frames whose
+    hashes differ by more than `threshold` bits score 0; one video ending before
+    the other scores 0; otherwise 1."""
+    if not video_path1 or not video_path2:
+        return 0.0
+    a, b = frames(video_path1, max_frames_to_check), frames(video_path2, max_frames_to_check)
+    try:
+        mismatches = 0
+        for _ in range(max_frames_to_check):
+            f1, f2 = next(a, None), next(b, None)
+            if f1 is None or f2 is None:
+                return float((f1 is None) == (f2 is None))
+            if int(np.count_nonzero(phash(f1) != phash(f2))) > threshold:
+                mismatches += 1
+                if mismatches > threshold:
+                    return 0.0
+        return 1.0
+    finally:  # stop both decoders now, not when the generators are collected
+        a.close()
+        b.close()
