@@ -126,12 +126,37 @@ def test_compare_zip_files(tmp_path):
                 z.writestr(member, data)
         return str(tmp_path / name)
 
-    gold = make("gold.zip", {"essay.docx": b"doc", "essay.pdf": b"pdf"})
+    gold = make("gold.zip", {"essay.docx": b"doc", "essay.txt": b"pdf"})
     f = METRICS["compare_zip_files"]
-    assert f(make("same.zip", {"essay.pdf": b"pdf", "essay.docx": b"doc"}), gold) == 1.0
-    assert f(make("other.zip", {"essay.docx": b"doc", "essay.pdf": b"PDF"}), gold) == 0.0
+    assert f(make("same.zip", {"essay.txt": b"pdf", "essay.docx": b"doc"}), gold) == 1.0
+    assert f(make("other.zip", {"essay.docx": b"doc", "essay.txt": b"PDF"}), gold) == 0.0
     assert f(make("less.zip", {"essay.docx": b"doc"}), gold) == 0.0
     assert f(None, gold) == 0.0
+
+
+def test_compare_zip_files_reads_pdfs_by_text(tmp_path):
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    def pdf(title: str) -> bytes:  # same (empty) text, different bytes
+        writer = PdfWriter()
+        writer.add_blank_page(width=200, height=200)
+        writer.add_metadata({"/Title": title})
+        out = BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    def make(name: str, files: dict[str, bytes]) -> str:
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            for member, data in files.items():
+                z.writestr(member, data)
+        return str(tmp_path / name)
+
+    gold = make("gold.zip", {"a.pdf": pdf("gold"), "notes.txt": b"x"})
+    f = METRICS["compare_zip_files"]
+    assert f(make("same_text.zip", {"a.pdf": pdf("exported again"), "notes.txt": b"x"}), gold) == 1.0
+    assert f(make("other_txt.zip", {"a.pdf": pdf("gold"), "notes.txt": b"y"}), gold) == 0.0
 
 
 def test_check_moved_jpgs():
