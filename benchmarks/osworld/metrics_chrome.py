@@ -1,35 +1,77 @@
 """Chrome metrics: tabs, the active tab, bookmarks, cookies, history, extensions.
 
 Written from the behaviour of OSWorld's `metrics/chrome.py` and its URL helpers
-in `metrics/utils.py`. The values come from the Chromium getters
-(getters_chrome.py, getters_chrome_profile.py).
+in `metrics/utils.py` (as of commit 87df18ff). The values come from the Chromium
+getters (getters_chrome.py, getters_chrome_profile.py).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from itertools import product
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import ParseResult, urlparse, urlunparse
 
 from benchmarks.osworld.metrics import metric
 
 log = logging.getLogger(__name__)
 
 
-def compare_urls(url1: str | None, url2: str | None) -> bool:
-    """Equal after normalising: scheme defaults to http, host lower-cased without
-    "www.", a bare "/" path dropped; query and fragment still count."""
+# Second-level labels under which a two-label public suffix (co.uk, com.sg, ...) is
+# assumed when tldextract (and its Public Suffix List) is not installed.
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go", "gob", "nic", "mil"}
+
+
+@lru_cache(maxsize=1)
+def _tldextract() -> Any:
+    try:
+        import tldextract
+    except ImportError:
+        return None
+    return tldextract.TLDExtract(suffix_list_urls=())  # its bundled list: no network
+
+
+def split_host(host: str) -> tuple[str, str]:
+    """(subdomain, registered name without its public suffix) of a host name.
+
+    tldextract's answer when it is installed (upstream uses it); otherwise the last
+    label is the suffix, or the last two for a 2-letter country code under a
+    common second-level label (co.uk, com.sg)."""
+    extract = _tldextract()
+    if extract is not None:
+        parts = extract(host)
+        return parts.subdomain, parts.domain
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    labels = [label for label in host.split(".") if label]
+    if len(labels) <= 1 or all(label.isdigit() for label in labels):
+        return "", host  # "localhost", an IP address: no suffix
+    cut = 2 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 1
+    rest = labels[:-cut]
+    return ".".join(rest[:-1]), rest[-1]
+
+
+def compare_urls(url1: str | None, url2: str | None, full: bool = True) -> bool:
+    """Equal after upstream's normalisation: a missing scheme is http; the host is
+    reduced to subdomain + name, its public suffix dropped (airbnb.com and
+    airbnb.com.sg match) and a lone "www" subdomain too; a bare "/" path is
+    empty; params, query and fragment count only when `full`."""
     if url1 is None or url2 is None:
         return url1 == url2
 
     def normal(url: str) -> str:
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+\-.]*://", url):
+            url = f"http://{url}"
         parsed = urlparse(url)
-        scheme = (parsed.scheme or "http").lower()
-        netloc = parsed.netloc.lower().replace("www.", "")
-        path = parsed.path if parsed.path != "/" else ""
-        return urlunparse(parsed._replace(scheme=scheme, netloc=netloc, path=path))
+        sub, name = split_host(parsed.netloc.lower())
+        if sub == "www":
+            sub = ""
+        return urlunparse(ParseResult(
+            scheme=parsed.scheme.lower(), netloc=f"{sub}.{name}" if sub else name,
+            path=parsed.path if parsed.path != "/" else "",
+            params=parsed.params if full else "", query=parsed.query if full else "",
+            fragment=parsed.fragment if full else ""))
 
     return normal(url1) == normal(url2)
 
@@ -52,7 +94,7 @@ def is_expected_tabs(open_tabs: list[dict[str, str]] | None, rule: dict[str, Any
     if rule["type"] != "url":
         log.error("is_expected_tabs: unknown type %r", rule["type"])
         return 0.0
-    if open_tabs is None:  # upstream iterates it and fails: a failure scores 0
+    if not open_tabs:
         return 0.0
     return float(are_lists_equal(rule["urls"], [tab["url"] for tab in open_tabs], compare_urls))
 
@@ -119,12 +161,24 @@ def is_expected_bookmarks(bookmarks: Any, rule: dict[str, Any]) -> float:
     raise TypeError(f"is_expected_bookmarks: {kind} not supported")
 
 
+# Names one extension has had in the Chrome Web Store; each group counts as one name.
+_EXTENSION_ALIASES = [{"Zoom Chrome Extension", "Zoom for Google Chrome"}]
+
+
+def _extension_name(name: str) -> str:
+    for group in _EXTENSION_ALIASES:
+        if name in group:
+            return sorted(group)[0]
+    return name
+
+
 @metric
 def is_expected_installed_extensions(installed_extensions: list[str] | None, expected: dict[str, Any]) -> float:
-    """Every expected extension name is among the installed ones."""
-    if installed_extensions is None:
+    """Every expected extension name (aliases folded) is among the installed ones."""
+    if not installed_extensions:
         return 0.0
-    return float(set(expected["expected"]).issubset(set(installed_extensions)))
+    want = {_extension_name(n) for n in expected["expected"]}
+    return float(want <= {_extension_name(n) for n in installed_extensions})
 
 
 @metric
@@ -149,15 +203,29 @@ def check_history_deleted(history_data: list[tuple] | None, rule: dict[str, Any]
     return float(not any(k in u for k in rule["keywords"] for u in urls))
 
 
+def _entry_values(text: str, key: str) -> list[str]:
+    return [line[len(key) + 1:] for line in text.split("\n") if line.startswith(key + "=")]
+
+
 @metric
 def is_shortcut_on_desktop(shortcuts: dict[str, str] | None, rule: dict[str, Any]) -> float:
-    """A `.desktop` file on the Desktop has the line `Name=<name>`."""
-    if rule["type"] != "name":
-        raise TypeError(f"is_shortcut_on_desktop: {rule['type']} not supported")
-    if not shortcuts:
-        return 0.0
-    line = "Name=" + rule["name"] + "\n"
-    return float(any(line in text for text in shortcuts.values()))
+    """A `.desktop` file on the Desktop has the expected `Name=` (`type: name`; one
+    name containing the other, ignoring case, also counts) or `Exec=` (`type: exec`;
+    one containing the other counts)."""
+    kind = rule["type"]
+    if kind not in ("name", "exec"):
+        raise TypeError(f"is_shortcut_on_desktop: {kind} not supported")
+    key, want = ("Name", rule["name"]) if kind == "name" else ("Exec", rule["exec"])
+    for text in (shortcuts or {}).values():
+        if f"{key}={want}\n" in text:
+            return 1.0
+        for have in _entry_values(text, key):
+            if kind == "name":
+                if have == want or want.lower() in have.lower() or have.lower() in want.lower():
+                    return 1.0
+            elif have == want or want in have or have in want:
+                return 1.0
+    return 0.0
 
 
 @metric

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.osworld.getters import GETTERS, EvalContext
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_chrome import compare_urls
+from benchmarks.osworld.metrics_chrome import compare_urls, split_host
 
 PROFILE = "/home/user/.config/google-chrome/Default"
 
@@ -118,6 +118,8 @@ def test_installed_extensions_and_font_size(ctx_for):
     f = METRICS["is_expected_installed_extensions"]
     assert f(names, {"expected": ["Momentum", "Google Translate"]}) == 1.0
     assert f(names, {"expected": ["Momentum", "React Developer Tools"]}) == 0.0
+    assert f(["Zoom Chrome Extension"], {"expected": ["Zoom for Google Chrome"]}) == 1.0  # an alias
+    assert f([], {"expected": []}) == 0.0
     size = GETTERS["chrome_font_size"](ctx, {})
     assert METRICS["check_font_size"](size, {"type": "range", "min": 16, "max": 99999}) == 1.0
     assert METRICS["check_font_size"](size, {"type": "value", "value": 16}) == 0.0
@@ -135,10 +137,22 @@ def test_match_in_list_on_search_engine(ctx_for):
 
 def test_compare_urls_normalises_host_and_root_path():
     assert compare_urls("https://www.Apple.com/", "https://apple.com")
-    assert compare_urls("//example.org/a", "HTTP://example.org/a")  # no scheme: http
+    assert compare_urls("example.org/a", "HTTP://example.org/a")  # no scheme: http
+    assert compare_urls("https://www.airbnb.com/", "https://www.airbnb.com.sg")  # suffix dropped
+    assert compare_urls("https://scholar.google.com/", "https://scholar.google.co.uk/")
+    assert not compare_urls("https://scholar.google.com/", "https://google.com/")
     assert not compare_urls("https://apple.com/a", "https://apple.com/b")
     assert not compare_urls("https://apple.com/?q=1", "https://apple.com/?q=2")
+    assert compare_urls("https://apple.com/?q=1", "https://apple.com/?q=2", full=False)
+    assert compare_urls("file:///home/user/a.html", "file:///home/user/a.html")
+    assert not compare_urls("file:///home/user/a.html", "file:///home/user/b.html")
     assert compare_urls(None, None) and not compare_urls(None, "https://apple.com")
+
+
+def test_split_host():
+    assert split_host("www.bbc.co.uk") == ("www", "bbc")
+    assert split_host("docs.python.org:8080") == ("docs", "python")
+    assert split_host("localhost") == ("", "localhost")
 
 
 def test_is_expected_tabs():
@@ -175,7 +189,11 @@ def test_shortcut_and_steam_cart(recording_desktop, tmp_path):
     shortcuts = GETTERS["shortcuts_on_desktop"](EvalContext(desktop=desktop, cache_dir=tmp_path), {})
     f = METRICS["is_shortcut_on_desktop"]
     assert f(shortcuts, {"type": "name", "name": "Play Puzzle Game 2048"}) == 1.0
-    assert f(shortcuts, {"type": "name", "name": "Play Puzzle Game"}) == 0.0
+    assert f(shortcuts, {"type": "name", "name": "play puzzle game"}) == 1.0  # contained, any case
+    assert f(shortcuts, {"type": "name", "name": "Minesweeper"}) == 0.0
+    assert f(shortcuts, {"type": "exec", "exec": "chromium --app=https://play2048.co"}) == 1.0
+    assert f(shortcuts, {"type": "exec", "exec": "firefox https://play2048.co"}) == 0.0
+    assert f({}, {"type": "name", "name": "Play Puzzle Game 2048"}) == 0.0
     cart = METRICS["is_added_to_steam_cart"]
     assert cart({"content": "Your cart: The Dota 2 Official Soundtrack $9.99"},
                 {"items": ["The Dota 2 Official Soundtrack"]}) == 1.0
