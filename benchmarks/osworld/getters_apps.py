@@ -1,7 +1,9 @@
-"""Getters reading app state: a slide's background image, the default video player.
+"""Getters reading app state: a slide's background image or audio, the default
+video player.
 
 Written from the behaviour of OSWorld's `getters/impress.py`
-(get_background_image_in_slide) and `getters/vlc.py` (get_default_video_player).
+(get_background_image_in_slide, get_audio_in_slide) and `getters/vlc.py`
+(get_default_video_player).
 """
 
 from __future__ import annotations
@@ -55,6 +57,35 @@ def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | N
             out = _inside(ctx.cache_dir, dest, "dest")
             out.write_bytes(z.read(member))
             return str(out)
+    return None
+
+
+@getter("audio_in_slide")
+def audio_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
+    """The first audio file slide `slide_index` (0-based) of the desktop's
+    `ppt_file_path` links to, copied into the cache as `dest` (None when none)."""
+    ppt_path, index, dest = spec["ppt_file_path"], int(spec["slide_index"]), spec["dest"]
+    local = vm_file(ctx, {"path": ppt_path, "dest": posixpath.basename(ppt_path)})
+    if not isinstance(local, str):
+        return None
+    with zipfile.ZipFile(local) as z:
+        rels = f"ppt/slides/_rels/slide{index + 1}.xml.rels"
+        if rels not in z.namelist():
+            return None
+        for rel in ET.fromstring(z.read(rels)).findall(f"{RELS}Relationship"):
+            if "audio" not in rel.get("Type", ""):
+                continue
+            target = rel.get("Target", "")
+            if target.startswith(".."):
+                member = posixpath.normpath(posixpath.join("ppt/slides", target))
+                if member.startswith("..") or member not in z.namelist():
+                    return None
+                out = _inside(ctx.cache_dir, dest, "dest")
+                out.write_bytes(z.read(member))
+                return str(out)
+            # A linked file: a file:// URL or a path on the desktop.
+            path = target[7:] if target.startswith("file://") else target
+            return vm_file(ctx, {"path": path, "dest": dest})  # type: ignore[return-value]
     return None
 
 

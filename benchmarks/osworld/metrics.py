@@ -174,4 +174,4 @@ from benchmarks.osworld import metrics_media, metrics_office  # noqa: F401
 from benchmarks.osworld import metrics_config  # noqa: E402,F401  (needs metrics_office)
 from benchmarks.osworld import metrics_chrome, metrics_misc, metrics_vlc, metrics_writer  # noqa: E402,F401
 from benchmarks.osworld import metrics_colour, metrics_gimp, metrics_impress, metrics_odt  # noqa: E402,F401
-from benchmarks.osworld import metrics_pdf, metrics_video  # noqa: E402,F401
+from benchmarks.osworld import metrics_audio, metrics_pdf, metrics_video  # noqa: E402,F401

@@ -78,3 +78,36 @@ def test_default_video_player_with_real_xdg_mime(recording_desktop, tmp_path):
     assert GETTERS["default_video_player"](ctx, {}) == "vlc.desktop"
     (home / ".config" / "mimeapps.list").write_text("[Default Applications]\n")
     assert GETTERS["default_video_player"](ctx, {}) == "unknown"
+
+
+def _with_audio(src: bytes, dest: Path, audio: bytes, slide: int = 1) -> bytes:
+    """The deck with `audio` stored as ppt/media/media1.wav and linked from `slide`, as
+    Impress links an inserted sound."""
+    import io
+    import zipfile
+
+    rels_name = f"ppt/slides/_rels/slide{slide}.xml.rels"
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == rels_name:
+                rel = ('<Relationship Id="rIdAudio1" Target="../media/media1.wav" Type="http://schemas.'
+                       'openxmlformats.org/officeDocument/2006/relationships/audio"/></Relationships>')
+                data = data.replace(b"</Relationships>", rel.encode())
+            zout.writestr(item, data)
+        zout.writestr("ppt/media/media1.wav", audio)
+    return dest.read_bytes()
+
+
+def test_audio_in_slide(recording_desktop, tmp_path):
+    picture = tmp_path / "p.png"
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(picture)
+    deck = _deck_with_background(tmp_path / "deck.pptx", picture)
+    sound = b"RIFF....WAVEfmt fake audio bytes"
+    with_audio = _with_audio(deck, tmp_path / "audio.pptx", sound)
+    desktop = recording_desktop(files={"/home/user/Desktop/audio.pptx": with_audio})
+    ctx = EvalContext(desktop=desktop, cache_dir=tmp_path / "cache")
+    spec = {"ppt_file_path": "/home/user/Desktop/audio.pptx", "slide_index": 0, "dest": "planet.wav"}
+    got = GETTERS["audio_in_slide"](ctx, spec)
+    assert got and Path(got).read_bytes() == sound
+    assert GETTERS["audio_in_slide"](ctx, {**spec, "slide_index": 1}) is None  # no sound there
