@@ -51,17 +51,6 @@ UNTOUCHED_ONLY = {
     "e1fc0df3-c8b9-4ee7-864c-d0b590d3aa56": "the LanguageTool extension is a download",
     "f8369178-fafe-40c2-adc4-b9b08a125456": "the Orchis theme comes from gnome-look.org",
 }
-# Solutions written but not yet reliable in this file's shared-desktop sequence: their
-# setups run and they score 0 untouched, the solution part is skipped. The vlcrc edit is
-# sometimes lost (the file is found as it was): a VLC started by the untouched evaluation's
-# postconfig (`pkill vlc; vlc`) appears to race the solution. By hand they score 1.
-UNRELIABLE = {
-    "215dfd39-f493-4bc3-a027-8a97d72c61bf": "vlcrc edit lost in the sequence (qt-bgcone)",
-    "9195653c-f4aa-453d-aa95-787f6ccfaae9": "vlcrc edit lost in the sequence (qt-max-volume)",
-    "a5bbbcd5-b398-4c91-83d4-55e1e31bbb81": "vlcrc edit lost in the sequence (qt-minimal-view)",
-    "d06f0d4d-2cd5-4ede-8de9-598629438c6e": "vlcrc edit lost in the sequence (qt-slider-colours)",
-    "f3977615-2b45-4ac5-8bba-80c17dbe2a37": "vlcrc edit lost in the sequence (one-instance...)",
-}
 # Tasks that score 1 on an untouched desktop here, and why (strict xfail: fixed, it fails).
 DRIFT = {
     "99146c54-4f37-4ab8-9327-5f3291665e1e":
@@ -127,8 +116,10 @@ def _window_classes(client) -> dict[str, str]:
     return {f[0]: f[2] for line in out.splitlines() if len(f := line.split()) > 2}
 
 
-def _windows(client) -> set[str]:
-    return set(_window_classes(client))
+def _windows(client) -> set[tuple[str, str]]:
+    """(id, WM_CLASS) of every window: X reuses the ids of a client that quit, so a terminal
+    opened after VLC quit can get the id VLC's window had; the class tells them apart."""
+    return set(_window_classes(client).items())
 
 
 def _app_pids(client) -> set[str]:
@@ -180,10 +171,10 @@ def run_solution(client, actions: list[DesktopAction], until) -> None:
         raise AssertionError(f"{exc}\nwindows:\n{windows}\nterminal:\n{client.terminal_output()}") from None
 
 
-def close_task_windows(client, windows_before: set[str], apps_before: set[str]) -> None:
+def close_task_windows(client, windows_before: set[tuple[str, str]], apps_before: set[str]) -> None:
     """Close what a task opened, as a user would, and wait its apps out (they write their
     config on exit); kill whatever still runs after that."""
-    for window in _windows(client) - windows_before:
+    for window, _cls in _windows(client) - windows_before:
         client.execute(["wmctrl", "-i", "-c", window])
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -257,7 +248,7 @@ def test_every_solution_names_a_real_task_and_parses(osworld_data):
         actions, last = oracle_plan(task)
         assert last == ("FAIL" if task.infeasible else "DONE"), task_id
         assert task.infeasible or actions, task_id
-        feasible += not task.infeasible and task_id not in UNRELIABLE
+        feasible += not task.infeasible
         for step in task.config:  # nothing that needs the network or an account
             assert step.type not in ("download", "googledrive", "login", "chrome_open_tabs"), task_id
     assert feasible >= 10
@@ -271,7 +262,7 @@ def test_real_task_scores_zero_untouched_then_one_after_our_solution(osworld_cli
     try:
         untouched = setup_and_score_untouched(task, osworld_client, tmp_path)
         assert untouched.score == 0.0, untouched
-        if task_id in SOLVED and task_id not in UNRELIABLE:
+        if task_id in SOLVED:
             solve_and_score(task, osworld_client, tmp_path, until)
     finally:
         close_task_windows(osworld_client, windows, apps)
