@@ -130,6 +130,22 @@ def test_pulseaudio_sink_at_half_volume(sh, until):
     assert volume.strip() == "50%"  # not 100 %: "turn the volume up" must have work to do
 
 
+def test_plain_vlc_answers_on_the_web_interface_osworld_getters_read(sh, until):
+    """OSWorld's vlc_playing_info reads http://localhost:8080/requests/status.xml with the
+    password "password": the profile's vlcrc turns that interface on for a plain `vlc`."""
+    sh("vlc --no-audio >/dev/null 2>&1 &")
+    try:
+        status = until(lambda: "<root" in sh("curl -s -f --max-time 2 -u :password "
+                                             "http://127.0.0.1:8080/requests/status.xml").output,
+                       timeout=60, what="VLC's web interface")
+        assert status
+        assert sh("curl -s -o /dev/null -w '%{http_code}' --max-time 2 -u :wrong "
+                  "http://127.0.0.1:8080/requests/status.xml").output.strip() == "401"
+    finally:
+        sh("pkill -x vlc")
+        until(lambda: not live(sh, "vlc"), timeout=20, what="VLC to exit")
+
+
 def test_baseline_home_has_each_app_started_once(osworld_desktop):
     from envs.profiles.baseline import MANIFEST, baseline_home
 
