@@ -27,13 +27,30 @@ R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
+def _deck(ctx: EvalContext, spec: dict[str, Any]) -> tuple[str | None, int, str]:
+    """The desktop's `ppt_file_path` copied into the cache, the 0-based slide index, `dest`."""
+    ppt_path = spec["ppt_file_path"]
+    local = vm_file(ctx, {"path": ppt_path, "dest": posixpath.basename(ppt_path)})
+    return (local if isinstance(local, str) else None), int(spec["slide_index"]), spec["dest"]
+
+
+def _copy_member(ctx: EvalContext, z: zipfile.ZipFile, target: str, dest: str) -> str | None:
+    """The deck member a slide relationship's `target` names, copied into the cache as
+    `dest` (None when it points outside the deck or is missing)."""
+    member = posixpath.normpath(posixpath.join("ppt/slides", target))
+    if member.startswith("..") or member not in z.namelist():
+        return None
+    out = _inside(ctx.cache_dir, dest, "dest")
+    out.write_bytes(z.read(member))
+    return str(out)
+
+
 @getter("background_image_in_slide")
 def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """The picture filling slide `slide_index` (0-based) of the desktop's
     `ppt_file_path`, copied into the cache as `dest` (None when it has none)."""
-    ppt_path, index, dest = spec["ppt_file_path"], int(spec["slide_index"]), spec["dest"]
-    local = vm_file(ctx, {"path": ppt_path, "dest": posixpath.basename(ppt_path)})
-    if not isinstance(local, str):
+    local, index, dest = _deck(ctx, spec)
+    if local is None:
         return None
     with zipfile.ZipFile(local) as z:
         slide = f"ppt/slides/slide{index + 1}.xml"
@@ -51,12 +68,7 @@ def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | N
             target = rel.get("Target", "")
             if target.startswith("file://"):  # a linked picture: read it from the desktop
                 return vm_file(ctx, {"path": target[7:], "dest": dest})  # type: ignore[return-value]
-            member = posixpath.normpath(posixpath.join("ppt/slides", target))
-            if member.startswith("..") or member not in z.namelist():
-                return None
-            out = _inside(ctx.cache_dir, dest, "dest")
-            out.write_bytes(z.read(member))
-            return str(out)
+            return _copy_member(ctx, z, target, dest)
     return None
 
 
@@ -64,9 +76,8 @@ def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | N
 def audio_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """The first audio file slide `slide_index` (0-based) of the desktop's
     `ppt_file_path` links to, copied into the cache as `dest` (None when none)."""
-    ppt_path, index, dest = spec["ppt_file_path"], int(spec["slide_index"]), spec["dest"]
-    local = vm_file(ctx, {"path": ppt_path, "dest": posixpath.basename(ppt_path)})
-    if not isinstance(local, str):
+    local, index, dest = _deck(ctx, spec)
+    if local is None:
         return None
     with zipfile.ZipFile(local) as z:
         rels = f"ppt/slides/_rels/slide{index + 1}.xml.rels"
@@ -77,12 +88,7 @@ def audio_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
                 continue
             target = rel.get("Target", "")
             if target.startswith(".."):
-                member = posixpath.normpath(posixpath.join("ppt/slides", target))
-                if member.startswith("..") or member not in z.namelist():
-                    return None
-                out = _inside(ctx.cache_dir, dest, "dest")
-                out.write_bytes(z.read(member))
-                return str(out)
+                return _copy_member(ctx, z, target, dest)
             # A linked file: a file:// URL or a path on the desktop.
             path = target[7:] if target.startswith("file://") else target
             return vm_file(ctx, {"path": path, "dest": dest})  # type: ignore[return-value]
