@@ -19,9 +19,9 @@ class LoopSettings(BaseModel):
 
 
 class ApprovalSettings(BaseModel):
-    """Risky actions (agent/chat/approval.py): who may let them run."""
+    """Risky actions (agent/approval.py): who may let them run."""
 
-    policy: Path | None = None       # extra rules (TOML) on top of agent/chat/data/risk_policy.toml
+    policy: Path | None = None       # extra rules (TOML) on top of agent/data/risk_policy.toml
     # Is the desktop a disposable sandbox? None: as its opener knows it (a LocalDesktop this
     # process started: yes; a URL or this screen: no). Only on a sandbox may the classes the
     # policy marks unattended_in_sandbox run with nobody to approve them.

@@ -14,7 +14,7 @@ replaced) and recorded as a timeout; a desktop that dies under a task is replace
 the task retried once, then recorded "error: desktop died". The summary (summary.json,
 summary.md) divides by every task of the split.
 
-`backend="ray"` runs the same per-task logic (`_Run.run_task`) in a Ray actor per desktop
+`backend="ray"` runs the same per-task logic (`TaskPool.run_task`) in a Ray actor per desktop
 instead of a thread (ray_backend.py); planning, resume and the summary stay here. With
 `assets` (an AssetCache), download steps and cloud_file getters are served from it.
 """
@@ -47,10 +47,10 @@ from benchmarks.osworld.summary import (
     write_summary,
 )
 from benchmarks.osworld.tasks import Task
+from benchmarks.osworld.desktops import DesktopSlot, DesktopStartFailed, desktop_specs
 from envs.base import DesktopUnreachable
-from envs.client import DesktopClient
 
-__all__ = ["BACKENDS", "RunOne", "plan_tasks", "run_split", "run_task_on", "score_episode"]
+__all__ = ["BACKENDS", "RunOne", "TaskPool", "plan_tasks", "run_split", "run_task_on"]
 
 log = logging.getLogger(__name__)
 
@@ -59,128 +59,25 @@ RunOne = Callable[[Any, Task, AgentConfig, Path], EpisodeResult]
 
 # ---------------------------------------------------------------- one task
 
-def score_episode(task: Task, client: Any, result: EpisodeResult, folder: Path,
-                  assets: AssetCache | None = None) -> EpisodeResult:
-    """The episode's result with the evaluator's score (and its details) added."""
-    from benchmarks.osworld.evaluate import evaluate
-
-    last = "FAIL" if result.status == "fail" else ("DONE" if result.status == "done" else None)
-    started = time.monotonic()
-    scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval", assets=assets)
-    return result.model_copy(update={"score": scored.score,
-                                     "evaluation": {"details": scored.details, "error": scored.error,
-                                                    "seconds": round(time.monotonic() - started, 2)}})
-
-
 def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
                 assets: AssetCache | None = None) -> EpisodeResult:
-    """Set up `task` on the desktop behind `client`, run the agent, score it; the episode
-    folder is `folder` (task.json ... result.json, result.txt, report.html). `assets`
-    serves the task's downloads and cloud_file getters."""
-    from agent.context import AgentContext
-    from agent.run_cli import build_models
-    from agent.runner import run_episode
-    from agent.trajectory import EpisodeWriter
-    from benchmarks.osworld.setup import SetupRunner
-    from grounding.factory import make_grounder
+    """Set up `task` on the desktop behind `client`, run the agent, score it: the episode
+    pipeline with models of its own (a scripted model's queue is per task). The folder
+    gets task.json ... result.json, result.txt, report.html; `assets` serves the task's
+    downloads and cloud_file getters."""
+    from agent.episode import EpisodePipeline
 
-    writer = EpisodeWriter(folder)
-    writer.start(task.model_dump(mode="json", exclude_unset=True), config.model_dump(mode="json"))
-    SetupRunner(client, screen=client.screen_size(), assets=assets).run(task.config, task_id=task.id)
-    grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
     # Benchmark desktops are disposable (reset per task): a sandbox for the approval policy.
-    ctx = AgentContext(desktop=client, models=build_models(config), grounder=grounder,
-                       writer=writer, config=config, sandbox=True)
-    _state, result = run_episode(ctx, task.id, task.instruction)
-    if result.status != "interrupted":
-        result = score_episode(task, client, result, folder, assets)
-    writer.finish(result)
-    return result
-
-
-# ---------------------------------------------------------------- desktops
-
-class DesktopStartFailed(RuntimeError):
-    """A worker could not get a desktop."""
-
-
-class _Slot:
-    """One worker's desktop: a LocalDesktop it started, or a client of a remote one."""
-
-    def __init__(self, spec: str, size: tuple[int, int], profile: str | None = None) -> None:
-        self.spec, self.size = spec, size
-        self.profile = profile  # a local desktop's profile (envs/profiles): None or "osworld"
-        self.local: Any = None
-        self.client: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return self.spec.partition("#")[0]
-
-    @property
-    def token(self) -> str | None:
-        return self.spec.partition("#")[2] or None
-
-    def open(self) -> Any:
-        last: Exception | None = None
-        for _ in range(2):  # one retry: a desktop that fails twice to start is not coming
-            try:
-                with self._lock:
-                    if self.spec == "local":
-                        from envs.local import LocalDesktop
-
-                        self.local = LocalDesktop(*self.size, profile=self.profile).start()  # waits for /health
-                        self.client = self.local.client()
-                    else:
-                        self.client = DesktopClient(self.url, token=self.token)
-                return self.client
-            except Exception as exc:  # noqa: BLE001 - reported below
-                last = exc
-                self.close()
-        raise DesktopStartFailed(f"desktop {self.spec.partition('#')[0]} did not start: {last}")
-
-    def alive(self) -> bool:
-        if self.spec == "local":
-            proc = self.local.proc if self.local is not None else None
-            return proc is not None and proc.poll() is None
-        try:  # a quick probe: no retries with back-off
-            with DesktopClient(self.url, token=self.token, timeout=10, retries=0) as probe:
-                probe.health()
-            return True
-        except Exception:  # noqa: BLE001
-            return False
-
-    def close(self) -> None:
-        with self._lock:
-            client, local = self.client, self.local
-            self.client = self.local = None
-        if client is not None:
-            try:
-                client.close()
-            except Exception as exc:  # noqa: BLE001 - closing is best effort
-                log.debug("closing the client of %s: %s", self.url, exc)
-        if local is not None:
-            local.stop()
-
-
-def _desktop_specs(desktops: int | list[str]) -> list[str]:
-    if isinstance(desktops, int):
-        if desktops < 1:
-            raise ValueError("desktops: at least one")
-        return ["local"] * desktops
-    specs = list(desktops)
-    if not specs:
-        raise ValueError("desktops: at least one")
-    for spec in specs:
-        if spec != "local" and not spec.startswith(("http://", "https://")):
-            raise ValueError(f"desktops: 'local' or a URL (optionally URL#TOKEN), not {spec!r}")
-    return specs
+    return EpisodePipeline(config, assets=assets).run(client, folder, task=task, sandbox=True).result
 
 
 # ---------------------------------------------------------------- the pool
 
-class _Run:
+class TaskPool:
+    """The per-task logic both backends share: a queue of tasks, one desktop slot per
+    worker, `run_task` (timeout, a dead desktop replaced and the task retried once) and
+    `record` (a task that ended without a score). The Ray backend drives it per actor."""
+
     def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
                  size: tuple[int, int], on_row: Callable[[TaskRow], None],
                  profile: str | None = None) -> None:
@@ -190,12 +87,12 @@ class _Run:
         self.todo: queue.Queue[tuple[str, Task]] = queue.Queue()
         self.stop = threading.Event()
         self.interrupted = False
-        self.slots: list[_Slot] = []
+        self.slots: list[DesktopSlot] = []
         self.errors: list[BaseException] = []
 
     # one worker, one desktop
     def worker(self, spec: str) -> None:
-        slot = _Slot(spec, self.size, self.profile)
+        slot = DesktopSlot(spec, self.size, self.profile)
         self.slots.append(slot)
         try:
             while not self.stop.is_set():
@@ -211,7 +108,7 @@ class _Run:
         finally:
             slot.close()
 
-    def run_task(self, slot: _Slot, domain: str, task: Task) -> bool:
+    def run_task(self, slot: DesktopSlot, domain: str, task: Task) -> bool:
         """Run one task (retried once on a fresh desktop if its desktop dies); False when
         no desktop could be had, which ends the worker."""
         folder = self.out / domain / task.id
@@ -251,7 +148,7 @@ class _Run:
             return True
         return True
 
-    def attempt(self, slot: _Slot, task: Task, folder: Path) -> tuple[str, str]:
+    def attempt(self, slot: DesktopSlot, task: Task, folder: Path) -> tuple[str, str]:
         """Run the task once in its own thread: ("ok" | "timeout" | "died" | "error" | "interrupt", detail)."""
         box: dict[str, Any] = {}
         finished = threading.Event()
@@ -340,7 +237,7 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
         raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    specs = _desktop_specs(desktops)
+    specs = desktop_specs(desktops)
     entries = task_entries(tasks)
     done_rows: list[TaskRow] = []
     lock = threading.Lock()
@@ -353,7 +250,7 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
 
     if run_one is None:
         run_one = functools.partial(run_task_on, assets=assets) if assets is not None else run_task_on
-    run = _Run(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
+    run = TaskPool(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
                size=size, on_row=on_row, profile=profile)
     todo = plan_tasks(entries, out, on_row, assets)
     with view:
@@ -390,7 +287,7 @@ def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[Tas
     return todo
 
 
-def _run_threads(run: _Run, todo: list[tuple[str, Task]], specs: list[str]) -> None:
+def _run_threads(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str]) -> None:
     """The local backend: a thread per desktop, taking tasks from one queue."""
     for item in todo:
         run.todo.put(item)

@@ -156,7 +156,7 @@ def test_other_errors_are_recorded_and_not_retried(tmp_path, monkeypatch):
             super().__call__(client, task, config, folder)
             raise ValueError("a bug in the task")
 
-    monkeypatch.setattr(runner._Slot, "alive", lambda self: True)  # the desktop is fine
+    monkeypatch.setattr(runner.DesktopSlot, "alive", lambda self: True)  # the desktop is fine
     fake = Broken()
     summary = run([make_task("t0"), make_task("t1")], tmp_path, fake, desktops=REMOTE[:1])
     assert fake.calls == ["t0", "t1"]

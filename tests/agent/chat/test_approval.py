@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.actions import parse_action
-from agent.chat.approval import PolicyError, classify, load_policy, unattended
+from agent.approval import PolicyError, classify, load_policy, unattended
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +132,14 @@ def test_missing_policy_file_is_named(tmp_path):
     ("gsettings set org.gnome.desktop.interface clock-format '24h'", "system_settings"),
 ])
 def test_code_blocks_are_classified(policy, code, risk_class):
-    from agent.chat.approval import classify_code
+    from agent.approval import classify_code
 
     risk = classify_code(code, policy, sandbox=True)
     assert risk is not None and risk.risk_class == risk_class and risk.field == "block"
 
 
 def test_ordinary_code_and_ordinary_actions_do_not_trip_block_rules(policy):
-    from agent.chat.approval import classify_code
+    from agent.approval import classify_code
 
     assert classify_code("import csv\nrows = [[i, i * i] for i in range(20)]\n"
                          "open('squares.csv', 'w').write(str(rows))\nprint('form done')", policy,

@@ -1,6 +1,6 @@
 """Which actions are risky, and who may let them run: the policy file and the approver.
 
-The rules are data (agent/chat/data/risk_policy.toml, plus any --policy file): each
+The rules are data (agent/data/risk_policy.toml, plus any --policy file): each
 names a risk class, the action types it looks at, the fields of the action it reads
 (target descriptions, typed text, keys, the app opened, the coding agent's task) and a
 regular expression. `classify` applies them to a typed Action; `unattended` says what

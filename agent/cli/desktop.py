@@ -1,7 +1,5 @@
-"""`agent`: the command line. For now, desktops: up, down, list, serve, demo.
-
-The agent issue adds `agent run`; the benchmark issue adds `agent bench`.
-"""
+"""`agent desktop ...` (local desktops: up, down, list, serve, monitors, demo) and
+`agent grounding synth`."""
 
 from __future__ import annotations
 
@@ -16,75 +14,15 @@ from rich.table import Table
 
 from envs.local import LocalDesktop, kill_tree
 
-app = typer.Typer(help="deskpilot: a computer-use agent framework.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
 desktop_app = typer.Typer(help="Start, stop and try local desktops.", no_args_is_help=True)
-app.add_typer(desktop_app, name="desktop")
 grounding_app = typer.Typer(help="Grounding data.", no_args_is_help=True)
-app.add_typer(grounding_app, name="grounding")
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
-app.add_typer(bench_app, name="bench")
-
-
-def _add_osworld() -> None:
-    from agent.bench_cli import osworld_app
-
-    bench_app.add_typer(osworld_app, name="osworld")
-
-
-_add_osworld()
-
-
-def _add_serve() -> None:
-    from agent.serve_cli import serve_app
-
-    app.add_typer(serve_app, name="serve")
-
-
-_add_serve()
 console = Console()
-
-
-def _add_chat() -> None:
-    from agent.chat.cli import chat
-
-    app.command("chat")(chat)
-
-
-_add_chat()
 
 
 def _registry() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "deskpilot" / "desktops"
     base.mkdir(parents=True, exist_ok=True)
     return base
-
-
-@app.command("run")
-def run(task: Path = typer.Option(..., "--task", help="an OSWorld-format task file"),
-        desktop: str = typer.Option("local", help="'local' (an isolated Xvfb desktop) or a URL"),
-        token: str = typer.Option(None, envvar="DESKPILOT_DESKTOP_TOKEN", help="the desktop's token"),
-        model: str = typer.Option(None, help="planner model spec, e.g. openai:gpt-4o, "
-                                             "anthropic:claude-sonnet-4-20250514, "
-                                             "vllm:MODEL@http://127.0.0.1:8000/v1, scripted:FILE"),
-        grounder: str = typer.Option(None, help="grounder spec ('none': the planner gives pixels)"),
-        max_steps: int = typer.Option(None, help="step budget"),
-        out: Path = typer.Option(None, help="episode folder (default runs/<task>-<time>)"),
-        resume: bool = typer.Option(False, help="continue the episode in --out (or the latest one)"),
-        config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
-        width: int = 1920, height: int = 1080) -> None:
-    """Run one task on a desktop; exit code 0 when the task's own check passes."""
-    from agent.config import load_config
-    from agent.run_cli import RunError, run_task
-
-    try:
-        settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
-        code = run_task(task, settings, desktop=desktop, token=token, out=out, resume=resume,
-                        size=(width, height), console=console)
-    except (RunError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-    raise typer.Exit(code)
 
 
 @desktop_app.command("up")
@@ -184,7 +122,7 @@ def desktop_monitors(display: str = typer.Option(None, help="X display (default 
 def desktop_demo(width: int = 1280, height: int = 800,
                  out: Path = typer.Option(Path("runs/desktop-demo"), help="where the screenshot goes")) -> None:
     """Start an isolated desktop, open an editor, type and save through the protocol, check it."""
-    from agent.demo import run_demo
+    from agent.cli.demo import run_demo
 
     raise typer.Exit(run_demo(width, height, out, console))
 
@@ -197,21 +135,3 @@ def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: in
 
     path = generate(n, seed, out)
     console.print(f"wrote {path}")
-
-
-@bench_app.command("grounding")
-def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpot-v2/Pro or synthetic folder"),
-                    grounder: str = typer.Option(..., help="grounder spec, e.g. ocr, jedi@http://127.0.0.1:8000/v1"),
-                    out: Path = typer.Option(Path("runs/grounding"), help="report folder"),
-                    limit: int = typer.Option(None, help="score only the first N items")) -> None:
-    """Score a grounder on a grounding benchmark; writes report.json and report.md."""
-    from benchmarks.grounding.run import main
-
-    args = ["--dataset", str(dataset), "--grounder", grounder, "--out", str(out)]
-    if limit:
-        args += ["--limit", str(limit)]
-    raise typer.Exit(main(args))
-
-
-if __name__ == "__main__":
-    app()

@@ -1,4 +1,5 @@
-"""`agent bench osworld ...`: run a split on a pool of desktops, and its helpers."""
+"""`agent bench osworld ...` (a split on a pool of desktops, and its helpers) and
+`agent bench grounding`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 osworld_app = typer.Typer(help="OSWorld (and WindowsAgentArena) tasks on a pool of desktops.")
+bench_app.add_typer(osworld_app, name="osworld")
 console = Console()
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osworld"
 
@@ -138,3 +141,17 @@ def assets(split: str = typer.Option("test_small"), examples: Path = typer.Optio
         report = assets_report(tasks, store)
     for line in report.lines():
         console.print(line, markup=False)
+
+
+@bench_app.command("grounding")
+def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpot-v2/Pro or synthetic folder"),
+                    grounder: str = typer.Option(..., help="grounder spec, e.g. ocr, jedi@http://127.0.0.1:8000/v1"),
+                    out: Path = typer.Option(Path("runs/grounding"), help="report folder"),
+                    limit: int = typer.Option(None, help="score only the first N items")) -> None:
+    """Score a grounder on a grounding benchmark; writes report.json and report.md."""
+    from benchmarks.grounding.run import main
+
+    args = ["--dataset", str(dataset), "--grounder", grounder, "--out", str(out)]
+    if limit:
+        args += ["--limit", str(limit)]
+    raise typer.Exit(main(args))

@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from agent.chat.approval import ApprovalRequest
+from agent.approval import ApprovalRequest
 from agent.context import AgentContext
 from agent.graph import build_graph
 from agent.state import AgentState
@@ -36,7 +36,7 @@ def has_checkpoint(ctx: AgentContext) -> bool:
     return (ctx.folder / CHECKPOINT_FILE).exists()
 
 
-def run_episode(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool = False) -> tuple[AgentState, EpisodeResult]:
+def run_graph(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool = False) -> tuple[AgentState, EpisodeResult]:
     """Run (or resume) the episode; returns the final state and a result without a score."""
     ctx.folder.mkdir(parents=True, exist_ok=True)
     started = datetime.now(timezone.utc).isoformat()

@@ -1,4 +1,4 @@
-"""`agent chat`: the command (registered in agent/cli.py)."""
+"""`agent chat`: the command; the session itself is agent/chat/session.py."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def chat(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb de
     s (or Ctrl-C) stops; risky actions wait for your approval."""
     from agent.chat.session import ChatOptions, ChatSession
     from agent.config import load_config
-    from agent.run_cli import RunError
+    from agent.episode import EpisodeInputError
 
     console = Console(highlight=False)
     try:
@@ -35,7 +35,7 @@ def chat(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb de
         opts = ChatOptions(desktop=desktop, token=token, monitor=monitor, size=(width, height),
                            out=out, web=web)
         code = ChatSession(settings, opts, console).run()
-    except (RunError, ValueError, FileNotFoundError) as exc:
+    except (EpisodeInputError, ValueError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     raise typer.Exit(code)
