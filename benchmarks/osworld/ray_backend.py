@@ -37,7 +37,7 @@ from benchmarks.osworld.summary import row_from_folder
 from benchmarks.osworld.tasks import Task
 
 if TYPE_CHECKING:
-    from benchmarks.osworld.runner import TaskPool
+    from benchmarks.osworld.pool import TaskPool
 
 __all__ = ["DesktopWorker", "pack_folder", "run_on_ray", "unpack_folder"]
 
@@ -78,7 +78,7 @@ class DesktopWorker:
     def __init__(self, spec: str, size: tuple[int, int], config: Any, run_one: Any,
                  task_timeout_s: float, profile: str | None = None) -> None:
         from benchmarks.osworld.desktops import DesktopSlot
-        from benchmarks.osworld.runner import TaskPool
+        from benchmarks.osworld.pool import TaskPool
 
         self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
         self.slot = DesktopSlot(spec, size, profile)  # a local desktop starts on the actor's node
