@@ -63,7 +63,13 @@ class AgentConfig(BaseSettings):
 
     loop: LoopSettings = Field(default_factory=LoopSettings)
     verifier_max_rejections: int = 3
-    on_rejection_limit: Literal["fail", "accept"] = "fail"
+    # After this many rejections of the same claim (no work in between): accept the done and
+    # say so in the trajectory, or ("fail", an explicit choice) end the episode as failed.
+    on_rejection_limit: Literal["fail", "accept"] = "accept"
+
+    # The desktop user's password, told to the planner for sudo (OSWorld's VMs and the
+    # osworld profile use "password"); None: the planner is told none is known.
+    desktop_password: str | None = None
 
     code_max_steps: int = 20
     code_timeout: float = 90.0

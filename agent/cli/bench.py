@@ -56,6 +56,8 @@ def osworld(ctx: typer.Context,
     if domain:
         tasks = {d: ts for d, ts in tasks.items() if d in domain}
     settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
+    if profile == "osworld" and settings.desktop_password is None:
+        settings.desktop_password = "password"   # the osworld profile's user, as OSWorld's VM
     pool: int | list[str] = int(desktops) if desktops.isdigit() else desktops.split(",")
     if backend not in ("local", "ray"):
         raise typer.BadParameter(f"--backend: local or ray, not {backend!r}")
