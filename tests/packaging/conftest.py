@@ -69,9 +69,10 @@ class FreshVenv:
         env["VIRTUAL_ENV"] = str(self.root)
         return env
 
-    def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), cwd=self.workdir, env=self.env, capture_output=True,
-                              text=True, timeout=timeout, check=False)
+    def run(self, *args: str, timeout: float = 600,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(list(args), cwd=self.workdir, env={**self.env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _borrowed_paths() -> list[str]:
