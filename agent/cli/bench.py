@@ -8,18 +8,19 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from benchmarks.osworld.task_data import osworld_data
+
 bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 osworld_app = typer.Typer(help="OSWorld (and WindowsAgentArena) tasks on a pool of desktops.")
 bench_app.add_typer(osworld_app, name="osworld")
 console = Console()
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osworld"
 
 
 def _split_path(split: str, examples: Path | None) -> tuple[Path, Path]:
     """A split name (test_all, test_small, ...) or a split file; the examples folder beside it."""
     path = Path(split)
     if not path.suffix:
-        path = (examples.parent if examples else SHARED_DATA) / f"{split}.json"
+        path = (examples.parent if examples else osworld_data()) / f"{split}.json"
     if not path.exists():
         raise typer.BadParameter(f"no split file {path}")
     return path, examples or path.parent / "examples"
