@@ -46,9 +46,10 @@ class Rule(BaseModel):
     actions: list[str] = Field(default_factory=list)   # empty: every action type
     fields: list[Literal["target", "text", "keys", "app", "code", "block"]] = Field(default_factory=list)
     pattern: str | None = None                         # None: the action type alone matches
+    unless: str | None = None                          # found in the same field: no match
     outside_sandbox_only: bool = False
 
-    @field_validator("pattern")
+    @field_validator("pattern", "unless")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
@@ -61,6 +62,17 @@ class Rule(BaseModel):
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
         return re.compile(self.pattern, re.IGNORECASE) if self.pattern else None
+
+    @cached_property
+    def unless_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.unless, re.IGNORECASE) if self.unless else None
+
+    def find(self, text: str) -> re.Match[str] | None:
+        """The pattern's match in `text`, unless the text also says it is something else."""
+        found = self.regex.search(text) if self.regex is not None else None
+        if found and self.unless_regex is not None and self.unless_regex.search(text):
+            return None
+        return found
 
 
 class Policy(BaseModel):
@@ -160,7 +172,7 @@ def classify(action: Action, policy: Policy, *, sandbox: bool, instruction: str 
         if rule.regex is None:
             return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why)
         for name in rule.fields or FIELDS:
-            found = rule.regex.search(fields.get(name, ""))
+            found = rule.find(fields.get(name, ""))
             if found:
                 return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
                             matched=found.group(0).strip(), field=name)
@@ -173,7 +185,7 @@ def classify_code(code: str, policy: Policy, *, sandbox: bool) -> Risk | None:
         if CODE_BLOCK not in rule.actions or (rule.outside_sandbox_only and sandbox):
             continue
         cls = policy.classes[rule.risk_class]
-        found = rule.regex.search(code) if rule.regex is not None else None
+        found = rule.find(code)
         if rule.regex is None or found:
             return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
                         matched=found.group(0).strip() if found else "", field="block")

@@ -30,7 +30,9 @@ def policy():
     ({"type": "type", "text": "gsettings set org.gnome.desktop.interface clock-format '24h'"},
      "system_settings"),
     ({"type": "call_code_agent", "task": "delete all the .tmp files in Downloads"}, "delete_files"),
-    ({"type": "call_code_agent", "task": "email the report to the team"}, "send_message"),
+    # the task's words are not matched for sending: off a sandbox the call is asked about
+    # anyway, and each block that really sends is checked (test_approval_sweep.py)
+    ({"type": "call_code_agent", "task": "email the report to the team"}, "code_outside_sandbox"),
     ({"type": "call_code_agent", "task": "sum column B"}, "code_outside_sandbox"),
 ])
 def test_risky_actions_are_classified(policy, action, risk_class):
