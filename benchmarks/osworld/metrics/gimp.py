@@ -2,7 +2,7 @@
 
 Written from the behaviour of OSWorld's `metrics/gimp.py`. Its structure test is
 scikit-image's SSIM over RGB (mean of the per-channel SSIMs, 7x7 uniform
-windows), here `metrics_media.ssim` per channel; its brightness test is an MSE
+windows), here `image.ssim` per channel; its brightness test is an MSE
 after normalising both images to the same mean brightness.
 """
 
@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageChops, ImageStat
 
-from benchmarks.osworld.metrics import metric
-from benchmarks.osworld.metrics_media import ssim
+from benchmarks.osworld.metrics.image import ssim
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,6 @@ def _mse_same(img1: Image.Image, img2: Image.Image, threshold: float) -> bool:
     return float(np.mean((a - b) ** 2)) < threshold
 
 
-@metric
 def check_brightness_decrease_and_structure_sim(src_path: str | None, tgt_path: str | None,
                                                 threshold: float = 0.03) -> float:
     """src is darker than tgt, and alike once both are brought to mean brightness 128."""
@@ -71,7 +69,6 @@ def check_brightness_decrease_and_structure_sim(src_path: str | None, tgt_path: 
     return float(darker and same)
 
 
-@metric
 def check_saturation_increase_and_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
     """src is more saturated than tgt, with the same hue and value structure."""
     if src_path is None or tgt_path is None:
@@ -83,7 +80,6 @@ def check_saturation_increase_and_structure_sim(src_path: str | None, tgt_path: 
     return float(more and structure_same(h1, h2) and structure_same(v1, v2))
 
 
-@metric
 def check_contrast_increase_and_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
     """src has a larger pixel standard deviation than tgt, structure kept (SSIM >= 0.65)."""
     if src_path is None or tgt_path is None:
@@ -93,14 +89,12 @@ def check_contrast_increase_and_structure_sim(src_path: str | None, tgt_path: st
     return float(higher and structure_same(src, tgt, threshold=0.65))
 
 
-@metric
 def check_file_exists_and_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
     if src_path is None or tgt_path is None or not os.path.isfile(src_path):
         return 0.0
     return float(structure_same(Image.open(src_path), Image.open(tgt_path)))
 
 
-@metric
 def check_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
     if src_path is None or tgt_path is None:
         return 0.0
@@ -112,7 +106,6 @@ def check_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
         return 0.0
 
 
-@metric
 def check_structure_sim_with_threshold(src_path: str | None, tgt_path: str | None, **options: Any) -> float:
     """SSIM >= `ssim_threshold` (default 0.85), src resized to tgt's size first."""
     if src_path is None or tgt_path is None:
@@ -129,7 +122,6 @@ def check_structure_sim_with_threshold(src_path: str | None, tgt_path: str | Non
     return float(value is not None and value >= threshold)
 
 
-@metric
 def check_structure_sim_resized(src_path: str | None, tgt_path: str | None) -> float:
     """src (cropped to its opaque part when it has transparency) resized to tgt's size is alike."""
     if src_path is None or tgt_path is None:
@@ -144,7 +136,6 @@ def check_structure_sim_resized(src_path: str | None, tgt_path: str | None) -> f
     return float(structure_same(src.resize(tgt.size), tgt.convert("RGB")))
 
 
-@metric
 def check_palette_and_structure_sim(src_path: str | None, tgt_path: str | None) -> float:
     """src is an indexed-colour (mode P) image and alike to tgt."""
     if src_path is None or tgt_path is None:
@@ -153,7 +144,6 @@ def check_palette_and_structure_sim(src_path: str | None, tgt_path: str | None) 
     return float(src.mode == "P" and structure_same(src.convert("RGB"), Image.open(tgt_path)))
 
 
-@metric
 def check_image_mirror(src_path: str | None, tgt_path: str | None) -> float:
     """tgt is src flipped left-right (SSIM >= 0.99)."""
     if src_path is None or tgt_path is None:
@@ -162,7 +152,6 @@ def check_image_mirror(src_path: str | None, tgt_path: str | None) -> float:
     return float(structure_same(flipped, Image.open(tgt_path), 0.99))
 
 
-@metric
 def check_image_size(src_path: str | None, rule: dict[str, Any]) -> float:
     """The image's width/height equal the rule's (each only when given); with
     `ignore_transparent`, the size of the opaque part."""
@@ -180,7 +169,6 @@ def check_image_size(src_path: str | None, rule: dict[str, Any]) -> float:
     return float(ok_h and ok_w)
 
 
-@metric
 def check_image_file_size(src_path: str | None, rule: dict[str, Any]) -> float:
     """The file is smaller than `max_size` bytes."""
     if src_path is None:
@@ -188,7 +176,6 @@ def check_image_file_size(src_path: str | None, rule: dict[str, Any]) -> float:
     return float(os.path.getsize(src_path) < rule["max_size"])
 
 
-@metric
 def check_triangle_position(tgt_path: str | None) -> float:
     """The pixels of the second rarest colour are centred within 5% of the image centre."""
     if tgt_path is None:
@@ -204,7 +191,6 @@ def check_triangle_position(tgt_path: str | None) -> float:
     return float(np.all(np.abs(coords.mean(axis=0) - centre) < 0.05 * np.array(arr.shape[:2])))
 
 
-@metric
 def check_textbox_on_leftside(src_path: str | None) -> float:
     """The leftmost dark pixel (grey < 128) lies in the left 5% of the image."""
     if src_path is None:
@@ -215,7 +201,6 @@ def check_textbox_on_leftside(src_path: str | None) -> float:
     return float(left < grey.shape[1] * 0.05)
 
 
-@metric
 def check_green_background(src_path: str | None, tgt_path: str | None) -> float:
     """Wherever tgt is not black, src is green (G above R and B)."""
     if src_path is None or tgt_path is None:
@@ -234,7 +219,6 @@ def check_green_background(src_path: str | None, tgt_path: str | None) -> float:
     return 1.0
 
 
-@metric
 def compare_image_list(pred_img_path_list: str | list[str] | None,
                        gold_img_path_list: str | list[str] | None) -> float:
     """Every predicted image has exactly the gold one's pixels."""

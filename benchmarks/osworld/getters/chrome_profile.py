@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.osworld.getters import EvalContext, _inside, getter
+from benchmarks.osworld.getters.context import EvalContext, Getter, inside
 from envs.base import DesktopError
 
 __all__ = ["PROFILE_DIR", "chrome_root"]
@@ -47,8 +47,8 @@ def _read(ctx: EvalContext, *parts: str) -> bytes | None:
 
 
 def _json_getter(name: str, parts: tuple[str, ...], pick: Callable[[dict[str, Any]], Any],
-                 fallback: Any) -> None:
-    """Register a getter returning `pick(json of the file)`, or `fallback` on any error."""
+                 fallback: Any) -> Getter:
+    """A getter returning `pick(json of the file)`, or `fallback` on any error."""
     def get(ctx: EvalContext, spec: dict[str, Any]) -> Any:
         try:
             data = json.loads(_read(ctx, *parts))  # type: ignore[arg-type] - None raises: fallback
@@ -58,7 +58,7 @@ def _json_getter(name: str, parts: tuple[str, ...], pick: Callable[[dict[str, An
             return fallback() if callable(fallback) else fallback
     get.__name__ = get.__qualname__ = name
     get.__doc__ = f"Upstream's get_{name}: read from {'/'.join(parts)} (fallback {fallback!r})."
-    getter(name)(get)
+    return get
 
 
 PREFS, LOCAL_STATE = ("Default", "Preferences"), ("Local State",)
@@ -84,39 +84,47 @@ def _color_scheme(d: dict[str, Any]) -> str:
     return mode or "system"
 
 
-_json_getter("default_search_engine", PREFS,
-             lambda d: d.get("default_search_provider_data", {}).get("template_url_data", {})
-             .get("short_name", "Google"), "Google")
-_json_getter("enabled_experiments", LOCAL_STATE,
-             lambda d: d.get("browser", {}).get("enabled_labs_experiments", []), list)
-_json_getter("profile_name", PREFS, lambda d: d.get("profile", {}).get("name", None), None)
-_json_getter("chrome_language", LOCAL_STATE, lambda d: d.get("intl", {}).get("app_locale", "en-US"), "en-US")
-_json_getter("chrome_font_size", PREFS,
-             lambda d: d.get("webkit", {}).get("webprefs", {"default_fixed_font_size": 13,
-                                                            "default_font_size": 16,
-                                                            "minimum_font_size": 13}),
-             lambda: {"default_fixed_font_size": 13, "default_font_size": 16})
-_json_getter("enable_do_not_track", PREFS, lambda d: _flag(d.get("enable_do_not_track", {})), "false")
-_json_getter("enable_enhanced_safety_browsing", PREFS,
-             lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", {})), "Google")
-_json_getter("enable_safe_browsing", PREFS,
-             lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", False)
-                             or d.get("safebrowsing", {}).get("enabled", False)), "false")
-_json_getter("new_startup_page", PREFS, _new_startup_page, "Google")
-_json_getter("find_unpacked_extension_path", PREFS,
-             lambda d: [e["path"] for e in d.get("extensions", {}).get("settings", {}).values()], "Google")
-_json_getter("find_installed_extension_name", PREFS,
-             lambda d: [e["manifest"]["name"] for e in d.get("extensions", {}).get("settings", {}).values()],
-             "Google")
-_json_getter("data_delete_automacally", PREFS,  # sic: upstream's spelling is the getter's name
-             lambda d: _flag(d["profile"].get("default_content_setting_values", None) is not None), "Google")
-_json_getter("chrome_color_scheme", PREFS, _color_scheme, "system")
+# The getters that read one JSON value from Preferences or Local State (name = what tasks call them).
+default_search_engine = _json_getter(
+    "default_search_engine", PREFS,
+    lambda d: d.get("default_search_provider_data", {}).get("template_url_data", {}).get("short_name", "Google"),
+    "Google")
+enabled_experiments = _json_getter(
+    "enabled_experiments", LOCAL_STATE, lambda d: d.get("browser", {}).get("enabled_labs_experiments", []), list)
+profile_name = _json_getter("profile_name", PREFS, lambda d: d.get("profile", {}).get("name", None), None)
+chrome_language = _json_getter(
+    "chrome_language", LOCAL_STATE, lambda d: d.get("intl", {}).get("app_locale", "en-US"), "en-US")
+chrome_font_size = _json_getter(
+    "chrome_font_size", PREFS,
+    lambda d: d.get("webkit", {}).get("webprefs", {"default_fixed_font_size": 13, "default_font_size": 16,
+                                                   "minimum_font_size": 13}),
+    lambda: {"default_fixed_font_size": 13, "default_font_size": 16})
+enable_do_not_track = _json_getter(
+    "enable_do_not_track", PREFS, lambda d: _flag(d.get("enable_do_not_track", {})), "false")
+enable_enhanced_safety_browsing = _json_getter(
+    "enable_enhanced_safety_browsing", PREFS, lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", {})),
+    "Google")
+enable_safe_browsing = _json_getter(
+    "enable_safe_browsing", PREFS,
+    lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", False)
+                    or d.get("safebrowsing", {}).get("enabled", False)),
+    "false")
+new_startup_page = _json_getter("new_startup_page", PREFS, _new_startup_page, "Google")
+find_unpacked_extension_path = _json_getter(
+    "find_unpacked_extension_path", PREFS,
+    lambda d: [e["path"] for e in d.get("extensions", {}).get("settings", {}).values()], "Google")
+find_installed_extension_name = _json_getter(
+    "find_installed_extension_name", PREFS,
+    lambda d: [e["manifest"]["name"] for e in d.get("extensions", {}).get("settings", {}).values()], "Google")
+data_delete_automacally = _json_getter(  # sic: upstream's spelling is the getter's name
+    "data_delete_automacally", PREFS,
+    lambda d: _flag(d["profile"].get("default_content_setting_values", None) is not None), "Google")
+chrome_color_scheme = _json_getter("chrome_color_scheme", PREFS, _color_scheme, "system")
 # Upstream reads chrome://settings/appearance first and falls back to the file; the file
 # is what Chrome persists, so that is what we read.
-_json_getter("chrome_appearance_mode_ui", PREFS, _color_scheme, "system")
+chrome_appearance_mode_ui = _json_getter("chrome_appearance_mode_ui", PREFS, _color_scheme, "system")
 
 
-@getter("bookmarks")
 def bookmarks(ctx: EvalContext, spec: dict[str, Any]) -> Any:
     """The `roots` of the Bookmarks file ([] when there is no file)."""
     content = _read(ctx, "Default", "Bookmarks")
@@ -130,7 +138,7 @@ def _sqlite_rows(ctx: EvalContext, spec: dict[str, Any], name: str, query: str) 
     if content is None:
         return None
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    local = _inside(ctx.cache_dir, spec["dest"], "dest")
+    local = inside(ctx.cache_dir, spec["dest"], "dest")
     local.write_bytes(content)
     try:
         with sqlite3.connect(local) as conn:
@@ -140,19 +148,16 @@ def _sqlite_rows(ctx: EvalContext, spec: dict[str, Any], name: str, query: str) 
         return None
 
 
-@getter("history")
 def history(ctx: EvalContext, spec: dict[str, Any]) -> list[tuple] | None:
     """`(url, title, last_visit_time)` rows of the History database (copied to `dest`)."""
     return _sqlite_rows(ctx, spec, "History", "SELECT url, title, last_visit_time FROM urls")
 
 
-@getter("cookie_data")
 def cookie_data(ctx: EvalContext, spec: dict[str, Any]) -> list[tuple] | None:
     """Every row of the Cookies database's `cookies` table (copied to `dest`)."""
     return _sqlite_rows(ctx, spec, "Cookies", "SELECT * FROM cookies")
 
 
-@getter("extensions_installed_from_shop")
 def extensions_installed_from_shop(ctx: EvalContext, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The manifests under `Default/Extensions/<id>/<version>/manifest.json`."""
     root = posixpath.join(chrome_root(ctx), "Default", "Extensions")
@@ -173,7 +178,6 @@ def extensions_installed_from_shop(ctx: EvalContext, spec: dict[str, Any]) -> li
     return manifests
 
 
-@getter("shortcuts_on_desktop")
 def shortcuts_on_desktop(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, str]:
     """`{name: text}` of the `.desktop` files on the user's Desktop folder."""
     desktop_path = getattr(ctx.desktop, "desktop_path", None)

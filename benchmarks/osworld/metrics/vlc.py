@@ -4,8 +4,8 @@ Written from the behaviour of OSWorld's `metrics/vlc.py`. Its settings checks
 read `vlcrc` line by line and keep the value of the LAST line that contains
 `key=`, commented-out defaults (`#qt-bgcone=1`) included, starting from VLC's
 default when no line has the key; we keep that, since it decides scores (a
-setting VLC never saved compares as its default). Audio/video comparison
-(librosa, OpenCV) is not here: those libraries are not dependencies.
+setting VLC never saved compares as its default). The audio and video
+comparisons OSWorld keeps in the same file are `audio.py` and `video.py` here.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import logging
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
-
-from benchmarks.osworld.metrics import metric
 
 log = logging.getLogger(__name__)
 
@@ -38,33 +36,27 @@ def _setting_is(config_path: str | None, rule: dict[str, Any], key: str, rule_ke
     return float(_vlcrc_value(config_path, key, default) == expected)
 
 
-@metric
 def check_qt_bgcone(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "qt-bgcone", "expected_qt_bgcone", "1")
 
 
-@metric
 def check_qt_max_volume(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "qt-max-volume", "expected_qt_max_volume", "125")
 
 
-@metric
 def check_qt_minimal_view(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "qt-minimal-view", "expected_qt_minimal_view", "0")
 
 
-@metric
 def check_one_instance_when_started_from_file(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "one-instance-when-started-from-file",
                        "expected_one_instance_when_started_from_file", "1")
 
 
-@metric
 def check_play_and_exit(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "play-and-exit", "expected_play_and_exit", "0")
 
 
-@metric
 def check_global_key_play_pause(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     """Whether a global Play/Pause hotkey is set: "1" when the last
     `global-key-play-pause=` line has a value, "0" when it is empty or absent."""
@@ -83,7 +75,6 @@ def check_global_key_play_pause(actual_config_path: str | None, rule: dict[str, 
 _DEFAULT_SLIDER = "153;210;153;20;210;20;255;199;15;245;39;29"
 
 
-@metric
 def check_qt_slider_colours(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     """`type: match`: the colours equal `expected_qt_slider_colours`; `type:
     blackish`: every R;G;B triple of the setting has all channels below 100."""
@@ -108,7 +99,6 @@ def check_qt_slider_colours(actual_config_path: str | None, rule: dict[str, Any]
     return 0.0  # upstream falls through (None) on an unknown type: a failure
 
 
-@metric
 def is_vlc_recordings_folder(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     """The first uncommented `input-record-path` line names the expected folder."""
     if actual_config_path is None:
@@ -121,7 +111,6 @@ def is_vlc_recordings_folder(actual_config_path: str | None, rule: dict[str, Any
     return 0.0
 
 
-@metric
 def is_vlc_playing(actual_status_path: str | None, rule: dict[str, Any]) -> float:
     """VLC's HTTP `status.xml` says `playing`, and the playing item's `filename`
     (rule `type: file_name`) or `url` (`type: url`) ends with the expected one."""
@@ -141,7 +130,6 @@ def is_vlc_playing(actual_status_path: str | None, rule: dict[str, Any]) -> floa
     return float(info.text.endswith(rule[kind]))
 
 
-@metric
 def is_vlc_fullscreen(actual_window_size: dict[str, int] | None, screen_size: dict[str, int] | None) -> float:
     """The window is as large as the screen (either size missing: not full screen)."""
     if actual_window_size is None or screen_size is None:

@@ -1,21 +1,18 @@
-"""Colour difference (CIEDE2000) and the Writer metric that uses it.
+"""Colour difference (CIEDE2000), for the Writer metric on coloured words.
 
 OSWorld's `evaluate_colored_words_in_tables` measures colours with
 scikit-image's `rgb2lab` (sRGB, D65, 2° observer) and `deltaE_ciede2000`
 (kL = kC = kH = 1); both are written out here with the math module, from
 the published formulas (Sharma, Wu & Dalal 2005), so no scikit-image is needed.
+The metric itself is in `writer.py`.
 """
 
 from __future__ import annotations
 
-import logging
 from math import atan2, cos, exp, hypot, pi, radians, sin, sqrt
-from typing import Any
 
-from benchmarks.osworld.metrics import metric
-from benchmarks.osworld.metrics_office import compare_docx_files
+__all__ = ["colour_difference", "delta_e_ciede2000", "rgb_to_lab"]
 
-log = logging.getLogger(__name__)
 
 # scikit-image's sRGB -> XYZ matrix and D65 white point.
 _M = ((0.412453, 0.357580, 0.180423), (0.212671, 0.715160, 0.072169), (0.019334, 0.119193, 0.950227))
@@ -68,32 +65,3 @@ def delta_e_ciede2000(lab1: tuple[float, float, float], lab2: tuple[float, float
 def colour_difference(rgb1: tuple[int, int, int], rgb2: tuple[int, int, int]) -> float:
     return delta_e_ciede2000(rgb_to_lab(tuple(c / 255 for c in rgb1)),  # type: ignore[arg-type]
                              rgb_to_lab(tuple(c / 255 for c in rgb2)))  # type: ignore[arg-type]
-
-
-@metric
-def evaluate_colored_words_in_tables(file_path1: str | None, file_path2: str | None, **kwargs: Any) -> float:
-    """Same text as the gold, and in every table a word starting with a vowel is
-    red, any other word blue (CIEDE2000 within `threshold`, default 3.5)."""
-    if not file_path1 or not file_path2 or not compare_docx_files(file_path1, file_path2):
-        return 0.0
-    from docx import Document
-    try:
-        document = Document(file_path1)
-    except Exception as exc:  # noqa: BLE001 - upstream: an unreadable document scores 0
-        log.error("evaluate_colored_words_in_tables: %s", exc)
-        return 0.0
-    threshold = kwargs.get("threshold", 3.5)
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    for run in paragraph.runs:
-                        if not run.text:
-                            continue
-                        rgb = run.font.color.rgb
-                        if rgb is None:
-                            return 0.0  # upstream fails on a run without a colour
-                        want = (255, 0, 0) if run.text[0].lower() in "aeiou" else (0, 0, 255)
-                        if colour_difference((rgb[0], rgb[1], rgb[2]), want) > threshold:
-                            return 0.0
-    return 1.0

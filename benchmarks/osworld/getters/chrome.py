@@ -6,7 +6,7 @@
   for the application "Google Chrome"; Debian's browser names itself "Chromium",
   so both are accepted.
 - Page contents, titles and the open tabs come over the DevTools protocol, from
-  inside the desktop (`chrome_page.ChromePages`), where upstream used Playwright
+  inside the desktop (`chrome_page.ChromePages`, beside this module), where upstream used Playwright
   over CDP from the host.
 
 Return shapes and fallbacks follow upstream (None, {} or [] where it gives them).
@@ -25,10 +25,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 from lxml import etree
 
 from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeDevTools, ChromeError
-from benchmarks.osworld.chrome_html import html_parse, page_script
-from benchmarks.osworld.chrome_page import ChromePages
-from benchmarks.osworld.getters import EvalContext, getter
-from benchmarks.osworld.getters_chrome_profile import chrome_root
+from benchmarks.osworld.getters.chrome_html import html_parse, page_script
+from benchmarks.osworld.getters.chrome_page import ChromePages
+from benchmarks.osworld.getters.chrome_profile import chrome_root
+from benchmarks.osworld.getters.context import EvalContext, inside
 from envs.base import DesktopError
 
 __all__ = ["BROWSER_APP_NAMES", "address_bar_text"]
@@ -78,7 +78,6 @@ def address_bar_text(tree_xml: str, app_names: tuple[str, ...] = BROWSER_APP_NAM
     return found[0].text
 
 
-@getter("active_url_from_accessTree")
 def active_url_from_accessTree(ctx: EvalContext, spec: dict[str, Any]) -> str | None:  # noqa: N802 - upstream's name
     """The active tab's URL from the address bar, `goto_prefix` + its text."""
     try:
@@ -105,7 +104,6 @@ def _tabs(ctx: EvalContext) -> list[dict[str, Any]]:
     return ChromeDevTools(_python_desktop(ctx), _port(ctx), ready_timeout=5).tabs()
 
 
-@getter("open_tabs_info")
 def open_tabs_info(ctx: EvalContext, spec: dict[str, Any]) -> list[dict[str, str]]:
     """`[{title, url}]` of every open tab, each read once it has loaded; [] without a browser.
     Tabs come in DevTools' `/json/list` order (most recently active first)."""
@@ -125,7 +123,6 @@ def open_tabs_info(ctx: EvalContext, spec: dict[str, Any]) -> list[dict[str, str
     return out
 
 
-@getter("active_tab_info")
 def active_tab_info(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, str] | None:
     """`{title, url, content}` of the active tab's URL, loaded again in a fresh page
     (upstream's warning holds: the page is reloaded)."""
@@ -147,21 +144,17 @@ def _visit_info(ctx: EvalContext, url: str, failed: Any) -> Any:
     return info
 
 
-@getter("page_info")
 def page_info(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, str]:
     """`{title, url, content}` of `spec["url"]` opened in a fresh page."""
     url = spec["url"]
     return _visit_info(ctx, url, failed={"title": "Connection failed", "url": url, "content": ""})
 
 
-@getter("pdf_from_url")
 def pdf_from_url(ctx: EvalContext, spec: dict[str, Any]) -> str:
     """`spec["path"]` (a URL) printed to PDF into the cache as `dest`; as upstream, an
     empty PDF stands in when the page cannot be printed."""
-    from benchmarks.osworld.getters import _inside
-
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
-    local = _inside(ctx.cache_dir, spec["dest"], "dest")
+    local = inside(ctx.cache_dir, spec["dest"], "dest")
     try:
         data = _pages(ctx).visit(spec["path"], None, wait=60, pdf=True).pdf or b""
     except ChromeError as exc:
@@ -171,7 +164,6 @@ def pdf_from_url(ctx: EvalContext, spec: dict[str, Any]) -> str:
     return str(local)
 
 
-@getter("chrome_saved_address")
 def chrome_saved_address(ctx: EvalContext, spec: dict[str, Any]) -> str:
     """HTML of chrome://settings/addresses ("" when it cannot be read)."""
     info = _visit_info(ctx, "chrome://settings/addresses", failed={})
@@ -182,7 +174,6 @@ def _normal_url(url: str) -> str:
     return unquote(url).rstrip("/")
 
 
-@getter("active_tab_html_parse")
 def active_tab_html_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any] | None:
     """Texts picked from the active tab's page by class, label, XPath or input, under
     the keys the spec names ({} when no open tab shows the active URL)."""
@@ -206,7 +197,6 @@ def active_tab_html_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, A
 # --- the active tab's URL, taken apart -------------------------------------------------
 
 
-@getter("active_tab_url_parse")
 def active_tab_url_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any] | None:
     """The query parameters `parse_keys` of the active URL ('' when absent), renamed by
     `replace`, each split at commas with `split_list`."""
@@ -222,7 +212,6 @@ def active_tab_url_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, An
     return out
 
 
-@getter("url_dashPart")
 def url_dashPart(ctx: EvalContext, spec: dict[str, Any]) -> Any:  # noqa: N802 - upstream's name
     """The `partIndex`-th "/"-separated part of the active URL (query cut with
     `needDeleteId`), as a string or `{key: part}` (`returnType` "string" / "json")."""
@@ -248,7 +237,6 @@ def url_dashPart(ctx: EvalContext, spec: dict[str, Any]) -> Any:  # noqa: N802 -
     return None
 
 
-@getter("url_path_parse")
 def url_path_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any] | None:
     """Upstream's Macy's product-URL parser (its only task's site): flags for the path
     and the `parse_keys` found in its comma-separated key/value path segments."""

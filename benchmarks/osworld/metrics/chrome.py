@@ -1,8 +1,9 @@
-"""Chrome metrics: tabs, the active tab, bookmarks, cookies, history, extensions.
+"""Chrome metrics: tabs, the active tab and its URL, bookmarks, cookies, history,
+extensions, font size, desktop shortcuts.
 
 Written from the behaviour of OSWorld's `metrics/chrome.py` and its URL helpers
-in `metrics/utils.py` (as of commit 87df18ff). The values come from the Chromium
-getters (getters_chrome.py, getters_chrome_profile.py).
+in `metrics/utils.py` (as of commit 87df18ff). The values come from the Chrome
+getters (`getters/chrome.py`, `getters/chrome_profile.py`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from functools import lru_cache
 from itertools import product
 from typing import Any
 from urllib.parse import ParseResult, urlparse, urlunparse
-
-from benchmarks.osworld.metrics import metric
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,6 @@ def _url_of(tab: Any) -> str | None:
     return tab.get("url") if isinstance(tab, dict) else tab
 
 
-@metric
 def is_expected_tabs(open_tabs: list[dict[str, str]] | None, rule: dict[str, Any]) -> float:
     """The open tabs' URLs are the expected ones (any order)."""
     if rule["type"] != "url":
@@ -99,7 +97,6 @@ def is_expected_tabs(open_tabs: list[dict[str, str]] | None, rule: dict[str, Any
     return float(are_lists_equal(rule["urls"], [tab["url"] for tab in open_tabs], compare_urls))
 
 
-@metric
 def is_expected_active_tab(active_tab_info: Any, rule: dict[str, Any]) -> float:
     """The active tab (a `{url}` dict or a URL) is the expected URL."""
     if not active_tab_info:
@@ -110,7 +107,6 @@ def is_expected_active_tab(active_tab_info: Any, rule: dict[str, Any]) -> float:
     return float(compare_urls(rule["url"], _url_of(active_tab_info)))
 
 
-@metric
 def is_expected_active_tab_approximate(active_tab_info: Any, rule: dict[str, Any]) -> float:
     """Like is_expected_active_tab, but exact URLs compared without their query."""
     if not active_tab_info:
@@ -128,7 +124,6 @@ def is_expected_active_tab_approximate(active_tab_info: Any, rule: dict[str, Any
     return float(strip_query(rule["url"]) == strip_query(actual))
 
 
-@metric
 def is_expected_search_query(active_tab_info: dict[str, str] | None, rules: dict[str, Any]) -> float:
     """The active tab's URL matches `expect.pattern` (a regex, searched)."""
     if not active_tab_info:
@@ -136,7 +131,14 @@ def is_expected_search_query(active_tab_info: dict[str, str] | None, rules: dict
     return float(re.search(rules["expect"]["pattern"], active_tab_info["url"]) is not None)
 
 
-@metric
+def is_expected_url_pattern_match(result: Any, rules: dict[str, Any]) -> float:
+    """Every regex in `rules["expected"]` is found in the URL (a string, or a dict's "url")."""
+    if not result:
+        return 0.0
+    url = result["url"] if isinstance(result, dict) else result
+    return float(all(re.search(p, url) for p in rules["expected"]))
+
+
 def is_expected_bookmarks(bookmarks: Any, rule: dict[str, Any]) -> float:
     """Checks on the bookmark bar (`roots` of Chrome's Bookmarks file):
     `bookmark_bar_folders_names` — its folders are exactly `names` (as a set);
@@ -172,7 +174,6 @@ def _extension_name(name: str) -> str:
     return name
 
 
-@metric
 def is_expected_installed_extensions(installed_extensions: list[str] | None, expected: dict[str, Any]) -> float:
     """Every expected extension name (aliases folded) is among the installed ones."""
     if not installed_extensions:
@@ -181,7 +182,6 @@ def is_expected_installed_extensions(installed_extensions: list[str] | None, exp
     return float(want <= {_extension_name(n) for n in installed_extensions})
 
 
-@metric
 def is_cookie_deleted(cookie_data: list[tuple] | None, rule: dict[str, Any]) -> float:
     """No cookie's host (column 1 of the cookies table) equals one of `domains`."""
     if rule["type"] != "domains":
@@ -192,7 +192,6 @@ def is_cookie_deleted(cookie_data: list[tuple] | None, rule: dict[str, Any]) -> 
     return float(not any(compare_urls(d, h) for d in rule["domains"] for h in hosts))
 
 
-@metric
 def check_history_deleted(history_data: list[tuple] | None, rule: dict[str, Any]) -> float:
     """No history URL contains one of `keywords`."""
     if rule["type"] != "keywords":
@@ -207,7 +206,6 @@ def _entry_values(text: str, key: str) -> list[str]:
     return [line[len(key) + 1:] for line in text.split("\n") if line.startswith(key + "=")]
 
 
-@metric
 def is_shortcut_on_desktop(shortcuts: dict[str, str] | None, rule: dict[str, Any]) -> float:
     """A `.desktop` file on the Desktop has the expected `Name=` (`type: name`; one
     name containing the other, ignoring case, also counts) or `Exec=` (`type: exec`;
@@ -228,7 +226,6 @@ def is_shortcut_on_desktop(shortcuts: dict[str, str] | None, rule: dict[str, Any
     return 0.0
 
 
-@metric
 def check_font_size(font_size: dict[str, Any] | None, rule: dict[str, Any]) -> float:
     """Chrome's default font size equals `value`, or lies strictly inside (min, max)."""
     if font_size is None:
@@ -241,16 +238,9 @@ def check_font_size(font_size: dict[str, Any] | None, rule: dict[str, Any]) -> f
     raise TypeError(f"check_font_size: {rule['type']} not supported")
 
 
-@metric
 def is_added_to_steam_cart(active_tab_info: dict[str, str] | None, rule: dict[str, Any]) -> float:
     """Every item name appears in the page's content."""
     if not active_tab_info:
         return 0.0
     content = active_tab_info["content"]
     return float(all(item in content for item in rule["items"]))
-
-
-@metric
-def match_in_list(result: Any, rules: dict[str, Any]) -> float:
-    """The result is one of `expected` (general.py)."""
-    return float(result in rules["expected"])

@@ -1,4 +1,5 @@
-"""`rule_relativeTime`: a task's rules with relative dates ("next Monday") made absolute.
+"""Getters for values the task itself writes: `rule` gives its rules as they are;
+`rule_relativeTime` gives them with relative dates ("next Monday") made absolute.
 
 OSWorld's Chrome booking tasks say "book a room for next week Saturday to Sunday";
 their expected spec carries the dates as format strings and the relative names:
@@ -30,12 +31,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from benchmarks.osworld.getters import EvalContext, getter
+from benchmarks.osworld.getters.context import EvalContext
 from envs.base import DesktopError
 
-__all__ = ["RELATIVE_DAYS", "format_day", "relative_day", "rule_relative_time"]
+__all__ = ["RELATIVE_DAYS", "format_day", "relative_day", "rule", "rule_relative_time"]
 
 log = logging.getLogger(__name__)
+
+
+def rule(ctx: EvalContext, spec: dict[str, Any]) -> Any:
+    """The rules written in the task itself."""
+    return spec["rules"]
+
 
 _DOW = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -148,7 +155,6 @@ def _put(expected: dict[str, Any], keys: tuple[str, ...], day: date) -> None:
         expected[key] = _format(expected[key], day)
 
 
-@getter("rule_relativeTime")
 def rule_relative_time(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any]:
     rules = copy.deepcopy(spec["rules"])
     relative = rules.get("relativeTime") or {}

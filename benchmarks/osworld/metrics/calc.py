@@ -1,68 +1,25 @@
-"""Office-document metrics (spreadsheets, CSV, Writer, Impress, PDF), registered in METRICS.
+"""Spreadsheet and CSV metrics (LibreOffice Calc tasks): workbooks compared rule by
+rule, CSV files line by line or by records, a column of city names.
 
-Written from the behaviour of OSWorld's `metrics/{table,docs,slides,pdf}.py`.
-Where we simplify, the docstring says how. The libraries (openpyxl, pandas,
-python-docx, python-pptx, pypdf) are imported on first use, so that importing
-the registry stays cheap. A None result (a missing file) scores 0 everywhere.
+Written from the behaviour of OSWorld's `metrics/table.py` and `general.py`.
+Where we simplify, the docstring says how. openpyxl and pandas are imported on
+first use, so that importing the registry stays cheap. A None result (a missing
+file) scores 0.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
+import csv
 import logging
-import operator
 import os
 import re
 from typing import Any
 
-from benchmarks.osworld.metrics import metric
+from benchmarks.osworld.metrics.general import match_value_to_rule, similarity
 
-__all__ = ["match_value_to_rule"]
+__all__ = ["check_csv", "compare_conference_city_in_order", "compare_csv", "compare_table"]
 
 log = logging.getLogger(__name__)
-
-
-def _ratio(a: str, b: str) -> float:
-    """Similarity in [0, 1]; stands in for rapidfuzz's `fuzz.ratio / 100` (see fuzzy_match)."""
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def match_value_to_rule(value: Any, rule: dict[str, Any]) -> bool:
-    """OSWorld's `{method, ref}` rule: eq/ne/lt/le/gt/ge, `re[.FLAG...]`,
-    `approx:TOL`, `range.XY`, `str_list_eq` / `str_set_eq`, `spreadsheet_range`."""
-    method, ref = rule["method"], rule.get("ref")
-    if method.startswith("re"):
-        flags = functools.reduce(operator.or_, (getattr(re, f) for f in method.split(".")[1:]),
-                                 re.RegexFlag(0))
-        return re.search(ref, str(value), flags) is not None
-    if method in {"eq", "ne", "lt", "le", "gt", "ge"}:
-        try:
-            return bool(getattr(operator, method)(value, ref))
-        except TypeError:
-            return False
-    if method.startswith("approx"):
-        tolerance = float(method.split(":")[1])
-        try:
-            return abs(float(value) - ref) <= tolerance
-        except (TypeError, ValueError):
-            return False
-    if method.startswith("range."):  # range.te [0, 2]: 0 < x <= 2
-        low, high = method[6], method[7]
-        return bool(getattr(operator, "l" + low)(ref[0], value)
-                    and getattr(operator, "l" + high)(value, ref[1]))
-    if method in {"str_list_eq", "str_set_eq"}:
-        kind = list if method == "str_list_eq" else set
-        return kind(str(value).strip("\"'").split(",")) == kind(ref)
-    if method == "spreadsheet_range":
-        from openpyxl.worksheet.cell_range import MultiCellRange
-        inner, outer = MultiCellRange(ref[0]), MultiCellRange(ref[1])
-        got = MultiCellRange(str(value))
-        return all(r in got for r in inner) and all(r in outer for r in got)
-    raise NotImplementedError(f"unknown rule method {method!r}")
-
-
-# --- compare_table ----------------------------------------------------------------
 
 
 class _Books:
@@ -232,7 +189,7 @@ def _sheet_fuzzy(books: _Books, r: dict[str, Any]) -> bool:
                     v1, v2 = v1.lower(), v2.lower()
                 kind = rl["type"]
                 ok = (v2 in v1 if kind == "includes" else v1 in v2 if kind == "included_by"
-                      else _ratio(v1, v2) * 100 >= rl.get("threshold", 85.0) if kind == "fuzzy_match"
+                      else similarity(v1, v2) * 100 >= rl.get("threshold", 85.0) if kind == "fuzzy_match"
                       else v1 == v2)
                 if not ok:
                     return False
@@ -317,7 +274,6 @@ def _table_rule(books: _Books, r: dict[str, Any]) -> bool | None:
     raise NotImplementedError(f"compare_table rule {kind!r}")  # pivot_table, sparkline, filter
 
 
-@metric
 def compare_table(result: str | None, expected: str | None = None, **options: Any) -> float:
     """Workbooks compared rule by rule (`options["rules"]`); 0 at the first rule that fails.
 
@@ -340,7 +296,6 @@ def compare_table(result: str | None, expected: str | None = None, **options: An
     return 1.0
 
 
-@metric
 def compare_csv(result: str | None, expected: str | list[str] | None, **options: Any) -> float:
     """Line-by-line equality with the expected CSV (or any of a list of them);
     `strict: false` strips each line, `ignore_case` folds case."""
@@ -363,201 +318,56 @@ def compare_csv(result: str | None, expected: str | list[str] | None, **options:
     return 0.0
 
 
-# --- Writer ----------------------------------------------------------------------
+def _match_record(pattern: dict[str, Any], item: dict[str, Any]) -> bool:
+    return all(k in item and item[k] == v for k, v in pattern.items())
 
 
-def _docx(path: str) -> Any:
-    from docx import Document
-    return Document(path)
-
-
-@metric
-def compare_docx_files(result: str | None, expected: str | None, **options: Any) -> float:
-    """Paragraph text of two .docx files.
-
-    `ignore_blanks` (default true): whitespace runs collapse, texts must be equal.
-    Otherwise paragraph by paragraph. `ignore_order` sorts paragraphs first,
-    `delete_empty_lines` drops blank ones, `ignore_case` folds case; `content_only`
-    and `fuzzy_match` score the similarity of the collapsed texts. (.odt, which
-    upstream also reads, is not supported: it scores 0.)
-    """
-    if not result or not expected or not os.path.exists(result):
+def check_csv(result: str | None, rules: dict[str, list[dict[str, str]]]) -> float:
+    """Some row matches each `expect` record and no row matches an `unexpect` one
+    (a record matches when every key it names has that value)."""
+    if result is None:
         return 0.0
-    if not (result.endswith(".docx") and expected.endswith(".docx")):
+    expect = rules.get("expect", [])
+    unexpect = rules.get("unexpect", [])
+    found = [False] * len(expect)
+    clean = True
+    with open(result, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            for i, record in enumerate(expect):
+                found[i] = found[i] or _match_record(record, row)
+            clean = clean and not any(_match_record(record, row) for record in unexpect)
+    return float(all(found) and clean)
+
+
+def _city(value: Any) -> str:
+    """Lower case, accents and punctuation dropped, for tolerant city matching."""
+    import unicodedata
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def compare_conference_city_in_order(actual_city_list_path: str | None, expected_city: dict[str, Any]) -> float:
+    """Cells C2:C22 of the active sheet, in order, each contain the expected city
+    (or one of its alternatives), compared without case, accents or punctuation."""
+    if not actual_city_list_path:
         return 0.0
+    import openpyxl
+    sheet = openpyxl.load_workbook(actual_city_list_path).active
+    if sheet is None:
+        return 0.0
+    actual = [cell.value for row in sheet["C2:C22"] for cell in row]
+    expected = expected_city["expected"]
     try:
-        p1 = [p.text for p in _docx(result).paragraphs]
-    except Exception:  # noqa: BLE001 - not a document: 0
+        for i, value in enumerate(actual):
+            entry = expected[i]
+            candidates = [entry] if isinstance(entry, str) else list(entry)
+            have = _city(value)
+            if not any(_city(c) and _city(c) in have for c in candidates):
+                return 0.0
+    except (IndexError, TypeError) as exc:  # more rows than answers, or a bad entry: 0
+        log.info("compare_conference_city_in_order: %s", exc)
         return 0.0
-    p2 = [p.text for p in _docx(expected).paragraphs]
-    if options.get("ignore_order", False):
-        p1, p2 = sorted(p1), sorted(p2)
-    if options.get("delete_empty_lines", False):
-        p1, p2 = [p for p in p1 if p.strip()], [p for p in p2 if p.strip()]
-    fold = str.lower if options.get("ignore_case", False) else (lambda s: s)
-    t1 = fold(re.sub(r"\s+", " ", "\n".join(p1)).strip())
-    t2 = fold(re.sub(r"\s+", " ", "\n".join(p2)).strip())
-    if options.get("content_only", False) or options.get("fuzzy_match", False):
-        return _ratio(t1, t2)
-    if options.get("ignore_blanks", True):
-        return float(t1 == t2)
-    return float(len(p1) == len(p2) and all(fold(a) == fold(b) for a, b in zip(p1, p2)))
-
-
-@metric
-def compare_docx_tables(result: str | None, expected: str | None) -> float:
-    """Same number of tables, same shapes, same stripped cell texts."""
-    if not result or not expected or not os.path.exists(result):
-        return 0.0
-    try:
-        t1 = _docx(result).tables
-    except Exception:  # noqa: BLE001
-        return 0.0
-    t2 = _docx(expected).tables
-    if len(t1) != len(t2):
-        return 0.0
-    for a, b in zip(t1, t2):
-        if len(a.rows) != len(b.rows) or len(a.columns) != len(b.columns):
-            return 0.0
-        for i in range(len(a.rows)):
-            for j in range(len(a.columns)):
-                if a.cell(i, j).text.strip() != b.cell(i, j).text.strip():
-                    return 0.0
     return 1.0
-
-
-# --- Impress ---------------------------------------------------------------------
-
-_PPTX_FLAGS = ("examine_number_of_slides", "examine_shape", "examine_text", "examine_alignment",
-               "examine_font_name", "examine_font_size", "examine_font_bold", "examine_font_italic",
-               "examine_color_rgb", "examine_font_underline", "examine_strike_through",
-               "examine_run_count", "examine_background_color", "examine_bullets",
-               "examine_title_bottom_position", "examine_table_bottom_position",
-               "examine_right_position", "examine_top_position", "examine_image_size",
-               "examine_modify_height", "examine_shape_lenient_height")
-
-
-def _background(slide: Any) -> Any:
-    try:
-        fill = slide.background.fill
-        return fill.fore_color.rgb if fill.type == 1 else None  # 1: solid
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
-def _color(font: Any) -> Any:
-    try:
-        return font.color.rgb if font.color and font.color.type is not None else None
-    except AttributeError:
-        return None
-
-
-@metric
-def compare_pptx_files(result: str | None, expected: str | None, **options: Any) -> float:
-    """Slide by slide, shape by shape: positions and sizes (`examine_shape`), text of
-    each paragraph, alignment, and each run's font name, size, bold, italic,
-    colour, underline, strike-through; slide count and background colour. Each
-    check has its `examine_*` option, default true.
-
-    Simplified from upstream: the special position rules (`examine_title_bottom_position`,
-    `examine_table_bottom_position`, `examine_right_position`, `examine_top_position`,
-    `examine_image_size`, `examine_modify_height`, `examine_shape_lenient_height`)
-    are read but only relax the size check (height is ignored when
-    `examine_shape_lenient_height` or `examine_modify_height` is set); bullets and
-    tables compare as their text; `approximately_tolerance` is not used.
-    """
-    if not result or not expected or not os.path.exists(result):
-        return 0.0
-    from pptx import Presentation
-    try:
-        prs1 = Presentation(result)
-    except Exception:  # noqa: BLE001
-        return 0.0
-    prs2 = Presentation(expected)
-    flag = {k: options.get(k, k not in ("examine_title_bottom_position", "examine_table_bottom_position",
-                                          "examine_right_position", "examine_top_position",
-                                          "examine_image_size", "examine_modify_height",
-                                          "examine_shape_lenient_height"))
-            for k in _PPTX_FLAGS}
-    slides1, slides2 = list(prs1.slides), list(prs2.slides)
-    if flag["examine_number_of_slides"] and len(slides1) != len(slides2):
-        return 0.0
-    lenient_height = flag["examine_shape_lenient_height"] or flag["examine_modify_height"]
-    for s1, s2 in zip(slides1, slides2):
-        if flag["examine_background_color"] and _background(s1) != _background(s2):
-            return 0.0
-        shapes1, shapes2 = list(s1.shapes), list(s2.shapes)
-        if len(shapes1) != len(shapes2):
-            return 0.0
-        for a, b in zip(shapes1, shapes2):
-            if flag["examine_shape"]:
-                dims = ("left", "top", "width") if lenient_height else ("left", "top", "width", "height")
-                if any(getattr(a, d) != getattr(b, d) for d in dims):
-                    return 0.0
-            if getattr(a, "has_table", False) and getattr(b, "has_table", False):
-                ta = [[c.text for c in row.cells] for row in a.table.rows]
-                tb = [[c.text for c in row.cells] for row in b.table.rows]
-                if ta != tb:
-                    return 0.0
-            if a.has_text_frame != b.has_text_frame:
-                return 0.0
-            if not a.has_text_frame:
-                continue
-            paras1, paras2 = a.text_frame.paragraphs, b.text_frame.paragraphs
-            if flag["examine_text"] and a.text_frame.text.strip() != b.text_frame.text.strip():
-                return 0.0
-            if len(paras1) != len(paras2):
-                return 0.0
-            for p1, p2 in zip(paras1, paras2):
-                if flag["examine_text"] and p1.text != p2.text:
-                    return 0.0
-                if flag["examine_alignment"] and p1.alignment != p2.alignment:
-                    return 0.0
-                if flag["examine_bullets"] and p1.level != p2.level:
-                    return 0.0
-                if flag["examine_run_count"] and len(p1.runs) != len(p2.runs):
-                    return 0.0
-                for r1, r2 in zip(p1.runs, p2.runs):
-                    f1, f2 = r1.font, r2.font
-                    checks = (("examine_font_name", f1.name, f2.name),
-                              ("examine_font_size", f1.size, f2.size),
-                              ("examine_font_bold", f1.bold, f2.bold),
-                              ("examine_font_italic", f1.italic, f2.italic),
-                              ("examine_color_rgb", _color(f1), _color(f2)),
-                              ("examine_font_underline", f1.underline, f2.underline))
-                    if any(flag[k] and x != y for k, x, y in checks):
-                        return 0.0
-                    if flag["examine_strike_through"]:
-                        s_1 = None if r1._r.rPr is None else r1._r.rPr.get("strike")
-                        s_2 = None if r2._r.rPr is None else r2._r.rPr.get("strike")
-                        if s_1 != s_2:
-                            return 0.0
-    return 1.0
-
-
-# --- PDF -------------------------------------------------------------------------
-
-
-def _pdf_text(path: str) -> str:
-    from pypdf import PdfReader
-    return "".join(page.extract_text() or "" for page in PdfReader(path).pages)
-
-
-@metric
-def compare_pdfs(result: str | list[str] | None, expected: str | list[str] | None) -> float:
-    """Text similarity of two PDFs (or the mean over paired lists); a pair that
-    cannot be read adds 0. Upstream extracts with pdfplumber/fitz and scores with
-    rapidfuzz; pypdf and difflib here, so the numbers can differ slightly."""
-    if result is None or expected is None:
-        return 0.0
-    results = result if isinstance(result, list) else [result]
-    expecteds = expected if isinstance(expected, list) else [expected]
-    if not expecteds:
-        return 0.0
-    score = 0.0
-    for r, e in zip(results, expecteds):
-        try:
-            score += _ratio(_pdf_text(r), _pdf_text(e))
-        except Exception as exc:  # noqa: BLE001 - upstream logs and adds nothing
-            log.info("compare_pdfs: cannot read %s or %s: %s", r, e, exc)
-    return score / len(expecteds)

@@ -13,9 +13,8 @@ import zipfile
 
 from lxml import etree
 
-from benchmarks.osworld.metrics import metric
-
 log = logging.getLogger(__name__)
+
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -52,7 +51,6 @@ def same_odt_text(file1: str, file2: str) -> bool:
     return t1 == t2
 
 
-@metric
 def check_highlighted_words(file_path1: str | None, file_path2: str | None) -> float:
     """Same text as the gold, and no span uses an automatic style with a yellow
     (#ffff00) background: the highlighting was removed."""

@@ -1,6 +1,5 @@
-"""Metrics over app settings and small text files: GIMP's gimprc, Thunderbird's prefs.js
-and msgFilterRules.dat, VS Code's keybindings and extension list, JSON/YAML files,
-plain files that must contain some lines.
+"""Metrics over app settings files: GIMP's gimprc, Thunderbird's prefs.js and
+msgFilterRules.dat, VS Code's settings, keybindings and extension list, JSON/YAML files.
 
 Written from the behaviour of OSWorld's metrics of the same names (gimp.py,
 thunderbird.py, vscode.py, general.py). A `None` result (a missing file) scores 0.
@@ -15,11 +14,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from benchmarks.osworld.metrics import metric
-from benchmarks.osworld.metrics_office import match_value_to_rule
+from benchmarks.osworld.metrics.general import match_value_to_rule
 
-__all__ = ["check_config_status", "check_json", "check_json_keybindings", "check_thunderbird_filter",
-           "check_thunderbird_prefs", "compare_config", "file_contains", "is_extension_installed"]
+__all__ = ["check_config_status", "check_json", "check_json_keybindings", "check_json_settings",
+           "check_thunderbird_filter", "check_thunderbird_prefs", "compare_config", "is_extension_installed"]
+
 
 _PREF = re.compile(r'^user_pref\("(?P<key>(?:[^"]|\\")+)", (?P<val>.+)\);$')
 # One condition of a Thunderbird filter: "AND (subject,contains,foo)", or ALL.
@@ -30,7 +29,6 @@ def _read(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8", errors="replace")
 
 
-@metric
 def check_config_status(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     """A `(key value)` line of gimprc whose last word is `value`; `key` may be two words."""
     if actual_config_path is None:
@@ -50,7 +48,6 @@ def check_config_status(actual_config_path: str | None, rule: dict[str, Any]) ->
     return 0.0
 
 
-@metric
 def check_json(result: str | None, rules: dict[str, Any], is_yaml: bool = False) -> float:
     """Values at key paths of a JSON (or YAML) file match `expect` rules and not `unexpect` ones."""
     if result is None:
@@ -84,7 +81,6 @@ def check_json(result: str | None, rules: dict[str, Any], is_yaml: bool = False)
     return 1.0
 
 
-@metric
 def check_thunderbird_prefs(result: str | None, rule: dict[str, Any]) -> float:
     """Every `expect` pref of prefs.js present and matching; no `unexpect` pref matching."""
     if result is None:
@@ -127,7 +123,6 @@ def _filters(path: str) -> list[dict[str, Any]]:
     return filters
 
 
-@metric
 def check_thunderbird_filter(result: str | None, rules: dict[str, Any]) -> float:
     """Some filter of msgFilterRules.dat matches each `expect` record; none an `unexpect` one."""
     if result is None:
@@ -139,7 +134,6 @@ def check_thunderbird_filter(result: str | None, rules: dict[str, Any]) -> float
     return float(expected and not unexpected)
 
 
-@metric
 def is_extension_installed(actual: str | None, rules: dict[str, Any], **options: Any) -> float:
     """`code --list-extensions` output does (`contain`) or does not (`not_contain`) list it."""
     if actual is None:
@@ -151,7 +145,6 @@ def is_extension_installed(actual: str | None, rules: dict[str, Any], **options:
     raise ValueError(f"is_extension_installed: type {rules['type']!r} is not contain or not_contain")
 
 
-@metric
 def check_json_keybindings(actual: str | None, expected: dict[str, Any], **options: Any) -> float:
     """VS Code's keybindings.json (a list; its first line may be a comment) holds the binding."""
     if actual is None:
@@ -167,7 +160,6 @@ def check_json_keybindings(actual: str | None, expected: dict[str, Any], **optio
     return 0.0
 
 
-@metric
 def compare_config(actual: str | None, rules: dict[str, Any], **options: Any) -> float:
     """The file's whole text equals `expected`."""
     if not actual:
@@ -175,13 +167,16 @@ def compare_config(actual: str | None, rules: dict[str, Any], **options: Any) ->
     return float(_read(actual) == rules["expected"])
 
 
-@metric
-def file_contains(file_path: str | None, config: dict[str, Any]) -> float:
-    """Every string of `expected` occurs in the file."""
-    if not file_path:
+def check_json_settings(result: str | None, expected: dict[str, Any], **options: Any) -> float:
+    """A JSON settings file holds every key of `expected["expected"]` with that value."""
+    if not result:
         return 0.0
     try:
-        text = _read(file_path)
-    except OSError:
+        with open(result, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
         return 0.0
-    return float(all(piece in text for piece in config["expected"]))
+    if not isinstance(data, dict):
+        return 0.0
+    want = expected["expected"]
+    return float(all(k in data and data[k] == v for k, v in want.items()))

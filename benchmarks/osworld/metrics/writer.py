@@ -3,12 +3,14 @@
 Written from the behaviour of OSWorld's `metrics/docs.py`. Most of them first
 require the document's text to equal the gold one (compare_docx_files), then
 check one formatting property. Upstream's fuzzy ratios (rapidfuzz) are
-approximated with difflib, as in fuzzy_match.
+approximated with `general.similarity`. OpenDocument text (.odt) is in
+`writer_odt.py`.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import xml.etree.ElementTree as ET
 from io import BytesIO
@@ -16,27 +18,84 @@ from typing import Any
 
 from PIL import Image
 
-from benchmarks.osworld.metrics import metric
-from benchmarks.osworld.metrics_office import _ratio, compare_docx_files
+from benchmarks.osworld.metrics.colour import colour_difference
+from benchmarks.osworld.metrics.general import similarity
 
 log = logging.getLogger(__name__)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+def read_docx(path: str) -> Any:
+    """The python-docx Document of `path` (python-docx is imported on first use)."""
+    from docx import Document
+    return Document(path)
+
+
 def _open(path: str | None) -> Any:
     """The python-docx Document, or None when the file is missing or not a document."""
     if not path:
         return None
-    from docx import Document
     try:
-        return Document(path)
+        return read_docx(path)
     except Exception as exc:  # noqa: BLE001 - upstream: an unreadable document scores 0
         log.error("cannot open %s: %s", path, exc)
         return None
 
 
-@metric
+def compare_docx_files(result: str | None, expected: str | None, **options: Any) -> float:
+    """Paragraph text of two .docx files.
+
+    `ignore_blanks` (default true): whitespace runs collapse, texts must be equal.
+    Otherwise paragraph by paragraph. `ignore_order` sorts paragraphs first,
+    `delete_empty_lines` drops blank ones, `ignore_case` folds case; `content_only`
+    and `fuzzy_match` score the similarity of the collapsed texts. (.odt, which
+    upstream also reads, is not supported: it scores 0.)
+    """
+    if not result or not expected or not os.path.exists(result):
+        return 0.0
+    if not (result.endswith(".docx") and expected.endswith(".docx")):
+        return 0.0
+    try:
+        p1 = [p.text for p in read_docx(result).paragraphs]
+    except Exception:  # noqa: BLE001 - not a document: 0
+        return 0.0
+    p2 = [p.text for p in read_docx(expected).paragraphs]
+    if options.get("ignore_order", False):
+        p1, p2 = sorted(p1), sorted(p2)
+    if options.get("delete_empty_lines", False):
+        p1, p2 = [p for p in p1 if p.strip()], [p for p in p2 if p.strip()]
+    fold = str.lower if options.get("ignore_case", False) else (lambda s: s)
+    t1 = fold(re.sub(r"\s+", " ", "\n".join(p1)).strip())
+    t2 = fold(re.sub(r"\s+", " ", "\n".join(p2)).strip())
+    if options.get("content_only", False) or options.get("fuzzy_match", False):
+        return similarity(t1, t2)
+    if options.get("ignore_blanks", True):
+        return float(t1 == t2)
+    return float(len(p1) == len(p2) and all(fold(a) == fold(b) for a, b in zip(p1, p2)))
+
+
+def compare_docx_tables(result: str | None, expected: str | None) -> float:
+    """Same number of tables, same shapes, same stripped cell texts."""
+    if not result or not expected or not os.path.exists(result):
+        return 0.0
+    try:
+        t1 = read_docx(result).tables
+    except Exception:  # noqa: BLE001
+        return 0.0
+    t2 = read_docx(expected).tables
+    if len(t1) != len(t2):
+        return 0.0
+    for a, b in zip(t1, t2):
+        if len(a.rows) != len(b.rows) or len(a.columns) != len(b.columns):
+            return 0.0
+        for i in range(len(a.rows)):
+            for j in range(len(a.columns)):
+                if a.cell(i, j).text.strip() != b.cell(i, j).text.strip():
+                    return 0.0
+    return 1.0
+
+
 def find_default_font(config_file_path: str | None, rules: dict[str, Any]) -> float:
     """registrymodifications.xcu sets Writer's DefaultFont/Standard to `font_name`."""
     if not config_file_path:
@@ -54,7 +113,6 @@ def find_default_font(config_file_path: str | None, rules: dict[str, Any]) -> fl
     return float(font == rules["font_name"])
 
 
-@metric
 def contains_page_break(docx_file: str | None, rules: dict[str, Any]) -> float:
     """The body has a page break (exactly `page_break_count` of them when given)."""
     doc = _open(docx_file)
@@ -68,7 +126,6 @@ def contains_page_break(docx_file: str | None, rules: dict[str, Any]) -> float:
     return float(count > 0)
 
 
-@metric
 def compare_docx_images(docx_file1: str | None, docx_file2: str | None) -> float:
     """The documents embed the same images (same count, same pixels, in order)."""
     doc1, doc2 = _open(docx_file1), _open(docx_file2)
@@ -83,7 +140,6 @@ def compare_docx_images(docx_file1: str | None, docx_file2: str | None) -> float
     return float(len(a) == len(b) and all(x == y for x, y in zip(a, b)))
 
 
-@metric
 def compare_line_spacing(docx_file1: str | None, docx_file2: str | None) -> float:
     """Same text, and every paragraph has the gold one's line spacing."""
     if not docx_file1 or not docx_file2 or not compare_docx_files(docx_file1, docx_file2):
@@ -95,7 +151,6 @@ def compare_line_spacing(docx_file1: str | None, docx_file2: str | None) -> floa
                      for p1, p2 in zip(doc1.paragraphs, doc2.paragraphs)))
 
 
-@metric
 def compare_font_names(docx_file: str | None, rules: dict[str, Any]) -> float:
     """Every run of every body paragraph names the font `font_name`."""
     doc = _open(docx_file)
@@ -104,7 +159,6 @@ def compare_font_names(docx_file: str | None, rules: dict[str, Any]) -> float:
     return float(all(run.font.name == rules["font_name"] for p in doc.paragraphs for run in p.runs))
 
 
-@metric
 def compare_subscript_contains(docx_file1: str | None, docx_file2: str | None) -> float:
     """Some run, paired by position with the gold document's, is subscript in both."""
     doc1, doc2 = _open(docx_file1), _open(docx_file2)
@@ -115,7 +169,6 @@ def compare_subscript_contains(docx_file1: str | None, docx_file2: str | None) -
                      for r1, r2 in zip(p1.runs, p2.runs)))
 
 
-@metric
 def has_page_numbers_in_footers(docx_file: str | None) -> float:
     """Each section's footer's first paragraph holds a digit (a page number field's text)."""
     doc = _open(docx_file)
@@ -129,7 +182,6 @@ def has_page_numbers_in_footers(docx_file: str | None) -> float:
     return 1.0
 
 
-@metric
 def is_first_line_centered(docx_file: str | None) -> float:
     from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
     doc = _open(docx_file)
@@ -138,7 +190,6 @@ def is_first_line_centered(docx_file: str | None) -> float:
     return float(doc.paragraphs[0].paragraph_format.alignment == WD_PARAGRAPH_ALIGNMENT.CENTER)
 
 
-@metric
 def check_tabstops(docx_file1: str | None, docx_file2: str | None, **kwargs: Any) -> float:
     """Non-empty paragraphs carry the gold tab stops: same count and alignments;
     the score is 1 minus the mean position offset relative to the text width.
@@ -182,7 +233,6 @@ def check_tabstops(docx_file1: str | None, docx_file2: str | None, **kwargs: Any
     return 1 - minus / len(para1)
 
 
-@metric
 def evaluate_strike_through_last_paragraph(file_path1: str | None, file_path2: str | None) -> float:
     """Same text as the gold, and every run of the last paragraph is struck through."""
     if not file_path1 or not file_path2 or not compare_docx_files(file_path1, file_path2):
@@ -193,7 +243,6 @@ def evaluate_strike_through_last_paragraph(file_path1: str | None, file_path2: s
     return float(all(run.font.strike for run in doc.paragraphs[-1].runs))
 
 
-@metric
 def check_italic_font_size_14(path1: str | None, path2: str | None) -> float:
     """Same text as the gold, and every italic run is 14 pt."""
     if not path1 or not path2 or not compare_docx_files(path1, path2):
@@ -205,7 +254,6 @@ def check_italic_font_size_14(path1: str | None, path2: str | None) -> float:
                      for p in doc.paragraphs for run in p.runs if run.italic))
 
 
-@metric
 def compare_docx_files_and_ignore_new_lines(file1: str | None, file2: str | None, **options: Any) -> float:
     """Texts equal once empty paragraphs are dropped (and blanks collapsed, by default)."""
     if not file1 or not file2 or not (file1.endswith(".docx") and file2.endswith(".docx")):
@@ -220,7 +268,6 @@ def compare_docx_files_and_ignore_new_lines(file1: str | None, file2: str | None
     return float(p1 == p2)
 
 
-@metric
 def compare_references(file1: str | None, file2: str | None, **options: Any) -> float:
     """Mean similarity of the entries after the `reference_indicator` paragraph,
     rescaled above `reference_base_result` (0 at or below it, 1 when identical)."""
@@ -245,13 +292,12 @@ def compare_references(file1: str | None, file2: str | None, **options: Any) -> 
         return 0.0
     if not ref1:
         return 1.0  # both sections empty (upstream would divide by zero)
-    similarity = sum(_ratio(a, b) for a, b in zip(ref1, ref2)) / len(ref1)
-    if similarity >= base + 0.01:
-        return (similarity - base) / (1 - base)
+    mean = sum(similarity(a, b) for a, b in zip(ref1, ref2)) / len(ref1)
+    if mean >= base + 0.01:
+        return (mean - base) / (1 - base)
     return 0.0
 
 
-@metric
 def fuzzy_place_math(result_file_path: str | None, rules: dict[str, Any]) -> float:
     """The document holds exactly three words; each scores its best similarity to
     an `expected` answer; the mean of the three."""
@@ -261,10 +307,9 @@ def fuzzy_place_math(result_file_path: str | None, rules: dict[str, Any]) -> flo
     words = [w for p in doc.paragraphs for w in p.text.split()]
     if len(words) != 3:
         return 0.0
-    return sum(max((_ratio(w, ans) for ans in rules["expected"]), default=0.0) for w in words) / 3
+    return sum(max((similarity(w, ans) for ans in rules["expected"]), default=0.0) for w in words) / 3
 
 
-@metric
 def compare_unique_train_records(processed_file: str | None, expected_files: list[str] | None,
                                  **options: Any) -> float:
     """`expected_files` = [gold, initial]. Lines are non-empty paragraphs; a
@@ -285,3 +330,28 @@ def compare_unique_train_records(processed_file: str | None, expected_files: lis
         return 0.0
     lines, ids = processed
     return float(set(lines) <= set(initial[0]) and len(ids) == len(set(ids)) and set(ids) == set(gold[1]))
+
+
+def evaluate_colored_words_in_tables(file_path1: str | None, file_path2: str | None, **kwargs: Any) -> float:
+    """Same text as the gold, and in every table a word starting with a vowel is
+    red, any other word blue (CIEDE2000 within `threshold`, default 3.5)."""
+    if not file_path1 or not file_path2 or not compare_docx_files(file_path1, file_path2):
+        return 0.0
+    document = _open(file_path1)
+    if document is None:
+        return 0.0
+    threshold = kwargs.get("threshold", 3.5)
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        if not run.text:
+                            continue
+                        rgb = run.font.color.rgb
+                        if rgb is None:
+                            return 0.0  # upstream fails on a run without a colour
+                        want = (255, 0, 0) if run.text[0].lower() in "aeiou" else (0, 0, 255)
+                        if colour_difference((rgb[0], rgb[1], rgb[2]), want) > threshold:
+                            return 0.0
+    return 1.0

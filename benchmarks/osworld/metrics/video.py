@@ -2,10 +2,8 @@
 
 Written from the behaviour of OSWorld's `metrics/vlc.py`, which reads frames with
 OpenCV and hashes them with imagehash's `phash`. Here ffmpeg (already a system
-dependency, for recording) decodes the frames to RGB and the pHash is written
-out with numpy: greyscale, Lanczos to 32x32, a 2-D DCT-II (scipy's unnormalised
-form), the top-left 8x8 block compared to its median; two frames differ by the
-number of unequal bits.
+dependency, for recording) decodes the frames to RGB and `image.phash` hashes
+them; two frames differ by the number of unequal bits.
 """
 
 from __future__ import annotations
@@ -16,19 +14,9 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image
 
-from benchmarks.osworld.metrics import metric
+from benchmarks.osworld.metrics.image import phash
 
-_N = 32
-# scipy.fftpack.dct type II: y[k] = 2 * sum_n x[n] cos(pi k (2n + 1) / (2N)).
-_DCT = 2 * np.cos(np.pi * np.arange(_N)[:, None] * (2 * np.arange(_N)[None, :] + 1) / (2 * _N))
-
-
-def phash(image: Image.Image, hash_size: int = 8) -> np.ndarray:
-    """imagehash.phash's bits (hash_size x hash_size booleans)."""
-    pixels = np.asarray(image.convert("L").resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
-    dct = _DCT @ pixels @ _DCT.T  # along axis 0, then axis 1
-    low = dct[:hash_size, :hash_size]
-    return low > np.median(low)
+__all__ = ["compare_videos", "frames"]
 
 
 def _size(path: str) -> tuple[int, int]:
@@ -59,7 +47,6 @@ def frames(path: str, limit: int) -> Iterator[Image.Image]:
         proc.wait()
 
 
-@metric
 def compare_videos(video_path1: str | None, video_path2: str | None,
                    max_frames_to_check: int = 100, threshold: int = 5) -> float:
     """Frame by frame (up to `max_frames_to_check`): more than `threshold` frames whose

@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from benchmarks.osworld.metrics import metric
-
 SR, N_FFT, HOP, N_MELS, N_MFCC = 22050, 2048, 512, 128, 20
 
 
@@ -134,7 +132,6 @@ def fastdtw(x: Sequence[np.ndarray], y: Sequence[np.ndarray], dist: Dist,
     return _dtw(x, y, _expand_window(path, len(x), len(y), radius), dist)
 
 
-@metric
 def compare_audios(audio_path_1: str | None, audio_path_2: str | None) -> float:
     """1 / (1 + the FastDTW cosine distance of the two normalised MFCC sequences)."""
     if not audio_path_1 or not audio_path_2:

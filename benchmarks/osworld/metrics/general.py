@@ -1,41 +1,70 @@
-"""Metrics: `metric(result, expected, **options) -> float`, with OSWorld's semantics.
+"""Metrics on plain values (strings, lists, JSON objects), and the two helpers other
+metric modules share: `similarity` (a text ratio) and `match_value_to_rule`
+(OSWorld's `{method, ref}` comparison rules).
 
-Written from the behaviour of OSWorld's `desktop_env/evaluators/metrics`
-(general.py, vscode.py), including its quirks where a score depends on them,
-so that our numbers compare with published ones. A `None` result (a missing
-file, a refused command) scores 0 everywhere.
+Written from the behaviour of OSWorld's `desktop_env/evaluators/metrics/general.py`
+and the rule helper of its `metrics/utils.py`, quirks included where a score
+depends on them, so that our numbers compare with published ones. A `None`
+result (a missing file, a refused command) scores 0.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
+import operator
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-__all__ = ["METRICS", "Metric"]
-
-Metric = Callable[..., float]
-METRICS: dict[str, Metric] = {}
+__all__ = ["check_direct_json_object", "check_include_exclude", "exact_match", "fuzzy_match", "is_in_list",
+           "literal_match", "match_in_list", "match_value_to_rule", "similarity"]
 
 
-def metric(fn: Metric) -> Metric:
-    METRICS[fn.__name__] = fn
-    return fn
+def similarity(a: str, b: str) -> float:
+    """Similarity in [0, 1]: difflib's ratio, 2*matched/total characters, standing in for
+    rapidfuzz's `fuzz.ratio / 100` (see fuzzy_match)."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _text(path: str | Path) -> str:
-    return Path(path).read_text(encoding="utf-8")
+def match_value_to_rule(value: Any, rule: dict[str, Any]) -> bool:
+    """OSWorld's `{method, ref}` rule: eq/ne/lt/le/gt/ge, `re[.FLAG...]`,
+    `approx:TOL`, `range.XY`, `str_list_eq` / `str_set_eq`, `spreadsheet_range`."""
+    method, ref = rule["method"], rule.get("ref")
+    if method.startswith("re"):
+        flags = functools.reduce(operator.or_, (getattr(re, f) for f in method.split(".")[1:]),
+                                 re.RegexFlag(0))
+        return re.search(ref, str(value), flags) is not None
+    if method in {"eq", "ne", "lt", "le", "gt", "ge"}:
+        try:
+            return bool(getattr(operator, method)(value, ref))
+        except TypeError:
+            return False
+    if method.startswith("approx"):
+        tolerance = float(method.split(":")[1])
+        try:
+            return abs(float(value) - ref) <= tolerance
+        except (TypeError, ValueError):
+            return False
+    if method.startswith("range."):  # range.te [0, 2]: 0 < x <= 2
+        low, high = method[6], method[7]
+        return bool(getattr(operator, "l" + low)(ref[0], value)
+                    and getattr(operator, "l" + high)(value, ref[1]))
+    if method in {"str_list_eq", "str_set_eq"}:
+        kind = list if method == "str_list_eq" else set
+        return kind(str(value).strip("\"'").split(",")) == kind(ref)
+    if method == "spreadsheet_range":
+        from openpyxl.worksheet.cell_range import MultiCellRange
+        inner, outer = MultiCellRange(ref[0]), MultiCellRange(ref[1])
+        got = MultiCellRange(str(value))
+        return all(r in got for r in inner) and all(r in outer for r in got)
+    raise NotImplementedError(f"unknown rule method {method!r}")
 
 
-@metric
 def exact_match(result: Any, rules: dict[str, Any]) -> float:
     return float(result == rules["expected"])
 
 
-@metric
 def check_include_exclude(result: str | None, rules: dict[str, list[str]]) -> float:
     """Every `include` string is in the result and no `exclude` string is."""
     if result is None:
@@ -44,7 +73,6 @@ def check_include_exclude(result: str | None, rules: dict[str, list[str]]) -> fl
     return float(all(s in result for s in include) and all(s not in result for s in exclude))
 
 
-@metric
 def is_in_list(result: Any, rules: dict[str, Any]) -> float:
     """The expected value is an element (or, for a string result, a substring) of the result."""
     if result is None:
@@ -52,7 +80,6 @@ def is_in_list(result: Any, rules: dict[str, Any]) -> float:
     return float(rules["expected"] in result)
 
 
-@metric
 def literal_match(result: Any, expected: Any, **options: Any) -> float:
     """Equal as strings (`type: str`) or as lists of strings (`type: list`)."""
     kind = options.get("type", "str")
@@ -68,7 +95,6 @@ def literal_match(result: Any, expected: Any, **options: Any) -> float:
     raise ValueError(f"literal_match: unknown type {kind!r}")
 
 
-@metric
 def fuzzy_match(result: str | None, rules: dict[str, Any]) -> float:
     """Similarity in [0, 1] as difflib's ratio, 2*matched/total characters. Upstream
     uses rapidfuzz's `fuzz.ratio`, the same formula over the longest common
@@ -76,55 +102,9 @@ def fuzzy_match(result: str | None, rules: dict[str, Any]) -> float:
     inputs this scores a little lower (rapidfuzz is not a dependency here)."""
     if result is None:
         return 0.0
-    matcher = difflib.SequenceMatcher(None, str(result), str(rules["expected"]), autojunk=False)
-    return matcher.ratio()
+    return similarity(str(result), str(rules["expected"]))
 
 
-@metric
-def compare_text_file(actual: str | None, expected: str | None, **options: Any) -> float:
-    """Two text files are equal, optionally ignoring blanks and case."""
-    if not actual:
-        return 0.0
-    if not expected:
-        raise FileNotFoundError("compare_text_file: the expected file is missing")
-    a, e = _text(actual), _text(expected)
-    if options.get("ignore_blanks", False):
-        a = re.sub(r"\s+", " ", re.sub(r"[\t\n]", " ", a).strip())
-        e = re.sub(r"\s+", " ", re.sub(r"[\t\n]", " ", e).strip())
-    if options.get("ignore_case", False):
-        a, e = a.lower(), e.lower()
-    return float(a == e)
-
-
-@metric
-def diff_text_file(result: str | None, expected: str | None) -> float:
-    """Line-level similarity of two text files (difflib ratio over lines)."""
-    if result is None:
-        return 0.0
-    if not expected:
-        raise FileNotFoundError("diff_text_file: the expected file is missing")
-    a, e = _text(result).splitlines(), _text(expected).splitlines()
-    return difflib.SequenceMatcher(a=a, b=e).ratio()
-
-
-@metric
-def check_list(result: str | None, rules: dict[str, list[str]]) -> float:
-    """Each `expect` regex matches some line of the file; no `unexpect` regex matches any."""
-    if result is None:
-        return 0.0
-    expect = [re.compile(p) for p in rules.get("expect", [])]
-    unexpect = [re.compile(p) for p in rules.get("unexpect", [])]
-    found = [False] * len(expect)
-    with open(result, encoding="utf-8") as f:
-        for line in f:  # lines keep their newline, as upstream's `for l in f`
-            for i, pattern in enumerate(expect):
-                found[i] = found[i] or pattern.search(line) is not None
-            if any(p.search(line) for p in unexpect):
-                return 0.0
-    return float(all(found))
-
-
-@metric
 def check_direct_json_object(result: Any, rules: dict[str, Any]) -> float:
     """Compare a JSON object (or its text) with `rules["expected"]`, key by key.
 
@@ -169,9 +149,6 @@ def check_direct_json_object(result: Any, rules: dict[str, Any]) -> float:
         return 0.0
 
 
-# Further groups live in their own modules; importing them adds them to METRICS.
-from benchmarks.osworld import metrics_media, metrics_office  # noqa: F401
-from benchmarks.osworld import metrics_config  # noqa: E402,F401  (needs metrics_office)
-from benchmarks.osworld import metrics_chrome, metrics_misc, metrics_vlc, metrics_writer  # noqa: E402,F401
-from benchmarks.osworld import metrics_colour, metrics_gimp, metrics_impress, metrics_odt  # noqa: E402,F401
-from benchmarks.osworld import metrics_audio, metrics_pdf, metrics_video  # noqa: E402,F401
+def match_in_list(result: Any, rules: dict[str, Any]) -> float:
+    """The result is one of `expected`."""
+    return float(result in rules["expected"])

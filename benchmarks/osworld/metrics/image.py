@@ -1,20 +1,21 @@
-"""Image, settings-file and URL metrics, registered in METRICS.
+"""Image comparison: SSIM, the perceptual hash, and the compare_images metric.
 
-Written from the behaviour of OSWorld's `metrics/{gimp,vscode,chrome}.py`.
-A None result (a missing file, no page) scores 0.
+Written from the behaviour of OSWorld's `metrics/gimp.py` (compare_images) and
+the libraries it and `metrics/vlc.py` use, written out with numpy: `ssim` is
+scikit-image's default `structural_similarity`; `phash` is imagehash's pHash
+(greyscale, Lanczos to 32x32, a 2-D DCT-II in scipy's unnormalised form, the
+top-left 8x8 block compared to its median; two images differ by the number of
+unequal bits). The GIMP, PDF and video metrics use them too.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from benchmarks.osworld.metrics import metric
-
-__all__ = ["ssim"]
+__all__ = ["compare_images", "phash", "ssim"]
 
 
 def _window_means(x: np.ndarray, size: int) -> np.ndarray:
@@ -42,7 +43,19 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0, win: int = 7) 
     return float(s.mean())
 
 
-@metric
+_N = 32
+# scipy.fftpack.dct type II: y[k] = 2 * sum_n x[n] cos(pi k (2n + 1) / (2N)).
+_DCT = 2 * np.cos(np.pi * np.arange(_N)[:, None] * (2 * np.arange(_N)[None, :] + 1) / (2 * _N))
+
+
+def phash(image: Image.Image, hash_size: int = 8) -> np.ndarray:
+    """imagehash.phash's bits (hash_size x hash_size booleans)."""
+    pixels = np.asarray(image.convert("L").resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
+    dct = _DCT @ pixels @ _DCT.T  # along axis 0, then axis 1
+    low = dct[:hash_size, :hash_size]
+    return low > np.median(low)
+
+
 def compare_images(result: str | None, expected: str | None, **options: Any) -> float:
     """SSIM of the two images in greyscale (0 when their sizes differ).
 
@@ -65,28 +78,3 @@ def compare_images(result: str | None, expected: str | None, **options: Any) -> 
     if base is None:
         return s
     return (s - base) / (1 - base) if s >= base + 0.01 else 0.0
-
-
-@metric
-def check_json_settings(result: str | None, expected: dict[str, Any], **options: Any) -> float:
-    """A JSON settings file holds every key of `expected["expected"]` with that value."""
-    if not result:
-        return 0.0
-    try:
-        with open(result, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return 0.0
-    if not isinstance(data, dict):
-        return 0.0
-    want = expected["expected"]
-    return float(all(k in data and data[k] == v for k, v in want.items()))
-
-
-@metric
-def is_expected_url_pattern_match(result: Any, rules: dict[str, Any]) -> float:
-    """Every regex in `rules["expected"]` is found in the URL (a string, or a dict's "url")."""
-    if not result:
-        return 0.0
-    url = result["url"] if isinstance(result, dict) else result
-    return float(all(re.search(p, url) for p in rules["expected"]))
