@@ -17,10 +17,10 @@ from xml.sax.saxutils import escape
 import pytest
 
 from benchmarks.osworld.chrome import ChromeDevTools, ChromeError
-from benchmarks.osworld.chrome_html import html_parse
-from benchmarks.osworld.chrome_page import ChromePages
 from benchmarks.osworld.getters import GETTERS, EvalContext
-from benchmarks.osworld.getters_chrome import address_bar_text
+from benchmarks.osworld.getters.chrome import address_bar_text
+from benchmarks.osworld.getters.chrome_html import html_parse
+from benchmarks.osworld.getters.chrome_page import ChromePages
 from envs.base import CommandOutput
 
 NS = ('xmlns:st="uri:deskat:state.at-spi.gnome.org" '
@@ -155,8 +155,6 @@ def test_tab_getters_need_a_desktop_that_runs_python(tmp_path):
     with pytest.raises(TypeError, match="run_python"):
         get(FakeDesktop(), "open_tabs_info", tmp_path)
 
-
-# --- against a real Chromium in the session desktop -------------------------------------
 
 SITE = {
     "index.html": "<html><head><title>Home</title></head><body><h1 class='t'>Welcome</h1>"

@@ -1,15 +1,13 @@
-"""Image, settings and URL metrics: a right and a wrong answer each, a missing file 0."""
+"""SSIM, the perceptual hash and compare_images on images the tests draw."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_media import ssim
+from benchmarks.osworld.metrics.image import phash, ssim
 
 
 def _png(path, array):
@@ -41,21 +39,9 @@ def test_compare_images(tmp_path):
     assert f(str(tmp_path / "absent.png"), gold) == 0.0
 
 
-def test_check_json_settings(tmp_path):
-    path = tmp_path / "settings.json"
-    path.write_text(json.dumps({"editor.fontSize": 14, "files.autoSave": "afterDelay"}))
-    f = METRICS["check_json_settings"]
-    assert f(str(path), {"expected": {"editor.fontSize": 14}}) == 1.0
-    assert f(str(path), {"expected": {"editor.fontSize": 12}}) == 0.0
-    assert f(str(path), {"expected": {"workbench.colorTheme": "Dark"}}) == 0.0
-    assert f(None, {"expected": {}}) == 0.0
-    assert f(str(tmp_path / "absent.json"), {"expected": {}}) == 0.0
-
-
-def test_is_expected_url_pattern_match():
-    rules = {"expected": [r"^https://www\.example\.com/", r"q=shoes"]}
-    f = METRICS["is_expected_url_pattern_match"]
-    assert f("https://www.example.com/search?q=shoes", rules) == 1.0
-    assert f({"url": "https://www.example.com/search?q=shoes", "title": "x"}, rules) == 1.0
-    assert f("https://www.example.com/search?q=hats", rules) == 0.0
-    assert f(None, rules) == 0.0
+def test_phash_properties():
+    rng = np.random.default_rng(0)
+    img = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    assert phash(img).shape == (8, 8)
+    assert np.count_nonzero(phash(img) != phash(img.resize((128, 128)))) <= 5  # robust to scaling
+    assert np.count_nonzero(phash(img) != phash(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT))) > 5

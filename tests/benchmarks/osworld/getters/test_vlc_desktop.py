@@ -12,7 +12,7 @@ import wave
 import pytest
 
 from benchmarks.osworld.getters import GETTERS, EvalContext
-from benchmarks.osworld.getters_vlc import VLC_PASSWORD, VLC_PORT
+from benchmarks.osworld.getters.vlc import VLC_PASSWORD, VLC_PORT
 from benchmarks.osworld.metrics import METRICS
 
 

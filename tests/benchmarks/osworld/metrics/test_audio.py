@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_audio import _dtw, cosine, fastdtw, load, mel_filterbank, mfcc
+from benchmarks.osworld.metrics.audio import (
+    _dtw,
+    cosine,
+    fastdtw,
+    load,
+    mel_filterbank,
+    mfcc,
+)
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
                                   reason="needs ffmpeg (scripts/install-debian-packages)")

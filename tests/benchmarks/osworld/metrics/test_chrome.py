@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.osworld.getters import GETTERS, EvalContext
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_chrome import compare_urls, split_host
+from benchmarks.osworld.metrics.chrome import compare_urls, split_host
 
 PROFILE = "/home/user/.config/google-chrome/Default"
 
@@ -198,3 +198,12 @@ def test_shortcut_and_steam_cart(recording_desktop, tmp_path):
     assert cart({"content": "Your cart: The Dota 2 Official Soundtrack $9.99"},
                 {"items": ["The Dota 2 Official Soundtrack"]}) == 1.0
     assert cart({"content": "Your cart is empty"}, {"items": ["The Dota 2 Official Soundtrack"]}) == 0.0
+
+
+def test_is_expected_url_pattern_match():
+    rules = {"expected": [r"^https://www\.example\.com/", r"q=shoes"]}
+    f = METRICS["is_expected_url_pattern_match"]
+    assert f("https://www.example.com/search?q=shoes", rules) == 1.0
+    assert f({"url": "https://www.example.com/search?q=shoes", "title": "x"}, rules) == 1.0
+    assert f("https://www.example.com/search?q=hats", rules) == 0.0
+    assert f(None, rules) == 0.0

@@ -1,4 +1,4 @@
-"""Each metric with a right and a wrong answer (on real files where it reads files)."""
+"""Metrics on plain values: a right and a wrong answer each."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from benchmarks.osworld.metrics import METRICS
 
 def m(name):
     return METRICS[name]
-
-
-def _file(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_exact_match():
@@ -54,37 +48,6 @@ def test_fuzzy_match():
     assert m("fuzzy_match")("kitten", {"expected": "sitting"}) == pytest.approx(2 * 4 / 13)
     assert m("fuzzy_match")("abc", {"expected": "xyz"}) == 0.0
     assert m("fuzzy_match")(None, {"expected": "x"}) == 0.0
-
-
-def test_compare_text_file(tmp_path):
-    gold = _file(tmp_path, "gold.txt", "Hello from deskpilot <3\n")
-    same = _file(tmp_path, "same.txt", "Hello from deskpilot <3\n")
-    blanks = _file(tmp_path, "blanks.txt", "  Hello   from\tdeskpilot <3")
-    upper = _file(tmp_path, "upper.txt", "HELLO FROM DESKPILOT <3\n")
-    wrong = _file(tmp_path, "wrong.txt", "Hello from deskpilot >3\n")
-    f = m("compare_text_file")
-    assert f(same, gold) == 1.0
-    assert f(blanks, gold) == 0.0 and f(blanks, gold, ignore_blanks=True) == 1.0
-    assert f(upper, gold) == 0.0 and f(upper, gold, ignore_case=True) == 1.0
-    assert f(wrong, gold, ignore_blanks=True, ignore_case=True) == 0.0
-    assert f(None, gold) == 0.0  # the missing-file rule
-
-
-def test_diff_text_file(tmp_path):
-    gold = _file(tmp_path, "gold.txt", "a\nb\nc\nd\n")
-    assert m("diff_text_file")(_file(tmp_path, "same.txt", "a\nb\nc\nd"), gold) == 1.0
-    assert m("diff_text_file")(_file(tmp_path, "half.txt", "a\nb\nx\ny\n"), gold) == 0.5
-    assert m("diff_text_file")(_file(tmp_path, "none.txt", "p\nq\n"), gold) == 0.0
-    assert m("diff_text_file")(None, gold) == 0.0
-
-
-def test_check_list(tmp_path):
-    path = _file(tmp_path, "list.txt", "apple 3\nbanana 5\ncherry 7\n")
-    f = m("check_list")
-    assert f(path, {"expect": [r"^apple \d$", r"cherry"], "unexpect": [r"durian"]}) == 1.0
-    assert f(path, {"expect": [r"^apple \d$", r"durian"]}) == 0.0
-    assert f(path, {"expect": [r"apple"], "unexpect": [r"banana"]}) == 0.0
-    assert f(None, {"expect": []}) == 0.0
 
 
 def test_check_direct_json_object_exact_keys():

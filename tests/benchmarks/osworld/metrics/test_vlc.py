@@ -1,5 +1,5 @@
-"""VLC metrics on vlcrc files in the layout VLC writes (commented defaults, sections),
-its HTTP status.xml, and the window-size getter: a right and a wrong answer each."""
+"""VLC metrics on vlcrc files in the layout VLC writes (commented defaults, sections)
+and its HTTP status.xml: a right and a wrong answer each."""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.osworld.getters import GETTERS, EvalContext
-from benchmarks.osworld.getters_vlc import parse_wmctrl
 from benchmarks.osworld.metrics import METRICS
-from envs.base import CommandOutput
 
 # As VLC saves it: every option with its help line, defaults commented out.
 DEFAULT_VLCRC = """\
@@ -44,7 +41,6 @@ DEFAULT_VLCRC = """\
 # Play/Pause (string)
 #global-key-play-pause=
 """
-
 CHANGED = {
     "#qt-bgcone=1": "qt-bgcone=0",
     "#qt-max-volume=125": "qt-max-volume=200",
@@ -141,43 +137,3 @@ def test_is_vlc_fullscreen():
     assert f(dict(screen), screen) == 1.0
     assert f({"width": 1280, "height": 720}, screen) == 0.0
     assert f(None, screen) == 0.0
-
-
-WMCTRL = """\
-0x01a00003  0 0    0    1920 1080 vlc.vlc               host VLC media player
-0x02000007  0 10   40   800  600  org.gnome.Nautilus.Org.gnome.Nautilus  host Home
-"""
-
-
-def test_window_size_getter(recording_desktop, tmp_path):
-    desktop = recording_desktop(on_execute=lambda cmd, shell: CommandOutput(0, WMCTRL, ""))
-    ctx = EvalContext(desktop=desktop, cache_dir=tmp_path)
-    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "vlc"}) == {"width": 1920, "height": 1080}
-    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "gimp"}) is None
-    assert parse_wmctrl(WMCTRL, "org.gnome.nautilus") == {"width": 800, "height": 600}
-    assert desktop.calls[0] == ("execute", (["wmctrl", "-lxG"], False))
-
-
-def test_window_size_getter_asks_the_window_size_route(recording_desktop, tmp_path):
-    from envs.base import DesktopError
-
-    class WithRoute(recording_desktop):
-        def window_size(self, app_class_name: str) -> tuple[int, int]:
-            if app_class_name != "vlc":
-                raise DesktopError("/window_size", 404, f"no window of class {app_class_name!r}")
-            return (1024, 768)
-
-    ctx = EvalContext(desktop=WithRoute(), cache_dir=tmp_path)
-    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "vlc"}) == {"width": 1024, "height": 768}
-    assert GETTERS["vm_window_size"](ctx, {"app_class_name": "gimp"}) is None
-
-
-def test_playing_info_getter(recording_desktop, tmp_path):
-    xml = _status("playing", "a.mp4")
-    answers = iter([CommandOutput(0, xml, ""), CommandOutput(7, "", "")])  # curl 7: refused
-    desktop = recording_desktop(on_execute=lambda cmd, shell: next(answers))
-    ctx = EvalContext(desktop=desktop, cache_dir=tmp_path / "cache")
-    path = GETTERS["vlc_playing_info"](ctx, {"dest": "status.xml"})
-    assert Path(path).read_text() == xml
-    assert METRICS["is_vlc_playing"](path, {"type": "file_name", "file_name": "a.mp4"}) == 1.0
-    assert GETTERS["vlc_playing_info"](ctx, {"dest": "status.xml"}) is None  # VLC not answering

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance
 
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_gimp import rgb_ssim
+from benchmarks.osworld.metrics.gimp import rgb_ssim
 
 
 @pytest.fixture

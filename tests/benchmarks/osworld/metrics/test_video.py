@@ -6,12 +6,10 @@ import os
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_video import frames, phash
+from benchmarks.osworld.metrics.video import frames
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
                                 reason="needs ffmpeg (scripts/install-debian-packages)")
@@ -22,14 +20,6 @@ def _video(path, seconds: float = 3, vf: str | None = None, crf: int = 23) -> st
                "-t", str(seconds), "-pix_fmt", "yuv420p", "-crf", str(crf)]
     subprocess.run(command + (["-vf", vf] if vf else []) + [str(path)], check=True, timeout=120)
     return str(path)
-
-
-def test_phash_properties():
-    rng = np.random.default_rng(0)
-    img = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
-    assert phash(img).shape == (8, 8)
-    assert np.count_nonzero(phash(img) != phash(img.resize((128, 128)))) <= 5  # robust to scaling
-    assert np.count_nonzero(phash(img) != phash(img.transpose(Image.Transpose.FLIP_LEFT_RIGHT))) > 5
 
 
 def test_compare_videos(tmp_path):

@@ -9,10 +9,46 @@ import numpy as np
 import pytest
 from docx import Document
 from docx.enum.text import WD_BREAK, WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
-from docx.shared import Inches, Pt
+from docx.shared import Inches, Pt, RGBColor
 from PIL import Image
 
 from benchmarks.osworld.metrics import METRICS
+
+
+def _docx(path, paragraphs, table=None):
+    doc = Document()
+    for p in paragraphs:
+        doc.add_paragraph(p)
+    if table:
+        t = doc.add_table(rows=len(table), cols=len(table[0]))
+        for i, row in enumerate(table):
+            for j, text in enumerate(row):
+                t.cell(i, j).text = text
+    doc.save(path)
+    return str(path)
+
+
+def test_compare_docx_files(tmp_path):
+    gold = _docx(tmp_path / "gold.docx", ["Hello world", "Second line"])
+    right = _docx(tmp_path / "right.docx", ["Hello   world", "Second line"])
+    wrong = _docx(tmp_path / "wrong.docx", ["Hello world", "Another line"])
+    f = METRICS["compare_docx_files"]
+    assert f(right, gold) == 1.0
+    assert f(right, gold, ignore_blanks=False) == 0.0
+    assert f(wrong, gold) == 0.0
+    assert 0.5 < f(wrong, gold, content_only=True) < 1.0
+    assert f(None, gold) == 0.0
+
+
+def test_compare_docx_tables(tmp_path):
+    gold = _docx(tmp_path / "gold.docx", ["t"], [["a", "b"], ["1", "2"]])
+    right = _docx(tmp_path / "right.docx", ["t"], [["a", " b"], ["1", "2"]])
+    wrong = _docx(tmp_path / "wrong.docx", ["t"], [["a", "b"], ["1", "3"]])
+    f = METRICS["compare_docx_tables"]
+    assert f(right, gold) == 1.0
+    assert f(wrong, gold) == 0.0
+    assert f(None, gold) == 0.0
+
 
 TEXT = ["Title", "First paragraph of the body.", "Last paragraph."]
 
@@ -175,3 +211,23 @@ def test_train_records_and_place_math(tmp_path):
     answers = {"expected": ["alpha", "beta", "gamma"]}
     assert g(_doc(tmp_path / "p.docx", ["alpha", "beta gamma"]), answers) == pytest.approx(1.0)
     assert g(_doc(tmp_path / "q.docx", ["alpha beta"]), answers) == 0.0
+
+
+def _table_doc(path, colours: dict[str, tuple[int, int, int]]) -> str:
+    doc = Document()
+    doc.add_paragraph("Sight words")
+    table = doc.add_table(rows=1, cols=len(colours))
+    for cell, (word, rgb) in zip(table.rows[0].cells, colours.items()):
+        run = cell.paragraphs[0].add_run(word)
+        run.font.color.rgb = RGBColor(*rgb)
+    doc.save(path)
+    return str(path)
+
+
+def test_evaluate_colored_words_in_tables(tmp_path):
+    right = _table_doc(tmp_path / "right.docx", {"apple": (255, 0, 0), "ball": (0, 0, 255), "egg": (250, 2, 2)})
+    wrong = _table_doc(tmp_path / "wrong.docx", {"apple": (0, 0, 255), "ball": (0, 0, 255), "egg": (255, 0, 0)})
+    f = METRICS["evaluate_colored_words_in_tables"]
+    assert f(right, right) == 1.0
+    assert f(wrong, right) == 0.0
+    assert f(None, right) == 0.0

@@ -6,9 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.osworld.getters import GETTERS, EvalContext
 from benchmarks.osworld.metrics import METRICS
-from envs.base import CommandOutput
 
 GIMPRC = """# GIMP gimprc
 (undo-levels 100)
@@ -17,13 +15,11 @@ GIMPRC = """# GIMP gimprc
     (width 640))
 (show-tooltips no)
 """
-
 PREFS = """// Mozilla User Preferences
 user_pref("mail.identity.id1.htmlSigText", "Anonym\\nXYZ Lab");
 user_pref("mail.spam.manualMark", true);
 user_pref("mailnews.start_page.enabled", false);
 """
-
 FILTERS = """version="9"
 logging="no"
 name="Move invoices"
@@ -97,20 +93,12 @@ def test_vscode_metrics(tmp_path):
     assert METRICS["compare_config"](write(tmp_path, "d", "a=2\n"), {"expected": "a=1\n"}) == 0.0
 
 
-def test_file_contains(tmp_path):
-    results = write(tmp_path, "results.txt", "Ping: 12 ms\nDownload: 80 Mbit/s\nUpload: 20 Mbit/s\n")
-    assert METRICS["file_contains"](results, {"expected": ["Ping", "Download", "Upload"]}) == 1.0
-    assert METRICS["file_contains"](write(tmp_path, "r2", "Ping: 12 ms\n"),
-                                    {"expected": ["Ping", "Download"]}) == 0.0
-    assert METRICS["file_contains"](None, {"expected": ["Ping"]}) == 0.0
-
-
-def test_vm_wallpaper_follows_gnomes_picture_uri(recording_desktop, tmp_path):
-    answer = CommandOutput(0, "'file:///home/user/Pictures/my%20bg.png'\n", "")
-    desktop = recording_desktop(files={"/home/user/Pictures/my bg.png": b"\x89PNG..."},
-                                on_execute=lambda cmd, shell: answer)
-    ctx = EvalContext(desktop, tmp_path / "cache")
-    path = GETTERS["vm_wallpaper"](ctx, {"dest": "background.png"})
-    assert open(path, "rb").read() == b"\x89PNG..." and path.endswith("background.png")
-    unset = recording_desktop(on_execute=lambda cmd, shell: CommandOutput(0, "''\n", ""))
-    assert GETTERS["vm_wallpaper"](EvalContext(unset, tmp_path / "c2"), {"dest": "b.png"}) is None
+def test_check_json_settings(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"editor.fontSize": 14, "files.autoSave": "afterDelay"}))
+    f = METRICS["check_json_settings"]
+    assert f(str(path), {"expected": {"editor.fontSize": 14}}) == 1.0
+    assert f(str(path), {"expected": {"editor.fontSize": 12}}) == 0.0
+    assert f(str(path), {"expected": {"workbench.colorTheme": "Dark"}}) == 0.0
+    assert f(None, {"expected": {}}) == 0.0
+    assert f(str(tmp_path / "absent.json"), {"expected": {}}) == 0.0

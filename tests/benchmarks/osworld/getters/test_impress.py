@@ -1,21 +1,15 @@
-"""App-state getters: a slide's background picture from a real .pptx, and the default
-video player through real `xdg-mime` on a home with a mimeapps.list."""
+"""Slide getters on real .pptx files: a slide's background picture and its audio."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 from lxml import etree
 from PIL import Image
 from pptx import Presentation
 
 from benchmarks.osworld.getters import GETTERS, EvalContext
-from envs.base import CommandOutput
 
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -54,30 +48,6 @@ def test_background_image_in_slide(recording_desktop, tmp_path):
     assert GETTERS["background_image_in_slide"](ctx, {**spec, "slide_index": 7}) is None  # no slide
     missing = {**spec, "ppt_file_path": "/home/user/Desktop/none.pptx"}
     assert GETTERS["background_image_in_slide"](ctx, missing) is None
-
-
-@pytest.mark.skipif(shutil.which("xdg-mime") is None and not os.environ.get("CI"), reason="needs xdg-mime")
-def test_default_video_player_with_real_xdg_mime(recording_desktop, tmp_path):
-    home = tmp_path / "home"
-    (home / ".config").mkdir(parents=True)
-
-    def run(command, shell):  # the getter's command, run for real against `home`
-        # Only this home's mimeapps.list counts: no system-wide defaults (XDG_DATA_DIRS).
-        env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-               "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_DATA_DIRS": str(tmp_path / "nodata")}
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
-        return CommandOutput(done.returncode, done.stdout, done.stderr)
-
-    ctx = EvalContext(desktop=recording_desktop(on_execute=run), cache_dir=tmp_path / "cache")
-    apps = home / ".local" / "share" / "applications"  # xdg-mime answers only installed apps
-    apps.mkdir(parents=True)
-    for name in ("vlc", "totem"):
-        (apps / f"{name}.desktop").write_text(f"[Desktop Entry]\nType=Application\nName={name}\nExec={name} %U\n")
-    (home / ".config" / "mimeapps.list").write_text(
-        "[Default Applications]\nvideo/mp4=vlc.desktop\nvideo/x-matroska=vlc.desktop\nvideo/webm=totem.desktop\n")
-    assert GETTERS["default_video_player"](ctx, {}) == "vlc.desktop"
-    (home / ".config" / "mimeapps.list").write_text("[Default Applications]\n")
-    assert GETTERS["default_video_player"](ctx, {}) == "unknown"
 
 
 def _with_audio(src: bytes, dest: Path, audio: bytes, slide: int = 1) -> bytes:

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from benchmarks.osworld.metrics import METRICS
-from benchmarks.osworld.metrics_odt import odt_paragraphs
+from benchmarks.osworld.metrics.writer_odt import odt_paragraphs
 
 CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"

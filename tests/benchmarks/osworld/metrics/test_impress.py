@@ -13,9 +13,36 @@ from lxml import etree
 from PIL import Image
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.util import Inches
+from pptx.util import Inches, Pt
 
 from benchmarks.osworld.metrics import METRICS
+
+
+def _pptx(path, title, bold=False, left=1):
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    box = slide.shapes.add_textbox(Inches(left), Inches(1), Inches(4), Inches(1))
+    run = box.text_frame.paragraphs[0].add_run()
+    run.text = title
+    run.font.bold = bold
+    run.font.size = Pt(20)
+    prs.save(path)
+    return str(path)
+
+
+def test_compare_pptx_files(tmp_path):
+    gold = _pptx(tmp_path / "gold.pptx", "Quarterly report", bold=True)
+    right = _pptx(tmp_path / "right.pptx", "Quarterly report", bold=True)
+    not_bold = _pptx(tmp_path / "plain.pptx", "Quarterly report")
+    moved = _pptx(tmp_path / "moved.pptx", "Quarterly report", bold=True, left=2)
+    wrong = _pptx(tmp_path / "wrong.pptx", "Annual report", bold=True)
+    f = METRICS["compare_pptx_files"]
+    assert f(right, gold) == 1.0
+    assert f(not_bold, gold) == 0.0 and f(not_bold, gold, examine_font_bold=False) == 1.0
+    assert f(moved, gold) == 0.0 and f(moved, gold, examine_shape=False) == 1.0
+    assert f(wrong, gold) == 0.0
+    assert f(None, gold) == 0.0
+
 
 XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
