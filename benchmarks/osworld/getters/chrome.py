@@ -6,8 +6,8 @@
   for the application "Google Chrome"; Debian's browser names itself "Chromium",
   so both are accepted.
 - Page contents, titles and the open tabs come over the DevTools protocol, from
-  inside the desktop (`chrome_page.ChromePages`, beside this module), where upstream used Playwright
-  over CDP from the host.
+  inside the desktop (`chrome_page.ChromePages`, beside this module), where upstream
+  used Playwright over CDP from the host.
 
 Return shapes and fallbacks follow upstream (None, {} or [] where it gives them).
 The browser's debugging port is `ctx.chrome_port` when the context has one, else the

@@ -23,7 +23,8 @@ from benchmarks.osworld.assets import MissingAssets
 from benchmarks.osworld.getters.context import EvalContext, inside
 from envs.base import DesktopError
 
-__all__ = ["cache_file", "cloud_file", "content_from_vm_file", "list_directory", "local_file", "vm_file"]
+__all__ = ["cache_file", "cloud_file", "content_from_vm_file", "copy_from_desktop", "list_directory", "local_file",
+           "vm_file"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,13 @@ def vm_file(ctx: EvalContext, spec: dict[str, Any]) -> str | None | list[str | N
         if i in gives:
             out.append(str(local))
     return out[0] if len(out) == 1 else out
+
+
+def copy_from_desktop(ctx: EvalContext, path: str, dest: str) -> str | None:
+    """One desktop file copied into the cache as `dest` (vm_file's single form): its
+    local path, or None when the desktop has no such file."""
+    local = vm_file(ctx, {"path": path, "dest": dest})
+    return local if isinstance(local, str) else None
 
 
 def list_directory(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any] | None:
@@ -138,7 +146,7 @@ def content_from_vm_file(ctx: EvalContext, spec: dict[str, Any]) -> list[str] | 
         raise NotImplementedError(f"content_from_vm_file: {spec.get('file_type')!r}/"
                                   f"{spec.get('file_content')!r} (only xlsx/last_row exists upstream)")
     path = spec["path"]
-    local = vm_file(ctx, {"path": path, "dest": path.rstrip("/").rsplit("/", 1)[-1]})
+    local = copy_from_desktop(ctx, path, path.rstrip("/").rsplit("/", 1)[-1])
     if local is None:
         return None
     import pandas as pd

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from benchmarks.osworld.getters.context import HOME, EvalContext
-from benchmarks.osworld.getters.files import vm_file
+from benchmarks.osworld.getters.files import copy_from_desktop
 
 __all__ = ["gimp_config_file"]
 
@@ -16,4 +16,4 @@ def gimp_config_file(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     name = spec["file_name"]
     if "/" in name or name in ("", ".", ".."):
         raise ValueError(f"gimp_config_file: file_name {name!r} must be a plain file name")
-    return vm_file(ctx, {"path": f"{HOME}/.config/GIMP/2.10/{name}", "dest": spec.get("dest", name)})
+    return copy_from_desktop(ctx, f"{HOME}/.config/GIMP/2.10/{name}", spec.get("dest", name))

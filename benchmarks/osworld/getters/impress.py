@@ -14,7 +14,7 @@ import zipfile
 from typing import Any
 
 from benchmarks.osworld.getters.context import EvalContext, inside
-from benchmarks.osworld.getters.files import vm_file
+from benchmarks.osworld.getters.files import copy_from_desktop
 
 __all__ = ["audio_in_slide", "background_image_in_slide"]
 
@@ -30,8 +30,7 @@ RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 def _deck(ctx: EvalContext, spec: dict[str, Any]) -> tuple[str | None, int, str]:
     """The desktop's `ppt_file_path` copied into the cache, the 0-based slide index, `dest`."""
     ppt_path = spec["ppt_file_path"]
-    local = vm_file(ctx, {"path": ppt_path, "dest": posixpath.basename(ppt_path)})
-    return (local if isinstance(local, str) else None), int(spec["slide_index"]), spec["dest"]
+    return copy_from_desktop(ctx, ppt_path, posixpath.basename(ppt_path)), int(spec["slide_index"]), spec["dest"]
 
 
 def _copy_member(ctx: EvalContext, z: zipfile.ZipFile, target: str, dest: str) -> str | None:
@@ -66,7 +65,7 @@ def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | N
                 continue
             target = rel.get("Target", "")
             if target.startswith("file://"):  # a linked picture: read it from the desktop
-                return vm_file(ctx, {"path": target[7:], "dest": dest})  # type: ignore[return-value]
+                return copy_from_desktop(ctx, target[7:], dest)
             return _copy_member(ctx, z, target, dest)
     return None
 
@@ -89,5 +88,5 @@ def audio_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
                 return _copy_member(ctx, z, target, dest)
             # A linked file: a file:// URL or a path on the desktop.
             path = target[7:] if target.startswith("file://") else target
-            return vm_file(ctx, {"path": path, "dest": dest})  # type: ignore[return-value]
+            return copy_from_desktop(ctx, path, dest)
     return None

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from benchmarks.osworld.getters.context import EvalContext
-from benchmarks.osworld.getters.files import vm_file
+from benchmarks.osworld.getters.files import copy_from_desktop
 from benchmarks.osworld.setup import as_flag
 from envs.base import CommandOutput, DesktopError
 
@@ -121,7 +121,7 @@ def vm_wallpaper(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     if not uri:
         return None
     path = unquote(urlsplit(uri).path) if uri.startswith("file://") else uri
-    return vm_file(ctx, {"path": path, "dest": spec.get("dest", "wallpaper")})
+    return copy_from_desktop(ctx, path, spec.get("dest", "wallpaper"))
 
 
 # Upstream's list, duplicates included: they weigh the vote the same way.

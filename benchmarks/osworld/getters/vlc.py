@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from benchmarks.osworld.getters.context import HOME, EvalContext, inside
-from benchmarks.osworld.getters.files import vm_file
+from benchmarks.osworld.getters.files import copy_from_desktop
 from envs.base import DesktopError
 
 __all__ = ["VLC_PASSWORD", "VLC_PORT", "vlc_config", "vlc_playing_info"]
@@ -48,4 +48,4 @@ def vlc_playing_info(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
 
 def vlc_config(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """VLC's ~/.config/vlc/vlcrc, copied as `dest` (None when VLC never wrote one)."""
-    return vm_file(ctx, {"path": f"{HOME}/.config/vlc/vlcrc", "dest": spec.get("dest", "vlcrc")})
+    return copy_from_desktop(ctx, f"{HOME}/.config/vlc/vlcrc", spec.get("dest", "vlcrc"))

@@ -11,6 +11,7 @@ import difflib
 import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.osworld.metrics.audio import compare_audios
@@ -46,7 +47,7 @@ def compare_zip_files(actual: str | None, expected: str | None, **options: Any) 
     return 1.0
 
 
-_ARCHIVE_COMPARERS = {"text": compare_text_file, "pdf": compare_pdfs, "docx": compare_docx_files,
+_ARCHIVE_COMPARERS: dict[str, Callable[..., float]] = {"text": compare_text_file, "pdf": compare_pdfs, "docx": compare_docx_files,
                       "ppt": compare_pptx_files, "image": compare_images, "csv": compare_csv,
                       "table": compare_table, "audio": compare_audios, "video": compare_videos}
 
