@@ -21,12 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.osworld.chrome import (
-    DEFAULT_DEBUG_PORT,
-    ChromeError,
-    PythonDesktop,
-    last_json,
-)
+from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeError, PythonDesktop, last_json
 
 __all__ = ["ChromePages", "PageVisit"]
 
