@@ -40,6 +40,8 @@ def compare_zip_files(actual: str | None, expected: str | None, **options: Any) 
         for name in names:
             got, want = a.read(name), e.read(name)
             if name.lower().endswith(".pdf"):
+                # difflib with its default junk heuristic, as this metric always had (not
+                # `general.similarity`, which turns it off): long texts can score differently.
                 if difflib.SequenceMatcher(None, pdf_text(got), pdf_text(want)).ratio() < 0.95:
                     return 0.0
             elif got != want:
