@@ -16,8 +16,9 @@ as it does on our own desktops, in a thread of its own, against an `ObservationD
 That desktop answers screenshots and the accessibility tree from the latest `obs`; its
 `act` compiles our typed ops to pyautogui code (envs/pyautogui_code.py, every model
 string a literal, never model text passed through), hands the code to `predict` and
-waits for the next `predict` call's observation. A finished episode becomes "DONE"
-(the verifier accepted) or "FAIL" (the agent gave up, or a budget or error ended it).
+waits for the next `predict` call's observation. A finished episode becomes "FAIL" when
+the planner gave up (its own word) and "DONE" otherwise — the verifier accepted, or a
+budget or an error ended it, and OSWorld's evaluator judges the screen as it is.
 What needs to own the desktop (the coding agent's /run_python, file reads) is refused
 with a DesktopError, which those parts already report to the planner.
 
@@ -195,11 +196,13 @@ class DeskpilotAgent:
                                        task_id=task_id, sandbox=self.sandbox, score=False,
                                        grounder=grounder, hooks=EpisodeHooks(on_event=self._on_event))
                 result = outcome.result
-                special = "DONE" if result.status == "done" else "FAIL"
+                # FAIL only when the planner said so: OSWorld scores FAIL on a feasible task
+                # 0, so a budget or an error ends with DONE and its evaluator judges the screen.
+                special = "FAIL" if result.status == "fail" else "DONE"
                 desktop.outbox.put(("end", f"{special}:{result.status}: {result.reason}"))
             except BaseException as exc:  # noqa: BLE001 - predict() must hear of it, not hang
                 log.exception("the episode failed")
-                desktop.outbox.put(("end", f"FAIL:error: {type(exc).__name__}: {exc}"))
+                desktop.outbox.put(("end", f"DONE:error: {type(exc).__name__}: {exc}"))
 
         self._desktop = desktop
         self._thread = threading.Thread(target=run, name="deskpilot-episode", daemon=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.bench_cli import osworld_app
+from agent.cli.bench import osworld_app
 from benchmarks.osworld import task_data
 from benchmarks.osworld.tasks import load_split
 from tests.benchmarks.conftest import REPO

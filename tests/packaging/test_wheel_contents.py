@@ -54,15 +54,14 @@ def test_the_installed_package_reads_its_data_files(fresh_venv: FreshVenv):
     """The approval policy, the prompts, the osworld profile's seed files and the grounding
     data, each loaded by the code that uses it."""
     code = textwrap.dedent("""
-        try:  # the approval policy is leaving agent.chat for the agent core
-            from agent.approval import load_policy
-        except ImportError:
-            from agent.chat.approval import load_policy
+        from agent.approval import load_policy
+        from agent.knowledge import app_hints
         from agent.prompts import template
         from envs.profiles.osworld import DATA
         from grounding.synth.resources import DATA_DIR
         assert load_policy().rules
         assert template("planner_system").template
+        assert "Export As" in app_hints("export the image in GIMP")
         for name in ("sudo", "google-chrome", "pulse.pa", "vlcrc", "mimeapps.list",
                      "registrymodifications.xcu", "openbox-keybinds.xml"):
             assert (DATA / name).is_file(), name
