@@ -75,15 +75,15 @@ def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: s
     outcome = CodeOutcome(status="BUDGET", summary="")
     for _ in range(max_steps):
         try:
-            result = model.complete(messages, max_tokens=2048)
+            result: ChatResult = model.complete(messages, max_tokens=2048)
         except ModelError as exc:
             outcome.status, outcome.summary = "ERROR", f"the coding model failed: {exc}"
             return outcome
         outcome.results.append(result)
         parsed = parse_reply(result.text)
         messages.append(Message.text("assistant", result.text))
-        if parsed in ("DONE", "FAIL"):
-            outcome.status = parsed  # type: ignore[assignment]
+        if parsed == "DONE" or parsed == "FAIL":
+            outcome.status = parsed
             outcome.summary = _summary(outcome, result.text)
             return outcome
         if parsed is None:

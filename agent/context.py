@@ -56,8 +56,8 @@ class AgentContext:
     def record_usage(self, role: str, result: ChatResult) -> None:
         self.meter.add(role, result.usage)
 
-    def prefetch_fingerprint(self, name: str, png: bytes) -> None:
-        if name not in self._fingerprints:
+    def prefetch_fingerprint(self, name: str | None, png: bytes) -> None:
+        if name and name not in self._fingerprints:
             self._fingerprints[name] = self._pool.submit(screen_hash, png)
 
     def fingerprint(self, name: str | None) -> int:

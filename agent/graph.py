@@ -15,6 +15,9 @@ Routing functions are pure: they read the state and name the next node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import AgentContext
@@ -75,17 +78,15 @@ def search_provider(ctx: AgentContext) -> SearchProvider | None:
 
 def build_graph(ctx: AgentContext) -> StateGraph:
     graph = StateGraph(AgentState)
-    graph.add_node("observe", observe.make(ctx))
-    graph.add_node("gate", gate.make(ctx))
-    graph.add_node("plan", plan.make(ctx))
-    graph.add_node("loop_breaker", loop_breaker.make(ctx))
-    graph.add_node("approve", approve.make(ctx))
-    graph.add_node("ground", act.make_ground(ctx))
-    graph.add_node("act", act.make_act(ctx))
-    graph.add_node("code", tools.make_code(ctx))
-    graph.add_node("search", tools.make_search(ctx, search_provider(ctx)))
-    graph.add_node("verify", verify.make(ctx))
-    graph.add_node("finish", finish.make(ctx))
+    nodes: dict[str, Callable[[AgentState], dict[str, Any]]] = {
+        "observe": observe.make(ctx), "gate": gate.make(ctx), "plan": plan.make(ctx),
+        "loop_breaker": loop_breaker.make(ctx), "approve": approve.make(ctx),
+        "ground": act.make_ground(ctx), "act": act.make_act(ctx), "code": tools.make_code(ctx),
+        "search": tools.make_search(ctx, search_provider(ctx)), "verify": verify.make(ctx),
+        "finish": finish.make(ctx)}
+    for name, node in nodes.items():
+        # langgraph's node protocol names its parameter `state`; a Callable type cannot say so.
+        graph.add_node(name, node)  # type: ignore[call-overload]
 
     graph.add_edge(START, "observe")
     graph.add_conditional_edges("observe", after_observe, ["gate", "plan", "finish"])
@@ -95,7 +96,7 @@ def build_graph(ctx: AgentContext) -> StateGraph:
                                 ["plan", "approve", "search", "verify", "finish"])
     graph.add_conditional_edges("approve", after_approve, ["ground", "code", "observe", "finish"])
     graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
-    for node in ("act", "code", "search", "verify"):
-        graph.add_conditional_edges(node, after_step, ["observe", "finish"])
+    for name in ("act", "code", "search", "verify"):
+        graph.add_conditional_edges(name, after_step, ["observe", "finish"])
     graph.add_edge("finish", END)
     return graph

@@ -96,8 +96,8 @@ class _Shots:
             return self._known[path]
         self._known[path] = None
         try:
-            with Image.open(path) as img:
-                screen_w, img = img.width, img.convert("RGB")
+            with Image.open(path) as opened:
+                screen_w, img = opened.width, opened.convert("RGB")
                 if img.width > MAX_WIDTH:
                     img = img.resize((MAX_WIDTH, round(img.height * MAX_WIDTH / img.width)),
                                      Image.Resampling.LANCZOS)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
@@ -42,7 +43,7 @@ def run_graph(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool
     started = datetime.now(timezone.utc).isoformat()
     with closing(sqlite3.connect(ctx.folder / CHECKPOINT_FILE, check_same_thread=False)) as conn:
         graph = build_graph(ctx).compile(checkpointer=SqliteSaver(conn))
-        config: dict[str, Any] = {"configurable": {"thread_id": task_id}, "recursion_limit": 100_000}
+        config: RunnableConfig = {"configurable": {"thread_id": task_id}, "recursion_limit": 100_000}
         saved = graph.get_state(config).values
         resuming = resume and saved.get("task_id") == task_id
         stream_input = None if resuming else initial_state(task_id, instruction)
@@ -64,7 +65,7 @@ def run_graph(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool
                 command = Command(resume=answer.model_dump(mode="json"))
         except KeyboardInterrupt:
             interrupted = True
-        state: AgentState = graph.get_state(config).values  # type: ignore[assignment]
+        state = cast(AgentState, graph.get_state(config).values)
     if interrupted:
         state = {**state, "status": "interrupted",
                  "reason": f"interrupted by the user after step {state.get('step', 0)}; "
@@ -76,11 +77,13 @@ def result_of(ctx: AgentContext, state: AgentState, started: str) -> EpisodeResu
     usage = ctx.meter.total
     models = {"planner": ctx.models.planner.name, "verifier": ctx.models.verifier.name,
               "coder": ctx.models.coder.name, "grounder": ctx.grounder.name}
-    return EpisodeResult(
-        task_id=state.get("task_id", ""), instruction=state.get("instruction", ""),
-        status=state.get("status") or "error", reason=state.get("reason", ""),
-        steps=state.get("step", 0), wasted_steps=state.get("wasted_steps", 0),
-        tokens={"input": usage.input_tokens, "output": usage.output_tokens,
-                "cached": usage.cached_input_tokens},
-        cost_usd=usage.cost_usd, wall_s=round(ctx.elapsed(), 3), started_at=started,
-        models=models, criteria=state.get("criteria", []))
+    # Validated, not constructed: the status in the state is checked against the known ones,
+    # and `criteria` rides along as an extra field of result.json.
+    return EpisodeResult.model_validate({
+        "task_id": state.get("task_id", ""), "instruction": state.get("instruction", ""),
+        "status": state.get("status") or "error", "reason": state.get("reason", ""),
+        "steps": state.get("step", 0), "wasted_steps": state.get("wasted_steps", 0),
+        "tokens": {"input": usage.input_tokens, "output": usage.output_tokens,
+                   "cached": usage.cached_input_tokens},
+        "cost_usd": usage.cost_usd, "wall_s": round(ctx.elapsed(), 3), "started_at": started,
+        "models": models, "criteria": state.get("criteria", [])})

@@ -12,6 +12,7 @@ Unlike upstream, the rejection's reason and missing steps always go back to the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from agent.decision import Verdict
@@ -74,7 +75,7 @@ def apply_post_rules(raw_text: str, parsed: Verdict | None) -> Verdict:
     return parsed
 
 
-def rejections_of_this_claim(turns: list[dict[str, Any]]) -> int:
+def rejections_of_this_claim(turns: Sequence[Mapping[str, Any]]) -> int:
     """Verifier rejections since the agent last did work (an act or code step that ran).
 
     A "done" after real work is a new claim; one after only searches, vetoes or refusals

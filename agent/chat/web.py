@@ -45,6 +45,7 @@ class WebView:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host   # typeshed allows bytes
         return f"http://{host}:{port}/?token={self.token}"
 
     def __enter__(self) -> "WebView":

@@ -21,7 +21,7 @@ from agent.approval import (
     ApprovalAnswer, ApprovalRequest, Policy, Risk, classify, classify_code, load_policy, unattended,
 )
 from agent.context import AgentContext
-from agent.nodes.common import advance, new_turn, write_step
+from agent.nodes.common import advance, new_turn, pending_decision, write_step
 from agent.prompts import render
 from agent.state import AgentState
 
@@ -56,7 +56,7 @@ def code_guard(ctx: AgentContext, state: AgentState,
         action = {"type": "code_block", "language": language, "code": code[:4000]}
         if ctx.approver is not None:
             answer = ctx.approver.ask(ApprovalRequest(step=step, action=action, risk=risk))
-            record = {"decision": "approved" if answer.decision == "approve" else "denied",
+            record: dict[str, Any] = {"decision": "approved" if answer.decision == "approve" else "denied",
                       "by": "person", "reason": answer.reason}
         elif unattended(risk, policy, sandbox=sandbox):
             record = {"decision": "allowed", "by": "policy",
@@ -78,14 +78,15 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     sandbox = is_sandbox(ctx)
 
     def approve(state: AgentState) -> dict[str, Any]:
-        pending = state["pending"]
-        decision = pending["decision"]
+        pending = state.get("pending") or {}
+        decision = pending_decision(state)
         action = parse_action(decision["action"])
         risk = classify(action, policy, sandbox=sandbox, instruction=state["instruction"])
         if risk is None:
             return {}
         step = state.get("step", 0) + 1
         if ctx.approver is None:
+            record: dict[str, Any]
             if unattended(risk, policy, sandbox=sandbox):
                 record = {"decision": "allowed", "by": "policy",
                           "reason": f"sandbox desktop; the policy lets {risk.risk_class} through unattended"}

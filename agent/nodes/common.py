@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from agent.actions import Action, parse_action
 from agent.context import AgentContext
 from agent.models.base import ChatResult, Usage
 from agent.state import AgentState, Turn
 from agent.trajectory import StepRecord
+
+
+A = TypeVar("A", bound=Action)
+
+
+def pending_decision(state: AgentState) -> dict[str, Any]:
+    """The decision waiting to run; the routing functions only send a state that has one."""
+    pending = state.get("pending")
+    if pending is None:
+        raise RuntimeError("no pending decision: the graph routed here without one")
+    return pending["decision"]
+
+
+def pending_action(state: AgentState, kind: type[A]) -> A:
+    """The pending decision's action, of the type the routing chose this node for."""
+    action = parse_action(pending_decision(state)["action"])
+    if not isinstance(action, kind):
+        raise RuntimeError(f"expected a {kind.__name__} action here, not {action.type}")
+    return action
+
+
+def screenshot_bytes(ctx: AgentContext, state: AgentState) -> bytes:
+    """The current screenshot's bytes (observe has always written one before this runs)."""
+    name = state.get("screenshot_file")
+    if not name:
+        raise RuntimeError("no screenshot yet: observe runs before every node that reads one")
+    return (ctx.folder / name).read_bytes()
 
 
 def usage_fields(state: AgentState, results: list[ChatResult]) -> dict[str, Any]:

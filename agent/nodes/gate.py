@@ -9,6 +9,7 @@ from agent.decision import Criteria
 from agent.history import compact_json
 from agent.knowledge import environment_text
 from agent.models.base import ImagePart, Message, ModelError, TextPart
+from agent.nodes.common import screenshot_bytes
 from agent.prompts import render
 from agent.state import AgentState
 
@@ -18,7 +19,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         if state.get("criteria_done"):
             return {}
         environment = environment_text(ctx.desktop, ctx.config.desktop_password)
-        png = (ctx.folder / state["screenshot_file"]).read_bytes()
+        png = screenshot_bytes(ctx, state)
         prompt = render("gate", instruction=state["instruction"],
                         schema=compact_json(Criteria.model_json_schema()))
         message = Message(role="user", content=[TextPart(text=prompt), ImagePart(data=png)])
@@ -29,8 +30,10 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             ctx.on_event("gate", {"error": str(exc)})
             return {"criteria": [], "criteria_done": True, "environment": environment}
         ctx.record_usage("gate", result)
-        criteria = [c.model_dump() for c in result.parsed.criteria[:3]]
-        note = {"feasible": result.parsed.feasible, "note": result.parsed.note}
+        parsed = result.parsed
+        assert parsed is not None   # complete() with a schema returns it parsed, or raises
+        criteria = [c.model_dump() for c in parsed.criteria[:3]]
+        note = {"feasible": parsed.feasible, "note": parsed.note}
         ctx.on_event("gate", {"criteria": criteria, **note})
         return {"criteria": criteria, "criteria_done": True, "gate_note": note,
                 "environment": environment}

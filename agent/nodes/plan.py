@@ -44,6 +44,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         # ends and the task's evaluator judges the screen and files. FAIL is only ever the
         # planner's own word (OSWorld scores FAIL on a feasible task 0, even when it is done).
         decision = result.parsed
+        assert decision is not None   # complete() with a schema returns it parsed, or raises
         ctx.on_event("plan", {"step": state.get("step", 0) + 1,
                               "decision": decision.model_dump(mode="json")})
         pending = {"decision": decision.model_dump(mode="json"), "response": result.text,

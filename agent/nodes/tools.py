@@ -6,11 +6,11 @@ import time
 from typing import Any, Callable
 
 from agent import loop_breaker as lb
-from agent.actions import parse_action
+from agent.actions import CallCodeAgent, CallSearchAgent
 from agent.coder import CodeOutcome, run_code_agent
 from agent.context import AgentContext
 from agent.nodes.approve import code_guard
-from agent.nodes.common import advance, existing_step, new_turn, write_step
+from agent.nodes.common import advance, existing_step, new_turn, pending_action, write_step
 from agent.search import SearchProvider
 from agent.state import AgentState
 from envs.base import DesktopUnreachable
@@ -18,7 +18,7 @@ from envs.base import DesktopUnreachable
 
 def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def code(state: AgentState) -> dict[str, Any]:
-        action = parse_action(state["pending"]["decision"]["action"])
+        action = pending_action(state, CallCodeAgent)
         signature, modality = lb.action_signature(action), lb.modality(action)
         done_before = existing_step(ctx, state)
         if done_before is not None:  # ran before a crash: do not run its code twice
@@ -44,9 +44,9 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         record = write_step(ctx, state, node="code", action=action.model_dump(mode="json"), png=png,
                             model_results=outcome.results, desktop_s=time.monotonic() - start,
                             info=info)
-        result = code_report(outcome)
+        report = code_report(outcome)
         ctx.prefetch_fingerprint(record.screenshot_file, png)
-        turn = new_turn(state, record, result=result, signature=signature, modality=modality,
+        turn = new_turn(state, record, result=report, signature=signature, modality=modality,
                         screen_after=record.screenshot_file)
         return advance(state, turn, screenshot_file=record.screenshot_file)
 
@@ -77,7 +77,7 @@ def code_report(outcome: CodeOutcome) -> str:
 
 def make_search(ctx: AgentContext, provider: SearchProvider | None) -> Callable[[AgentState], dict[str, Any]]:
     def search(state: AgentState) -> dict[str, Any]:
-        action = parse_action(state["pending"]["decision"]["action"])
+        action = pending_action(state, CallSearchAgent)
         if provider is None:
             answer_text, results, sources = ("No search provider is configured (set a search model "
                                              "or DESKPILOT_SEARCH_FOLDER).", [], [])

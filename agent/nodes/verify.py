@@ -17,7 +17,7 @@ from agent.history import (
     compact_json, criteria_text, gate_note_text, instruction_with_corrections, result_excerpt,
 )
 from agent.models.base import ImagePart, Message, ModelError, ReplyParseError, TextPart
-from agent.nodes.common import advance, new_turn, write_step
+from agent.nodes.common import advance, new_turn, pending_decision, screenshot_bytes, write_step
 from agent.prompts import render
 from agent.state import AgentState
 from agent.verify_rules import RejectionTracker, apply_post_rules, rejections_of_this_claim
@@ -39,7 +39,7 @@ def screen_text(ctx: AgentContext) -> str:
 
 def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def verify(state: AgentState) -> dict[str, Any]:
-        decision = state["pending"]["decision"]
+        decision = pending_decision(state)
         recent = [f"step {t['step']}: {t.get('signature', '')} -> {result_excerpt(t, 300)}"
                   for t in state.get("turns", [])[-8:]]
         prompt = render("verifier", instruction=instruction_with_corrections(state),
@@ -49,7 +49,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                         reasoning=decision.get("reasoning", "") or "(none)",
                         text_observation=screen_text(ctx),
                         schema=compact_json(Verdict.model_json_schema()))
-        png = (ctx.folder / state["screenshot_file"]).read_bytes()
+        png = screenshot_bytes(ctx, state)
         message = Message(role="user", content=[TextPart(text=prompt), ImagePart(data=png)])
         results, raw, parsed = [], "", None
         try:

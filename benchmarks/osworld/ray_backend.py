@@ -132,7 +132,8 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str], *,
     actors: list[Any] = []
 
     def new_actor(spec: str) -> None:
-        actor = remote_cls.options(**_actor_options(spec)).remote(
+        # Any: Ray's stubs type an actor handle's methods as plain callables, not remotes.
+        actor: Any = remote_cls.options(**_actor_options(spec)).remote(
             spec, run.size, run.config, run.run_one, run.timeout, run.profile)
         actors.append(actor)
         starting[actor.ready.remote()] = (actor, spec)

@@ -94,7 +94,8 @@ def prefix_reuse(prompt: list[Message], following: list[Message]) -> float:
 
 def measure(steps: int, width: int, height: int, latest: int | None, history: int | None) -> None:
     script = ScriptedScript.from_replies(replies(steps))
-    models = Models(gate=script.model("gate"), planner=script.model("planner"),
+    planner = script.model("planner")   # kept typed as scripted: its requests are measured
+    models = Models(gate=script.model("gate"), planner=planner,
                     verifier=script.model("verifier"), coder=script.model("coder"))
     desktop = TimedDesktop(FakeDesktop(width, height))
     step_times: list[float] = []
@@ -110,7 +111,7 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
 
     config = AgentConfig(max_steps=steps + 5, image_tokens_latest=latest, image_tokens_history=history)
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = AgentContext(desktop=desktop, models=models, grounder=NoGrounder(),  # type: ignore[arg-type]
+        ctx = AgentContext(desktop=desktop, models=models, grounder=NoGrounder(),
                            writer=EpisodeWriter(Path(tmp) / "ep"), config=config, on_event=on_event)
         waits: list[float] = []
         fingerprint = ctx.fingerprint
@@ -127,7 +128,7 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
         _, result = run_graph(ctx, "bench", "type the lines")
         wall = time.perf_counter() - start
 
-    prompts = models.planner.requests
+    prompts = planner.requests
     reuse = [prefix_reuse(prompts[i], prompts[i + 1]) for i in range(len(prompts) - 1)]
     counts = [prompt_tokens(p) for p in prompts]
     # Prefill a prefix cache cannot spare: the tokens of each prompt after its shared prefix.

@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 from agent.config import AgentConfig
 from agent.trajectory import EpisodeResult
@@ -51,7 +52,7 @@ def oracle_runner(phases: dict[str, list[float]]):
         start = time.perf_counter()
         scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval")
         phases["evaluate"].append(time.perf_counter() - start)
-        status = "done" if last != "FAIL" else "fail"
+        status: Literal["done", "fail"] = "done" if last != "FAIL" else "fail"
         return EpisodeResult(task_id=task.id, status=status, score=scored.score, steps=len(actions))
     return run_one
 

@@ -118,13 +118,14 @@ def _rounded(box: tuple[float, float, float, float]) -> list[float]:
 
 def _hit_checked(renderer: Renderer, picks: list[Candidate]) -> list[Candidate]:
     """Keep refusals and the items whose box centre lands on the target element."""
-    points = []
+    points: list[tuple[str, float, float]] = []
     for pick in picks:
-        if pick.box is not None:
+        if pick.box is not None and pick.sid is not None:
             x, y, w, h = _rounded(pick.box)
             points.append((pick.sid, x + w / 2, y + h / 2))
     verdicts = iter(renderer.hit(points))
-    return [pick for pick in picks if pick.box is None or next(verdicts)]
+    return [pick for pick in picks
+            if pick.box is None or (pick.sid is not None and next(verdicts))]
 
 
 def _row(pick: Candidate, item_id: str, stem: str, width: int, height: int) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def _row(pick: Candidate, item_id: str, stem: str, width: int, height: int) -> d
         "image_size": [width, height],
         "instruction": pick.instruction,
         "box_type": "refusal" if refusal else "bbox",
-        "box_coordinates": [0, 0, 0, 0] if refusal else _rounded(pick.box),
+        "box_coordinates": [0, 0, 0, 0] if pick.box is None else _rounded(pick.box),
         "GUI_types": pick.gui_types,
         "category": pick.category,
         "categories": pick.categories,

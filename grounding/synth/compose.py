@@ -230,15 +230,15 @@ def form_card(b: Builder, cols: int) -> str:
         if options:
             parts.append(select_field(b, rng.choice(options), inline=inline))
     if rng.random() < 0.3:
-        label = b.fresh_one(w["stepper_labels"])
-        if label:
-            parts.append(stepper(b, label, inline=inline))
+        stepper_label = b.fresh_one(w["stepper_labels"])
+        if stepper_label:
+            parts.append(stepper(b, stepper_label, inline=inline))
     if rng.random() < 0.35 and b.free("Tags"):
         parts.append(chips(b, "Tags", b.fresh(w["tag_words"], rng.randint(2, 5))))
     if rng.random() < 0.5:
-        label = b.fresh_one(w["checkboxes"])
-        if label:
-            parts.append(checkbox(b, label, checked=rng.random() < 0.5))
+        box_label = b.fresh_one(w["checkboxes"])
+        if box_label:
+            parts.append(checkbox(b, box_label, checked=rng.random() < 0.5))
     texts = b.fresh(w["buttons"], rng.randint(1, 3))
     row = button_row(b, texts, primary_last=rng.random() < 0.6)
     if rng.random() < 0.4:

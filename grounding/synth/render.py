@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Sequence, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class Renderer:
         self.page.set_content(html, wait_until="load")
         self.page.evaluate("() => document.fonts.ready.then(() => true)")
 
-    def measure(self, carets: list[str] = (), words: list[str] = ()) -> dict[str, Any]:
+    def measure(self, carets: Sequence[str] = (), words: Sequence[str] = ()) -> dict[str, Any]:
         """Boxes and visibility of every element, the page's text, caret and word geometry."""
         return self.page.evaluate(self._measure_js, {"carets": list(carets), "words": list(words)})
 

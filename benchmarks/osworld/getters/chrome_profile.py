@@ -51,7 +51,10 @@ def _json_getter(name: str, parts: tuple[str, ...], pick: Callable[[dict[str, An
     """A getter returning `pick(json of the file)`, or `fallback` on any error."""
     def get(ctx: EvalContext, spec: dict[str, Any]) -> Any:
         try:
-            data = json.loads(_read(ctx, *parts))  # type: ignore[arg-type] - None raises: fallback
+            raw = _read(ctx, *parts)
+            if raw is None:
+                raise FileNotFoundError("/".join(parts))
+            data = json.loads(raw)
             return pick(data)
         except Exception as exc:  # noqa: BLE001 - upstream: any failure gives the fallback
             log.info("%s: %s; using %r", name, exc, fallback)

@@ -45,7 +45,8 @@ def _mel_to_hz(m: np.ndarray) -> np.ndarray:
 def mel_filterbank(sr: int = SR, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
     """librosa.filters.mel(htk=False, norm="slaney"): (n_mels, 1 + n_fft // 2)."""
     fft_freqs = np.linspace(0, sr / 2, 1 + n_fft // 2)
-    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2), n_mels + 2))
+    low, high = _hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(sr / 2))
+    mel_f = _mel_to_hz(np.linspace(low, high, n_mels + 2))
     fdiff = np.diff(mel_f)
     ramps = np.subtract.outer(mel_f, fft_freqs)
     lower = -ramps[:-2] / fdiff[:-1, None]

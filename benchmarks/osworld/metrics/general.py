@@ -30,7 +30,8 @@ def similarity(a: str, b: str) -> float:
 def match_value_to_rule(value: Any, rule: dict[str, Any]) -> bool:
     """OSWorld's `{method, ref}` rule: eq/ne/lt/le/gt/ge, `re[.FLAG...]`,
     `approx:TOL`, `range.XY`, `str_list_eq` / `str_set_eq`, `spreadsheet_range`."""
-    method, ref = rule["method"], rule.get("ref")
+    method: str = rule["method"]
+    ref: Any = rule.get("ref")   # the rule's own JSON: a pattern, a number or a list by method
     if method.startswith("re"):
         flags = functools.reduce(operator.or_, (getattr(re, f) for f in method.split(".")[1:]),
                                  re.RegexFlag(0))

@@ -112,7 +112,8 @@ def check_structure_sim_with_threshold(src_path: str | None, tgt_path: str | Non
         return 0.0
     threshold = options.get("ssim_threshold", 0.85)
     try:
-        src, tgt = Image.open(src_path), Image.open(tgt_path)
+        src: Image.Image = Image.open(src_path)
+        tgt: Image.Image = Image.open(tgt_path)
         if src.size != tgt.size:
             src = src.resize(tgt.size, Image.Resampling.LANCZOS)
         value = rgb_ssim(src, tgt)
@@ -126,7 +127,8 @@ def check_structure_sim_resized(src_path: str | None, tgt_path: str | None) -> f
     """src (cropped to its opaque part when it has transparency) resized to tgt's size is alike."""
     if src_path is None or tgt_path is None:
         return 0.0
-    src, tgt = Image.open(src_path), Image.open(tgt_path)
+    src: Image.Image = Image.open(src_path)
+    tgt: Image.Image = Image.open(tgt_path)
     if src.mode in ("RGBA", "LA") or "transparency" in src.info:
         src = src.convert("RGBA")
         box = src.split()[-1].getbbox()

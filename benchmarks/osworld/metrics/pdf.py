@@ -69,9 +69,12 @@ def pdf_images(path: str) -> list[Image.Image]:
     for number, page in enumerate(PdfReader(path).pages):
         for image in page.images:
             try:
-                out.append(image.image)
+                picture = image.image
             except Exception as exc:  # noqa: BLE001 - upstream logs a bad image and goes on
                 log.error("%s: an image on page %d cannot be read: %s", path, number, exc)
+                continue
+            if picture is not None:
+                out.append(picture)
     return out
 
 

@@ -9,7 +9,7 @@ them; two frames differ by the number of unequal bits.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import numpy as np
 from PIL import Image
@@ -27,7 +27,7 @@ def _size(path: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def frames(path: str, limit: int) -> Iterator[Image.Image]:
+def frames(path: str, limit: int) -> Generator[Image.Image, None, None]:
     """Up to `limit` decoded frames, one at a time (a video's frames can be large)."""
     width, height = _size(path)
     size = width * height * 3
