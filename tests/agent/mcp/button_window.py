@@ -1,11 +1,12 @@
 """A test window for the MCP tests (runs inside the desktop, under /usr/bin/python3 + GTK 3).
 
 A "Send report" button counts its clicks (its label says "Clicked N") and an entry holds
-typed text. Every 200 ms the window writes its state -- clicks, the entry's text, and the
+typed text. The title is the second argument. Every 200 ms the window writes its state -- clicks, the entry's text, and the
 button's and entry's centres in screen pixels -- to the JSON file named on the command line.
 """
 
 import json
+import os
 import sys
 
 import gi
@@ -14,9 +15,10 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import GLib, Gtk  # noqa: E402
 
 STATE = sys.argv[1]
+TITLE = sys.argv[2] if len(sys.argv) > 2 else "MCP test window"
 state = {"clicks": 0, "text": "", "button": None, "entry": None}
 
-window = Gtk.Window(title="MCP test window")
+window = Gtk.Window(title=TITLE)
 window.set_default_size(420, 200)
 box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=20, margin=30)
 button = Gtk.Button(label="Send report")
@@ -45,7 +47,6 @@ def report():
     state["button"], state["entry"] = centre(button), centre(entry)
     with open(STATE + ".part", "w", encoding="utf-8") as f:
         json.dump(state, f, ensure_ascii=False)
-    import os
     os.replace(STATE + ".part", STATE)
     return True
 
