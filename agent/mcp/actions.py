@@ -9,7 +9,7 @@ Nothing here is ever run as code.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -33,7 +33,7 @@ class _Pointed(_Act):
                                   "when x and y are not given")
 
     @model_validator(mode="after")
-    def _somewhere(self) -> "_Pointed":
+    def _somewhere(self) -> _Pointed:
         if (self.x is None) != (self.y is None):
             raise ValueError("give both x and y, or neither")
         if self.x is None and self.target is None:
@@ -91,7 +91,7 @@ class Wait(_Act):
     seconds: Annotated[float, Field(ge=0, le=60)]
 
 
-ActInput = Annotated[Union[Click, DoubleClick, Drag, Scroll, TypeText, Key, Hotkey, Wait],
+ActInput = Annotated[Click | DoubleClick | Drag | Scroll | TypeText | Key | Hotkey | Wait,
                      Field(discriminator="type")]
 ACT_ADAPTER: TypeAdapter[ActInput] = TypeAdapter(ActInput)
 

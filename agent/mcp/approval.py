@@ -92,7 +92,7 @@ class ElicitingApprover:
         what = f"step {request.step}: {request.action.get('type', '?')} {request.action}"
         try:
             outcome = anyio.from_thread.run(self.ctx.elicit, question(what, request.risk), Approve)
-        except Exception as exc:  # the client went away or cannot answer: nobody approved it
+        except Exception as exc:  # noqa: BLE001 -- the client went away or cannot answer: nobody approved
             return ApprovalAnswer(decision="deny", reason=f"could not ask the person: {exc}")
         verdict = verdict_from_answer(outcome, request.risk)
         return ApprovalAnswer(decision="approve" if verdict.allowed else "deny", reason=verdict.reason)

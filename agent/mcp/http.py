@@ -14,7 +14,8 @@ import json
 import secrets
 import socket
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 

@@ -9,6 +9,7 @@ is finished (result.json, report.html) and only then does the call give up.
 
 import base64
 import json
+import logging
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +24,19 @@ from mcp.server.mcpserver.resources import FileResource
 from mcp_types import ImageContent, TextContent
 from pydantic import Field
 
-from agent.episode import EpisodeHooks, EpisodeInputError, EpisodeOutcome, EpisodePipeline
+from agent.episode import (
+    EpisodeHooks,
+    EpisodeInputError,
+    EpisodeOutcome,
+    EpisodePipeline,
+)
 from agent.mcp.approval import approver_for
 from agent.trajectory import EpisodeResult
 
 if TYPE_CHECKING:
     from agent.mcp.server import DeskpilotMCP
+
+log = logging.getLogger(__name__)
 
 
 def step_message(record: dict[str, Any]) -> str:
@@ -61,8 +69,8 @@ class _Episode:
             try:
                 anyio.from_thread.run(self.ctx.report_progress, float(data.get("step_num", 0)),
                                       float(self.total), step_message(data))
-            except Exception:   # a client that stopped listening does not stop the episode
-                pass
+            except Exception as exc:  # noqa: BLE001 -- a client that stopped listening does not stop the episode
+                log.debug("progress not sent: %s", exc)
         if kind == "node" and self.stop.is_set():
             raise KeyboardInterrupt   # run_graph ends the episode as "interrupted", saved
 

@@ -8,10 +8,10 @@ import base64
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
+from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Elicit, Resolve
-from mcp.server.elicitation import ElicitationResult
 from mcp_types import ImageContent, TextContent
 from pydantic import Field
 
@@ -19,7 +19,14 @@ from agent.actions import compile_action, targets, with_points
 from agent.approval import Risk, classify, classify_code
 from agent.mcp.a11y import tree_table
 from agent.mcp.actions import ActInput, describe, to_agent_action
-from agent.mcp.approval import Approve, Verdict, can_elicit, question, verdict_from_answer, verdict_without_person
+from agent.mcp.approval import (
+    Approve,
+    Verdict,
+    can_elicit,
+    question,
+    verdict_from_answer,
+    verdict_without_person,
+)
 from envs.actions import SettleSpec
 
 if TYPE_CHECKING:

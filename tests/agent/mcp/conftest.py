@@ -10,9 +10,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -131,6 +132,6 @@ async def http_client(server: HttpServer, token: str | None = None, **client: An
     from mcp.client.streamable_http import streamable_http_client
 
     headers = {"Authorization": f"Bearer {token or server.token}"}
-    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(120)) as http:
-        async with Client(streamable_http_client(server.url, http_client=http), **client) as c:
-            yield c
+    async with (httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(120)) as http,
+                Client(streamable_http_client(server.url, http_client=http), **client) as c):
+        yield c

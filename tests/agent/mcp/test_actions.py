@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from mcp.server.elicitation import (
+    AcceptedElicitation,
+    CancelledElicitation,
+    DeclinedElicitation,
+)
 from pydantic import ValidationError
 
 from agent import actions as agent_actions
 from agent.approval import classify, load_policy
 from agent.mcp.a11y import tree_table
 from agent.mcp.actions import ACT_ADAPTER, describe, to_agent_action
-from agent.mcp.approval import Approve, Verdict, verdict_from_answer, verdict_without_person
+from agent.mcp.approval import (
+    Approve,
+    Verdict,
+    verdict_from_answer,
+    verdict_without_person,
+)
 from agent.mcp.task import step_message
 from envs import actions as ops
-from mcp.server.elicitation import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 
 
 def act(data: dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import httpx
 import pytest
+from mcp import MCPError
 
 from agent.mcp.http import HttpSafetyError, check_binding, is_loopback
 from tests.agent.mcp.conftest import http_client, http_server
@@ -32,9 +33,11 @@ def test_wrong_or_missing_token_gets_401_and_runs_nothing(desktop, window):
                 assert "act" not in reply.text and "result" not in reply.json()
 
         async def wrong_token_client():
-            with pytest.raises(Exception):
+            # The SDK's client fails to connect: an MCPError inside its task groups.
+            with pytest.raises(ExceptionGroup) as failed:
                 async with http_client(server, token="not-the-token-at-all") as client:
                     await client.call_tool("act", click(bx, by)["params"]["arguments"])
+            assert failed.group_contains(MCPError)
 
         anyio.run(wrong_token_client)
         # The right token works (so the 401s above were about the token alone).
