@@ -21,7 +21,7 @@ import anyio.to_thread
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resources import FileResource
-from mcp_types import ImageContent, TextContent
+from mcp_types import ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
 from agent.episode import (
@@ -128,7 +128,8 @@ def register(app: "DeskpilotMCP") -> None:
         for folder in sorted(p for p in runs.iterdir() if p.is_dir()):
             add_resources(folder)
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False,
+              annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=True))
     async def run_task(ctx: Context,
                        instruction: Annotated[str, Field(max_length=20_000)] = "",
                        max_steps: Annotated[int, Field(ge=1, le=1000)] | None = None,

@@ -12,7 +12,7 @@ from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Elicit, Resolve
-from mcp_types import ImageContent, TextContent
+from mcp_types import ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
 from agent.actions import compile_action, targets, with_points
@@ -31,6 +31,13 @@ from envs.actions import SettleSpec
 
 if TYPE_CHECKING:
     from agent.mcp.server import DeskpilotMCP
+
+# Hints for hosts (which may skip asking about read-only tools); content is never structured
+# twice: the results are content blocks (a screenshot would otherwise travel two times).
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+ACTS = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)
+SWAPS = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
+                        open_world_hint=False)
 
 
 def _json(data: dict[str, Any]) -> TextContent:
@@ -53,12 +60,16 @@ def register(app: "DeskpilotMCP") -> None:
     mcp = app.server
     holder = app.holder
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=READ_ONLY)
     async def screenshot() -> list[Any]:
         """The desktop's screen as a PNG image, with its size in pixels (the coordinates `act` takes)."""
         def take() -> tuple[bytes, tuple[int, int]]:
             client = holder.client()
-            return client.screenshot(), client.screen_size()
+            png = client.screenshot()
+            # The size is in the PNG's header (IHDR): no second request for /screen_size.
+            if png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR":
+                return png, (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+            return png, client.screen_size()
 
         png, (width, height) = await app.call(take)
         return [ImageContent(type="image", data=base64.b64encode(png).decode("ascii"),
@@ -70,7 +81,7 @@ def register(app: "DeskpilotMCP") -> None:
         risk = classify(agent_action, app.policy, sandbox=holder.sandbox)
         return _ask_or_decide(app, describe(agent_action), risk, ctx)
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=ACTS)
     async def act(action: ActInput,
                   approval: Annotated[ElicitationResult[Approve], Resolve(act_approval)],
                   settle: bool = True) -> list[Any]:
@@ -116,7 +127,7 @@ def register(app: "DeskpilotMCP") -> None:
 
         return [_json(await app.call(run))]
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=READ_ONLY)
     async def accessibility_tree(
             max_chars: Annotated[int, Field(ge=500, le=500_000)] = 20_000) -> str:
         """The accessible elements on screen, one per line: role, name, centre (x, y) in
@@ -135,7 +146,7 @@ def register(app: "DeskpilotMCP") -> None:
         risk = classify_code(command, app.policy, sandbox=holder.sandbox)
         return _ask_or_decide(app, f"the command {command[:500]!r}", risk, ctx)
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=ACTS)
     async def run_command(
             command: Annotated[str, Field(min_length=1, max_length=20_000)],
             approval: Annotated[ElicitationResult[Approve], Resolve(command_approval)],
@@ -154,7 +165,7 @@ def register(app: "DeskpilotMCP") -> None:
         return [_json({"returncode": out.returncode, "output": out.output[-20_000:],
                        "error": out.error[-5_000:]})]
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=SWAPS)
     async def new_desktop(width: Annotated[int, Field(ge=320, le=7680)] | None = None,
                           height: Annotated[int, Field(ge=240, le=4320)] | None = None,
                           profile: str | None = None) -> list[Any]:
@@ -166,7 +177,7 @@ def register(app: "DeskpilotMCP") -> None:
         return [_json({"started": True, "url": client.base_url, "width": size[0],
                        "height": size[1], **holder.describe()})]
 
-    @mcp.tool()
+    @mcp.tool(structured_output=False, annotations=SWAPS)
     async def reset_desktop() -> list[Any]:
         """Throw the desktop away and start a fresh one like it (only a local desktop this
         server started; use new_desktop to leave a URL desktop or the person's screen)."""
