@@ -12,6 +12,8 @@ from rich.console import Console
 def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb desktop), a URL, "
                                                    "or 'this-screen' (your own display: only when named)"),
         token: str = typer.Option(None, envvar="DESKPILOT_DESKTOP_TOKEN", help="a URL desktop's token"),
+        monitor: str = typer.Option(None, help="with this-screen: the monitor (index, name or "
+                                               "'primary'; `agent desktop monitors`)"),
         profile: str = typer.Option(None, help="local desktops: 'default' or 'osworld'"),
         grounder: str = typer.Option(None, help="grounder spec: lets `act` take target descriptions"),
         model: str = typer.Option(None, help="planner model spec for run_task (as for `agent run`)"),
@@ -32,7 +34,13 @@ def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb des
     """Serve a desktop and deskpilot's agent to MCP hosts (Claude Desktop, Claude Code, ...)."""
     from agent.config import load_config
     from agent.episode import EpisodeInputError
-    from agent.mcp import DeskpilotMCP, HttpSafetyError, McpSettings, check_binding, serve_http
+    from agent.mcp import (
+        DeskpilotMCP,
+        HttpSafetyError,
+        McpSettings,
+        check_binding,
+        serve_http,
+    )
 
     # stdout is the MCP channel under stdio: everything for people goes to stderr.
     console = Console(file=sys.stderr, highlight=False)
@@ -44,7 +52,7 @@ def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb des
             settings.approval.policy = policy
         bearer = check_binding(host, http_token) if transport == "http" else None
         app = DeskpilotMCP(McpSettings(desktop=desktop, desktop_token=token, profile=profile,
-                                       size=(width, height), runs=runs,
+                                       size=(width, height), runs=runs, monitor=_monitor(monitor),
                                        allow_commands=allow_commands), settings)
     except (EpisodeInputError, HttpSafetyError, ValueError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/] {exc}")
@@ -58,3 +66,7 @@ def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb des
             serve_http(app.server, host, port, bearer, announce=console.print)
         except KeyboardInterrupt:
             pass
+
+
+def _monitor(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value

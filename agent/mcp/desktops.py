@@ -34,6 +34,7 @@ class DesktopHolder:
     token: str | None = None
     size: tuple[int, int] = (1280, 800)
     profile: str | None = None
+    monitor: int | str | None = None   # this-screen: which monitor (None: the primary)
     # The settings' word on whether this is a sandbox (approval.sandbox); None: as opened.
     sandbox_said: bool | None = None
     _client: DesktopClient | None = field(default=None, init=False)
@@ -75,7 +76,7 @@ class DesktopHolder:
         elif self.spec == "this-screen":
             from envs.this_screen import ThisScreen
 
-            screen = ThisScreen().start()
+            screen = ThisScreen(monitor=self.monitor).start()
             self._owned, self._client = screen, screen.client()
         else:
             client = DesktopClient(self.spec, token=self.token)

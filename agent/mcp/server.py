@@ -49,6 +49,7 @@ class McpSettings(BaseModel):
     desktop_token: str | None = None       # a URL desktop's token
     profile: str | None = None             # local desktops: default | osworld
     size: tuple[int, int] = (1280, 800)
+    monitor: int | str | None = None       # this-screen: the monitor to drive
     runs: Path = Path("runs/mcp")          # episode folders of run_task
     # run_command on a desktop that is not a sandbox (the person's screen, a URL).
     allow_commands: bool = False
@@ -65,7 +66,7 @@ class DeskpilotMCP:
         except (PolicyError, GrounderSpecError) as exc:
             raise EpisodeInputError(str(exc)) from exc
         self.holder = DesktopHolder(settings.desktop, token=settings.desktop_token,
-                                    size=settings.size, profile=settings.profile,
+                                    size=settings.size, profile=settings.profile, monitor=settings.monitor,
                                     sandbox_said=config.approval.sandbox)
         self.busy: str | None = None           # what holds the desktop (a running task)
         self._grounder: tuple[Any, Grounder] | None = None
@@ -90,7 +91,10 @@ class DeskpilotMCP:
             raise ToolError(f"the desktop refused: {exc}") from None
         except EpisodeInputError as exc:
             raise ToolError(str(exc)) from None
-        except (OSError, RuntimeError) as exc:   # a desktop that could not start, and the like
+        except ToolError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- a desktop that could not start, and the like:
+            # said plainly to the host (the SDK would answer only "Error executing tool").
             raise ToolError(f"{type(exc).__name__}: {exc}") from None
 
     def not_busy(self, tool: str) -> None:
