@@ -124,3 +124,37 @@ def test_run_task_without_an_instruction_or_with_a_bad_task_file_is_a_clear_erro
             assert steps.is_error and "max_steps" in text_of(steps)
     anyio.run(scenario)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+def test_a_risky_step_in_run_task_asks_the_person_where_the_connection_can(desktop, window, tmp_path, mode):
+    """legacy: elicitation/create mid-call reaches the person, who approves; 2026-07-28 (auto)
+    has no back-channel mid-call, so the agent is refused the click and plans around it."""
+    from tests.agent.mcp.test_approval import answering
+
+    bx, by = window.state()["button"]
+    click = {"type": "click", "target": {"description": "the Send report button", "x": bx, "y": by}}
+    lines = [{"role": "gate", "reply": {"criteria": [{"text": "the report is sent"}], "feasible": True}},
+             {"role": "planner", "reply": {"reasoning": "send it", "action": click}},
+             {"role": "planner", "reply": {"reasoning": "finished", "action": {"type": "done", "summary": "ok"}}},
+             {"role": "verifier", "reply": {"complete": True, "reason": "ok", "missing_steps": []}}]
+    script = tmp_path / "send.jsonl"
+    script.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    args, env = server_args(desktop, tmp_path / "runs", script)
+    asked: list[str] = []
+
+    async def scenario():
+        async with stdio_client(*args, env=env, mode=mode, elicitation_callback=answering(True, asked)) as client:
+            out = await client.call_tool("run_task", {"instruction": "send the report"})
+            assert not out.is_error, text_of(out)
+            return json.loads(text_of(out))
+
+    summary = anyio.run(scenario)
+    steps = [json.loads(line) for line in (Path(summary["folder"]) / "traj.jsonl").read_text().splitlines()]
+    if mode == "legacy":
+        assert len(asked) == 1 and "send_message" in asked[0]
+        assert window.wait(lambda s: s["clicks"] == 1, "the approved click")["clicks"] == 1
+        assert steps[0]["node"] == "act"
+    else:
+        assert asked == [] and window.state()["clicks"] == 0
+        assert steps[0]["node"] == "approve" and steps[0]["approval"]["decision"] == "denied"
