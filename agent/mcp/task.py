@@ -26,7 +26,6 @@ from pydantic import Field
 
 from agent.episode import (
     EpisodeHooks,
-    EpisodeInputError,
     EpisodeOutcome,
     EpisodePipeline,
 )
@@ -144,39 +143,40 @@ def register(app: "DeskpilotMCP") -> None:
         if loaded is None and not instruction.strip():
             raise ToolError("give an instruction (or a task file)")
         app.not_busy("run_task")
+        app.busy = "run_task (starting)"   # taken before the first await: one task at a time
+        folder: Path | None = None
         try:
-            base = await anyio.to_thread.run_sync(app.pipeline)
-        except EpisodeInputError as exc:
-            raise ToolError(f"the agent cannot start: {exc}") from None
-        config = app.config if max_steps is None else app.config.model_copy(update={"max_steps": max_steps})
-        pipeline = base if max_steps is None else EpisodePipeline(config, models=base.models)
-        counter["n"] += 1
-        task_id = loaded.id if loaded is not None else f"mcp-{counter['n']:02d}"
-        folder = runs / f"{task_id}-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
-        episode = _Episode(ctx, config.max_steps)
-        hooks = EpisodeHooks(on_event=episode.on_event, approver=approver_for(ctx),
-                             adjust_result=episode.cancelled)
-        app.busy = f"run_task ({task_id})"
+            base = await app.call(app.pipeline)
+            config = app.config if max_steps is None else app.config.model_copy(update={"max_steps": max_steps})
+            pipeline = base if max_steps is None else EpisodePipeline(config, models=base.models)
+            counter["n"] += 1
+            task_id = loaded.id if loaded is not None else f"mcp-{counter['n']:02d}"
+            folder = runs / f"{task_id}-{datetime.now().strftime('%Y%m%d-%H%M%S-%f')}"
+            episode = _Episode(ctx, config.max_steps)
+            hooks = EpisodeHooks(on_event=episode.on_event, approver=approver_for(ctx),
+                                 adjust_result=episode.cancelled)
+            app.busy = f"run_task ({task_id})"
 
-        def work() -> EpisodeOutcome:
-            try:
-                client = app.holder.client()
-                if loaded is not None:
-                    return pipeline.run(client, folder, task=loaded, sandbox=app.holder.sandbox,
+            def work() -> EpisodeOutcome:
+                assert folder is not None
+                try:
+                    client = app.holder.client()
+                    if loaded is not None:
+                        return pipeline.run(client, folder, task=loaded, sandbox=app.holder.sandbox,
+                                            hooks=hooks)
+                    record = {"id": task_id, "instruction": instruction, "source": "agent mcp",
+                              "config": [], "evaluator": {}}
+                    return pipeline.run(client, folder, instruction=instruction, task_id=task_id,
+                                        record=record, sandbox=app.holder.sandbox, score=False,
                                         hooks=hooks)
-                record = {"id": task_id, "instruction": instruction, "source": "agent mcp",
-                          "config": [], "evaluator": {}}
-                return pipeline.run(client, folder, instruction=instruction, task_id=task_id,
-                                    record=record, sandbox=app.holder.sandbox, score=False,
-                                    hooks=hooks)
-            finally:
-                episode.finished.set()
+                finally:
+                    episode.finished.set()
 
-        try:
             outcome = await _run_episode(app, work, episode)
         finally:
             app.busy = None
-            add_resources(folder)
+            if folder is not None:
+                add_resources(folder)
         result = outcome.result
         summary = {"status": result.status, "reason": result.reason, "score": result.score,
                    "steps": result.steps, "wasted_steps": result.wasted_steps,

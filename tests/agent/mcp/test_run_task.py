@@ -158,3 +158,16 @@ def test_a_risky_step_in_run_task_asks_the_person_where_the_connection_can(deskt
     else:
         assert asked == [] and window.state()["clicks"] == 0
         assert steps[0]["node"] == "approve" and steps[0]["approval"]["decision"] == "denied"
+
+
+def test_a_model_that_cannot_be_built_is_a_clear_error_and_the_desktop_tools_still_work(desktop, tmp_path):
+    args, env = server_args(desktop, tmp_path / "runs", tmp_path / "no-such-script.jsonl")
+
+    async def scenario():
+        async with stdio_client(*args, env=env) as client:
+            out = await client.call_tool("run_task", {"instruction": "anything"})
+            assert out.is_error and "no-such-script.jsonl" in text_of(out), text_of(out)
+            assert not (await client.call_tool("screenshot", {})).is_error
+            again = await client.call_tool("run_task", {"instruction": "anything"})
+            assert "is running" not in text_of(again)          # the failed start left it free
+    anyio.run(scenario)
