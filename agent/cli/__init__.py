@@ -6,6 +6,7 @@
     agent serve    serve.py    the grounding and planner models under vLLM
     agent desktop  desktop.py  local desktops: up, down, list, serve, monitors, demo
     agent grounding desktop.py grounding data (synthetic set)
+    agent mcp      mcp.py      deskpilot as an MCP server (agent/mcp/)
 
 This is the top layer: it may import anything below it, and nothing imports it.
 """
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import typer
 
-from agent.cli import bench, chat, desktop, run, serve
+from agent.cli import bench, chat, desktop, mcp, run, serve
 
 app = typer.Typer(help="deskpilot: a computer-use agent framework.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.command("run")(run.run)
 app.command("chat")(chat.chat)
+app.command("mcp")(mcp.mcp)
 app.add_typer(bench.bench_app, name="bench")
 app.add_typer(serve.serve_app, name="serve")
 app.add_typer(desktop.desktop_app, name="desktop")
