@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 from agent.config import AgentConfig
 from agent.models.capabilities import ImageLimits, image_limits_for
-from grounding.resize import MAX_PIXELS, MIN_PIXELS, ScreenGeometry, Size, model_size_for
+from grounding.resize import (
+    MAX_PIXELS,
+    MIN_PIXELS,
+    ScreenGeometry,
+    Size,
+    model_size_for,
+)
 
 
 def tokens_for_size(size: Size, patch: int = 28, max_pixels: int = MAX_PIXELS) -> int:

@@ -10,7 +10,12 @@ import pytest
 from agent.config import AgentConfig
 from agent.models.capabilities import ImageLimits, image_limits_for
 from agent.screen_scale import (
-    ScreenScale, _within, fit_size, planner_limits, planner_scale, view_size,
+    ScreenScale,
+    _within,
+    fit_size,
+    planner_limits,
+    planner_scale,
+    view_size,
 )
 
 HD = (1920, 1080)

@@ -58,9 +58,10 @@ def test_planner_point_in_the_scaled_screenshot_clicks_the_right_screen_pixel(
                  model=spec.format(url=fake_llm.url, openai_url=fake_llm.openai_url),
                  thinking_budget=2048, reasoning_effort="minimal" if provider == "openai" else None)
     ep.ctx.models = build_models(ep.config)
-    for model in (ep.ctx.models.gate, ep.ctx.models.planner, ep.ctx.models.verifier, ep.ctx.models.coder):
+    models = ep.ctx.models
+    for model in (models.gate, models.planner, models.verifier, models.coder):
         fake_llm.track(model)
-    state, result = ep.run()
+    _, result = ep.run()
 
     assert result.status == "done", result
     clicks = [(op.x, op.y) for op in desktop.log if isinstance(op, ops.Click)]
