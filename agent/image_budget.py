@@ -164,6 +164,14 @@ class ImageBudget:
         """The size a screenshot of `size` is shown at (the newest: the planner's view size)."""
         return shown_size(size, self.latest if newest else self.history, self.patch, self.limits)
 
+    def prefetch(self, png: bytes) -> None:
+        """Start scaling a screenshot just taken to the sizes the planner's prompts will show it
+        at (the newest now, the history size later), while the step's bookkeeping runs."""
+        size = image_size(png)
+        for target in dict.fromkeys((self.target(size, newest=True), self.target(size, newest=False))):
+            if target != size:
+                prefetch_to(png, target)
+
     def apply(self, png: bytes, newest: bool) -> tuple[bytes, Size | None]:
         size = image_size(png)
         result = fit_to(png, self.target(size, newest))

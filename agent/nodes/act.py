@@ -12,7 +12,7 @@ from typing import Any, Callable
 from agent import loop_breaker as lb
 from agent.actions import compile_action, parse_action, targets, with_points
 from agent.context import AgentContext
-from agent.image_budget import image_size
+from agent.image_budget import ImageBudget, image_size
 from agent.nodes.common import advance, existing_step, new_turn, write_step
 from agent.screen_scale import planner_scale
 from agent.state import AgentState
@@ -85,6 +85,7 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
+        ImageBudget.from_config(ctx.config).prefetch(png)   # scaled for the next prompt meanwhile
         points = [(t.x, t.y) for t in targets(action) if t.x is not None]
         record = write_step(ctx, state, node="act", action=action.model_dump(mode="json"), png=png,
                             desktop_s=time.monotonic() - start, points=points, error=error,
