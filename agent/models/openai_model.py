@@ -201,9 +201,11 @@ class OpenAIChatModel:
 
         started = time.monotonic()
         # store=False: nothing to keep server-side, this is a one-shot question.
+        # A reasoning model's max_output_tokens holds its hidden reasoning too: leave room.
+        cap = max(max_tokens, self.reasoning.min_cap) if self.reasoning.kind == "effort" else max_tokens
         req: dict[str, Any] = {"model": self.model, "input": prompt,
                                "tools": [{"type": "web_search"}],
-                               "max_output_tokens": max_tokens, "store": False}
+                               "max_output_tokens": cap, "store": False}
         try:
             response = self.retrier.call(lambda: self.client.responses.create(**req))
         except ModelError as err:
@@ -219,7 +221,7 @@ class OpenAIChatModel:
         if not text and getattr(response, "status", None) == "incomplete":
             why = getattr(getattr(response, "incomplete_details", None), "reason", None) or "unknown"
             raise ModelError(f"{self.name}: the web search reply is incomplete ({why}) and has "
-                             f"no text; raise max_tokens (now {max_tokens})")
+                             f"no text; raise max_tokens (now {cap})")
         usage = self._responses_usage(response, searches)
         return ChatResult(text=with_sources(text, sources), usage=usage, model=self.name,
                           latency_s=time.monotonic() - started)

@@ -162,3 +162,9 @@ def test_factory_passes_reasoning_settings_and_drops_unset_ones(fake_llm, tmp_pa
     scripted = make_model(f"scripted:{script}", reasoning_effort="high", thinking_budget=2048)
     assert scripted.complete(ask()).text == "ok"
 
+
+
+def test_openai_web_search_cap_leaves_room_for_reasoning(fake_llm, sleeps):
+    fake_llm.reply("Use File > Export.")
+    openai_model(fake_llm, sleeps, "gpt-5-mini").web_search("how to export?", max_tokens=1500)
+    assert fake_llm.requests[0].body["max_output_tokens"] == 25000
