@@ -118,6 +118,7 @@ class AnthropicChatModel:
         self.reasoning_effort = reasoning_effort if adaptive else None
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
+        self.timeout = timeout
         self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout,
                                           max_retries=0)
         self.web_search_request_usd = WEB_SEARCH_REQUEST_USD
@@ -157,6 +158,10 @@ class AnthropicChatModel:
         req: dict[str, Any] = {"model": self.model, "messages": turns, "max_tokens": cap, **thinking}
         if self.send_temperature and not thinking:   # thinking takes no temperature
             req["extra_body"] = {"temperature": temperature}
+        if thinking:
+            # Thinking takes time: allow what the SDK itself expects of a non-streamed call of
+            # this many tokens (an hour per 128k, at most 10 minutes), so it is not cut and retried.
+            req["timeout"] = max(self.timeout, min(600.0, 3600.0 * cap / 128_000))
         if system:
             req["system"] = system
         response = self.retrier.call(lambda: self.client.messages.create(**req))

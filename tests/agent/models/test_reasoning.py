@@ -168,3 +168,22 @@ def test_openai_web_search_cap_leaves_room_for_reasoning(fake_llm, sleeps):
     fake_llm.reply("Use File > Export.")
     openai_model(fake_llm, sleeps, "gpt-5-mini").web_search("how to export?", max_tokens=1500)
     assert fake_llm.requests[0].body["max_output_tokens"] == 25000
+
+
+def test_claude_thinking_calls_get_time_to_think(fake_llm, sleeps):
+    fake_llm.reply("ok").reply("ok")
+    model = claude(fake_llm, sleeps, "claude-sonnet-4-5", thinking_budget=16000)
+    seen: list[dict] = []
+    create = model.client.messages.create
+
+    def spy(**kw):
+        seen.append(kw)
+        return create(**kw)
+
+    model.client.messages.create = spy
+    model.complete(ask(), max_tokens=2048)
+    assert seen[0]["max_tokens"] == 18048 and seen[0]["timeout"] == pytest.approx(3600 * 18048 / 128000)
+    plain = claude(fake_llm, sleeps, "claude-sonnet-4-5")
+    plain.client.messages.create = spy
+    plain.complete(ask(), max_tokens=2048)
+    assert "timeout" not in seen[1]                       # the client's own 120 s
