@@ -39,6 +39,16 @@ class AgentConfig(BaseSettings):
     coder_model: str | None = None
     search_model: str | None = None
     grounder: str = "none"                # "none": the planner gives coordinates
+    # Reasoning models (agent/data/model_limits.toml). reasoning_effort: OpenAI o-series /
+    # gpt-5 `reasoning_effort`, Claude's adaptive-thinking effort; None: the table's default.
+    # thinking_budget: Claude's extended thinking budget_tokens (>= 1024); None: no thinking.
+    # Each model takes what it supports; its output caps are raised to leave room for both.
+    reasoning_effort: str | None = None
+    thinking_budget: int | None = Field(default=None, ge=1024)
+    # The image limits the planner's screenshots are scaled to, as a model spec
+    # ("anthropic:claude-sonnet-4-5", "openai:gpt-4o", "vllm:qwen2.5-vl-7b") or "none";
+    # None: those of `model` (agent/screen_scale.py).
+    planner_image_limits: str | None = None
 
     max_steps: int = Field(default=50, ge=1, le=1000)
     max_tokens: int | None = None

@@ -17,7 +17,7 @@ from typing import Any
 
 from agent.config import AgentConfig
 from agent.decision import Decision
-from agent.image_budget import MEDIA_TYPE_SCALED, ImageBudget
+from agent.image_budget import MEDIA_TYPE_SCALED, ImageBudget, image_size
 from agent.knowledge import app_hints
 from agent.models.base import ImagePart, Message, TextPart
 from agent.prompts import render, template
@@ -61,19 +61,23 @@ def observation_text(turn: Turn, max_steps: int) -> str:
 
 def _image(folder: Path, name: str | None, budget: ImageBudget, newest: bool,
            screen: tuple[int, int]) -> list[TextPart | ImagePart]:
-    """The screenshot within its token budget (deterministic bytes: the prefix survives)."""
+    """The screenshot within its token budget and its model's image limits (deterministic
+    bytes: the prefix survives)."""
     if not name:
         return []
-    data, scaled = budget.apply((folder / name).read_bytes(), newest)
-    if scaled is None:
-        return [ImagePart(data=data)]
-    image = ImagePart(data=data, media_type=MEDIA_TYPE_SCALED)
-    if budget.latest is None:
+    png = (folder / name).read_bytes()
+    data, scaled = budget.apply(png, newest)
+    image = ImagePart(data=data, media_type=MEDIA_TYPE_SCALED) if scaled else ImagePart(data=data)
+    size = image_size(png)
+    view = budget.target(size, newest=True)     # where the planner's x and y live
+    if view == tuple(screen):
         return [image]
-    # The planner may answer x and y: say which pixels those are when it sees fewer (on
-    # every scaled screenshot, not only the newest, so that the prompt stays append-only).
-    note = render("screenshot_scaled", width=scaled[0], height=scaled[1],
-                  screen_width=screen[0], screen_height=screen[1])
+    # The planner answers x and y in the newest screenshot as shown; agent/nodes/act.py maps
+    # them to the screen (agent/screen_scale.py). Said on every screenshot, the same words
+    # for the same image, so that the prompt stays append-only.
+    shown = scaled or size
+    note = render("screenshot_scaled", width=shown[0], height=shown[1], view_width=view[0],
+                  view_height=view[1], screen_width=screen[0], screen_height=screen[1])
     return [image, TextPart(text=note)]
 
 

@@ -2,10 +2,12 @@
 
 Image tokens dominate an agent step (specs/efficiency.md): Qwen2.5-VL spends one token per
 28x28 patch, 2,691 for a 1080p screenshot. The planner needs the screen it acts on in full
-(it may give x and y in screen pixels), but older screenshots only remind it of what
-happened: they are downscaled to `image_tokens_history` tokens (720 by default, half the
-linear size of 1080p: 980x532 = 665 tokens), the newest to `image_tokens_latest` (None:
-as captured).
+(it may give x and y), but older screenshots only remind it of what happened: they are
+downscaled to `image_tokens_history` tokens (720 by default, half the linear size of 1080p:
+980x532 = 665 tokens), the newest to `image_tokens_latest` (None: as captured). Every
+screenshot is also kept within the image limits of the planner's model (agent/screen_scale.py:
+the size it would otherwise be downscaled to on the provider's side), so the model sees the
+very pixels sent and the planner's x and y can be mapped back to the screen.
 
 A downscaled screenshot is a pure function of (its bytes, the budget, the patch size):
 resized to a `smart_resize` size (a multiple of the patch on each side, so a Qwen server
@@ -30,29 +32,20 @@ from PIL import Image
 
 from agent.config import AgentConfig
 from agent.models.base import ImagePart, Message
-from grounding.resize import MAX_PIXELS, MIN_PIXELS, Size, model_size_for, open_image
+from agent.models.capabilities import ImageLimits
+from agent.screen_scale import budget_size, planner_limits, shown_size, tokens_for_size
+from grounding.resize import Size, open_image
+
+__all__ = ["MEDIA_TYPE_SCALED", "ImageBudget", "budget_size", "fit", "fit_to", "image_size",
+           "image_tokens", "max_planner_images", "prefetch", "tokens_for_size"]
 
 _CACHE_SIZE = 256
 MEDIA_TYPE_SCALED = "image/jpeg"
-_cache: OrderedDict[tuple[bytes, int, int], tuple[bytes | None, Size | None]] = OrderedDict()
-_pending: dict[tuple[bytes, int, int], Future] = {}
+_Key = tuple[bytes, int, int]
+_cache: OrderedDict[_Key, tuple[bytes | None, Size | None]] = OrderedDict()
+_pending: dict[_Key, Future] = {}
 _lock = Lock()
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-budget")
-
-
-def tokens_for_size(size: Size, patch: int = 28, max_pixels: int = MAX_PIXELS) -> int:
-    """Image tokens a Qwen2.5-VL-style server spends on an image of `size` (width, height),
-    after its own smart_resize with `max_pixels` (the server's bound, as in the profiles)."""
-    w, h = model_size_for(size, patch, MIN_PIXELS, max_pixels)
-    return (w // patch) * (h // patch)
-
-
-def budget_size(size: Size, max_tokens: int, patch: int = 28) -> Size:
-    """The largest smart_resize size of `size` with at most `max_tokens` patches."""
-    if max_tokens < 4:
-        raise ValueError(f"an image budget needs at least 4 tokens, not {max_tokens}")
-    return model_size_for(size, patch, min(MIN_PIXELS, max_tokens * patch * patch),
-                          max_tokens * patch * patch)
 
 
 def image_size(data: bytes) -> Size:
@@ -64,11 +57,9 @@ def image_size(data: bytes) -> Size:
         raise ValueError(f"not a readable image ({type(e).__name__}: {e})") from e
 
 
-def _scaled(png: bytes, max_tokens: int, patch: int) -> tuple[bytes | None, Size | None]:
-    size = image_size(png)
-    if tokens_for_size(size, patch) <= max_tokens:
-        return None, None               # within budget: the caller's own bytes
-    target = budget_size(size, max_tokens, patch)
+def _resized(png: bytes, target: Size) -> tuple[bytes | None, Size | None]:
+    if image_size(png) == target:
+        return None, None               # already that size: the caller's own bytes
     image = open_image(png)
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
@@ -82,11 +73,20 @@ def _scaled(png: bytes, max_tokens: int, patch: int) -> tuple[bytes | None, Size
     return buffer.getvalue(), target
 
 
-def _key(png: bytes, max_tokens: int, patch: int) -> tuple[bytes, int, int]:
-    return hashlib.blake2b(png, digest_size=16).digest(), max_tokens, patch
+def _budget_target(png: bytes, max_tokens: int, patch: int) -> Size:
+    size = image_size(png)
+    return size if tokens_for_size(size, patch) <= max_tokens else budget_size(size, max_tokens, patch)
 
 
-def _remember(key: tuple[bytes, int, int], value: tuple[bytes | None, Size | None]) -> None:
+def _scaled(png: bytes, max_tokens: int, patch: int) -> tuple[bytes | None, Size | None]:
+    return _resized(png, _budget_target(png, max_tokens, patch))
+
+
+def _key(png: bytes, target: Size) -> _Key:
+    return hashlib.blake2b(png, digest_size=16).digest(), target[0], target[1]
+
+
+def _remember(key: _Key, value: tuple[bytes | None, Size | None]) -> None:
     with _lock:
         _cache[key] = value
         _pending.pop(key, None)
@@ -94,24 +94,42 @@ def _remember(key: tuple[bytes, int, int], value: tuple[bytes | None, Size | Non
             _cache.popitem(last=False)
 
 
-def fit(png: bytes, max_tokens: int | None, patch: int = 28) -> tuple[bytes, Size | None]:
-    """(image bytes within the budget, the size they were scaled to, or None if unchanged).
-
-    An image already within the budget comes back as the same bytes; a scaled one is a
-    JPEG (MEDIA_TYPE_SCALED)."""
-    if max_tokens is None:
-        return png, None
-    key = _key(png, max_tokens, patch)
+def fit_to(png: bytes, target: Size) -> tuple[bytes, Size | None]:
+    """(the image at `target` size, `target`), or (the same bytes, None) when it is that size
+    already. A resized image is a JPEG (MEDIA_TYPE_SCALED); results are memoised."""
+    key = _key(png, target)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
         future = _pending.get(key)
     if hit is None:
-        hit = future.result() if future is not None else _scaled(png, max_tokens, patch)
+        hit = future.result() if future is not None else _resized(png, target)
         _remember(key, hit)
     data, scaled = hit
     return (png, None) if data is None else (data, scaled)
+
+
+def fit(png: bytes, max_tokens: int | None, patch: int = 28) -> tuple[bytes, Size | None]:
+    """(image bytes within the token budget, the size they were scaled to, or None if unchanged).
+
+    An image already within the budget comes back as the same bytes; a scaled one is a
+    JPEG (MEDIA_TYPE_SCALED)."""
+    if max_tokens is None:
+        return png, None
+    return fit_to(png, _budget_target(png, max_tokens, patch))
+
+
+def prefetch_to(png: bytes, target: Size) -> None:
+    """Start resizing `png` to `target` in the background (see prefetch)."""
+    key = _key(png, target)
+    with _lock:
+        if key in _cache or key in _pending:
+            return
+        future = _worker.submit(_resized, png, target)
+        _pending[key] = future
+    future.add_done_callback(lambda f: _remember(key, f.result()) if f.exception() is None
+                             else _drop(key))
 
 
 def prefetch(png: bytes, max_tokens: int | None, patch: int = 28) -> None:
@@ -119,35 +137,48 @@ def prefetch(png: bytes, max_tokens: int | None, patch: int = 28) -> None:
     budget from the next step on, so it is scaled while this step's planner call runs."""
     if max_tokens is None:
         return
-    key = _key(png, max_tokens, patch)
-    with _lock:
-        if key in _cache or key in _pending:
-            return
-        future = _worker.submit(_scaled, png, max_tokens, patch)
-        _pending[key] = future
-    future.add_done_callback(lambda f: _remember(key, f.result()) if f.exception() is None
-                             else _drop(key))
+    prefetch_to(png, _budget_target(png, max_tokens, patch))
 
 
-def _drop(key: tuple[bytes, int, int]) -> None:
+def _drop(key: _Key) -> None:
     with _lock:
         _pending.pop(key, None)   # fit() will try again in the foreground and raise there
 
 
 @dataclass(frozen=True)
 class ImageBudget:
+    """Token budgets (Qwen patches) for the newest and the older screenshots, and the image
+    limits of the planner's model (agent/screen_scale.py): every screenshot is within both."""
+
     latest: int | None = None
     history: int | None = 720
     patch: int = 28
+    limits: ImageLimits | None = None
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> ImageBudget:
-        return cls(config.image_tokens_latest, config.image_tokens_history, config.image_token_patch)
+        return cls(config.image_tokens_latest, config.image_tokens_history, config.image_token_patch,
+                   planner_limits(config))
+
+    def target(self, size: Size, newest: bool) -> Size:
+        """The size a screenshot of `size` is shown at (the newest: the planner's view size)."""
+        return shown_size(size, self.latest if newest else self.history, self.patch, self.limits)
+
+    def prefetch(self, png: bytes) -> None:
+        """Start scaling a screenshot just taken to the sizes the planner's prompts will show it
+        at (the newest now, the history size later), while the step's bookkeeping runs."""
+        size = image_size(png)
+        for target in dict.fromkeys((self.target(size, newest=True), self.target(size, newest=False))):
+            if target != size:
+                prefetch_to(png, target)
 
     def apply(self, png: bytes, newest: bool) -> tuple[bytes, Size | None]:
-        result = fit(png, self.latest if newest else self.history, self.patch)
-        if newest and self.history != self.latest:
-            prefetch(png, self.history, self.patch)
+        size = image_size(png)
+        result = fit_to(png, self.target(size, newest))
+        if newest:
+            later = self.target(size, newest=False)
+            if later != self.target(size, newest=True):
+                prefetch_to(png, later)
         return result
 
 

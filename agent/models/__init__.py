@@ -10,6 +10,7 @@ from agent.models.base import (
                                ModelError,
                                Part,
                                ReplyParseError,
+                               ReplyTruncatedError,
                                TextPart,
                                Usage,
 )
@@ -17,5 +18,5 @@ from agent.models.factory import ModelSpecError, make_model
 from agent.models.usage import Budget, UsageMeter, check_budget
 
 __all__ = ["Budget", "ChatModel", "ChatResult", "ImagePart", "Message", "ModelError",
-           "ModelSpecError", "Part", "ReplyParseError", "TextPart", "Usage", "UsageMeter",
-           "check_budget", "make_model"]
+           "ModelSpecError", "Part", "ReplyParseError", "ReplyTruncatedError", "TextPart",
+           "Usage", "UsageMeter", "check_budget", "make_model"]

@@ -18,9 +18,11 @@ from agent.models.base import (
     ImagePart,
     Message,
     ModelError,
+    ReplyTruncatedError,
     TextPart,
     Usage,
 )
+from agent.models.capabilities import reasoning_for
 from agent.models.openai_model import with_sources  # a plain helper; no SDK is imported
 from agent.models.pricing import PricesArg, price_table
 from agent.models.retry import Retrier, RetryPolicy
@@ -85,7 +87,12 @@ class AnthropicChatModel:
                  name: str | None = None, max_parse_retries: int = 2, cache_system: bool = True,
                  send_temperature: bool | None = None,
                  retry_policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], Any] | None = None) -> None:
+                 sleep: Callable[[float], Any] | None = None,
+                 thinking_budget: int | None = None, reasoning_effort: str | None = None) -> None:
+        """Thinking (agent/data/model_limits.toml): `thinking_budget` turns on extended
+        thinking (budget_tokens) on models that take it, adaptive thinking on Claude 4.7 and
+        later (which reject a fixed budget); `reasoning_effort` alone turns on adaptive
+        thinking with that effort where the model has it. Models without thinking ignore both."""
         import anthropic  # imported here so the agent loads without every SDK installed
 
         key = api_key or os.environ.get("ANTHROPIC_API_KEY")
@@ -98,8 +105,20 @@ class AnthropicChatModel:
         # None: decide by model id (see _TAKES_TEMPERATURE)
         self.send_temperature = (bool(_TAKES_TEMPERATURE.match(model)) if send_temperature is None
                                  else send_temperature)
+        self.reasoning = reasoning_for("anthropic", model)
+        kind = self.reasoning.kind
+        if reasoning_effort and self.reasoning.efforts and reasoning_effort not in self.reasoning.efforts:
+            raise ModelError(f"{self.name}: reasoning_effort {reasoning_effort!r} is not one of "
+                             f"{', '.join(self.reasoning.efforts)}")
+        if thinking_budget is not None and thinking_budget < max(1, self.reasoning.min_budget):
+            raise ModelError(f"{self.name}: thinking_budget must be at least "
+                             f"{self.reasoning.min_budget} tokens, not {thinking_budget}")
+        self.thinking_budget = thinking_budget if kind in ("budget", "adaptive") else None
+        adaptive = kind == "adaptive" or self.reasoning.adaptive
+        self.reasoning_effort = reasoning_effort if adaptive else None
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
+        self.timeout = timeout
         self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout,
                                           max_retries=0)
         self.web_search_request_usd = WEB_SEARCH_REQUEST_USD
@@ -119,17 +138,51 @@ class AnthropicChatModel:
                       output_tokens=u.output_tokens or 0, cached_input_tokens=read)
         return usage.model_copy(update={"cost_usd": self.prices.cost(self.model, usage)})
 
+    def _thinking(self, max_tokens: int) -> tuple[dict[str, Any], int]:
+        """(the thinking settings of a request, its max_tokens). `max_tokens` is the room the
+        caller wants for the visible reply; thinking shares the cap, so it is added on top."""
+        budget, effort, kind = self.thinking_budget, self.reasoning_effort, self.reasoning.kind
+        if budget is not None and kind == "budget" and not (effort and self.reasoning.adaptive):
+            # budget_tokens must stay below max_tokens, and temperature must not be set.
+            return {"thinking": {"type": "enabled", "budget_tokens": budget}}, max_tokens + budget
+        if budget is not None or effort:
+            extra: dict[str, Any] = {"thinking": {"type": "adaptive"}}
+            if effort:
+                extra["output_config"] = {"effort": effort}
+            return extra, max(max_tokens + (budget or 0), self.reasoning.min_cap)
+        return {}, max_tokens
+
     def _send(self, messages: list[Message], max_tokens: int, temperature: float) -> tuple[str, Usage]:
         system, turns = to_anthropic(messages, self.cache_system)
-        req: dict[str, Any] = {"model": self.model, "messages": turns, "max_tokens": max_tokens}
-        if self.send_temperature:
+        thinking, cap = self._thinking(max_tokens)
+        req: dict[str, Any] = {"model": self.model, "messages": turns, "max_tokens": cap, **thinking}
+        if self.send_temperature and not thinking:   # thinking takes no temperature
             req["extra_body"] = {"temperature": temperature}
+        if thinking:
+            # Thinking takes time: allow what the SDK itself expects of a non-streamed call of
+            # this many tokens (an hour per 128k, at most 10 minutes), so it is not cut and retried.
+            req["timeout"] = max(self.timeout, min(600.0, 3600.0 * cap / 128_000))
         if system:
             req["system"] = system
         response = self.retrier.call(lambda: self.client.messages.create(**req))
         text = "".join(getattr(b, "text", "") for b in response.content
                        if getattr(b, "type", "") == "text")
-        return text, self.usage_of(response)
+        usage = self.usage_of(response)
+        if not text.strip() and getattr(response, "stop_reason", None) == "max_tokens":
+            raise self._truncated(cap, thinking, usage)
+        return text, usage
+
+    def _truncated(self, cap: int, thinking: dict[str, Any], usage: Usage) -> ReplyTruncatedError:
+        if thinking:
+            how = (f"thinking budget_tokens={thinking['thinking']['budget_tokens']}"
+                   if "budget_tokens" in thinking["thinking"] else "adaptive thinking")
+            fix = (f"the thinking ({how}) used the cap up; raise the role's max_tokens or lower "
+                   "thinking_budget / reasoning_effort")
+        else:
+            fix = "raise the role's max_tokens"
+        return ReplyTruncatedError(
+            f"{self.name}: the reply is empty: it stopped at its output cap (max_tokens={cap}, "
+            f"stop_reason 'max_tokens') before writing any text; {fix}", cap=cap, usage=usage)
 
     def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
         """One messages call with the server tool `web_search_20250305` (at most

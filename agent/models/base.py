@@ -80,6 +80,16 @@ class ModelError(RuntimeError):
     """The model could not be reached or answered with an error, after retries."""
 
 
+class ReplyTruncatedError(ModelError):
+    """The reply is empty because the output cap was reached first: a reasoning model spent
+    the whole cap on hidden reasoning (or thinking). The message names the cap and the fix."""
+
+    def __init__(self, message: str, *, cap: int, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.cap = cap
+        self.usage = usage or Usage()   # the tokens the truncated call still cost
+
+
 class ReplyParseError(ModelError):
     """The reply never matched the schema, even after asking again with the error."""
 

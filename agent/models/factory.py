@@ -24,6 +24,9 @@ _WITH_URL = re.compile(r"^(?P<model>.+?)@(?P<url>https?://\S+)$")
 # Keyword arguments only the HTTP backends understand; a scripted model ignores them so
 # one set of settings can be passed to every role's spec.
 _SCRIPTED_KW = {"max_parse_retries"}
+# Reasoning settings (AgentConfig.reasoning_effort / thinking_budget): each HTTP backend
+# takes both and uses what its model supports (agent/data/model_limits.toml).
+_REASONING_KW = {"reasoning_effort", "thinking_budget"}
 
 
 class ModelSpecError(ValueError):
@@ -58,10 +61,11 @@ def _key(kw: dict[str, Any], env: str, spec: str) -> str:
 
 def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -> ChatModel:
     """A ChatModel for `spec`. `kw` goes to the backend (timeout, max_retries, prices,
-    sleep, max_parse_retries, ...). For scripted specs, `role=` is the default role and
-    `scripts` (a dict) shares one loaded script per file between calls."""
+    sleep, max_parse_retries, reasoning_effort, thinking_budget, ...; a None reasoning
+    setting is left out). For scripted specs, `role=` is the default role and `scripts`
+    (a dict) shares one loaded script per file between calls."""
     prefix, target, extra = parse_spec(spec)
-    kw = dict(kw)
+    kw = {k: v for k, v in kw.items() if not (k in _REASONING_KW and v is None)}
     if prefix == "openai":
         from agent.models.openai_model import OpenAIChatModel
 
@@ -79,7 +83,7 @@ def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -
         key = kw.pop("api_key", None) or os.environ.get("VLLM_API_KEY") or "EMPTY"
         kw.setdefault("prices", FREE)  # a model we serve ourselves costs no tokens
         kw.setdefault("name", f"vllm:{target}")
-        return OpenAIChatModel(target, base_url=url, api_key=key, **kw)
+        return OpenAIChatModel(target, base_url=url, api_key=key, provider="vllm", **kw)
     from agent.models.scripted import ScriptedScript
 
     role = extra or kw.pop("role", None) or "planner"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Self, TypeVar
@@ -21,17 +20,16 @@ from agent.models.base import (
     ImagePart,
     Message,
     ModelError,
+    ReplyTruncatedError,
     TextPart,
     Usage,
 )
+from agent.models.capabilities import image_limits_for, reasoning_for
 from agent.models.pricing import PricesArg, price_table
 from agent.models.retry import Retrier, RetryPolicy
 from agent.models.structured import complete_structured
 
 T = TypeVar("T", bound=BaseModel)
-
-# OpenAI reasoning models reject `max_tokens` and a non-default `temperature`.
-_REASONING = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 
 # OpenAI bills each web search *call* on top of the tokens: $10 per 1,000 for the
 # `web_search` tool (list price; the price table covers tokens only). Set the model's
@@ -94,7 +92,11 @@ class OpenAIChatModel:
                  name: str | None = None, max_parse_retries: int = 2, json_mode: bool = False,
                  image_detail: str | None = None, retry_policy: RetryPolicy | None = None,
                  sleep: Callable[[float], Any] | None = None,
-                 extra_body: dict[str, Any] | None = None) -> None:
+                 extra_body: dict[str, Any] | None = None, provider: str = "openai",
+                 reasoning_effort: str | None = None, thinking_budget: int | None = None) -> None:
+        """`reasoning_effort`: for reasoning models (agent/data/model_limits.toml), sent as
+        `reasoning_effort` (None: the table's default); `thinking_budget` is Anthropic's and
+        is ignored here, so one set of settings serves every role's model."""
         import openai  # imported here so the agent loads without every SDK installed
 
         key = api_key or os.environ.get("OPENAI_API_KEY") or (None if base_url is None else "EMPTY")
@@ -104,7 +106,18 @@ class OpenAIChatModel:
         self.name = name or f"openai:{model}"
         self.max_parse_retries = max_parse_retries
         self.json_mode = json_mode          # response_format json_object (OpenAI, vLLM)
-        self.image_detail = image_detail    # OpenAI "low" | "high" | "auto"; None: server default
+        # OpenAI "low" | "high" | "auto"; None: what the model's image limits say (OpenAI:
+        # "high", the detail agent/screen_scale.py sizes screenshots for), else server default
+        limits = image_limits_for(provider, model)
+        self.image_detail = image_detail or (limits.detail if limits else None)
+        # OpenAI reasoning models reject `max_tokens` and a non-default `temperature`; their
+        # cap, max_completion_tokens, includes the hidden reasoning (see _request).
+        self.reasoning = reasoning_for(provider, model)
+        if reasoning_effort and self.reasoning.efforts and reasoning_effort not in self.reasoning.efforts:
+            raise ModelError(f"{name or model}: reasoning_effort {reasoning_effort!r} is not one of "
+                             f"{', '.join(self.reasoning.efforts)}")
+        self.reasoning_effort = (reasoning_effort or self.reasoning.default_effort
+                                 if self.reasoning.kind == "effort" else None)
         self.extra_body = extra_body        # e.g. vLLM's {"top_k": 1} or guided decoding
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
@@ -119,8 +132,12 @@ class OpenAIChatModel:
                  json_reply: bool) -> dict[str, Any]:
         req: dict[str, Any] = {"model": self.model,
                                "messages": to_openai_messages(messages, self.image_detail)}
-        if _REASONING.match(self.model):
-            req["max_completion_tokens"] = max_tokens
+        if self.reasoning.kind == "effort":
+            # max_tokens is the room the caller wants for the visible reply; the cap must also
+            # hold the hidden reasoning, or the reply comes back empty (finish_reason "length").
+            req["max_completion_tokens"] = max(max_tokens, self.reasoning.min_cap)
+            if self.reasoning_effort:
+                req["reasoning_effort"] = self.reasoning_effort
         else:
             req["max_tokens"] = max_tokens
             req["temperature"] = temperature
@@ -145,11 +162,35 @@ class OpenAIChatModel:
         response = self.retrier.call(lambda: self.client.chat.completions.create(**req))
         if not response.choices:
             raise ModelError(f"{self.name}: the reply has no choices")
-        msg = response.choices[0].message
+        choice = response.choices[0]
+        msg = choice.message
         text = msg.content or ""
         if not text and getattr(msg, "refusal", None):
             text = msg.refusal  # a refusal fails the schema with its words visible
-        return text, self.usage_of(response)
+        usage = self.usage_of(response)
+        if not text and choice.finish_reason == "length":
+            raise self._truncated(req, response, usage)
+        return text, usage
+
+    def _truncated(self, req: dict[str, Any], response: Any, usage: Usage) -> ReplyTruncatedError:
+        """The error for an empty reply cut at the cap, naming the cap and the fix."""
+        if "max_completion_tokens" in req:
+            cap, field = req["max_completion_tokens"], "max_completion_tokens"
+            details = getattr(getattr(response, "usage", None), "completion_tokens_details", None)
+            hidden = getattr(details, "reasoning_tokens", None) if details else None
+            spent = (f"{hidden} of its {usage.output_tokens} output tokens went to hidden reasoning"
+                     if hidden is not None else "the cap includes the hidden reasoning tokens")
+            fix = (f"raise the cap (the role's max_tokens, or min_cap for {self.model} in "
+                   f"agent/data/model_limits.toml) or lower reasoning_effort (now "
+                   f"{self.reasoning_effort or 'the server default'})")
+        else:
+            cap, field = req["max_tokens"], "max_tokens"
+            spent = f"{usage.output_tokens} output tokens and no text"
+            fix = "raise the role's max_tokens"
+        return ReplyTruncatedError(
+            f"{self.name}: the reply is empty: it stopped at its output cap ({field}={cap}, "
+            f"finish_reason 'length') before writing any text ({spent}); {fix}",
+            cap=cap, usage=usage)
 
     def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
         """One Responses API call with the hosted `web_search` tool: the answer text with its
@@ -160,9 +201,11 @@ class OpenAIChatModel:
 
         started = time.monotonic()
         # store=False: nothing to keep server-side, this is a one-shot question.
+        # A reasoning model's max_output_tokens holds its hidden reasoning too: leave room.
+        cap = max(max_tokens, self.reasoning.min_cap) if self.reasoning.kind == "effort" else max_tokens
         req: dict[str, Any] = {"model": self.model, "input": prompt,
                                "tools": [{"type": "web_search"}],
-                               "max_output_tokens": max_tokens, "store": False}
+                               "max_output_tokens": cap, "store": False}
         try:
             response = self.retrier.call(lambda: self.client.responses.create(**req))
         except ModelError as err:
@@ -178,7 +221,7 @@ class OpenAIChatModel:
         if not text and getattr(response, "status", None) == "incomplete":
             why = getattr(getattr(response, "incomplete_details", None), "reason", None) or "unknown"
             raise ModelError(f"{self.name}: the web search reply is incomplete ({why}) and has "
-                             f"no text; raise max_tokens (now {max_tokens})")
+                             f"no text; raise max_tokens (now {cap})")
         usage = self._responses_usage(response, searches)
         return ChatResult(text=with_sources(text, sources), usage=usage, model=self.name,
                           latency_s=time.monotonic() - started)

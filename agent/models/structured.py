@@ -175,7 +175,8 @@ def complete_structured(send: Send, messages: list[Message], schema: type[T] | N
         try:
             text, usage = send(convo)
         except ModelError as err:
-            err.usage = total  # type: ignore[attr-defined]  # what the earlier attempts cost
+            spent = getattr(err, "usage", None)   # a truncated reply's own cost, if it says
+            err.usage = total + spent if isinstance(spent, Usage) else total  # type: ignore[attr-defined]
             raise
         total = total + usage
         try:

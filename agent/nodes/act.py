@@ -12,7 +12,9 @@ from typing import Any, Callable
 from agent import loop_breaker as lb
 from agent.actions import compile_action, parse_action, targets, with_points
 from agent.context import AgentContext
+from agent.image_budget import ImageBudget, image_size
 from agent.nodes.common import advance, existing_step, new_turn, write_step
+from agent.screen_scale import planner_scale
 from agent.state import AgentState
 from envs.actions import SettleSpec
 from envs.base import DesktopError, DesktopUnreachable
@@ -22,14 +24,17 @@ def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def ground(state: AgentState) -> dict[str, Any]:
         action = parse_action(state["pending"]["decision"]["action"])
         wanted = targets(action)
-        if all(t.x is not None for t in wanted):
+        if not wanted:
             return {"grounded": action.model_dump(mode="json")}
         png = (ctx.folder / state["screenshot_file"]).read_bytes()
         size = ctx.desktop.screen_size()
+        # The planner's x and y are pixels of the screenshot as it was shown to it (scaled to
+        # its model's image limits, agent/screen_scale.py): map them to the screen.
+        scale = planner_scale(ctx.config, size, image_size(png))
         points: list[tuple[int, int]] = []
         for target in wanted:
             if target.x is not None and target.y is not None:
-                points.append((target.x, target.y))
+                points.append(scale.to_screen(target.x, target.y))
                 continue
             found = ctx.grounder.ground(png, target.description, size)
             if found is None:
@@ -80,6 +85,7 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
+        ImageBudget.from_config(ctx.config).prefetch(png)   # scaled for the next prompt meanwhile
         points = [(t.x, t.y) for t in targets(action) if t.x is not None]
         record = write_step(ctx, state, node="act", action=action.model_dump(mode="json"), png=png,
                             desktop_s=time.monotonic() - start, points=points, error=error,

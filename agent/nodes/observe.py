@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from agent.context import AgentContext
+from agent.image_budget import ImageBudget
 from agent.state import AgentState
 from envs.base import DesktopUnreachable
 
@@ -20,6 +21,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
         name = ctx.writer.add_initial_screenshot(png)
         ctx.prefetch_fingerprint(name, png)
+        ImageBudget.from_config(ctx.config).prefetch(png)   # the sizes the planner will see
         update: dict[str, Any] = {"screenshot_file": name}
         if not state.get("initial_screenshot"):
             update["initial_screenshot"] = name

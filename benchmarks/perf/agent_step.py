@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.perf.agent_step [--steps 30] [--width 1920 --height 1080]
         [--latest-tokens N|none] [--history-tokens N|none]   (default: compare three budgets)
+        [--image-limits anthropic:claude-sonnet-4-5]         (scale to a model's image limits)
 
 A 30-step episode with the scripted model on the in-process FakeDesktop. Overhead
 is everything but model and desktop time: graph routing, SQLite checkpoints,
@@ -92,7 +93,8 @@ def prefix_reuse(prompt: list[Message], following: list[Message]) -> float:
     return shared / prompt_tokens(prompt)[0]
 
 
-def measure(steps: int, width: int, height: int, latest: int | None, history: int | None) -> None:
+def measure(steps: int, width: int, height: int, latest: int | None, history: int | None,
+            image_limits: str | None = None) -> None:
     script = ScriptedScript.from_replies(replies(steps))
     planner = script.model("planner")   # kept typed as scripted: its requests are measured
     models = Models(gate=script.model("gate"), planner=planner,
@@ -109,7 +111,8 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
             step_times.append(now - marks["last"] - spent_desktop - model_s)
             marks["last"], marks["desktop"] = now, desktop.seconds
 
-    config = AgentConfig(max_steps=steps + 5, image_tokens_latest=latest, image_tokens_history=history)
+    config = AgentConfig(max_steps=steps + 5, image_tokens_latest=latest, image_tokens_history=history,
+                         planner_image_limits=image_limits)
     with tempfile.TemporaryDirectory() as tmp:
         ctx = AgentContext(desktop=desktop, models=models, grounder=NoGrounder(),
                            writer=EpisodeWriter(Path(tmp) / "ep"), config=config, on_event=on_event)
@@ -134,6 +137,8 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
     # Prefill a prefix cache cannot spare: the tokens of each prompt after its shared prefix.
     fresh = [counts[0][0]] + [counts[i + 1][0] - reuse[i] * counts[i][0] for i in range(len(reuse))]
     label = f"image budgets latest={latest or 'as captured'}, history={history or 'as captured'}"
+    if image_limits:
+        label += f", planner image limits of {image_limits} (agent/screen_scale.py)"
     print(f"== {label}")
     print(f"episode: {result.status}, {result.steps} steps, {wall:.2f} s wall, "
           f"desktop {desktop.seconds:.2f} s ({width}x{height} fake screen)")
@@ -161,6 +166,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--latest-tokens", type=_budget, default=argparse.SUPPRESS)
     parser.add_argument("--history-tokens", type=_budget, default=argparse.SUPPRESS)
+    parser.add_argument("--image-limits", default=None,
+                        help="scale the planner's screenshots to this model's limits, e.g. "
+                             "anthropic:claude-sonnet-4-5 (default: none, the scripted model's)")
     args = parser.parse_args()
     if hasattr(args, "latest_tokens") or hasattr(args, "history_tokens"):
         defaults = AgentConfig()
@@ -170,7 +178,7 @@ def main() -> None:
         runs = [(None, None), (AgentConfig().image_tokens_latest, AgentConfig().image_tokens_history),
                 (720, 720)]
     for latest, history in runs:
-        measure(args.steps, args.width, args.height, latest, history)
+        measure(args.steps, args.width, args.height, latest, history, args.image_limits)
 
 
 if __name__ == "__main__":
