@@ -5,7 +5,7 @@ Layout: system, task (+ first screen), then per past step an assistant message
 and the screen after). A step's messages are a pure function of that step, so
 prompt n+1 = prompt n + two messages — except when old turns or screenshots are
 dropped, which happens in chunks of `image_chunk` steps, not every step, so a
-provider's prefix cache keeps hitting (specs/efficiency.md).
+provider's prefix cache keeps hitting (docs/agent.md, "Decisions and prompts").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Client-side image budgets for the planner's screenshots.
 
-Image tokens dominate an agent step (specs/efficiency.md): Qwen2.5-VL spends one token per
+Image tokens dominate an agent step: Qwen2.5-VL spends one token per
 28x28 patch, 2,691 for a 1080p screenshot. The planner needs the screen it acts on in full
 (it may give x and y), but older screenshots only remind it of what happened: they are
 downscaled to `image_tokens_history` tokens (720 by default, half the linear size of 1080p:

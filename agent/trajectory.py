@@ -1,7 +1,7 @@
-"""One folder per episode, on disk as it happens (DESIGN idea 5).
+"""One folder per episode, on disk as it happens ("everything an episode did is on disk").
 
 The folder keeps OSWorld's result layout, so OSWorld tooling reads ours and our report
-reads theirs (specs/osworld.md):
+reads theirs (OSWorld's results/<action space>/<observation>/<model>/<domain>/<id>/ folders):
 
     task.json            the task as given (OSWorld task schema)
     config.json          the run's settings (models, budgets, ...)

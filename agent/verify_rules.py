@@ -1,4 +1,4 @@
-"""The Completeness Verifier's post-rules (specs/agent.md), applied in code to its reply.
+"""The Completeness Verifier's post-rules (docs/agent.md), applied in code to its reply.
 
 The verifier model is told to be conservative; these rules make sure a sloppy reply
 cannot accept a `done` anyway: an unreadable reply, complete=true with missing steps, or

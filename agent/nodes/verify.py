@@ -1,4 +1,4 @@
-"""verify: the Completeness Verifier cross-examines every "done" (specs/agent.md).
+"""verify: the Completeness Verifier cross-examines every "done" (docs/agent.md).
 
 A separate model call sees the task, the criteria, the recent steps, the
 planner's reasoning, the text on screen and the screenshot; post-rules in code

@@ -1,6 +1,6 @@
 """The `osworld` profile: what the OSWorld VM image silently provides, on a local desktop.
 
-Measured by replaying real task setups (../shared/specs/osworld.md, last section):
+Found by replaying the setup steps of OSWorld's own task files (benchmarks/data/osworld) on a local desktop:
 - user `user`, uid 1000, home /home/user, password `password`, allowed to sudo. The
   sandbox maps the caller to uid/gid 1000 in a user namespace (as root here and as an
   unprivileged CI user alike) and binds /etc/passwd and /etc/group that name them
