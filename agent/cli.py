@@ -199,6 +199,15 @@ def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: in
     console.print(f"wrote {path}")
 
 
+@grounding_app.command("capture")
+def grounding_capture(out: Path = typer.Option(..., help="output folder"), seed: int = 0,
+                      scene: list[str] = typer.Option(None, help="scene ids (default: all)")) -> None:
+    """Capture a grounding set from real applications on an osworld desktop (PNG + a11y + JSONL)."""
+    from grounding.capture.run import capture
+
+    console.print(f"wrote {capture(out, seed, scene or None)}")
+
+
 @bench_app.command("grounding")
 def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpot-v2/Pro or synthetic folder"),
                     grounder: str = typer.Option(..., help="grounder spec, e.g. ocr, jedi@http://127.0.0.1:8000/v1"),

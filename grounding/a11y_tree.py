@@ -4,17 +4,23 @@ against a description (the scoring rules are described in grounding/a11y.py)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 
 from grounding.base import GroundingResult
-
-from grounding.text_match import (INTERACTIVE_ROLES, TEXT_AREA_ROLES, TEXT_FIELD_ROLES,
-                                  Query, parse_description, role_key, similarity)
-
+from grounding.function_match import function_score, function_words
+from grounding.text_match import (
+    INTERACTIVE_ROLES,
+    TEXT_AREA_ROLES,
+    TEXT_FIELD_ROLES,
+    Query,
+    parse_description,
+    role_key,
+    similarity,
+)
 
 _ST = "{https://accessibility.ubuntu.example.org/ns/state}"
 _CP = "{https://accessibility.ubuntu.example.org/ns/component}"
@@ -208,6 +214,12 @@ def _target_score(q: Query, el: A11yElement) -> float:
         s = max(s, 0.97 * q.target_score(el.label))
     if el.description and s < 0.9:
         s = max(s, 0.9 * q.target_score(el.description))
+    if not q.quoted and s < 0.9 and (el.name or el.description):
+        # Described by what it does ("the button that sends the page to the printer").
+        words = function_words(q.description)
+        if words:
+            f = max(function_score(words, el.name), 0.95 * function_score(words, el.description))
+            s = max(s, f if el.interactive else 0.85 * f)
     if q.aliases and s < 0.95:
         # Described by its picture or function ("the paper clip icon"): the names it implies.
         alias_q = replace(q, targets=q.aliases, aliases=())

@@ -32,9 +32,20 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
-    "Query", "parse_description", "normalize", "tokens", "ratio", "similarity",
-    "role_key", "token_credit", "token_overlap", "INTERACTIVE_ROLES",
-    "TEXT_AREA_ROLES", "TEXT_FIELD_ROLES", "icon_aliases",
+    "INTERACTIVE_ROLES",
+    "TEXT_AREA_ROLES",
+    "TEXT_FIELD_ROLES",
+    "Query",
+    "icon_aliases",
+    "normalize",
+    "parse_description",
+    "ratio",
+    "role_key",
+    "similarity",
+    "strip_command",
+    "token_credit",
+    "token_overlap",
+    "tokens",
 ]
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -66,16 +77,11 @@ _CONTEXT_SPLIT = re.compile(
     r"left\s+of|right\s+of)\s+(?:the|a|an|this|that|its|their|your|our|each)\b", re.IGNORECASE)
 
 STOPWORDS = frozenset(
-    "the a an this that these those its it your my our their please click press tap "
-    "select choose hit on with labeled labelled named called titled saying says reads "
-    "which shows showing displaying containing contains s".split())
+    ["the", "a", "an", "this", "that", "these", "those", "its", "it", "your", "my", "our", "their", "please", "click", "press", "tap", "select", "choose", "hit", "on", "with", "labeled", "labelled", "named", "called", "titled", "saying", "says", "reads", "which", "shows", "showing", "displaying", "containing", "contains", "s"])
 
 # Words that describe how a target looks or where it is rather than what it says.
 DESCRIPTORS = frozenset(
-    "blue red green yellow orange purple pink grey gray white black dark light bright big "
-    "small large tiny little top bottom left right upper lower middle center centre corner "
-    "first second third last leftmost rightmost topmost bottommost highlighted selected "
-    "bold round square main primary secondary".split())
+    ["blue", "red", "green", "yellow", "orange", "purple", "pink", "grey", "gray", "white", "black", "dark", "light", "bright", "big", "small", "large", "tiny", "little", "top", "bottom", "left", "right", "upper", "lower", "middle", "center", "centre", "corner", "first", "second", "third", "last", "leftmost", "rightmost", "topmost", "bottommost", "highlighted", "selected", "bold", "round", "square", "main", "primary", "secondary"])
 
 # Role phrases, longest first when matched. Each maps normalised role names
 # (see `role_key`) to how well that role fits the phrase.
@@ -164,11 +170,7 @@ _MAX_PHRASE = max(len(p.split()) for p in ROLE_PHRASES)
 
 # Roles that take a click or keyboard input (normalised form).
 INTERACTIVE_ROLES = frozenset(
-    "pushbutton button togglebutton menubutton splitbutton popupbutton radiobutton radio "
-    "checkbox checkmenuitem radiomenuitem menuitem menuitemcheckbox menuitemradio menu "
-    "entry textbox searchbox passwordtext text textarea spinbutton combobox link pagetab tab "
-    "listitem option treeitem tablecell gridcell slider switch icon editbar terminal "
-    "columnheader rowheader tablecolumnheader".split())
+    ["pushbutton", "button", "togglebutton", "menubutton", "splitbutton", "popupbutton", "radiobutton", "radio", "checkbox", "checkmenuitem", "radiomenuitem", "menuitem", "menuitemcheckbox", "menuitemradio", "menu", "entry", "textbox", "searchbox", "passwordtext", "text", "textarea", "spinbutton", "combobox", "link", "pagetab", "tab", "listitem", "option", "treeitem", "tablecell", "gridcell", "slider", "switch", "icon", "editbar", "terminal", "columnheader", "rowheader", "tablecolumnheader"])
 
 
 @lru_cache(maxsize=4096)
@@ -349,9 +351,7 @@ def _icon_vocabulary() -> tuple[dict[str, list[str]], int]:
 
 
 # Words around an icon phrase that say nothing about the name ("the button with the X icon").
-_ICON_FILLER = frozenset("icon icons button buttons symbol glyph sign picture image shaped shape like "
-                         "looks looking pictured depicting depicts showing shows that which with "
-                         "of a an the in is".split())
+_ICON_FILLER = frozenset(["icon", "icons", "button", "buttons", "symbol", "glyph", "sign", "picture", "image", "shaped", "shape", "like", "looks", "looking", "pictured", "depicting", "depicts", "showing", "shows", "that", "which", "with", "of", "a", "an", "the", "in", "is"])
 
 
 @lru_cache(maxsize=1024)
@@ -390,10 +390,31 @@ def _words(text: str) -> list[str]:
     return [w for w in re.sub(r"[^\w\-]+", " ", text).replace("_", " ").split() if w.strip("-")]
 
 
+# Command and filler phrasing around the target, as people write it ("Find Save on the
+# screen and click it", "Where it says Total, click", "Put the mouse on ...").
+_LEADING = re.compile(r"^(?:please\s+)?(?:click|tap|press|hit|select|choose|pick|go\s+for|point\s+at|"
+                      r"put\s+the\s+(?:mouse|cursor|pointer)\s+on|move\s+the\s+(?:mouse|cursor|pointer)\s+to|"
+                      r"find|locate|use|grab)\s+(?:on\s+|at\s+)?(?=\S)", re.IGNORECASE)
+_WHERE = re.compile(r"^where\s+it\s+(?:says|reads)\s+(.+?)\s*[,;]\s*click.*$", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:\s+on\s+(?:the|this|your)\s+screen\b.*|\s*(?:,|;|\band\b)\s*(?:then\s+)?"
+                       r"click(?:\s+(?:it|there|on\s+it))?|,?\s+to\s+(?:drag|click|move|select)\s+it)\s*[.!?]?$",
+                       re.IGNORECASE)
+
+
+def strip_command(description: str) -> str:
+    """The description without the command wording around its target."""
+    desc = " ".join(description.split())
+    m = _WHERE.match(desc)
+    if m:
+        return m.group(1)
+    desc = _TRAILING.sub("", desc)
+    return _LEADING.sub("", desc, count=1) or desc
+
+
 @lru_cache(maxsize=1024)
 def parse_description(description: str) -> Query:
     """Split a description into target words, role and context (see the module docstring)."""
-    desc = " ".join(description.split())
+    desc = strip_command(description)
     quoted: list[tuple[int, str]] = []
     masked = desc
     for m in _QUOTED.finditer(desc):

@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from grounding.a11y_shift import (
+    NATIVE_ROLES,
+    apply_shift,
+    estimate_shift,
+    text_verified,
+)
 from grounding.a11y_tree import A11yElement, parse_osworld_tree
-from grounding.capture.verify import NATIVE_ROLES, apply_shift, estimate_shift, text_verified
 from grounding.text_match import normalize, role_key, similarity
 
 DATA = Path(__file__).parent / "data"

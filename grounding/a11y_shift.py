@@ -1,4 +1,4 @@
-"""Checking the tree's boxes against what the screenshot shows (OCR words).
+"""Checking an accessibility tree's boxes against what the screenshot shows (OCR words).
 
 LibreOffice's VCL-drawn widgets (toolbar buttons, cells, tabs, the status bar) report
 AT-SPI extents shifted from where they are drawn, while its native GTK widgets (menus,
@@ -10,12 +10,35 @@ that no item stands on a box that is not where its element is drawn.
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import replace
 
 from grounding.a11y_tree import A11yElement
 from grounding.ocr import OcrWord
 from grounding.text_match import normalize, role_key
+
+_CELL = re.compile(r"^[A-Z]{1,3}\d{1,7}$")
+
+
+def shown_words(el: A11yElement) -> str:
+    """The words an element shows: a spreadsheet cell's name is its address, not its text."""
+    if role_key(el.role) == "tablecell" and _CELL.match(el.name):
+        return el.text.strip()
+    return (el.name or el.text).strip()
+
+
+def needs_shift(els: list[A11yElement]) -> bool:
+    """The tree is LibreOffice's (its VCL widgets report shifted extents under GTK 3)."""
+    return any(role_key(e.role) == "frame" and "LibreOffice" in e.name for e in els[:50])
+
+
+def corrected(els: list[A11yElement], words: list[OcrWord], screen: tuple[int, int] | None) -> list[A11yElement]:
+    """`els` with LibreOffice's shift undone when the words measure it; unchanged otherwise."""
+    if not needs_shift(els):
+        return els
+    dy = estimate_shift(els, words, shown_words)
+    return els if not dy else apply_shift(els, dy, screen or (1 << 16, 1 << 16))
 
 # Roles LibreOffice draws with GTK itself: their extents are right.
 NATIVE_ROLES = frozenset({"menu", "menubar", "menuitem", "text", "combobox", "frame", "rootpane",
@@ -41,7 +64,7 @@ def _found_at(el_words: str, box: tuple[int, int, int, int], words: list[OcrWord
     return got >= max(1, round(0.6 * len(want)))
 
 
-def estimate_shift(els: list[A11yElement], words: list[OcrWord], shown) -> int | None:  # noqa: ANN001
+def estimate_shift(els: list[A11yElement], words: list[OcrWord], shown) -> int | None:
     """The vertical shift of non-native widgets (pixels to add), or None when the screen
     gives no consistent measure. `shown(el)` is the words an element shows."""
     shifts = []
@@ -79,6 +102,6 @@ def apply_shift(els: list[A11yElement], dy: int, screen: tuple[int, int]) -> lis
     return out
 
 
-def text_verified(els: list[A11yElement], words: list[OcrWord], shown) -> set[int]:  # noqa: ANN001
+def text_verified(els: list[A11yElement], words: list[OcrWord], shown) -> set[int]:
     """ids of the elements whose shown words OCR reads inside their box."""
     return {id(el) for el in els if el.box is not None and shown(el) and _found_at(shown(el), el.box, words)}
