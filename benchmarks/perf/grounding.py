@@ -69,6 +69,7 @@ def run(items: list[GroundingItem], folder: Path) -> Rows:
 def run_real(items: list[GroundingItem], model: str | None = None) -> Rows:
     """Score the grounders on captured screens; the a11y tier reads each screen's saved tree."""
     from grounding.a11y import A11yGrounder
+    from grounding.capture.run import read_tree
     from grounding.factory import make_one
 
     results: Rows = defaultdict(list)
@@ -82,9 +83,9 @@ def run_real(items: list[GroundingItem], model: str | None = None) -> Rows:
         grounders["model"] = model_grounder
         grounders["cascade+model"] = CascadeGrounder([*tiers, (model_grounder, 0.0)])
     for item in items:
-        xml_now["xml"] = (item.image.parent.parent / item.metadata["a11y_path"]).read_text(encoding="utf-8") \
-            if (item.image.parent.parent / item.metadata["a11y_path"]).is_file() \
-            else (item.image.parent / item.metadata["a11y_path"]).read_text(encoding="utf-8")
+        root = item.image.parent.parent if (item.image.parent.parent / item.metadata["a11y_path"]).is_file() \
+            else item.image.parent
+        xml_now["xml"] = read_tree(root / item.metadata["a11y_path"])
         png = item.image.read_bytes()
         for name, grounder in grounders.items():
             start = time.perf_counter()

@@ -11,6 +11,7 @@ record per screen: app, state, split, files, seed, version) and `items.jsonl`
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -47,6 +48,17 @@ class ScreenRecord(BaseModel):
     a11y_path: str
     files: dict[str, str]          # name -> sha256 of the bytes opened
     window: str                    # the title that was waited for
+
+
+def write_tree(path: Path, xml: str) -> None:
+    """The tree gzipped (a Calc sheet's is a megabyte of XML), with no timestamp inside."""
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(xml.encode("utf-8"))
+
+
+def read_tree(path: Path) -> str:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
 
 
 def scene_seed(seed: int, scene_id: str) -> int:
@@ -101,9 +113,9 @@ def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "a11y").mkdir(parents=True, exist_ok=True)
     (out / "images" / f"{sc.id}.png").write_bytes(png)
-    (out / "a11y" / f"{sc.id}.xml").write_text(xml, encoding="utf-8")
+    write_tree(out / "a11y" / f"{sc.id}.xml.gz", xml)
     record = ScreenRecord(scene=sc.id, app=sc.app, state=sc.state, split=sc.split, seed=seed, version=VERSION,
-                          image_path=f"{sc.id}.png", a11y_path=f"a11y/{sc.id}.xml",
+                          image_path=f"{sc.id}.png", a11y_path=f"a11y/{sc.id}.xml.gz",
                           files={n: hashlib.sha256(d).hexdigest() for n, d in files.items()}, window=title)
     return record, items_for(record, xml, png, rng)
 
@@ -138,7 +150,7 @@ def rederive(folder: Path) -> int:
     for r in records:
         rng = random.Random(scene_seed(r.seed, r.scene))
         scene(r.scene).files(rng)  # the same draws as at capture time
-        rows += items_for(r, (folder / r.a11y_path).read_text(encoding="utf-8"),
+        rows += items_for(r, read_tree(folder / r.a11y_path),
                           (folder / "images" / r.image_path).read_bytes(), rng)
     _write_rows(folder / "items.jsonl", rows)
     return len(rows)
