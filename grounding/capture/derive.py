@@ -101,8 +101,11 @@ def visible_elements(xml: str, screen: tuple[int, int]) -> list[A11yElement]:
     windows = [e for e in els if role_key(e.role) in _WINDOWS and e.active]
     if not windows:
         return els
-    # A dialog opened over its main window comes later in the tree and is smaller.
-    top = min(windows, key=lambda e: e.box[2] * e.box[3])  # type: ignore[index]
+    # A dialog opened over its main window is the one on top; otherwise the application's
+    # main frame (toolkits such as Qt also expose a control bar as an unnamed inner frame).
+    dialogs = [e for e in windows if role_key(e.role) != "frame"]
+    top = (min(dialogs, key=lambda e: e.box[2] * e.box[3]) if dialogs  # type: ignore[index]
+           else max(windows, key=lambda e: e.box[2] * e.box[3]))  # type: ignore[index]
     return [e for e in els if e.active and _inside(top.box, e.box)]  # type: ignore[arg-type]
 
 

@@ -165,8 +165,37 @@ def _toolbar(rng: random.Random, n: int) -> str:
         f'<button aria-label="{escape(n)}" title="{escape(n)}">{_ICONS[n]}</button>' for n in names) + "</div>"
 
 
+_SHOP_ICONS = {"Shopping cart": "🛒", "Wishlist": "♡", "Compare products": "⇄", "Grid view": "▦",
+               "List view": "☰", "Account": "👤", "Scroll to top": "⇧", "Chat with us": "💬"}
+
+
+def _shop(rng: random.Random) -> str:
+    names = rng.sample(sorted(_SHOP_ICONS), 6)
+    bar = '<div class="bar" role="toolbar" aria-label="Shop tools">' + "".join(
+        f'<button aria-label="{escape(n)}" title="{escape(n)}">{_SHOP_ICONS[n]}</button>' for n in names) + "</div>"
+    rows = "".join(f"<tr><td>{p}</td><td>{rng.randrange(3, 90)}.{rng.randrange(10, 99)}</td>"
+                   f"<td>{rng.choice(['In stock', 'Two weeks', 'Sold out'])}</td></tr>"
+                   for p in rng.sample(_PRODUCTS, 5))
+    body = (f"<h1>Corner shop: {rng.choice(_CITIES)} branch</h1>" + bar +
+            '<div class="row"><label for="s">Search products</label><input id="s" type="search"></div>'
+            '<div class="row"><label for="o">Sort by</label><select id="o"><option>Newest</option>'
+            '<option>Price</option></select></div>'
+            '<div class="row"><label for="mx">Maximum price</label>'
+            f'<input id="mx" type="range" min="0" max="200" value="{rng.randrange(20, 180)}"></div>'
+            '<div class="row"><input id="st" type="checkbox"><label for="st" style="width:auto">'
+            'Only show items in stock</label></div>'
+            "<table><thead><tr><th>Product</th><th>Price</th><th>Delivery</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            '<div class="row"><label for="qty">Quantity</label><input id="qty" type="number" value="1"></div>'
+            '<div class="row"><button type="button">Continue shopping</button> '
+            '<button type="button">Checkout</button></div>')
+    return _PAGE.format(title="Corner shop", body=body)
+
+
 def web_page(rng: random.Random, kind: str) -> str:
-    """An HTML page: a sign-up form or a dashboard with a table."""
+    """An HTML page: a sign-up form, a dashboard with a table, or a shop."""
+    if kind == "shop":
+        return _shop(rng)
     if kind == "signup":
         city = rng.choice(_CITIES)
         body = (f"<h1>Join the {city} walking club</h1>" + _toolbar(rng, 5) +

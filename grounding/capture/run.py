@@ -29,9 +29,10 @@ from grounding.capture.scenes import SCENES, Scene, scene
 
 log = logging.getLogger(__name__)
 
-VERSION = "1"
+VERSION = "2"
 SCREEN = (1920, 1080)
-_APPS = ("soffice.bin", "soffice", "gimp", "vlc", "thunderbird", "chrome", "gnome-terminal-server",
+# Process names as the kernel keeps them (15 characters: gnome-terminal-server is "gnome-terminal-").
+_APPS = ("soffice.bin", "soffice", "gimp", "vlc", "thunderbird", "chrome", "gnome-terminal-",
          "mousepad", "gedit")
 
 
@@ -88,6 +89,18 @@ def _close_apps(client) -> None:
     client.execute("for p in " + " ".join(_APPS) + "; do pkill -9 -x $p; done; true", shell=True)
 
 
+def _settled_tree(client, sc: Scene, tries: int = 4) -> str:
+    """The tree once the app has exposed what it shows: LibreOffice builds its toolbars'
+    accessibles late, so a tree without the roles the scene expects is read again."""
+    xml = client.accessibility_tree()
+    for _ in range(tries):
+        if all(f"<{role}" in xml for role in sc.expect):
+            break
+        time.sleep(3.0)
+        xml = client.accessibility_tree()
+    return xml
+
+
 def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0) -> tuple[ScreenRecord, list[dict]]:
     """Open one scene, capture it, and derive its items (rows for items.jsonl)."""
     rng = random.Random(scene_seed(seed, sc.id))
@@ -99,17 +112,18 @@ def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0
     _close_apps(client)
     client.execute(f"cd {shlex.quote(folder)} && nohup {sc.command.format(dir=folder)} "
                    f">/tmp/capture-{sc.id}.log 2>&1 &", shell=True)
-    title = _wait_window(client, sc.title, timeout)
-    # Undecorated and full screen: the same geometry on every run, and LibreOffice's
-    # VCL-drawn widgets then report the same screen coordinates as they are drawn at.
-    client.execute("wmctrl -r :ACTIVE: -b add,fullscreen", shell=True)
+    title = _wait_window(client, sc.title, max(timeout, sc.timeout))
+    # The same geometry on every run: full screen (undecorated) where the app keeps its
+    # toolbars so, maximised where full screen would hide them (GTK header bars).
+    mode = "fullscreen" if sc.fullscreen else "maximized_vert,maximized_horz"
+    client.execute(f"wmctrl -r :ACTIVE: -b add,{mode}", shell=True)
     time.sleep(2.0)
     for keys in sc.keys:
         client.execute(["xdotool", "key", "--clearmodifiers", keys])
         time.sleep(2.0)
     time.sleep(sc.settle)
     png = client.screenshot()
-    xml = client.accessibility_tree()
+    xml = _settled_tree(client, sc)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "a11y").mkdir(parents=True, exist_ok=True)
     (out / "images" / f"{sc.id}.png").write_bytes(png)
