@@ -15,6 +15,7 @@ from grounding.a11y_tree import (
     A11yMatch,
     _target_score,
 )
+from grounding.function_match import function_words
 from grounding.text_match import (
     DESCRIPTORS,
     ROLE_PHRASES,
@@ -164,7 +165,9 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
         anchor_text = quoted[0]
     anchors = _anchors(elements, anchor_text)
     if not anchors:
-        return []
+        # "the icon for drawing a line under the text": the relation words were part of
+        # what the control does, not a place; let the ranking read it.
+        return None if function_words(description) else []
     cands = _candidates(elements, qh)
     need = {id(e) for e, _ in anchors} | {id(e) for e, _ in cands}
     boxed = _boxed_map([e for e in elements if id(e) in need], boxer)

@@ -52,32 +52,43 @@ def function_words(description: str) -> tuple[str, ...]:
     """The content words of a description that says what a control does; () when it does not."""
     if not _CUE.search(description) or re.search(r"[\"“‘«`]", description):
         return ()
-    return tuple(w for w in normalize(description).split() if w not in _FILLER and len(w) > 1)
+    # "from largest to smallest": the direction is the first end ("largest" -> descending).
+    text = re.sub(r"\b(from\s+\w+)\s+to\s+\w+", r"\1", normalize(description))
+    return tuple(w for w in text.split() if w not in _FILLER and len(w) > 1)
 
 
-def _credit(name_word: str, words: tuple[str, ...]) -> tuple[float, int]:
-    """(best credit, number of description words pointing at it)."""
-    best, hits = 0.0, 0
+def _synonyms(word: str) -> tuple[str, ...]:
+    lex = _lexicon()
+    s = stem(word)
+    return lex.get(word, ()) + lex.get(s, ()) + lex.get(s + "e", ())  # "taking" -> "tak" -> "take"
+
+
+def _pair(w: str, name_word: str) -> float:
+    """How far description word `w` stands for name word `name_word`."""
     n = stem(name_word)
-    for w in words:
-        c = max(token_credit(stem(w), n), token_credit(w, name_word))
-        for syn in _lexicon().get(w, ()) + _lexicon().get(stem(w), ()):
-            c = max(c, 0.85 * max(token_credit(syn, name_word), token_credit(syn, n)))
-        if c >= 0.75:
-            hits += 1
-            best = max(best, c)
-    return best, hits
+    c = max(token_credit(stem(w), n), token_credit(w, name_word))
+    if len(w) >= 4 and w in name_word and c < 0.9:
+        c = 0.9  # "link" in "hyperlink", "line" in "underline"
+    for syn in _synonyms(w):
+        c = max(c, 0.85 * max(token_credit(syn, name_word), token_credit(syn, n)))
+    return c if c >= 0.75 else 0.0
 
 
 def function_score(words: tuple[str, ...], name: str) -> float:
-    """How well a control called `name` fits a description's function words, in [0, 0.9]."""
+    """How well a control called `name` fits a description's function words, in [0, 0.95]."""
     toks = [t for t in normalize(name).split() if t not in STOPWORDS and t not in {"and", "or", "of", "to"}]
     if not words or not toks or len(toks) > 6:
         return 0.0
-    credits = [_credit(t, words) for t in toks]
-    if credits[0][0] == 0.0 and not any(c for c, _ in credits):
+    table = [[_pair(w, t) for w in words] for t in toks]
+    credits = [max(row) for row in table]
+    if not any(credits):
         return 0.0
-    rest = [c for c, _ in credits[1:]]
-    score = 0.6 * credits[0][0] + 0.4 * (sum(rest) / len(rest) if rest else credits[0][0])
-    score += 0.05 * min(2, sum(max(0, h - 1) for _, h in credits))
-    return min(0.9, score)
+    rest = credits[1:]
+    score = 0.6 * credits[0] + 0.4 * (sum(rest) / len(rest) if rest else credits[0])
+    # A name that accounts for more of what the description says fits it better
+    # ("preview the printed page": "Print Preview" over "Print").
+    accounted = sum(1 for i in range(len(words)) if any(row[i] for row in table))
+    score = min(0.95, min(0.9, score) + 0.04 * min(3, accounted - 1))
+    # The first function word is the description's verb ("orders the rows ..."): a name that
+    # does not account for it ("Row") names what is acted on, not the action.
+    return score if any(row[0] for row in table) else 0.85 * score

@@ -331,12 +331,19 @@ def _role_before_clause(words: list[str]) -> tuple[int, int, str] | None:
     """The role phrase of `words`, looked for before a relative clause first: in "the
     button that closes the panel" the role is "button", not "panel"."""
     for i, w in enumerate(words):
-        if w in _RELATIVE and i > 0:
+        if (w in _RELATIVE or w in _OWNER) and i > 0:
+            # "the check box of the Accept option": the role is the one before "of".
             found = _last_role_phrase(words[:i])
             if found is not None:
                 return found
-            break
+            if w in _RELATIVE:
+                break
     return _last_role_phrase(words)
+
+
+_OWNER = frozenset({"of", "for"})
+# "Tick the box": a box that is ticked is a check box, not a text box.
+_TICK = re.compile(r"^\s*(?:please\s+)?(?:tick|untick|check|uncheck)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -347,7 +354,12 @@ def _icon_vocabulary() -> tuple[dict[str, list[str]], int]:
         for phrase, names in data.get(table, {}).items():
             vocab.setdefault(normalize(phrase), [])
             vocab[normalize(phrase)] += [n for n in names if n not in vocab[normalize(phrase)]]
+    _VERBS.update(normalize(p) for p in data.get("verbs", {}) if normalize(p) not in
+                  {normalize(q) for q in data.get("pictures", {})})
     return vocab, max(len(k.split()) for k in vocab)
+
+
+_VERBS: set[str] = set()  # phrases that are only verbs ("open", "add"): filled with the vocabulary
 
 
 # Words around an icon phrase that say nothing about the name ("the button with the X icon").
@@ -373,7 +385,10 @@ def icon_aliases(target: str) -> tuple[str, ...]:
                 for name in vocab[phrase]:
                     if rest:
                         out.append(" ".join([name, *rest]))
-                    out.append(name)
+                    # "Open Run Backup" is not any "Open" button: a verb alone stands for the
+                    # control only when at most one other word qualifies it.
+                    if not (phrase in _VERBS and len(rest) >= 2):
+                        out.append(name)
                 i += n - 1
                 break
         i += 1
@@ -433,6 +448,8 @@ def parse_description(description: str) -> Query:
     if found is not None:
         start, end, role_phrase = found
         roles = ROLE_PHRASES[role_phrase]
+        if role_phrase == "box" and _TICK.match(description):
+            roles = ROLE_PHRASES["check box"]
         words = words[:start] + words[end:]
     in_head = [t for pos, t in quoted if pos < split_at]
     in_context = [t for pos, t in quoted if pos >= split_at]

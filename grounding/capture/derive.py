@@ -121,13 +121,21 @@ def _has_words(e: A11yElement) -> bool:
     return bool(_words(e)) and shows_text(e)
 
 
+_VERIFIED: set[int] = set()   # ids of the elements whose words OCR read in their box (this screen)
+_CHECKING = [False]           # whether `derive` was given OCR words to check against
+
+
 def shows_text(e: A11yElement) -> bool:
-    """The element's words are on screen inside its box (not an icon's tooltip name)."""
+    """The element's words are on screen inside its box (not an icon's tooltip name), as
+    far as its size and role tell, and as OCR read them when `derive` checks."""
     words = _words(e)
     if not _text_fits(e, words) or "memory usage" in words.lower():
         return False
     rk = role_key(e.role)
-    return rk in _TEXT_ROLES and not (rk in _BUTTONS and normalize(words) in functions() and e.box[2] < 48)  # type: ignore[index]
+    w, h = e.box[2], e.box[3]  # type: ignore[index]
+    if rk in _BUTTONS and (w <= 1.3 * h or (normalize(words) in functions() and w < 48)):
+        return False  # a square button is an icon: its name is a tooltip
+    return rk in _TEXT_ROLES and (not _CHECKING[0] or id(e) in _VERIFIED)
 
 
 def _counts(els: list[A11yElement]) -> dict[str, list[A11yElement]]:
@@ -314,8 +322,13 @@ def derive(xml: str, screen: tuple[int, int], rng: random.Random, words: list | 
                 els = [e for e in els if role_key(e.role) in NATIVE_ROLES]
             else:
                 els = apply_shift(els, dy, screen)
-        ok = text_verified(els, words, _words)
-        els = [e for e in els if id(e) in ok or not _has_words(e)]
+        # Elements whose words OCR does not read in their box stay (they still stand
+        # between others) but name nothing: no text item, anchor or cell is made of them.
+        _VERIFIED.clear()
+        _VERIFIED.update(text_verified(els, words, _words))
+        _CHECKING[0] = True
+    else:
+        _CHECKING[0] = False
     out: list[Derived] = []
     for make in (text_items, icon_items, spatial_items, fine_items, refusal_items):
         found = make(rng, els)
