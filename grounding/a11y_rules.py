@@ -44,7 +44,7 @@ _SPATIAL = re.compile(
     _MOD + r"(?:(?:to|on)\s+the\s+)?(?P<h>left|right)\s+(?:hand\s+side\s+|side\s+)?of\b"
     r"|" + _MOD + r"(?P<v>above|below|beneath|underneath|on\s+top\s+of)\b"
     r"|(?:immediately|just|directly|right)\s+(?P<u>under)\b"
-    r"|(?<=\s)(?P<u2>under)\s+(?=the\b|[\"“‘\'A-Z])"
+    r"|(?<=\s)(?P<u2>under)(?=\s)"
     r"|(?P<n>next\s+to|beside|alongside)\b", re.IGNORECASE)
 # "the button that sits below ...": the relative clause says nothing about the target.
 _PLACED = re.compile(r"\b(?:that|which)\s+(?:is\s+|are\s+)?(?:sits?|lies|located|positioned|placed|situated|"
@@ -151,6 +151,7 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
     if direction.startswith("on"):
         direction = "above"
     head = _PLACED.sub(" ", head)
+    head = re.sub(r"\b(?:itself|themselves)\b", " ", head)
     qh = parse_description(head)
     if qh.roles and qh.target and not qh.quoted and qh.target in {"go for", "go", "for"}:
         qh = replace(qh, target="")

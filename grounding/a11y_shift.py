@@ -43,7 +43,7 @@ def corrected(els: list[A11yElement], words: list[OcrWord], screen: tuple[int, i
 # Roles LibreOffice draws with GTK itself: their extents are right.
 NATIVE_ROLES = frozenset({"menu", "menubar", "menuitem", "text", "combobox", "frame", "rootpane",
                           "checkmenuitem", "radiomenuitem", "separator", "filler", "panel"})
-_MEASURE_ROLES = frozenset({"tablecell", "pagetab", "label", "statictext"})
+_MEASURE_ROLES = frozenset({"tablecell", "pagetab", "label", "statictext", "paragraph", "heading"})
 
 
 def _first_token(text: str) -> str:

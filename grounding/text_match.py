@@ -331,6 +331,8 @@ def _role_before_clause(words: list[str]) -> tuple[int, int, str] | None:
     """The role phrase of `words`, looked for before a relative clause first: in "the
     button that closes the panel" the role is "button", not "panel"."""
     for i, w in enumerate(words):
+        if w in _FUNCTION_CUES and _last_role_phrase(words[:i]) is None:
+            return None  # "whatever hides the window": the role words belong to the function
         if (w in _RELATIVE or w in _OWNER) and i > 0:
             # "the check box of the Accept option": the role is the one before "of".
             found = _last_role_phrase(words[:i])
@@ -342,6 +344,12 @@ def _role_before_clause(words: list[str]) -> tuple[int, int, str] | None:
 
 
 _OWNER = frozenset({"of", "for"})
+_FUNCTION_CUES = frozenset({"whatever", "that", "which"})
+_SELF = frozenset({"itself", "themselves", "proper", "actual"})
+# "the entry showing Sales", "the tab called Reports": the words after it are the text.
+_SHOWING = re.compile(r"\b(?:showing|reading|saying|labell?ed|called|named|titled)\s+(?P<t>[^\"“‘«`']+?)\s*$",
+                      re.IGNORECASE)
+_NOT_TEXT = frozenset("icon symbol image picture logo arrow sign glyph".split())
 # "Tick the box": a box that is ticked is a check box, not a text box.
 _TICK = re.compile(r"^\s*(?:please\s+)?(?:tick|untick|check|uncheck)\b", re.IGNORECASE)
 
@@ -430,6 +438,9 @@ def strip_command(description: str) -> str:
 def parse_description(description: str) -> Query:
     """Split a description into target words, role and context (see the module docstring)."""
     desc = strip_command(description)
+    shown = _SHOWING.search(desc)
+    if shown and len(shown.group("t").split()) <= 4 and not (set(normalize(shown.group("t")).split()) & _NOT_TEXT):
+        desc = f'{desc[:shown.start("t")]}"{shown.group("t")}"'
     quoted: list[tuple[int, str]] = []
     masked = desc
     for m in _QUOTED.finditer(desc):
@@ -455,6 +466,13 @@ def parse_description(description: str) -> Query:
     in_context = [t for pos, t in quoted if pos >= split_at]
     context_words = [w for w in _words(" ".join([context, *in_context])) if w not in STOPWORDS]
     target = " ".join(w for w in words if w not in STOPWORDS and w.replace("-", ""))
+    if (roles and not quoted and context_words and re.match(r"\s(?:of|for)\s", context)
+            and all(w in DESCRIPTORS or w in _SELF for w in target.split())):
+        # "the small check box of the Accept option": the words after "of" name it.
+        owner = [w for w in context_words if w not in ROLE_PHRASES and w not in {"of", "for"}]
+        if owner:
+            return Query(description, " ".join(owner), False, roles, role_phrase, "",
+                         aliases=icon_aliases(" ".join(owner)))
     if in_head or (quoted and not target):
         primary = in_head or in_context
         return Query(description, " ".join(primary), True, roles, role_phrase,

@@ -89,7 +89,7 @@ def _close_apps(client) -> None:
     client.execute("for p in " + " ".join(_APPS) + "; do pkill -9 -x $p; done; true", shell=True)
 
 
-def _settled_tree(client, sc: Scene, tries: int = 4) -> str:
+def _settled_tree(client, sc: Scene, tries: int = 12) -> str:
     """The tree once the app has exposed what it shows: LibreOffice builds its toolbars'
     accessibles late, so a tree without the roles the scene expects is read again."""
     xml = client.accessibility_tree()

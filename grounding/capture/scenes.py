@@ -72,8 +72,6 @@ SCENES: tuple[Scene, ...] = (
     Scene("gedit-note", "gedit", "gedit with a short note (header bar with its buttons)",
           "gedit {dir}/groceries.txt", r"groceries\.txt",
           _one("groceries.txt", lambda r: "Groceries\n- rice\n- basil\n- oat milk\n")),
-    Scene("chrome-settings", "Chromium", "Chromium's own Settings page (chrome://settings)",
-          _CHROME + " chrome://settings/appearance", r"Settings", settle=6.0, fullscreen=True),
     Scene("gimp-photo", "GIMP", "GIMP with a generated picture open",
           "env GTK_MODULES=gail:atk-bridge gimp {dir}/photo.png", r"GIMP|photo",
           _one("photo.png", docs.picture), settle=8.0, timeout=180.0),
