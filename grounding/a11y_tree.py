@@ -28,6 +28,8 @@ _VAL = "{https://accessibility.ubuntu.example.org/ns/value}"
 _TEXT_CHARS = 200  # element text used for matching (a document's text can be megabytes)
 _WINDOW_ROLES = frozenset({"frame", "dialog", "window", "alert", "filechooser", "filechooserdialog"})
 # Roles that never are a target themselves: skip them unless the description names them.
+_BUTTONISH = frozenset({"pushbutton", "button", "togglebutton", "menubutton", "splitbutton",
+                        "popupbutton", "checkbox", "radiobutton", "link", "icon", "menuitem"})
 _STRUCTURAL = frozenset({"desktopframe", "application", "filler", "unknown", "redundantobject",
                          "inlinetextbox", "none", "generic", "linebreak", "separator"})
 
@@ -219,7 +221,9 @@ def _target_score(q: Query, el: A11yElement) -> float:
         words = function_words(q.description)
         if words:
             f = max(function_score(words, el.name), 0.95 * function_score(words, el.description))
-            s = max(s, f if el.interactive else 0.85 * f)
+            # What a control does is said of buttons; a menu titled "Insert" is not "the
+            # tool that inserts ...".
+            s = max(s, f if role_key(el.role) in _BUTTONISH else 0.85 * f)
     if q.aliases and s < 0.95:
         # Described by its picture or function ("the paper clip icon"): the names it implies.
         alias_q = replace(q, targets=q.aliases, aliases=())

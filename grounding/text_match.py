@@ -417,7 +417,7 @@ def _words(text: str) -> list[str]:
 # screen and click it", "Where it says Total, click", "Put the mouse on ...").
 _LEADING = re.compile(r"^(?:please\s+)?(?:click|tap|press|hit|select|choose|pick|go\s+for|point\s+at|"
                       r"put\s+the\s+(?:mouse|cursor|pointer)\s+on|move\s+the\s+(?:mouse|cursor|pointer)\s+to|"
-                      r"find|locate|use|grab)\s+(?:on\s+|at\s+)?(?=\S)", re.IGNORECASE)
+                      r"find|locate|use|grab|tick|untick|check|uncheck)\s+(?:on\s+|at\s+)?(?=\S)", re.IGNORECASE)
 _WHERE = re.compile(r"^where\s+it\s+(?:says|reads)\s+(.+?)\s*[,;]\s*click.*$", re.IGNORECASE)
 _TRAILING = re.compile(r"(?:\s+on\s+(?:the|this|your)\s+screen\b.*|\s*(?:,|;|\band\b)\s*(?:then\s+)?"
                        r"click(?:\s+(?:it|there|on\s+it))?|,?\s+to\s+(?:drag|click|move|select)\s+it)\s*[.!?]?$",
