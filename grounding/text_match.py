@@ -349,7 +349,7 @@ _SELF = frozenset({"itself", "themselves", "proper", "actual"})
 # "the entry showing Sales", "the tab called Reports": the words after it are the text.
 _SHOWING = re.compile(r"\b(?:showing|reading|saying|labell?ed|called|named|titled)\s+(?P<t>[^\"“‘«`']+?)\s*$",
                       re.IGNORECASE)
-_NOT_TEXT = frozenset("icon symbol image picture logo arrow sign glyph".split())
+_NOT_TEXT = frozenset(["icon", "symbol", "image", "picture", "logo", "arrow", "sign", "glyph"])
 # "Tick the box": a box that is ticked is a check box, not a text box.
 _TICK = re.compile(r"^\s*(?:please\s+)?(?:tick|untick|check|uncheck)\b", re.IGNORECASE)
 

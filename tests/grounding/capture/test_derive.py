@@ -46,7 +46,7 @@ def words_for(xml: str, dy: int = 0) -> list[OcrWord]:
         text = shown_words(e)
         if not text or e.role not in ("label", "push-button", "check-box", "table-cell", "page-tab"):
             continue
-        x, y, w, h = e.box
+        x, y, _, h = e.box
         for i, word in enumerate(text.split()):
             out.append(OcrWord(word, (x + 2 + 40 * i, y + dy + 3, 30, h - 6), 0.9, word.lower()))
     return out
@@ -124,7 +124,7 @@ def test_written_set_loads_with_the_benchmark_loader(tmp_path, monkeypatch):
     assert read_tree(tmp_path / "a11y" / "form.xml.gz") == xml
     record = ScreenRecord(scene="chrome-signup", app="Chromium", state="a form", split="untouched", seed=0,
                           version="1", image_path="form.png", a11y_path="a11y/form.xml.gz", files={}, window="x")
-    import grounding.capture.run as run
+    from grounding.capture import run
 
     monkeypatch.setattr(run, "_ocr_words", lambda png: words_for(xml))  # a blank PNG shows no words
     rows = items_for(record, xml, buf.getvalue(), random.Random(0))
