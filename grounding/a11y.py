@@ -34,16 +34,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-
-from grounding.base import GroundingResult
-
-
 from grounding.a11y_browser import BrowserA11yGrounder
 from grounding.a11y_rules import apply_rules
-from grounding.a11y_tree import A11yElement, A11yMatch, best_result, parse_osworld_tree, rank
+from grounding.a11y_shift import corrected, needs_shift
+from grounding.a11y_tree import (
+    A11yElement,
+    A11yMatch,
+    best_result,
+    parse_osworld_tree,
+    rank,
+)
+from grounding.base import GroundingResult
 
-__all__ = ["A11yElement", "A11yMatch", "A11yGrounder", "BrowserA11yGrounder",
-           "apply_rules", "parse_osworld_tree", "rank"]
+__all__ = [
+    "A11yElement",
+    "A11yGrounder",
+    "A11yMatch",
+    "BrowserA11yGrounder",
+    "apply_rules",
+    "parse_osworld_tree",
+    "rank",
+]
 
 
 class A11yGrounder:
@@ -54,9 +65,12 @@ class A11yGrounder:
 
     name = "a11y"
 
-    def __init__(self, tree_source: Callable[[], str], min_confidence: float = 0.65) -> None:
+    def __init__(self, tree_source: Callable[[], str], min_confidence: float = 0.65,
+                 check_boxes: bool = True) -> None:
         self.tree_source = tree_source
         self.min_confidence = min_confidence
+        self.check_boxes = check_boxes  # undo LibreOffice's shifted extents with OCR of the screenshot
+        self._shifted: tuple[tuple[int, int], list[A11yElement]] | None = None
         self._lock = threading.Lock()
         self._cache: tuple[int, tuple[int, int] | None, list[A11yElement]] | None = None
 
@@ -85,5 +99,28 @@ class A11yGrounder:
 
     def ground(self, screenshot_png: bytes, description: str,
                screen_size: tuple[int, int]) -> GroundingResult | None:
-        best = self.matches(description, tuple(screen_size) if screen_size else None, limit=1)
+        size = tuple(screen_size) if screen_size else None
+        xml = self.tree_source()
+        elements = self.elements(size, xml)
+        if self.check_boxes and screenshot_png and needs_shift(elements):
+            elements = self._checked(elements, screenshot_png, size)
+        ruled = apply_rules(elements, description, screen_size=size)
+        best = ruled[:1] if ruled is not None else rank(elements, description, screen_size=size, limit=1)
         return best_result(best, self.min_confidence, self.name)
+
+    def _checked(self, elements: list[A11yElement], png: bytes,
+                 size: tuple[int, int] | None) -> list[A11yElement]:
+        """LibreOffice's elements moved to where the screenshot shows them (a11y_shift.py);
+        the OCR words are the OCR grounder's cached ones when a cascade runs both."""
+        key = (id(elements), hash(png))
+        if self._shifted is not None and self._shifted[0] == key:
+            return self._shifted[1]
+        from grounding.ocr import OcrGrounder, OcrUnavailable
+
+        try:
+            words = OcrGrounder().words(png)[0]
+        except (OcrUnavailable, OSError, RuntimeError):
+            return elements
+        fixed = corrected(elements, words, size)
+        self._shifted = (key, fixed)
+        return fixed

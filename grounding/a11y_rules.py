@@ -5,14 +5,27 @@ column dividers. `apply_rules` returns None when no rule applies."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
-
-from grounding.text_match import (DESCRIPTORS, ROLE_PHRASES, STOPWORDS, Query, normalize, parse_description, role_key, similarity)
-
-
-from grounding.a11y_tree import _STRUCTURAL, _WINDOW_ROLES, A11yElement, A11yMatch, _target_score
+from grounding.a11y_tree import (
+    _STRUCTURAL,
+    _WINDOW_ROLES,
+    A11yElement,
+    A11yMatch,
+    _target_score,
+)
+from grounding.function_match import function_words
+from grounding.text_match import (
+    DESCRIPTORS,
+    ROLE_PHRASES,
+    STOPWORDS,
+    Query,
+    normalize,
+    parse_description,
+    role_key,
+    similarity,
+)
 
 # --------------------------------------------------------------------------- relational rules
 #
@@ -30,7 +43,13 @@ _MOD = r"(?:(?:immediately|just|directly|right|exactly|straight)\s+)?"
 _SPATIAL = re.compile(
     _MOD + r"(?:(?:to|on)\s+the\s+)?(?P<h>left|right)\s+(?:hand\s+side\s+|side\s+)?of\b"
     r"|" + _MOD + r"(?P<v>above|below|beneath|underneath|on\s+top\s+of)\b"
-    r"|(?:immediately|just|directly|right)\s+(?P<u>under)\b", re.IGNORECASE)
+    r"|(?:immediately|just|directly|right)\s+(?P<u>under)\b"
+    r"|(?<=\s)(?P<u2>under)(?=\s)"
+    r"|(?P<n>next\s+to|beside|alongside)\b", re.IGNORECASE)
+# "the button that sits below ...": the relative clause says nothing about the target.
+_PLACED = re.compile(r"\b(?:that|which)\s+(?:is\s+|are\s+)?(?:sits?|lies|located|positioned|placed|situated|"
+                     r"found|appears?)\b|\b(?:sitting|lying|located|positioned|placed|situated|found)\b",
+                     re.IGNORECASE)
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
                   "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
 _FROM_SIDE = re.compile(r"\s+from\s+the\s+(left|right|top|bottom|end|start)\b", re.IGNORECASE)
@@ -125,11 +144,17 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
     head, tail = description[:m.start()], description[m.end():]
     if not normalize(tail) or not normalize(head):
         return None
-    direction = (m.group("h") or m.group("v") or m.group("u")).lower()
+    direction = (m.group("h") or m.group("v") or m.group("u") or m.group("u2") or "").lower()
     direction = {"beneath": "below", "underneath": "below", "under": "below"}.get(direction, direction)
+    if m.group("n"):
+        direction = "beside"  # either side, the nearer wins
     if direction.startswith("on"):
         direction = "above"
+    head = _PLACED.sub(" ", head)
+    head = re.sub(r"\b(?:itself|themselves)\b", " ", head)
     qh = parse_description(head)
+    if qh.roles and qh.target and not qh.quoted and qh.target in {"go for", "go", "for"}:
+        qh = replace(qh, target="")
     if qh.target and not qh.quoted:  # "the icon button", "the small button": no name words
         kept = " ".join(w for w in qh.target.split() if w not in ROLE_PHRASES and w not in DESCRIPTORS)
         qh = replace(qh, target=kept, aliases=())
@@ -141,7 +166,9 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
         anchor_text = quoted[0]
     anchors = _anchors(elements, anchor_text)
     if not anchors:
-        return []
+        # "the icon for drawing a line under the text": the relation words were part of
+        # what the control does, not a place; let the ranking read it.
+        return None if function_words(description) else []
     cands = _candidates(elements, qh)
     need = {id(e) for e, _ in anchors} | {id(e) for e, _ in cands}
     boxed = _boxed_map([e for e in elements if id(e) in need], boxer)
@@ -154,13 +181,16 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
             if c is a or _overlaps_much(a.box, c.box) or _contains(c.box, a.box):  # type: ignore[arg-type]
                 continue
             cx, cy, cw, ch = c.box  # type: ignore[misc]
-            if direction == "left":
+            side = direction
+            if direction == "beside":
+                side = "left" if cx + cw / 2 < ax + aw / 2 else "right"
+            if side == "left":
                 gap, perp = ax - (cx + cw), _overlap(ay, ah, cy, ch)
                 off = abs((cy + ch / 2) - (ay + ah / 2))
-            elif direction == "right":
+            elif side == "right":
                 gap, perp = cx - (ax + aw), _overlap(ay, ah, cy, ch)
                 off = abs((cy + ch / 2) - (ay + ah / 2))
-            elif direction == "above":
+            elif side == "above":
                 gap, perp = ay - (cy + ch), _overlap(ax, aw, cx, cw)
                 off = abs((cx + cw / 2) - (ax + aw / 2))
             else:
@@ -223,8 +253,7 @@ def _container(elements: list[A11yElement], context: str, boxer: Boxer | None) -
     return min(boxed, key=lambda e: e.box[2] * e.box[3])  # type: ignore[index]
 
 
-_ORDINAL_FILLER = frozenset("open go switch activate one item visible toolbar sidebar menu navigation nav "
-                            "header footer list table dialog form panel".split())
+_ORDINAL_FILLER = frozenset(["open", "go", "switch", "activate", "one", "item", "visible", "toolbar", "sidebar", "menu", "navigation", "nav", "header", "footer", "list", "table", "dialog", "form", "panel"])
 
 
 def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
@@ -321,7 +350,7 @@ def _thumb(elements: list[A11yElement], description: str, boxer: Boxer | None) -
 
 def _divider(elements: list[A11yElement], description: str, boxer: Boxer | None) -> list[A11yMatch] | None:
     masked = _mask_quotes(description)
-    if not _DIVIDER.search(masked) or not re.search(r"\b(column|header|pane|panel|cell)\b", masked, re.I):
+    if not _DIVIDER.search(masked) or not re.search(r"\b(column|header|pane|panel|cell)\b", masked, re.IGNORECASE):
         return None
     side_m = _EDGE_SIDE.search(masked)
     side = side_m.group(1).lower() if side_m else "right"
@@ -345,11 +374,55 @@ def _divider(elements: list[A11yElement], description: str, boxer: Boxer | None)
     return [A11yMatch(el, round(s, 4), s, at=at)]
 
 
+_CELL_REF = re.compile(r"\bcell\s+(?P<c>[A-Z]{1,3})(?P<r>\d{1,7})\b"
+                       r"|\bcolumn\s+(?P<c2>[A-Z]{1,3}),?\s+(?:and\s+)?row\s+(?P<r2>\d{1,7})\b"
+                       r"|\brow\s+(?P<r3>\d{1,7}),?\s+(?:and\s+|of\s+)?column\s+(?P<c3>[A-Z]{1,3})\b")
+_CELL_MEET = re.compile(r"where\s+the\s+(?P<r>.+?)\s+row\s+(?:meets|crosses)\s+the\s+(?P<c>.+?)\s+column"
+                        r"|where\s+the\s+(?P<c2>.+?)\s+column\s+(?:meets|crosses)\s+the\s+(?P<r2>.+?)\s+row"
+                        r"|^(?:the\s+)?(?P<c3>.+?)\s+(?:figure|value|number|amount|entry)\s+(?:for|of)\s+(?P<r3>.+?)$",
+                        re.IGNORECASE)
+_CELL_ROLES = frozenset({"tablecell", "cell", "gridcell"})
+_ADDRESS = re.compile(r"^[A-Z]{1,3}\d{1,7}$")
+
+
+def _cell(elements: list[A11yElement], description: str, boxer: Boxer | None) -> list[A11yMatch] | None:
+    """A spreadsheet or table cell by its address ("cell E6", "column B, row 2") or by the
+    column heading and row label it sits under and beside ("the Q2 figure for West")."""
+    m = _CELL_REF.search(description)
+    if m is not None:
+        col = (m.group("c") or m.group("c2") or m.group("c3")).upper()
+        row = m.group("r") or m.group("r2") or m.group("r3")
+        hit = [e for e in elements if role_key(e.role) in _CELL_ROLES and e.name.upper() == f"{col}{row}"]
+        hit = _boxed(hit, boxer)
+        return [A11yMatch(hit[0], 0.9, 0.9)] if hit else None
+    m = _CELL_MEET.search(" ".join(description.split()).rstrip(".!?"))
+    if m is None:
+        return None
+    col_text = m.group("c") or m.group("c2") or m.group("c3")
+    row_text = m.group("r") or m.group("r2") or m.group("r3")
+    # A spreadsheet cell's name is its address ("Q2"): only its text counts as its words.
+    cells = [replace(e, name=e.text) if _ADDRESS.match(e.name) else e for e in elements
+             if role_key(e.role) in _CELL_ROLES | {"columnheader", "rowheader", "tablecolumnheader"}]
+    heads, labels = _anchors(cells, col_text), _anchors(cells, row_text)
+    if not heads or not labels:
+        return None
+    head, label = _boxed([heads[0][0], labels[0][0]], boxer) or [None, None]
+    if head is None or label is None:
+        return None
+    hx, _, hw, _ = head.box  # type: ignore[misc]
+    _, ly, _, lh = label.box  # type: ignore[misc]
+    for e in _boxed([e for e in elements if role_key(e.role) in _CELL_ROLES], boxer):
+        cx, cy = e.centre  # type: ignore[misc]
+        if hx <= cx <= hx + hw and ly <= cy <= ly + lh:
+            return [A11yMatch(e, 0.85, 0.85)]
+    return None
+
+
 def apply_rules(elements: list[A11yElement], description: str, *, screen_size: tuple[int, int] | None = None,
                 boxer: Boxer | None = None) -> list[A11yMatch] | None:
     """Answer a relational description (see above): None when no rule applies, [] when
     one applies and finds nothing (the description's anchor or n-th element is not there)."""
-    for rule in (_thumb, _divider, _spatial):
+    for rule in (_cell, _thumb, _divider, _spatial):
         out = rule(elements, description, boxer)
         if out is not None:
             return out

@@ -4,17 +4,23 @@ against a description (the scoring rules are described in grounding/a11y.py)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
 
 from grounding.base import GroundingResult
-
-from grounding.text_match import (INTERACTIVE_ROLES, TEXT_AREA_ROLES, TEXT_FIELD_ROLES,
-                                  Query, parse_description, role_key, similarity)
-
+from grounding.function_match import function_score, function_words
+from grounding.text_match import (
+    INTERACTIVE_ROLES,
+    TEXT_AREA_ROLES,
+    TEXT_FIELD_ROLES,
+    Query,
+    parse_description,
+    role_key,
+    similarity,
+)
 
 _ST = "{https://accessibility.ubuntu.example.org/ns/state}"
 _CP = "{https://accessibility.ubuntu.example.org/ns/component}"
@@ -22,6 +28,8 @@ _VAL = "{https://accessibility.ubuntu.example.org/ns/value}"
 _TEXT_CHARS = 200  # element text used for matching (a document's text can be megabytes)
 _WINDOW_ROLES = frozenset({"frame", "dialog", "window", "alert", "filechooser", "filechooserdialog"})
 # Roles that never are a target themselves: skip them unless the description names them.
+_BUTTONISH = frozenset({"pushbutton", "button", "togglebutton", "menubutton", "splitbutton",
+                        "popupbutton", "checkbox", "radiobutton", "link", "icon", "menuitem"})
 _STRUCTURAL = frozenset({"desktopframe", "application", "filler", "unknown", "redundantobject",
                          "inlinetextbox", "none", "generic", "linebreak", "separator"})
 
@@ -208,6 +216,14 @@ def _target_score(q: Query, el: A11yElement) -> float:
         s = max(s, 0.97 * q.target_score(el.label))
     if el.description and s < 0.9:
         s = max(s, 0.9 * q.target_score(el.description))
+    if not q.quoted and s < 0.9 and (el.name or el.description):
+        # Described by what it does ("the button that sends the page to the printer").
+        words = function_words(q.description)
+        if words:
+            f = max(function_score(words, el.name), 0.95 * function_score(words, el.description))
+            # What a control does is said of buttons; a menu titled "Insert" is not "the
+            # tool that inserts ...".
+            s = max(s, f if role_key(el.role) in _BUTTONISH else 0.85 * f)
     if q.aliases and s < 0.95:
         # Described by its picture or function ("the paper clip icon"): the names it implies.
         alias_q = replace(q, targets=q.aliases, aliases=())

@@ -32,9 +32,20 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
-    "Query", "parse_description", "normalize", "tokens", "ratio", "similarity",
-    "role_key", "token_credit", "token_overlap", "INTERACTIVE_ROLES",
-    "TEXT_AREA_ROLES", "TEXT_FIELD_ROLES", "icon_aliases",
+    "INTERACTIVE_ROLES",
+    "TEXT_AREA_ROLES",
+    "TEXT_FIELD_ROLES",
+    "Query",
+    "icon_aliases",
+    "normalize",
+    "parse_description",
+    "ratio",
+    "role_key",
+    "similarity",
+    "strip_command",
+    "token_credit",
+    "token_overlap",
+    "tokens",
 ]
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
@@ -66,16 +77,11 @@ _CONTEXT_SPLIT = re.compile(
     r"left\s+of|right\s+of)\s+(?:the|a|an|this|that|its|their|your|our|each)\b", re.IGNORECASE)
 
 STOPWORDS = frozenset(
-    "the a an this that these those its it your my our their please click press tap "
-    "select choose hit on with labeled labelled named called titled saying says reads "
-    "which shows showing displaying containing contains s".split())
+    ["the", "a", "an", "this", "that", "these", "those", "its", "it", "your", "my", "our", "their", "please", "click", "press", "tap", "select", "choose", "hit", "on", "with", "labeled", "labelled", "named", "called", "titled", "saying", "says", "reads", "which", "shows", "showing", "displaying", "containing", "contains", "s"])
 
 # Words that describe how a target looks or where it is rather than what it says.
 DESCRIPTORS = frozenset(
-    "blue red green yellow orange purple pink grey gray white black dark light bright big "
-    "small large tiny little top bottom left right upper lower middle center centre corner "
-    "first second third last leftmost rightmost topmost bottommost highlighted selected "
-    "bold round square main primary secondary".split())
+    ["blue", "red", "green", "yellow", "orange", "purple", "pink", "grey", "gray", "white", "black", "dark", "light", "bright", "big", "small", "large", "tiny", "little", "top", "bottom", "left", "right", "upper", "lower", "middle", "center", "centre", "corner", "first", "second", "third", "last", "leftmost", "rightmost", "topmost", "bottommost", "highlighted", "selected", "bold", "round", "square", "main", "primary", "secondary"])
 
 # Role phrases, longest first when matched. Each maps normalised role names
 # (see `role_key`) to how well that role fits the phrase.
@@ -164,11 +170,7 @@ _MAX_PHRASE = max(len(p.split()) for p in ROLE_PHRASES)
 
 # Roles that take a click or keyboard input (normalised form).
 INTERACTIVE_ROLES = frozenset(
-    "pushbutton button togglebutton menubutton splitbutton popupbutton radiobutton radio "
-    "checkbox checkmenuitem radiomenuitem menuitem menuitemcheckbox menuitemradio menu "
-    "entry textbox searchbox passwordtext text textarea spinbutton combobox link pagetab tab "
-    "listitem option treeitem tablecell gridcell slider switch icon editbar terminal "
-    "columnheader rowheader tablecolumnheader".split())
+    ["pushbutton", "button", "togglebutton", "menubutton", "splitbutton", "popupbutton", "radiobutton", "radio", "checkbox", "checkmenuitem", "radiomenuitem", "menuitem", "menuitemcheckbox", "menuitemradio", "menu", "entry", "textbox", "searchbox", "passwordtext", "text", "textarea", "spinbutton", "combobox", "link", "pagetab", "tab", "listitem", "option", "treeitem", "tablecell", "gridcell", "slider", "switch", "icon", "editbar", "terminal", "columnheader", "rowheader", "tablecolumnheader"])
 
 
 @lru_cache(maxsize=4096)
@@ -329,12 +331,27 @@ def _role_before_clause(words: list[str]) -> tuple[int, int, str] | None:
     """The role phrase of `words`, looked for before a relative clause first: in "the
     button that closes the panel" the role is "button", not "panel"."""
     for i, w in enumerate(words):
-        if w in _RELATIVE and i > 0:
+        if w in _FUNCTION_CUES and _last_role_phrase(words[:i]) is None:
+            return None  # "whatever hides the window": the role words belong to the function
+        if (w in _RELATIVE or w in _OWNER) and i > 0:
+            # "the check box of the Accept option": the role is the one before "of".
             found = _last_role_phrase(words[:i])
             if found is not None:
                 return found
-            break
+            if w in _RELATIVE:
+                break
     return _last_role_phrase(words)
+
+
+_OWNER = frozenset({"of", "for"})
+_FUNCTION_CUES = frozenset({"whatever", "that", "which"})
+_SELF = frozenset({"itself", "themselves", "proper", "actual"})
+# "the entry showing Sales", "the tab called Reports": the words after it are the text.
+_SHOWING = re.compile(r"\b(?:showing|reading|saying|labell?ed|called|named|titled)\s+(?P<t>[^\"“‘«`']+?)\s*$",
+                      re.IGNORECASE)
+_NOT_TEXT = frozenset(["icon", "symbol", "image", "picture", "logo", "arrow", "sign", "glyph"])
+# "Tick the box": a box that is ticked is a check box, not a text box.
+_TICK = re.compile(r"^\s*(?:please\s+)?(?:tick|untick|check|uncheck)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -345,13 +362,16 @@ def _icon_vocabulary() -> tuple[dict[str, list[str]], int]:
         for phrase, names in data.get(table, {}).items():
             vocab.setdefault(normalize(phrase), [])
             vocab[normalize(phrase)] += [n for n in names if n not in vocab[normalize(phrase)]]
+    _VERBS.update(normalize(p) for p in data.get("verbs", {}) if normalize(p) not in
+                  {normalize(q) for q in data.get("pictures", {})})
     return vocab, max(len(k.split()) for k in vocab)
 
 
+_VERBS: set[str] = set()  # phrases that are only verbs ("open", "add"): filled with the vocabulary
+
+
 # Words around an icon phrase that say nothing about the name ("the button with the X icon").
-_ICON_FILLER = frozenset("icon icons button buttons symbol glyph sign picture image shaped shape like "
-                         "looks looking pictured depicting depicts showing shows that which with "
-                         "of a an the in is".split())
+_ICON_FILLER = frozenset(["icon", "icons", "button", "buttons", "symbol", "glyph", "sign", "picture", "image", "shaped", "shape", "like", "looks", "looking", "pictured", "depicting", "depicts", "showing", "shows", "that", "which", "with", "of", "a", "an", "the", "in", "is"])
 
 
 @lru_cache(maxsize=1024)
@@ -373,7 +393,10 @@ def icon_aliases(target: str) -> tuple[str, ...]:
                 for name in vocab[phrase]:
                     if rest:
                         out.append(" ".join([name, *rest]))
-                    out.append(name)
+                    # "Open Run Backup" is not any "Open" button: a verb alone stands for the
+                    # control only when at most one other word qualifies it.
+                    if not (phrase in _VERBS and len(rest) >= 2):
+                        out.append(name)
                 i += n - 1
                 break
         i += 1
@@ -390,10 +413,34 @@ def _words(text: str) -> list[str]:
     return [w for w in re.sub(r"[^\w\-]+", " ", text).replace("_", " ").split() if w.strip("-")]
 
 
+# Command and filler phrasing around the target, as people write it ("Find Save on the
+# screen and click it", "Where it says Total, click", "Put the mouse on ...").
+_LEADING = re.compile(r"^(?:please\s+)?(?:click|tap|press|hit|select|choose|pick|go\s+for|point\s+at|"
+                      r"put\s+the\s+(?:mouse|cursor|pointer)\s+on|move\s+the\s+(?:mouse|cursor|pointer)\s+to|"
+                      r"find|locate|use|grab|tick|untick|check|uncheck)\s+(?:on\s+|at\s+)?(?=\S)", re.IGNORECASE)
+_WHERE = re.compile(r"^where\s+it\s+(?:says|reads)\s+(.+?)\s*[,;]\s*click.*$", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:\s+on\s+(?:the|this|your)\s+screen\b.*|\s*(?:,|;|\band\b)\s*(?:then\s+)?"
+                       r"click(?:\s+(?:it|there|on\s+it))?|,?\s+to\s+(?:drag|click|move|select)\s+it)\s*[.!?]?$",
+                       re.IGNORECASE)
+
+
+def strip_command(description: str) -> str:
+    """The description without the command wording around its target."""
+    desc = " ".join(description.split())
+    m = _WHERE.match(desc)
+    if m:
+        return m.group(1)
+    desc = _TRAILING.sub("", desc)
+    return _LEADING.sub("", desc, count=1) or desc
+
+
 @lru_cache(maxsize=1024)
 def parse_description(description: str) -> Query:
     """Split a description into target words, role and context (see the module docstring)."""
-    desc = " ".join(description.split())
+    desc = strip_command(description)
+    shown = _SHOWING.search(desc)
+    if shown and len(shown.group("t").split()) <= 4 and not (set(normalize(shown.group("t")).split()) & _NOT_TEXT):
+        desc = f'{desc[:shown.start("t")]}"{shown.group("t")}"'
     quoted: list[tuple[int, str]] = []
     masked = desc
     for m in _QUOTED.finditer(desc):
@@ -412,11 +459,20 @@ def parse_description(description: str) -> Query:
     if found is not None:
         start, end, role_phrase = found
         roles = ROLE_PHRASES[role_phrase]
+        if role_phrase == "box" and _TICK.match(description):
+            roles = ROLE_PHRASES["check box"]
         words = words[:start] + words[end:]
     in_head = [t for pos, t in quoted if pos < split_at]
     in_context = [t for pos, t in quoted if pos >= split_at]
     context_words = [w for w in _words(" ".join([context, *in_context])) if w not in STOPWORDS]
     target = " ".join(w for w in words if w not in STOPWORDS and w.replace("-", ""))
+    if (roles and not quoted and context_words and re.match(r"\s(?:of|for)\s", context)
+            and all(w in DESCRIPTORS or w in _SELF for w in target.split())):
+        # "the small check box of the Accept option": the words after "of" name it.
+        owner = [w for w in context_words if w not in ROLE_PHRASES and w not in {"of", "for"}]
+        if owner:
+            return Query(description, " ".join(owner), False, roles, role_phrase, "",
+                         aliases=icon_aliases(" ".join(owner)))
     if in_head or (quoted and not target):
         primary = in_head or in_context
         return Query(description, " ".join(primary), True, roles, role_phrase,

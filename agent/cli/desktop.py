@@ -135,3 +135,12 @@ def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: in
 
     path = generate(n, seed, out)
     console.print(f"wrote {path}")
+
+
+@grounding_app.command("capture")
+def grounding_capture(out: Path = typer.Option(..., help="output folder"), seed: int = 0,
+                      scene: list[str] = typer.Option(None, help="scene ids (default: all)")) -> None:
+    """Capture a grounding set from real applications on an osworld desktop (PNG + a11y + JSONL)."""
+    from grounding.capture.run import capture
+
+    console.print(f"wrote {capture(out, seed, scene or None)}")
