@@ -2,6 +2,7 @@
 
     observe -> gate (once) -> plan -> loop_breaker -> approve -> ground -> act -> observe
                                          |  veto -> plan     |       code ------> observe
+                                         |                   |   cells -----> observe
                                          |                   +-> refused -------> observe
                                          |                      search -> observe
                                          |                      verify -> observe | finish
@@ -18,12 +19,23 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import AgentContext
-from agent.nodes import act, approve, finish, gate, loop_breaker, observe, plan, tools, verify
+from agent.nodes import (
+    act,
+    approve,
+    cells,
+    finish,
+    gate,
+    loop_breaker,
+    observe,
+    plan,
+    tools,
+    verify,
+)
 from agent.search import FolderSearch, ModelSearch, SearchProvider
 from agent.state import AgentState
 
 ACTION_NODES = {"call_code_agent": "code", "call_search_agent": "search", "done": "verify",
-                "fail": "finish"}
+                "fail": "finish", "set_cell_values": "cells"}
 # Actions that do not touch the desktop go straight on; the rest pass through approve.
 UNGUARDED = ("call_search_agent", "done", "fail")
 
@@ -83,6 +95,7 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_node("ground", act.make_ground(ctx))
     graph.add_node("act", act.make_act(ctx))
     graph.add_node("code", tools.make_code(ctx))
+    graph.add_node("cells", cells.make(ctx))
     graph.add_node("search", tools.make_search(ctx, search_provider(ctx)))
     graph.add_node("verify", verify.make(ctx))
     graph.add_node("finish", finish.make(ctx))
@@ -93,9 +106,9 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_conditional_edges("plan", after_plan, ["loop_breaker", "finish"])
     graph.add_conditional_edges("loop_breaker", after_loop_breaker,
                                 ["plan", "approve", "search", "verify", "finish"])
-    graph.add_conditional_edges("approve", after_approve, ["ground", "code", "observe", "finish"])
+    graph.add_conditional_edges("approve", after_approve, ["ground", "code", "cells", "observe", "finish"])
     graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
-    for node in ("act", "code", "search", "verify"):
+    for node in ("act", "code", "cells", "search", "verify"):
         graph.add_conditional_edges(node, after_step, ["observe", "finish"])
     graph.add_edge("finish", END)
     return graph
