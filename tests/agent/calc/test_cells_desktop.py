@@ -91,7 +91,7 @@ def multiply_time_number_xlsx() -> bytes:
     sheet.append(["Date", "Hours", None, "Total hours", datetime.timedelta(hours=38, minutes=20)])
     sheet.append([datetime.date(2023, 11, 13), datetime.time(7, 40), None, "Hourly rate", 5])
     sheet.append([datetime.date(2023, 11, 14), datetime.time(8, 0), None, "Total earned", None])
-    for row, hours in ((5, (7, 20)), (6, (7, 40)), (7, (7, 40))):
+    for row, hours in ((4, (7, 20)), (5, (7, 40)), (6, (7, 40))):
         sheet.cell(row=row, column=1, value=datetime.date(2023, 11, 10 + row))
         sheet.cell(row=row, column=2, value=datetime.time(*hours))
     sheet["E1"].number_format = "[h]:mm"
@@ -116,4 +116,6 @@ def test_osworld_calc_task_scores_1_with_set_cell_values_and_save(tmp_path):
     result = step["info"]["outcome"]
     assert result["cells"]["E3"]["shows"].startswith("191.66")
     assert result["saved"].endswith("/home/user/Multiply_Time_Number.xlsx")
+    lines = OcrGrounder().lines((outcome.folder / step["screenshot_file"]).read_bytes())
+    assert any("191.667" in line for line in lines), lines       # the sheet shows it
     assert outcome.scored and outcome.result.score == 1.0, outcome.result

@@ -168,3 +168,12 @@ def test_a_bad_address_goes_back_to_the_planner_with_the_reason(episode):
     assert result.status == "done" and len(calls) == 1      # only the good one reached the desktop
     reask = ep.planner_texts()[1]
     assert "'Sheet1.A1' is not a cell address" in reask and 'give the sheet in "sheet"' in reask
+
+
+def test_the_planner_is_told_of_it_and_calc_tasks_get_the_hint():
+    from agent.knowledge import app_hints
+    from agent.prompts import template
+
+    assert '"type": "set_cell_values"' in template("actions").template
+    hints = app_hints("In sales.xlsx, open in LibreOffice Calc, put Total in D1")
+    assert "set_cell_values" in hints
