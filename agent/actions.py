@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator,
 )
 
+from agent.calc.cells import CellValue, cell_items
 from envs import actions as ops
 from envs import pyautogui_code
 from envs.actions import KeyName
@@ -37,7 +38,8 @@ class UngroundedTargetError(ValueError):
 
 
 class NotADesktopActionError(ValueError):
-    """call_code_agent, call_search_agent, done and fail are handled by the agent, not the desktop."""
+    """set_cell_values, call_code_agent, call_search_agent, done and fail are handled by
+    the agent, not compiled to desktop ops."""
 
 
 class ActionParseError(ValueError):
@@ -188,6 +190,31 @@ class Wait(_Action):
     seconds: Annotated[float, Field(ge=0, le=60)]
 
 
+class SetCellValues(_Action):
+    """Write typed values into the open Calc document through UNO (agent/calc/): numbers
+    stay numbers, a string starting with "=" is a formula. Either `cells` by address or a
+    top-left `start` cell with `rows` (a 2-D list); `save` stores the file in its format."""
+
+    type: Literal["set_cell_values"] = "set_cell_values"
+    cells: dict[str, CellValue] | None = None
+    start: str | None = None
+    rows: list[list[CellValue]] | None = None
+    sheet: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    document: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    save: bool = False
+    desktop: ClassVar[bool] = False   # run by the agent's `cells` node, not compiled to ops
+
+    @model_validator(mode="after")
+    def _addresses(self) -> "SetCellValues":
+        if (self.start is None) != (self.rows is None):
+            raise ValueError("give start and rows together (or cells alone)")
+        self.items()  # every address checked now: a bad one is the planner's to fix
+        return self
+
+    def items(self) -> list[tuple[str, CellValue]]:
+        return cell_items(self.cells, self.start, self.rows)
+
+
 class CallCodeAgent(_Action):
     """Hand a bulk edit or computation to the coding agent (no task: the instruction)."""
 
@@ -218,14 +245,15 @@ class Fail(_Action):
 
 Action = Annotated[
     Union[Click, DoubleClick, Type, Scroll, DragAndDrop, HighlightTextSpan, Hotkey,
-          HoldAndPress, Open, SwitchApplication, Wait, CallCodeAgent, CallSearchAgent,
-          Done, Fail],
+          HoldAndPress, Open, SwitchApplication, Wait, SetCellValues, CallCodeAgent,
+          CallSearchAgent, Done, Fail],
     Field(discriminator="type"),
 ]
 
 ACTION_TYPES: tuple[str, ...] = (
     "click", "double_click", "type", "scroll", "drag_and_drop", "highlight_text_span",
-    "hotkey", "hold_and_press", "open", "switch_application", "wait", "call_code_agent",
+    "hotkey", "hold_and_press", "open", "switch_application", "wait", "set_cell_values",
+    "call_code_agent",
     "call_search_agent", "done", "fail",
 )
 

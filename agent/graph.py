@@ -2,6 +2,7 @@
 
     observe -> gate (once) -> plan -> loop_breaker -> approve -> ground -> act -> observe
                                          |  veto -> plan     |       code ------> observe
+                                         |                   |   cells -----> observe
                                          |                   +-> refused -------> observe
                                          |                      search -> observe
                                          |                      verify -> observe | finish
@@ -21,12 +22,23 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import AgentContext
-from agent.nodes import act, approve, finish, gate, loop_breaker, observe, plan, tools, verify
+from agent.nodes import (
+    act,
+    approve,
+    cells,
+    finish,
+    gate,
+    loop_breaker,
+    observe,
+    plan,
+    tools,
+    verify,
+)
 from agent.search import FolderSearch, ModelSearch, SearchProvider
 from agent.state import AgentState
 
 ACTION_NODES = {"call_code_agent": "code", "call_search_agent": "search", "done": "verify",
-                "fail": "finish"}
+                "fail": "finish", "set_cell_values": "cells"}
 # Actions that do not touch the desktop go straight on; the rest pass through approve.
 UNGUARDED = ("call_search_agent", "done", "fail")
 
@@ -82,7 +94,7 @@ def build_graph(ctx: AgentContext) -> StateGraph:
         "observe": observe.make(ctx), "gate": gate.make(ctx), "plan": plan.make(ctx),
         "loop_breaker": loop_breaker.make(ctx), "approve": approve.make(ctx),
         "ground": act.make_ground(ctx), "act": act.make_act(ctx), "code": tools.make_code(ctx),
-        "search": tools.make_search(ctx, search_provider(ctx)), "verify": verify.make(ctx),
+        "cells": cells.make(ctx), "search": tools.make_search(ctx, search_provider(ctx)), "verify": verify.make(ctx),
         "finish": finish.make(ctx)}
     for name, node in nodes.items():
         # langgraph's node protocol names its parameter `state`; a Callable type cannot say so.
@@ -94,9 +106,9 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_conditional_edges("plan", after_plan, ["loop_breaker", "finish"])
     graph.add_conditional_edges("loop_breaker", after_loop_breaker,
                                 ["plan", "approve", "search", "verify", "finish"])
-    graph.add_conditional_edges("approve", after_approve, ["ground", "code", "observe", "finish"])
+    graph.add_conditional_edges("approve", after_approve, ["ground", "code", "cells", "observe", "finish"])
     graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
-    for name in ("act", "code", "search", "verify"):
+    for name in ("act", "code", "cells", "search", "verify"):
         graph.add_conditional_edges(name, after_step, ["observe", "finish"])
     graph.add_edge("finish", END)
     return graph

@@ -89,7 +89,7 @@ _MODALITY: dict[str, Modality] = {
     "click": "mouse", "double_click": "mouse", "drag_and_drop": "mouse", "scroll": "mouse",
     "highlight_text_span": "mouse", "type": "keyboard", "hotkey": "keyboard",
     "hold_and_press": "keyboard", "open": "app", "switch_application": "app",
-    "call_code_agent": "code", "call_search_agent": "search",
+    "call_code_agent": "code", "call_search_agent": "search", "set_cell_values": "code",
     "wait": "control", "done": "control", "fail": "control",
 }
 _QUOTES = str.maketrans("", "", "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb")
@@ -151,6 +151,10 @@ def action_signature(action: A.Action) -> str:
         text = getattr(a, {"open": "app_or_file", "switch_application": "app",
                            "call_search_agent": "query", "call_code_agent": "task"}[a.type])
         return a.type + (f" {_q(_norm(text))}" if text else "")
+    if isinstance(a, A.SetCellValues):  # the same cells with the same values is the repeat
+        cells = json.dumps([a.sheet, a.document, a.save, sorted(a.items(), key=lambda i: i[0])],
+                           ensure_ascii=False)
+        return f"set_cell_values {_q(cells)}"
     return a.type  # wait (its length is incidental), done, fail
 
 
@@ -214,7 +218,7 @@ _ADVICE: dict[str, str] = {
     "search": "use the answer you already have, ask a different question, or continue in the GUI.",
     "control": "act on the screen instead, or fail if the task cannot proceed.",
 }
-_WAY_OUT = ("done", "fail", "call_search_agent", "call_code_agent")  # tier 2 never blocks these
+_WAY_OUT = ("done", "fail", "call_search_agent", "call_code_agent", "set_cell_values")  # tier 2 never blocks these
 
 
 def check(history: list[Turn], proposed: A.Action, current_screen: int,

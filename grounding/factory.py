@@ -6,12 +6,16 @@
     jedi@URL | jedi:MODEL@URL Jedi behind an OpenAI-compatible server (vLLM)
     uitars@URL | point@URL    UI-TARS-1.5 style / "output one point" style
     a11y+ocr+jedi@URL         a cascade, tried in that order
+
+A model grounder's spec may end in `#zoom` (or `#zoom=4`): after its first answer it looks
+again at a crop around it, enlarged (grounding/zoom.py), for small targets. The fragment
+is ours: it is cut off before the URL is used.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from grounding.base import Grounder, NoGrounder
 
@@ -37,8 +41,30 @@ def _api_key() -> str:
     return os.environ.get("VLLM_API_KEY") or "EMPTY"
 
 
+def _options(spec: str) -> tuple[str, dict[str, float]]:
+    """`jedi@URL#zoom=4` -> (`jedi@URL`, {"zoom": 4.0}); `#zoom` alone is DEFAULT_ZOOM."""
+    from grounding.zoom import DEFAULT_ZOOM
+
+    spec, _, fragment = spec.partition("#")
+    if not fragment:
+        return spec, {}
+    name, _, value = fragment.partition("=")
+    if name != "zoom":
+        raise GrounderSpecError(f"unknown grounder option #{fragment} in {spec!r}: use #zoom or #zoom=N")
+    try:
+        zoom = float(value) if value else DEFAULT_ZOOM
+    except ValueError:
+        raise GrounderSpecError(f"#zoom={value}: not a number") from None
+    if not 1 < zoom <= 16:
+        raise GrounderSpecError(f"#zoom={value}: give a factor above 1 and at most 16")
+    return spec, {"zoom": zoom}
+
+
 def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
+    spec, options = _options(spec)
     kind = spec.split("@")[0].split(":")[0]
+    if options and kind not in ("jedi", "uitars", "point"):
+        raise GrounderSpecError(f"#zoom is for model grounders (jedi, uitars, point), not {kind!r}")
     if kind == "none":
         return NoGrounder()
     if kind == "a11y":
@@ -53,10 +79,10 @@ def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
         model, url = _model_parts(spec, kind)
         if kind == "jedi":
             from grounding.jedi import JediGrounder
-            return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key())
+            return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key(), **options)
         from grounding import uitars
         cls = uitars.UITarsGrounder if kind == "uitars" else uitars.PointGrounder
-        return cls(url, model=model or kind, api_key=_api_key())
+        return cls(url, model=model or kind, api_key=_api_key(), **options)
     raise GrounderSpecError(f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
                             "uitars@URL, point@URL, or several joined by '+'")
 
@@ -71,6 +97,6 @@ def make_grounder(spec: str, tree_source: Callable[[], str] | None = None) -> Gr
 
     tiers = []
     for part in parts:
-        kind = part.split("@")[0].split(":")[0]
+        kind = part.partition("#")[0].split("@")[0].split(":")[0]
         tiers.append((make_one(part, tree_source), CASCADE_THRESHOLDS.get(kind, 0.0)))
     return CascadeGrounder(tiers, name=spec)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 import openai
+from PIL import Image
 
 from grounding.base import GroundingResult
 from grounding.resize import (
@@ -30,6 +31,7 @@ from grounding.resize import (
     open_image,
     resize_image,
 )
+from grounding.zoom import zoom_window
 
 OUTSIDE_MARGIN = 0.02   # a point this far (fraction of a side) past the image edge is clamped;
                         # further out it counts as "not on screen"
@@ -114,7 +116,7 @@ class ModelGrounder:
                  temperature: float = 0.0, confidence: float = 0.9, origin: tuple[int, int] = (0, 0),
                  resize: bool = True, factor: int = FACTOR, min_pixels: int | None = None,
                  max_pixels: int | None = None, extra_body: dict[str, Any] | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, zoom: float | None = None) -> None:
         if name:
             self.name = name
         self.client = ChatClient(base_url, model or self.default_model, api_key, timeout,
@@ -126,6 +128,9 @@ class ModelGrounder:
         self.factor = factor
         self.min_pixels = self.default_min_pixels if min_pixels is None else min_pixels
         self.max_pixels = self.default_max_pixels if max_pixels is None else max_pixels
+        if zoom is not None and zoom <= 1:
+            raise ValueError(f"zoom must be more than 1, got {zoom:g}")
+        self.zoom = zoom   # None: one look; else look again at a crop around the first answer
         self.log = logging.getLogger(f"grounding.{self.name}")
         self.last_failure: str | None = None   # why the latest ground() answered None
 
@@ -157,14 +162,10 @@ class ModelGrounder:
             self._fail(f"unexpected {type(e).__name__}: {e}", description, started)
         return None
 
-    def _ground(self, png: bytes, description: str, screen_size: tuple[int, int]) -> GroundingResult:
-        try:
-            image = open_image(png)
-        except ValueError as e:
-            raise NotGrounded(f"screenshot: {e}") from e
-        if not screen_size or min(screen_size) <= 0:
-            screen_size = image.size   # no screen size given: the screenshot's own pixels
-        geometry = ScreenGeometry(tuple(screen_size), image_size=image.size, origin=self.origin)  # type: ignore[arg-type]
+    def _ask(self, image: Image.Image, png: bytes | None, description: str,
+             geometry: ScreenGeometry) -> tuple[float, float, Size, str]:
+        """One question about one image: (x, y, space, reply), the point in `space`, which
+        stretches over the image. `png` is the image's own encoding, sent as is if it fits."""
         if self.resize:
             try:
                 resized = resize_image(image, self.factor, self.min_pixels, self.max_pixels)
@@ -172,7 +173,7 @@ class ModelGrounder:
                 raise NotGrounded(f"screenshot: {e}") from e
         else:
             resized = image
-        if resized is image and image.format in ("PNG", "JPEG"):
+        if png is not None and resized is image and image.format in ("PNG", "JPEG"):
             payload, media = png, f"image/{image.format.lower()}"
         else:
             payload, media = encode_png(resized), "image/png"
@@ -185,8 +186,43 @@ class ModelGrounder:
         if not geometry.in_space(x, y, space, OUTSIDE_MARGIN):
             raise NotGrounded(f"point ({x:g}, {y:g}) is outside the {space[0]:g}x{space[1]:g} "
                               f"space it should be in; reply: {_short(text)}")
+        return x, y, space, text
+
+    def _ground(self, png: bytes, description: str, screen_size: tuple[int, int]) -> GroundingResult:
+        try:
+            image = open_image(png)
+        except ValueError as e:
+            raise NotGrounded(f"screenshot: {e}") from e
+        if not screen_size or min(screen_size) <= 0:
+            screen_size = image.size   # no screen size given: the screenshot's own pixels
+        geometry = ScreenGeometry(tuple(screen_size), image_size=image.size, origin=self.origin)  # type: ignore[arg-type]
+        x, y, space, text = self._ask(image, png, description, geometry)
         sx, sy = geometry.clamp(*geometry.space_to_screen(x, y, space))
-        return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name, raw=text)
+        if self.zoom is None:
+            return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name, raw=text)
+        return self._refine(image, description, geometry, (sx, sy), text)
+
+    def _refine(self, image: Image.Image, description: str, geometry: ScreenGeometry,
+                first: tuple[int, int], first_text: str) -> GroundingResult:
+        """Ground again on a crop around the first answer (grounding/zoom.py); the first
+        answer stands when the second look fails or points outside the crop."""
+        assert self.zoom is not None
+        window = zoom_window(image.size, geometry.screen_to_image(*first), self.zoom)
+        crop = window.crop(image)
+        crop_geometry = ScreenGeometry(crop.size, image_size=crop.size)   # the crop's own pixels
+        try:
+            x, y, space, text = self._ask(crop, None, description, crop_geometry)
+        except (ModelCallError, NotGrounded) as e:
+            self.log.info("%s: zoomed look failed, keeping the first answer: %s", self.name, e)
+            return GroundingResult(*first, confidence=self.confidence, grounder=self.name,
+                                   raw=f"{first_text}\n[zoom failed: {e}]")
+        cx, cy = crop_geometry.space_to_screen(x, y, space)        # crop pixels, floats
+        ix, iy = window.to_image(cx, cy)                           # screenshot pixels
+        sx, sy = geometry.clamp(*geometry.space_to_screen(ix, iy, geometry.image_size))  # type: ignore[arg-type]
+        where = (f"[zoom x{window.scale:.2f} on {window.width}x{window.height}+{window.left}+{window.top} "
+                 f"of the screenshot; first answer {first[0]},{first[1]}]")
+        return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name,
+                               raw=f"{first_text}\n{where}\n{text}")
 
     def _fail(self, reason: str, description: str, started: float) -> None:
         self.last_failure = reason

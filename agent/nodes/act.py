@@ -1,16 +1,27 @@
 """ground + act: resolve target descriptions to pixels, then run the compiled action.
 
+A text span (highlight_text_span) is dragged from the left edge of its first word to the
+right edge of its last, read by OCR around the grounder's points (grounding/text_span.py).
+
 A step already written to traj.jsonl is never run again: after a crash between
 acting and checkpointing, a resumed episode finds the record and moves on.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent import loop_breaker as lb
-from agent.actions import compile_action, parse_action, targets, with_points
+from agent.actions import (
+    HighlightTextSpan,
+    compile_action,
+    parse_action,
+    targets,
+    with_points,
+)
 from agent.context import AgentContext
 from agent.image_budget import ImageBudget, image_size
 from agent.nodes.common import advance, existing_step, new_turn, write_step
@@ -18,12 +29,61 @@ from agent.screen_scale import planner_scale
 from agent.state import AgentState
 from envs.actions import SettleSpec
 from envs.base import DesktopError, DesktopUnreachable
+from grounding.ocr import OcrError, OcrGrounder, OcrUnavailable
+from grounding.text_span import screen_span
+
+log = logging.getLogger(__name__)
+
+
+_span_reader: list[OcrGrounder | None] = []
+
+
+def span_reader() -> OcrGrounder | None:
+    """The OCR that places text-span edges (tesseract; None where it is not installed)."""
+    if not _span_reader:
+        try:
+            _span_reader.append(OcrGrounder())
+        except OcrUnavailable as exc:
+            log.warning("highlight_text_span drags centre to centre: %s", exc)
+            _span_reader.append(None)
+    return _span_reader[0]
+
+
+def span_points(png: bytes, size: tuple[int, int], action: HighlightTextSpan,
+                hints: list[tuple[int, int] | None]) -> list[tuple[int, int]] | None:
+    """Press at the left edge of the start phrase's first word, release at the right edge
+    of the end phrase's last word (grounding/text_span.py); the grounder's points (hints)
+    pick among look-alikes and stand in where OCR cannot place a phrase."""
+    reader = span_reader()
+    edges = None
+    if reader is not None:
+        try:
+            edges = screen_span(reader, png, size, action.start_phrase.description,
+                                action.end_phrase.description, hints[0], hints[1])
+        except OcrError as exc:
+            log.warning("OCR failed while placing a text span: %s", exc)
+    if edges is not None:
+        return [edges.start, edges.end]
+    if hints[0] is not None and hints[1] is not None:
+        return [hints[0], hints[1]]
+    return None
 
 
 def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
+    def not_found(state: AgentState, action: Any, description: str) -> dict[str, Any]:
+        record = write_step(ctx, state, node="ground", action=action.model_dump(mode="json"),
+                            error=f"target not found: {description}")
+        turn = new_turn(state, record, signature=lb.action_signature(action),
+                        modality=lb.modality(action),
+                        result=f"Could not find {description!r} on the screen "
+                               f"(grounder: {ctx.grounder.name}). Describe it differently, "
+                               "give x and y, or use the keyboard.")
+        return advance(state, turn, wasted=True)
+
     def ground(state: AgentState) -> dict[str, Any]:
         action = parse_action(state["pending"]["decision"]["action"])
         wanted = targets(action)
+        span = isinstance(action, HighlightTextSpan)
         if not wanted:
             return {"grounded": action.model_dump(mode="json")}
         png = (ctx.folder / state["screenshot_file"]).read_bytes()
@@ -31,22 +91,22 @@ def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         # The planner's x and y are pixels of the screenshot as it was shown to it (scaled to
         # its model's image limits, agent/screen_scale.py): map them to the screen.
         scale = planner_scale(ctx.config, size, image_size(png))
-        points: list[tuple[int, int]] = []
+        hints: list[tuple[int, int] | None] = []
         for target in wanted:
             if target.x is not None and target.y is not None:
-                points.append(scale.to_screen(target.x, target.y))
+                hints.append(scale.to_screen(target.x, target.y))
                 continue
             found = ctx.grounder.ground(png, target.description, size)
-            if found is None:
-                record = write_step(ctx, state, node="ground", action=action.model_dump(mode="json"),
-                                    error=f"target not found: {target.description}")
-                turn = new_turn(state, record, signature=lb.action_signature(action),
-                                modality=lb.modality(action),
-                                result=f"Could not find {target.description!r} on the screen "
-                                       f"(grounder: {ctx.grounder.name}). Describe it differently, "
-                                       "give x and y, or use the keyboard.")
-                return advance(state, turn, wasted=True)
-            points.append((found.x, found.y))
+            if found is None and not span:  # a text span may still be read by OCR below
+                return not_found(state, action, target.description)
+            hints.append(None if found is None else (found.x, found.y))
+        if span:
+            points = span_points(png, size, action, hints)
+            if points is None:
+                missing = wanted[0] if hints[0] is None else wanted[1]
+                return not_found(state, action, missing.description)
+        else:
+            points = [h for h in hints if h is not None]
         return {"grounded": with_points(action, points).model_dump(mode="json")}
 
     return ground

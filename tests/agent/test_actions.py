@@ -33,6 +33,8 @@ GROUNDED = [
 AGENT_ONLY = [
     A.CallCodeAgent(), A.CallCodeAgent(task="sum column B"),
     A.CallSearchAgent(query="How to freeze panes in LibreOffice Calc"),
+    A.SetCellValues(cells={"A1": 3, "B2": "=SUM(A1:A3)", "C1": True, "D1": None, "E1": 2.5}),
+    A.SetCellValues(start="B2", rows=[[1, "x"], [2.5, "=B2*2"]], sheet="Sales", save=True),
     A.Done(), A.Done(summary="saved"), A.Fail(reason="no such file"),
 ]
 ALL = GROUNDED + AGENT_ONLY
@@ -40,7 +42,7 @@ ALL = GROUNDED + AGENT_ONLY
 
 def test_every_action_type_is_in_the_examples():
     assert {a.type for a in ALL} == set(A.ACTION_TYPES)
-    assert len(A.ACTION_TYPES) == 15
+    assert len(A.ACTION_TYPES) == 16
 
 
 @pytest.mark.parametrize("action", ALL, ids=lambda a: a.type)

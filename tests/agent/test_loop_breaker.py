@@ -131,6 +131,10 @@ def test_signature_normalises_descriptions_and_ignores_pixels():
     assert (lb.action_signature(A.Scroll(target="list", clicks=-3))
             == lb.action_signature(A.Scroll(target="the list", clicks=-10)) == 'scroll down "list"')
     assert lb.action_signature(A.Wait(seconds=2)) == lb.action_signature(A.Wait(seconds=5))
+    cells = A.SetCellValues(cells={"a1": 1, "B2": "=A1*2"})
+    assert lb.action_signature(cells) == lb.action_signature(A.SetCellValues(start="A1", rows=[[1]],
+                                                                              cells={"B2": "=A1*2"}))
+    assert lb.action_signature(cells) != lb.action_signature(A.SetCellValues(cells={"A1": 2, "B2": "=A1*2"}))
     long = A.CallCodeAgent(task="x" * 500)
     assert len(lb.action_signature(long)) < 120
     assert lb.action_signature(long) != lb.action_signature(A.CallCodeAgent(task="x" * 499))
@@ -145,7 +149,7 @@ def test_modality_of_every_action_type():
         "keyboard": [A.Type(text="a"), A.Hotkey(keys=("a",)),
                      A.HoldAndPress(hold_keys=("alt",), press_keys=("tab",))],
         "app": [A.Open(app_or_file="f"), A.SwitchApplication(app="f")],
-        "code": [A.CallCodeAgent()], "search": [A.CallSearchAgent(query="q")],
+        "code": [A.CallCodeAgent(), A.SetCellValues(cells={"A1": 1})], "search": [A.CallSearchAgent(query="q")],
         "control": [A.Wait(seconds=1), A.Done(), A.Fail()],
     }
     assert sum(len(v) for v in cases.values()) == len(A.ACTION_TYPES)

@@ -1,0 +1,1 @@
+"""LibreOffice Calc through UNO: the `set_cell_values` action's desktop side."""
