@@ -126,12 +126,12 @@ def create_app(settings: ServerSettings) -> Guard:
     def accessibility(request: Request) -> dict[str, str]:
         st = state(request)
         try:
-            from envs.server import a11y
+            from envs.server import a11y, a11y_pipeline
         except ImportError as exc:
             raise HTTPException(503, f"accessibility is not available: {exc}") from exc
         limits = a11y.TreeLimits(max_nodes=st.settings.a11y_max_nodes,
                                  max_seconds=st.settings.a11y_max_seconds)
-        future = st.a11y_pool.submit(a11y.accessibility_tree_xml, limits, st.view)
+        future = st.a11y_pool.submit(a11y_pipeline.tree_xml, limits, st.view)
         try:
             xml = future.result(timeout=st.settings.a11y_max_seconds + 10)
         except a11y.AccessibilityUnavailable as exc:

@@ -1,0 +1,530 @@
+"""The accessibility tree over raw D-Bus, with every independent query in flight at once.
+
+Where the time went (cProfile and per-call timing, mousepad, 323 nodes; see
+benchmarks/perf/desktop.py): the libatspi walker in a11y.py makes ~3,100 blocking
+D-Bus round trips (~9.6 per node: role, name, states, attributes, child count, each
+child by index, each action's name, description and key binding as three calls), at
+60-90 us each on an idle machine and several times that under load; the XML building
+is a few ms. Each round trip waits on the other side (the dbus-daemon, then the
+application), so the walk is latency bound, not work bound.
+
+This walker speaks the AT-SPI D-Bus protocol itself through Gio, asynchronously: a
+node's five base queries go out together, its children come in one GetChildren, and
+every node whose parent is known is queried at the same time as its siblings and
+cousins, across applications. The round trips overlap; the total is roughly the
+applications' own work plus our unpacking. The XML is the same as a11y.py's walker
+gives (tests/envs/server/test_a11y_pipeline.py compares both on real applications),
+built from the finished nodes in document order at the end.
+
+Bounds as before: max_nodes and a wall-clock deadline (`truncated` on the root), an
+application whose call times out is dropped from the rest of the walk. Nodes still
+waiting for an answer when a bound is hit are left out with their subtrees.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from lxml import etree
+
+from envs.server.a11y import (
+    _ACT,
+    _ATTR,
+    _CALC_MAX_SPAN,
+    _CP,
+    _MAX_TEXT_CHARS,
+    _VAL,
+    NS_MAP,
+    AccessibilityUnavailable,
+    TreeLimits,
+    _clean,
+    _qname,
+)
+from envs.server.a11y import _connect as atspi_connect
+from envs.server.a11y import accessibility_tree_xml as reference_tree_xml
+from envs.server.a11y import _lock as a11y_lock
+
+log = logging.getLogger(__name__)
+
+_P = "org.a11y.atspi."
+_ACC, _COMPONENT, _TEXT, _VALUE, _ACTION = (_P + n for n in ("Accessible", "Component", "Text",
+                                                              "Value", "Action"))
+_TABLE, _TABLECELL, _PROPS = _P + "Table", _P + "TableCell", "org.freedesktop.DBus.Properties"
+_NULL_PATH = "/org/a11y/atspi/null"
+_REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
+_CALC_BATCH = 16  # cells asked for at once along a sheet row
+
+_gio: Any = None
+_glib: Any = None
+_conn: Any = None
+_roles: dict[int, str] = {}
+_states: dict[int, str] = {}
+
+
+def _connection(timeout_ms: int) -> Any:
+    """The accessibility bus, found as libatspi finds it (AT_SPI_BUS_ADDRESS, else org.a11y.Bus)."""
+    global _gio, _glib, _conn
+    if _conn is not None and not _conn.is_closed():
+        return _conn
+    try:
+        import gi
+
+        gi.require_version("Atspi", "2.0")
+        from gi.repository import Atspi, Gio, GLib
+    except (ImportError, ValueError) as exc:
+        raise AccessibilityUnavailable(f"AT-SPI bindings missing ({exc})") from exc
+    _gio, _glib = Gio, GLib
+    for i in range(int(Atspi.Role.LAST_DEFINED)):
+        _roles[i] = Atspi.role_get_name(Atspi.Role(i))
+    for i in range(int(Atspi.StateType.LAST_DEFINED)):
+        # pyatspi's STATE_* names lower-cased, as in a11y.py: the enum nick with "-" -> "_"
+        _states[i] = "{%s}%s" % (NS_MAP["st"], Atspi.StateType(i).value_nick.replace("-", "_"))
+    try:
+        address = os.environ.get("AT_SPI_BUS_ADDRESS")
+        if not address:
+            session = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+            address = session.call_sync("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus",
+                                        "GetAddress", None, GLib.VariantType("(s)"),
+                                        Gio.DBusCallFlags.NONE, timeout_ms, None).unpack()[0]
+        flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+                 | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+        _conn = Gio.DBusConnection.new_for_address_sync(address, flags, None, None)
+    except GLib.Error as exc:
+        raise AccessibilityUnavailable(f"cannot reach the AT-SPI accessibility bus: {exc.message}") from exc
+    return _conn
+
+
+# One query: (bus name, object path, interface, method, (signature, args) or None).
+_Query = tuple[str, str, str, str, Any]
+# A node's work is a generator that yields batches of queries and receives their answers
+# (the first value of each reply, None for an error): sequential to read, concurrent on
+# the wire, since every node's generator runs at the same time as all the others'.
+_Steps = Any
+
+
+class _Static(NamedTuple):
+    role: str
+    ifaces: frozenset[str]
+
+
+# Per object (bus name, path): what never changes, kept from one walk to the next; only
+# the objects the last walk met stay, so the cache is as large as the tree at most.
+_static: dict[tuple[str, str], _Static] = {}
+# Actions (name, description, key binding) too: they belong to the kind of control.
+_actions: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+_walk_lock = threading.Lock()
+_params: dict[Any, Any] = {}
+
+
+def _props(v: Any) -> tuple[str, int, dict[str, str] | None]:
+    """Name, ChildCount and (where the bridge has that property: at-spi2-atk does, with
+    the same content as GetAttributes, checked on every mousepad node) Attributes."""
+    d = _glib.VariantDict.new(v)
+    name, count = d.lookup_value("Name", None), d.lookup_value("ChildCount", None)
+    attrs = d.lookup_value("Attributes", None)
+    return (name.get_string() if name is not None else "",
+            count.get_int32() if count is not None else 0,
+            attrs.unpack() if attrs is not None else None)
+
+
+# Replies decoded with GLib's own getters where the type is fixed: PyGObject's generic
+# Variant.unpack() is Python code and was a third of the walk's own time.
+_DECODE: dict[str, Callable[[Any], Any]] = {
+    "GetRole": lambda v: v.get_uint32(),
+    f"GetAll {_ACC}": _props,
+    "GetInterfaces": lambda v: v.get_strv(),
+    "GetText": lambda v: v.get_string(),
+    "GetName": lambda v: v.get_string(),
+    "GetRoleName": lambda v: v.get_string(),
+    "Get": lambda v: v.get_variant().unpack(),
+    "GetIndexInParent": lambda v: v.get_int32(),
+    "GetRowAtIndex": lambda v: v.get_int32(),
+    "GetColumnAtIndex": lambda v: v.get_int32(),
+}
+
+
+def _decode(method: str, v: Any) -> Any:
+    fn = _DECODE.get(method)
+    return fn(v) if fn is not None else v.unpack()
+
+
+class _Node:
+    __slots__ = ("app", "attrib", "children", "dead", "depth", "done", "in_calc", "path", "tag", "text")
+
+    def __init__(self, app: str, path: str, depth: int, in_calc: bool) -> None:
+        self.app, self.path, self.depth, self.in_calc = app, path, depth, in_calc
+        self.done = self.dead = False
+        self.tag = ""
+        self.attrib: dict[str, str] = {}
+        self.text = ""
+        self.children: list[_Node | None] = []
+
+
+class _Walk:
+    def __init__(self, conn: Any, limits: TreeLimits, view: Any) -> None:
+        self.conn, self.limits, self.view = conn, limits, view
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.nodes = 0
+        self.pending = 0
+        self.stop_reason: str | None = None
+        self.timed_out = False
+        self.unresponsive: set[str] = set()
+        self.cancellable = _gio.Cancellable()
+        # What this walk learnt that does not change: the next walk's cache.
+        self.seen: dict[tuple[str, str], _Static] = {}
+        self.seen_actions: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+
+    # --- driving the generators -------------------------------------------------------------
+    def run(self, node: _Node, steps: _Steps, answers: list[Any] | None = None) -> None:
+        while True:
+            try:
+                batch: list[_Query] = steps.send(answers)
+            except StopIteration:
+                node.done = True
+                return
+            if node.app in self.unresponsive or self.timed_out:
+                node.dead = not node.done  # its answers would be partial: leave the node out
+                return
+            if batch:
+                break
+            answers = []
+        results: list[Any] = [None] * len(batch)
+        left = [len(batch)]
+
+        def one(i: int, value: Any) -> None:
+            results[i] = value
+            left[0] -= 1
+            if left[0] == 0:
+                self.run(node, steps, results)
+
+        for i, query in enumerate(batch):
+            self.send(query, lambda value, i=i: one(i, value))
+
+    def send(self, query: _Query, then: Callable[[Any], None]) -> None:
+        app, path, iface, method, args = query
+        if app in self.unresponsive or self.timed_out:
+            then(None)
+            return
+        self.pending += 1
+
+        def done(conn: Any, result: Any, _: Any) -> None:
+            self.pending -= 1
+            value = None
+            try:
+                value = _decode(key, conn.call_finish(result).get_child_value(0))
+            except _glib.Error as exc:
+                if exc.matches(_gio.io_error_quark(), _gio.IOErrorEnum.TIMED_OUT) \
+                        and app not in self.unresponsive:
+                    self.unresponsive.add(app)
+                    log.warning("accessibility: application %s did not answer, skipped: %s",
+                                app, exc.message)
+            except (IndexError, TypeError, AttributeError):
+                pass  # an answer of an unexpected shape counts as no answer
+            then(value)
+
+        key = method if method != "GetAll" else f"GetAll {args[1][0]}"
+        params = None
+        if args:
+            # Building a GVariant through PyGObject costs more than the call itself (~50 us);
+            # the same few argument tuples recur on every node.
+            params = _params.get(args)
+            if params is None:
+                params = _glib.Variant(args[0], args[1])
+                if len(_params) < 4096:  # cell coordinates and text lengths vary without end
+                    _params[args] = params
+        self.conn.call(app, path, iface, method, params, None, _gio.DBusCallFlags.NO_AUTO_START,
+                       self.limits.call_timeout_ms, self.cancellable, done, None)
+
+    def admit(self, into: list[_Node | None], ref: Any, depth: int, in_calc: bool) -> _Node | None:
+        """A new node under a parent (in document order), its queries sent at once."""
+        try:
+            app, path = ref
+        except (TypeError, ValueError):
+            return None
+        if not app or not path or path == _NULL_PATH:
+            return None
+        if self.nodes >= self.limits.max_nodes:
+            self.stop_reason = self.stop_reason or "max_nodes"
+            return None
+        node = _Node(app, path, depth, in_calc)
+        self.nodes += 1
+        into.append(node)
+        self.run(node, self.node_steps(node))
+        return node
+
+    # --- one node ----------------------------------------------------------------------------
+    def node_steps(self, node: _Node) -> _Steps:
+        me = (node.app, node.path)
+        known = _static.get(me)
+        if known is None:
+            role, props, bits, ifaces = yield [
+                (*me, _ACC, "GetRole", None), (*me, _PROPS, "GetAll", ("(s)", (_ACC,))),
+                (*me, _ACC, "GetState", None), (*me, _ACC, "GetInterfaces", None)]
+            if role is None:  # a dead object: nothing meaningful to show (as a11y.py)
+                node.dead = True
+                return
+            name = _roles.get(role) if role != _ROLE_EXTENDED else None
+            if name is None:  # an application-defined role: only the application can name it
+                (name,) = yield [(*me, _ACC, "GetRoleName", None)]
+                if name is None:
+                    node.dead = True
+                    return
+            known = _Static(name.strip(), frozenset(i.removeprefix(_P) for i in ifaces or ()))
+        else:
+            # Role and interfaces are fixed for an object's life (and a bus name is never
+            # reused), so a later walk asks only for what can change.
+            props, bits = yield [(*me, _PROPS, "GetAll", ("(s)", (_ACC,))),
+                                 (*me, _ACC, "GetState", None)]
+            if bits is None and props is None:  # gone since the last walk
+                node.dead = True
+                return
+        self.seen[me] = known
+        role_name, ifaces = known.role, known.ifaces
+        name, child_count, attrs = props or ("", 0, None)
+        if attrs is None:  # a bridge without the Attributes property
+            (attrs,) = yield [(*me, _ACC, "GetAttributes", None)]
+        states = sorted(i + 32 * w for w, word in enumerate((bits or [])[:2])
+                        for i in range(32) if word >> i & 1)
+        attrib = node.attrib
+        attrib["name"] = _clean(name)
+        for s in states:
+            if s in _states:
+                attrib[_states[s]] = "true"
+        for key, value in (attrs or {}).items():
+            qn = _qname(_ATTR, key) if key else None
+            if qn:
+                attrib[qn] = _clean(value)
+        tag = (role_name or "unknown").replace(" ", "-")
+        node.tag = tag if _qname("{x}", tag) is not None else "unknown"
+
+        # Everything else this node needs, and its children, in one batch.
+        want: list[str] = []
+        batch: list[_Query] = []
+
+        def ask(key: str, query: _Query) -> None:
+            want.append(key)
+            batch.append(query)
+
+        if "Component" in ifaces and _VISIBLE in states and _SHOWING in states:
+            ask("box", (*me, _COMPONENT, "GetExtents", ("(u)", (0,))))
+        if "Text" in ifaces:
+            ask("chars", (*me, _PROPS, "Get", ("(ss)", (_TEXT, "CharacterCount"))))
+        if "Value" in ifaces:
+            ask("value", (*me, _PROPS, "GetAll", ("(s)", (_VALUE,))))
+        actions = _actions.get(me)
+        if "Action" in ifaces and actions is None:
+            ask("actions", (*me, _ACTION, "GetActions", None))
+        node.in_calc = node.in_calc or role_name == "document spreadsheet"
+        calc_table = node.in_calc and role_name == "table"
+        walk_children = node.depth < self.limits.max_depth and not calc_table
+        kids = min(child_count, self.limits.max_children)
+        if walk_children and kids and child_count <= self.limits.max_children:
+            ask("children", (*me, _ACC, "GetChildren", None))
+        elif walk_children and kids:  # more than we take: ask for the first ones by index
+            for i in range(kids):
+                ask("child", (*me, _ACC, "GetChildAtIndex", ("(i)", (i,))))
+        got = yield batch
+        answers = dict(zip(want, got, strict=True))
+
+        if answers.get("box") is not None:
+            self.box(attrib, answers["box"])
+        if "Image" in ifaces:
+            attrib["image"] = "true"
+        if "Selection" in ifaces:
+            attrib["selection"] = "true"
+        if answers.get("value"):
+            values = answers["value"]
+            for key, prop in (("value", "CurrentValue"), ("min", "MinimumValue"),
+                              ("max", "MaximumValue"), ("step", "MinimumIncrement")):
+                if prop in values:
+                    attrib[_VAL + key] = str(float(values[prop]))
+        # Children start now, while this node's last answers are still on their way.
+        for ref in answers.get("children") or ():
+            self.admit(node.children, ref, node.depth + 1, node.in_calc)
+        for key, ref in zip(want, got, strict=True):
+            if key == "child" and ref is not None:
+                self.admit(node.children, ref, node.depth + 1, node.in_calc)
+
+        last: list[_Query] = []
+        chars = min(int(answers.get("chars") or 0), _MAX_TEXT_CHARS)
+        if chars > 0:
+            last.append((*me, _TEXT, "GetText", ("(ii)", (0, chars))))
+        if actions is None:
+            found = answers.get("actions") or []
+            # GetActions gives localized names; the XML has the programmatic ones (GetName).
+            last += [(*me, _ACTION, "GetName", ("(i)", (i,))) for i in range(len(found))]
+        if last:
+            got = yield last
+            if chars > 0:
+                node.text = _clean((got.pop(0) or "").replace("\ufffc", "").replace("\ufffd", ""))
+            if actions is None:
+                actions = [(name, desc, kb) for name, (_, desc, kb) in zip(got, found, strict=True)]
+        if actions:
+            self.seen_actions[me] = actions
+            for action, desc, kb in actions:
+                action = (action or "").replace(" ", "-")
+                if action and _qname(_ACT, action + "_desc"):
+                    attrib[_ACT + action + "_desc"] = _clean(desc)
+                    attrib[_ACT + action + "_kb"] = _clean(kb)
+        if calc_table and node.depth < self.limits.max_depth:
+            node.done = True  # complete itself: it stays even if its cells are cut short
+            yield from self.calc_cells(node)
+
+    def box(self, attrib: dict[str, str], rect: Any) -> None:
+        box = tuple(rect)
+        if self.view is not None:
+            box = self.view.box_from_screen(*box)  # off the chosen monitor: no box
+        if box is not None:
+            attrib[_CP + "screencoord"] = str((box[0], box[1]))
+            attrib[_CP + "size"] = str((box[2], box[3]))
+
+    # --- a LibreOffice sheet: only the showing block (a11y.py's rule) ------------------------
+    def calc_cells(self, table: _Node) -> _Steps:
+        me = (table.app, table.path)
+        rows, cols, box = yield [(*me, _PROPS, "Get", ("(ss)", (_TABLE, "NRows"))),
+                                 (*me, _PROPS, "Get", ("(ss)", (_TABLE, "NColumns"))),
+                                 (*me, _COMPONENT, "GetExtents", ("(u)", (0,)))]
+        rows, cols = rows or 0, cols or 0
+        if rows <= 0 or cols <= 0:
+            return
+        start = yield from self.first_visible_cell(table, box)
+        if start is None:
+            return
+        r0, c0 = start
+        c_end = min(cols, c0 + _CALC_MAX_SPAN)
+        for r in range(r0, min(rows, r0 + _CALC_MAX_SPAN)):
+            row_added = 0
+            c = c0
+            while c < c_end:
+                if self.nodes >= self.limits.max_nodes:
+                    self.stop_reason = self.stop_reason or "max_nodes"
+                    return
+                end = min(c_end, c + _CALC_BATCH)
+                refs = yield [(*me, _TABLE, "GetAccessibleAt", ("(ii)", (r, k))) for k in range(c, end)]
+                live = []
+                for ref in refs:
+                    if ref is None or not ref[1] or ref[1] == _NULL_PATH:
+                        break
+                    live.append(ref)
+                states = yield [(*ref, _ACC, "GetState", None) for ref in live]
+                showing = 0
+                while showing < len(live) and states[showing] and states[showing][0] >> _SHOWING & 1:
+                    showing += 1
+                for ref in live[:showing]:
+                    self.admit(table.children, ref, table.depth + 1, True)
+                row_added += showing
+                if showing < end - c:
+                    break
+                c = end
+            if not row_added:
+                return
+
+    def first_visible_cell(self, table: _Node, box: Any) -> _Steps:
+        """Hit-test the sheet's top-left pixel (a scrolled sheet shows nothing of A1)."""
+        me = (table.app, table.path)
+        if box is not None and box[2] > 0 and box[3] > 0:
+            (cell,) = yield [(*me, _COMPONENT, "GetAccessibleAtPoint", ("(iiu)", (box[0] + 1, box[1] + 1, 0)))]
+            if cell is not None and cell[1] and cell[1] != _NULL_PATH:
+                pos, idx = yield [(*cell, _PROPS, "Get", ("(ss)", (_TABLECELL, "Position"))),
+                                  (*cell, _ACC, "GetIndexInParent", None)]
+                if pos is not None and pos[0] >= 0 and pos[1] >= 0:
+                    return pos[0], pos[1]
+                if idx is not None and idx >= 0:
+                    r, c = yield [(*me, _TABLE, "GetRowAtIndex", ("(i)", (idx,))),
+                                  (*me, _TABLE, "GetColumnAtIndex", ("(i)", (idx,)))]
+                    if r is not None and c is not None and r >= 0 and c >= 0:
+                        return r, c
+        (cell,) = yield [(*me, _TABLE, "GetAccessibleAt", ("(ii)", (0, 0)))]
+        if cell is not None and cell[1] and cell[1] != _NULL_PATH:
+            (bits,) = yield [(*cell, _ACC, "GetState", None)]
+            if bits and bits[0] >> _SHOWING & 1:
+                return 0, 0
+        return None
+
+    # --- the whole desktop -------------------------------------------------------------------
+    def walk(self) -> list[_Node]:
+        ctx = _glib.MainContext.new()
+        ctx.push_thread_default()  # our calls' replies are dispatched to this context only
+        apps: list[_Node | None] = []
+        registry: list[Any] = []
+        try:
+            def start(refs: Any) -> None:
+                registry.append(refs)
+                for ref in refs or ():
+                    if len(apps) >= self.limits.max_children:
+                        break
+                    self.admit(apps, ref, 1, False)
+            self.send((*_REGISTRY, _ACC, "GetChildren", None), start)
+            # Wake up at the deadline even while every application is silent.
+            wake = _glib.timeout_source_new(max(1, int((self.deadline - time.monotonic()) * 1000)))
+            wake.set_callback(lambda *_: False)
+            wake.attach(ctx)
+            while self.pending:
+                if time.monotonic() >= self.deadline:
+                    self.timed_out = True
+                    self.stop_reason = "deadline"
+                    break
+                ctx.iteration(True)
+            wake.destroy()
+            if registry == [None]:
+                raise AccessibilityUnavailable("the AT-SPI registry did not answer on the "
+                                               "accessibility bus")
+        finally:
+            self.cancellable.cancel()  # late replies end as "cancelled", dispatched here
+            while ctx.pending():
+                ctx.iteration(False)
+            ctx.pop_thread_default()
+        return [a for a in apps if a is not None]
+
+
+_ROLE_EXTENDED = 4   # ATSPI_ROLE_EXTENDED
+_SHOWING, _VISIBLE = 25, 30   # ATSPI_STATE_SHOWING, ATSPI_STATE_VISIBLE
+
+
+def _append(parent: etree._Element, node: _Node) -> None:
+    if not node.done or node.dead:
+        return
+    el = etree.SubElement(parent, node.tag, attrib=node.attrib, nsmap=NS_MAP)
+    if node.text:
+        el.text = node.text
+    for child in node.children:
+        if child is not None:
+            _append(el, child)
+
+
+def accessibility_tree_xml(limits: TreeLimits | None = None, view: Any = None) -> str:
+    """The whole desktop as OSWorld's `desktop-frame` XML (a11y.py's format and bounds)."""
+    limits = limits or TreeLimits()
+    with a11y_lock:
+        atspi_connect(limits)  # the same checks and messages when there is no bus at all
+    with _walk_lock:
+        walk = _Walk(_connection(limits.call_timeout_ms), limits, view)
+        apps = walk.walk()
+        if not walk.timed_out:  # a cut walk saw only part of the tree: keep the old cache
+            _static.clear()
+            _static.update(walk.seen)
+            _actions.clear()
+            _actions.update(walk.seen_actions)
+    root = etree.Element("desktop-frame", nsmap=NS_MAP)
+    for app in apps:
+        _append(root, app)
+    if walk.stop_reason:
+        root.set("truncated", "true")
+        root.set("truncated_reason", walk.stop_reason)
+    return etree.tostring(root, encoding="unicode")
+
+
+def tree_xml(limits: TreeLimits | None = None, view: Any = None) -> str:
+    """What GET /accessibility serves: this walker, or a11y.py's if this one breaks."""
+    try:
+        return accessibility_tree_xml(limits, view)
+    except AccessibilityUnavailable:
+        raise
+    except Exception:  # a bug here must not cost the agent its tree: the reference walker
+        log.exception("accessibility: the pipelined walker failed; using the libatspi walker")
+        return reference_tree_xml(limits or TreeLimits(), view)
