@@ -27,6 +27,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -46,8 +47,8 @@ from envs.server.a11y import (
     _qname,
 )
 from envs.server.a11y import _connect as atspi_connect
-from envs.server.a11y import accessibility_tree_xml as reference_tree_xml
 from envs.server.a11y import _lock as a11y_lock
+from envs.server.a11y import accessibility_tree_xml as reference_tree_xml
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,9 @@ _ACC, _COMPONENT, _TEXT, _VALUE, _ACTION = (_P + n for n in ("Accessible", "Comp
 _TABLE, _TABLECELL, _PROPS = _P + "Table", _P + "TableCell", "org.freedesktop.DBus.Properties"
 _NULL_PATH = "/org/a11y/atspi/null"
 _REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
-_CALC_BATCH = 16  # cells asked for at once along a sheet row
+_VALUE_PROPS = ("CurrentValue", "MinimumValue", "MaximumValue", "MinimumIncrement")
+_CALC_BATCH = 16
+_IN_FLIGHT = 64  # cells asked for at once along a sheet row
 
 _gio: Any = None
 _glib: Any = None
@@ -83,7 +86,7 @@ def _connection(timeout_ms: int) -> Any:
         _roles[i] = Atspi.role_get_name(Atspi.Role(i))
     for i in range(int(Atspi.StateType.LAST_DEFINED)):
         # pyatspi's STATE_* names lower-cased, as in a11y.py: the enum nick with "-" -> "_"
-        _states[i] = "{%s}%s" % (NS_MAP["st"], Atspi.StateType(i).value_nick.replace("-", "_"))
+        _states[i] = "{{{}}}{}".format(NS_MAP["st"], Atspi.StateType(i).value_nick.replace("-", "_"))
     try:
         address = os.environ.get("AT_SPI_BUS_ADDRESS")
         if not address:
@@ -121,22 +124,10 @@ _walk_lock = threading.Lock()
 _params: dict[Any, Any] = {}
 
 
-def _props(v: Any) -> tuple[str, int, dict[str, str] | None]:
-    """Name, ChildCount and (where the bridge has that property: at-spi2-atk does, with
-    the same content as GetAttributes, checked on every mousepad node) Attributes."""
-    d = _glib.VariantDict.new(v)
-    name, count = d.lookup_value("Name", None), d.lookup_value("ChildCount", None)
-    attrs = d.lookup_value("Attributes", None)
-    return (name.get_string() if name is not None else "",
-            count.get_int32() if count is not None else 0,
-            attrs.unpack() if attrs is not None else None)
-
-
 # Replies decoded with GLib's own getters where the type is fixed: PyGObject's generic
 # Variant.unpack() is Python code and was a third of the walk's own time.
 _DECODE: dict[str, Callable[[Any], Any]] = {
     "GetRole": lambda v: v.get_uint32(),
-    f"GetAll {_ACC}": _props,
     "GetInterfaces": lambda v: v.get_strv(),
     "GetText": lambda v: v.get_string(),
     "GetName": lambda v: v.get_string(),
@@ -174,6 +165,10 @@ class _Walk:
         self.stop_reason: str | None = None
         self.timed_out = False
         self.unresponsive: set[str] = set()
+        self.errors = 0
+        # Calls beyond _IN_FLIGHT wait here: the bus caps pending replies per connection,
+        # and an application answers one call at a time anyway.
+        self.queue: deque[tuple[_Query, Callable[[Any], None]]] = deque()
         self.cancellable = _gio.Cancellable()
         # What this walk learnt that does not change: the next walk's cache.
         self.seen: dict[tuple[str, str], _Static] = {}
@@ -206,6 +201,9 @@ class _Walk:
             self.send(query, lambda value, i=i: one(i, value))
 
     def send(self, query: _Query, then: Callable[[Any], None]) -> None:
+        if self.pending >= _IN_FLIGHT:
+            self.queue.append((query, then))
+            return
         app, path, iface, method, args = query
         if app in self.unresponsive or self.timed_out:
             then(None)
@@ -216,8 +214,9 @@ class _Walk:
             self.pending -= 1
             value = None
             try:
-                value = _decode(key, conn.call_finish(result).get_child_value(0))
+                value = _decode(method, conn.call_finish(result).get_child_value(0))
             except _glib.Error as exc:
+                self.errors += 1
                 if exc.matches(_gio.io_error_quark(), _gio.IOErrorEnum.TIMED_OUT) \
                         and app not in self.unresponsive:
                     self.unresponsive.add(app)
@@ -226,8 +225,9 @@ class _Walk:
             except (IndexError, TypeError, AttributeError):
                 pass  # an answer of an unexpected shape counts as no answer
             then(value)
+            while self.queue and self.pending < _IN_FLIGHT:
+                self.send(*self.queue.popleft())
 
-        key = method if method != "GetAll" else f"GetAll {args[1][0]}"
         params = None
         if args:
             # Building a GVariant through PyGObject costs more than the call itself (~50 us);
@@ -262,36 +262,32 @@ class _Walk:
         me = (node.app, node.path)
         known = _static.get(me)
         if known is None:
-            role, props, bits, ifaces = yield [
-                (*me, _ACC, "GetRole", None), (*me, _PROPS, "GetAll", ("(s)", (_ACC,))),
-                (*me, _ACC, "GetState", None), (*me, _ACC, "GetInterfaces", None)]
+            role, name, child_count, bits, attrs, ifaces = yield [
+                (*me, _ACC, "GetRole", None), *self.changing(me), (*me, _ACC, "GetInterfaces", None)]
             if role is None:  # a dead object: nothing meaningful to show (as a11y.py)
                 node.dead = True
                 return
-            name = _roles.get(role) if role != _ROLE_EXTENDED else None
-            if name is None:  # an application-defined role: only the application can name it
-                (name,) = yield [(*me, _ACC, "GetRoleName", None)]
-                if name is None:
+            role_name = _roles.get(role) if role != _ROLE_EXTENDED else None
+            if role_name is None:  # an application-defined role: only the application names it
+                (role_name,) = yield [(*me, _ACC, "GetRoleName", None)]
+                if role_name is None:
                     node.dead = True
                     return
-            known = _Static(name.strip(), frozenset(i.removeprefix(_P) for i in ifaces or ()))
+            known = _Static(role_name.strip(), frozenset(i.removeprefix(_P) for i in ifaces or ()))
         else:
             # Role and interfaces are fixed for an object's life (and a bus name is never
             # reused), so a later walk asks only for what can change.
-            props, bits = yield [(*me, _PROPS, "GetAll", ("(s)", (_ACC,))),
-                                 (*me, _ACC, "GetState", None)]
-            if bits is None and props is None:  # gone since the last walk
+            name, child_count, bits, attrs = yield self.changing(me)
+            if bits is None and name is None:  # gone since the last walk
                 node.dead = True
                 return
         self.seen[me] = known
         role_name, ifaces = known.role, known.ifaces
-        name, child_count, attrs = props or ("", 0, None)
-        if attrs is None:  # a bridge without the Attributes property
-            (attrs,) = yield [(*me, _ACC, "GetAttributes", None)]
+        child_count = child_count or 0
         states = sorted(i + 32 * w for w, word in enumerate((bits or [])[:2])
                         for i in range(32) if word >> i & 1)
         attrib = node.attrib
-        attrib["name"] = _clean(name)
+        attrib["name"] = _clean(name or "")
         for s in states:
             if s in _states:
                 attrib[_states[s]] = "true"
@@ -315,7 +311,8 @@ class _Walk:
         if "Text" in ifaces:
             ask("chars", (*me, _PROPS, "Get", ("(ss)", (_TEXT, "CharacterCount"))))
         if "Value" in ifaces:
-            ask("value", (*me, _PROPS, "GetAll", ("(s)", (_VALUE,))))
+            for prop in _VALUE_PROPS:
+                ask(prop, (*me, _PROPS, "Get", ("(ss)", (_VALUE, prop))))
         actions = _actions.get(me)
         if "Action" in ifaces and actions is None:
             ask("actions", (*me, _ACTION, "GetActions", None))
@@ -337,12 +334,9 @@ class _Walk:
             attrib["image"] = "true"
         if "Selection" in ifaces:
             attrib["selection"] = "true"
-        if answers.get("value"):
-            values = answers["value"]
-            for key, prop in (("value", "CurrentValue"), ("min", "MinimumValue"),
-                              ("max", "MaximumValue"), ("step", "MinimumIncrement")):
-                if prop in values:
-                    attrib[_VAL + key] = str(float(values[prop]))
+        for key, prop in zip(("value", "min", "max", "step"), _VALUE_PROPS, strict=True):
+            if answers.get(prop) is not None:
+                attrib[_VAL + key] = str(float(answers[prop]))
         # Children start now, while this node's last answers are still on their way.
         for ref in answers.get("children") or ():
             self.admit(node.children, ref, node.depth + 1, node.in_calc)
@@ -374,6 +368,15 @@ class _Walk:
         if calc_table and node.depth < self.limits.max_depth:
             node.done = True  # complete itself: it stays even if its cells are cut short
             yield from self.calc_cells(node)
+
+    @staticmethod
+    def changing(me: tuple[str, str]) -> list[_Query]:
+        """What may differ from one walk to the next. Properties one by one, as libatspi
+        asks them: Properties.GetAll also runs getters nobody needs, and one of Chromium's
+        answers a value libdbus cannot marshal, which aborts the browser (seen here)."""
+        return [(*me, _PROPS, "Get", ("(ss)", (_ACC, "Name"))),
+                (*me, _PROPS, "Get", ("(ss)", (_ACC, "ChildCount"))),
+                (*me, _ACC, "GetState", None), (*me, _ACC, "GetAttributes", None)]
 
     def box(self, attrib: dict[str, str], rect: Any) -> None:
         box = tuple(rect)
@@ -464,7 +467,7 @@ class _Walk:
             wake = _glib.timeout_source_new(max(1, int((self.deadline - time.monotonic()) * 1000)))
             wake.set_callback(lambda *_: False)
             wake.attach(ctx)
-            while self.pending:
+            while self.pending or self.queue:
                 if time.monotonic() >= self.deadline:
                     self.timed_out = True
                     self.stop_reason = "deadline"
