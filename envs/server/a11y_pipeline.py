@@ -59,8 +59,8 @@ _TABLE, _TABLECELL, _PROPS = _P + "Table", _P + "TableCell", "org.freedesktop.DB
 _NULL_PATH = "/org/a11y/atspi/null"
 _REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
 _VALUE_PROPS = ("CurrentValue", "MinimumValue", "MaximumValue", "MinimumIncrement")
-_CALC_BATCH = 16
-_IN_FLIGHT = 64  # cells asked for at once along a sheet row
+_CALC_BATCH = 16  # cells asked for at once along a sheet row
+_IN_FLIGHT = 64
 
 _gio: Any = None
 _glib: Any = None
@@ -122,6 +122,7 @@ _static: dict[tuple[str, str], _Static] = {}
 _actions: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
 _walk_lock = threading.Lock()
 _params: dict[Any, Any] = {}
+_attr_names: dict[str, str | None] = {}
 
 
 # Replies decoded with GLib's own getters where the type is fixed: PyGObject's generic
@@ -137,6 +138,17 @@ _DECODE: dict[str, Callable[[Any], Any]] = {
     "GetRowAtIndex": lambda v: v.get_int32(),
     "GetColumnAtIndex": lambda v: v.get_int32(),
 }
+
+
+def _set_bits(words: list[int] | None) -> list[int]:
+    """GetState's two 32-bit words -> the state numbers, ascending."""
+    out = []
+    for w, word in enumerate((words or [])[:2]):
+        while word:
+            low = word & -word
+            out.append(32 * w + low.bit_length() - 1)
+            word ^= low
+    return out
 
 
 def _decode(method: str, v: Any) -> Any:
@@ -168,7 +180,10 @@ class _Walk:
         self.errors = 0
         # Calls beyond _IN_FLIGHT wait here: the bus caps pending replies per connection,
         # and an application answers one call at a time anyway.
+        # Follow-up queries of nodes already started go before the first queries of new
+        # ones: when the deadline cuts the walk, finished nodes are what counts.
         self.queue: deque[tuple[_Query, Callable[[Any], None]]] = deque()
+        self.later: deque[tuple[_Query, Callable[[Any], None]]] = deque()
         self.cancellable = _gio.Cancellable()
         # What this walk learnt that does not change: the next walk's cache.
         self.seen: dict[tuple[str, str], _Static] = {}
@@ -197,12 +212,13 @@ class _Walk:
             if left[0] == 0:
                 self.run(node, steps, results)
 
+        fresh = answers is None
         for i, query in enumerate(batch):
-            self.send(query, lambda value, i=i: one(i, value))
+            self.send(query, lambda value, i=i: one(i, value), fresh)
 
-    def send(self, query: _Query, then: Callable[[Any], None]) -> None:
+    def send(self, query: _Query, then: Callable[[Any], None], fresh: bool = False) -> None:
         if self.pending >= _IN_FLIGHT:
-            self.queue.append((query, then))
+            (self.later if fresh else self.queue).append((query, then))
             return
         app, path, iface, method, args = query
         if app in self.unresponsive or self.timed_out:
@@ -225,8 +241,8 @@ class _Walk:
             except (IndexError, TypeError, AttributeError):
                 pass  # an answer of an unexpected shape counts as no answer
             then(value)
-            while self.queue and self.pending < _IN_FLIGHT:
-                self.send(*self.queue.popleft())
+            while (self.queue or self.later) and self.pending < _IN_FLIGHT:
+                self.send(*(self.queue or self.later).popleft())
 
         params = None
         if args:
@@ -284,15 +300,18 @@ class _Walk:
         self.seen[me] = known
         role_name, ifaces = known.role, known.ifaces
         child_count = child_count or 0
-        states = sorted(i + 32 * w for w, word in enumerate((bits or [])[:2])
-                        for i in range(32) if word >> i & 1)
+        states = _set_bits(bits)
         attrib = node.attrib
         attrib["name"] = _clean(name or "")
         for s in states:
             if s in _states:
                 attrib[_states[s]] = "true"
         for key, value in (attrs or {}).items():
-            qn = _qname(_ATTR, key) if key else None
+            qn = _attr_names.get(key, False)
+            if qn is False:  # memoised: the same few attribute names recur on every node
+                qn = _qname(_ATTR, key) if key else None
+                if len(_attr_names) < 4096:
+                    _attr_names[key] = qn
             if qn:
                 attrib[qn] = _clean(value)
         tag = (role_name or "unknown").replace(" ", "-")
@@ -467,7 +486,7 @@ class _Walk:
             wake = _glib.timeout_source_new(max(1, int((self.deadline - time.monotonic()) * 1000)))
             wake.set_callback(lambda *_: False)
             wake.attach(ctx)
-            while self.pending or self.queue:
+            while self.pending or self.queue or self.later:
                 if time.monotonic() >= self.deadline:
                     self.timed_out = True
                     self.stop_reason = "deadline"

@@ -102,11 +102,11 @@ def screenshot_png(*, cursor: bool = True, view: ScreenView | None = None) -> by
     return screenshot(None, cursor=cursor, view=view)
 
 
-def screenshot_png_pillow(*, cursor: bool = True, compress_level: int = 1,
-                          view: ScreenView | None = None) -> bytes:
-    """The encoder this server used before envs/server/png.py: kept as the baseline
-    benchmarks/perf/desktop.py measures against, in the same process."""
-    image = Image.fromarray(np.ascontiguousarray(capture(cursor=cursor, view=view)))
+def screenshot_png_pillow(*, cursor: bool = True, compress_level: int = 1) -> bytes:
+    """The whole screen the way this server encoded it before envs/server/png.py (Pillow,
+    zlib level 1): the baseline benchmarks/perf/desktop.py measures in the same process."""
+    shot = _grab(cursor)
+    image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()
