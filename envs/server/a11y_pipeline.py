@@ -41,7 +41,6 @@ from lxml import etree
 from envs.server.a11y import (
     _ACT,
     _ATTR,
-    _CALC_MAX_SPAN,
     _CP,
     _MAX_TEXT_CHARS,
     _VAL,
@@ -54,17 +53,25 @@ from envs.server.a11y import (
 from envs.server.a11y import _connect as atspi_connect
 from envs.server.a11y import _lock as a11y_lock
 from envs.server.a11y import accessibility_tree_xml as reference_tree_xml
+from envs.server.a11y_calc import calc_cells
+from envs.server.atspi_dbus import (
+    ACC,
+    ACTION,
+    COMPONENT,
+    NULL_PATH,
+    PROPS,
+    REGISTRY,
+    ROLE_EXTENDED,
+    SHOWING,
+    TEXT,
+    VALUE,
+    VALUE_PROPS,
+    VISIBLE,
+    P,
+)
 
 log = logging.getLogger(__name__)
 
-_P = "org.a11y.atspi."
-_ACC, _COMPONENT, _TEXT, _VALUE, _ACTION = (_P + n for n in ("Accessible", "Component", "Text",
-                                                              "Value", "Action"))
-_TABLE, _TABLECELL, _PROPS = _P + "Table", _P + "TableCell", "org.freedesktop.DBus.Properties"
-_NULL_PATH = "/org/a11y/atspi/null"
-_REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
-_VALUE_PROPS = ("CurrentValue", "MinimumValue", "MaximumValue", "MinimumIncrement")
-_CALC_BATCH = 16  # cells asked for at once along a sheet row
 _IN_FLIGHT = 64
 
 _gio: Any = None
@@ -267,7 +274,7 @@ class _Walk:
             app, path = ref
         except (TypeError, ValueError):
             return None
-        if not app or not path or path == _NULL_PATH:
+        if not app or not path or path == NULL_PATH:
             return None
         if self.nodes >= self.limits.max_nodes:
             self.stop_reason = self.stop_reason or "max_nodes"
@@ -284,17 +291,17 @@ class _Walk:
         known = _static.get(me)
         if known is None:
             role, name, child_count, bits, attrs, ifaces = yield [
-                (*me, _ACC, "GetRole", None), *self.changing(me), (*me, _ACC, "GetInterfaces", None)]
+                (*me, ACC, "GetRole", None), *self.changing(me), (*me, ACC, "GetInterfaces", None)]
             if role is None:  # a dead object: nothing meaningful to show (as a11y.py)
                 node.dead = True
                 return
-            role_name = _roles.get(role) if role != _ROLE_EXTENDED else None
+            role_name = _roles.get(role) if role != ROLE_EXTENDED else None
             if role_name is None:  # an application-defined role: only the application names it
-                (role_name,) = yield [(*me, _ACC, "GetRoleName", None)]
+                (role_name,) = yield [(*me, ACC, "GetRoleName", None)]
                 if role_name is None:
                     node.dead = True
                     return
-            known = _Static(role_name.strip(), frozenset(i.removeprefix(_P) for i in ifaces or ()))
+            known = _Static(role_name.strip(), frozenset(i.removeprefix(P) for i in ifaces or ()))
         else:
             # Role and interfaces are fixed for an object's life (and a bus name is never
             # reused), so a later walk asks only for what can change.
@@ -330,25 +337,25 @@ class _Walk:
             want.append(key)
             batch.append(query)
 
-        if "Component" in ifaces and _VISIBLE in states and _SHOWING in states:
-            ask("box", (*me, _COMPONENT, "GetExtents", ("(u)", (0,))))
+        if "Component" in ifaces and VISIBLE in states and SHOWING in states:
+            ask("box", (*me, COMPONENT, "GetExtents", ("(u)", (0,))))
         if "Text" in ifaces:
-            ask("chars", (*me, _PROPS, "Get", ("(ss)", (_TEXT, "CharacterCount"))))
+            ask("chars", (*me, PROPS, "Get", ("(ss)", (TEXT, "CharacterCount"))))
         if "Value" in ifaces:
-            for prop in _VALUE_PROPS:
-                ask(prop, (*me, _PROPS, "Get", ("(ss)", (_VALUE, prop))))
+            for prop in VALUE_PROPS:
+                ask(prop, (*me, PROPS, "Get", ("(ss)", (VALUE, prop))))
         actions = _actions.get(me)
         if "Action" in ifaces and actions is None:
-            ask("actions", (*me, _ACTION, "GetActions", None))
+            ask("actions", (*me, ACTION, "GetActions", None))
         node.in_calc = node.in_calc or role_name == "document spreadsheet"
         calc_table = node.in_calc and role_name == "table"
         walk_children = node.depth < self.limits.max_depth and not calc_table
         kids = min(child_count, self.limits.max_children)
         if walk_children and kids and child_count <= self.limits.max_children:
-            ask("children", (*me, _ACC, "GetChildren", None))
+            ask("children", (*me, ACC, "GetChildren", None))
         elif walk_children and kids:  # more than we take: ask for the first ones by index
             for i in range(kids):
-                ask("child", (*me, _ACC, "GetChildAtIndex", ("(i)", (i,))))
+                ask("child", (*me, ACC, "GetChildAtIndex", ("(i)", (i,))))
         got = yield batch
         answers = dict(zip(want, got, strict=True))
 
@@ -358,7 +365,7 @@ class _Walk:
             attrib["image"] = "true"
         if "Selection" in ifaces:
             attrib["selection"] = "true"
-        for key, prop in zip(("value", "min", "max", "step"), _VALUE_PROPS, strict=True):
+        for key, prop in zip(("value", "min", "max", "step"), VALUE_PROPS, strict=True):
             if answers.get(prop) is not None:
                 attrib[_VAL + key] = str(float(answers[prop]))
         # Children start now, while this node's last answers are still on their way.
@@ -371,11 +378,11 @@ class _Walk:
         last: list[_Query] = []
         chars = min(int(answers.get("chars") or 0), _MAX_TEXT_CHARS)
         if chars > 0:
-            last.append((*me, _TEXT, "GetText", ("(ii)", (0, chars))))
+            last.append((*me, TEXT, "GetText", ("(ii)", (0, chars))))
         if actions is None:
             found = answers.get("actions") or []
             # GetActions gives localized names; the XML has the programmatic ones (GetName).
-            last += [(*me, _ACTION, "GetName", ("(i)", (i,))) for i in range(len(found))]
+            last += [(*me, ACTION, "GetName", ("(i)", (i,))) for i in range(len(found))]
         if last:
             got = yield last
             if chars > 0:
@@ -391,16 +398,16 @@ class _Walk:
                     attrib[_ACT + action + "_kb"] = _clean(kb)
         if calc_table and node.depth < self.limits.max_depth:
             node.done = True  # complete itself: it stays even if its cells are cut short
-            yield from self.calc_cells(node)
+            yield from calc_cells(self, node)
 
     @staticmethod
     def changing(me: tuple[str, str]) -> list[_Query]:
         """What may differ from one walk to the next. Properties one by one, as libatspi
         asks them: Properties.GetAll also runs getters nobody needs, and one of Chromium's
         answers a value libdbus cannot marshal, which aborts the browser (seen here)."""
-        return [(*me, _PROPS, "Get", ("(ss)", (_ACC, "Name"))),
-                (*me, _PROPS, "Get", ("(ss)", (_ACC, "ChildCount"))),
-                (*me, _ACC, "GetState", None), (*me, _ACC, "GetAttributes", None)]
+        return [(*me, PROPS, "Get", ("(ss)", (ACC, "Name"))),
+                (*me, PROPS, "Get", ("(ss)", (ACC, "ChildCount"))),
+                (*me, ACC, "GetState", None), (*me, ACC, "GetAttributes", None)]
 
     def box(self, attrib: dict[str, str], rect: Any) -> None:
         box = tuple(rect)
@@ -409,69 +416,6 @@ class _Walk:
         if box is not None:
             attrib[_CP + "screencoord"] = str((box[0], box[1]))
             attrib[_CP + "size"] = str((box[2], box[3]))
-
-    # --- a LibreOffice sheet: only the showing block (a11y.py's rule) ------------------------
-    def calc_cells(self, table: _Node) -> _Steps:
-        me = (table.app, table.path)
-        rows, cols, box = yield [(*me, _PROPS, "Get", ("(ss)", (_TABLE, "NRows"))),
-                                 (*me, _PROPS, "Get", ("(ss)", (_TABLE, "NColumns"))),
-                                 (*me, _COMPONENT, "GetExtents", ("(u)", (0,)))]
-        rows, cols = rows or 0, cols or 0
-        if rows <= 0 or cols <= 0:
-            return
-        start = yield from self.first_visible_cell(table, box)
-        if start is None:
-            return
-        r0, c0 = start
-        c_end = min(cols, c0 + _CALC_MAX_SPAN)
-        for r in range(r0, min(rows, r0 + _CALC_MAX_SPAN)):
-            row_added = 0
-            c = c0
-            while c < c_end:
-                if self.nodes >= self.limits.max_nodes:
-                    self.stop_reason = self.stop_reason or "max_nodes"
-                    return
-                end = min(c_end, c + _CALC_BATCH)
-                refs = yield [(*me, _TABLE, "GetAccessibleAt", ("(ii)", (r, k))) for k in range(c, end)]
-                live = []
-                for ref in refs:
-                    if ref is None or not ref[1] or ref[1] == _NULL_PATH:
-                        break
-                    live.append(ref)
-                states = yield [(*ref, _ACC, "GetState", None) for ref in live]
-                showing = 0
-                while showing < len(live) and states[showing] and states[showing][0] >> _SHOWING & 1:
-                    showing += 1
-                for ref in live[:showing]:
-                    self.admit(table.children, ref, table.depth + 1, True)
-                row_added += showing
-                if showing < end - c:
-                    break
-                c = end
-            if not row_added:
-                return
-
-    def first_visible_cell(self, table: _Node, box: Any) -> _Steps:
-        """Hit-test the sheet's top-left pixel (a scrolled sheet shows nothing of A1)."""
-        me = (table.app, table.path)
-        if box is not None and box[2] > 0 and box[3] > 0:
-            (cell,) = yield [(*me, _COMPONENT, "GetAccessibleAtPoint", ("(iiu)", (box[0] + 1, box[1] + 1, 0)))]
-            if cell is not None and cell[1] and cell[1] != _NULL_PATH:
-                pos, idx = yield [(*cell, _PROPS, "Get", ("(ss)", (_TABLECELL, "Position"))),
-                                  (*cell, _ACC, "GetIndexInParent", None)]
-                if pos is not None and pos[0] >= 0 and pos[1] >= 0:
-                    return pos[0], pos[1]
-                if idx is not None and idx >= 0:
-                    r, c = yield [(*me, _TABLE, "GetRowAtIndex", ("(i)", (idx,))),
-                                  (*me, _TABLE, "GetColumnAtIndex", ("(i)", (idx,)))]
-                    if r is not None and c is not None and r >= 0 and c >= 0:
-                        return r, c
-        (cell,) = yield [(*me, _TABLE, "GetAccessibleAt", ("(ii)", (0, 0)))]
-        if cell is not None and cell[1] and cell[1] != _NULL_PATH:
-            (bits,) = yield [(*cell, _ACC, "GetState", None)]
-            if bits and bits[0] >> _SHOWING & 1:
-                return 0, 0
-        return None
 
     # --- the whole desktop -------------------------------------------------------------------
     def walk(self) -> list[_Node]:
@@ -486,7 +430,7 @@ class _Walk:
                     if len(apps) >= self.limits.max_children:
                         break
                     self.admit(apps, ref, 1, False)
-            self.send((*_REGISTRY, _ACC, "GetChildren", None), start)
+            self.send((*REGISTRY, ACC, "GetChildren", None), start)
             # Wake up at the deadline even while every application is silent.
             wake = _glib.timeout_source_new(max(1, int((self.deadline - time.monotonic()) * 1000)))
             wake.set_callback(lambda *_: False)
@@ -507,10 +451,6 @@ class _Walk:
                 ctx.iteration(False)
             ctx.pop_thread_default()
         return [a for a in apps if a is not None]
-
-
-_ROLE_EXTENDED = 4   # ATSPI_ROLE_EXTENDED
-_SHOWING, _VISIBLE = 25, 30   # ATSPI_STATE_SHOWING, ATSPI_STATE_VISIBLE
 
 
 def _append(parent: etree._Element, node: _Node) -> None:
