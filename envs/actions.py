@@ -158,11 +158,36 @@ class SettleReport(BaseModel):
     frames: int           # frames compared
 
 
+ImageFormat = Literal["png", "jpeg", "webp"]
+
+
+class ImageSpec(BaseModel):
+    """How a screenshot is encoded: lossless PNG (the default, what OSWorld's clients get)
+    or JPEG / WebP at `quality` for agents that send lossy images to a model anyway."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: ImageFormat = "png"
+    quality: Annotated[int, Field(ge=1, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _quality_is_lossy(self) -> "ImageSpec":
+        if self.quality is not None and self.format == "png":
+            raise ValueError("quality applies to format=jpeg or webp; PNG is always lossless")
+        return self
+
+    @property
+    def media_type(self) -> str:
+        return f"image/{self.format}"
+
+
 class ActRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     actions: Annotated[list[DesktopAction], Field(min_length=1, max_length=100)]
     settle: SettleSpec | None = None
+    # A screenshot taken after the actions (and the settle), returned base64 in the reply.
+    screenshot: ImageSpec | None = None
 
 
 class ActResponse(BaseModel):
@@ -170,3 +195,4 @@ class ActResponse(BaseModel):
     executed: int
     seconds: float        # time spent executing the actions
     settle: SettleReport | None = None
+    screenshot: str | None = None  # base64, when the request asked for one (ActRequest.screenshot)

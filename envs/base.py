@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-from envs.actions import DesktopAction, SettleReport, SettleSpec
+from envs.actions import DesktopAction, ImageFormat, ImageSpec, SettleReport, SettleSpec
 
 
 class DesktopError(RuntimeError):
@@ -41,12 +41,14 @@ class ActResult:
     executed: int
     seconds: float
     settle: SettleReport | None = None
+    screenshot: bytes | None = None  # when act() was asked for one (an ImageSpec)
 
 
 @runtime_checkable
 class Desktop(Protocol):
-    def screenshot(self) -> bytes:
-        """PNG bytes of the whole screen, cursor drawn in."""
+    def screenshot(self, format: ImageFormat = "png", quality: int | None = None) -> bytes:
+        """The whole screen, cursor drawn in: PNG bytes by default (lossless), else JPEG or
+        WebP at `quality` (1-100; None: the encoder's default)."""
         ...
 
     def screen_size(self) -> tuple[int, int]: ...
@@ -55,7 +57,8 @@ class Desktop(Protocol):
         """OSWorld-shaped AT-SPI XML."""
         ...
 
-    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None) -> ActResult: ...
+    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None,
+            screenshot: ImageSpec | None = None) -> ActResult: ...
 
     def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput: ...
 

@@ -10,13 +10,22 @@ server, so a retry cannot run anything twice); then `DesktopUnreachable`.
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any, Sequence
 
 import httpx
 
-from envs.actions import ActResponse, DesktopAction, SettleReport, SettleSpec
+from envs.actions import (
+    ActResponse,
+    DesktopAction,
+    ImageFormat,
+    ImageSpec,
+    SettleReport,
+    SettleSpec,
+)
 from envs.base import ActResult, CommandOutput, DesktopError, DesktopUnreachable
+from envs.image_format import reencode
 
 __all__ = ["DesktopClient", "DesktopError", "DesktopUnreachable"]
 
@@ -71,8 +80,15 @@ class DesktopClient:
     def health(self) -> dict[str, Any]:
         return self._json("GET", "/health")
 
-    def screenshot(self) -> bytes:
-        return self._request("GET", "/screenshot").content
+    def screenshot(self, format: ImageFormat = "png", quality: int | None = None) -> bytes:
+        """PNG by default (plain GET /screenshot, as OSWorld's clients ask); JPEG or WebP at
+        `quality` on request: encoded by our server, converted here for upstream servers."""
+        spec = ImageSpec(format=format, quality=quality)  # ValueError before any request
+        if spec.format == "png":
+            return self._request("GET", "/screenshot").content
+        if self.supports_act():
+            return self._request("GET", "/screenshot", params=spec.model_dump(exclude_none=True)).content
+        return reencode(self._request("GET", "/screenshot").content, spec)
 
     def screen_size(self) -> tuple[int, int]:
         data = self._json("POST", "/screen_size")
@@ -113,12 +129,18 @@ class DesktopClient:
                 self._has_act = False
         return self._has_act
 
-    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None) -> ActResult:
+    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None,
+            screenshot: ImageSpec | None = None) -> ActResult:
+        """Run `actions`; with `screenshot`, the screen afterwards comes back in the result
+        (one request on our server)."""
         if self.supports_act():
-            body = {"actions": [a.model_dump() for a in actions],
-                    "settle": settle.model_dump() if settle else None}
+            body: dict[str, Any] = {"actions": [a.model_dump() for a in actions],
+                                    "settle": settle.model_dump() if settle else None}
+            if screenshot is not None:
+                body["screenshot"] = screenshot.model_dump(exclude_none=True)
             reply = ActResponse.model_validate(self._json("POST", "/act", json=body))
-            return ActResult(reply.executed, reply.seconds, reply.settle)
+            image = base64.b64decode(reply.screenshot) if reply.screenshot is not None else None
+            return ActResult(reply.executed, reply.seconds, reply.settle, image)
         from envs.pyautogui_code import osworld_execute_payload
 
         start = time.monotonic()
@@ -127,7 +149,9 @@ class DesktopClient:
             raise DesktopError("/execute", 200, out.get("error") or "pyautogui code failed")
         if settle:
             time.sleep(self.fallback_pause)  # upstream servers cannot tell when the screen settled
-        return ActResult(len(actions), round(time.monotonic() - start, 4), None)
+        elapsed = round(time.monotonic() - start, 4)
+        image = self.screenshot(screenshot.format, screenshot.quality) if screenshot else None
+        return ActResult(len(actions), elapsed, None, image)
 
     def execute(self, command: list[str] | str, shell: bool = False,
                 settle: SettleSpec | None = None, timeout: float = 150) -> CommandOutput:

@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from envs import actions as a
 from envs.base import ActResult, CommandOutput, DesktopError
+from envs.image_format import reencode
 
 CommandHandler = Callable[[str], CommandOutput]
 NS_STATE = "https://accessibility.ubuntu.example.org/ns/state"
@@ -48,7 +49,8 @@ class FakeDesktop:
     def screen_size(self) -> tuple[int, int]:
         return self.width, self.height
 
-    def screenshot(self) -> bytes:
+    def screenshot(self, format: a.ImageFormat = "png", quality: int | None = None) -> bytes:
+        spec = a.ImageSpec(format=format, quality=quality)
         image = Image.new("RGB", (self.width, self.height), (236, 236, 236))
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, self.width, 28), fill=(60, 60, 90))
@@ -59,7 +61,7 @@ class FakeDesktop:
         draw.polygon([(x, y), (x, y + 14), (x + 9, y + 10)], fill=(0, 0, 0))
         buf = io.BytesIO()
         image.save(buf, format="PNG", compress_level=1)
-        return buf.getvalue()
+        return reencode(buf.getvalue(), spec)
 
     def accessibility_tree(self) -> str:
         nsmap = {"st": NS_STATE, "cp": NS_COMPONENT}
@@ -72,7 +74,8 @@ class FakeDesktop:
         return etree.tostring(root, encoding="unicode")
 
     # --- acting ----------------------------------------------------------------------------
-    def act(self, actions: Sequence[a.DesktopAction], settle: a.SettleSpec | None = None) -> ActResult:
+    def act(self, actions: Sequence[a.DesktopAction], settle: a.SettleSpec | None = None,
+            screenshot: a.ImageSpec | None = None) -> ActResult:
         start = time.monotonic()
         before = self.screenshot() if settle else b""
         for op in actions:
@@ -82,7 +85,8 @@ class FakeDesktop:
         if settle:
             changed = self.screenshot() != before
             report = a.SettleReport(stable=True, changed=changed, seconds=0.0, frames=2)
-        return ActResult(len(actions), round(time.monotonic() - start, 4), report)
+        image = self.screenshot(screenshot.format, screenshot.quality) if screenshot else None
+        return ActResult(len(actions), round(time.monotonic() - start, 4), report, image)
 
     def _apply(self, op: a.DesktopAction) -> None:
         match op:

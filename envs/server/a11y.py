@@ -18,6 +18,11 @@ Two deliberate differences from upstream:
 
 Callers run this from one dedicated worker thread; the module lock only guards
 against accidental concurrent use.
+
+GET /accessibility serves the same XML from envs/server/a11y_pipeline.py, which
+asks AT-SPI over D-Bus directly with its queries in flight together (several
+times faster under load). This libatspi walker stays as its fallback, as the
+reference the tests compare it with, and for /terminal.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Errors are always JSON `{"status": "error", "message": ...}`, never a traceback.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import time
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from envs.actions import ActRequest, ActResponse
+from envs.actions import ActRequest, ActResponse, ImageSpec
 from envs.server import screen, xinput
 from envs.server.config import ServerSettings
 from envs.server.guard import Guard
@@ -61,6 +62,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, f"{type(exc).__name__}: {exc}")
 
 
+def _image_spec(format: str, quality: str | None) -> ImageSpec:
+    """Query parameters -> ImageSpec; 422 naming the bad value."""
+    try:
+        return ImageSpec(format=format.lower(), quality=None if quality is None else int(quality))
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError, as is int("x")
+        errors = getattr(exc, "errors", None)
+        detail = "; ".join(e["msg"].removeprefix("Value error, ") for e in errors()) if errors else \
+            f"quality must be an integer from 1 to 100, not {quality!r}"
+        raise HTTPException(422, f"invalid screenshot request (format={format!r}, "
+                                 f"quality={quality!r}): {detail}") from exc
+
+
 def create_app(settings: ServerSettings) -> Guard:
     app = FastAPI(title="deskpilot control server", version=VERSION,
                   docs_url=None, redoc_url=None, openapi_url=None)
@@ -82,8 +95,11 @@ def create_app(settings: ServerSettings) -> Guard:
         return reply
 
     @app.get("/screenshot")
-    def screenshot() -> Response:
-        return Response(screen.screenshot_png(view=served.view), media_type="image/png")
+    def screenshot(format: str = "png", quality: str | None = None) -> Response:
+        # Plain /screenshot (what OSWorld's clients ask) is PNG; ?format=jpeg|webp&quality=
+        # for agents that send lossy images to a model anyway.
+        spec = _image_spec(format, quality)
+        return Response(screen.screenshot(spec, view=served.view), media_type=spec.media_type)
 
     @app.post("/act")
     def act(body: ActRequest, request: Request) -> ActResponse:
@@ -101,18 +117,21 @@ def create_app(settings: ServerSettings) -> Guard:
                 xinput.perform(op)
             elapsed = time.monotonic() - start
         report = st.settle(body.settle, before) if body.settle else None
-        return ActResponse(executed=len(body.actions), seconds=round(elapsed, 4), settle=report)
+        shot = (base64.b64encode(screen.screenshot(body.screenshot, view=view)).decode()
+                if body.screenshot else None)
+        return ActResponse(executed=len(body.actions), seconds=round(elapsed, 4), settle=report,
+                           screenshot=shot)
 
     @app.get("/accessibility")
     def accessibility(request: Request) -> dict[str, str]:
         st = state(request)
         try:
-            from envs.server import a11y
+            from envs.server import a11y, a11y_pipeline
         except ImportError as exc:
             raise HTTPException(503, f"accessibility is not available: {exc}") from exc
         limits = a11y.TreeLimits(max_nodes=st.settings.a11y_max_nodes,
                                  max_seconds=st.settings.a11y_max_seconds)
-        future = st.a11y_pool.submit(a11y.accessibility_tree_xml, limits, st.view)
+        future = st.a11y_pool.submit(a11y_pipeline.tree_xml, limits, st.view)
         try:
             xml = future.result(timeout=st.settings.a11y_max_seconds + 10)
         except a11y.AccessibilityUnavailable as exc:

@@ -1,8 +1,9 @@
-"""Screen capture: PNG screenshots with the cursor drawn in, and raw frames for settle.
+"""Screen capture: screenshots with the cursor drawn in, and raw frames for settle.
 
 mss reads the X server's shared memory directly (about 1 ms for a 1080p frame);
-PNG encoding dominates, so it uses zlib level 1, which keeps a 1080p desktop
-well under the 50 ms budget while staying lossless.
+encoding dominates. PNG (lossless, the default) goes through envs/server/png.py
+(Up filter + zlib-ng, ~2x Pillow on a busy screen); JPEG and WebP through Pillow,
+on request (`ImageSpec`).
 
 With a view (a server restricted to one monitor, see view.py) only that monitor
 is grabbed, and scaled down to logical pixels when its scale factor is not 1.
@@ -14,8 +15,12 @@ import io
 import threading
 
 import mss
+import numpy as np
 from PIL import Image
 
+from envs.actions import ImageSpec
+from envs.image_format import DEFAULT_QUALITY
+from envs.server import png
 from envs.server.view import ScreenView
 
 _lock = threading.Lock()
@@ -51,11 +56,16 @@ def raw_frame(view: ScreenView | None = None) -> bytes:
     return bytes(_grab(False, view).raw)
 
 
-def screenshot_png(*, cursor: bool = True, compress_level: int = 1,
-                   view: ScreenView | None = None) -> bytes:
+
+
+def capture(*, cursor: bool = True, view: ScreenView | None = None) -> np.ndarray:
+    """The screen (or the view's monitor, in logical pixels) as an (H, W, 3) RGB array."""
     shot = _grab(cursor, view)
-    image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
-    if view is not None and image.size != view.size:
+    width, height = shot.size
+    # A view on BGRA memory, channels reversed: no copy until the encoder reads it.
+    rgb = np.frombuffer(shot.bgra, np.uint8).reshape(height, width, 4)[..., 2::-1]
+    if view is not None and (width, height) != view.size:
+        image = Image.fromarray(np.ascontiguousarray(rgb))
         # Both average each logical pixel's physical ones; reduce() is 4x faster than
         # resize() on a 4K monitor at scale 2 (31 vs 128 ms), but takes whole factors only.
         factor = int(view.scale)
@@ -64,6 +74,39 @@ def screenshot_png(*, cursor: bool = True, compress_level: int = 1,
             image = reduced
         else:
             image = image.resize(view.size, Image.Resampling.BOX)
+        rgb = np.asarray(image)
+    return rgb
+
+
+def encode(rgb: np.ndarray, spec: ImageSpec | None = None, *,
+           png_level: int = png.DEFAULT_LEVEL) -> bytes:
+    if spec is None or spec.format == "png":
+        return png.encode_png(rgb, png_level)
+    quality = spec.quality or DEFAULT_QUALITY[spec.format]
+    buf = io.BytesIO()
+    image = Image.fromarray(np.ascontiguousarray(rgb))
+    if spec.format == "jpeg":
+        image.save(buf, format="JPEG", quality=quality)
+    else:  # method 0: libwebp's fastest; the default (4) is 3x slower for ~8% fewer bytes
+        image.save(buf, format="WEBP", quality=quality, method=0)
+    return buf.getvalue()
+
+
+def screenshot(spec: ImageSpec | None = None, *, cursor: bool = True,
+               view: ScreenView | None = None) -> bytes:
+    """The screen encoded as `spec` asks, cursor drawn in."""
+    return encode(capture(cursor=cursor, view=view), spec)
+
+
+def screenshot_png(*, cursor: bool = True, view: ScreenView | None = None) -> bytes:
+    return screenshot(None, cursor=cursor, view=view)
+
+
+def screenshot_png_pillow(*, cursor: bool = True, compress_level: int = 1) -> bytes:
+    """The whole screen the way this server encoded it before envs/server/png.py (Pillow,
+    zlib level 1): the baseline benchmarks/perf/desktop.py measures in the same process."""
+    shot = _grab(cursor)
+    image = Image.frombuffer("RGB", shot.size, shot.bgra, "raw", "BGRX", 0, 1)
     buf = io.BytesIO()
     image.save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()

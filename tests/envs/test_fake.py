@@ -59,3 +59,20 @@ def test_files_round_trip_and_missing_files_fail_clearly():
         desk.read_file("/home/user/b.txt")
     desk.act([Open(target="notes.txt")])
     assert desk.windows[-1] == "notes.txt"
+
+
+def test_fake_desktop_screenshot_formats():
+    import io
+
+    from PIL import Image
+
+    from envs.actions import ImageSpec, MoveTo
+    from envs.fake import FakeDesktop
+
+    desktop = FakeDesktop()
+    assert desktop.screenshot().startswith(b"\x89PNG")
+    jpeg = desktop.screenshot(format="jpeg", quality=50)
+    assert jpeg.startswith(b"\xff\xd8\xff")
+    assert Image.open(io.BytesIO(jpeg)).size == desktop.screen_size()
+    result = desktop.act([MoveTo(x=3, y=4)], screenshot=ImageSpec(format="webp"))
+    assert result.screenshot is not None and result.screenshot[8:12] == b"WEBP"
