@@ -42,6 +42,16 @@ def _add_serve() -> None:
 
 
 _add_serve()
+
+
+def _add_vm() -> None:
+    from agent.vm_cli import cleanup_command, vm_app
+
+    app.add_typer(vm_app, name="vm")
+    bench_app.command("cleanup")(cleanup_command)
+
+
+_add_vm()
 console = Console()
 
 

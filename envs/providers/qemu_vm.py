@@ -263,7 +263,7 @@ class QemuVM:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _kill(self) -> None:
-        if self.pid is not None and _alive(self.pid):
+        if self.pid is not None and self.alive():
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -306,7 +306,13 @@ class QemuVM:
         return vm
 
     def alive(self) -> bool:
-        return self.pid is not None and _alive(self.pid)
+        """QEMU of this VM runs (a recycled pid of another program does not count)."""
+        if self.pid is None or not _alive(self.pid):
+            return False
+        try:
+            return str(self.folder).encode() in Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
 
 def _alive(pid: int) -> bool:
