@@ -87,7 +87,7 @@ class VmImage:
     def toml(self) -> str:
         """A QemuProvider description of this image (envs/providers/qemu_config.py)."""
         return (f'image = "{self.disk}"\nkernel = "{self.kernel}"\ninitrd = "{self.initrd}"\n'
-                f'append = "{self.append}"\nos = "linux"\nprobe = "/health"\nmemory_mb = 512\n')
+                f'append = "{self.append}"\ntoken = true\nos = "linux"\nprobe = "/health"\nmemory_mb = 512\n')
 
 
 class ImageBuildError(RuntimeError):
@@ -143,7 +143,7 @@ def _run(step: str, command: list[str], log: Path) -> None:
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(command)}\n".encode())
         out.flush()
-        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
         raise ImageBuildError(f"{step} failed (exit {done.returncode}); the end of {log}:\n{tail}")
@@ -180,8 +180,8 @@ def build_image(target: Path, mirror: str, log: Path | None = None) -> VmImage:
                                str(work / "disk.raw"), DISK_SIZE], log)
         _run("qemu-img convert", ["qemu-img", "convert", "-O", "qcow2", str(work / "disk.raw"),
                                   str(work / "disk.qcow2")], log)
-        for leftover in ("disk.raw",):
-            (work / leftover).unlink()
+        (work / "disk.raw").unlink()
+        shutil.rmtree(staged)
         subprocess.run(sudo + ["rm", "-rf", str(rootfs)], check=False)
         (work / "disk.qcow2").chmod(0o444)   # the read-only base every overlay sits on
         (work / "recipe.json").write_text(json.dumps(recipe(), indent=1))

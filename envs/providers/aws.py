@@ -115,16 +115,16 @@ class AwsProvider:
         with self._lock:
             if len(self.instances) >= self.count:
                 raise ProviderError(f"all {self.count} AWS desktops are in use")
-        options: dict[str, Any] = dict(
-            ImageId=self.ami, InstanceType=self.instance_type, MinCount=1, MaxCount=1,
-            SecurityGroupIds=[self.security_group()],
-            BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {
+        options: dict[str, Any] = {
+            "ImageId": self.ami, "InstanceType": self.instance_type, "MinCount": 1, "MaxCount": 1,
+            "SecurityGroupIds": [self.security_group()],
+            "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {
                 "VolumeSize": self.volume_gb, "VolumeType": "gp3", "DeleteOnTermination": True}}],
             # A safety net if this process is killed: the guest powers off after the TTL and
             # the instance then terminates itself.
-            InstanceInitiatedShutdownBehavior="terminate",
-            UserData=f"#!/bin/sh\nshutdown -h +{self.ttl_minutes}\n",
-            TagSpecifications=self._tags("instance") + self._tags("volume"))
+            "InstanceInitiatedShutdownBehavior": "terminate",
+            "UserData": f"#!/bin/sh\nshutdown -h +{self.ttl_minutes}\n",
+            "TagSpecifications": self._tags("instance") + self._tags("volume")}
         if self.subnet_id:
             options["SubnetId"] = self.subnet_id
         instance_id = self.ec2.run_instances(**options)["Instances"][0]["InstanceId"]

@@ -12,7 +12,7 @@ so files, settings and windows the last task left are gone.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Self
 
 from envs.local import LocalDesktop
 from envs.providers.base import DesktopLease, ProviderError
@@ -58,7 +58,7 @@ class LocalProvider:
         for desktop in desktops:
             desktop.stop()
 
-    def __enter__(self) -> LocalProvider:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -17,6 +17,7 @@ import secrets
 import threading
 import weakref
 from pathlib import Path
+from typing import Self
 
 from envs.providers.base import DesktopLease, ProviderError
 from envs.providers.qemu_config import QemuConfig, parse_spec
@@ -99,7 +100,7 @@ class QemuProvider:
             self._slots.release()
         return vm
 
-    def __enter__(self) -> QemuProvider:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -168,12 +168,12 @@ class QemuVM:
     def _make_overlay(self) -> None:
         base = self.config.image.resolve()
         info = subprocess.run(["qemu-img", "info", "--output=json", str(base)],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if info.returncode != 0:
             raise ProviderError(f"qemu-img cannot read {base}: {info.stderr.strip()}")
         fmt = json.loads(info.stdout).get("format", "raw")
         made = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base),
-                               str(self.overlay)], capture_output=True, text=True)
+                               str(self.overlay)], capture_output=True, text=True, check=False)
         if made.returncode != 0:
             raise ProviderError(f"cannot create an overlay on {base}: {made.stderr.strip()}")
 

@@ -15,7 +15,7 @@ import json
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 
 class QmpError(RuntimeError):
@@ -55,7 +55,7 @@ class Qmp:
             self._sock.close()
             self._sock = None
 
-    def __enter__(self) -> Qmp:
+    def __enter__(self) -> Self:
         return self if self._sock is not None else self.connect()
 
     def __exit__(self, *exc: object) -> None:

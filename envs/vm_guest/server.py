@@ -25,7 +25,8 @@ WIDTH, HEIGHT = 64, 48
 
 def cmdline_value(key: str) -> str | None:
     try:
-        words = open("/proc/cmdline", encoding="utf-8").read().split()
+        with open("/proc/cmdline", encoding="utf-8") as f:
+            words = f.read().split()
     except OSError:
         return None
     for word in words:
@@ -49,7 +50,8 @@ def png(rgb: tuple[int, int, int]) -> bytes:
 
 def colour() -> tuple[int, int, int]:
     try:
-        text = open("/etc/deskpilot/colour", encoding="utf-8").read().strip().lstrip("#")
+        with open("/etc/deskpilot/colour", encoding="utf-8") as f:
+            text = f.read().strip().lstrip("#")
         return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
     except (OSError, ValueError, IndexError):
         return 40, 40, 40
@@ -110,7 +112,8 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(self.body() or b"{}")
             command, shell = request.get("command"), bool(request.get("shell"))
             try:
-                done = subprocess.run(command, shell=shell, capture_output=True, text=True, timeout=120)
+                done = subprocess.run(command, shell=shell, capture_output=True, text=True, timeout=120,
+                                      check=False)
                 self.reply(200, {"status": "success", "output": done.stdout, "error": done.stderr,
                                  "returncode": done.returncode})
             except (OSError, subprocess.TimeoutExpired) as exc:
@@ -119,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(self.body() or b"{}")
             done = subprocess.run(["bash", "-c", request.get("script", "")], capture_output=True,
                                   text=True, timeout=float(request.get("timeout") or 100),
-                                  cwd=request.get("working_dir") or None)
+                                  cwd=request.get("working_dir") or None, check=False)
             self.reply(200, {"status": "success", "output": done.stdout, "error": done.stderr,
                              "returncode": done.returncode})
         elif self.path == "/setup/upload":
@@ -137,7 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/file":
             path = self.form().get("file_path", b"").decode()
             try:
-                self.reply(200, open(path, "rb").read(), "application/octet-stream")
+                with open(path, "rb") as f:
+                    self.reply(200, f.read(), "application/octet-stream")
             except OSError as exc:
                 self.reply(404, {"status": "error", "message": str(exc)})
         elif self.path == "/screen_size":

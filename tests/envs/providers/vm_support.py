@@ -30,10 +30,10 @@ def small_config(**overrides: object) -> QemuConfig:
     image = ensure_image()
     # TCG unless told otherwise: on these (nested) machines /dev/kvm opens but guests hang;
     # DESKPILOT_QEMU_ACCEL=kvm where KVM really works.
-    values: dict[str, object] = dict(
-        image=image.disk, kernel=image.kernel, initrd=image.initrd, append=image.append,
-        token=True, probe="/health", memory_mb=384, cpus=1, boot_timeout_s=240,
-        accel=os.environ.get("DESKPILOT_QEMU_ACCEL", "tcg"))
+    values: dict[str, object] = {
+        "image": image.disk, "kernel": image.kernel, "initrd": image.initrd, "append": image.append,
+        "token": True, "probe": "/health", "memory_mb": 384, "cpus": 1, "boot_timeout_s": 240,
+        "accel": os.environ.get("DESKPILOT_QEMU_ACCEL", "tcg")}
     values.update(overrides)
     return QemuConfig(**values)
 
