@@ -37,25 +37,33 @@ def vm_root() -> Path:
     return Path(os.environ.get("DESKPILOT_VM_DIR", base / "deskpilot" / "vms"))
 
 
-def kvm_usable() -> bool:
+def kvm_usable() -> str | None:
+    """None when QEMU can use KVM here, else why not."""
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError:
-        return False
+    except OSError as exc:
+        return f"/dev/kvm cannot be opened ({exc.strerror}; is KVM enabled, are you in group kvm?)"
     os.close(fd)
-    return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    if " vmx" not in flags and " svm" not in flags:
+        # Seen inside some nested VMs (Firecracker): /dev/kvm opens, but the CPU shows no
+        # virtualisation extensions and guests hang before their first console line.
+        return "/dev/kvm opens but the CPU advertises neither vmx nor svm (nested KVM that hangs guests)"
+    return None
 
 
 def choose_accel(wanted: str) -> str:
     wanted = os.environ.get("DESKPILOT_QEMU_ACCEL", wanted)
-    if wanted == "tcg":
-        return "tcg"
-    if kvm_usable():
+    if wanted in ("tcg", "kvm"):
+        return wanted   # asked for by name: no second-guessing
+    problem = kvm_usable()
+    if problem is None:
         return "kvm"
-    if wanted == "kvm":
-        raise ProviderError("accel = 'kvm' but /dev/kvm cannot be opened (is KVM enabled, are you in group kvm?)")
-    log.warning("/dev/kvm is not usable: QEMU falls back to TCG emulation, many times slower "
-                "(enable KVM, or add yourself to group kvm)")
+    log.warning("%s: QEMU falls back to TCG emulation, many times slower "
+                "(DESKPILOT_QEMU_ACCEL=kvm to insist)", problem)
     return "tcg"
 
 

@@ -18,7 +18,6 @@ def test_vm_up_list_view_reset_down(tmp_path, monkeypatch):
     if (missing := vm_tools_missing()):
         pytest.skip(missing)
     monkeypatch.setenv("DESKPILOT_VM_DIR", str(tmp_path))
-    monkeypatch.setenv("DESKPILOT_QEMU_ACCEL", "tcg")
     from agent import vm_cli
     monkeypatch.setattr(vm_cli.console, "width", 250)
     runner = CliRunner()

@@ -28,12 +28,12 @@ def small_config(**overrides: object) -> QemuConfig:
     if missing:
         pytest.skip(missing)
     image = ensure_image()
-    # TCG unless told otherwise: on these (nested) machines /dev/kvm opens but guests hang;
-    # DESKPILOT_QEMU_ACCEL=kvm where KVM really works.
+    # KVM where it works, else TCG (on these nested machines /dev/kvm opens but guests hang:
+    # qemu_vm.kvm_usable tells); DESKPILOT_QEMU_ACCEL=tcg|kvm overrides.
     values: dict[str, object] = {
         "image": image.disk, "kernel": image.kernel, "initrd": image.initrd, "append": image.append,
         "token": True, "probe": "/health", "memory_mb": 384, "cpus": 1, "boot_timeout_s": 240,
-        "accel": os.environ.get("DESKPILOT_QEMU_ACCEL", "tcg")}
+        "accel": "auto"}
     values.update(overrides)
     return QemuConfig(**values)
 
