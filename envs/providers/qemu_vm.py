@@ -128,14 +128,15 @@ class QemuVM:
         for attempt in range(3):   # a port taken between the claim and QEMU's bind: new ports
             self.ports = claim_ports(self.root, self.folder, list(GUEST_PORTS))
             self.serial_log.write_bytes(b"")
-            qemu_log = (self.folder / "qemu.log").open("wb")
-            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=qemu_log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            with (self.folder / "qemu.log").open("wb") as qemu_log:
+                self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=qemu_log,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
             self.pid = self.proc.pid
             if not self.detach:
                 self.watchdog = Watchdog(self.pid, self.folder)
             try:
-                Qmp(self.qmp_path).connect(wait=10).close()   # QEMU is up; its forwards are bound
+                # QEMU is up (its forwards bound) once its monitor answers
+                Qmp(self.qmp_path).connect(wait=10, alive=self._running).close()
                 break
             except QmpError:
                 text = self._qemu_log()
@@ -191,6 +192,9 @@ class QemuVM:
                                 dead=self._dead, path=self.config.probe_path)
         except ProviderError as exc:
             raise ProviderError(f"VM {self.name}: {what}: {exc}\n{self.diagnosis()}") from None
+
+    def _running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def _dead(self) -> str | None:
         if self.proc is not None and self.proc.poll() is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -29,8 +30,9 @@ class Qmp:
         self._sock: socket.socket | None = None
         self._buffer = b""
 
-    def connect(self, wait: float = 0.0) -> Qmp:
-        """Connect (retrying up to `wait` seconds while QEMU creates the socket) and negotiate."""
+    def connect(self, wait: float = 0.0, alive: Callable[[], bool] | None = None) -> Qmp:
+        """Connect (retrying up to `wait` seconds while QEMU creates the socket, unless
+        `alive()` says QEMU is gone) and negotiate."""
         deadline = time.monotonic() + wait
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -40,7 +42,7 @@ class Qmp:
                 break
             except OSError as exc:
                 sock.close()
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or (alive is not None and not alive()):
                     raise QmpError(f"cannot reach QEMU's monitor at {self.path}: {exc}") from exc
                 time.sleep(0.05)
         self._sock = sock

@@ -153,3 +153,10 @@ def test_a_detached_vm_is_found_again_by_name(tmp_path):
     finally:
         QemuVM.attach("standalone", root=tmp_path).stop()
     assert not vm.alive() and not (tmp_path / "standalone").exists()
+
+
+def test_a_qemu_that_cannot_start_says_why_at_once(tmp_path):
+    config = small_config(extra_args=["-no-such-option"])
+    with pytest.raises(ProviderError, match=r"QEMU did not start for bad:\n.*-no-such-option: invalid option"):
+        QemuVM(config, "bad", root=tmp_path).start()
+    assert [p.name for p in tmp_path.iterdir()] == ["ports"]
