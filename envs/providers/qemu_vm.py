@@ -142,7 +142,8 @@ class QemuVM:
                 text = self._qemu_log()
                 self._kill()
                 release_ports(self.root, self.ports, self.folder)
-                if "hostfwd" not in text and "Could not set up host forwarding" not in text or attempt == 2:
+                port_taken = any(word in text for word in ("host forwarding", "hostfwd", "VNC", "Address already in use"))
+                if not port_taken or attempt == 2:
                     raise ProviderError(f"QEMU did not start for {self.name}:\n{text}") from None
         self.wait_ready(config.boot_timeout_s, "boot")
         if config.snapshot:
