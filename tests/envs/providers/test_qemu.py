@@ -160,3 +160,29 @@ def test_a_qemu_that_cannot_start_says_why_at_once(tmp_path):
     with pytest.raises(ProviderError, match=r"QEMU did not start for bad:\n.*-no-such-option: invalid option"):
         QemuVM(config, "bad", root=tmp_path).start()
     assert [p.name for p in tmp_path.iterdir()] == ["ports"]
+
+
+def test_a_port_taken_after_the_claim_gets_new_ports(tmp_path, monkeypatch):
+    import socket
+
+    from envs.providers import qemu_vm
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    real_claim, claims = qemu_vm.claim_ports, []
+
+    def racing_claim(root, owner, names, **kwargs):
+        ports = real_claim(root, owner, names, **kwargs)
+        if not claims:                       # someone else binds the server port in between
+            ports["server"] = taken
+        claims.append(ports)
+        return ports
+
+    monkeypatch.setattr(qemu_vm, "claim_ports", racing_claim)
+    vm = QemuVM(small_config(boot_timeout_s=1), "race", root=tmp_path)
+    with pytest.raises(ProviderError, match="not healthy after 1 s"):   # QEMU started, 2nd try
+        vm.start()
+    squatter.close()
+    assert len(claims) == 2 and claims[1]["server"] != taken
