@@ -1,10 +1,26 @@
-"""What the desktop providers share: a lease (URL + token) and a bounded health wait."""
+"""What the desktop providers share: the `Provider` interface, a lease (URL + token) and a
+bounded health wait.
+
+Every provider hands out desktops the same way, so a runner drives them all alike:
+
+    lease = provider.acquire()            # a healthy desktop
+    for task in tasks:
+        lease = provider.reset(lease)     # back to the clean state a task starts from
+        ... run the task on lease.url / lease.token ...
+    provider.release(lease)
+    provider.close()                      # everything this provider started is gone
+
+`reset` may hand back a different lease (a fresh container or local desktop has a new URL
+and token): use the one it returns. A provider that cannot reset (a bare URL) raises
+`ResetUnsupported`, and its leases say `can_reset=False`.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -13,6 +29,10 @@ from envs.client import DesktopClient
 
 class ProviderError(RuntimeError):
     """A desktop could not be provided; the message says why (with logs when there are any)."""
+
+
+class ResetUnsupported(ProviderError):
+    """This desktop cannot be put back into a clean state (a bare URL)."""
 
 
 @dataclass(frozen=True)
@@ -24,13 +44,39 @@ class DesktopLease:
     name: str
     provider: str
     handle: str = ""                     # the provider's own id (a container id, a list index)
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)   # other forwarded ports: chrome, vlc, vnc URLs
+    can_reset: bool = False              # whether provider.reset(lease) gives a clean desktop
 
     def client(self, **kwargs: object) -> DesktopClient:
         return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:   # never print the token
         return f"DesktopLease(url={self.url!r}, name={self.name!r}, provider={self.provider!r})"
+
+
+Lease = DesktopLease
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """Hands out desktops and puts them back into their clean state."""
+
+    def acquire(self) -> DesktopLease:
+        """A desktop that answers its server, in the clean state."""
+        ...
+
+    def reset(self, lease: DesktopLease) -> DesktopLease:
+        """Back to the clean state a task starts from (files, settings, windows of the last
+        task gone); returns the lease to use from now on (it may differ from `lease`)."""
+        ...
+
+    def release(self, lease: DesktopLease) -> None:
+        """Done with this desktop: stop it (or hand it back to its pool)."""
+        ...
+
+    def close(self) -> None:
+        """Stop everything this provider started; safe to call twice."""
+        ...
 
 
 def wait_healthy(url: str, token: str | None, timeout: float = 120.0, interval: float = 0.25,

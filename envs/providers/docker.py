@@ -40,7 +40,10 @@ class DockerProvider:
     def __init__(self, client: Any = None, image: str = "deskpilot-desktop", *,
                  width: int = 1920, height: int = 1080, bind: str = "127.0.0.1",
                  url_host: str | None = None, start_timeout: float = 120.0, shm_size: str = "1g",
-                 name_prefix: str = "deskpilot-desktop", run_options: dict[str, Any] | None = None) -> None:
+                 name_prefix: str = "deskpilot-desktop", run_options: dict[str, Any] | None = None,
+                 container_port: str = CONTAINER_PORT, extra_ports: dict[str, str] | None = None,
+                 environment: dict[str, str] | None = None, ours: bool = True,
+                 probe: str = "/health") -> None:
         self._client = client
         self.image = image
         self.width, self.height = width, height
@@ -52,6 +55,11 @@ class DockerProvider:
         self.shm_size = shm_size
         self.name_prefix = name_prefix
         self.run_options = dict(run_options or {})
+        self.container_port = container_port
+        self.extra_ports = dict(extra_ports or {})      # name -> container port ("9222/tcp")
+        self.environment = dict(environment or {})
+        self.ours = ours          # our desktop image: a token and the screen size go in its env
+        self.probe = probe
         self.started: dict[str, DesktopLease] = {}
 
     @property
@@ -62,12 +70,16 @@ class DockerProvider:
 
     def start(self, name: str | None = None) -> DesktopLease:
         """Run a desktop container and wait until it is healthy."""
-        token = secrets.token_urlsafe(24)
+        token = secrets.token_urlsafe(24) if self.ours else None
         name = name or f"{self.name_prefix}-{secrets.token_hex(4)}"
+        environment = dict(self.environment)
+        if self.ours:
+            environment.update({"DESKPILOT_TOKEN": str(token), "DESKPILOT_WIDTH": str(self.width),
+                                "DESKPILOT_HEIGHT": str(self.height)})
+        ports = {port: (self.bind, None) for port in [self.container_port, *self.extra_ports.values()]}
         options = {"detach": True, "name": name, "shm_size": self.shm_size,
-                   "environment": {"DESKPILOT_TOKEN": token, "DESKPILOT_WIDTH": str(self.width),
-                                   "DESKPILOT_HEIGHT": str(self.height)},
-                   "ports": {CONTAINER_PORT: (self.bind, None)},   # None: a free port
+                   "environment": environment,
+                   "ports": ports,   # None: a free port Docker picks
                    "labels": {LABEL: "1"}, **self.run_options}
         try:
             container = self.client.containers.run(self.image, **options)
@@ -75,13 +87,23 @@ class DockerProvider:
             raise ProviderError(f"cannot start a container of {self.image}: {type(exc).__name__}: {exc}") from exc
         try:
             url = f"http://{self.url_host}:{self._host_port(container)}"
-            lease = DesktopLease(url, token, name=name, provider="docker", handle=container.id)
-            wait_healthy(url, token, timeout=self.start_timeout, dead=lambda: self._exited(container.id))
+            extra = {key: f"http://{self.url_host}:{self._host_port(container, port)}"
+                     for key, port in self.extra_ports.items()}
+            lease = DesktopLease(url, token, name=name, provider="docker", handle=container.id,
+                                 extra=extra, can_reset=True)
+            wait_healthy(url, token, timeout=self.start_timeout, dead=lambda: self._exited(container.id),
+                         path=self.probe)
         except BaseException:
             self._remove(container.id)
             raise
         self.started[container.id] = lease
         return lease
+
+    def reset(self, lease: DesktopLease) -> DesktopLease:
+        """A fresh container of the same name (upstream's reset for its Docker image: a full
+        boot); the returned lease has the new URL and token."""
+        self.stop(lease)
+        return self.start(name=lease.name)
 
     def stop(self, lease: DesktopLease | str) -> None:
         """Stop and remove a container (by lease or id); one already gone is fine."""
@@ -105,11 +127,12 @@ class DockerProvider:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _host_port(self, container: Any) -> str:
+    def _host_port(self, container: Any, port: str | None = None) -> str:
+        port = port or self.container_port
         container.reload()   # the published port is known once the container runs
-        bindings = (container.ports or {}).get(CONTAINER_PORT) or []
+        bindings = (container.ports or {}).get(port) or []
         if not bindings or not bindings[0].get("HostPort"):
-            raise ProviderError(f"container {container.name} has no published port for {CONTAINER_PORT} "
+            raise ProviderError(f"container {container.name} has no published port for {port} "
                                 f"({self._exited(container.id) or 'still starting'})")
         return str(bindings[0]["HostPort"])
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from envs.providers.base import DesktopLease, ProviderError, wait_healthy
+from envs.providers.base import DesktopLease, ProviderError, ResetUnsupported, wait_healthy
 
 
 class StaticDesktop(BaseModel):
@@ -143,6 +143,12 @@ class StaticProvider:
             with self._cond:   # the others go back, in their order
                 self._free = sorted(self._free + [i for i in candidates if i != chosen])
                 self._cond.notify_all()
+
+    def reset(self, lease: DesktopLease) -> DesktopLease:
+        """A bare URL cannot be put back into a clean state: what one task leaves behind is
+        the next one's start. The runner refuses a second task on it unless told not to."""
+        raise ResetUnsupported(f"{lease.name} ({lease.url}) is a bare URL and cannot be reset; "
+                               "give a provider that can (qemu:IMAGE, docker, ...) or run with --no-reset")
 
     def release(self, lease: DesktopLease) -> None:
         index = int(lease.handle)
