@@ -74,9 +74,9 @@ def check_if_timer_started(ctx: EvalContext, spec: dict[str, Any]) -> str:
     if root is None:
         return "False"
     for element in root.iter():
-        if any(p.search(_name(element)) for p in patterns):
-            if any(_name(inner) == RUNNING for inner in element.iter()):
-                return "True"
+        if any(p.search(_name(element)) for p in patterns) \
+                and any(_name(inner) == RUNNING for inner in element.iter()):
+            return "True"
     return "False"
 
 

@@ -108,8 +108,8 @@ def image_tags(data: bytes) -> set[str]:
     if raw is not None:
         text = bytes(raw).decode("utf-16-le", errors="ignore") if not isinstance(raw, str) else raw
         tags.update(t.strip() for t in text.rstrip("\x00").split(";") if t.strip())
-    for block in re.findall(rb"<dc:subject>(.*?)</dc:subject>", data, re.S):
-        tags.update(t.decode("utf-8", "replace").strip() for t in re.findall(rb"<rdf:li>(.*?)</rdf:li>", block, re.S))
+    for block in re.findall(rb"<dc:subject>(.*?)</dc:subject>", data, re.DOTALL):
+        tags.update(t.decode("utf-8", "replace").strip() for t in re.findall(rb"<rdf:li>(.*?)</rdf:li>", block, re.DOTALL))
     return tags
 
 

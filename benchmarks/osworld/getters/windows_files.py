@@ -129,10 +129,16 @@ def zipped_folder_in_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
     data = read_bytes(ctx, spec["filename"])
     if data is None:
         return "false"
+    # py7zr's needs_password() is true whenever a password is passed, so first try
+    # the archive without one: if it decompresses, it is not protected.
+    try:
+        with py7zr.SevenZipFile(io.BytesIO(data), mode="r") as archive:
+            if archive.testzip() is None:
+                return "false"
+    except Exception as exc:  # noqa: BLE001 - encrypted content fails without the password
+        log.info("zipped_folder_in_desktop: protected (%s)", type(exc).__name__)
     try:
         with py7zr.SevenZipFile(io.BytesIO(data), mode="r", password=spec.get("password")) as archive:
-            if not archive.needs_password():
-                return "false"
             if "OldProjects/example.txt" not in archive.getnames():
                 return "false"
             # Upstream decrypts everything (readall); a wrong password fails there.
@@ -153,7 +159,7 @@ def is_files_moved_downloads(ctx: EvalContext, spec: dict[str, Any]) -> str:
     if name in listing and folder in listing:
         return "false"
     for entry in children(ctx, win_join(home, "OldDownloads")) or []:
-        if entry.get("type") == "directory" and entry["name"] == folder:
-            if any(child["name"] == name for child in entry.get("children") or []):
-                return "true"
+        if entry.get("type") == "directory" and entry["name"] == folder \
+                and any(child["name"] == name for child in entry.get("children") or []):
+            return "true"
     return "false"

@@ -1,0 +1,153 @@
+"""A stand-in for WindowsAgentArena's VM: the protocol's routes (`/execute`, `/file`,
+`/list_directory`, `/accessibility`) answered from a Windows machine held in memory.
+
+Its `execute` reads the PowerShell the getters send the way PowerShell would: it
+takes the single-quoted literals out of the script (`''` is a quote inside one)
+and answers the one-liners the getters use with what Windows prints (`True`/`False`
+from Test-Path, one decimal per line for a binary registry value, JSON from
+ConvertTo-Json, CRLF line ends). A script it does not know fails loudly, so a test
+breaks when a getter changes what it runs. Paths compare as Windows compares them:
+case-insensitive, `/` and `\\` alike.
+"""
+
+from __future__ import annotations
+
+import json
+import ntpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from envs.base import CommandOutput, DesktopError
+
+PS = ["powershell", "-NoProfile", "-NonInteractive", "-Command"]
+FOLDERS = {
+    "Desktop": r"C:\Users\Docker\Desktop",
+    "MyDocuments": r"C:\Users\Docker\Documents",
+    "UserProfile": r"C:\Users\Docker",
+    "LocalApplicationData": r"C:\Users\Docker\AppData\Local",
+    "ApplicationData": r"C:\Users\Docker\AppData\Roaming",
+}
+
+
+def key(path: str) -> str:
+    return ntpath.normcase(ntpath.normpath(path.replace("/", "\\")))
+
+
+def literals(script: str) -> list[str]:
+    """The single-quoted string literals of a PowerShell script, unescaped."""
+    return [m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", script)]
+
+
+def out(text: str = "", code: int = 0, err: str = "") -> CommandOutput:
+    return CommandOutput(code, text.replace("\r\n", "\n").replace("\n", "\r\n"), err)
+
+
+@dataclass
+class FakeWindows:
+    files: dict[str, bytes] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    acl: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    registry: dict[tuple[str, str], str] = field(default_factory=dict)
+    explorer: list[dict[str, Any]] = field(default_factory=list)  # {"path", "CurrentViewMode", "SortColumns"}
+    web_apps: list[str] = field(default_factory=list)
+    timezone: dict[str, str] = field(default_factory=dict)
+    a11y: str = ""
+    active_title: str = ""
+    commands: list[Any] = field(default_factory=list)
+    on_unknown: Callable[[str], CommandOutput] | None = None
+
+    def __post_init__(self) -> None:
+        # Listings show names as written; lookups ignore case.
+        self._names = {key(p): ntpath.normpath(p.replace("/", "\\")) for p in [*self.files, *self.dirs]}
+        self.files = {key(p): v for p, v in self.files.items()}
+        self.dirs = {key(d) for d in self.dirs}
+        for path in list(self._names.values()):
+            parent = ntpath.dirname(path)
+            while parent and parent != ntpath.dirname(parent):
+                self.dirs.add(key(parent))
+                self._names.setdefault(key(parent), parent)
+                parent = ntpath.dirname(parent)
+        self.hidden = {key(p) for p in self.hidden}
+        self.acl = {key(p): v for p, v in self.acl.items()}
+
+    # --- the protocol ------------------------------------------------------------------
+    def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput:
+        self.commands.append(command)
+        if isinstance(command, list) and command[:4] == PS:
+            assert len(command) == 5, command
+            return self.powershell(command[4])
+        if isinstance(command, list) and command[:2] == ["python", "-c"] and "getActiveWindowTitle" in command[2]:
+            return out(self.active_title + "\n")
+        raise AssertionError(f"the stand-in VM does not know {command!r}")
+
+    def read_file(self, path: str) -> bytes:
+        if key(path) not in self.files:
+            raise DesktopError("/file", 404, "File not found")
+        return self.files[key(path)]
+
+    def list_directory(self, path: str) -> dict[str, Any]:
+        if key(path) not in self.dirs:
+            raise DesktopError("/list_directory", 400, "The provided path is not a directory")
+        return self._tree(key(path))
+
+    def _tree(self, k: str) -> dict[str, Any]:
+        kids: list[dict[str, Any]] = []
+        for d in sorted(self.dirs):
+            if ntpath.dirname(d) == k and d != k:
+                kids.append(self._tree(d))
+        for f in sorted(self.files):
+            if ntpath.dirname(f) == k:
+                kids.append({"type": "file", "name": ntpath.basename(self._names[f])})
+        return {"type": "directory", "name": ntpath.basename(self._names.get(k, k)), "children": kids}
+
+    def accessibility_tree(self) -> str:
+        return self.a11y
+
+    # --- PowerShell, as far as the getters use it --------------------------------------
+    def powershell(self, script: str) -> CommandOutput:
+        lit = literals(script)
+        if script.startswith("[Environment]::GetFolderPath("):
+            return out(FOLDERS[lit[0]] + "\n")
+        if script.startswith("Test-Path -LiteralPath"):
+            k = key(lit[0])
+            found = k in self.files if "-PathType Leaf" in script else k in self.dirs
+            return out(f"{found}\n")
+        if script.startswith("$i = Get-Item -LiteralPath"):
+            k = key(lit[0])
+            if k not in self.files and k not in self.dirs:
+                return out("", 1, f"Get-Item : Cannot find path '{lit[0]}' because it does not exist.")
+            dot = ntpath.basename(k).startswith(".")
+            return out(("1" if dot or k in self.hidden else "0") + "\n")
+        if script.startswith("(Get-Acl -LiteralPath"):
+            entries = self.acl.get(key(lit[0]))
+            if entries is None:
+                return out("", 1, "Get-Acl : Cannot find path")
+            return out(json.dumps(entries[0] if len(entries) == 1 else entries, separators=(",", ":")) + "\n")
+        if script.startswith("$want = ") and "Shell.Application" in script:
+            prop = re.search(r"\$w\.Document\.(\w+)", script).group(1)
+            lines = [str(w[prop]) for w in self.explorer if key(w["path"]) == key(lit[0])]
+            return out("".join(line + "\n" for line in lines))
+        if script.startswith("Get-ItemPropertyValue -LiteralPath"):
+            value = self.registry.get((lit[0], lit[1]))
+            if value is None:
+                return out("", 1, f"Get-ItemPropertyValue : Property {lit[1]} does not exist")
+            return out(value)
+        if script.startswith("Get-TimeZone"):
+            return out(json.dumps(self.timezone, indent=4) + "\n")
+        if script.startswith("Stop-Process -Name msedge"):
+            return out()
+        if "WScript.Shell" in script and "--app-id=" in script:
+            return out("".join(name + "\n" for name in self.web_apps))
+        if self.on_unknown is not None:
+            return self.on_unknown(script)
+        raise AssertionError(f"the stand-in VM does not know this PowerShell: {script!r}")
+
+
+@pytest.fixture
+def windows() -> type[FakeWindows]:
+    return FakeWindows
