@@ -129,7 +129,7 @@ class FakeWindows:
                 return out("", 1, "Get-Acl : Cannot find path")
             return out(json.dumps(entries[0] if len(entries) == 1 else entries, separators=(",", ":")) + "\n")
         if script.startswith("$want = ") and "Shell.Application" in script:
-            prop = re.search(r"\$w\.Document\.(\w+)", script).group(1)
+            prop = re.findall(r"\$w\.Document\.(\w+)", script)[-1]  # the property asked for
             lines = [str(w[prop]) for w in self.explorer if key(w["path"]) == key(lit[0])]
             return out("".join(line + "\n" for line in lines))
         if script.startswith("Get-ItemPropertyValue -LiteralPath"):
