@@ -46,6 +46,37 @@ def out(text: str = "", code: int = 0, err: str = "") -> CommandOutput:
     return CommandOutput(code, text.replace("\r\n", "\n").replace("\n", "\r\n"), err)
 
 
+def clock_tree(timers: list[tuple[str, bool]] = (), clocks: list[str] = ()) -> str:
+    """The Clock window's tree: a list item per timer (name, running?) and per world clock."""
+    items = []
+    for name, running in timers:
+        button = "Timer running, Pause" if running else "Start"
+        items.append(f'<ListItem name="{name}" ControlType="ListItem"><Text name="{name}"/>'
+                     f'<Button name="{button}" ControlType="Button"/></ListItem>')
+    for name in clocks:
+        items.append(f'<ListItem name="{name}" ControlType="ListItem"/>')
+    return (f'<Desktop name="Desktop"><Window name="Clock" ClassName="ApplicationFrameWindow">'
+            f'<List name="Timers">{"".join(items)}</List></Window></Desktop>')
+
+
+def night_light_blob(on: bool, start: tuple[int, int] | None, end: tuple[int, int] = (7, 0)) -> str:
+    """Night light's CloudStore blob as PowerShell prints a byte[]: one decimal a line.
+    Header, a 5-byte timestamp, then `02 01` when on, then the schedule: hour, and
+    `2e MM` when a minute is set."""
+    data = [0x43, 0x42, 0x01, 0x00, 0x0A, 0x02, 0x01, 0x00, 0x2A, 0x06, 0x8E, 0xB0, 0xC3, 0xB2, 0x06,
+            0x2A, 0x2B, 0x0E, 0x1D, 0x43, 0x42, 0x01, 0x00]
+    if on:
+        data += [0x02, 0x01]
+    if start is None:
+        data += [0xCA, 0x14, 0x0E, 0xCA, 0x00]  # no schedule
+    else:
+        def hm(h, m):
+            return [h] + ([0x2E, m] if m else []) + [0x00]
+        data += [0xCA, 0x14, 0x0E] + hm(*start) + [0xCA, 0x1E, 0x0E] + hm(*end)
+    data += [0xCF, 0x28, 0x84, 0x1A, 0xCA, 0x32, 0x0E, 0x14, 0x2E, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00]
+    return "".join(f"{b}\n" for b in data)
+
+
 @dataclass
 class FakeWindows:
     files: dict[str, bytes] = field(default_factory=dict)
@@ -59,6 +90,7 @@ class FakeWindows:
     a11y: str = ""
     active_title: str = ""
     commands: list[Any] = field(default_factory=list)
+    events: list[tuple[str, Any]] = field(default_factory=list)
     on_unknown: Callable[[str], CommandOutput] | None = None
 
     def __post_init__(self) -> None:
@@ -83,6 +115,8 @@ class FakeWindows:
             return self.powershell(command[4])
         if isinstance(command, list) and command[:2] == ["python", "-c"] and "getActiveWindowTitle" in command[2]:
             return out(self.active_title + "\n")
+        if isinstance(command, str) and command.startswith("taskkill "):  # postconfig closing a browser
+            return out("SUCCESS: The process \"msedge.exe\" with PID 4242 has been terminated.\n")
         raise AssertionError(f"the stand-in VM does not know {command!r}")
 
     def read_file(self, path: str) -> bytes:
@@ -107,6 +141,22 @@ class FakeWindows:
 
     def accessibility_tree(self) -> str:
         return self.a11y
+
+    # --- what postconfig steps call --------------------------------------------------------
+    def launch(self, command: list[str] | str, shell: bool = False) -> None:
+        self.events.append(("launch", command))
+
+    def open_file(self, path: str) -> None:
+        self.events.append(("open", path))
+
+    def activate_window(self, window_name: str, strict: bool = False, by_class: bool = False) -> None:
+        self.events.append(("activate", window_name))
+
+    def close_window(self, window_name: str, strict: bool = False, by_class: bool = False) -> None:
+        self.events.append(("close", window_name))
+
+    def screen_size(self) -> tuple[int, int]:
+        return 1280, 800
 
     # --- PowerShell, as far as the getters use it --------------------------------------
     def powershell(self, script: str) -> CommandOutput:

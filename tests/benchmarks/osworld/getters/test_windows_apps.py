@@ -10,23 +10,11 @@ from PIL import Image, ImageDraw
 
 from benchmarks.osworld.getters import GETTERS, EvalContext
 from benchmarks.osworld.getters.windows_apps import duration_names
+from tests.benchmarks.osworld.conftest import clock_tree
 
 
 def run(vm, name, spec, tmp_path):
     return GETTERS[name](EvalContext(vm, tmp_path), spec)
-
-
-def clock_tree(timers: list[tuple[str, bool]] = (), clocks: list[str] = ()) -> str:
-    """The Clock window's tree: a list item per timer (name, running?) and per world clock."""
-    items = []
-    for name, running in timers:
-        button = "Timer running, Pause" if running else "Start"
-        items.append(f'<ListItem name="{name}" ControlType="ListItem"><Text name="{name}"/>'
-                     f'<Button name="{button}" ControlType="Button"/></ListItem>')
-    for name in clocks:
-        items.append(f'<ListItem name="{name}" ControlType="ListItem"/>')
-    return (f'<Desktop name="Desktop"><Window name="Clock" ClassName="ApplicationFrameWindow">'
-            f'<List name="Timers">{"".join(items)}</List></Window></Desktop>')
 
 
 def test_duration_names():

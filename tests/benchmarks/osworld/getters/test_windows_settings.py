@@ -10,28 +10,11 @@ from benchmarks.osworld.getters.windows_settings import (
     NOTIFICATIONS_KEY,
     STORAGE_POLICY_KEY,
 )
+from tests.benchmarks.osworld.conftest import night_light_blob
 
 
 def run(vm, name, tmp_path):
     return GETTERS[name](EvalContext(vm, tmp_path), {})
-
-
-def night_light_blob(on: bool, start: tuple[int, int] | None, end: tuple[int, int] = (7, 0)) -> str:
-    """Night light's CloudStore blob as PowerShell prints a byte[]: one decimal a line.
-    Header, a 5-byte timestamp, then `02 01` when on, then the schedule: hour, and
-    `2e MM` when a minute is set."""
-    data = [0x43, 0x42, 0x01, 0x00, 0x0A, 0x02, 0x01, 0x00, 0x2A, 0x06, 0x8E, 0xB0, 0xC3, 0xB2, 0x06,
-            0x2A, 0x2B, 0x0E, 0x1D, 0x43, 0x42, 0x01, 0x00]
-    if on:
-        data += [0x02, 0x01]
-    if start is None:
-        data += [0xCA, 0x14, 0x0E, 0xCA, 0x00]  # no schedule
-    else:
-        def hm(h, m):
-            return [h] + ([0x2E, m] if m else []) + [0x00]
-        data += [0xCA, 0x14, 0x0E] + hm(*start) + [0xCA, 0x1E, 0x0E] + hm(*end)
-    data += [0xCF, 0x28, 0x84, 0x1A, 0xCA, 0x32, 0x0E, 0x14, 0x2E, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00]
-    return "".join(f"{b}\n" for b in data)
 
 
 def test_night_light_state(windows, tmp_path):
