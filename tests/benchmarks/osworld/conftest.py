@@ -160,42 +160,77 @@ class FakeWindows:
 
     # --- PowerShell, as far as the getters use it --------------------------------------
     def powershell(self, script: str) -> CommandOutput:
-        lit = literals(script)
-        if script.startswith("[Environment]::GetFolderPath("):
-            return out(FOLDERS[lit[0]] + "\n")
-        if script.startswith("Test-Path -LiteralPath"):
-            k = key(lit[0])
-            found = k in self.files if "-PathType Leaf" in script else k in self.dirs
-            return out(f"{found}\n")
-        if script.startswith("$i = Get-Item -LiteralPath"):
-            k = key(lit[0])
-            if k not in self.files and k not in self.dirs:
-                return out("", 1, f"Get-Item : Cannot find path '{lit[0]}' because it does not exist.")
-            dot = ntpath.basename(k).startswith(".")
-            return out(("1" if dot or k in self.hidden else "0") + "\n")
-        if script.startswith("(Get-Acl -LiteralPath"):
-            entries = self.acl.get(key(lit[0]))
-            if entries is None:
-                return out("", 1, "Get-Acl : Cannot find path")
-            return out(json.dumps(entries[0] if len(entries) == 1 else entries, separators=(",", ":")) + "\n")
-        if script.startswith("$want = ") and "Shell.Application" in script:
-            prop = re.findall(r"\$w\.Document\.(\w+)", script)[-1]  # the property asked for
-            lines = [str(w[prop]) for w in self.explorer if key(w["path"]) == key(lit[0])]
-            return out("".join(line + "\n" for line in lines))
-        if script.startswith("Get-ItemPropertyValue -LiteralPath"):
-            value = self.registry.get((lit[0], lit[1]))
-            if value is None:
-                return out("", 1, f"Get-ItemPropertyValue : Property {lit[1]} does not exist")
-            return out(value)
-        if script.startswith("Get-TimeZone"):
-            return out(json.dumps(self.timezone, indent=4) + "\n")
-        if script.startswith("Stop-Process -Name msedge"):
-            return out()
-        if "WScript.Shell" in script and "--app-id=" in script:
-            return out("".join(name + "\n" for name in self.web_apps))
-        if self.on_unknown is not None:
-            return self.on_unknown(script)
-        raise AssertionError(f"the stand-in VM does not know this PowerShell: {script!r}")
+        """Answer a script whose shape (literals blanked to '?') is one recorded in
+        SCRIPTS; any other script fails the test, so a changed command is noticed."""
+        shape = re.sub(r"'(?:[^']|'')*'", "'?'", script)
+        if shape not in SCRIPTS:
+            if self.on_unknown is not None:
+                return self.on_unknown(script)
+            raise AssertionError(f"the stand-in VM does not know this PowerShell: {script!r}")
+        return getattr(self, "_ps_" + SCRIPTS[shape])(script, literals(script))
+
+    def _ps_folder(self, script: str, lit: list[str]) -> CommandOutput:
+        return out(FOLDERS[lit[0]] + "\n")
+
+    def _ps_test_path(self, script: str, lit: list[str]) -> CommandOutput:
+        k = key(lit[0])
+        return out(f"{k in self.files if script.endswith('Leaf') else k in self.dirs}\n")
+
+    def _ps_hidden(self, script: str, lit: list[str]) -> CommandOutput:
+        k = key(lit[0])
+        if k not in self.files and k not in self.dirs:
+            return out("", 1, f"Get-Item : Cannot find path '{lit[0]}' because it does not exist.")
+        dot = ntpath.basename(k).startswith(lit[1])
+        return out(("1" if dot or k in self.hidden else "0") + "\n")
+
+    def _ps_acl(self, script: str, lit: list[str]) -> CommandOutput:
+        entries = self.acl.get(key(lit[0]))
+        if entries is None:
+            return out("", 1, "Get-Acl : Cannot find path")
+        return out(json.dumps(entries[0] if len(entries) == 1 else entries, separators=(",", ":")) + "\n")
+
+    def _ps_explorer(self, script: str, lit: list[str]) -> CommandOutput:
+        prop = re.findall(r"\$w\.Document\.(\w+)", script)[-1]  # the property asked for
+        lines = [str(w[prop]) for w in self.explorer if key(w["path"]) == key(lit[0])]
+        return out("".join(line + "\n" for line in lines))
+
+    def _ps_registry(self, script: str, lit: list[str]) -> CommandOutput:
+        value = self.registry.get((lit[0], lit[1]))
+        if value is None:
+            return out("", 1, f"Get-ItemPropertyValue : Property {lit[1]} does not exist at path {lit[0]}.")
+        return out(value)
+
+    def _ps_timezone(self, script: str, lit: list[str]) -> CommandOutput:
+        return out(json.dumps(self.timezone, indent=4) + "\n")
+
+    def _ps_stop_edge(self, script: str, lit: list[str]) -> CommandOutput:
+        return out()
+
+    def _ps_web_apps(self, script: str, lit: list[str]) -> CommandOutput:
+        return out("".join(name + "\n" for name in self.web_apps))
+
+
+# The getters' PowerShell, literals blanked: what this stand-in knows how to answer.
+_EXPLORER = ("$want = '?'; foreach ($w in (New-Object -ComObject Shell.Application).Windows()) {{ "
+             "try {{ if ($w.Document.Folder.Self.Path -eq $want) {{ $w.Document.{} }} }} catch {{}} }}")
+SCRIPTS = {
+    "[Environment]::GetFolderPath('?')": "folder",
+    "Test-Path -LiteralPath '?' -PathType Leaf": "test_path",
+    "Test-Path -LiteralPath '?' -PathType Container": "test_path",
+    ("$i = Get-Item -LiteralPath '?' -Force -ErrorAction Stop; if ($i.Name.StartsWith('?') -or "
+     "($i.Attributes -band [IO.FileAttributes]::Hidden)) { 1 } else { 0 }"): "hidden",
+    ("(Get-Acl -LiteralPath '?').Access | ForEach-Object { [pscustomobject]@{ "
+     "Identity = $_.IdentityReference.Value; Rights = $_.FileSystemRights.ToString(); "
+     "Type = $_.AccessControlType.ToString() } } | ConvertTo-Json -Compress"): "acl",
+    _EXPLORER.format("CurrentViewMode"): "explorer",
+    _EXPLORER.format("SortColumns"): "explorer",
+    "Get-ItemPropertyValue -LiteralPath '?' -Name '?'": "registry",
+    "Get-TimeZone | Select-Object -Property DisplayName, StandardName | ConvertTo-Json": "timezone",
+    "Stop-Process -Name msedge -Force -ErrorAction SilentlyContinue": "stop_edge",
+    ("$s = New-Object -ComObject WScript.Shell; Get-ChildItem -LiteralPath ([Environment]::GetFolderPath('?')) "
+     "-Filter *.lnk -Recurse | ForEach-Object { $l = $s.CreateShortcut($_.FullName); "
+     "if ($l.Arguments -match '?') { $_.BaseName } }"): "web_apps",
+}
 
 
 @pytest.fixture
