@@ -142,6 +142,9 @@ class FakeWindows:
     def accessibility_tree(self) -> str:
         return self.a11y
 
+    def platform(self) -> str:  # WAA's server answers GET /platform with platform.system()
+        return "Windows"
+
     # --- what postconfig steps call --------------------------------------------------------
     def launch(self, command: list[str] | str, shell: bool = False) -> None:
         self.events.append(("launch", command))

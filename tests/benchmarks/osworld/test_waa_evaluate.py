@@ -77,3 +77,14 @@ def test_paint_picture_saved_to_downloads(windows, tmp_path, saved, expected):
     task = waa_task("3544ac9a-6aee-4a0b-a203-bc7b59b272b6-WOS")
     files = {"C:\\Users\\Docker\\Downloads\\circle.png": b"\x89PNG\r\n"} if saved else {}
     assert score(task, windows(files=files, dirs={"C:\\Users\\Docker\\Downloads"}), tmp_path) == expected
+
+
+def test_chrome_flag_enabled_read_from_the_windows_profile(windows, tmp_path):
+    task = waa_task("480bcfea-d68f-4aaa-a0a9-2589ef319381-wos")
+    local_state = "C:\\Users\\Docker\\AppData\\Local\\Google\\Chrome\\User Data\\Local State"
+    def vm(flags):
+        return windows(files={local_state: json.dumps({"browser": {"enabled_labs_experiments": flags}}).encode()})
+    enabled = vm(["show-performance-metrics-hud@1"])
+    assert score(task, enabled, tmp_path) == 1.0
+    assert "taskkill /IM chrome.exe /F" in enabled.commands  # Chrome closed, then relaunched
+    assert score(task, vm([]), tmp_path) == 0.0
