@@ -18,7 +18,6 @@ launch Chrome with.
 from __future__ import annotations
 
 import logging
-import posixpath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -27,7 +26,7 @@ from lxml import etree
 from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeDevTools, ChromeError
 from benchmarks.osworld.getters.chrome_html import html_parse, page_script
 from benchmarks.osworld.getters.chrome_page import ChromePages
-from benchmarks.osworld.getters.chrome_profile import chrome_root
+from benchmarks.osworld.getters.chrome_profile import chrome_root, join_path
 from benchmarks.osworld.getters.context import EvalContext, inside
 from envs.base import DesktopError
 
@@ -48,7 +47,7 @@ def _port(ctx: EvalContext) -> int:
     if explicit:
         return int(explicit)
     try:
-        first = ctx.desktop.read_file(posixpath.join(chrome_root(ctx), "DevToolsActivePort"))
+        first = ctx.desktop.read_file(join_path(chrome_root(ctx), "DevToolsActivePort"))
         return int(first.decode("ascii", "replace").split()[0])
     except (DesktopError, ValueError, IndexError):
         return DEFAULT_DEBUG_PORT

@@ -3,15 +3,17 @@
 The files (JSON `Preferences`, `Local State`, `Bookmarks`; SQLite `History`,
 `Cookies`) are read through the desktop's file route from
 `$HOME/.config/google-chrome` (Linux, where OSWorld's tasks run), the folder the
-`google-chrome` of an OSWorld desktop writes to. Each getter falls back to what
-upstream returns when the file is missing or unreadable, quirks included (several
-answer "Google" on error): scores must compare with published ones.
+`google-chrome` of an OSWorld desktop writes to, or, on a desktop whose `/platform`
+says Windows (WindowsAgentArena's VM), `%LOCALAPPDATA%\\Google\\Chrome\\User Data`.
+Each getter falls back to what upstream returns when the file is missing or
+unreadable, quirks included (several answer "Google" on error): scores must compare with published ones.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import ntpath
 import posixpath
 import sqlite3
 from collections.abc import Callable
@@ -20,11 +22,14 @@ from typing import Any
 from benchmarks.osworld.getters.context import EvalContext, Getter, inside
 from envs.base import DesktopError
 
-__all__ = ["PROFILE_DIR", "chrome_root"]
+__all__ = ["PROFILE_DIR", "WINDOWS_PROFILE_DIR", "chrome_root", "join_path"]
 
 log = logging.getLogger(__name__)
 
 PROFILE_DIR = ".config/google-chrome"  # under $HOME, as upstream on Linux (not ARM)
+
+
+WINDOWS_PROFILE_DIR = ("Google", "Chrome", "User Data")  # under %LOCALAPPDATA%, as WAA reads it
 
 
 def _home(ctx: EvalContext) -> str:
@@ -32,13 +37,33 @@ def _home(ctx: EvalContext) -> str:
     return out.output.strip() or "/home/user"
 
 
+def _on_windows(ctx: EvalContext) -> bool:
+    """Whether the desktop says it runs Windows (WAA's VM server answers /platform)."""
+    platform = getattr(ctx.desktop, "platform", None)
+    if not callable(platform):
+        return False
+    try:
+        return str(platform()).strip().lower() == "windows"
+    except DesktopError:
+        return False
+
+
 def chrome_root(ctx: EvalContext) -> str:
     """The desktop's Chrome user-data folder."""
+    if _on_windows(ctx):
+        from benchmarks.osworld.getters.windows import known_folder
+
+        return ntpath.join(known_folder(ctx, "LocalApplicationData"), *WINDOWS_PROFILE_DIR)
     return posixpath.join(_home(ctx), PROFILE_DIR)
 
 
+def join_path(root: str, *parts: str) -> str:
+    """Join under `root` with the separator of the system it names (C:\\... or /...)."""
+    return (ntpath if ntpath.splitdrive(root)[0] else posixpath).join(root, *parts)
+
+
 def _read(ctx: EvalContext, *parts: str) -> bytes | None:
-    path = posixpath.join(chrome_root(ctx), *parts)
+    path = join_path(chrome_root(ctx), *parts)
     try:
         return ctx.desktop.read_file(path)
     except DesktopError as exc:
@@ -163,7 +188,7 @@ def cookie_data(ctx: EvalContext, spec: dict[str, Any]) -> list[tuple] | None:
 
 def extensions_installed_from_shop(ctx: EvalContext, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The manifests under `Default/Extensions/<id>/<version>/manifest.json`."""
-    root = posixpath.join(chrome_root(ctx), "Default", "Extensions")
+    root = join_path(chrome_root(ctx), "Default", "Extensions")
     try:
         tree = ctx.desktop.list_directory(root)
     except DesktopError:
@@ -173,7 +198,7 @@ def extensions_installed_from_shop(ctx: EvalContext, spec: dict[str, Any]) -> li
         for version in ext.get("children", []) or []:
             if version.get("type") != "directory":
                 continue
-            path = posixpath.join(root, ext["name"], version["name"], "manifest.json")
+            path = join_path(root, ext["name"], version["name"], "manifest.json")
             try:
                 manifests.append(json.loads(ctx.desktop.read_file(path)))
             except (DesktopError, ValueError):

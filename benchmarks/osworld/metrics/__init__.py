@@ -9,7 +9,7 @@ compare with published ones:
 - text.py: text files; calc.py: spreadsheets and CSV; writer.py: .docx;
   writer_odt.py: .odt; impress.py: .pptx and Impress settings; pdf.py: PDFs
   (and the one `pdf_text` reader); archive.py: zip and tar archives
-- chrome.py, vlc.py, gimp.py: those applications; config.py: settings files
+- chrome.py, vlc.py, gimp.py, edge.py (WindowsAgentArena's Edge): those applications; config.py: settings files
   (gimprc, Thunderbird, VS Code, JSON/YAML); system.py: GNOME settings, the time
   zone, folders, the clipboard; accessibility.py: the accessibility tree;
   database.py: SQLite
@@ -31,6 +31,7 @@ from benchmarks.osworld.metrics import (
     chrome,
     config,
     database,
+    edge,
     general,
     gimp,
     image,
@@ -77,6 +78,7 @@ METRICS: dict[str, Metric] = {
     "compare_docx_images": writer.compare_docx_images,
     "compare_docx_tables": writer.compare_docx_tables,
     "compare_font_names": writer.compare_font_names,
+    "compare_highlighted_text": writer.compare_highlighted_text,
     "compare_line_spacing": writer.compare_line_spacing,
     "compare_references": writer.compare_references,
     "compare_subscript_contains": writer.compare_subscript_contains,
@@ -108,6 +110,7 @@ METRICS: dict[str, Metric] = {
     "compare_archive": archive.compare_archive,
     "compare_zip_files": archive.compare_zip_files,
     # chrome.py
+    "check_enabled_experiments": chrome.check_enabled_experiments,
     "check_font_size": chrome.check_font_size,
     "check_history_deleted": chrome.check_history_deleted,
     "is_added_to_steam_cart": chrome.is_added_to_steam_cart,
@@ -160,6 +163,9 @@ METRICS: dict[str, Metric] = {
     "compare_audios": audio.compare_audios,
     # video.py
     "compare_videos": video.compare_videos,
+    # edge.py (WindowsAgentArena)
+    "check_edge_font_size": edge.check_edge_font_size,
+    "is_url_shortcut_on_desktop": edge.is_url_shortcut_on_desktop,
     # vlc.py
     "check_global_key_play_pause": vlc.check_global_key_play_pause,
     "check_one_instance_when_started_from_file": vlc.check_one_instance_when_started_from_file,
@@ -167,6 +173,7 @@ METRICS: dict[str, Metric] = {
     "check_qt_bgcone": vlc.check_qt_bgcone,
     "check_qt_max_volume": vlc.check_qt_max_volume,
     "check_qt_minimal_view": vlc.check_qt_minimal_view,
+    "check_qt_video_resize": vlc.check_qt_video_resize,
     "check_qt_slider_colours": vlc.check_qt_slider_colours,
     "is_vlc_fullscreen": vlc.is_vlc_fullscreen,
     "is_vlc_playing": vlc.is_vlc_playing,

@@ -244,3 +244,11 @@ def is_added_to_steam_cart(active_tab_info: dict[str, str] | None, rule: dict[st
         return 0.0
     content = active_tab_info["content"]
     return float(all(item in content for item in rule["items"]))
+
+
+def check_enabled_experiments(enabled_experiments: list[str] | None, rule: dict[str, Any]) -> float:
+    """The enabled chrome://flags experiments (`name@option`) are exactly `names`, in order."""
+    names = [experiment.split("@")[0] for experiment in enabled_experiments or []]
+    if rule["type"] == "names":
+        return float(names == rule["names"])
+    raise TypeError(f"check_enabled_experiments: {rule['type']} not supported")

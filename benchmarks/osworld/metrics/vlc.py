@@ -44,6 +44,11 @@ def check_qt_max_volume(actual_config_path: str | None, rule: dict[str, Any]) ->
     return _setting_is(actual_config_path, rule, "qt-max-volume", "expected_qt_max_volume", "125")
 
 
+def check_qt_video_resize(actual_config_path: str | None, rule: dict[str, Any]) -> float:
+    """WAA's: whether the video window resizes to the video (`qt-video-autoresize`)."""
+    return _setting_is(actual_config_path, rule, "qt-video-autoresize", "qt-video-autoresize", "1")
+
+
 def check_qt_minimal_view(actual_config_path: str | None, rule: dict[str, Any]) -> float:
     return _setting_is(actual_config_path, rule, "qt-minimal-view", "expected_qt_minimal_view", "0")
 

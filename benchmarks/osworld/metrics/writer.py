@@ -355,3 +355,28 @@ def evaluate_colored_words_in_tables(file_path1: str | None, file_path2: str | N
                         if colour_difference((rgb[0], rgb[1], rgb[2]), want) > threshold:
                             return 0.0
     return 1.0
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _highlighted_runs(path: str) -> list[str | None]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as docx, docx.open("word/document.xml") as xml:
+        root = ET.parse(xml).getroot()
+    texts: list[str | None] = []
+    for run in root.iter(f"{_W}r"):
+        mark = run.find(f".//{_W}highlight")
+        if mark is not None and mark.get(f"{_W}val") != "none":
+            text = run.find(f".//{_W}t")
+            if text is not None:
+                texts.append(text.text)
+    return texts
+
+
+def compare_highlighted_text(file1: str | None, file2: str | None) -> float:
+    """The highlighted runs of two .docx files hold the same texts, in order."""
+    if not file1 or not file2:
+        return 0.0
+    return float(_highlighted_runs(file1) == _highlighted_runs(file2))
