@@ -3,6 +3,9 @@
 The rules are code (agent/loop_breaker.py); this node feeds them the history and,
 on a veto, sends the planner back with the constraint in words. A veto uses up a
 step and counts as wasted, so a planner that keeps insisting still ends.
+
+Before a "nothing changed" veto it looks at the screen once more: a window that opened
+after the action had settled (a slow application) is a change, and then there is no veto.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from agent import loop_breaker as lb
+from agent import screen_change
 from agent.actions import parse_action
 from agent.context import AgentContext
 from agent.decision import Reflection
 from agent.nodes.common import advance, new_turn, write_step
 from agent.state import AgentState, Turn
+from envs.base import DesktopError, DesktopUnreachable
+
+_NO_CHANGE_RULES = ("repeat_no_change", "same_screen_repeat", "same_screen_no_progress")
 
 
 def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
@@ -27,6 +34,7 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
         out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=t.get("modality", ""),
                            screen_before=ctx.fingerprint(t.get("screen_before")),
                            screen_after=ctx.fingerprint(after) if after else None,
+                           changed=t.get("changed"), before_file=t.get("screen_before"),
                            vetoed=bool(t.get("vetoed")),
                            veto=lb.Veto.model_validate(veto) if veto else None))
     return out
@@ -41,16 +49,31 @@ def config_of(ctx: AgentContext) -> lb.LoopConfig:
     return lb.LoopConfig(**fields)
 
 
+def changed_since(ctx: AgentContext, pixels: screen_change.ScreenPixels, current: str | None) -> bool:
+    """The screen now differs from the current screenshot (not just a caret blink)."""
+    shown = pixels.get(current)
+    if shown is None:
+        return False
+    try:
+        now = screen_change.decode(ctx.desktop.screenshot())
+    except (DesktopError, DesktopUnreachable, ValueError):
+        return False
+    return now.shape != shown.shape or screen_change.differs(shown, now)
+
+
 def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     cfg = config_of(ctx)
+    pixels = screen_change.ScreenPixels(ctx.folder)
 
     def loop_breaker(state: AgentState) -> dict[str, Any]:
         decision = state["pending"]["decision"]
         action = parse_action(decision["action"])
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
+        current = state.get("screenshot_file")
         veto = lb.check(history(ctx, state.get("turns", []), cfg.history_window), action,
-                        ctx.fingerprint(state.get("screenshot_file")), reflection, cfg)
-        if veto is None:
+                        ctx.fingerprint(current), reflection, cfg,
+                        same_screen=lambda turn: pixels.same(turn.before_file, current))
+        if veto is None or (veto.rule in _NO_CHANGE_RULES and changed_since(ctx, pixels, current)):
             return {}
         record = write_step(ctx, state, node="loop_breaker", action=decision["action"],
                             loop_breaker=veto.model_dump(mode="json"))

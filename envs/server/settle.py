@@ -3,16 +3,21 @@
 A frame counts as unchanged when at most `noise_pixels` pixels differ from the
 previous one, so a blinking caret does not keep the wait going. The screen is
 stable once it stayed unchanged for `quiet` seconds; `timeout` bounds the wait.
+
+`settle_and_compare` also says what the action changed: the frame before it against the
+settled one, pixel by pixel (envs/screen_diff.py), with what changed while nobody acted
+(between the previous action's settled frame and this one's `before`) masked out.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from envs.actions import SettleReport, SettleSpec
+from envs import screen_diff
+from envs.actions import ScreenChange, SettleReport, SettleSpec
 
 
 def changed_pixels(a: bytes, b: bytes) -> int:
@@ -42,3 +47,35 @@ def wait_until_stable(grab: Callable[[], bytes], spec: SettleSpec, before: bytes
             changed = True
             quiet_since = clock()
         last = frame
+
+
+def compare(before: bytes, after: bytes, size: tuple[int, int],
+            reference: bytes | None = None) -> ScreenChange:
+    """What changed between two raw frames of `size` (width, height)."""
+    width, height = size
+    try:
+        a = screen_diff.pixels_of(before, width, height)
+        b = screen_diff.pixels_of(after, width, height)
+    except ValueError:  # the screen was resized in between: everything changed
+        return ScreenChange(pixels=width * height, boxes=[(0, 0, width, height)])
+    ref = None
+    if reference is not None and len(reference) == len(before):
+        ref = screen_diff.pixels_of(reference, width, height)
+    change = screen_diff.diff(a, b, ref)
+    return ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels)
+
+
+def settle_and_compare(grab: Callable[[], bytes], spec: SettleSpec, before: bytes,
+                       size: tuple[int, int], reference: bytes | None = None,
+                       ) -> tuple[SettleReport, bytes]:
+    """wait_until_stable, plus the change report; also returns the settled frame."""
+    last: list[bytes] = []
+
+    def keep() -> bytes:
+        frame = grab()
+        last[:] = [frame]
+        return frame
+
+    report = wait_until_stable(keep, spec, before)
+    change = compare(before, last[0], size, reference)
+    return report.model_copy(update={"change": change}), last[0]

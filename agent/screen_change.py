@@ -1,0 +1,75 @@
+"""Did an action change the screen? The desktop's answer when it gives one, else ours.
+
+Our control server's /act settle reports what changed at full resolution, before vs the
+settled frame with caret blinks and idle changes masked (envs/screen_diff.py): that
+report is the verdict. Upstream servers (OSWorld's, WAA's) and the in-process fake give
+none, so the same detector runs here on the two screenshots. Screenshots draw the mouse
+pointer, so there a click on a new spot reads as a change (the pointer moved); repeating
+it on the same spot does not.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from envs import screen_diff
+from envs.actions import SettleReport
+
+
+def decode(png: bytes) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            return screen_diff.image_pixels(image)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"not a readable screenshot: {exc}") from None
+
+
+def verdict(report: SettleReport | None, before_png: bytes | None, after_png: bytes) -> bool | None:
+    """True: the action changed the screen; False: it did not; None: cannot tell."""
+    if report is not None and report.change is not None:
+        return report.change.pixels > 0
+    if before_png is None:
+        return None
+    try:
+        return screen_diff.diff(decode(before_png), decode(after_png)).changed
+    except ValueError:
+        return None
+
+
+class ScreenPixels:
+    """Decoded screenshots of one episode folder, a few kept (a 1080p one is 8 MB)."""
+
+    def __init__(self, folder: Path, keep: int = 6) -> None:
+        self.folder, self.keep = folder, keep
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, name: str | None) -> np.ndarray | None:
+        if not name:
+            return None
+        if name in self._cache:
+            self._cache.move_to_end(name)
+            return self._cache[name]
+        path = self.folder / name
+        try:
+            pixels = decode(path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        self._cache[name] = pixels
+        while len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return pixels
+
+    def same(self, earlier: str | None, now: str | None) -> bool:
+        """`now` shows what `earlier` showed (a caret blinked off at most). Unknown: False."""
+        a, b = self.get(earlier), self.get(now)
+        return a is not None and b is not None and not screen_diff.diff(a, b).changed
+
+
+def differs(a: np.ndarray, b: np.ndarray) -> bool:
+    """A change both ways round: a caret that blinked on or off does not count."""
+    return screen_diff.diff(a, b).changed and screen_diff.diff(b, a).changed
