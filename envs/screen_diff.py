@@ -8,7 +8,9 @@ this compares every pixel and says where the differences are (boxes) and how man
 What changes by itself must not read as a change:
 - a blinking text caret: a thin vertical bar (at most 3 px wide, 6-64 px tall, solid)
   that is *on* in the frame before and *off* after is a blink, never a move (a moved caret
-  is reset to visible by the toolkit, so it shows up at its new place as well);
+  is reset to visible by the toolkit, so it shows up at its new place as well); one that
+  blinks *on* where a caret was last seen blinking (`caret`, carried from call to call)
+  is a blink too, while one that appears anywhere else is a caret that moved;
 - anything that changed while nobody acted (the caret blinking off before the action, a
   clock tick, a spinner): pixels that differ between `reference` (the last frame seen
   after the previous action settled) and `before` are masked, when such idle changes are
@@ -41,6 +43,7 @@ class Change:
     pixels: int
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
     masked_pixels: int = 0   # pixels that differed but read as caret blink / idle change
+    caret: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1) of the caret last seen blinking
 
     @property
     def changed(self) -> bool:
@@ -120,32 +123,65 @@ def _caret_share(frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(differs.mean())
 
 
-def idle_mask(reference: np.ndarray | None, before: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes (grown by 1 px) of the small things that changed while nobody acted."""
+def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int] | None) -> bool:
+    """Two bars at one place (x within 2 px, overlapping by half the height): one caret."""
+    if b is None:
+        return False
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return abs(a[0] - b[0]) <= 2 and overlap * 2 >= min(a[3] - a[1], b[3] - b[1])
+
+
+def _carets(frame_a: np.ndarray, frame_b: np.ndarray, mask: np.ndarray,
+            boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
+    """The last caret-shaped bar among `boxes` that blinked on or off between two frames."""
+    found = None
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        if not _is_caret(box, int(np.count_nonzero(mask[y0:y1, x0:x1]))):
+            continue
+        on_a, on_b = _caret_share(frame_a, box), _caret_share(frame_b, box)
+        if (on_a > 0.8 and on_b < 0.2) or (on_a < 0.2 and on_b > 0.8):
+            found = box
+    return found
+
+
+def idle_changes(reference: np.ndarray | None, before: np.ndarray,
+                 ) -> tuple[list[tuple[int, int, int, int]], tuple[int, int, int, int] | None]:
+    """Boxes (grown by 1 px) of the small things that changed while nobody acted, and
+    the caret among them if one blinked."""
     if reference is None or reference.shape != before.shape:
-        return []
-    boxes = _components(reference != before)
+        return [], None
+    changed = reference != before
+    boxes = _components(changed)
     if not boxes:
-        return []
+        return [], None
     h, w = before.shape
-    return [(max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1))
-            for x0, y0, x1, y1 in boxes if (x1 - x0) * (y1 - y0) <= IDLE_MAX_AREA]
+    small = [b for b in boxes if (b[2] - b[0]) * (b[3] - b[1]) <= IDLE_MAX_AREA]
+    grown = [(max(0, x0 - 1), max(0, y0 - 1), min(w, x1 + 1), min(h, y1 + 1)) for x0, y0, x1, y1 in small]
+    return grown, _carets(reference, before, changed, small)
 
 
-def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = None) -> Change:
-    """What the action changed between `before` and `after` (see the module's notes)."""
+def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = None,
+         caret: tuple[int, int, int, int] | None = None) -> Change:
+    """What the action changed between `before` and `after` (see the module's notes).
+
+    `caret`: where a caret was last seen blinking (Change.caret of the previous call,
+    x0, y0, x1, y1); a bar that blinks on there is no change, one that appears anywhere
+    else is a moved caret.
+    """
     if before.shape != after.shape:
         h, w = after.shape
         return Change(pixels=h * w, boxes=[(0, 0, w, h)])
+    masks, idle_caret = idle_changes(reference, before)
+    caret = idle_caret or caret
     changed = before != after
     if not changed.any():
-        return Change(pixels=0)
+        return Change(pixels=0, caret=caret)
     boxes = _components(changed)
     if boxes is None:  # too scattered to list: the whole screen changed
         rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
         box = (int(cols[0]), int(rows[0]), int(cols[-1]) - int(cols[0]) + 1, int(rows[-1]) - int(rows[0]) + 1)
         return Change(pixels=int(np.count_nonzero(changed)), boxes=[box])
-    masks = idle_mask(reference, before)
     kept: list[tuple[int, tuple[int, int, int, int]]] = []
     masked = 0
     for box in boxes:
@@ -163,12 +199,20 @@ def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = N
             if left == 0:
                 continue
             count = left
-        # Two carets in one box (moved a line, both bars touching) are neither on nor off.
-        if _is_caret(box, count) and _caret_share(before, box) > 0.8 and _caret_share(after, box) < 0.2:
-            masked += count  # a caret that blinked off: a moved one would show up elsewhere too
-            continue
+        if _is_caret(box, count):
+            # Two carets in one box (moved a line, both bars touching) are neither on nor off.
+            was, now = _caret_share(before, box), _caret_share(after, box)
+            if was > 0.8 and now < 0.2:  # blinked off: a moved caret would show up elsewhere
+                masked += count
+                caret = box
+                continue
+            if was < 0.2 and now > 0.8:
+                if _near(box, caret):  # blinked on where it was: no change
+                    masked += count
+                    continue
+                caret = box  # appeared somewhere new: it moved (a change)
         kept.append((count, box))
     kept.sort(key=lambda item: -(item[1][2] - item[1][0]) * (item[1][3] - item[1][1]))
     return Change(pixels=sum(c for c, _ in kept),
                   boxes=[(x0, y0, x1 - x0, y1 - y0) for _, (x0, y0, x1, y1) in kept[:MAX_BOXES]],
-                  masked_pixels=masked)
+                  masked_pixels=masked, caret=caret)

@@ -49,26 +49,30 @@ def wait_until_stable(grab: Callable[[], bytes], spec: SettleSpec, before: bytes
         last = frame
 
 
-def compare(before: bytes, after: bytes, size: tuple[int, int],
-            reference: bytes | None = None) -> ScreenChange:
-    """What changed between two raw frames of `size` (width, height)."""
+def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes | None = None,
+            caret: tuple[int, int, int, int] | None = None,
+            ) -> tuple[ScreenChange, tuple[int, int, int, int] | None]:
+    """What changed between two raw frames of `size` (width, height), and where the caret
+    was last seen blinking (to pass to the next call)."""
     width, height = size
     try:
         a = screen_diff.pixels_of(before, width, height)
         b = screen_diff.pixels_of(after, width, height)
     except ValueError:  # the screen was resized in between: everything changed
-        return ScreenChange(pixels=width * height, boxes=[(0, 0, width, height)])
+        return ScreenChange(pixels=width * height, boxes=[(0, 0, width, height)]), None
     ref = None
     if reference is not None and len(reference) == len(before):
         ref = screen_diff.pixels_of(reference, width, height)
-    change = screen_diff.diff(a, b, ref)
-    return ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels)
+    change = screen_diff.diff(a, b, ref, caret)
+    report = ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels)
+    return report, change.caret
 
 
 def settle_and_compare(grab: Callable[[], bytes], spec: SettleSpec, before: bytes,
                        size: tuple[int, int], reference: bytes | None = None,
-                       ) -> tuple[SettleReport, bytes]:
-    """wait_until_stable, plus the change report; also returns the settled frame."""
+                       caret: tuple[int, int, int, int] | None = None,
+                       ) -> tuple[SettleReport, bytes, tuple[int, int, int, int] | None]:
+    """wait_until_stable plus the change report; also the settled frame and the caret."""
     last: list[bytes] = []
 
     def keep() -> bytes:
@@ -77,5 +81,5 @@ def settle_and_compare(grab: Callable[[], bytes], spec: SettleSpec, before: byte
         return frame
 
     report = wait_until_stable(keep, spec, before)
-    change = compare(before, last[0], size, reference)
-    return report.model_copy(update={"change": change}), last[0]
+    change, caret = compare(before, last[0], size, reference, caret)
+    return report.model_copy(update={"change": change}), last[0], caret

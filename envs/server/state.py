@@ -28,6 +28,7 @@ class ServerState:
     # The frame the last /act settled on: what changed between it and the next action's
     # `before` changed by itself (a caret blinking, a clock) and is masked in the report.
     last_settled: bytes | None = None
+    caret: tuple[int, int, int, int] | None = None  # where a caret was last seen blinking
 
     def __post_init__(self) -> None:
         self.recorder = Recorder(self.settings.recording_dir)
@@ -45,7 +46,7 @@ class ServerState:
     def settle(self, spec: SettleSpec, before: bytes | None) -> SettleReport:
         if before is None:
             return wait_until_stable(self.frame, spec, before)
-        report, settled = settle_and_compare(self.frame, spec, before, self.frame_size(),
-                                             self.last_settled)
-        self.last_settled = settled
+        report, settled, caret = settle_and_compare(self.frame, spec, before, self.frame_size(),
+                                                    self.last_settled, self.caret)
+        self.last_settled, self.caret = settled, caret
         return report
