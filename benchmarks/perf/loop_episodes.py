@@ -176,7 +176,7 @@ def run(client: Any, task: Task, episode: LoopEpisode, folder: Path) -> Outcome:
         config = AgentConfig(max_steps=len(episode.actions) + 8)
         ctx = AgentContext(desktop=client, models=models, grounder=NoGrounder(),
                            writer=EpisodeWriter(folder), config=config, sandbox=True)
-        state, result = run_episode(ctx, f"{episode.name}", task.instruction)
+        _, result = run_episode(ctx, episode.name, task.instruction)
         proposals = [s for s in ctx.writer.steps() if s.node in ("act", "loop_breaker")]
         outcome = Outcome(episode, status=result.status, steps=result.steps,
                           vetoes=[i + 1 for i, s in enumerate(proposals) if s.node == "loop_breaker"])

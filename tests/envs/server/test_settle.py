@@ -74,7 +74,8 @@ def test_settle_and_compare_reports_what_changed_and_keeps_the_caret():
     from envs.server.settle import settle_and_compare
 
     spec = SettleSpec(quiet=0.1, timeout=1, interval=0.05)
-    grab = lambda: frame(box=4)  # noqa: E731 - the action drew a 4x4 box
+    def grab() -> bytes:  # the action drew a 4x4 box
+        return frame(box=4)
     report, settled, caret = settle_and_compare(grab, spec, frame(), (W, H))
     assert report.change.pixels == 16 and report.change.boxes == [(0, 0, 4, 4)]
     assert settled == frame(box=4) and caret is None
