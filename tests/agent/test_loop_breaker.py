@@ -305,3 +305,76 @@ def test_wasted_step_ratio():
              lb.Turn.of(4, SAVE, S, veto=run([(SAVE, S, S)], SAVE))]
     assert lb.wasted_step_ratio(turns) == pytest.approx(2 / 4)
     assert lb.wasted_step_ratio([]) == 0.0
+
+
+# ---- the full-resolution verdict, step-wise keys, cycles, off-screen calls ------------------
+DOWN = A.Hotkey(keys=("Down",))
+
+
+def turns(*steps):
+    """steps: (action, before, after, changed) executed in order."""
+    return [lb.Turn.of(i, act, before, after, changed=changed, before_file=f"s{i}.png")
+            for i, (act, before, after, changed) in enumerate(steps)]
+
+
+def test_a_small_real_change_is_progress_though_the_fingerprint_cannot_see_it():
+    # A caret moving one line reads as "the same screen" to the fingerprint (issue 18)...
+    assert lb.screen_distance(editor(typed="a\nb"), editor(typed="a\nb\n")) <= LIMIT
+    # ...but the change detector saw it: Down after Down after Down is never vetoed.
+    history = turns(*[(DOWN, S, S, True)] * 6)
+    assert lb.check(history, DOWN, S, None) is None
+    assert lb.check(history, A.Type(text="X"), S, None) is None
+    assert lb.check([*history, *turns((A.Type(text="X"), S, S, True))], A.Hotkey(keys=("ctrl", "s")),
+                    S, None) is None
+    # The detector saw nothing, though the fingerprints differ (the pointer moved): no change.
+    assert run([], SAVE) is None
+    moved = editor(dialog=True)
+    assert lb.check(turns((SAVE, S, moved, False)), SAVE, moved, None).tier == 1
+
+
+def test_step_wise_keys_get_one_more_try_without_change():
+    assert lb.stepwise(DOWN) and lb.stepwise(A.Hotkey(keys=("shift", "Tab")))
+    assert lb.stepwise(A.Scroll(target="list", clicks=-3))
+    assert not lb.stepwise(A.Hotkey(keys=("ctrl", "s"))) and not lb.stepwise(SAVE)
+    assert lb.check(turns((DOWN, S, S, False)), DOWN, S, None) is None
+    veto = lb.check(turns((DOWN, S, S, False), (DOWN, S, S, False)), DOWN, S, None)
+    assert veto is not None and veto.tier in (1, 2)
+    ctrl_s = A.Hotkey(keys=("ctrl", "s"))
+    assert lb.check(turns((ctrl_s, S, S, False)), ctrl_s, S, None).tier == 1
+    # Progress in between resets the count.
+    assert lb.check(turns((DOWN, S, S, False), (DOWN, S, S, True), (DOWN, S, S, False)),
+                    DOWN, S, None) is None
+
+
+def test_the_same_action_from_the_same_screen_again_is_a_cycle():
+    menu, escape = A.Hotkey(keys=("alt", "f")), A.Hotkey(keys=("Escape",))
+    opened = editor(dialog=True)
+    history = turns((menu, S, opened, True), (escape, opened, S, True))
+    same = {"s0.png"}  # the screen now is the one the first alt+f was taken from
+
+    def same_screen(turn):
+        return turn.before_file in same
+    veto = lb.check(history, menu, S, None, same_screen=same_screen)
+    assert veto.tier == 1 and veto.rule == "repeat_same_screen"
+    assert veto.forbidden_signatures == ["hotkey alt+f"]
+    # Without a way to compare screens exactly, or from another screen, no cycle.
+    assert lb.check(history, menu, S, None) is None
+    assert lb.check(history, menu, S, None, same_screen=lambda t: False) is None
+    assert lb.check(history, menu, S, None, same_screen=same_screen,
+                    config=lb.LoopConfig(cycle_repeats=3)) is None
+
+
+def test_tier2_does_not_count_code_and_search_calls():
+    a, b = A.Click(target="item a"), A.Click(target="item b")
+    code, search = A.CallCodeAgent(task="fix the file"), A.CallSearchAgent(query="how to x")
+    # Two fruitless clicks around a code call and a search: only two GUI actions, no veto.
+    history = turns((a, S, S, False), (code, S, S, None), (search, S, S, None))
+    assert lb.check(history, b, S, None) is None
+    # A third fruitless GUI action makes the stretch: the code call neither counts nor ends it.
+    history = turns((a, S, S, False), (code, S, S, None), (b, S, S, False))
+    veto = lb.check(history, A.Click(target="item c"), S, None)
+    assert veto is None  # two GUI actions + now = 3 observations, but no repeat and only 2 tried
+    history = turns((a, S, S, False), (code, S, S, None), (b, S, S, False),
+                    (A.Click(target="item c"), S, S, False))
+    veto = lb.check(history, A.Click(target="item d"), S, None)
+    assert veto.tier == 2 and "fix the file" not in veto.constraint
