@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-TILE = 16                    # components are found on a grid of 16x16 tiles (8-connected)
+GAP = 8                      # changed pixels closer than this belong to one box
 MAX_COMPONENTS = 64          # more than this: one box over everything (a whole new screen)
 MAX_BOXES = 16               # boxes reported (largest first)
 IDLE_MAX_AREA = 80 * 40      # an idle change larger than this (a video, a loading page) is not masked
@@ -66,43 +66,32 @@ def image_pixels(image) -> np.ndarray:  # a PIL image; kept untyped so envs need
     return np.frombuffer(rgba.tobytes(), dtype=np.uint32).reshape(rgba.height, rgba.width)
 
 
-def _components(mask: np.ndarray) -> list[tuple[int, int, int, int]] | None:
-    """Pixel-exact (x0, y0, x1, y1) boxes (exclusive ends) of 8-connected groups of changed tiles."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+def _runs(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True in a 1-D array, runs closer than `gap` joined."""
+    idx = np.flatnonzero(flags)
+    if idx.size == 0:
         return []
-    cols = np.flatnonzero(mask.any(axis=0))
-    y0, x0 = int(rows[0]) // TILE * TILE, int(cols[0]) // TILE * TILE
-    crop = mask[y0:int(rows[-1]) + 1, x0:int(cols[-1]) + 1]
-    h, w = crop.shape
-    th, tw = -(-h // TILE), -(-w // TILE)
-    padded = np.zeros((th * TILE, tw * TILE), dtype=bool)
-    padded[:h, :w] = crop
-    tiles = padded.reshape(th, TILE, tw, TILE).any(axis=(1, 3))
-    todo = set(zip(*(a.tolist() for a in np.nonzero(tiles))))
-    if len(todo) > MAX_COMPONENTS * 8:
-        return None
+    breaks = np.flatnonzero(np.diff(idx) > gap)
+    starts = np.concatenate(([idx[0]], idx[breaks + 1]))
+    ends = np.concatenate((idx[breaks], [idx[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def _components(mask: np.ndarray) -> list[tuple[int, int, int, int]] | None:
+    """Pixel-exact (x0, y0, x1, y1) boxes (exclusive ends) of the groups of changed pixels.
+
+    Bands of changed rows, then runs of changed columns inside each band, then rows again
+    inside each run: three cheap projections instead of labelling 2 million pixels, and
+    groups closer than GAP pixels are one. None: too many groups to list.
+    """
     boxes = []
-    while todo:
-        stack = [todo.pop()]
-        group = []
-        while stack:
-            ty, tx = stack.pop()
-            group.append((ty, tx))
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    near = (ty + dy, tx + dx)
-                    if near in todo:
-                        todo.remove(near)
-                        stack.append(near)
-        ty0, ty1 = min(t[0] for t in group), max(t[0] for t in group) + 1
-        tx0, tx1 = min(t[1] for t in group), max(t[1] for t in group) + 1
-        part = padded[ty0 * TILE:ty1 * TILE, tx0 * TILE:tx1 * TILE]
-        prow, pcol = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
-        boxes.append((x0 + tx0 * TILE + int(pcol[0]), y0 + ty0 * TILE + int(prow[0]),
-                      x0 + tx0 * TILE + int(pcol[-1]) + 1, y0 + ty0 * TILE + int(prow[-1]) + 1))
-        if len(boxes) > MAX_COMPONENTS:
-            return None
+    for y0, y1 in _runs(mask.any(axis=1), GAP):
+        band = mask[y0:y1]
+        for x0, x1 in _runs(band.any(axis=0), GAP):
+            for r0, r1 in _runs(band[:, x0:x1].any(axis=1), GAP):
+                boxes.append((x0, y0 + r0, x1, y0 + r1))
+                if len(boxes) > MAX_COMPONENTS:
+                    return None
     return boxes
 
 

@@ -55,6 +55,10 @@ def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes
     """What changed between two raw frames of `size` (width, height), and where the caret
     was last seen blinking (to pass to the next call)."""
     width, height = size
+    if before == after:  # the common case, at memcmp speed
+        return ScreenChange(pixels=0), caret
+    if reference is not None and reference == before:
+        reference = None  # nothing changed while idle: no mask to make
     try:
         a = screen_diff.pixels_of(before, width, height)
         b = screen_diff.pixels_of(after, width, height)
