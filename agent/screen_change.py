@@ -29,16 +29,33 @@ def decode(png: bytes) -> np.ndarray:
         raise ValueError(f"not a readable screenshot: {exc}") from None
 
 
-def verdict(report: SettleReport | None, before_png: bytes | None, after_png: bytes) -> bool | None:
+class Judge:
+    """Says whether each action changed the screen; remembers where the caret blinks
+    between steps, as the server does, for the screenshots it compares itself."""
+
+    def __init__(self) -> None:
+        self.caret: tuple[int, int, int, int] | None = None
+
+    def __call__(self, report: SettleReport | None, before_png: bytes | None,
+                 after_png: bytes) -> bool | None:
+        return verdict(report, before_png, after_png, self)
+
+
+def verdict(report: SettleReport | None, before_png: bytes | None, after_png: bytes,
+            judge: Judge | None = None) -> bool | None:
     """True: the action changed the screen; False: it did not; None: cannot tell."""
     if report is not None and report.change is not None:
         return report.change.pixels > 0
     if before_png is None:
         return None
     try:
-        return screen_diff.diff(decode(before_png), decode(after_png)).changed
+        change = screen_diff.diff(decode(before_png), decode(after_png),
+                                  caret=judge.caret if judge else None)
     except ValueError:
         return None
+    if judge is not None:
+        judge.caret = change.caret
+    return change.changed
 
 
 class ScreenPixels:

@@ -65,6 +65,7 @@ def _read(ctx: AgentContext, name: str | None) -> bytes | None:
 
 def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     settle = SettleSpec(quiet=ctx.config.settle_quiet, timeout=ctx.config.settle_timeout)
+    judge = screen_change.Judge()
 
     def act(state: AgentState) -> dict[str, Any]:
         action = parse_action(state["grounded"])
@@ -99,7 +100,7 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         # The server's full-resolution report; upstream servers give none: compare the shots.
         known = report is not None and report.change is not None
         before = None if known else _read(ctx, state.get("screenshot_file"))
-        changed = screen_change.verdict(report, before, png)
+        changed = judge(report, before, png)
         text = f"The action failed: {error}" if error else describe(action.type, report, changed)
         turn = new_turn(state, record, result=text, signature=signature, modality=modality,
                         screen_after=after, changed=changed)
