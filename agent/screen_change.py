@@ -45,6 +45,8 @@ def verdict(report: SettleReport | None, before_png: bytes | None, after_png: by
             judge: Judge | None = None) -> bool | None:
     """True: the action changed the screen; False: it did not; None: cannot tell."""
     if report is not None and report.change is not None:
+        if judge is not None:
+            judge.caret = report.change.caret
         return report.change.pixels > 0
     if before_png is None:
         return None
@@ -81,10 +83,11 @@ class ScreenPixels:
             self._cache.popitem(last=False)
         return pixels
 
-    def same(self, earlier: str | None, now: str | None) -> bool:
-        """`now` shows what `earlier` showed (a caret blinked off at most). Unknown: False."""
+    def same(self, earlier: str | None, now: str | None,
+             caret: tuple[int, int, int, int] | None = None) -> bool:
+        """`now` shows what `earlier` showed (but for the caret blinking at `caret`). Unknown: False."""
         a, b = self.get(earlier), self.get(now)
-        return a is not None and b is not None and not screen_diff.diff(a, b).changed
+        return a is not None and b is not None and screen_diff.same_screen(a, b, caret)
 
 
 def differs(a: np.ndarray, b: np.ndarray) -> bool:

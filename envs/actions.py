@@ -158,6 +158,7 @@ class ScreenChange(BaseModel):
     pixels: int                                   # changed pixels, blink and idle changes masked
     boxes: list[tuple[int, int, int, int]] = []   # (x, y, width, height), largest first, at most 16
     masked_pixels: int = 0                        # differences read as caret blink / idle change
+    caret: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1): where a caret was last seen
 
 
 class SettleReport(BaseModel):

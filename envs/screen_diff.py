@@ -113,11 +113,24 @@ def _caret_share(frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
 
 
 def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int] | None) -> bool:
-    """Two bars at one place (x within 2 px, overlapping by half the height): one caret."""
+    """Two bars at one place (each edge within 2-3 px): one caret. A box of two carets
+    (moved a line, old and new bar touching) is twice as tall: not near either."""
     if b is None:
         return False
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return abs(a[0] - b[0]) <= 2 and overlap * 2 >= min(a[3] - a[1], b[3] - b[1])
+    return abs(a[0] - b[0]) <= 2 and abs(a[1] - b[1]) <= 3 and abs(a[3] - b[3]) <= 3
+
+
+def _drawn_part(frame: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """The rows of a bar box where the bar is drawn in `frame` (the new caret of a pair)."""
+    x0, y0, x1, y1 = box
+    bar = frame[y0:y1, x0:x1]
+    left = frame[y0:y1, max(0, x0 - 1):max(0, x0 - 1) + 1]
+    right = frame[y0:y1, min(frame.shape[1] - 1, x1):min(frame.shape[1] - 1, x1) + 1]
+    runs = _runs(((bar != left) & (bar != right)).any(axis=1), 1)
+    if not runs:
+        return None
+    r0, r1 = max(runs, key=lambda r: r[1] - r[0])
+    return (x0, y0 + r0, x1, y0 + r1) if r1 - r0 >= CARET_HEIGHT[0] else None
 
 
 def _carets(frame_a: np.ndarray, frame_b: np.ndarray, mask: np.ndarray,
@@ -200,8 +213,31 @@ def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = N
                     masked += count
                     continue
                 caret = box  # appeared somewhere new: it moved (a change)
+            elif now > 0.2:  # old and new caret in one box (moved a line): the new one
+                caret = _drawn_part(after, box) or caret
         kept.append((count, box))
     kept.sort(key=lambda item: -(item[1][2] - item[1][0]) * (item[1][3] - item[1][1]))
     return Change(pixels=sum(c for c, _ in kept),
                   boxes=[(x0, y0, x1 - x0, y1 - y0) for _, (x0, y0, x1, y1) in kept[:MAX_BOXES]],
                   masked_pixels=masked, caret=caret)
+
+
+def same_screen(a: np.ndarray, b: np.ndarray, caret: tuple[int, int, int, int] | None = None) -> bool:
+    """Two frames show one screen: identical but for the caret blinking where it is known
+    to be. Stricter than `diff` (a bar that vanished elsewhere may be a caret that moved
+    and is off just now), since calling two screens "the same" is what vetoes."""
+    if a.shape != b.shape:
+        return False
+    changed = a != b
+    if not changed.any():
+        return True
+    if caret is None:
+        return False
+    boxes = _components(changed)
+    if boxes is None:
+        return False
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        if not (_is_caret(box, int(np.count_nonzero(changed[y0:y1, x0:x1]))) and _near(box, caret)):
+            return False
+    return True

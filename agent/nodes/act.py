@@ -104,6 +104,7 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         text = f"The action failed: {error}" if error else describe(action.type, report, changed)
         turn = new_turn(state, record, result=text, signature=signature, modality=modality,
                         screen_after=after, changed=changed)
+        turn["caret"] = list(judge.caret) if judge.caret else None
         return advance(state, turn, screenshot_file=after)
 
     return act

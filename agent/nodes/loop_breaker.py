@@ -10,7 +10,8 @@ after the action had settled (a slow application) is a change, and then there is
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent import loop_breaker as lb
 from agent import screen_change
@@ -70,9 +71,11 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         action = parse_action(decision["action"])
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
         current = state.get("screenshot_file")
-        veto = lb.check(history(ctx, state.get("turns", []), cfg.history_window), action,
+        turns = state.get("turns", [])
+        caret = next((tuple(t["caret"]) for t in reversed(turns) if t.get("caret")), None)
+        veto = lb.check(history(ctx, turns, cfg.history_window), action,
                         ctx.fingerprint(current), reflection, cfg,
-                        same_screen=lambda turn: pixels.same(turn.before_file, current))
+                        same_screen=lambda turn: pixels.same(turn.before_file, current, caret))
         if veto is None or (veto.rule in _NO_CHANGE_RULES and changed_since(ctx, pixels, current)):
             return {}
         record = write_step(ctx, state, node="loop_breaker", action=decision["action"],

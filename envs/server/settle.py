@@ -56,7 +56,7 @@ def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes
     was last seen blinking (to pass to the next call)."""
     width, height = size
     if before == after:  # the common case, at memcmp speed
-        return ScreenChange(pixels=0), caret
+        return ScreenChange(pixels=0, caret=caret), caret
     if reference is not None and reference == before:
         reference = None  # nothing changed while idle: no mask to make
     try:
@@ -68,7 +68,8 @@ def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes
     if reference is not None and len(reference) == len(before):
         ref = screen_diff.pixels_of(reference, width, height)
     change = screen_diff.diff(a, b, ref, caret)
-    report = ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels)
+    report = ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels,
+                          caret=change.caret)
     return report, change.caret
 
 

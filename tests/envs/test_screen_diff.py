@@ -170,3 +170,27 @@ def test_act_reports_what_changed_and_where(client, desktop, until):
         assert 0 < change.pixels < 1024 * 768 // 100 and change.boxes, change
     finally:
         close_saved(client, until, "report.txt")
+
+
+def test_same_screen_allows_only_the_known_caret_to_blink():
+    off, on = blank(), with_caret(blank(), 100, 40)
+    assert sd.same_screen(off, off.copy())
+    assert not sd.same_screen(on, off)                      # the caret's place unknown
+    assert sd.same_screen(on, off, caret=(100, 40, 101, 58))
+    assert sd.same_screen(off, on, caret=(100, 40, 101, 58))
+    # The caret known one line lower: the bar that vanished here may be it having moved.
+    assert not sd.same_screen(on, off, caret=(100, 60, 101, 78))
+    letter = off.copy()
+    letter[50:62, 40:48] = BLACK
+    assert not sd.same_screen(on, letter, caret=(100, 40, 101, 58))
+    assert not sd.same_screen(blank(), blank(100, 100))
+
+
+def test_a_caret_moved_to_the_next_line_touching_its_old_place():
+    line1, line2 = with_caret(blank(), 100, 40), with_caret(blank(), 100, 58)  # bars touch
+    change = sd.diff(line1, line2, caret=(100, 40, 101, 58))
+    assert change.changed and change.boxes == [(100, 40, 1, 36)]
+    assert change.caret == (100, 58, 101, 76)        # the new place, not the old one
+    # ...so the screen before the move is not "the same screen but for the caret".
+    assert not sd.same_screen(line1, line2, caret=change.caret)
+    assert not sd.same_screen(line1, line2, caret=(100, 40, 101, 58))
