@@ -44,7 +44,8 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
 def config_of(ctx: AgentContext) -> lb.LoopConfig:
     loop = ctx.config.loop
     fields: dict[str, Any] = {"enabled": loop.enabled, "tier1_repeats": loop.tier1_repeats,
-                              "tier2_same_screens": loop.tier2_same_screens}
+                              "tier2_same_screens": loop.tier2_same_screens,
+                              "stepwise_extra": loop.stepwise_extra, "cycle_repeats": loop.cycle_repeats}
     if loop.same_screen_max_distance is not None:
         fields["same_screen_max_distance"] = loop.same_screen_max_distance
     return lb.LoopConfig(**fields)
@@ -72,7 +73,9 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
         current = state.get("screenshot_file")
         turns = state.get("turns", [])
-        caret = next((tuple(t["caret"]) for t in reversed(turns) if t.get("caret")), None)
+        # Where the caret was last seen, as of the last action that ran.
+        last_act = next((t for t in reversed(turns) if t.get("node") == "act"), {})
+        caret = tuple(last_act["caret"]) if last_act.get("caret") else None
         veto = lb.check(history(ctx, turns, cfg.history_window), action,
                         ctx.fingerprint(current), reflection, cfg,
                         same_screen=lambda turn: pixels.same(turn.before_file, current, caret))
