@@ -44,7 +44,7 @@ def episodes(baseline: bool) -> dict[str, Any]:
             tempfile.TemporaryDirectory() as tmp:
         runs = [("detector", None)]
         if baseline:
-            runs.append(("coarse fingerprints only (before)", lambda report, before, after: None))
+            runs.append(("coarse fingerprints only (before)", lambda *args: None))
         for label, verdict in runs:
             original = screen_change.verdict
             if verdict is not None:
