@@ -158,6 +158,7 @@ class Veto(BaseModel):
     forbidden_signatures: list[str] = Field(default_factory=list)
     forbidden_modalities: list[Modality] = Field(default_factory=list)
     may_fail: bool = False
+    reissued: bool = False  # given again to a re-proposal that ignored it: binds no further
 
 
 class Turn(BaseModel):
@@ -250,13 +251,15 @@ def no_change(turn: Turn, same: Same) -> bool:
 
 
 def _pending(history: list[Turn], sig: str, mod: str) -> Veto | None:
-    # A veto binds the re-proposal that answers it: re-proposing what it forbade gets it
-    # back. Anything executed since lifts it (the rules below see the new situation).
+    # A veto binds the re-proposal that answers it: re-proposing what it forbade (its
+    # signatures, its modality) gets it back, once. After that, and once anything ran, only
+    # the rules below judge (they still refuse a repeat of what changed nothing), so a
+    # veto that was wrong cannot block the keyboard or the mouse for the rest of the task.
     if not history or not history[-1].vetoed or history[-1].veto is None:
         return None
     v = history[-1].veto
-    if sig in v.forbidden_signatures or mod in v.forbidden_modalities:
-        return v
+    if not v.reissued and (sig in v.forbidden_signatures or mod in v.forbidden_modalities):
+        return v.model_copy(update={"reissued": True})
     return None
 
 
@@ -277,7 +280,10 @@ def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: str, current
     return Veto(tier=1, rule="repeat_no_change",
                 constraint=f"Your last action {sig} changed nothing on screen{times}, and you "
                            f"proposed it again. Do not repeat it: {_ADVICE[mod]}",
-                forbidden_signatures=[sig])
+                forbidden_signatures=[sig],
+                # Only mouse and keyboard have a sibling modality that does the same job;
+                # the ban binds the one re-proposal that answers this veto.
+                forbidden_modalities=[mod] if mod in ("mouse", "keyboard") else [])
 
 
 def _cycle(executed: list[Turn], sig: str, mod: str, same_screen: Callable[[Turn], bool] | None,

@@ -172,7 +172,7 @@ def test_tier1_vetoes_the_second_identical_no_op_click():
     veto = run([(SAVE, S, S)], SAVE)
     assert veto is not None and veto.tier == 1 and veto.rule == "repeat_no_change"
     assert veto.forbidden_signatures == ['click "save button"']
-    assert veto.forbidden_modalities == []  # another click (another target) may be the way out
+    assert veto.forbidden_modalities == ["mouse"]   # for the re-proposal that answers it
     assert 'click "save button"' in veto.constraint and "keyboard shortcut" in veto.constraint
     # A caret blink in between is still "nothing changed".
     assert run([(SAVE, S, editor(caret=0))], SAVE, current=editor(caret=0)).tier == 1
@@ -199,10 +199,15 @@ def test_turns_round_trip_through_json_and_old_turns_are_ignored():
 def test_a_veto_binds_the_re_proposal():
     veto = run([(SAVE, S, S)], SAVE)
     steps = [(SAVE, S, S), (SAVE, S, veto)]
-    assert run(steps, SAVE) == veto                          # the same again: the same veto
-    assert run(steps, A.Click(target="Save icon")) is None   # another target is a new try
+    again = run(steps, SAVE)                                # the same again: the same veto
+    assert again.constraint == veto.constraint and again.reissued and not veto.reissued
+    assert run(steps, A.Click(target="Save icon")) == again  # the mouse, for this one answer
     assert run(steps, A.Hotkey(keys=("ctrl", "s"))) is None
     assert run(steps, A.Done()) is None
+    # Re-proposed and vetoed again: the modality ban binds no further, the repeat still fails.
+    twice = [*steps, (A.Click(target="Save icon"), S, again)]
+    assert run(twice, A.Click(target="Save icon")) is None
+    assert run(twice, SAVE).tier == 1
     # Only the re-proposal that answers it: once something ran, the veto is lifted.
     typed = A.Type(text="hello")
     after = [*steps, (typed, S, editor(typed="hello"))]
@@ -210,7 +215,7 @@ def test_a_veto_binds_the_re_proposal():
     # Tier 3's modality ban binds the next proposal only, not the ones after it.
     ban = lb.Veto(tier=3, rule="switch_same_modality", constraint="switch",
                   forbidden_modalities=["keyboard"])
-    assert run([(SAVE, S, ban)], typed) == ban
+    assert run([(SAVE, S, ban)], typed).constraint == ban.constraint
     assert run([(SAVE, S, ban), (SAVE, S, editor(dialog=True))], typed,
                current=editor(dialog=True)) is None
 
@@ -227,7 +232,7 @@ def test_tier2_fires_on_the_third_identical_screen():
     veto = run(steps, d)
     assert veto.rule == "same_screen_no_progress" and "fail" in veto.constraint
     assert run([*steps, (d, S, veto)], d) is None  # told once; a deliberate new path passes
-    assert run([*steps, (d, S, veto)], a) == veto
+    assert run([*steps, (d, S, veto)], a).constraint == veto.constraint
     for way_out in (A.Done(), A.Fail(), A.CallSearchAgent(query="how to x"), A.CallCodeAgent()):
         assert run(steps, way_out) is None
     # Blinks and clock ticks do not break the stretch.

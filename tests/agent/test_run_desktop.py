@@ -116,7 +116,7 @@ def test_repeated_click_on_a_real_desktop_is_vetoed(desktop_tools, tmp_path):
     assert [s["node"] for s in steps] == ["act", "loop_breaker", "loop_breaker", "fail"]
     assert steps[0]["settle"]["change"]["pixels"] == 0
     assert steps[1]["loop_breaker"]["tier"] == 1
-    assert steps[2]["loop_breaker"] == steps[1]["loop_breaker"]
+    assert steps[2]["loop_breaker"]["constraint"] == steps[1]["loop_breaker"]["constraint"]
     outcome = json.loads((out / "result.json").read_text())
     assert outcome["status"] == "fail" and outcome["score"] == 1.0 and outcome["wasted_steps"] == 2
 
