@@ -214,6 +214,9 @@ _ADVICE: dict[str, str] = {
 }
 _WAY_OUT = ("done", "fail", "call_search_agent", "call_code_agent")  # tier 2 never blocks these
 _OFF_SCREEN = ("code", "search")  # act off screen: neither a fruitless GUI step nor progress
+# Not an approach that can fail on screen: waiting for an application (again) and the
+# verifier's rejected "done"s. Tier 2 neither counts nor ends its stretch on them.
+_PASSIVE = ("done", "fail", "wait")
 
 Same = Callable[[int, int], bool]
 
@@ -273,7 +276,9 @@ def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: str, current
         if i == 0 and not same(turn.screen_after or turn.screen_before, current):
             break
         run += 1
-    allowance = config.tier1_repeats - 1 + (config.stepwise_extra if stepwise(proposed) else 0)
+    # Step-wise keys walk lists and pages; a wait may need another wait while an app loads.
+    patient = stepwise(proposed) or isinstance(proposed, A.Wait)
+    allowance = config.tier1_repeats - 1 + (config.stepwise_extra if patient else 0)
     if run < allowance:
         return None
     times = "" if run == 1 else f" {run} times in a row"
@@ -305,19 +310,19 @@ def _cycle(executed: list[Turn], sig: str, mod: str, same_screen: Callable[[Turn
 
 def _tier2(history: list[Turn], proposed: A.Action, sig: str, current: int,
            same: Same, config: LoopConfig) -> Veto | None:
-    if proposed.type in _WAY_OUT:
+    if proposed.type in _WAY_OUT or proposed.type == "wait":
         return None
     start = len(history)  # the stretch: trailing turns that left a screen like the current one as it was
     while start > 0:
         turn = history[start - 1]
-        off_screen = turn.modality in _OFF_SCREEN or turn.signature in ("done", "fail")
+        off_screen = turn.modality in _OFF_SCREEN or turn.signature in _PASSIVE
         if not (turn.vetoed or off_screen
                 or (no_change(turn, same) and same(turn.screen_before, current))):
             break
         start -= 1
     stretch = history[start:]
     tried = [t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN
-             and t.signature not in ("done", "fail")]
+             and t.signature not in _PASSIVE]
     if len(tried) + 1 < config.tier2_same_screens:
         return None
     last_veto = max((i for i, t in enumerate(stretch) if t.vetoed), default=-1)

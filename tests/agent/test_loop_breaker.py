@@ -383,3 +383,14 @@ def test_tier2_does_not_count_code_and_search_calls():
                     (A.Click(target="item c"), S, S, False))
     veto = lb.check(history, A.Click(target="item d"), S, None)
     assert veto.tier == 2 and "fix the file" not in veto.constraint
+
+
+def test_waiting_for_an_application_is_patience_not_a_loop():
+    wait, home = A.Wait(seconds=2), A.Hotkey(keys=("ctrl", "Home"))
+    # An oracle's pacing: wait, a key that finds the cursor already home, wait again.
+    history = turns((wait, S, S, False), (home, S, S, False))
+    assert lb.check(history, wait, S, None) is None
+    assert lb.check([*history, *turns((wait, S, S, False))], A.Hotkey(keys=("right",)), S, None) is None
+    # One more wait after a wait that changed nothing is allowed; a third is not.
+    assert lb.check(turns((wait, S, S, False)), wait, S, None) is None
+    assert lb.check(turns((wait, S, S, False), (wait, S, S, False)), wait, S, None).tier == 1
