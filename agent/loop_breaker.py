@@ -10,16 +10,18 @@ screen is `Turn.changed`, the full-resolution verdict (agent/screen_change.py: a
 moved one line or one typed letter is a change, a blinking caret is not); only when it is
 unknown do the coarse fingerprints (agent/fingerprint.py) decide. So:
 - tier 1 vetoes re-proposing an action whose last executions changed nothing, after an
-  allowance (`tier1_repeats`; step-wise keys, arrows, Tab, Page Up/Down, scroll, +/-, get
-  `stepwise_extra` more), and re-proposing an action from the very screen it was taken
-  from before (a cycle: re-opening the same menu), when the graph can compare screens;
+  allowance (`tier1_repeats`; step-wise keys, arrows, Tab, Page Up/Down, scroll, +/-, and
+  waits get `stepwise_extra` more), and re-proposing an action from the very screen it was
+  taken from before (a cycle: re-opening the same menu), when the graph can compare screens;
 - tier 2 vetoes when the screen stayed the same over several GUI actions (code and search
-  calls act off screen: they neither count nor end the stretch);
+  calls act off screen, waits and rejected "done"s try nothing: they neither count nor end
+  the stretch);
 - tier 3 holds the planner to its own "switch strategy".
 
 How the graph records turns: one `Turn` per executed action, and one `Turn(vetoed=True,
-veto=...)` per vetoed proposal. A veto binds the re-proposal that answers it, nothing
-after: an executed action lifts it. `done` and `fail` are never vetoed.
+veto=...)` per vetoed proposal. A veto binds the one re-proposal that answers it (its
+signatures and, for tier 1 and 3, its modality), nothing after: a veto that was wrong
+cannot block the keyboard for the rest of the task. `done` and `fail` are never vetoed.
 """
 
 from __future__ import annotations
