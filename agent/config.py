@@ -15,6 +15,8 @@ class LoopSettings(BaseModel):
     enabled: bool = True
     same_screen_max_distance: int | None = None   # None: the loop breaker's own default
     tier1_repeats: int = 2
+    stepwise_extra: int = 1      # more no-change repeats for arrows, Tab, Page keys, scroll
+    cycle_repeats: int = 2       # one action from one exact screen this often (incl. now): a cycle
     tier2_same_screens: int = 3
 
 

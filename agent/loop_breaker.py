@@ -1,87 +1,55 @@
 """The Loop Breaker's three tiers (specs/agent.md), decided in code, not by the prompt.
 
 Each step the graph calls `check(history, proposed, current_screen, reflection)`. It
-compares the proposed action's signature and the current screen's fingerprint with the
-turns already taken and returns a `Veto` (the constraint the planner is shown before it
-re-plans) or None. Everything is pure except `screen_hash`, which decodes a PNG.
+compares the proposed action's signature and what earlier actions did to the screen with
+the turns already taken and returns a `Veto` (the constraint the planner is shown before
+it re-plans) or None. Everything here is pure.
 
-How the graph records turns: one `Turn` per executed action (screen_after filled once the
-screen settled), and one `Turn(vetoed=True, veto=...)` per vetoed proposal. A veto then
-binds the re-proposal too: its forbidden signatures and modalities are re-checked until
-an action executes. The graph should cap re-plans after vetoes; `fail` is always allowed.
+Repetition is not a loop; repetition without change is. Whether an action changed the
+screen is `Turn.changed`, the full-resolution verdict (agent/screen_change.py: a caret
+moved one line or one typed letter is a change, a blinking caret is not); only when it is
+unknown do the coarse fingerprints (agent/fingerprint.py) decide. So:
+- tier 1 vetoes re-proposing an action whose last executions changed nothing, after an
+  allowance (`tier1_repeats`; step-wise keys, arrows, Tab, Page Up/Down, scroll, +/-, and
+  waits get `stepwise_extra` more), and re-proposing an action from the very screen it was
+  taken from before (a cycle: re-opening the same menu), when the graph can compare screens;
+- tier 2 vetoes when the screen stayed the same over several GUI actions (code and search
+  calls act off screen, waits and rejected "done"s try nothing: they neither count nor end
+  the stretch);
+- tier 3 holds the planner to its own "switch strategy".
+
+How the graph records turns: one `Turn` per executed action, and one `Turn(vetoed=True,
+veto=...)` per vetoed proposal. A veto binds the one re-proposal that answers it (its
+signatures and, for tier 1 and 3, its modality), nothing after: a veto that was wrong
+cannot block the keyboard for the rest of the task. `done` and `fail` are never vetoed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from typing import Literal
 
-import numpy as np
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent import actions as A
 from agent.decision import Reflection
+from agent.fingerprint import UNKNOWN_DISTANCE, screen_distance, screen_hash
 
-# ---- screen fingerprints ---------------------------------------------------------------
-# A 64-bit dHash is too coarse: at 1920x1080 an 8x8 cell is 240x135 px, one typed word
-# moves its mean by under one grey level, and on a flat background dHash bits sit on ties
-# that a blinking caret flips. So the fingerprint is a grid of mean luminance, 8 bits a
-# cell, packed into one int with the image size; the distance is the L1 difference of two
-# grids in "pixels changed at full contrast", so one threshold fits every resolution.
-# 32x36 cells (60x30 px at 1080p): a cell is under two list rows high, so a selection
-# moving one row down cannot cancel out inside a cell; 1,152 bytes, small enough for JSON
-# (under Python's 4,300-digit int limit). Measured at 1920x1080 (tests): caret blink 7,
-# caret blink + clock tick 7, a 2-px caret 21, one typed word ("hello") 99, scrolling one
-# line of text 198, a small dialog 3,734; the default threshold is 40.
-# Limits: one or two typed letters (14-35) and text replaced by text of the same shape
-# read as "same"; a moved mouse pointer (~70) and JPEG re-encoding read as "changed" (the
-# protocol's screenshots draw the pointer, so the first click on a new target is a change).
-GRID_COLS, GRID_ROWS = 32, 36
-_CELLS = GRID_COLS * GRID_ROWS
-_CELL_BITS = 8 * _CELLS
-_NOISE_LEVELS = 1  # per-cell dead zone: absorbs rounding and +-2 pixel noise
-UNKNOWN_DISTANCE = 2**31 - 1
-
-
-def screen_hash(png: bytes) -> int:
-    """Fingerprint of a screenshot (PNG or any Pillow format); compare with screen_distance."""
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            width, height = image.size
-            grid = image.convert("L").resize((GRID_COLS, GRID_ROWS), Image.Resampling.BOX)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"not a readable screenshot: {exc}") from None
-    return ((width << 16 | height) << _CELL_BITS) | int.from_bytes(grid.tobytes(), "big")
-
-
-def _unpack(fingerprint: int) -> tuple[int, int, np.ndarray] | None:
-    size = fingerprint >> _CELL_BITS
-    if fingerprint < 0 or size == 0 or size >> 32:
-        return None
-    cells = (fingerprint & ((1 << _CELL_BITS) - 1)).to_bytes(_CELLS, "big")
-    return size >> 16, size & 0xFFFF, np.frombuffer(cells, dtype=np.uint8)
-
-
-def screen_distance(a: int, b: int) -> int:
-    """About how many pixels changed (at full contrast) between two fingerprints.
-
-    Anything that is not a screen_hash (0 for "no screenshot", say) is unlike every
-    screen, itself included: not knowing must never look like "nothing changed".
-    """
-    unpacked_a, unpacked_b = _unpack(a), _unpack(b)
-    if unpacked_a is None or unpacked_b is None:
-        return UNKNOWN_DISTANCE
-    (wa, ha, grid_a), (wb, hb, grid_b) = unpacked_a, unpacked_b
-    if (wa, ha) != (wb, hb):
-        return max(wa * ha, wb * hb)  # another display size: nothing is comparable
-    diff = np.abs(grid_a.astype(np.int16) - grid_b.astype(np.int16)) - _NOISE_LEVELS
-    levels = int(np.clip(diff, 0, None).sum())
-    return round(levels * (wa * ha / _CELLS) / 255)
-
+__all__ = [
+    "UNKNOWN_DISTANCE",
+    "LoopConfig",
+    "Turn",
+    "Veto",
+    "action_signature",
+    "check",
+    "modality",
+    "screen_distance",
+    "screen_hash",
+    "stepwise",
+    "wasted_step_ratio",
+]
 
 # ---- action signatures -----------------------------------------------------------------
 Modality = Literal["mouse", "keyboard", "app", "code", "search", "control"]
@@ -162,6 +130,28 @@ def modality(action: A.Action) -> Modality:
     return _MODALITY[action.type]
 
 
+# Keys that move one step (a line, a field, a cell, a page, a zoom level): repeating them
+# is how lists, forms, sheets and documents are walked, so they get a larger allowance.
+_STEP_KEYS = {"up", "down", "left", "right", "tab", "pageup", "pagedown", "page_up", "page_down",
+              "pgup", "pgdn", "prior", "next", "plus", "minus", "+", "-", "=", "kp_add",
+              "kp_subtract", "backspace", "delete", "space"}
+_MODIFIERS = {"shift", "ctrl", "control", "alt", "super", "win", "cmd", "meta"}
+
+
+def stepwise(action: A.Action) -> bool:
+    """A step-wise navigation action: scroll, or arrows/Tab/Page keys (with modifiers)."""
+    if isinstance(action, A.Scroll):
+        return True
+    if isinstance(action, A.Hotkey):
+        keys = [k.lower() for k in action.keys]
+    elif isinstance(action, A.HoldAndPress):
+        keys = [k.lower() for k in action.press_keys]
+    else:
+        return False
+    pressed = [k for k in keys if k not in _MODIFIERS]
+    return bool(pressed) and all(k in _STEP_KEYS for k in pressed)
+
+
 # ---- turns, config, vetoes --------------------------------------------------------------
 class Veto(BaseModel):
     """Why a proposed action was refused, in the words the planner is shown."""
@@ -174,6 +164,7 @@ class Veto(BaseModel):
     forbidden_signatures: list[str] = Field(default_factory=list)
     forbidden_modalities: list[Modality] = Field(default_factory=list)
     may_fail: bool = False
+    reissued: bool = False  # given again to a re-proposal that ignored it: binds no further
 
 
 class Turn(BaseModel):
@@ -186,21 +177,30 @@ class Turn(BaseModel):
     modality: Modality
     screen_before: int = Field(repr=False)  # fingerprints are ~2,800 digits long
     screen_after: int | None = Field(None, repr=False)
+    # Did the action change the screen (full resolution, blink masked)? None: unknown,
+    # then the fingerprints decide.
+    changed: bool | None = None
     vetoed: bool = False
     veto: Veto | None = None  # set on vetoed turns so the veto also binds the re-proposal
+    # Which screenshot the action was taken from: the graph's key for `same_screen`.
+    before_file: str | None = None
 
     @classmethod
     def of(cls, step: int, action: A.Action, screen_before: int, screen_after: int | None = None,
-           veto: Veto | None = None) -> Turn:
+           veto: Veto | None = None, changed: bool | None = None,
+           before_file: str | None = None) -> Turn:
         return cls(step=step, signature=action_signature(action), modality=modality(action),
-                   screen_before=screen_before, screen_after=screen_after,
-                   vetoed=veto is not None, veto=veto)
+                   screen_before=screen_before, screen_after=screen_after, changed=changed,
+                   vetoed=veto is not None, veto=veto,
+                   before_file=before_file)
 
 
 class LoopConfig(BaseModel):
     enabled: bool = True
     same_screen_max_distance: int = Field(40, ge=0)  # in screen_distance's pixel units
     tier1_repeats: int = Field(2, ge=2)       # one no-op action this many times, incl. the proposal
+    stepwise_extra: int = Field(1, ge=0)      # more no-op repeats allowed for step-wise keys
+    cycle_repeats: int = Field(2, ge=2)       # one action from one screen this often, incl. now
     tier2_same_screens: int = Field(3, ge=2)  # one screen observed this often in a row, incl. now
     tier3: bool = True
     # check() never looks further back, so the graph may drop older fingerprints.
@@ -219,11 +219,22 @@ _ADVICE: dict[str, str] = {
     "control": "act on the screen instead, or fail if the task cannot proceed.",
 }
 _WAY_OUT = ("done", "fail", "call_search_agent", "call_code_agent", "set_cell_values")  # tier 2 never blocks these
+_OFF_SCREEN = ("code", "search")  # act off screen: neither a fruitless GUI step nor progress
+# Not an approach that can fail on screen: waiting for an application (again) and the
+# verifier's rejected "done"s. Tier 2 neither counts nor ends its stretch on them.
+_PASSIVE = ("done", "fail", "wait")
+
+Same = Callable[[int, int], bool]
 
 
 def check(history: list[Turn], proposed: A.Action, current_screen: int,
-          reflection: Reflection | None, config: LoopConfig | None = None) -> Veto | None:
-    """The veto for `proposed`, or None. `done` and `fail` are never vetoed."""
+          reflection: Reflection | None, config: LoopConfig | None = None,
+          same_screen: Callable[[Turn], bool] | None = None) -> Veto | None:
+    """The veto for `proposed`, or None. `done` and `fail` are never vetoed.
+
+    `same_screen(turn)`: the screen now is exactly the one `turn` was taken from (full
+    resolution); without it the cycle rule is off (fingerprints are too coarse for it).
+    """
     config = config or LoopConfig()
     if not config.enabled or proposed.type in ("done", "fail"):
         return None
@@ -236,63 +247,97 @@ def check(history: list[Turn], proposed: A.Action, current_screen: int,
     executed = [t for t in history if not t.vetoed]
     return (_pending(history, sig, mod)
             or _tier2(history, proposed, sig, current_screen, same, config)
-            or _tier1(executed, sig, mod, current_screen, same, config)
+            or _tier1(executed, proposed, sig, mod, current_screen, same, config)
+            or _cycle(executed, sig, mod, same_screen, config)
             or _tier3(executed, sig, mod, reflection, config))
 
 
+def no_change(turn: Turn, same: Same) -> bool:
+    """The executed action changed nothing (unknown after-screen: it may have)."""
+    if turn.changed is not None:
+        return not turn.changed
+    return turn.screen_after is not None and same(turn.screen_before, turn.screen_after)
+
+
 def _pending(history: list[Turn], sig: str, mod: str) -> Veto | None:
-    # Vetoes since the last executed action still bind: re-proposing what one forbade
-    # gets the same veto back.
-    for turn in reversed(history):
-        if not turn.vetoed:
-            break
-        v = turn.veto
-        if v is not None and (sig in v.forbidden_signatures or mod in v.forbidden_modalities):
-            return v
+    # A veto binds the re-proposal that answers it: re-proposing what it forbade (its
+    # signatures, its modality) gets it back, once. After that, and once anything ran, only
+    # the rules below judge (they still refuse a repeat of what changed nothing), so a
+    # veto that was wrong cannot block the keyboard or the mouse for the rest of the task.
+    if not history or not history[-1].vetoed or history[-1].veto is None:
+        return None
+    v = history[-1].veto
+    if not v.reissued and (sig in v.forbidden_signatures or mod in v.forbidden_modalities):
+        return v.model_copy(update={"reissued": True})
     return None
 
 
-def _tier1(executed: list[Turn], sig: str, mod: str, current: int,
-           same: Callable[[int, int], bool], config: LoopConfig) -> Veto | None:
+def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: str, current: int,
+           same: Same, config: LoopConfig) -> Veto | None:
     run = 0  # trailing executed turns with this signature that changed nothing
     for i, turn in enumerate(reversed(executed)):
-        ends = [] if turn.screen_after is None else [turn.screen_after]
-        if i == 0:  # ...and nothing changed since (a window that opened late is a change)
-            ends.append(current)
-        if turn.signature != sig or not ends or not all(same(turn.screen_before, e) for e in ends):
+        if turn.signature != sig or not no_change(turn, same):
+            break
+        # ...and nothing changed since (a window that opened late is a change)
+        if i == 0 and not same(turn.screen_after or turn.screen_before, current):
             break
         run += 1
-    if run < config.tier1_repeats - 1:
+    # Step-wise keys walk lists and pages; a wait may need another wait while an app loads.
+    patient = stepwise(proposed) or isinstance(proposed, A.Wait)
+    allowance = config.tier1_repeats - 1 + (config.stepwise_extra if patient else 0)
+    if run < allowance:
         return None
     times = "" if run == 1 else f" {run} times in a row"
     return Veto(tier=1, rule="repeat_no_change",
                 constraint=f"Your last action {sig} changed nothing on screen{times}, and you "
                            f"proposed it again. Do not repeat it: {_ADVICE[mod]}",
                 forbidden_signatures=[sig],
-                # Only mouse and keyboard have a sibling modality that does the same job.
+                # Only mouse and keyboard have a sibling modality that does the same job;
+                # the ban binds the one re-proposal that answers this veto.
                 forbidden_modalities=[mod] if mod in ("mouse", "keyboard") else [])
 
 
-def _tier2(history: list[Turn], proposed: A.Action, sig: str, current: int,
-           same: Callable[[int, int], bool], config: LoopConfig) -> Veto | None:
-    if proposed.type in _WAY_OUT:
+def _cycle(executed: list[Turn], sig: str, mod: str, same_screen: Callable[[Turn], bool] | None,
+           config: LoopConfig) -> Veto | None:
+    # The same action from the very same screen, again: it led somewhere and the episode
+    # came back (a menu opened and closed, a toggle flipped back). A step-wise key walking
+    # a list never sees the same screen twice, so it passes.
+    if same_screen is None or mod not in ("mouse", "keyboard", "app"):
         return None
-    start = len(history)  # the stretch: trailing turns taken from a screen like the current one
-    while start > 0 and same(history[start - 1].screen_before, current):
+    earlier = [t for t in executed if t.signature == sig and t.changed is not False
+               and same_screen(t)]
+    if len(earlier) + 1 < config.cycle_repeats:
+        return None
+    return Veto(tier=1, rule="repeat_same_screen", forbidden_signatures=[sig],
+                constraint=f"You took {sig} from this very screen before, and the screen came "
+                           f"back to where it was: repeating it goes round in a circle. Do "
+                           f"something else: {_ADVICE[mod]}")
+
+
+def _tier2(history: list[Turn], proposed: A.Action, sig: str, current: int,
+           same: Same, config: LoopConfig) -> Veto | None:
+    if proposed.type in _WAY_OUT or proposed.type == "wait":
+        return None
+    start = len(history)  # the stretch: trailing turns that left a screen like the current one as it was
+    while start > 0:
+        turn = history[start - 1]
+        off_screen = turn.modality in _OFF_SCREEN or turn.signature in _PASSIVE
+        if not (turn.vetoed or off_screen
+                or (no_change(turn, same) and same(turn.screen_before, current))):
+            break
         start -= 1
     stretch = history[start:]
-    tried = [t for t in stretch if not t.vetoed]
+    tried = [t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN
+             and t.signature not in _PASSIVE]
     if len(tried) + 1 < config.tier2_same_screens:
         return None
     last_veto = max((i for i, t in enumerate(stretch) if t.vetoed), default=-1)
     # Without a repeat, fire every N fruitless actions (counted since the last veto).
-    unwarned = sum(1 for t in stretch[last_veto + 1:] if not t.vetoed)
+    unwarned = sum(1 for t in stretch[last_veto + 1:] if t in tried)
     repeats = sig in {t.signature for t in tried}
     if not repeats and unwarned < config.tier2_same_screens:
         return None
-    # Code and search calls are ways out, not the loop; they are never forbidden here.
-    sigs = list(dict.fromkeys(t.signature for t in tried if t.modality not in ("code", "search")
-                              and t.signature not in ("done", "fail")))
+    sigs = list(dict.fromkeys(t.signature for t in tried))
     listed = "; ".join(sigs) if sigs else "none"
     constraint = (f"The screen has stayed the same for {len(tried) + 1} observations in a row: "
                   f"{len(tried)} actions ({listed}) changed nothing. "
@@ -329,9 +374,12 @@ def wasted_step_ratio(turns: list[Turn], config: LoopConfig | None = None) -> fl
     proposals are not steps. Upstream's baseline figures: 3.2% and 4.9%.
     """
     limit = (config or LoopConfig()).same_screen_max_distance
+
+    def same(a: int, b: int) -> bool:
+        return screen_distance(a, b) <= limit
+
     executed = [t for t in turns if not t.vetoed]
     wasted = sum(1 for t in executed
                  if (t.modality in ("mouse", "keyboard", "app") or t.signature == "wait")
-                 and t.screen_after is not None
-                 and screen_distance(t.screen_before, t.screen_after) <= limit)
+                 and no_change(t, same))
     return wasted / len(executed) if executed else 0.0

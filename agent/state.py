@@ -17,6 +17,8 @@ class Turn(TypedDict, total=False):
     modality: str
     screen_before: str | None  # screenshot file the decision saw
     screen_after: str | None   # screenshot file after the step; None when nothing ran
+    changed: bool | None       # the action changed the screen (full resolution); None: unknown
+    caret: list[int] | None    # where the caret was last seen blinking (x0, y0, x1, y1), if known
     vetoed: bool
     veto: dict[str, Any] | None     # the loop breaker's Veto, dumped, on vetoed turns
     result: str               # what happened, in words, shown to the planner next

@@ -151,11 +151,22 @@ class SettleSpec(BaseModel):
     noise_pixels: Annotated[int, Field(ge=0)] = 64
 
 
+class ScreenChange(BaseModel):
+    """What the action changed, pixel by pixel (envs/screen_diff.py): a caret blink or a
+    clock tick is masked, so `pixels` 0 means the action did nothing visible."""
+
+    pixels: int                                   # changed pixels, blink and idle changes masked
+    boxes: list[tuple[int, int, int, int]] = []   # (x, y, width, height), largest first, at most 16
+    masked_pixels: int = 0                        # differences read as caret blink / idle change
+    caret: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1): where a caret was last seen
+
+
 class SettleReport(BaseModel):
     stable: bool          # False when the timeout was hit first
-    changed: bool         # the screen differs from before the action
+    changed: bool         # some frame differed from before by more than the settle noise
     seconds: float        # time spent waiting for the screen to settle
     frames: int           # frames compared
+    change: ScreenChange | None = None   # before vs the settled frame, at full resolution
 
 
 ImageFormat = Literal["png", "jpeg", "webp"]

@@ -2,7 +2,8 @@
 
 Its screen is drawn from its state (the text typed so far, the pointer, the
 open windows), so an action that changes nothing leaves the screenshot byte
-for byte the same, which is what the loop breaker looks for. It never runs a
+for byte the same, which is what the loop breaker looks for; /act's settle reports what
+changed pixel by pixel, as our server does (envs/screen_diff.py). It never runs a
 command on the host: `execute`, `run_python` and `run_bash_script` answer from
 handlers the test supplies.
 """
@@ -18,6 +19,7 @@ from lxml import etree
 from PIL import Image, ImageDraw
 
 from envs import actions as a
+from envs import screen_diff
 from envs.base import ActResult, CommandOutput, DesktopError
 from envs.image_format import reencode
 
@@ -50,7 +52,11 @@ class FakeDesktop:
         return self.width, self.height
 
     def screenshot(self, format: a.ImageFormat = "png", quality: int | None = None) -> bytes:
-        spec = a.ImageSpec(format=format, quality=quality)
+        buf = io.BytesIO()
+        self._render().save(buf, format="PNG", compress_level=1)
+        return reencode(buf.getvalue(), a.ImageSpec(format=format, quality=quality))
+
+    def _render(self) -> Image.Image:
         image = Image.new("RGB", (self.width, self.height), (236, 236, 236))
         draw = ImageDraw.Draw(image)
         draw.rectangle((0, 0, self.width, 28), fill=(60, 60, 90))
@@ -59,9 +65,7 @@ class FakeDesktop:
             draw.text((16, 40 + 16 * row), line, fill=(0, 0, 0))
         x, y = self.pointer
         draw.polygon([(x, y), (x, y + 14), (x + 9, y + 10)], fill=(0, 0, 0))
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", compress_level=1)
-        return reencode(buf.getvalue(), spec)
+        return image
 
     def accessibility_tree(self) -> str:
         nsmap = {"st": NS_STATE, "cp": NS_COMPONENT}
@@ -77,14 +81,15 @@ class FakeDesktop:
     def act(self, actions: Sequence[a.DesktopAction], settle: a.SettleSpec | None = None,
             screenshot: a.ImageSpec | None = None) -> ActResult:
         start = time.monotonic()
-        before = self.screenshot() if settle else b""
+        before = screen_diff.image_pixels(self._render()) if settle else None
         for op in actions:
             self.log.append(op)
             self._apply(op)
         report = None
-        if settle:
-            changed = self.screenshot() != before
-            report = a.SettleReport(stable=True, changed=changed, seconds=0.0, frames=2)
+        if before is not None:  # what our server reports (its pointer is drawn, though)
+            change = screen_diff.diff(before, screen_diff.image_pixels(self._render()))
+            report = a.SettleReport(stable=True, changed=change.changed, seconds=0.0, frames=2,
+                                    change=a.ScreenChange(pixels=change.pixels, boxes=change.boxes))
         image = self.screenshot(screenshot.format, screenshot.quality) if screenshot else None
         return ActResult(len(actions), round(time.monotonic() - start, 4), report, image)
 

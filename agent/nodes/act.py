@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent import loop_breaker as lb
+from agent import screen_change
 from agent.actions import (
     HighlightTextSpan,
     compile_action,
@@ -118,8 +119,18 @@ def describe(action_type: str, settle: Any, changed: bool | None) -> str:
     return f"Executed {action_type}; the screen {'changed' if changed else 'did NOT change'}."
 
 
+def _read(ctx: AgentContext, name: str | None) -> bytes | None:
+    if not name:
+        return None
+    try:
+        return (ctx.folder / name).read_bytes()
+    except OSError:
+        return None
+
+
 def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     settle = SettleSpec(quiet=ctx.config.settle_quiet, timeout=ctx.config.settle_timeout)
+    judge = screen_change.Judge()
 
     def act(state: AgentState) -> dict[str, Any]:
         action = parse_action(state["grounded"])
@@ -152,13 +163,14 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                             settle=report.model_dump() if report else None)
         after = record.screenshot_file
         ctx.prefetch_fingerprint(after, png)
-        if report is not None:
-            changed = report.changed
-        else:  # upstream servers do not say: compare fingerprints
-            changed = ctx.fingerprint(after) != ctx.fingerprint(state.get("screenshot_file"))
+        # The server's full-resolution report; upstream servers give none: compare the shots.
+        known = report is not None and report.change is not None
+        before = None if known else _read(ctx, state.get("screenshot_file"))
+        changed = judge(report, before, png)
         text = f"The action failed: {error}" if error else describe(action.type, report, changed)
         turn = new_turn(state, record, result=text, signature=signature, modality=modality,
-                        screen_after=after)
+                        screen_after=after, changed=changed)
+        turn["caret"] = list(judge.caret) if judge.caret else None
         return advance(state, turn, screenshot_file=after)
 
     return act

@@ -85,11 +85,12 @@ def write_step(ctx: AgentContext, state: AgentState, *, node: str, action: Any, 
 
 
 def new_turn(state: AgentState, record: StepRecord, *, result: str, signature: str = "",
-             modality: str = "", screen_after: str | None = None, vetoed: bool = False) -> Turn:
+             modality: str = "", screen_after: str | None = None, vetoed: bool = False,
+             changed: bool | None = None) -> Turn:
     pending = state.get("pending") or {}
     return Turn(step=record.step_num, node=record.node, decision=pending.get("decision", {}),
                 signature=signature, modality=modality, screen_before=state.get("screenshot_file"),
-                screen_after=screen_after, vetoed=vetoed, result=result,
+                screen_after=screen_after, changed=changed, vetoed=vetoed, result=result,
                 screenshot_file=record.screenshot_file)
 
 

@@ -3,18 +3,26 @@
 The rules are code (agent/loop_breaker.py); this node feeds them the history and,
 on a veto, sends the planner back with the constraint in words. A veto uses up a
 step and counts as wasted, so a planner that keeps insisting still ends.
+
+Before a "nothing changed" veto it looks at the screen once more: a window that opened
+after the action had settled (a slow application) is a change, and then there is no veto.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent import loop_breaker as lb
+from agent import screen_change
 from agent.actions import parse_action
 from agent.context import AgentContext
 from agent.decision import Reflection
 from agent.nodes.common import advance, new_turn, write_step
 from agent.state import AgentState, Turn
+from envs.base import DesktopError, DesktopUnreachable
+
+_NO_CHANGE_RULES = ("repeat_no_change", "same_screen_repeat", "same_screen_no_progress")
 
 
 def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
@@ -27,6 +35,7 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
         out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=t.get("modality", ""),
                            screen_before=ctx.fingerprint(t.get("screen_before")),
                            screen_after=ctx.fingerprint(after) if after else None,
+                           changed=t.get("changed"), before_file=t.get("screen_before"),
                            vetoed=bool(t.get("vetoed")),
                            veto=lb.Veto.model_validate(veto) if veto else None))
     return out
@@ -35,22 +44,42 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
 def config_of(ctx: AgentContext) -> lb.LoopConfig:
     loop = ctx.config.loop
     fields: dict[str, Any] = {"enabled": loop.enabled, "tier1_repeats": loop.tier1_repeats,
-                              "tier2_same_screens": loop.tier2_same_screens}
+                              "tier2_same_screens": loop.tier2_same_screens,
+                              "stepwise_extra": loop.stepwise_extra, "cycle_repeats": loop.cycle_repeats}
     if loop.same_screen_max_distance is not None:
         fields["same_screen_max_distance"] = loop.same_screen_max_distance
     return lb.LoopConfig(**fields)
 
 
+def changed_since(ctx: AgentContext, pixels: screen_change.ScreenPixels, current: str | None) -> bool:
+    """The screen now differs from the current screenshot (not just a caret blink)."""
+    shown = pixels.get(current)
+    if shown is None:
+        return False
+    try:
+        now = screen_change.decode(ctx.desktop.screenshot())
+    except (DesktopError, DesktopUnreachable, ValueError):
+        return False
+    return now.shape != shown.shape or screen_change.differs(shown, now)
+
+
 def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     cfg = config_of(ctx)
+    pixels = screen_change.ScreenPixels(ctx.folder)
 
     def loop_breaker(state: AgentState) -> dict[str, Any]:
         decision = state["pending"]["decision"]
         action = parse_action(decision["action"])
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
-        veto = lb.check(history(ctx, state.get("turns", []), cfg.history_window), action,
-                        ctx.fingerprint(state.get("screenshot_file")), reflection, cfg)
-        if veto is None:
+        current = state.get("screenshot_file")
+        turns = state.get("turns", [])
+        # Where the caret was last seen, as of the last action that ran.
+        last_act = next((t for t in reversed(turns) if t.get("node") == "act"), {})
+        caret = tuple(last_act["caret"]) if last_act.get("caret") else None
+        veto = lb.check(history(ctx, turns, cfg.history_window), action,
+                        ctx.fingerprint(current), reflection, cfg,
+                        same_screen=lambda turn: pixels.same(turn.before_file, current, caret))
+        if veto is None or (veto.rule in _NO_CHANGE_RULES and changed_since(ctx, pixels, current)):
             return {}
         record = write_step(ctx, state, node="loop_breaker", action=decision["action"],
                             loop_breaker=veto.model_dump(mode="json"))

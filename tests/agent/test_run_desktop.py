@@ -110,10 +110,15 @@ def test_repeated_click_on_a_real_desktop_is_vetoed(desktop_tools, tmp_path):
                      "--out", str(out), "--width", "1024", "--height", "768")
     assert result.exit_code == 0, result.output     # infeasible task: FAIL is the right answer
     steps = lines(out / "traj.jsonl")
-    assert [s["node"] for s in steps] == ["act", "act", "loop_breaker", "fail"]
-    assert steps[2]["loop_breaker"]["tier"] == 1
+    # The server's change report sees that the first click did nothing (the pointer it
+    # moved is not the application's doing): its repeat is vetoed, and so is the
+    # re-proposal that ignores the veto.
+    assert [s["node"] for s in steps] == ["act", "loop_breaker", "loop_breaker", "fail"]
+    assert steps[0]["settle"]["change"]["pixels"] == 0
+    assert steps[1]["loop_breaker"]["tier"] == 1
+    assert steps[2]["loop_breaker"]["constraint"] == steps[1]["loop_breaker"]["constraint"]
     outcome = json.loads((out / "result.json").read_text())
-    assert outcome["status"] == "fail" and outcome["score"] == 1.0 and outcome["wasted_steps"] == 1
+    assert outcome["status"] == "fail" and outcome["score"] == 1.0 and outcome["wasted_steps"] == 2
 
 
 def test_unknown_grounder_is_refused_before_a_desktop_starts():
