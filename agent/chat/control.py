@@ -5,7 +5,7 @@ web server). `SessionControl` is the meeting point, thread-safe:
 - pause / resume: the graph stops between two nodes (`checkpoint()` blocks there);
 - a correction: queued, taken by the planner at its next step;
 - stop: a SIGINT to this process, the same path as Ctrl-C, so a model call or a desktop
-  call in progress is cut short too, and run_episode ends the episode as "interrupted".
+  call in progress is cut short too, and run_graph ends the episode as "interrupted".
   A stop and the signal can both reach the main thread (a paused graph wakes up to the
   stop first): `interrupt_once` lets exactly one KeyboardInterrupt through per episode;
 - approval: the main thread `ask()`s and waits; whoever the person uses `answer()`s.

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from agent.config import AgentConfig
 from agent.context import AgentContext, Models
 from agent.models.scripted import ScriptedScript
-from agent.runner import run_episode
+from agent.run_graph import run_graph
 from agent.trajectory import EpisodeWriter
 from benchmarks.osworld.evaluate import evaluate
 from benchmarks.osworld.setup import SetupRunner
@@ -191,7 +191,7 @@ def run(client: Any, task: Task, episode: LoopEpisode, folder: Path) -> Outcome:
         config = AgentConfig(max_steps=len(episode.actions) + 8)
         ctx = AgentContext(desktop=client, models=models, grounder=NoGrounder(),
                            writer=EpisodeWriter(folder), config=config, sandbox=True)
-        _, result = run_episode(ctx, episode.name, task.instruction)
+        _, result = run_graph(ctx, episode.name, task.instruction)
         proposals = [s for s in ctx.writer.steps() if s.node in ("act", "loop_breaker")]
         outcome = Outcome(episode, status=result.status, steps=result.steps,
                           vetoes=[i + 1 for i, s in enumerate(proposals) if s.node == "loop_breaker"])
