@@ -9,6 +9,8 @@
 # Inside the container the server listens on 0.0.0.0 and therefore demands the token (the
 # entrypoint refuses to start without one); publish the port on 127.0.0.1 unless another
 # machine must reach it. envs/providers/docker.py starts these containers for you.
+# No Docker engine or registry (this project's machines)? scripts/build-desktop-image
+# builds it with podman on a locally made Debian base (docker/README.md, "Building here").
 ARG DEBIAN_IMAGE=debian:12.11-slim
 FROM ${DEBIAN_IMAGE}
 

@@ -1,5 +1,5 @@
-"""A structural lint of docker/desktop.Dockerfile (hadolint is not packaged for Debian, and
-there is no Docker engine here to build it): parsed into instructions, then checked."""
+"""A structural lint of docker/desktop.Dockerfile (hadolint is not packaged for Debian; the
+real build, test_image_build.py, takes minutes and is opt-in): parsed, then checked."""
 
 from __future__ import annotations
 
