@@ -27,6 +27,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from threading import Lock
+from typing import Final
 
 from PIL import Image
 
@@ -40,7 +41,7 @@ __all__ = ["MEDIA_TYPE_SCALED", "ImageBudget", "budget_size", "fit", "fit_to", "
            "image_tokens", "max_planner_images", "prefetch", "tokens_for_size"]
 
 _CACHE_SIZE = 256
-MEDIA_TYPE_SCALED = "image/jpeg"
+MEDIA_TYPE_SCALED: Final = "image/jpeg"  # Final: ImagePart.media_type takes the literal
 _Key = tuple[bytes, int, int]
 _cache: OrderedDict[_Key, tuple[bytes | None, Size | None]] = OrderedDict()
 _pending: dict[_Key, Future] = {}

@@ -99,7 +99,7 @@ class A11yGrounder:
 
     def ground(self, screenshot_png: bytes, description: str,
                screen_size: tuple[int, int]) -> GroundingResult | None:
-        size = tuple(screen_size) if screen_size else None
+        size = (screen_size[0], screen_size[1]) if screen_size else None
         xml = self.tree_source()
         elements = self.elements(size, xml)
         if self.check_boxes and screenshot_png and needs_shift(elements):

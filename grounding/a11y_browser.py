@@ -75,7 +75,7 @@ class BrowserA11yGrounder:
         placed: dict[Any, tuple[int, str]] = {}
 
         def place(nid: Any) -> tuple[int, str]:
-            chain = []
+            chain: list[Any] = []
             while nid in by_id and nid not in placed and len(chain) < 1000:
                 chain.append(nid)
                 nid = by_id[nid].get("parentId")
@@ -186,12 +186,12 @@ class BrowserA11yGrounder:
 
     @staticmethod
     def _scale(m: A11yMatch, sx: float, sy: float) -> A11yMatch:
-        x, y, w, h = m.element.box  # type: ignore[misc]
+        x, y, w, h = m.element.rect
         box = (round(x * sx), round(y * sy), max(1, round(w * sx)), max(1, round(h * sy)))
         at = None if m.at is None else (round(m.at[0] * sx), round(m.at[1] * sy))
         return replace(m, element=replace(m.element, box=box), at=at)
 
     def ground(self, screenshot_png: bytes, description: str,
                screen_size: tuple[int, int]) -> GroundingResult | None:
-        best = self.matches(description, tuple(screen_size) if screen_size else None, limit=1)
+        best = self.matches(description, (screen_size[0], screen_size[1]) if screen_size else None, limit=1)
         return best_result(best, self.min_confidence, self.name)

@@ -176,11 +176,11 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
     cands = [(boxed[id(e)], f) for e, f in cands if id(e) in boxed]
     best: tuple[float, A11yElement, float] | None = None
     for a, a_score in anchors[:12]:
-        ax, ay, aw, ah = a.box  # type: ignore[misc]
+        ax, ay, aw, ah = a.rect
         for c, fit in cands:
-            if c is a or _overlaps_much(a.box, c.box) or _contains(c.box, a.box):  # type: ignore[arg-type]
+            if c is a or _overlaps_much(a.rect, c.rect) or _contains(c.rect, a.rect):
                 continue
-            cx, cy, cw, ch = c.box  # type: ignore[misc]
+            cx, cy, cw, ch = c.rect
             side = direction
             if direction == "beside":
                 side = "left" if cx + cw / 2 < ax + aw / 2 else "right"
@@ -210,15 +210,15 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
 
 def _reading_order(els: list[A11yElement]) -> list[A11yElement]:
     rows: list[list[A11yElement]] = []
-    for e in sorted(els, key=lambda e: e.box[1] + e.box[3] / 2):  # type: ignore[index]
-        cy = e.box[1] + e.box[3] / 2  # type: ignore[index]
+    for e in sorted(els, key=lambda e: e.rect[1] + e.rect[3] / 2):
+        cy = e.rect[1] + e.rect[3] / 2
         if rows:
-            r0 = rows[-1][0].box
-            if abs(cy - (r0[1] + r0[3] / 2)) <= max(4, min(r0[3], e.box[3]) / 2):  # type: ignore[index]
+            r0 = rows[-1][0].rect
+            if abs(cy - (r0[1] + r0[3] / 2)) <= max(4, min(r0[3], e.rect[3]) / 2):
                 rows[-1].append(e)
                 continue
         rows.append([e])
-    return [e for row in rows for e in sorted(row, key=lambda e: e.box[0])]  # type: ignore[index]
+    return [e for row in rows for e in sorted(row, key=lambda e: e.rect[0])]
 
 
 def _container(elements: list[A11yElement], context: str, boxer: Boxer | None) -> A11yElement | None:
@@ -250,7 +250,7 @@ def _container(elements: list[A11yElement], context: str, boxer: Boxer | None) -
     boxed = _boxed([el for s, el in scored if s >= top - 0.05], boxer)
     if not boxed:
         return None
-    return min(boxed, key=lambda e: e.box[2] * e.box[3])  # type: ignore[index]
+    return min(boxed, key=lambda e: e.rect[2] * e.rect[3])
 
 
 _ORDINAL_FILLER = frozenset(["open", "go", "switch", "activate", "one", "item", "visible", "toolbar", "sidebar", "menu", "navigation", "nav", "header", "footer", "list", "table", "dialog", "form", "panel"])
@@ -286,11 +286,11 @@ def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
     cands = _boxed(cands, boxer)
     container = _container(elements, q.context, boxer) if q.context else None
     if container is not None:
-        inside = [e for e in cands if e is not container and _contains(container.box, e.box)]  # type: ignore[arg-type]
+        inside = [e for e in cands if e is not container and _contains(container.rect, e.rect)]
         if inside:
             cands = inside
     elif q.context and re.search(r"\b(sidebar|side bar|left panel|left pane)\b", q.context) and screen_size:
-        left = [e for e in cands if e.box[0] + e.box[2] / 2 < 0.3 * screen_size[0]]  # type: ignore[index]
+        left = [e for e in cands if e.rect[0] + e.rect[2] / 2 < 0.3 * screen_size[0]]
         if left:
             cands = left
     # One per box: an element and its same-role wrapper count once.
@@ -299,16 +299,16 @@ def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
         if e.box not in seen:
             seen.add(e.box)
             uniq.append(e)
-    uniq = [e for e in uniq if not any(o is not e and o.box != e.box and _contains(e.box, o.box)  # type: ignore[arg-type]
+    uniq = [e for e in uniq if not any(o is not e and o.rect != e.rect and _contains(e.rect, o.rect)
                                        and role_key(o.role) == role_key(e.role) for o in uniq)]
     if side in ("left", "start", ""):
-        order = _reading_order(uniq) if side == "" else sorted(uniq, key=lambda e: (e.box[0], e.box[1]))  # type: ignore[index]
+        order = _reading_order(uniq) if side == "" else sorted(uniq, key=lambda e: (e.rect[0], e.rect[1]))
     elif side in ("right", "end"):
-        order = sorted(uniq, key=lambda e: (-(e.box[0] + e.box[2]), e.box[1]))  # type: ignore[index]
+        order = sorted(uniq, key=lambda e: (-(e.rect[0] + e.rect[2]), e.rect[1]))
     elif side == "top":
-        order = sorted(uniq, key=lambda e: (e.box[1], e.box[0]))  # type: ignore[index]
+        order = sorted(uniq, key=lambda e: (e.rect[1], e.rect[0]))
     else:
-        order = sorted(uniq, key=lambda e: (-(e.box[1] + e.box[3]), e.box[0]))  # type: ignore[index]
+        order = sorted(uniq, key=lambda e: (-(e.rect[1] + e.rect[3]), e.rect[0]))
     if from_end:
         order = order[::-1]
     if n > len(order) or n < 1:
@@ -332,7 +332,7 @@ def _thumb(elements: list[A11yElement], description: str, boxer: Boxer | None) -
     if not boxed:
         return []
     el = boxed[0]
-    x, y, w, h = el.box  # type: ignore[misc]
+    x, y, w, h = el.rect
     now, lo, hi = el.value or (None, None, None)
     lo = 0.0 if lo is None else lo
     hi = 100.0 if hi is None else hi
@@ -367,7 +367,7 @@ def _divider(elements: list[A11yElement], description: str, boxer: Boxer | None)
     if not boxed:
         return []
     el = boxed[0]
-    x, y, w, h = el.box  # type: ignore[misc]
+    x, y, w, h = el.rect
     at = {"right": (x + w - 1, y + h // 2), "left": (x, y + h // 2),
           "top": (x + w // 2, y), "bottom": (x + w // 2, y + h - 1)}[side]
     s = 0.85 * next((v for e, v in anchors if e.name == el.name and e.role == el.role), 1.0)
@@ -406,13 +406,15 @@ def _cell(elements: list[A11yElement], description: str, boxer: Boxer | None) ->
     heads, labels = _anchors(cells, col_text), _anchors(cells, row_text)
     if not heads or not labels:
         return None
-    head, label = _boxed([heads[0][0], labels[0][0]], boxer) or [None, None]
-    if head is None or label is None:
+    pair = _boxed([heads[0][0], labels[0][0]], boxer)
+    if len(pair) != 2:  # either one off screen
         return None
-    hx, _, hw, _ = head.box  # type: ignore[misc]
-    _, ly, _, lh = label.box  # type: ignore[misc]
+    head, label = pair
+    hx, _, hw, _ = head.rect
+    _, ly, _, lh = label.rect
     for e in _boxed([e for e in elements if role_key(e.role) in _CELL_ROLES], boxer):
-        cx, cy = e.centre  # type: ignore[misc]
+        x, y, w, h = e.rect
+        cx, cy = x + w // 2, y + h // 2  # its centre
         if hx <= cx <= hx + hw and ly <= cy <= ly + lh:
             return [A11yMatch(e, 0.85, 0.85)]
     return None

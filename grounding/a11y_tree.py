@@ -54,6 +54,13 @@ class A11yElement:
     orientation: str = ""      # "horizontal" / "vertical" when the source says
 
     @property
+    def rect(self) -> tuple[int, int, int, int]:
+        """The box, for code that only ever sees boxed elements (a clear error otherwise)."""
+        if self.box is None:
+            raise ValueError(f"accessible {self.role!r} {self.name!r} has no box")
+        return self.box
+
+    @property
     def centre(self) -> tuple[int, int] | None:
         if self.box is None:
             return None
@@ -145,7 +152,7 @@ def parse_osworld_tree(xml: str | bytes, screen_size: tuple[int, int] | None = N
             continue
         role = node.tag.rsplit("}", 1)[-1]
         rk = role_key(role)
-        depth, active, context = 0, node in active_windows, []
+        depth, active, context = 0, node in active_windows, list[str]()
         for anc in node.iterancestors():
             depth += 1
             if len(context) < 3:
@@ -159,7 +166,8 @@ def parse_osworld_tree(xml: str | bytes, screen_size: tuple[int, int] | None = N
             lines = "multi" if attrib.get(multi_key) == "true" else "single" if attrib.get(single_key) == "true" else ""
         value = None
         if val_keys[0] in attrib:
-            value = tuple(_float(attrib.get(k)) for k in val_keys)  # type: ignore[assignment]
+            now, low, high = (_float(attrib.get(k)) for k in val_keys)
+            value = (now, low, high)
         orientation = ("vertical" if attrib.get(_ST + "vertical") == "true"
                        else "horizontal" if attrib.get(_ST + "horizontal") == "true" else "")
         out.append(A11yElement(
@@ -192,7 +200,7 @@ def _label_fields(elements: list[A11yElement]) -> list[A11yElement]:
         x, y, w, h = e.box
         best, best_d = None, 1e9
         for lab in labels:
-            lx, ly, lw, lh = lab.box  # type: ignore[misc]
+            lx, ly, lw, lh = lab.rect
             same_row = ly < y + h and y < ly + lh
             gap_left = x - (lx + lw)
             gap_above = y - (ly + lh)

@@ -79,10 +79,10 @@ def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
         model, url = _model_parts(spec, kind)
         if kind == "jedi":
             from grounding.jedi import JediGrounder
-            return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key(), **options)
+            return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key(), zoom=options.get("zoom"))
         from grounding import uitars
         cls = uitars.UITarsGrounder if kind == "uitars" else uitars.PointGrounder
-        return cls(url, model=model or kind, api_key=_api_key(), **options)
+        return cls(url, model=model or kind, api_key=_api_key(), zoom=options.get("zoom"))
     raise GrounderSpecError(f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
                             "uitars@URL, point@URL, or several joined by '+'")
 

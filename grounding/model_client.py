@@ -66,7 +66,7 @@ class ChatClient:
         a tool-call parser) are written back as `<tool_call>` blocks so one parser reads both."""
         try:
             response = self._client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]
+                model=self.model, messages=messages,  # type: ignore[arg-type]  # SDK wants its TypedDicts; ours: JSON dicts
                 max_tokens=self.max_tokens, temperature=self.temperature,
                 extra_body=self.extra_body or None)
         except openai.APITimeoutError as e:
@@ -195,7 +195,7 @@ class ModelGrounder:
             raise NotGrounded(f"screenshot: {e}") from e
         if not screen_size or min(screen_size) <= 0:
             screen_size = image.size   # no screen size given: the screenshot's own pixels
-        geometry = ScreenGeometry(tuple(screen_size), image_size=image.size, origin=self.origin)  # type: ignore[arg-type]
+        geometry = ScreenGeometry((screen_size[0], screen_size[1]), image_size=image.size, origin=self.origin)
         x, y, space, text = self._ask(image, png, description, geometry)
         sx, sy = geometry.clamp(*geometry.space_to_screen(x, y, space))
         if self.zoom is None:
@@ -218,7 +218,7 @@ class ModelGrounder:
                                    raw=f"{first_text}\n[zoom failed: {e}]")
         cx, cy = crop_geometry.space_to_screen(x, y, space)        # crop pixels, floats
         ix, iy = window.to_image(cx, cy)                           # screenshot pixels
-        sx, sy = geometry.clamp(*geometry.space_to_screen(ix, iy, geometry.image_size))  # type: ignore[arg-type]
+        sx, sy = geometry.clamp(*geometry.space_to_screen(ix, iy, geometry.shot_size))
         where = (f"[zoom x{window.scale:.2f} on {window.width}x{window.height}+{window.left}+{window.top} "
                  f"of the screenshot; first answer {first[0]},{first[1]}]")
         return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name,

@@ -329,7 +329,7 @@ class OcrGrounder:
         else:
             big = image.convert("L")
         if k > 1:
-            big = big.resize((image.width * k, image.height * k), Image.LANCZOS)
+            big = big.resize((image.width * k, image.height * k), Image.Resampling.LANCZOS)
         raw = _rapidocr_words(big) if self.backend == "rapidocr" else \
             _tesseract_words(big, self.lang, self.psm, self.timeout)
         if k == 1:

@@ -179,6 +179,13 @@ class ScreenGeometry:
     # -- sizes ----------------------------------------------------------------------------
 
     @property
+    def shot_size(self) -> Size:
+        """image_size, which __post_init__ always fills in."""
+        if self.image_size is None:
+            raise ValueError("ScreenGeometry has no image size (was __post_init__ bypassed?)")
+        return self.image_size
+
+    @property
     def width(self) -> int:
         return self.screen_size[0]
 

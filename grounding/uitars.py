@@ -60,8 +60,8 @@ def _find_point(region: str) -> tuple[float, float] | None:
             point = _point_of(match.group(group))
             if point is not None:
                 return point
-    match = _TUPLE.search(region)
-    return _point_of(match.group(0)) if match else None
+    found = _TUPLE.search(region)
+    return _point_of(found.group(0)) if found else None
 
 
 def parse_uitars_point(text: str) -> tuple[float, float] | None:
@@ -166,5 +166,5 @@ class PointGrounder(ModelGrounder):
         elif self.grounding_size == "image":
             space = model_size
         else:
-            space = self.grounding_size  # type: ignore[assignment]
+            space = self.grounding_size
         return point[0], point[1], space

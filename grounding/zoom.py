@@ -37,7 +37,7 @@ class ZoomWindow:
         """The window, enlarged by `scale`, as the model will see it (before its resize)."""
         box = (self.left, self.top, self.left + self.width, self.top + self.height)
         size = (max(1, round(self.width * self.scale)), max(1, round(self.height * self.scale)))
-        return image.crop(box).resize(size, Image.LANCZOS)
+        return image.crop(box).resize(size, Image.Resampling.LANCZOS)
 
     @property
     def crop_size(self) -> tuple[int, int]:

@@ -164,8 +164,8 @@ def register(app: "DeskpilotMCP") -> None:
                     if loaded is not None:
                         return pipeline.run(client, folder, task=loaded, sandbox=app.holder.sandbox,
                                             hooks=hooks)
-                    record = {"id": task_id, "instruction": instruction, "source": "agent mcp",
-                              "config": [], "evaluator": {}}
+                    record: dict[str, Any] = {"id": task_id, "instruction": instruction,
+                                              "source": "agent mcp", "config": [], "evaluator": {}}
                     return pipeline.run(client, folder, instruction=instruction, task_id=task_id,
                                         record=record, sandbox=app.holder.sandbox, score=False,
                                         hooks=hooks)

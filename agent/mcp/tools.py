@@ -110,7 +110,8 @@ def register(app: "DeskpilotMCP") -> None:
                 png, size = client.screenshot(), client.screen_size()
                 points = []
                 for t in wanted:
-                    found = (t.x, t.y) if t.x is not None else grounder.ground(png, t.description, size)
+                    found = ((t.x, t.y) if t.x is not None and t.y is not None  # a Target has both or neither
+                             else grounder.ground(png, t.description, size))
                     if found is None:
                         raise ToolError(f"target not found on the screen: {t.description!r} "
                                         f"(grounder {grounder.name}); describe it differently or give x and y")

@@ -123,9 +123,9 @@ class AnthropicChatModel:
                                           max_retries=0)
         self.web_search_request_usd = WEB_SEARCH_REQUEST_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
-        kw = {"sleep": sleep} if sleep is not None else {}
         self.retrier = Retrier(self.name, policy, transient=(anthropic.APIConnectionError,),
-                               wrap=(anthropic.AnthropicError,), **kw)
+                               wrap=(anthropic.AnthropicError,),
+                               sleep=sleep if sleep is not None else time.sleep)
 
     def usage_of(self, response: Any) -> Usage:
         u = getattr(response, "usage", None)

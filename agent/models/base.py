@@ -79,6 +79,8 @@ class ChatResult(BaseModel, Generic[T]):
 class ModelError(RuntimeError):
     """The model could not be reached or answered with an error, after retries."""
 
+    usage: Usage | None = None  # the tokens the failed call(s) still cost, where known
+
 
 class ReplyTruncatedError(ModelError):
     """The reply is empty because the output cap was reached first: a reasoning model spent

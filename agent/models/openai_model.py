@@ -124,9 +124,9 @@ class OpenAIChatModel:
         self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
         self.web_search_call_usd = WEB_SEARCH_CALL_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
-        kw = {"sleep": sleep} if sleep is not None else {}
         self.retrier = Retrier(self.name, policy, transient=(openai.APIConnectionError,),
-                               wrap=(openai.OpenAIError,), **kw)
+                               wrap=(openai.OpenAIError,),
+                               sleep=sleep if sleep is not None else time.sleep)
 
     def _request(self, messages: list[Message], max_tokens: int, temperature: float,
                  json_reply: bool) -> dict[str, Any]:

@@ -176,7 +176,7 @@ def complete_structured(send: Send, messages: list[Message], schema: type[T] | N
             text, usage = send(convo)
         except ModelError as err:
             spent = getattr(err, "usage", None)   # a truncated reply's own cost, if it says
-            err.usage = total + spent if isinstance(spent, Usage) else total  # type: ignore[attr-defined]
+            err.usage = total + spent if isinstance(spent, Usage) else total
             raise
         total = total + usage
         try:
@@ -192,5 +192,5 @@ def complete_structured(send: Send, messages: list[Message], schema: type[T] | N
         f"{model_name}: the reply did not match schema {schema.__name__} after {attempt} "
         f"attempt(s):\n{problem}\nLast reply began: {excerpt(text)!r}",
         last_text=text, attempts=attempt)
-    error.usage = total  # type: ignore[attr-defined]  # failed calls still cost tokens
+    error.usage = total  # failed calls still cost tokens
     raise error

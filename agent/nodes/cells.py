@@ -21,7 +21,10 @@ from envs.base import DesktopUnreachable
 
 def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def cells(state: AgentState) -> dict[str, Any]:
-        action = parse_action(state["pending"]["decision"]["action"])
+        pending = state["pending"]
+        if pending is None:
+            raise ValueError("the cells node ran without a pending decision")
+        action = parse_action(pending["decision"]["action"])
         assert isinstance(action, SetCellValues)
         signature, modality = lb.action_signature(action), lb.modality(action)
         done_before = existing_step(ctx, state)

@@ -18,6 +18,7 @@ Targets: busy-screen PNG <= 100 ms, JPEG <= 30 ms; a11y (mousepad) <= 150 ms; fu
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import time
@@ -114,7 +115,8 @@ def main() -> None:
         if "ok" not in in_desktop_out.output:
             raise SystemExit(f"could not set the wallpaper: {in_desktop_out.error[-1000:]}")
         shots = in_desktop(client, busy_screen.TIME_SCREENSHOTS.format(runs=args.runs))
-        http = [(f"GET /screenshot{q}", measure(lambda q=q: client._request("GET", "/screenshot" + q), args.runs))
+        http = [(f"GET /screenshot{q}",
+                 measure(functools.partial(client._request, "GET", "/screenshot" + q), args.runs))
                 for q in ("", "?format=jpeg", "?format=webp")]
 
         # 2. mousepad.

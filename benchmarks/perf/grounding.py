@@ -31,6 +31,7 @@ from pathlib import Path
 from benchmarks.grounding.datasets import GroundingItem, load_dataset
 from benchmarks.grounding.scoring import score_item
 from grounding.a11y import BrowserA11yGrounder
+from grounding.base import Grounder
 from grounding.cascade import CascadeGrounder
 from grounding.factory import CASCADE_THRESHOLDS
 from grounding.ocr import OcrGrounder
@@ -77,8 +78,9 @@ def run_real(items: list[GroundingItem], model: str | None = None) -> Rows:
     model_grounder = make_one(model, None) if model else None
     xml_now = {"xml": ""}
     a11y = A11yGrounder(lambda: xml_now["xml"], min_confidence=CASCADE_THRESHOLDS["a11y"])
-    tiers = [(a11y, CASCADE_THRESHOLDS["a11y"]), (ocr, CASCADE_THRESHOLDS["ocr"])]
-    grounders: dict[str, object] = {"a11y": a11y, "ocr": ocr, "cascade": CascadeGrounder(tiers)}
+    tiers: list[tuple[Grounder, float]] = [(a11y, CASCADE_THRESHOLDS["a11y"]),
+                                           (ocr, CASCADE_THRESHOLDS["ocr"])]
+    grounders: dict[str, Grounder] = {"a11y": a11y, "ocr": ocr, "cascade": CascadeGrounder(tiers)}
     if model_grounder is not None:
         grounders["model"] = model_grounder
         grounders["cascade+model"] = CascadeGrounder([*tiers, (model_grounder, 0.0)])
@@ -89,7 +91,7 @@ def run_real(items: list[GroundingItem], model: str | None = None) -> Rows:
         png = item.image.read_bytes()
         for name, grounder in grounders.items():
             start = time.perf_counter()
-            answer = grounder.ground(png, item.instruction, item.image_size)  # type: ignore[attr-defined]
+            answer = grounder.ground(png, item.instruction, item.image_size)
             results[name].append((item, score_item(item, answer), time.perf_counter() - start))
     return results
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypedDict, Unpack, runtime_checkable
 
 import httpx
 
@@ -35,6 +35,15 @@ class ResetUnsupported(ProviderError):
     """This desktop cannot be put back into a clean state (a bare URL)."""
 
 
+class ClientOptions(TypedDict, total=False):
+    """DesktopClient's keyword options, passed through by DesktopLease.client()."""
+
+    timeout: float
+    retries: int
+    backoff: float
+    fallback_pause: float
+
+
 @dataclass(frozen=True)
 class DesktopLease:
     """A desktop to drive: `url` and `token` go to DesktopClient / `agent run --desktop`."""
@@ -47,8 +56,8 @@ class DesktopLease:
     extra: dict[str, str] = field(default_factory=dict)   # other forwarded ports: chrome, vlc, vnc URLs
     can_reset: bool = False              # whether provider.reset(lease) gives a clean desktop
 
-    def client(self, **kwargs: object) -> DesktopClient:
-        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]
+    def client(self, **kwargs: Unpack[ClientOptions]) -> DesktopClient:
+        return DesktopClient(self.url, token=self.token, **kwargs)
 
     def __repr__(self) -> str:   # never print the token
         return f"DesktopLease(url={self.url!r}, name={self.name!r}, provider={self.provider!r})"

@@ -28,12 +28,14 @@ def docker_from_env() -> Any:
     try:
         import docker  # the SDK (pip install docker); not a dependency of deskpilot
     except ImportError:
-        docker = None
-    if docker is None or not hasattr(docker, "from_env"):
+        raise ProviderError(_NO_SDK) from None
+    if not hasattr(docker, "from_env"):
         # (the repository's own docker/ folder can shadow the SDK when run from its root)
-        raise ProviderError("the Docker SDK is not installed: pip install docker "
-                            "(or pass a client object to DockerProvider)")
+        raise ProviderError(_NO_SDK)
     return docker.from_env()
+
+
+_NO_SDK = "the Docker SDK is not installed: pip install docker (or pass a client object to DockerProvider)"
 
 
 class DockerProvider:

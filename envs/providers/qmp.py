@@ -30,7 +30,7 @@ class Qmp:
         self._sock: socket.socket | None = None
         self._buffer = b""
 
-    def connect(self, wait: float = 0.0, alive: Callable[[], bool] | None = None) -> Qmp:
+    def connect(self, wait: float = 0.0, alive: Callable[[], bool] | None = None) -> Self:
         """Connect (retrying up to `wait` seconds while QEMU creates the socket, unless
         `alive()` says QEMU is gone) and negotiate."""
         deadline = time.monotonic() + wait

@@ -69,13 +69,13 @@ class AccessibilityUnavailable(RuntimeError):
 class TreeLimits(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_nodes: int = Field(5000, ge=1)
-    max_seconds: float = Field(5.0, gt=0)
-    max_depth: int = Field(50, ge=1)  # upstream MAX_DEPTH; applications sit at depth 1
-    max_children: int = Field(1024, ge=1)  # upstream MAX_WIDTH
+    max_nodes: int = Field(default=5000, ge=1)
+    max_seconds: float = Field(default=5.0, gt=0)
+    max_depth: int = Field(default=50, ge=1)  # upstream MAX_DEPTH; applications sit at depth 1
+    max_children: int = Field(default=1024, ge=1)  # upstream MAX_WIDTH
     # Per D-Bus call. A frozen application costs one or two such waits (measured),
     # then the rest of it is skipped for this walk (see _Unresponsive).
-    call_timeout_ms: int = Field(800, ge=10, le=60_000)
+    call_timeout_ms: int = Field(default=800, ge=10, le=60_000)
 
 
 class _Unresponsive(Exception):

@@ -28,6 +28,7 @@ of the walk; nodes still waiting for an answer when the deadline hits are left o
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -226,7 +227,7 @@ class _Walk:
 
         fresh = answers is None
         for i, query in enumerate(batch):
-            self.send(query, lambda value, i=i: one(i, value), fresh)
+            self.send(query, functools.partial(one, i), fresh)
 
     def send(self, query: _Query, then: Callable[[Any], None], fresh: bool = False) -> None:
         if self.pending >= _IN_FLIGHT:
@@ -324,7 +325,7 @@ class _Walk:
                 qn = _qname(_ATTR, key) if key else None
                 if len(_attr_names) < 4096:
                     _attr_names[key] = qn
-            if qn:
+            if isinstance(qn, str):  # None: not a valid XML name (False never stays past the miss)
                 attrib[qn] = _clean(value)
         tag = (role_name or "unknown").replace(" ", "-")
         node.tag = tag if _qname("{x}", tag) is not None else "unknown"

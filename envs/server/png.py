@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 
 try:  # the zlib-ng PyPI package: same API as zlib, faster at low levels
-    from zlib_ng import zlib_ng as _z
+    from zlib_ng import zlib_ng
+
+    _z: Any = zlib_ng
 except ImportError:  # pragma: no cover - declared in pyproject; stdlib as a fallback
-    _z: Any = zlib  # type: ignore[no-redef]
+    _z = zlib
 
 DEFAULT_LEVEL = 2
 _STRIPES = max(1, min(4, os.cpu_count() or 1))
@@ -55,7 +57,7 @@ def _deflate(part: memoryview, level: int, last: bool) -> bytes:
 
 
 def _zlib_stream(raw: np.ndarray, level: int) -> bytes:
-    data = memoryview(raw).cast("B")
+    data = raw.data.cast("B")  # the array's own buffer (numpy types memoryview(ndarray) only from 3.12)
     stripes = min(_STRIPES, max(1, len(data) // _MIN_STRIPE_BYTES))
     if stripes == 1:
         return _z.compress(data, level)

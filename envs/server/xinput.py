@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from typing import Sequence
+from collections.abc import Iterable
 
 from envs import actions as a
 from envs.keys import to_keysym
@@ -44,7 +44,7 @@ def _xdotool(*args: str, stdin: str | None = None, timeout: float = 60) -> str:
     return proc.stdout
 
 
-def _hold(keys: Sequence[str], verb: str) -> list[str]:
+def _hold(keys: Iterable[str], verb: str) -> list[str]:
     out: list[str] = []
     for key in keys:
         out += [verb, to_keysym(key)]

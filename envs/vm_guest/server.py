@@ -10,6 +10,7 @@ own and a snapshot keeps it.
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import email.policy
 import json
@@ -36,6 +37,15 @@ def cmdline_value(key: str) -> str | None:
 
 
 TOKEN = cmdline_value("deskpilot.token")
+
+
+def _form_field(part: email.message.Message) -> tuple[str, bytes] | None:
+    """(name, content) of one multipart part; None for a part without a name or a body."""
+    name = part.get_param("name", header="content-disposition")
+    payload = part.get_payload(decode=True)
+    if isinstance(name, str) and isinstance(payload, bytes):
+        return name, payload
+    return None
 
 
 def png(rgb: tuple[int, int, int]) -> bytes:
@@ -87,8 +97,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind.startswith("multipart/"):
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
                 b"content-type: " + kind.encode() + b"\r\n\r\n" + raw)
-            return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
-                    for part in message.iter_parts()}
+            return dict(field for part in message.iter_parts() if (field := _form_field(part)))
         from urllib.parse import parse_qs
         return {k: v[0].encode() for k, v in parse_qs(raw.decode()).items()}
 

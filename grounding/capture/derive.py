@@ -104,9 +104,9 @@ def visible_elements(xml: str, screen: tuple[int, int]) -> list[A11yElement]:
     # A dialog opened over its main window is the one on top; otherwise the application's
     # main frame (toolkits such as Qt also expose a control bar as an unnamed inner frame).
     dialogs = [e for e in windows if role_key(e.role) != "frame"]
-    top = (min(dialogs, key=lambda e: e.box[2] * e.box[3]) if dialogs  # type: ignore[index]
-           else max(windows, key=lambda e: e.box[2] * e.box[3]))  # type: ignore[index]
-    return [e for e in els if e.active and _inside(top.box, e.box)]  # type: ignore[arg-type]
+    top = (min(dialogs, key=lambda e: e.rect[2] * e.rect[3]) if dialogs
+           else max(windows, key=lambda e: e.rect[2] * e.rect[3]))
+    return [e for e in els if e.active and _inside(top.rect, e.rect)]
 
 
 def _words(e: A11yElement) -> str:
@@ -132,7 +132,7 @@ def shows_text(e: A11yElement) -> bool:
     if not _text_fits(e, words) or "memory usage" in words.lower():
         return False
     rk = role_key(e.role)
-    w, h = e.box[2], e.box[3]  # type: ignore[index]
+    w, h = e.rect[2], e.rect[3]
     if rk in _BUTTONS and (w <= 1.3 * h or (normalize(words) in functions() and w < 48)):
         return False  # a square button is an icon: its name is a tooltip
     return rk in _TEXT_ROLES and (not _CHECKING[0] or id(e) in _VERIFIED)
@@ -145,18 +145,18 @@ def _counts(els: list[A11yElement]) -> dict[str, list[A11yElement]]:
     for e in els:
         for words in {normalize(_words(e)), normalize(e.name), normalize(e.text)} - {""}:
             group = out.setdefault(words, [])
-            if not any(_inside(g.box, e.box, 3) or _inside(e.box, g.box, 3) for g in group):  # type: ignore[arg-type]
+            if not any(_inside(g.rect, e.rect, 3) or _inside(e.rect, g.rect, 3) for g in group):
                 group.append(e)
             else:  # keep the smaller of the two nested ones
                 for i, g in enumerate(group):
-                    if _inside(g.box, e.box, 3) and e.box[2] * e.box[3] < g.box[2] * g.box[3]:  # type: ignore[index]
+                    if _inside(g.rect, e.rect, 3) and e.rect[2] * e.rect[3] < g.rect[2] * g.rect[3]:
                         group[i] = e
     return out
 
 
 def _text_fits(e: A11yElement, words: str) -> bool:
     """The words can be on screen inside the box (not a tooltip-only name of an icon)."""
-    w, h = e.box[2], e.box[3]  # type: ignore[index]
+    w, h = e.rect[2], e.rect[3]
     return 2 <= len(words) <= 40 and any(c.isalpha() for c in words) and 10 <= h <= 60 \
         and w >= 6 * len(words) and w <= 40 * len(words) + 200
 
@@ -191,7 +191,7 @@ def icon_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
         rk, key = role_key(e.role), normalize(e.name)
         if rk not in _BUTTONS or key not in functions() or len(counts.get(key, [])) != 1:
             continue
-        w, h = e.box[2], e.box[3]  # type: ignore[index]
+        w, h = e.rect[2], e.rect[3]
         if not (10 <= w <= 64 and 10 <= h <= 64):
             continue
         do, does, doing = verb_forms(rng.choice(functions()[key]))
@@ -225,9 +225,9 @@ def spatial_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
         for direction in ("right", "left", "below", "above"):
             near = []
             for c in targets:
-                if c is a or _inside(c.box, a.box) or _inside(a.box, c.box):  # type: ignore[arg-type]
+                if c is a or _inside(c.rect, a.rect) or _inside(a.rect, c.rect):
                     continue
-                g = _gap(direction, a.box, c.box)  # type: ignore[arg-type]
+                g = _gap(direction, a.rect, c.rect)
                 if g is not None and g[0] <= 120:
                     near.append((g[0], c))
             same = sorted(near, key=lambda p: p[0])
@@ -236,7 +236,7 @@ def spatial_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
             d0, c0 = same[0]
             rk = role_key(c0.role)
             rivals = [c for d, c in same[1:] if role_key(c.role) == rk and d - d0 < 25
-                      and not _inside(c.box, c0.box) and not _inside(c0.box, c.box)]  # type: ignore[arg-type]
+                      and not _inside(c.rect, c0.rect) and not _inside(c0.rect, c.rect)]
             if rivals or id(c0) in used:
                 continue
             used.add(id(c0))
@@ -273,10 +273,10 @@ def fine_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
                            e.name, f"cell {col}{row}"))
     for e in els:
         rk = role_key(e.role)
-        if rk == "slider" and e.name and e.value and e.value[0] is not None:
-            now, lo, hi = e.value
+        now, lo, hi = e.value or (None, None, None)
+        if rk == "slider" and e.name and now is not None:
             lo, hi = lo or 0.0, 100.0 if hi is None else hi
-            x, y, w, h = e.box  # type: ignore[misc]
+            x, y, w, h = e.rect
             if hi <= lo or w < 3 * h:
                 continue
             # Chromium and GTK draw the thumb (about a track's height wide) so that it stays
@@ -287,11 +287,11 @@ def fine_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
             out.append(Derived("fine_grained_manipulation",
                                _fill(rng, phrases()["fine_thumb"], name=e.name), box, e.role, e.name,
                                f"thumb at {now:g} of {lo:g}..{hi:g}"))
-        elif rk in ("checkbox", "radiobutton") and e.box[2] <= 24 and e.box[3] <= 24:  # type: ignore[index]
-            label = e.name or e.label
-            if label:
+        elif rk in ("checkbox", "radiobutton") and e.rect[2] <= 24 and e.rect[3] <= 24:
+            words = e.name or e.label
+            if words:
                 out.append(Derived("fine_grained_manipulation",
-                                   _fill(rng, phrases()["fine_small"], label=label), e.box, e.role,
+                                   _fill(rng, phrases()["fine_small"], label=words), e.box, e.role,
                                    e.name, "small box"))
     return out
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -130,6 +130,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class ServeOptions(TypedDict, total=False):
+    """serve_args' keyword options, passed through by vllm_argv."""
+
+    host: str
+    port: int | None
+    gpus: int | None
+    images: int | None
+    max_model_len: int | None
+    kv_cache_dtype: str | None
+    gpu_memory_utilization: float | None
+
+
 def serve_args(profile: ServeProfile, *, host: str = "127.0.0.1", port: int | None = None,
                gpus: int | None = None, images: int | None = None, max_model_len: int | None = None,
                kv_cache_dtype: str | None = None,
@@ -158,9 +170,9 @@ def serve_args(profile: ServeProfile, *, host: str = "127.0.0.1", port: int | No
     return args
 
 
-def vllm_argv(profile: ServeProfile, **options: object) -> list[str]:
+def vllm_argv(profile: ServeProfile, **options: Unpack[ServeOptions]) -> list[str]:
     """The whole command: `vllm serve` + serve_args."""
-    return ["vllm", "serve", *serve_args(profile, **options)]  # type: ignore[arg-type]
+    return ["vllm", "serve", *serve_args(profile, **options)]
 
 
 def base_url(host: str, port: int) -> str:
