@@ -40,7 +40,8 @@ def osworld(ctx: typer.Context,
             assets: Path = typer.Option(None, help="asset cache folder: serves downloads and gold files"),
             profile: str = typer.Option("default", help="local desktops' profile: default, or osworld "
                                                         "(what the OSWorld VM image provides)"),
-            width: int = 1920, height: int = 1080) -> None:
+            width: int = 1920, height: int = 1080,
+            repeats: int = typer.Option(1, min=1, help="run the split N times, into OUT/rep-1/ ... rep-N/")) -> None:
     """Run a split: resumable, one desktop per worker, a summary over ALL tasks of the split."""
     if ctx.invoked_subcommand is not None:
         return
@@ -64,10 +65,16 @@ def osworld(ctx: typer.Context,
         raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
     from benchmarks.osworld.assets import AssetCache
 
-    summary = run_split(tasks, config=settings, out=out, desktops=pool,
-                        task_timeout_s=task_timeout, size=(width, height), backend=backend,
-                        address=address, assets=AssetCache(assets) if assets else None,
-                        profile=None if profile == "default" else profile)
+    run_kw = dict(desktops=pool, task_timeout_s=task_timeout, size=(width, height), backend=backend,
+                  address=address, assets=AssetCache(assets) if assets else None,
+                  profile=None if profile == "default" else profile)
+    if repeats > 1:
+        from benchmarks.osworld.repeats import run_repeats
+
+        for i, rep in enumerate(run_repeats(tasks, repeats=repeats, config=settings, out=out, **run_kw), 1):
+            console.print(f"[bold]rep-{i}[/]: {rep.score:.2%}")
+        return
+    summary = run_split(tasks, config=settings, out=out, **run_kw)
     console.print(summary.to_markdown())
 
 

@@ -213,5 +213,16 @@ def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpo
     raise typer.Exit(main(args))
 
 
+@bench_app.command("report")
+def bench_report(runs: list[Path] = typer.Argument(..., help="run folders (or folders of rep-N runs)"),
+                 out: Path = typer.Option(None, help="folder for report.html and report.json "
+                                                     "(default: the run's report/, or bench-report/)"),
+                 name: list[str] = typer.Option(None, help="a name per run, in order")) -> None:
+    """One offline HTML page (and a JSON) over benchmark runs: CIs, taxonomy, repeats, pairs."""
+    from benchmarks.report.cli import report_main
+
+    raise typer.Exit(report_main(runs, out, name, console))
+
+
 if __name__ == "__main__":
     app()

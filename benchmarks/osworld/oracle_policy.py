@@ -1,0 +1,106 @@
+"""A task's oracle as the planner's decisions: plain data for the faulty policy.
+
+The oracle (benchmarks/osworld/oracle.py) is a list of protocol actions in screen pixels.
+The planner speaks the agent's `Action` union instead, so each protocol action becomes the
+planner action that compiles back to it (a click keeps its pixels as a grounded target).
+The agent core never imports the task layer: what crosses over is a JSON plans file,
+
+    {"kind": "deskpilot-oracle-plans", "tasks": [
+        {"task_id": ..., "instruction": ..., "actions": [<Action as JSON>, ...], "final": "done"}]}
+
+which `--model faulty:PLANS.json?...` (agent/models/faulty.py) plays. Solutions to real
+OSWorld tasks live beside the task files they solve (benchmarks/tasks/osworld_solutions/);
+`solved_osworld_tasks` joins the two as the solution tests do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.osworld.oracle import oracle_plan
+from benchmarks.osworld.tasks import Task, TaskFileError, load_split
+from envs import actions as ops
+
+__all__ = ["PLANS_KIND", "local_tasks", "oracle_decisions", "plan_of", "solved_osworld_tasks",
+           "write_plans"]
+
+PLANS_KIND = "deskpilot-oracle-plans"
+REPO = Path(__file__).resolve().parents[2]
+LOCAL_TASKS = REPO / "benchmarks" / "tasks" / "local"
+SOLUTIONS = REPO / "benchmarks" / "tasks" / "osworld_solutions"
+
+
+def _point(x: int, y: int) -> dict[str, Any]:
+    # Grounded already: with the pixels set, the ground node passes them through.
+    return {"description": f"the point ({x}, {y})", "x": x, "y": y}
+
+
+def _action(op: Any, where: str) -> dict[str, Any]:
+    """The planner action that compiles to this protocol action."""
+    if isinstance(op, ops.Click):
+        return {"type": "click", "target": _point(op.x, op.y), "clicks": op.clicks,
+                "button": op.button, "hold_keys": list(op.hold_keys)}
+    if isinstance(op, ops.Hotkey):
+        return {"type": "hotkey", "keys": list(op.keys)}
+    if isinstance(op, ops.TypeText):
+        return {"type": "type", "text": op.text}
+    if isinstance(op, ops.Wait):
+        return {"type": "wait", "seconds": op.seconds}
+    if isinstance(op, ops.FocusWindow):
+        return {"type": "switch_application", "app": op.title}
+    if isinstance(op, ops.Open):
+        return {"type": "open", "app_or_file": op.target}
+    if isinstance(op, ops.Scroll) and op.x is not None and op.y is not None:
+        return {"type": "scroll", "target": _point(op.x, op.y), "clicks": op.clicks,
+                "shift": op.horizontal}
+    if isinstance(op, ops.Drag):
+        return {"type": "drag_and_drop", "source": _point(op.x1, op.y1),
+                "destination": _point(op.x2, op.y2), "hold_keys": list(op.hold_keys)}
+    raise TaskFileError(where, f"field 'oracle': a {op.type!r} action has no planner action "
+                               "(the planner cannot say it)", field="oracle")
+
+
+def oracle_decisions(task: Task) -> tuple[list[dict[str, Any]], str]:
+    """The oracle as planner actions (JSON dicts) and the final one: "done" or "fail"."""
+    actions, last = oracle_plan(task)
+    where = str(task.path or task.id)
+    return [_action(op, where) for op in actions], ("fail" if last == "FAIL" else "done")
+
+
+def plan_of(task: Task) -> dict[str, Any]:
+    actions, final = oracle_decisions(task)
+    return {"task_id": task.id, "instruction": task.instruction, "actions": actions, "final": final}
+
+
+def write_plans(tasks: Iterable[Task], path: Path) -> Path:
+    """The plans file the faulty policy reads; tasks without an oracle are left out."""
+    plans = [plan_of(t) for t in tasks if t.oracle is not None]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"kind": PLANS_KIND, "tasks": plans}, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def local_tasks() -> dict[str, list[Task]]:
+    """The local split, {domain: [tasks]}."""
+    return load_split(LOCAL_TASKS / "test_all.json", LOCAL_TASKS / "examples")
+
+
+def solved_osworld_tasks(examples: Path) -> dict[str, list[Task]]:
+    """Real OSWorld task files (`examples/<domain>/<id>.json`, read unmodified) with our
+    solution's oracle added, {domain: [tasks]}; solutions whose task file is absent are
+    skipped."""
+    out: dict[str, list[Task]] = {}
+    for solution_file in sorted(SOLUTIONS.glob("*/*.json")):
+        solution = json.loads(solution_file.read_text(encoding="utf-8"))
+        task_file = Path(examples) / solution["domain"] / f"{solution['id']}.json"
+        if not task_file.is_file():
+            continue
+        data = json.loads(task_file.read_text(encoding="utf-8"))
+        task = Task.model_validate({**data, "oracle": solution["oracle"]})
+        task._path = task_file  # noqa: SLF001 - its domain is the folder it sits in
+        out.setdefault(solution["domain"], []).append(task)
+    return out
