@@ -11,19 +11,20 @@ __all__ = ["PALETTE", "bars_with_ci", "histogram", "scatter", "stacked_bars"]
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6", "#d37295", "#8cd17d", "#499894")
-W, H, LEFT, BOTTOM, TOP = 640, 260, 48, 56, 16
+W, H, LEFT, BOTTOM, TOP, RIGHT = 640, 280, 48, 56, 30, 36
 
 
 def _frame(body: list[str], title: str, width: int = W, height: int = H) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
-            f'<title>{escape(title)}</title>' + "".join(body) + "</svg>")
+            f'<title>{escape(title)}</title><text x="{LEFT}" y="16" font-size="13" font-weight="bold">'
+            f'{escape(title)}</text>' + "".join(body) + "</svg>")
 
 
 def _y_axis(body: list[str], top: float, height: float, labels: list[tuple[float, str]]) -> None:
     for frac, text in labels:
         y = TOP + height * (1 - frac) if top is None else top + height * (1 - frac)
-        body.append(f'<line x1="{LEFT}" x2="{W - 8}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        body.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
         body.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{escape(text)}</text>')
 
 
@@ -33,7 +34,7 @@ def bars_with_ci(groups: list[str], series: list[tuple[str, list[tuple[float, fl
     plot_h = H - BOTTOM - TOP
     body: list[str] = []
     _y_axis(body, TOP, plot_h, [(f, f"{f:.0%}") for f in (0, 0.25, 0.5, 0.75, 1.0)])
-    slot = (W - LEFT - 8) / max(1, len(groups))
+    slot = (W - LEFT - RIGHT) / max(1, len(groups))
     bar = slot * 0.8 / max(1, len(series))
     for g, group in enumerate(groups):
         x0 = LEFT + g * slot + slot * 0.1
@@ -56,10 +57,11 @@ def bars_with_ci(groups: list[str], series: list[tuple[str, list[tuple[float, fl
     return _frame(body, title)
 
 
-def _legend(body: list[str], names: list[str]) -> None:
+def _legend(body: list[str], names: list[str], colours: list[str] | None = None) -> None:
     x = LEFT
     for i, name in enumerate(names):
-        body.append(f'<rect x="{x}" y="{H - 18}" width="10" height="10" fill="{PALETTE[i % len(PALETTE)]}"/>')
+        colour = colours[i] if colours else PALETTE[i % len(PALETTE)]
+        body.append(f'<rect x="{x}" y="{H - 18}" width="10" height="10" fill="{colour}"/>')
         body.append(f'<text x="{x + 14}" y="{H - 9}" font-size="10">{escape(name[:28])}</text>')
         x += 20 + 6.5 * min(len(name), 28)
 
@@ -70,7 +72,7 @@ def stacked_bars(groups: list[str], layers: list[str], counts: dict[str, dict[st
     plot_h = H - BOTTOM - TOP
     body: list[str] = []
     _y_axis(body, TOP, plot_h, [(f, f"{f:.0%}") for f in (0, 0.5, 1.0)])
-    slot = (W - LEFT - 8) / max(1, len(groups))
+    slot = (W - LEFT - RIGHT) / max(1, len(groups))
     for g, group in enumerate(groups):
         total = sum(counts.get(group, {}).values()) or 1
         x, y = LEFT + g * slot + slot * 0.15, TOP + plot_h
@@ -85,7 +87,8 @@ def stacked_bars(groups: list[str], layers: list[str], counts: dict[str, dict[st
                         f'{n} of {total}</title></rect>')
         body.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - BOTTOM + 14}" font-size="10" '
                     f'text-anchor="middle">{escape(group[:18])}</text>')
-    _legend(body, [layer for layer in layers if any(counts.get(g, {}).get(layer) for g in groups)])
+    shown = [i for i, layer in enumerate(layers) if any(counts.get(g, {}).get(layer) for g in groups)]
+    _legend(body, [layers[i] for i in shown], [PALETTE[i % len(PALETTE)] for i in shown])
     return _frame(body, title)
 
 
@@ -96,13 +99,16 @@ def histogram(values: list[float], title: str, unit: str = "", bins: int = 12) -
         body.append(f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">no data</text>')
         return _frame(body, title)
     low, high = min(values), max(values)
-    width = (high - low) / bins or 1.0
+    if high == low:  # one value: one bar in the middle, not a spread of empty bins
+        low, high = low - 0.5 * (abs(low) or 1), high + 0.5 * (abs(high) or 1)
+        low = max(low, 0.0) if min(values) >= 0 else low
+    width = (high - low) / bins
     counts = [0] * bins
     for v in values:
         counts[min(bins - 1, int((v - low) / width))] += 1
     top = max(counts)
     _y_axis(body, TOP, plot_h, [(0, "0"), (1, str(top))])
-    slot = (W - LEFT - 8) / bins
+    slot = (W - LEFT - RIGHT) / bins
     for i, n in enumerate(counts):
         h = plot_h * n / top
         lo = low + i * width
