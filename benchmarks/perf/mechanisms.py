@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from benchmarks.osworld.oracle_policy import local_tasks, plan_of, solved_osworl
 from benchmarks.osworld.tasks import Task
 from benchmarks.report.stats import mcnemar_exact, wilson
 
-SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "osworld" / "examples"
+# The shared task data beside the checkout (as the tests find it), or $DESKPILOT_SHARED_DATA.
+SHARED_EXAMPLES = Path(os.environ.get("DESKPILOT_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) \
+    / "osworld" / "examples"
 DEFAULT_TASKS = ("local-terminal-mkdir", "local-files-chmod-private", "local-mousepad-note",
                  "local-mousepad-append", "local-mousepad-edit-line")
 SETTINGS: dict[str, dict[str, Any]] = {
