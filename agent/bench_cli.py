@@ -65,9 +65,9 @@ def osworld(ctx: typer.Context,
         raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
     from benchmarks.osworld.assets import AssetCache
 
-    run_kw = dict(desktops=pool, task_timeout_s=task_timeout, size=(width, height), backend=backend,
-                  address=address, assets=AssetCache(assets) if assets else None,
-                  profile=None if profile == "default" else profile)
+    run_kw = {"desktops": pool, "task_timeout_s": task_timeout, "size": (width, height),
+              "backend": backend, "address": address, "assets": AssetCache(assets) if assets else None,
+              "profile": None if profile == "default" else profile}
     if repeats > 1:
         from benchmarks.osworld.repeats import run_repeats
 

@@ -224,11 +224,10 @@ class FaultyModel:
                 if ep.legit_vetoes > 1:
                     return {"type": "fail", "reason": "the loop breaker forbids the only way I know"}, "give up"
                 return ep.last, "re-propose"
-        elif FAILED_MARK in seen and ep.last and ep.last["type"] == "switch_application":
-            if ep.focus_retries < FOCUS_RETRIES:  # its window is not up yet: wait, then again
-                ep.focus_retries += 1
-                if ep.last_kind != "wait for window":
-                    return {"type": "wait", "seconds": 2.0}, "wait for window"
+        elif (FAILED_MARK in seen and ep.last and ep.last["type"] == "switch_application"
+              and ep.focus_retries < FOCUS_RETRIES):  # its window is not up yet: wait, then again
+            ep.focus_retries += 1
+            return {"type": "wait", "seconds": 2.0}, "wait for window"
         if ep.last_kind == "wait for window" and ep.last_focus is not None:
             return dict(ep.last_focus), "retry focus"
         if ep.fixed_click is not None:

@@ -101,6 +101,6 @@ def solved_osworld_tasks(examples: Path) -> dict[str, list[Task]]:
             continue
         data = json.loads(task_file.read_text(encoding="utf-8"))
         task = Task.model_validate({**data, "oracle": solution["oracle"]})
-        task._path = task_file  # noqa: SLF001 - its domain is the folder it sits in
+        task._path = task_file
         out.setdefault(solution["domain"], []).append(task)
     return out

@@ -38,12 +38,12 @@ TAXONOMY_FILE = "taxonomy.json"
 PASS = 1.0 - 1e-9
 LOOP_TAIL = 3  # the last this-many executed steps repeating one action on one screen is a loop
 _INFEASIBLE_WORDS = re.compile(r"infeasible|impossible|not possible|cannot be done|can't be done|"
-                               r"does not exist|doesn't exist|no such|not available|unsupported", re.I)
+                               r"does not exist|doesn't exist|no such|not available|unsupported", re.IGNORECASE)
 _BUDGETS = (("step budget", "steps"), ("token budget", "tokens"), ("dollar budget", "usd"),
             ("time budget", "seconds"))
-_SETUP = re.compile(r"SetupStepError|MissingAssets|UnsupportedSetupStep|setup step|step \d+ \(", re.I)
+_SETUP = re.compile(r"SetupStepError|MissingAssets|UnsupportedSetupStep|setup step|step \d+ \(", re.IGNORECASE)
 _DESKTOP = re.compile(r"desktop (died|stopped answering|did not start)|DesktopUnreachable|"
-                      r"ConnectionError|timeout", re.I)
+                      r"ConnectionError|timeout", re.IGNORECASE)
 
 
 class Taxonomy(BaseModel):

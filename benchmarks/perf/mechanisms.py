@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig, LoopSettings
-from benchmarks.osworld.oracle_policy import local_tasks, plan_of, solved_osworld_tasks, write_plans
+from benchmarks.osworld.oracle_policy import (
+    local_tasks,
+    plan_of,
+    solved_osworld_tasks,
+    write_plans,
+)
 from benchmarks.osworld.tasks import Task
 from benchmarks.report.stats import mcnemar_exact, wilson
 
@@ -105,8 +110,8 @@ def run_arm(tasks: dict[str, list[Task]], out: Path, config: AgentConfig, slack:
 
 
 def table(setting: str, results: dict[str, dict[tuple[str, str, int], dict[str, Any]]]) -> str:
-    lines = [f"### {setting}", "", "| arm | episodes | success (95% CI) | wasted steps/ep | vetoes/ep | "
-             "false completion | episodes with a veto |", "|---|---:|---|---:|---:|---:|---:|"]
+    lines = [f"### {setting}", "", ("| arm | episodes | success (95% CI) | wasted steps/ep | vetoes/ep | "
+             "false completion | episodes with a veto |"), "|---|---:|---|---:|---:|---:|---:|"]
     for arm, eps in results.items():
         n = len(eps) or 1
         k = sum(e["success"] for e in eps.values())

@@ -14,7 +14,13 @@ from typing import Any
 
 from benchmarks.osworld.taxonomy import LABELS
 from benchmarks.report.runs import Episode, Run
-from benchmarks.report.stats import mcnemar_exact, mean_ci, pass_at_k, pass_hat_k, wilson
+from benchmarks.report.stats import (
+    mcnemar_exact,
+    mean_ci,
+    pass_at_k,
+    pass_hat_k,
+    wilson,
+)
 
 __all__ = ["analyse", "compare", "summarise"]
 

@@ -92,8 +92,8 @@ def _run_section(run: dict[str, Any], out: Path) -> list[str]:
 def render(data: dict[str, Any], out: Path) -> str:
     runs = data["runs"]
     parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-             "style-src 'unsafe-inline'; img-src data:\">",
+             ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+             "style-src 'unsafe-inline'; img-src data:\">"),
              f"<title>Benchmark report: {escape(', '.join(r['name'] for r in runs))}</title>",
              f"<style>{CSS}</style></head><body>",
              f"<h1>Benchmark report: {escape(', '.join(r['name'] for r in runs))}</h1>"]

@@ -16,7 +16,11 @@ from pathlib import Path
 import pytest
 
 from agent.config import AgentConfig
-from benchmarks.osworld.oracle_policy import local_tasks, solved_osworld_tasks, write_plans
+from benchmarks.osworld.oracle_policy import (
+    local_tasks,
+    solved_osworld_tasks,
+    write_plans,
+)
 from tests.benchmarks.conftest import DATA
 from tests.conftest import require_desktop
 

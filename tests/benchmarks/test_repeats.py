@@ -38,7 +38,6 @@ def test_the_faulty_policy_draws_other_faults_per_repeat(tmp_path):
 
     def fake_split(tasks, *, config, out, **kw):
         seen.append(config.model)
-        return None
 
     config = AgentConfig(model="faulty:plans.json?seed=3")
     run_repeats([], repeats=2, config=config, out=tmp_path, run_split=fake_split)
@@ -53,8 +52,8 @@ def test_the_faulty_policy_draws_other_faults_per_repeat(tmp_path):
 def test_the_cli_option_runs_the_repeats(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    import benchmarks.osworld.repeats as repeats
     from agent.cli import app
+    from benchmarks.osworld import repeats
     from benchmarks.osworld.summary import Summary
     from tests.benchmarks.conftest import LOCAL_TASKS
 

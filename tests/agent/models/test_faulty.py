@@ -10,7 +10,7 @@ import pytest
 from agent.decision import Criteria, Decision, Verdict
 from agent.models.base import Message
 from agent.models.factory import ModelSpecError, make_model
-from agent.models.faulty import WHAT_IF, FaultConfig, _RUNS
+from agent.models.faulty import _RUNS, WHAT_IF, FaultConfig
 
 INSTRUCTION = "Make the folder logs in the open terminal"
 ACTIONS = [{"type": "switch_application", "app": "Terminal"},

@@ -10,7 +10,13 @@ import math
 
 import pytest
 
-from benchmarks.report.stats import mcnemar_exact, mean_ci, pass_at_k, pass_hat_k, wilson
+from benchmarks.report.stats import (
+    mcnemar_exact,
+    mean_ci,
+    pass_at_k,
+    pass_hat_k,
+    wilson,
+)
 
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), [
