@@ -16,7 +16,8 @@ dones, missed clicks), vetoes per episode, the false-completion rate (said done,
 and the exact McNemar test of Loop Breaker on against off. On clean solutions (no faults)
 with the Loop Breaker on, the false-veto rate: episodes with any veto (target 0).
 The verifier here is SIMULATED (true/false-rejection rates): a what-if, not a model.
-Every arm's folder is an ordinary run: `agent bench report` reads them.
+Every arm's folder (`OUT/<setting>/<arm>/rep-<seed>/`) is an ordinary repeats folder:
+`agent bench report OUT/loop-prone/lb-on+ver-good OUT/loop-prone/lb-off+ver-good` pairs them.
 """
 
 from __future__ import annotations
@@ -166,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                 config = AgentConfig(model=spec(plans, seed, setting, verifier),
                                      loop=LoopSettings(enabled=lb_on))
                 for group, tasks, profile in groups:
-                    out = args.out / setting / arm / f"seed-{seed}" / group
+                    # rep-<seed>: an arm's folder is a repeats folder `agent bench report` reads
+                    name = arm if group == "local" else f"{arm}@{group}"
+                    out = args.out / setting / name / f"rep-{seed}"
                     for (d, t), m in run_arm(tasks, out, config, args.slack, profile).items():
                         results.setdefault(arm, {})[(d, t, seed)] = m
         print(table(setting, results), flush=True)
