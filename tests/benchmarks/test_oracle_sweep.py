@@ -44,32 +44,33 @@ def _param(task_id: str, domain: str):
     return pytest.param(task_id, id=f"{domain}-{task_id[:24]}", marks=marks)
 
 
-def sweep(tasks, out: Path, profile: str | None) -> Path:
+def play(task_id: str, tasks, root: Path, profile: str | None) -> Path:
+    """The task's solution through the graph on a fresh desktop; its episode folder."""
     from benchmarks.osworld.runner import run_split
 
-    plans = write_plans([t for _, t in tasks.values()], out / "plans.json")
+    domain, task = tasks[task_id]
+    plans = root / "plans.json"
+    if not plans.is_file():
+        write_plans([t for _, t in tasks.values()], plans)
     config = AgentConfig(model=f"faulty:{plans}?{POLICY}", max_steps=100)
-    by_domain: dict[str, list] = {}
-    for domain, task in tasks.values():
-        by_domain.setdefault(domain, []).append(task)
-    run_split(by_domain, config=config, out=out / "run", desktops=1, task_timeout_s=600,
+    run_split({domain: [task]}, config=config, out=root / "run", desktops=1, task_timeout_s=240,
               size=(1280, 800), progress=False, profile=profile)
-    return out / "run"
+    return root / "run" / domain / task_id
 
 
 @pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
+def local_root(tmp_path_factory):
     require_desktop()
-    return sweep(LOCAL, tmp_path_factory.mktemp("sweep-local"), None)
+    return tmp_path_factory.mktemp("sweep-local")
 
 
 @pytest.fixture(scope="module")
-def osworld_run(tmp_path_factory):
+def osworld_root(tmp_path_factory):
     require_desktop()
     from tests.benchmarks.test_osworld_real_tasks import _require_profile_tools
 
     _require_profile_tools()
-    return sweep(OSWORLD, tmp_path_factory.mktemp("sweep-osworld"), "osworld")
+    return tmp_path_factory.mktemp("sweep-osworld")
 
 
 def vetoes_and_score(folder: Path) -> tuple[list[int], float | None]:
@@ -83,19 +84,20 @@ APP_PROGRAMS = {"libreoffice_calc": "libreoffice", "libreoffice_writer": "libreo
 
 
 @pytest.mark.parametrize("task_id", [_param(i, d) for i, (d, _t) in LOCAL.items()])
-def test_local_solution_runs_with_zero_vetoes(local_run, task_id):
-    domain, task = LOCAL[task_id]
+def test_local_solution_runs_with_zero_vetoes(local_root, task_id):
+    _domain, task = LOCAL[task_id]
     if any(shutil.which(APP_PROGRAMS[a]) is None for a in task.related_apps or [] if a in APP_PROGRAMS):
         pytest.skip(f"{task_id}: its application is not installed here")
-    vetoed, score = vetoes_and_score(local_run / domain / task_id)
+    folder = play(task_id, LOCAL, local_root, None)
+    vetoed, score = vetoes_and_score(folder)
     assert vetoed == [], f"{task_id}: vetoed at steps {vetoed}"
-    assert score == 1.0, f"{task_id}: scored {score} ({(local_run / domain / task_id / 'taxonomy.json').read_text()})"
+    assert score == 1.0, f"{task_id}: scored {score} ({(folder / 'taxonomy.json').read_text()})"
 
 
 @pytest.mark.skipif(not OSWORLD, reason=f"OSWorld task files not found under {DATA}")
 @pytest.mark.parametrize("task_id", [_param(i, d) for i, (d, _t) in OSWORLD.items()])
-def test_osworld_solution_runs_with_zero_vetoes(osworld_run, task_id):
-    domain, _task = OSWORLD[task_id]
-    vetoed, score = vetoes_and_score(osworld_run / domain / task_id)
+def test_osworld_solution_runs_with_zero_vetoes(osworld_root, task_id):
+    folder = play(task_id, OSWORLD, osworld_root, "osworld")
+    vetoed, score = vetoes_and_score(folder)
     assert vetoed == [], f"{task_id}: vetoed at steps {vetoed}"
-    assert score == 1.0, f"{task_id}: scored {score}"
+    assert score == 1.0, f"{task_id}: scored {score} ({(folder / 'taxonomy.json').read_text()})"
