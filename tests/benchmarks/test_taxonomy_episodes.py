@@ -12,7 +12,7 @@ from agent.config import AgentConfig, LoopSettings
 from benchmarks.osworld.oracle_policy import local_tasks, write_plans
 from tests.conftest import require_desktop
 
-pytestmark = pytest.mark.desktop
+pytestmark = [pytest.mark.desktop, pytest.mark.timeout(900)]  # five episodes in one fixture
 
 TASKS = {t.id: (d, t) for d, ts in local_tasks().items() for t in ts}
 
