@@ -105,7 +105,8 @@ def run_arm(tasks: dict[str, list[Task]], out: Path, config: AgentConfig, slack:
             profile: str | None) -> dict[tuple[str, str], dict[str, Any]]:
     from benchmarks.osworld.runner import run_split
 
-    run_split(tasks, config=config, out=out, desktops=1, task_timeout_s=600, size=(1280, 800),
+    size = (1920, 1080) if profile == "osworld" else (1280, 800)  # OSWorld's VM screen
+    run_split(tasks, config=config, out=out, desktops=1, task_timeout_s=600, size=size,
               progress=False, run_one=budgeted(slack), profile=profile)
     return {(d, t.id): measure(out / d / t.id) for d, ts in tasks.items() for t in ts}
 

@@ -53,8 +53,10 @@ def play(task_id: str, tasks, root: Path, profile: str | None) -> Path:
     if not plans.is_file():
         write_plans([t for _, t in tasks.values()], plans)
     config = AgentConfig(model=f"faulty:{plans}?{POLICY}", max_steps=100)
+    # OSWorld's VM screen is 1920x1080 (a task sizes a terminal to 43 rows, which 800 px cannot hold)
+    size = (1920, 1080) if profile == "osworld" else (1280, 800)
     run_split({domain: [task]}, config=config, out=root / "run", desktops=1, task_timeout_s=240,
-              size=(1280, 800), progress=False, profile=profile)
+              size=size, progress=False, profile=profile)
     return root / "run" / domain / task_id
 
 
