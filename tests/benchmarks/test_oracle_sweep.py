@@ -32,15 +32,19 @@ OSWORLD = {t.id: (d, t) for d, ts in solved_osworld_tasks(EXAMPLES).items() for 
 # The verifier is the simulated one with no false rejections: a clean solution is accepted.
 POLICY = "verifier_tr=1&verifier_fr=0"
 WHY = "Loop Breaker false veto; fixed by i18-loop"
-# Clean solutions today's Loop Breaker vetoes: tier 2 ("same screen, repeated action") on a
-# second Down that moved the caret one line, and on a second short wait while LibreOffice
-# is still opening its document (measured: rule same_screen_repeat at step 3 of each).
-FALSE_VETOES = {"local-mousepad-edit-line", "local-mousepad-replace-all", "local-calc-totals",
-                "local-calc-bold-header", "local-writer-report"}
+# Clean solutions today's Loop Breaker vetoes (measured: rule same_screen_repeat at step 3).
+# Always: a second Down that moved the caret one line, a sixth Tab in a dialog.
+FALSE_VETOES = {"local-mousepad-edit-line", "local-mousepad-replace-all"}
+# When LibreOffice has finished opening the document before the solution's first wait ends,
+# its second short wait meets an unchanged screen and is vetoed; on a slower machine the
+# document is still drawing and nothing is vetoed. Not strict, since it depends on timing.
+FALSE_VETOES_SOMETIMES = {"local-calc-totals", "local-calc-bold-header", "local-writer-report"}
 
 
 def _param(task_id: str, domain: str):
-    marks = [pytest.mark.xfail(strict=True, reason=WHY)] if task_id in FALSE_VETOES else []
+    marks = ([pytest.mark.xfail(strict=True, reason=WHY)] if task_id in FALSE_VETOES
+             else [pytest.mark.xfail(strict=False, reason=f"{WHY} (when LibreOffice is quick)")]
+             if task_id in FALSE_VETOES_SOMETIMES else [])
     return pytest.param(task_id, id=f"{domain}-{task_id[:24]}", marks=marks)
 
 
