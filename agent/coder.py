@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from agent.models.base import ChatModel, ChatResult, Message, ModelError
+from agent.models.base import ChatModel, ChatResult, ImagePart, Message, ModelError, TextPart
 from agent.prompts import render
 from envs.base import Desktop, DesktopError
 
@@ -61,15 +61,17 @@ def parse_reply(text: str) -> tuple[str, str] | Literal["DONE", "FAIL"] | None:
 
 def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: str, *,
                    max_steps: int = 20, timeout: float = 90.0,
-                   guard: Callable[[str, str], str | None] | None = None) -> CodeOutcome:
+                   guard: Callable[[str, str], str | None] | None = None,
+                   screenshot: bytes | None = None) -> CodeOutcome:
     """`guard(language, code)` sees each block before it runs; a text back means refused
-    (agent/nodes/approve.py: the risk policy, the person)."""
+    (agent/nodes/approve.py: the risk policy, the person). `screenshot`: the screen as the
+    planner last saw it, so the coder knows which file is open where."""
     limits = constraints_of(instruction)
     constraints = ("CONSTRAINTS from the original instruction (obey them):\n- " + "\n- ".join(limits)
                    + "\n") if limits else ""
     messages = [Message.text("system", render("coder_system", task=task, constraints=constraints,
                                               max_steps=max_steps, timeout=int(timeout))),
-                Message.text("user", "Begin. Reply with one code block, or DONE / FAIL.")]
+                _first_message(screenshot)]
     outcome = CodeOutcome(status="BUDGET", summary="")
     for _ in range(max_steps):
         try:
@@ -115,3 +117,12 @@ def _summary(outcome: CodeOutcome, last_words: str) -> str:
     words = last_words.strip()[-600:]
     return (f"Coding agent finished with {outcome.status} after {runs} run(s). {words}"
             + (f"\nLast output:\n{tail}" if tail else ""))
+
+
+def _first_message(screenshot: bytes | None) -> Message:
+    begin = "Begin. Reply with one code block, or DONE / FAIL."
+    if screenshot is None:
+        return Message.text("user", begin)
+    return Message(role="user", content=[
+        TextPart(text="The screen now (which applications and files are open):"),
+        ImagePart(data=screenshot), TextPart(text=begin)])

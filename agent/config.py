@@ -19,9 +19,9 @@ class LoopSettings(BaseModel):
 
 
 class ApprovalSettings(BaseModel):
-    """Risky actions (agent/chat/approval.py): who may let them run."""
+    """Risky actions (agent/approval.py): who may let them run."""
 
-    policy: Path | None = None       # extra rules (TOML) on top of agent/chat/data/risk_policy.toml
+    policy: Path | None = None       # extra rules (TOML) on top of agent/data/risk_policy.toml
     # Is the desktop a disposable sandbox? None: as its opener knows it (a LocalDesktop this
     # process started: yes; a URL or this screen: no). Only on a sandbox may the classes the
     # policy marks unattended_in_sandbox run with nobody to approve them.
@@ -63,7 +63,13 @@ class AgentConfig(BaseSettings):
 
     loop: LoopSettings = Field(default_factory=LoopSettings)
     verifier_max_rejections: int = 3
-    on_rejection_limit: Literal["fail", "accept"] = "fail"
+    # After this many rejections of the same claim (no work in between): accept the done and
+    # say so in the trajectory, or ("fail", an explicit choice) end the episode as failed.
+    on_rejection_limit: Literal["fail", "accept"] = "accept"
+
+    # The desktop user's password, told to the planner for sudo (OSWorld's VMs and the
+    # osworld profile use "password"); None: the planner is told none is known.
+    desktop_password: str | None = None
 
     code_max_steps: int = 20
     code_timeout: float = 90.0

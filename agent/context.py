@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from agent.chat.approval import Approver
+from agent.approval import Approver
 from agent.config import AgentConfig
 from agent.loop_breaker import screen_hash
 from agent.models.base import ChatModel, ChatResult

@@ -6,7 +6,7 @@ These are the structured outputs of the gate, planner and verifier calls
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,8 +47,21 @@ class CriterionCheck(_Model):
     evidence: str = ""
 
 
+# The planner thinks before it acts: these come before `action` in the schema (models write
+# fields in schema order) and are listed as required there. A reply that leaves one out
+# still parses (its default), so a good action is never lost over a missing reflection.
+REASON_FIRST = ("observation", "reflection", "criteria_check", "reasoning", "action")
+
+
+def _require_reasoning(schema: dict[str, Any]) -> None:
+    schema["required"] = list(REASON_FIRST)
+
+
 class Decision(_Model):
-    reflection: Reflection | None = None
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_require_reasoning)
+
+    observation: str = ""                     # what the screen shows now that matters
+    reflection: Reflection | None = None      # null on the first step
     criteria_check: list[CriterionCheck] = Field(default_factory=list)
     reasoning: str = ""
     action: Action

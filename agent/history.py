@@ -18,13 +18,16 @@ from typing import Any
 from agent.config import AgentConfig
 from agent.decision import Decision
 from agent.image_budget import MEDIA_TYPE_SCALED, ImageBudget
+from agent.knowledge import app_hints
 from agent.models.base import ImagePart, Message, TextPart
 from agent.prompts import render, template
 from agent.state import AgentState, Turn
 
 
 def compact_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON in the data's own key order (a dumped Decision: observation, reflection,
+    criteria check, reasoning, then the action — the order the planner is asked to write)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 @cache
@@ -49,7 +52,9 @@ def epoch_start(turns: int, chunk: int) -> int:
 
 def observation_text(turn: Turn, max_steps: int) -> str:
     step = turn["step"] + 1
-    warning = ("\nThis is your LAST step: answer done or fail." if step >= max_steps else "")
+    warning = ("\nThis is your LAST step. If the task is complete, answer done; otherwise take the "
+               "most useful action: when the budget ends, the task is judged on the screen and "
+               "files as they are." if step >= max_steps else "")
     return render("planner_observation", result=turn.get("result", ""), feedback="",
                   step=step, max_steps=max_steps, last_step_warning=warning)
 
@@ -85,8 +90,28 @@ def instruction_with_corrections(state: AgentState) -> str:
     return state["instruction"] + "".join(extra)
 
 
+def gate_note_text(state: AgentState) -> str:
+    """What the criteria writer said beyond the criteria: a doubt about feasibility, a note."""
+    gate = state.get("gate_note") or {}
+    note = (gate.get("note") or "").strip()
+    if gate.get("feasible") is False:
+        return ("NOTE: at the start the task looked INFEASIBLE on this computer"
+                + (f": {note}" if note else "") + ". Check this yourself; answer fail only with "
+                "evidence.\n")
+    return f"NOTE: {note}\n" if note else ""
+
+
+# Old steps are summarised in a line each, but what the search and coding agents found
+# stays readable: an answer or the code that ran is what a later step builds on.
+SUMMARY_CHARS = {"search": 1500, "code": 1500}
+
+
+def result_excerpt(turn: Turn, default: int) -> str:
+    return turn.get("result", "")[:SUMMARY_CHARS.get(turn.get("node", ""), default)]
+
+
 def summary_line(turn: Turn) -> str:
-    return f"step {turn['step']}: {turn.get('signature', '?')} -> {turn.get('result', '')[:160]}"
+    return f"step {turn['step']}: {turn.get('signature', '?')} -> {result_excerpt(turn, 160)}"
 
 
 def _newest_screenshot(state: AgentState) -> int | None:
@@ -103,8 +128,10 @@ def planner_messages(state: AgentState, config: AgentConfig, folder: Path,
     Everything before the recent steps is append-only, so when a chunk of steps
     moves from "recent" to "summarised" the prompt changes only from that point on.
     """
+    targeting = template("targets_pixels" if config.grounder == "none" else "targets_described")
     system = render("planner_system", screen_width=screen[0], screen_height=screen[1],
-                    action_help=template("actions").template, decision_schema=decision_schema())
+                    targeting=targeting.template, action_help=template("actions").template,
+                    decision_schema=decision_schema())
     turns = state.get("turns", [])
     chunk = config.image_chunk
     boundary = epoch_start(len(turns), chunk)
@@ -112,7 +139,10 @@ def planner_messages(state: AgentState, config: AgentConfig, folder: Path,
     first_image = max(0, boundary - config.history_images + 1)  # observation index (0 = start)
 
     task = render("planner_task", instruction=state["instruction"],
-                  criteria=criteria_text(state.get("criteria", [])), max_steps=config.max_steps)
+                  criteria=criteria_text(state.get("criteria", [])), max_steps=config.max_steps,
+                  gate_note=gate_note_text(state), environment=state.get("environment") or
+                  "a Linux desktop.", grading=template("grading").template.strip(),
+                  app_hints=app_hints(state["instruction"]))
     # The first screen stays: dropping it would change the second message and void the cache.
     budget = ImageBudget.from_config(config)
     newest = _newest_screenshot(state)

@@ -29,6 +29,8 @@ class AgentState(TypedDict, total=False):
     step: int                        # outer steps used so far (vetoes and rejections count)
     criteria: list[dict[str, Any]]   # Criterion dumps, from the gate
     criteria_done: bool
+    gate_note: dict[str, Any] | None   # the gate's {feasible, note}: shown to planner and verifier
+    environment: str | None          # the computer in a line (OS, user, home, sudo password)
     turns: list[Turn]
     initial_screenshot: str | None   # the screen before step 1
     screenshot_file: str | None      # the current screen (file in the episode folder)

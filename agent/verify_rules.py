@@ -12,7 +12,7 @@ Unlike upstream, the rejection's reason and missing steps always go back to the 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from agent.decision import Verdict
 
@@ -74,15 +74,33 @@ def apply_post_rules(raw_text: str, parsed: Verdict | None) -> Verdict:
     return parsed
 
 
-class RejectionTracker:
-    """Counts consecutive rejections of `done`; at the limit the run ends.
+def rejections_of_this_claim(turns: list[dict[str, Any]]) -> int:
+    """Verifier rejections since the agent last did work (an act or code step that ran).
 
-    on_limit="fail" ends it as a failure, "accept" accepts the done (upstream's default
-    when the rejections do not say infeasible). An acceptance resets the count.
+    A "done" after real work is a new claim; one after only searches, vetoes or refusals
+    repeats the claim the verifier already rejected. Only repeats count toward the limit,
+    so a long task with a few honest rejections along the way is never ended by them."""
+    count = 0
+    for turn in reversed(turns):
+        node = turn.get("node")
+        if node == "verify":
+            count += 1
+        elif node in ("act", "code") and not turn.get("vetoed"):
+            break
+    return count
+
+
+class RejectionTracker:
+    """Counts consecutive rejections of the same `done` claim; at the limit the claim stands
+    or falls by the settings.
+
+    on_limit="accept" (the default, as upstream when the rejections do not say infeasible)
+    accepts the done and says so in the trajectory; "fail" ends the episode as a failure,
+    an explicit choice. An acceptance resets the count.
     """
 
     def __init__(self, max_consecutive: int = 3,
-                 on_limit: Literal["fail", "accept"] = "fail") -> None:
+                 on_limit: Literal["fail", "accept"] = "accept") -> None:
         if max_consecutive < 1:
             raise ValueError("max_consecutive must be at least 1")
         if on_limit not in ("fail", "accept"):

@@ -39,6 +39,7 @@ import httpx
 
 from envs.client import DesktopClient
 from envs.server.monitors import Monitor, MonitorError, choose_monitor, list_monitors
+from envs.xauth import with_xauthority
 
 __all__ = ["ThisScreen", "ThisScreenError", "Monitor", "MonitorError", "list_monitors"]
 
@@ -101,6 +102,7 @@ class ThisScreen:
         for root in self.roots or []:
             command += ["--root", str(root)]
         env = dict(os.environ, DISPLAY=self.display, DESKPILOT_TOKEN=self.token)  # not in argv: ps shows it
+        with_xauthority(env)  # a session without ~/.Xauthority: envs/xauth.py
         env.setdefault("PYTHONPATH", "")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_source_root(), env["PYTHONPATH"]) if p)
         log = (self._run_dir / "server.log").open("ab")

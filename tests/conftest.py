@@ -6,8 +6,21 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
+
+# Reference data the project does not ship (real Jedi episodes, whose licence is unclear):
+# tests that read it take the folder from here and skip without it. .ci/run sets it to
+# ../shared/data where that exists.
+REFERENCE_DATA_ENV = "DESKPILOT_REFERENCE_DATA"
+
+
+def reference_data(name: str) -> Path:
+    """$DESKPILOT_REFERENCE_DATA/name; a path that does not exist when the variable is unset."""
+    root = os.environ.get(REFERENCE_DATA_ENV, "").strip()
+    return Path(root) / name if root else Path("/nonexistent-reference-data") / name
+
 
 DESKTOP_TOOLS = ("Xvfb", "openbox", "xdotool", "wmctrl", "dbus-daemon", "bwrap", "mousepad", "xterm")
 

@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from agent.chat import journal
-from agent.chat.approval import ApprovalAnswer, ApprovalRequest
+from agent import interventions as journal
+from agent.approval import ApprovalAnswer, ApprovalRequest
 
 POLL_S = 0.1   # waits wake this often, so a SIGINT is handled promptly in the main thread
 

@@ -5,7 +5,7 @@
     runs/chat-<time>/02-.../
 
 The desktop, the models and the grounder are opened once for the session; each
-instruction runs through the same graph and runner as `agent run` (run_episode), with a
+instruction runs through the same pipeline as `agent run` (agent/episode.py), with a
 person attached: the terminal's keys (agent/chat/console.py), or the web view, pause,
 correct, stop and approve through one SessionControl. Without either (input from a pipe,
 no --web) nobody can approve, so risky actions are refused.
@@ -24,16 +24,12 @@ from typing import Any, Iterator
 
 from rich.console import Console
 
-from agent.chat.approval import PolicyError, load_policy
 from agent.chat.console import TerminalKeys, read_instruction, show_change, show_decision
 from agent.chat.control import SessionControl
 from agent.config import AgentConfig
-from agent.context import AgentContext
+from agent.episode import EpisodeHooks, EpisodeInputError, EpisodePipeline, open_desktop
 from agent.live import LiveView
-from agent.run_cli import RunError, build_models, open_desktop
-from agent.runner import run_episode
 from agent.trajectory import EpisodeResult, EpisodeWriter
-from grounding.factory import GrounderSpecError, make_grounder
 
 
 @dataclass
@@ -59,7 +55,7 @@ def open_chat_desktop(opts: ChatOptions) -> Iterator[tuple[Any, bool, str]]:
         try:
             from envs.this_screen import ThisScreen
         except ImportError as exc:
-            raise RunError(f"--desktop this-screen is not available here: {exc}") from None
+            raise EpisodeInputError(f"--desktop this-screen is not available here: {exc}") from None
         with ThisScreen(monitor=opts.monitor) as screen:
             with screen.client() as client:
                 monitor = getattr(screen, "monitor", None)
@@ -67,7 +63,7 @@ def open_chat_desktop(opts: ChatOptions) -> Iterator[tuple[Any, bool, str]]:
                 yield client, False, where
         return
     if opts.monitor is not None:
-        raise RunError("--monitor goes with --desktop this-screen")
+        raise EpisodeInputError("--monitor goes with --desktop this-screen")
     with open_desktop(opts.desktop, opts.token, opts.size) as client:
         # A LocalDesktop started here is a bubblewrap sandbox; a URL may be anybody's machine.
         yield client, opts.desktop == "local", getattr(client, "base_url", opts.desktop)
@@ -91,23 +87,11 @@ class ChatSession:
         if self.web is not None:
             self.web.note(kind, data)
 
-    def check(self) -> None:
-        """Everything that can be wrong with the inputs, said before a desktop starts."""
-        try:
-            load_policy(self.config.approval.policy)
-            make_grounder(self.config.grounder, tree_source=lambda: "")
-        except (PolicyError, GrounderSpecError) as exc:
-            raise RunError(str(exc)) from exc
-
     def run(self) -> int:
-        self.check()
-        models = build_models(self.config)
+        pipeline = EpisodePipeline(self.config)   # checks the policy and grounder spec first
         with open_chat_desktop(self.opts) as (client, sandbox, where), self._web_view() as web:
             self.web = web
-            try:
-                grounder = make_grounder(self.config.grounder, tree_source=client.accessibility_tree)
-            except GrounderSpecError as exc:
-                raise RunError(str(exc)) from exc
+            grounder = pipeline.grounder_for(client)
             who = ("you approve risky actions" if self.interactive else
                    "no terminal or web view: risky actions are refused")
             self.console.print(f"[bold]agent chat[/] on {where}; episodes in {self.folder}; {who}")
@@ -121,7 +105,7 @@ class ChatSession:
                     break
                 if instruction is None:
                     break
-                self.episode(instruction, client, models, grounder, sandbox)
+                self.episode(instruction, client, pipeline, grounder, sandbox)
         self.console.print(f"[dim]{len(self.episodes)} episode(s) in {self.folder}[/]")
         return 0
 
@@ -135,14 +119,11 @@ class ChatSession:
         with WebView(self.control) as web:
             yield web
 
-    def episode(self, instruction: str, client: Any, models: Any, grounder: Any,
+    def episode(self, instruction: str, client: Any, pipeline: EpisodePipeline, grounder: Any,
                 sandbox: bool) -> EpisodeResult:
         number = len(self.episodes) + 1
         task_id = f"chat-{number:02d}"
         folder = self.folder / f"{number:02d}-{slug(instruction)}"
-        writer = EpisodeWriter(folder)
-        writer.start({"id": task_id, "instruction": instruction, "source": "agent chat",
-                      "config": [], "evaluator": {}}, self.config.model_dump(mode="json"))
         view = LiveView(self.console, instruction, self.config.max_steps)
 
         def on_event(kind: str, data: dict) -> None:
@@ -156,35 +137,44 @@ class ChatSession:
             if kind == "node":
                 self.control.checkpoint()   # a pause holds the graph here, between nodes
 
-        ctx = AgentContext(desktop=client, models=models, grounder=grounder, writer=writer,
-                           config=self.config, on_event=on_event,
-                           approver=self.control if self.interactive else None, sandbox=sandbox,
-                           take_corrections=self.control.take_corrections)
+        def stopped(result: EpisodeResult) -> EpisodeResult:
+            if result.status != "interrupted":
+                return result
+            return result.model_copy(update={
+                "reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True})
+
+        hooks = EpisodeHooks(on_event=on_event, approver=self.control if self.interactive else None,
+                             take_corrections=self.control.take_corrections, adjust_result=stopped)
+        record = {"id": task_id, "instruction": instruction, "source": "agent chat",
+                  "config": [], "evaluator": {}}
         self.control.begin(folder)
         if self.web is not None:
             self.web.begin(folder, instruction)
         keys = TerminalKeys(self.control, self.console) if self.keys else contextlib.nullcontext()
+
         def on_sigint(signum: int, frame: Any) -> None:   # Ctrl-C, or the stop key's signal
             if self.control.interrupt_once():
                 raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGINT, on_sigint)
         result: EpisodeResult | None = None
+        report: Path | None = None
         try:
             with keys:
-                _state, result = run_episode(ctx, task_id, instruction)
+                outcome = pipeline.run(client, folder, instruction=instruction, task_id=task_id,
+                                       record=record, sandbox=sandbox, score=False,
+                                       grounder=grounder, hooks=hooks)
+                result, report = outcome.result, outcome.report
         except KeyboardInterrupt:
-            pass   # the stop came as run_episode was returning, after its own handler
+            pass   # the stop came as the graph was returning, after its own handler
         finally:
             self.control.end()
             signal.signal(signal.SIGINT, previous)
-        if result is None:
-            result = EpisodeResult(task_id=task_id, instruction=instruction, status="interrupted",
-                                   steps=writer.last_step_num())
-        if result.status == "interrupted":
-            result = result.model_copy(update={
-                "reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True})
-        report = writer.finish(result)
+        if result is None:   # stopped between the graph and the finished folder: finish it here
+            writer = EpisodeWriter(folder)
+            result = stopped(EpisodeResult(task_id=task_id, instruction=instruction,
+                                           status="interrupted", steps=writer.last_step_num()))
+            report = writer.finish(result)
         view.summary(result, report)
         if self.web is not None:
             self.web.event("result", result.model_dump(mode="json"))

@@ -13,9 +13,9 @@ from agent.models.base import (
                                TextPart,
                                Usage,
 )
-from agent.models.factory import ModelSpecError, make_model, make_role_models
+from agent.models.factory import ModelSpecError, make_model
 from agent.models.usage import Budget, UsageMeter, check_budget
 
 __all__ = ["Budget", "ChatModel", "ChatResult", "ImagePart", "Message", "ModelError",
            "ModelSpecError", "Part", "ReplyParseError", "TextPart", "Usage", "UsageMeter",
-           "check_budget", "make_model", "make_role_models"]
+           "check_budget", "make_model"]

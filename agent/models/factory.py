@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +99,3 @@ def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -
         if scripts is not None:
             scripts[resolved] = script
     return script.model(role, **{k: v for k, v in kw.items() if k in _SCRIPTED_KW})
-
-
-def make_role_models(specs: Mapping[str, str], **kw: Any) -> dict[str, ChatModel]:
-    """One model per role ({"planner": "openai:gpt-4o", "verifier": "scripted:r.jsonl"});
-    a scripted spec without #role gets the role it is listed under, and roles naming the
-    same file share one script."""
-    scripts: dict[str, Any] = {}
-    return {role: make_model(spec, scripts=scripts, **{**kw, "role": role})
-            if spec.strip().lower().startswith("scripted:")
-            else make_model(spec, **kw) for role, spec in specs.items()}

@@ -41,10 +41,11 @@ class JSONExtractionError(ValueError):
 def schema_json(schema: type[BaseModel]) -> str:
     """The schema as compact, deterministic JSON (stable text keeps prefix caches warm).
 
-    Same rendering as agent/history.py's compact_json, so a prompt that already embeds
-    the schema is recognised and the instruction is not added twice."""
-    return json.dumps(schema.model_json_schema(), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
+    Fields stay in their declared order, not sorted: models write the fields in the order
+    the schema lists them, so the reasoning fields a schema puts first come before the
+    answer. Same rendering as agent/history.py's compact_json, so a prompt that already
+    embeds the schema is recognised and the instruction is not added twice."""
+    return json.dumps(schema.model_json_schema(), separators=(",", ":"), ensure_ascii=False)
 
 
 def schema_instruction(schema: type[BaseModel]) -> str:

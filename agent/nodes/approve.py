@@ -1,6 +1,6 @@
 """approve: a risky action waits for a person; with nobody to ask it is refused.
 
-The policy (agent/chat/approval.py, rules in agent/chat/data/risk_policy.toml) names
+The policy (agent/approval.py, rules in agent/data/risk_policy.toml) names
 the risky actions. With a person connected (ctx.approver) the graph pauses on a
 LangGraph interrupt, checkpointed, until the answer comes back as Command(resume=...);
 the runner asks the approver. With nobody connected, the action is refused, unless the
@@ -16,8 +16,8 @@ from langgraph.types import interrupt
 
 from agent import loop_breaker as lb
 from agent.actions import parse_action
-from agent.chat import journal
-from agent.chat.approval import (
+from agent import interventions as journal
+from agent.approval import (
     ApprovalAnswer, ApprovalRequest, Policy, Risk, classify, classify_code, load_policy, unattended,
 )
 from agent.context import AgentContext

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from agent.context import AgentContext
 from agent.decision import Criteria
 from agent.history import compact_json
+from agent.knowledge import environment_text
 from agent.models.base import ImagePart, Message, ModelError, TextPart
 from agent.prompts import render
 from agent.state import AgentState
@@ -16,6 +17,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def gate(state: AgentState) -> dict[str, Any]:
         if state.get("criteria_done"):
             return {}
+        environment = environment_text(ctx.desktop, ctx.config.desktop_password)
         png = (ctx.folder / state["screenshot_file"]).read_bytes()
         prompt = render("gate", instruction=state["instruction"],
                         schema=compact_json(Criteria.model_json_schema()))
@@ -25,10 +27,12 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         except ModelError as exc:
             # No criteria is a weaker episode, not a failed one: the planner still has the task.
             ctx.on_event("gate", {"error": str(exc)})
-            return {"criteria": [], "criteria_done": True}
+            return {"criteria": [], "criteria_done": True, "environment": environment}
         ctx.record_usage("gate", result)
         criteria = [c.model_dump() for c in result.parsed.criteria[:3]]
-        ctx.on_event("gate", {"criteria": criteria, "feasible": result.parsed.feasible})
-        return {"criteria": criteria, "criteria_done": True}
+        note = {"feasible": result.parsed.feasible, "note": result.parsed.note}
+        ctx.on_event("gate", {"criteria": criteria, **note})
+        return {"criteria": criteria, "criteria_done": True, "gate_note": note,
+                "environment": environment}
 
     return gate

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from agent.actions import Done, Fail
 from agent.context import AgentContext
 from agent.decision import Decision
 from agent.history import planner_messages
@@ -41,13 +40,10 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             return {"status": "error", "reason": f"the planner model failed: {exc}",
                     "corrections": corrections}
         ctx.record_usage("planner", result)
+        # The last step of the budget runs like any other: when the budget ends, the episode
+        # ends and the task's evaluator judges the screen and files. FAIL is only ever the
+        # planner's own word (OSWorld scores FAIL on a feasible task 0, even when it is done).
         decision = result.parsed
-        last_step = state.get("step", 0) + 1 >= ctx.config.max_steps
-        if last_step and not isinstance(decision.action, (Done, Fail)):
-            # The last step of the budget may only be done or fail (specs/agent.md).
-            decision = decision.model_copy(update={"action": Fail(
-                reason=f"step budget of {ctx.config.max_steps} reached; last proposal was "
-                       f"{decision.action.type}")})
         ctx.on_event("plan", {"step": state.get("step", 0) + 1,
                               "decision": decision.model_dump(mode="json")})
         pending = {"decision": decision.model_dump(mode="json"), "response": result.text,

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from agent import loop_breaker as lb
 from agent.actions import parse_action
-from agent.coder import run_code_agent
+from agent.coder import CodeOutcome, run_code_agent
 from agent.context import AgentContext
 from agent.nodes.approve import code_guard
 from agent.nodes.common import advance, existing_step, new_turn, write_step
@@ -27,9 +27,11 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                             screen_after=done_before.screenshot_file)
             return advance(state, turn, screenshot_file=done_before.screenshot_file)
         start = time.monotonic()
+        screen = state.get("screenshot_file")
         outcome = run_code_agent(ctx.models.coder, ctx.desktop, action.task or state["instruction"],
                                  state["instruction"], max_steps=ctx.config.code_max_steps,
-                                 timeout=ctx.config.code_timeout, guard=code_guard(ctx, state))
+                                 timeout=ctx.config.code_timeout, guard=code_guard(ctx, state),
+                                 screenshot=(ctx.folder / screen).read_bytes() if screen else None)
         for result in outcome.results:
             ctx.record_usage("coder", result)
         try:
@@ -42,14 +44,35 @@ def make_code(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         record = write_step(ctx, state, node="code", action=action.model_dump(mode="json"), png=png,
                             model_results=outcome.results, desktop_s=time.monotonic() - start,
                             info=info)
-        result = (f"The coding agent returned {outcome.status}. {outcome.summary}\n"
-                  "Check its result on the screen before relying on it.")
+        result = code_report(outcome)
         ctx.prefetch_fingerprint(record.screenshot_file, png)
         turn = new_turn(state, record, result=result, signature=signature, modality=modality,
                         screen_after=record.screenshot_file)
         return advance(state, turn, screenshot_file=record.screenshot_file)
 
     return code
+
+
+CODE_SHOWN, OUTPUT_SHOWN, BLOCKS_SHOWN = 1500, 1000, 3
+
+
+def code_report(outcome: CodeOutcome) -> str:
+    """What the planner (and the verifier) learn of a coding-agent call: its verdict and
+    summary, the last blocks it ran, and the final output — the code matters when the
+    planner must reopen a file the code changed, or redo part of it by hand."""
+    lines = [f"The coding agent returned {outcome.status}. {outcome.summary}".strip()]
+    ran = outcome.steps[-BLOCKS_SHOWN:]
+    if len(outcome.steps) > len(ran):
+        lines.append(f"({len(outcome.steps) - len(ran)} earlier block(s) not shown)")
+    for step in ran:
+        code = step.code if len(step.code) <= CODE_SHOWN else step.code[:CODE_SHOWN] + "\n# [... cut]"
+        lines.append(f"```{step.language}\n{code.rstrip()}\n``` -> exit {step.returncode}")
+    if outcome.steps:
+        output = outcome.steps[-1].output.strip()
+        lines.append("Final output: " + (output[-OUTPUT_SHOWN:] if output else "(none)"))
+    lines.append("Check its result on the screen before relying on it; an application that has a "
+                 "changed file open must reload it (or its next save overwrites the change).")
+    return "\n".join(lines)
 
 
 def make_search(ctx: AgentContext, provider: SearchProvider | None) -> Callable[[AgentState], dict[str, Any]]:

@@ -10,7 +10,7 @@ runnable only when an asset cache holds all their files. Missing pieces are name
 `asset:cloud_file` (files not in the cache, or no cache given).
 
 `python -m benchmarks.osworld.coverage [split.json [examples_dir [asset_cache_dir]]]`
-prints the table for /work/shared/data/osworld's test_all.json by default.
+prints the table for OSWorld's test_all.json (benchmarks/osworld/task_data.py) by default.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from typing import Any
 from benchmarks.osworld.assets import AssetCache, cloud_file_urls
 from benchmarks.osworld.evaluate import unsupported_evaluator
 from benchmarks.osworld.setup import SetupRunner, unsupported_steps
+from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import Task, load_split
 
 __all__ = ["DomainCoverage", "coverage", "format_coverage", "main", "missing_for", "runner_view"]
-
-DEFAULT_DATA = Path("/work/shared/data/osworld")
 
 
 class _ClientCapabilities:
@@ -116,7 +115,7 @@ def format_coverage(table: Mapping[str, DomainCoverage], top: int = 3) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    split = Path(args[0]) if args else DEFAULT_DATA / "test_all.json"
+    split = Path(args[0]) if args else osworld_data() / "test_all.json"
     examples = Path(args[1]) if len(args) > 1 else split.parent / "examples"
     assets = AssetCache(args[2]) if len(args) > 2 else None
     print(format_coverage(coverage(load_split(split, examples), assets)))

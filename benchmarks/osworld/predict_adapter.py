@@ -16,8 +16,9 @@ as it does on our own desktops, in a thread of its own, against an `ObservationD
 That desktop answers screenshots and the accessibility tree from the latest `obs`; its
 `act` compiles our typed ops to pyautogui code (envs/pyautogui_code.py, every model
 string a literal, never model text passed through), hands the code to `predict` and
-waits for the next `predict` call's observation. A finished episode becomes "DONE"
-(the verifier accepted) or "FAIL" (the agent gave up, or a budget or error ended it).
+waits for the next `predict` call's observation. A finished episode becomes "FAIL" when
+the planner gave up (its own word) and "DONE" otherwise — the verifier accepted, or a
+budget or an error ended it, and OSWorld's evaluator judges the screen as it is.
 What needs to own the desktop (the coding agent's /run_python, file reads) is refused
 with a DesktopError, which those parts already report to the planner.
 
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig
-from agent.context import AgentContext, Models
+from agent.context import Models
 from envs.actions import DesktopAction, SettleSpec
 from envs.base import ActResult, CommandOutput, DesktopError, DesktopUnreachable
 from envs.pyautogui_code import to_pyautogui
@@ -175,35 +176,37 @@ class DeskpilotAgent:
 
     # --- the episode thread
     def _start(self, instruction: str, obs: dict[str, Any]) -> None:
-        from agent.trajectory import EpisodeWriter
+        from agent.episode import EpisodeHooks, EpisodePipeline
 
         self._episodes += 1
         base = self.folder or Path(tempfile.mkdtemp(prefix="deskpilot-osworld-"))
         self.episode_folder = base / f"episode-{self._episodes:03d}"
         desktop = ObservationDesktop(obs, self.step_timeout_s)
-        writer = EpisodeWriter(self.episode_folder)
-        task = {"id": f"osworld-{self._episodes}", "instruction": instruction}
-        writer.start(task, self.config.model_dump(mode="json"))
-        ctx = AgentContext(desktop=desktop, models=self._models or _build_models(self.config),  # type: ignore[arg-type]
-                           grounder=self._grounder or _build_grounder(self.config, desktop),
-                           writer=writer, config=self.config, on_event=self._on_event,
-                           sandbox=self.sandbox)
+        # Models per episode, as OSWorld builds its agent per task (a scripted model's
+        # queue must not run on into the next task).
+        pipeline = EpisodePipeline(self.config, models=self._models)
+        # The tree a grounder reads comes from OSWorld's latest observation.
+        grounder = self._grounder or pipeline.grounder_for(
+            desktop, tree_source=lambda: str(desktop.obs.get("accessibility_tree") or EMPTY_TREE))
+        task_id = f"osworld-{self._episodes}"
+
+        def run() -> None:
+            try:
+                outcome = pipeline.run(desktop, self.episode_folder, instruction=instruction,  # type: ignore[arg-type]
+                                       task_id=task_id, sandbox=self.sandbox, score=False,
+                                       grounder=grounder, hooks=EpisodeHooks(on_event=self._on_event))
+                result = outcome.result
+                # FAIL only when the planner said so: OSWorld scores FAIL on a feasible task
+                # 0, so a budget or an error ends with DONE and its evaluator judges the screen.
+                special = "FAIL" if result.status == "fail" else "DONE"
+                desktop.outbox.put(("end", f"{special}:{result.status}: {result.reason}"))
+            except BaseException as exc:  # noqa: BLE001 - predict() must hear of it, not hang
+                log.exception("the episode failed")
+                desktop.outbox.put(("end", f"DONE:error: {type(exc).__name__}: {exc}"))
+
         self._desktop = desktop
-        self._thread = threading.Thread(target=self._run, args=(ctx, writer, task, desktop),
-                                        name="deskpilot-episode", daemon=True)
+        self._thread = threading.Thread(target=run, name="deskpilot-episode", daemon=True)
         self._thread.start()
-
-    def _run(self, ctx: AgentContext, writer: Any, task: dict[str, str], desktop: ObservationDesktop) -> None:
-        from agent.runner import run_episode
-
-        try:
-            _state, result = run_episode(ctx, task["id"], task["instruction"])
-            writer.finish(result)
-            special = "DONE" if result.status == "done" else "FAIL"
-            desktop.outbox.put(("end", f"{special}:{result.status}: {result.reason}"))
-        except BaseException as exc:  # noqa: BLE001 - predict() must hear of it, not hang
-            log.exception("the episode failed")
-            desktop.outbox.put(("end", f"FAIL:error: {type(exc).__name__}: {exc}"))
 
     def _on_event(self, kind: str, data: dict) -> None:
         if kind == "plan":
@@ -224,20 +227,7 @@ class DeskpilotAgent:
         return reason, [special]
 
 
-def _build_models(config: AgentConfig) -> Models:
-    from agent.run_cli import build_models
-
-    return build_models(config)
-
-
 # The tree a grounder reads when OSWorld sent none (observation type "screenshot"): an
 # empty one, so an accessibility grounder finds nothing and says so, and the planner
 # hears "not found" instead of the step failing.
 EMPTY_TREE = "<desktop-frame/>"
-
-
-def _build_grounder(config: AgentConfig, desktop: ObservationDesktop) -> Any:
-    from grounding.factory import make_grounder
-
-    return make_grounder(config.grounder,
-                         tree_source=lambda: str(desktop.obs.get("accessibility_tree") or EMPTY_TREE))

@@ -4,7 +4,7 @@
 
 Each `DesktopWorker` actor owns one desktop for its lifetime (a LocalDesktop it starts on
 its own node, or a client of a remote desktop URL) and runs the tasks the driver hands
-it, one at a time, with the local runner's own code (`_Run.run_task`: per-task timeout,
+it, one at a time, with the local runner's own code (`TaskPool.run_task`: per-task timeout,
 a dead desktop replaced and its task retried once, runner.json for a task that ended
 without a score). The actor writes the episode into a scratch folder on its node and
 returns the folder's files; the driver writes them under `out/<domain>/<task_id>/`, so
@@ -37,7 +37,7 @@ from benchmarks.osworld.summary import row_from_folder
 from benchmarks.osworld.tasks import Task
 
 if TYPE_CHECKING:
-    from benchmarks.osworld.runner import _Run
+    from benchmarks.osworld.pool import TaskPool
 
 __all__ = ["DesktopWorker", "pack_folder", "run_on_ray", "unpack_folder"]
 
@@ -77,11 +77,12 @@ class DesktopWorker:
 
     def __init__(self, spec: str, size: tuple[int, int], config: Any, run_one: Any,
                  task_timeout_s: float, profile: str | None = None) -> None:
-        from benchmarks.osworld.runner import _Run, _Slot
+        from benchmarks.osworld.desktops import DesktopSlot
+        from benchmarks.osworld.pool import TaskPool
 
         self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
-        self.slot = _Slot(spec, size, profile)  # a local desktop starts on the actor's node
-        self.run = _Run(config=config, out=self.scratch, run_one=run_one, task_timeout_s=task_timeout_s,
+        self.slot = DesktopSlot(spec, size, profile)  # a local desktop starts on the actor's node
+        self.run = TaskPool(config=config, out=self.scratch, run_one=run_one, task_timeout_s=task_timeout_s,
                         size=size, on_row=lambda row: None, profile=profile)
 
     def ready(self) -> str:
@@ -108,7 +109,7 @@ def _actor_options(spec: str) -> dict[str, Any]:
     return {"num_cpus": 1 if spec == "local" else 0, "max_restarts": 0, "max_concurrency": 1}
 
 
-def run_on_ray(run: _Run, todo: list[tuple[str, Task]], specs: list[str], *,
+def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str], *,
                address: str | None = None, start_timeout_s: float = START_TIMEOUT_S) -> None:
     """Run `todo` on one actor per desktop spec; rows go to run.on_row as tasks finish.
 

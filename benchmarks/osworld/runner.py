@@ -14,29 +14,24 @@ replaced) and recorded as a timeout; a desktop that dies under a task is replace
 the task retried once, then recorded "error: desktop died". The summary (summary.json,
 summary.md) divides by every task of the split.
 
-`backend="ray"` runs the same per-task logic (`_Run.run_task`) in a Ray actor per desktop
-instead of a thread (ray_backend.py); planning, resume and the summary stay here. With
+`backend="ray"` runs the same per-task logic (pool.py's `TaskPool.run_task`) in a Ray actor per
+desktop instead of a thread (ray_backend.py); planning, resume and the summary stay here. With
 `assets` (an AssetCache), download steps and cloud_file getters are served from it.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import logging
-import queue
-import shutil
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 from agent.config import AgentConfig
-from agent.trajectory import EpisodeResult, write_atomic
 from benchmarks.osworld.assets import AssetCache
+from benchmarks.osworld.desktops import desktop_specs
+from benchmarks.osworld.pool import RunOne, TaskPool, run_task_on
 from benchmarks.osworld.summary import (
-    RUNNER_FILE,
     Summary,
     TaskRow,
     Tasks,
@@ -47,275 +42,8 @@ from benchmarks.osworld.summary import (
     write_summary,
 )
 from benchmarks.osworld.tasks import Task
-from envs.base import DesktopUnreachable
-from envs.client import DesktopClient
 
-__all__ = ["BACKENDS", "RunOne", "plan_tasks", "run_split", "run_task_on", "score_episode"]
-
-log = logging.getLogger(__name__)
-
-RunOne = Callable[[Any, Task, AgentConfig, Path], EpisodeResult]
-
-
-# ---------------------------------------------------------------- one task
-
-def score_episode(task: Task, client: Any, result: EpisodeResult, folder: Path,
-                  assets: AssetCache | None = None) -> EpisodeResult:
-    """The episode's result with the evaluator's score (and its details) added."""
-    from benchmarks.osworld.evaluate import evaluate
-
-    last = "FAIL" if result.status == "fail" else ("DONE" if result.status == "done" else None)
-    started = time.monotonic()
-    scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval", assets=assets)
-    return result.model_copy(update={"score": scored.score,
-                                     "evaluation": {"details": scored.details, "error": scored.error,
-                                                    "seconds": round(time.monotonic() - started, 2)}})
-
-
-def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
-                assets: AssetCache | None = None) -> EpisodeResult:
-    """Set up `task` on the desktop behind `client`, run the agent, score it; the episode
-    folder is `folder` (task.json ... result.json, result.txt, report.html). `assets`
-    serves the task's downloads and cloud_file getters."""
-    from agent.context import AgentContext
-    from agent.run_cli import build_models
-    from agent.runner import run_episode
-    from agent.trajectory import EpisodeWriter
-    from benchmarks.osworld.setup import SetupRunner
-    from grounding.factory import make_grounder
-
-    writer = EpisodeWriter(folder)
-    writer.start(task.model_dump(mode="json", exclude_unset=True), config.model_dump(mode="json"))
-    SetupRunner(client, screen=client.screen_size(), assets=assets).run(task.config, task_id=task.id)
-    grounder = make_grounder(config.grounder, tree_source=client.accessibility_tree)
-    # Benchmark desktops are disposable (reset per task): a sandbox for the approval policy.
-    ctx = AgentContext(desktop=client, models=build_models(config), grounder=grounder,
-                       writer=writer, config=config, sandbox=True)
-    _state, result = run_episode(ctx, task.id, task.instruction)
-    if result.status != "interrupted":
-        result = score_episode(task, client, result, folder, assets)
-    writer.finish(result)
-    return result
-
-
-# ---------------------------------------------------------------- desktops
-
-class DesktopStartFailed(RuntimeError):
-    """A worker could not get a desktop."""
-
-
-class _Slot:
-    """One worker's desktop: a LocalDesktop it started, or a client of a remote one."""
-
-    def __init__(self, spec: str, size: tuple[int, int], profile: str | None = None) -> None:
-        self.spec, self.size = spec, size
-        self.profile = profile  # a local desktop's profile (envs/profiles): None or "osworld"
-        self.local: Any = None
-        self.client: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return self.spec.partition("#")[0]
-
-    @property
-    def token(self) -> str | None:
-        return self.spec.partition("#")[2] or None
-
-    def open(self) -> Any:
-        last: Exception | None = None
-        for _ in range(2):  # one retry: a desktop that fails twice to start is not coming
-            try:
-                with self._lock:
-                    if self.spec == "local":
-                        from envs.local import LocalDesktop
-
-                        self.local = LocalDesktop(*self.size, profile=self.profile).start()  # waits for /health
-                        self.client = self.local.client()
-                    else:
-                        self.client = DesktopClient(self.url, token=self.token)
-                return self.client
-            except Exception as exc:  # noqa: BLE001 - reported below
-                last = exc
-                self.close()
-        raise DesktopStartFailed(f"desktop {self.spec.partition('#')[0]} did not start: {last}")
-
-    def alive(self) -> bool:
-        if self.spec == "local":
-            proc = self.local.proc if self.local is not None else None
-            return proc is not None and proc.poll() is None
-        try:  # a quick probe: no retries with back-off
-            with DesktopClient(self.url, token=self.token, timeout=10, retries=0) as probe:
-                probe.health()
-            return True
-        except Exception:  # noqa: BLE001
-            return False
-
-    def close(self) -> None:
-        with self._lock:
-            client, local = self.client, self.local
-            self.client = self.local = None
-        if client is not None:
-            try:
-                client.close()
-            except Exception as exc:  # noqa: BLE001 - closing is best effort
-                log.debug("closing the client of %s: %s", self.url, exc)
-        if local is not None:
-            local.stop()
-
-
-def _desktop_specs(desktops: int | list[str]) -> list[str]:
-    if isinstance(desktops, int):
-        if desktops < 1:
-            raise ValueError("desktops: at least one")
-        return ["local"] * desktops
-    specs = list(desktops)
-    if not specs:
-        raise ValueError("desktops: at least one")
-    for spec in specs:
-        if spec != "local" and not spec.startswith(("http://", "https://")):
-            raise ValueError(f"desktops: 'local' or a URL (optionally URL#TOKEN), not {spec!r}")
-    return specs
-
-
-# ---------------------------------------------------------------- the pool
-
-class _Run:
-    def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
-                 size: tuple[int, int], on_row: Callable[[TaskRow], None],
-                 profile: str | None = None) -> None:
-        self.config, self.out, self.run_one = config, out, run_one
-        self.profile = profile
-        self.timeout, self.size, self.on_row = task_timeout_s, size, on_row
-        self.todo: queue.Queue[tuple[str, Task]] = queue.Queue()
-        self.stop = threading.Event()
-        self.interrupted = False
-        self.slots: list[_Slot] = []
-        self.errors: list[BaseException] = []
-
-    # one worker, one desktop
-    def worker(self, spec: str) -> None:
-        slot = _Slot(spec, self.size, self.profile)
-        self.slots.append(slot)
-        try:
-            while not self.stop.is_set():
-                try:
-                    domain, task = self.todo.get_nowait()
-                except queue.Empty:
-                    return
-                if not self.run_task(slot, domain, task):
-                    return  # no desktop to be had: no more work for this worker
-        except BaseException as exc:  # noqa: BLE001 - a bug here must not hang the pool
-            self.errors.append(exc)
-            self.stop.set()
-        finally:
-            slot.close()
-
-    def run_task(self, slot: _Slot, domain: str, task: Task) -> bool:
-        """Run one task (retried once on a fresh desktop if its desktop dies); False when
-        no desktop could be had, which ends the worker."""
-        folder = self.out / domain / task.id
-        started = time.monotonic()
-        for attempt in (1, 2):
-            if slot.client is None:
-                try:
-                    slot.open()
-                except DesktopStartFailed as exc:
-                    self.record(domain, task, "error", f"error: {exc}", started)
-                    return False
-            shutil.rmtree(folder, ignore_errors=True)  # a partial folder: start it afresh
-            outcome, detail = self.attempt(slot, task, folder)
-            if outcome == "ok":
-                self.on_row(row_from_folder(domain, task, folder))
-                if slot.spec == "local":
-                    # A fresh desktop per task (about 1 s): files and windows one task
-                    # leaves behind must not change the next one's starting state.
-                    slot.close()
-                return True
-            if outcome == "interrupt":
-                self.interrupted = True
-                self.stop.set()
-                return True
-            if outcome == "timeout":
-                self.record(domain, task, "timeout", f"timeout after {self.timeout:g} s", started)
-                slot.close()  # the abandoned thread keeps talking to a desktop that is gone
-                return True
-            if outcome == "died":
-                log.warning("task %s: the desktop died (%s)", task.id, detail)
-                slot.close()  # replaced before the next attempt or task
-                if attempt == 1:
-                    continue
-                self.record(domain, task, "error", f"error: desktop died ({detail})", started)
-                return True
-            self.record(domain, task, "error", f"error: {detail}", started)
-            return True
-        return True
-
-    def attempt(self, slot: _Slot, task: Task, folder: Path) -> tuple[str, str]:
-        """Run the task once in its own thread: ("ok" | "timeout" | "died" | "error" | "interrupt", detail)."""
-        box: dict[str, Any] = {}
-        finished = threading.Event()
-        abandoned = threading.Event()
-        client = slot.client
-
-        def target() -> None:
-            try:
-                box["result"] = self.run_one(client, task, self.config, folder)
-                if not abandoned.is_set():
-                    _ensure_result_files(folder, box["result"])
-            except BaseException as exc:  # noqa: BLE001 - handed to the worker
-                box["exc"] = exc
-            finally:
-                if abandoned.is_set():  # too late: a score after the timeout does not count
-                    (folder / "result.txt").unlink(missing_ok=True)
-                finished.set()
-
-        thread = threading.Thread(target=target, name=f"task-{task.id}", daemon=True)
-        thread.start()
-        if not finished.wait(self.timeout):
-            abandoned.set()
-            return "timeout", ""
-        exc = box.get("exc")
-        if exc is None:
-            result: EpisodeResult = box["result"]
-            if result.score is None and result.status == "error" and not slot.alive():
-                return "died", result.reason or "the desktop stopped answering"
-            return "ok", ""
-        if isinstance(exc, KeyboardInterrupt):
-            return "interrupt", ""
-        if isinstance(exc, DesktopUnreachable):
-            return "died", str(exc)
-        if not isinstance(exc, Exception):
-            raise exc
-        if not slot.alive():
-            return "died", f"{type(exc).__name__}: {exc}"
-        log.warning("task %s failed: %s: %s", task.id, type(exc).__name__, exc)
-        return "error", f"{type(exc).__name__}: {exc}"
-
-    def record(self, domain: str, task: Task, status: str, reason: str, started: float) -> None:
-        """A task that ended without a score: runner.json says why (result.txt stays absent,
-        so a rerun retries it)."""
-        folder = self.out / domain / task.id
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "result.txt").unlink(missing_ok=True)
-        wall = round(time.monotonic() - started, 3) if started else 0.0
-        write_atomic(folder / RUNNER_FILE, json.dumps({"status": status, "reason": reason,
-                                                       "wall_s": wall}) + "\n")
-        self.on_row(row_from_folder(domain, task, folder))
-
-    def close_desktops(self) -> None:
-        for slot in list(self.slots):
-            slot.close()
-
-
-def _ensure_result_files(folder: Path, result: EpisodeResult) -> None:
-    """result.json and (with a score) result.txt, when the task runner did not write them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "result.json").exists():
-        write_atomic(folder / "result.json", json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
-    if result.score is not None and not (folder / "result.txt").exists():
-        write_atomic(folder / "result.txt", f"{result.score}\n")
-
+__all__ = ["BACKENDS", "RunOne", "TaskPool", "plan_tasks", "run_split", "run_task_on"]
 
 BACKENDS = ("local", "ray")
 
@@ -340,7 +68,7 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
         raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    specs = _desktop_specs(desktops)
+    specs = desktop_specs(desktops)
     entries = task_entries(tasks)
     done_rows: list[TaskRow] = []
     lock = threading.Lock()
@@ -353,7 +81,7 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
 
     if run_one is None:
         run_one = functools.partial(run_task_on, assets=assets) if assets is not None else run_task_on
-    run = _Run(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
+    run = TaskPool(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
                size=size, on_row=on_row, profile=profile)
     todo = plan_tasks(entries, out, on_row, assets)
     with view:
@@ -390,7 +118,7 @@ def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[Tas
     return todo
 
 
-def _run_threads(run: _Run, todo: list[tuple[str, Task]], specs: list[str]) -> None:
+def _run_threads(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str]) -> None:
     """The local backend: a thread per desktop, taking tasks from one queue."""
     for item in todo:
         run.todo.put(item)

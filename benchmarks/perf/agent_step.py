@@ -27,7 +27,7 @@ from agent.context import AgentContext, Models
 from agent.image_budget import image_size, tokens_for_size
 from agent.models.base import ImagePart, Message
 from agent.models.scripted import ScriptedScript
-from agent.runner import run_episode
+from agent.run_graph import run_graph
 from agent.trajectory import EpisodeWriter
 from envs.fake import FakeDesktop
 from grounding.base import NoGrounder
@@ -124,7 +124,7 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
 
         ctx.fingerprint = timed_fingerprint  # type: ignore[method-assign]
         start = time.perf_counter()
-        _, result = run_episode(ctx, "bench", "type the lines")
+        _, result = run_graph(ctx, "bench", "type the lines")
         wall = time.perf_counter() - start
 
     prompts = models.planner.requests

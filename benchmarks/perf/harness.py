@@ -19,7 +19,6 @@ run here now (os, vlc, chrome), scored untouched.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import tempfile
@@ -33,12 +32,11 @@ from benchmarks.osworld.evaluate import evaluate
 from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.runner import run_split
 from benchmarks.osworld.setup import SetupRunner
+from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import load_split
 from envs.local import LocalDesktop
 
 LOCAL = Path(__file__).resolve().parents[1] / "tasks" / "local"
-REPO = Path(__file__).resolve().parents[2]
-OSWORLD = Path(os.environ.get("DESKPILOT_SHARED_DATA", REPO.parent / "shared" / "data")) / "osworld"
 SIZE = (1280, 800)
 
 
@@ -120,7 +118,8 @@ def osworld_figures(domains: tuple[str, ...] = ("os", "vlc", "chrome")) -> None:
         start = time.perf_counter()
         with LocalDesktop():
             plain.append(time.perf_counter() - start)
-    split = load_split(OSWORLD / "test_all.json", OSWORLD / "examples")
+    osworld = osworld_data()
+    split = load_split(osworld / "test_all.json", osworld / "examples")
     ready = {v.task_id for v in doctor(split, None) if v.category == "ready"}
     tasks = {d: [t for t in split[d] if t.id in ready] for d in domains if d in split}
     count = sum(len(t) for t in tasks.values())

@@ -65,7 +65,7 @@ def spec(plans: Path, seed: int, setting: str, verifier: str) -> str:
 
 def budgeted(slack: int) -> Callable[[Any, Task, AgentConfig, Path], Any]:
     """run_task_on with the step budget the solution's length + 1 + slack."""
-    from benchmarks.osworld.runner import run_task_on
+    from benchmarks.osworld.pool import run_task_on
 
     def run_one(client: Any, task: Task, config: AgentConfig, folder: Path) -> Any:
         steps = len(plan_of(task)["actions"]) + 1 + slack

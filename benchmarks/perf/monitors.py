@@ -46,9 +46,9 @@ def start_display() -> tuple[subprocess.Popen, str]:
 
 def paint(display: str) -> object:
     """Rectangles in many colours on the root window; the connection stays open."""
-    from Xlib import display as xdisplay
+    from envs.xauth import open_display
 
-    disp = xdisplay.Display(display)
+    disp = open_display(display)  # also without ~/.Xauthority
     root = disp.screen().root
     rng = random.Random(7)
     for _ in range(4000):

@@ -27,6 +27,7 @@ import uvicorn
 from envs.server.app import create_app
 from envs.server.config import ServerSettings, is_loopback
 from envs.server.monitors import MonitorError
+from envs.xauth import with_xauthority
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,6 +72,9 @@ def _exit_with_parent() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # The code /execute runs imports pyautogui (python-xlib), which cannot connect without
+    # an Xauthority file even to a display that needs no cookie: give it an empty one.
+    with_xauthority(os.environ)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     fields = {"host": args.host, "port": args.port, "token": args.token,
               "monitor": args.monitor, "scale": args.scale}

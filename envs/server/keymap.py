@@ -15,6 +15,8 @@ from collections import OrderedDict
 
 from Xlib import display as xdisplay
 
+from envs.xauth import open_display
+
 SETTLE_S = 0.05  # let clients see the MappingNotify before the first key of a new mapping
 
 
@@ -32,7 +34,7 @@ class UnicodeKeymap:
 
     def _open(self) -> xdisplay.Display:
         if self._display is None:
-            self._display = xdisplay.Display()
+            self._display = open_display()  # also without an Xauthority file
             first = self._display.display.info.min_keycode
             count = self._display.display.info.max_keycode - first + 1
             mapping = self._display.get_keyboard_mapping(first, count)

@@ -15,16 +15,17 @@ once for the whole screen. `detect_scale` reads them in that order (96 dpi = 1.0
 
 from __future__ import annotations
 
-import io
 import os
 import re
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from Xlib import X, display as xdisplay, error as xerror
 from Xlib.protocol import rq
+
+from envs.xauth import cookie_file, missing_cookie_file, open_display
 
 _GET_MONITORS, _SET_MONITOR, _DELETE_MONITOR = 42, 43, 44
 
@@ -105,12 +106,13 @@ def _open(display: str | None) -> Iterator[xdisplay.Display]:
         raise MonitorError("no X display: set DISPLAY (a Wayland-only session has none; "
                            "log in to an X11 session to drive this screen)")
     try:
-        # python-xlib print()s a warning to stdout when the display has no xauth entry
-        # (an Xvfb started without one); stdout may be a chat's terminal view or JSON.
-        with redirect_stdout(io.StringIO()):
-            disp = xdisplay.Display(name)
+        disp = open_display(name)  # also without an Xauthority file (envs/xauth.py)
     except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
-        raise MonitorError(f"cannot open X display {name}: {exc}") from exc
+        hint = ""
+        if missing_cookie_file():
+            hint = (f" (no Xauthority file: {cookie_file() or '$HOME unset'} does not exist; "
+                    "set XAUTHORITY to the file holding this display's cookie)")
+        raise MonitorError(f"cannot open X display {name}: {exc}{hint}") from exc
     try:
         yield disp
     finally:

@@ -10,7 +10,7 @@ import pytest
 from agent.config import AgentConfig
 from agent.context import AgentContext, Models
 from agent.models.scripted import ScriptedScript
-from agent.runner import run_episode
+from agent.run_graph import run_graph
 from agent.trajectory import EpisodeWriter
 from envs.fake import FakeDesktop
 from grounding.base import NoGrounder
@@ -43,7 +43,7 @@ class Episode:
                                 approver=approver)
 
     def run(self, resume: bool = False):
-        return run_episode(self.ctx, "task-1", "type hello into the editor", resume=resume)
+        return run_graph(self.ctx, "task-1", "type hello into the editor", resume=resume)
 
     def steps(self):
         return self.ctx.writer.steps()

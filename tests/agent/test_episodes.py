@@ -69,9 +69,10 @@ def test_hedged_or_unreadable_verdicts_are_rejections(episode):
                                                               "still not json", "nope"]},
                  verifier_max_rejections=2)
     state, result = ep.run()
-    assert result.status == "fail"               # on_rejection_limit defaults to fail
-    assert "2 times in a row" in result.reason
+    assert result.status == "done"               # on_rejection_limit defaults to accept
+    assert "same done 2 times in a row" in result.reason and "accepting" in result.reason
     assert [s.verifier["complete"] for s in ep.steps()] == [False, False]
+    assert ep.steps()[-1].info["rejection_limit"] == {"rejections": 2, "then": "accept"}
 
 
 def test_unparseable_planner_reply_ends_with_a_clear_error(episode):
@@ -82,13 +83,14 @@ def test_unparseable_planner_reply_ends_with_a_clear_error(episode):
     assert "Decision" in result.reason
 
 
-def test_the_last_step_may_only_be_done_or_fail(episode):
+def test_the_step_budget_ends_the_episode_without_turning_it_into_a_fail(episode):
     ep = episode({"planner": [click(10, 10), click(20, 20), click(30, 30)]}, max_steps=3)
     state, result = ep.run()
-    assert result.status == "fail"
+    assert result.status == "budget"             # judged on the screen, not a FAIL
     assert "step budget of 3 reached" in result.reason
-    assert len(ep.desktop.log) == 2
+    assert len(ep.desktop.log) == 3              # the last step's action ran as proposed
     assert "LAST step" in ep.planner_texts()[2]
+    assert "judged on the screen and files" in ep.planner_texts()[2]
 
 
 def test_the_planner_prompt_keeps_its_prefix(episode):

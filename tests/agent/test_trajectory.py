@@ -18,8 +18,9 @@ from agent.trajectory import (
     EpisodeResult, EpisodeWriter, StepRecord, TrajectoryError, load_steps, osworld_timestamp,
     totals,
 )
+from tests.conftest import reference_data
 
-JEDI = Path("/work/shared/data/jedi_trajs")
+JEDI = reference_data("jedi_trajs")
 JEDI_EPISODES = sorted(p for p in JEDI.glob("*") if (p / "traj.jsonl").is_file())
 OSWORLD_FIELDS = ["step_num", "action_timestamp", "action", "response", "reward", "done", "info",
                   "screenshot_file"]
@@ -69,7 +70,7 @@ def test_timestamp_format_matches_real_osworld_trajs(tmp_path: Path) -> None:
     assert stamp == "20250503@081210"
     assert re.fullmatch(r"\d{8}@\d{6}", StepRecord(step_num=1).action_timestamp)
     if not JEDI_EPISODES:
-        pytest.skip("no real OSWorld episodes in /work/shared/data/jedi_trajs")
+        pytest.skip(f"no real OSWorld episodes in {JEDI} ($DESKPILOT_REFERENCE_DATA/jedi_trajs)")
     for folder in JEDI_EPISODES:
         for rec in load_steps(folder):  # their lines load as StepRecords
             assert re.fullmatch(r"\d{8}@\d{6}", rec.action_timestamp)

@@ -75,9 +75,9 @@ def test_rejection_tracker_gives_up_after_three_in_a_row():
     tracker = RejectionTracker()
     assert [tracker.record(no) for _ in range(2)] == ["reject", "reject"]
     assert tracker.record(OK) == "accept" and tracker.consecutive == 0  # an accept resets
-    assert [tracker.record(no) for _ in range(3)] == ["reject", "reject", "give_up_fail"]
-    accepting = RejectionTracker(max_consecutive=2, on_limit="accept")
-    assert [accepting.record(no) for _ in range(2)] == ["reject", "give_up_accept"]
+    assert [tracker.record(no) for _ in range(3)] == ["reject", "reject", "give_up_accept"]
+    failing = RejectionTracker(max_consecutive=2, on_limit="fail")   # failing is a choice
+    assert [failing.record(no) for _ in range(2)] == ["reject", "give_up_fail"]
     with pytest.raises(ValueError):
         RejectionTracker(max_consecutive=0)
     with pytest.raises(ValueError):

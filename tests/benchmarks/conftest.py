@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +9,10 @@ from typing import Any
 
 import pytest
 
+from benchmarks.osworld import task_data
 from envs.base import CommandOutput, DesktopError
 
 REPO = Path(__file__).resolve().parents[2]
-# The shared task data sits beside the checkout (../shared/data), as the README says.
-DATA = Path(os.environ.get("DESKPILOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 LOCAL_TASKS = REPO / "benchmarks" / "tasks" / "local"
 
 
@@ -72,18 +70,22 @@ def recording_desktop() -> type[RecordingDesktop]:
     return RecordingDesktop
 
 
+def _task_data(folder: Path, name: str) -> Path:
+    # The task files ship with the project (benchmarks/data/): missing ones are a fault.
+    if not (folder / "test_all.json").is_file():
+        pytest.fail(f"{name} task files not found under {folder} "
+                    f"(benchmarks/data/, or the folder {task_data.ENV} names)")
+    return folder
+
+
 @pytest.fixture
 def osworld_data() -> Path:
-    if not (DATA / "osworld" / "test_all.json").is_file():
-        pytest.skip(f"OSWorld task files not found under {DATA}")
-    return DATA / "osworld"
+    return _task_data(task_data.osworld_data(), "OSWorld")
 
 
 @pytest.fixture
 def waa_data() -> Path:
-    if not (DATA / "waa" / "test_all.json").is_file():
-        pytest.skip(f"WindowsAgentArena task files not found under {DATA}")
-    return DATA / "waa"
+    return _task_data(task_data.waa_data(), "WindowsAgentArena")
 
 
 @pytest.fixture(scope="session")

@@ -76,7 +76,7 @@ def test_osworld_coverage_with_every_asset_cached(osworld_data, tmp_path):
 def test_the_coverage_command_takes_an_asset_cache(osworld_data, tmp_path):
     from typer.testing import CliRunner
 
-    from agent.bench_cli import osworld_app
+    from agent.cli.bench import osworld_app
     from benchmarks.osworld.assets import AssetCache, urls_for
     from benchmarks.osworld.tasks import load_split
 

@@ -88,7 +88,7 @@ def test_programs_are_read_from_commands_getters_and_related_apps():
 
 
 def test_cli_json_table(osworld_data, tmp_path):
-    from agent.bench_cli import osworld_app
+    from agent.cli.bench import osworld_app
 
     result = CliRunner().invoke(osworld_app, ["doctor", "--split", str(osworld_data / "test_all.json"),
                                               "--assets", str(tmp_path / "cache"), "--json"])

@@ -1,6 +1,6 @@
 """Real OSWorld task files, unmodified, on `osworld` profile desktops.
 
-For each sampled task (../shared/data/osworld, no download, Drive, login or live web):
+For each sampled task (benchmarks/data/osworld, no download, Drive, login or live web):
 its own setup runs without error, OSWorld's own evaluator config scores 0 on the
 untouched desktop, and after our solution (benchmarks/tasks/osworld_solutions: desktop
 actions, mostly commands typed into a Ctrl+Alt+T terminal; Chrome is quit from its window
@@ -26,15 +26,16 @@ import pytest
 from benchmarks.osworld.evaluate import evaluate, unsupported_evaluator
 from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.setup import SetupRunner, unsupported_steps
+from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import Task, load_task
 from envs.actions import DesktopAction, FocusWindow
-from tests.benchmarks.conftest import DATA, REPO
+from tests.benchmarks.conftest import REPO
 from tests.conftest import require_desktop
 
 pytestmark = pytest.mark.desktop
 
 SOLUTIONS = REPO / "benchmarks" / "tasks" / "osworld_solutions"
-EXAMPLES = DATA / "osworld" / "examples"
+EXAMPLES = osworld_data() / "examples"
 PROFILE_TOOLS = ("gnome-terminal", "pulseaudio", "pactl", "gsettings", "dconf", "jq", "bc", "vlc", "gimp")
 APP_PROCESSES = ("chrome", "vlc", "gimp", "gimp-2.10", "soffice.bin")  # waited out between tasks
 
@@ -81,7 +82,7 @@ def _require_profile_tools() -> None:
     from envs.profiles.osworld import chromium_binary
 
     if not (EXAMPLES.parent / "test_all.json").is_file():
-        pytest.skip(f"OSWorld task files not found under {DATA}")
+        pytest.fail(f"OSWorld task files not found under {EXAMPLES.parent}")
     missing = [t for t in PROFILE_TOOLS if shutil.which(t) is None]
     if chromium_binary() is None:
         missing.append("chromium")

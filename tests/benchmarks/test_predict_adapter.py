@@ -80,15 +80,18 @@ def test_observations_in_compiled_code_out_with_loop_breaker_and_verifier(tmp_pa
     assert agent.predict("write a note", obs(2))[1] == ["DONE"]  # over: it stays over
 
 
-def test_fail_and_the_step_budget_map_to_fail(tmp_path):
+def test_fail_is_the_planners_word_and_a_spent_budget_is_judged_as_done(tmp_path):
     agent = agent_with(tmp_path, [GATE, planner({"type": "fail", "reason": "no printer here"})])
     agent.reset()
     response, actions = agent.predict("print it", obs(0))
     assert actions == ["FAIL"] and "no printer here" in response
-    # One step allowed: the planner's click on the last step becomes a FAIL (specs/agent.md).
+    # One step allowed: the click runs, then the budget ends the episode; OSWorld's
+    # evaluator judges the screen (a FAIL would score a feasible task 0 even when done).
     tight = agent_with(tmp_path / "b", [GATE, planner(CLICK)], max_steps=1)
     tight.reset()
-    assert tight.predict("do it", obs(0))[1] == ["FAIL"]
+    assert tight.predict("do it", obs(0))[1] == [to_pyautogui(parse_action(CLICK))]
+    response, actions = tight.predict("do it", obs(1))
+    assert actions == ["DONE"] and "budget" in response
 
 
 def test_reset_ends_an_episode_and_the_next_task_starts_fresh(tmp_path):

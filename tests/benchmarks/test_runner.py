@@ -149,14 +149,14 @@ def test_a_dying_desktop_is_replaced_and_the_task_retried_once(tmp_path):
 
 
 def test_other_errors_are_recorded_and_not_retried(tmp_path, monkeypatch):
-    from benchmarks.osworld import runner
+    from benchmarks.osworld.desktops import DesktopSlot
 
     class Broken(Fake):
         def __call__(self, client, task, config, folder):
             super().__call__(client, task, config, folder)
             raise ValueError("a bug in the task")
 
-    monkeypatch.setattr(runner._Slot, "alive", lambda self: True)  # the desktop is fine
+    monkeypatch.setattr(DesktopSlot, "alive", lambda self: True)  # the desktop is fine
     fake = Broken()
     summary = run([make_task("t0"), make_task("t1")], tmp_path, fake, desktops=REMOTE[:1])
     assert fake.calls == ["t0", "t1"]

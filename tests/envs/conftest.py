@@ -62,9 +62,9 @@ def _require(*tools: str) -> None:
 def two_monitors():
     _require("Xvfb", "xdotool")
     from Xlib import X
-    from Xlib import display as xdisplay
 
     from envs.server.monitors import set_monitor
+    from envs.xauth import open_display
 
     read_fd, write_fd = os.pipe()
     # -noreset: RandR monitors live in the server until it resets, which it does when
@@ -82,7 +82,7 @@ def two_monitors():
         set_monitor("left", 0, 0, 1024, 768, primary=True, output="screen", display=name)
         set_monitor("right", 1024, 0, 1024, 768, display=name)
         screens = TwoMonitors(name)
-        disp = xdisplay.Display(name)
+        disp = open_display(name)  # a fresh machine has no ~/.Xauthority
         root = disp.screen().root
         for (x, y, w, h), colour in (((0, 0, 1024, 768), RED), ((1024, 0, 1024, 768), BLUE),
                                      ((1024 + SQUARE[0], SQUARE[1], SQUARE[2], SQUARE[3]), GREEN)):

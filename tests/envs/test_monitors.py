@@ -320,13 +320,13 @@ def test_agent_desktop_serve_refuses_an_unknown_monitor(two_monitors, monkeypatc
 # --- where the scale comes from --------------------------------------------------------------
 def test_scale_is_detected_from_xft_dpi_and_gdk_scale_wins(two_monitors, monkeypatch):
     from Xlib import X, Xatom
-    from Xlib import display as xdisplay
 
     from envs.server.monitors import detect_scale
+    from envs.xauth import open_display
 
     monkeypatch.delenv("GDK_SCALE", raising=False)
     assert detect_scale(two_monitors.display) == 1.0  # nothing set: physical pixels
-    disp = xdisplay.Display(two_monitors.display)
+    disp = open_display(two_monitors.display)
     root, resources = disp.screen().root, disp.intern_atom("RESOURCE_MANAGER")
     try:  # what `xrdb -merge` leaves on the root window for Xft.dpi: 192
         root.change_property(resources, Xatom.STRING, 8, b"Xft.antialias:\t1\nXft.dpi:\t192\n",

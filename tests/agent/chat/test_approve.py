@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from agent.chat import journal
-from agent.chat.approval import ApprovalAnswer, ApprovalRequest
-from agent.runner import run_episode
+from agent import interventions as journal
+from agent.approval import ApprovalAnswer, ApprovalRequest
+from agent.run_graph import run_graph
 
 DELETE = {"reasoning": "remove the old draft",
           "action": {"type": "click", "target": {"description": "the Delete button", "x": 10, "y": 10}}}
@@ -99,7 +99,7 @@ def test_an_unanswered_question_survives_a_crash_and_is_refused_without_a_person
     state, result = ep.run()
     assert result.status == "interrupted" and ep.steps() == []
     ep.ctx.approver = None
-    state, result = run_episode(ep.ctx, "task-1", "type hello into the editor", resume=True)
+    state, result = run_graph(ep.ctx, "task-1", "type hello into the editor", resume=True)
     assert [s.node for s in ep.steps()] == ["approve", "fail"]
     assert ep.desktop.log == []
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from rich.console import Console
 
-from agent.chat import journal
-from agent.chat.approval import ApprovalRequest, Risk
+from agent import interventions as journal
+from agent.approval import ApprovalRequest, Risk
 from agent.chat.console import TerminalKeys
 from agent.chat.control import SessionControl
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from agent.chat import journal
+from agent import interventions as journal
 
 GATE = {"role": "gate", "reply": {"criteria": [{"text": "the task is done"}]}}
 ACCEPT = {"role": "verifier", "reply": {"complete": True, "reason": "it is done"}}

@@ -7,7 +7,7 @@ import threading
 import httpx
 import pytest
 
-from agent.chat.approval import ApprovalRequest, Risk
+from agent.approval import ApprovalRequest, Risk
 from agent.chat.control import SessionControl
 from agent.chat.web import WebView
 

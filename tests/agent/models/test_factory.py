@@ -10,7 +10,6 @@ from agent.models.base import ChatModel, Message
 from agent.models.factory import (
     ModelSpecError,
     make_model,
-    make_role_models,
     parse_spec,
 )
 
@@ -90,8 +89,9 @@ def test_scripted_specs_and_shared_scripts(tmp_path):
     planner = make_model(f"scripted:{path}#planner", timeout=5, max_retries=1)  # HTTP kw ignored
     assert planner.name == "scripted:replies.jsonl:planner"
     assert planner.complete([]).text == "p1"
-    models = make_role_models({"planner": f"scripted:{path}", "verifier": f"scripted:{path}"})
-    assert models["verifier"].complete([]).text == "v1"
-    assert models["planner"].complete([]).text == "p1"
-    assert models["planner"].complete([]).text == "any"
-    assert models["planner"].script is models["verifier"].script
+    scripts: dict = {}
+    shared = {role: make_model(f"scripted:{path}#{role}", scripts=scripts) for role in ("planner", "verifier")}
+    assert shared["verifier"].complete([]).text == "v1"
+    assert shared["planner"].complete([]).text == "p1"
+    assert shared["planner"].complete([]).text == "any"
+    assert shared["planner"].script is shared["verifier"].script

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from grounding.jedi import (
     parse_tool_calls,
     system_prompt,
 )
+from tests.conftest import reference_data
 
 CLICK = ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
          '"coordinate": [1273, 566]}}\n</tool_call>')
@@ -167,7 +167,7 @@ def test_an_image_already_at_model_size_is_sent_as_is(fake_server, screenshot):
     assert base64.b64decode(url.split(",", 1)[1]) == png
 
 
-JEDI_TRAJS = Path("/work/shared/data/jedi_trajs")
+JEDI_TRAJS = reference_data("jedi_trajs")
 
 
 def _first_clicks():
@@ -184,7 +184,7 @@ def _first_clicks():
     return cases
 
 
-@pytest.mark.skipif(not _first_clicks(), reason="no real Jedi episodes in /work/shared/data/jedi_trajs")
+@pytest.mark.skipif(not _first_clicks(), reason=f"no real Jedi episodes in {JEDI_TRAJS} ($DESKPILOT_REFERENCE_DATA/jedi_trajs)")
 @pytest.mark.parametrize(("shot", "clicked"), _first_clicks())
 def test_real_osworld_screenshots(fake_server, shot, clicked):
     """Real 1920x1080 OSWorld screenshots (PNG and JPEG) and the points the Jedi agent clicked:
