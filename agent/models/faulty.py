@@ -75,6 +75,7 @@ class FaultConfig(BaseModel):
     @classmethod
     def from_query(cls, query: str) -> FaultConfig:
         values: dict[str, Any] = {}
+        query = "&".join(part for part in query.split("&") if part)  # "a=1&" is "a=1"
         for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
             if key not in cls.model_fields:
                 raise ValueError(f"faulty model: unknown setting {key!r}; known: {', '.join(cls.model_fields)}")

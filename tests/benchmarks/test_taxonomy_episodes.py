@@ -23,8 +23,9 @@ EPISODES = {
     "early-done": ("local-mousepad-append", "early_done=1&verifier=off", True, 20, "false_completion"),
     # a typo it never fixes; the verifier rejects, a listening model has nothing left and gives up
     "typo": ("local-terminal-mkdir", "typo=1&verifier_tr=1&listen_reject=1", True, 20, "gave_up"),
-    # repeats Enter (the screen changes each time) until the step budget is spent
-    "budget": ("local-terminal-mkdir", "stuck=1&stuck_len=10", False, 4, "budget"),
+    # a budget of one step: the command is typed, never entered (a budget that runs out
+    # after the work is done is a success: the evaluator decides)
+    "budget": ("local-terminal-mkdir", "", False, 1, "budget"),
     # repeats Ctrl+Home (nothing changes) and does not listen to the vetoes
     "loop": ("local-mousepad-edit-line", "stuck=1&stuck_len=4&listen_veto=0", True, 12, "loop"),
 }

@@ -152,6 +152,9 @@ def test_bad_specs_say_what_is_wrong(plans, tmp_path):
     with pytest.raises(ModelSpecError):
         make_model("faulti:x")
     assert FaultConfig.from_query("verifier=off").verifier is False
+    assert FaultConfig.from_query("seed=4&").seed == 4
+    with pytest.raises(ValueError):
+        FaultConfig.from_query("seed")
 
 
 def test_a_task_without_a_plan_is_an_error(plans):
