@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,12 +35,10 @@ from benchmarks.osworld.oracle_policy import (
     solved_osworld_tasks,
     write_plans,
 )
+from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import Task
 from benchmarks.report.stats import mcnemar_exact, wilson
 
-# The shared task data beside the checkout (as the tests find it), or $DESKPILOT_SHARED_DATA.
-SHARED_EXAMPLES = Path(os.environ.get("DESKPILOT_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) \
-    / "osworld" / "examples"
 DEFAULT_TASKS = ("local-terminal-mkdir", "local-files-chmod-private", "local-mousepad-note",
                  "local-mousepad-append", "local-mousepad-edit-line")
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -154,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         local = {d: [t for t in ts if t.id in wanted] for d, ts in local.items()}
         local = {d: ts for d, ts in local.items() if ts}
     groups: list[tuple[str, dict[str, list[Task]], str | None]] = [("local", local, None)]
-    if args.full and SHARED_EXAMPLES.is_dir():
-        groups.append(("osworld", solved_osworld_tasks(SHARED_EXAMPLES), "osworld"))
+    examples = osworld_data() / "examples"  # OSWorld's task files, shipped (or $DESKPILOT_TASK_DATA)
+    if args.full and examples.is_dir():
+        groups.append(("osworld", solved_osworld_tasks(examples), "osworld"))
     all_tasks = [t for _, g, _ in groups for ts in g.values() for t in ts]
     plans = write_plans(all_tasks, args.out / "plans.json")
     print(f"{len(all_tasks)} tasks, settings {settings}, seeds 1..{args.seeds}, slack {args.slack}; "

@@ -21,13 +21,13 @@ from benchmarks.osworld.oracle_policy import (
     solved_osworld_tasks,
     write_plans,
 )
-from tests.benchmarks.conftest import DATA
+from benchmarks.osworld.task_data import osworld_data
 from tests.conftest import require_desktop
 
 pytestmark = pytest.mark.desktop
 
 LOCAL = {t.id: (d, t) for d, ts in local_tasks().items() for t in ts}
-EXAMPLES = DATA / "osworld" / "examples"
+EXAMPLES = osworld_data() / "examples"
 OSWORLD = {t.id: (d, t) for d, ts in solved_osworld_tasks(EXAMPLES).items() for t in ts} if EXAMPLES.is_dir() else {}
 # The verifier is the simulated one with no false rejections: a clean solution is accepted.
 POLICY = "verifier_tr=1&verifier_fr=0"
@@ -100,7 +100,7 @@ def test_local_solution_runs_with_zero_vetoes(local_root, task_id):
     assert score == 1.0, f"{task_id}: scored {score} ({(folder / 'taxonomy.json').read_text()})"
 
 
-@pytest.mark.skipif(not OSWORLD, reason=f"OSWorld task files not found under {DATA}")
+@pytest.mark.skipif(not OSWORLD, reason=f"OSWorld task files not found under {EXAMPLES}")
 @pytest.mark.parametrize("task_id", [_param(i, d) for i, (d, _t) in OSWORLD.items()])
 def test_osworld_solution_runs_with_zero_vetoes(osworld_root, task_id):
     folder = play(task_id, OSWORLD, osworld_root, "osworld")
