@@ -13,7 +13,9 @@ follows it, but before each solution step it may, with the configured probabilit
               next step clicks the right spot, as a model that looks would);
 - typo:       type the text with one character changed (never corrected).
 
-It reacts like a model that listens: after a Loop Breaker veto of a fault, with
+A plan with "settle_first" (its setup starts programs) begins with waits of SETTLE_WAIT_S
+until one leaves the screen unchanged (at most SETTLE_WAITS): the apps are up before the
+first key, as a model that looks before it acts would have it. It reacts like a model that listens: after a Loop Breaker veto of a fault, with
 probability `listen_veto` it drops the repetition and goes on with the solution (else it
 insists); after a verifier rejection, with probability `listen_reject` it goes on with the
 solution, or gives up (fail) when it has nothing left to try. The same object answers the
@@ -53,6 +55,7 @@ REJECT_MARK = "Completeness Verifier REJECTED"
 FAILED_MARK = "The action failed"
 NO_CHANGE_MARK = "did NOT change"
 FOCUS_RETRIES = 6
+SETTLE_WAIT_S, SETTLE_WAITS = 2.0, 8
 
 
 class FaultConfig(BaseModel):
@@ -98,6 +101,8 @@ class _Episode:
     last_focus: dict[str, Any] | None = None
     verifies: int = 0
     early_asked: set[int] = field(default_factory=set)
+    settle_waits: int = 0
+    settled: bool = False
 
     @property
     def finished(self) -> bool:
@@ -229,6 +234,12 @@ class FaultyModel:
               and ep.focus_retries < FOCUS_RETRIES):  # its window is not up yet: wait, then again
             ep.focus_retries += 1
             return {"type": "wait", "seconds": 2.0}, "wait for window"
+        if ep.plan.get("settle_first") and not ep.settled:
+            still = NO_CHANGE_MARK in seen or ep.settle_waits >= SETTLE_WAITS
+            if ep.settle_waits == 0 or not still:
+                ep.settle_waits += 1
+                return {"type": "wait", "seconds": SETTLE_WAIT_S}, "settle"
+            ep.settled = True
         if ep.last_kind == "wait for window" and ep.last_focus is not None:
             return dict(ep.last_focus), "retry focus"
         if ep.fixed_click is not None:

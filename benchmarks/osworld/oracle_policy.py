@@ -6,7 +6,8 @@ planner action that compiles back to it (a click keeps its pixels as a grounded 
 The agent core never imports the task layer: what crosses over is a JSON plans file,
 
     {"kind": "deskpilot-oracle-plans", "tasks": [
-        {"task_id": ..., "instruction": ..., "actions": [<Action as JSON>, ...], "final": "done"}]}
+        {"task_id": ..., "instruction": ..., "actions": [<Action as JSON>, ...], "final": "done",
+         "settle_first": true}]}
 
 which `--model faulty:PLANS.json?...` (agent/models/faulty.py) plays. Solutions to real
 OSWorld tasks live beside the task files they solve (benchmarks/tasks/osworld_solutions/);
@@ -25,12 +26,14 @@ from benchmarks.osworld.tasks import Task, TaskFileError, load_split
 from envs import actions as ops
 
 __all__ = ["PLANS_KIND", "local_tasks", "oracle_decisions", "plan_of", "solved_osworld_tasks",
-           "write_plans"]
+           "starts_apps", "write_plans"]
 
 PLANS_KIND = "deskpilot-oracle-plans"
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_TASKS = REPO / "benchmarks" / "tasks" / "local"
 SOLUTIONS = REPO / "benchmarks" / "tasks" / "osworld_solutions"
+FINAL_WAIT_S = 10.0
+APP_STEPS = ("launch", "open", "chrome_open_tabs", "activate_window")
 
 
 def _point(x: int, y: int) -> dict[str, Any]:
@@ -64,15 +67,31 @@ def _action(op: Any, where: str) -> dict[str, Any]:
 
 
 def oracle_decisions(task: Task) -> tuple[list[dict[str, Any]], str]:
-    """The oracle as planner actions (JSON dicts) and the final one: "done" or "fail"."""
+    """The oracle as planner actions (JSON dicts) and the final one: "done" or "fail".
+
+    A solution that ends by typing a command line closing its terminal (`...; exit`) goes
+    on working after the keys are typed (waiting for Chrome to quit, then editing its
+    profile): its runner in the tests waits for the terminal to close. Played as a planner,
+    `done` would come at once and the evaluator would read the files too early, so such a
+    plan ends with one wait of FINAL_WAIT_S."""
     actions, last = oracle_plan(task)
     where = str(task.path or task.id)
-    return [_action(op, where) for op in actions], ("fail" if last == "FAIL" else "done")
+    plan = [_action(op, where) for op in actions]
+    if actions and isinstance(actions[-1], ops.TypeText) and actions[-1].text.rstrip().endswith("exit"):
+        plan.append({"type": "wait", "seconds": FINAL_WAIT_S})
+    return plan, ("fail" if last == "FAIL" else "done")
+
+
+def starts_apps(task: Task) -> bool:
+    """Whether the task's setup starts programs: then the policy first waits until the
+    screen is still (OSWorld's runner sleeps after a reset for the same reason)."""
+    return any(step.type in APP_STEPS for step in task.config)
 
 
 def plan_of(task: Task) -> dict[str, Any]:
     actions, final = oracle_decisions(task)
-    return {"task_id": task.id, "instruction": task.instruction, "actions": actions, "final": final}
+    return {"task_id": task.id, "instruction": task.instruction, "actions": actions, "final": final,
+            "settle_first": starts_apps(task)}
 
 
 def write_plans(tasks: Iterable[Task], path: Path) -> Path:

@@ -52,7 +52,7 @@ VERIFIERS = {"good": {"verifier_tr": 0.9, "verifier_fr": 0.05}, "weak": {"verifi
 # (arm name, Loop Breaker on, verifier)
 ARMS = (("lb-on+ver-good", True, "good"), ("lb-off+ver-good", False, "good"),
         ("lb-on+ver-off", True, "off"), ("lb-off+ver-off", False, "off"), ("lb-on+ver-weak", True, "weak"))
-USEFUL = ("oracle", "typo", "final", "fix click", "retry focus", "wait for window")
+USEFUL = ("oracle", "typo", "final", "fix click", "retry focus", "wait for window", "settle")
 
 
 def spec(plans: Path, seed: int, setting: str, verifier: str) -> str:
@@ -65,7 +65,8 @@ def budgeted(slack: int) -> Callable[[Any, Task, AgentConfig, Path], Any]:
     from benchmarks.osworld.pool import run_task_on
 
     def run_one(client: Any, task: Task, config: AgentConfig, folder: Path) -> Any:
-        steps = len(plan_of(task)["actions"]) + 1 + slack
+        plan = plan_of(task)  # (and up to 3 waits for the apps to come up)
+        steps = len(plan["actions"]) + 1 + slack + (3 if plan["settle_first"] else 0)
         return run_task_on(client, task, config.model_copy(update={"max_steps": steps}), folder)
 
     return run_one

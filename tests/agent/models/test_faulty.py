@@ -163,3 +163,15 @@ def test_a_task_without_a_plan_is_an_error(plans):
     ep = Episode(make_model(f"faulty:{plans}"), "Something else entirely")
     with pytest.raises(ModelError, match="no plan"):
         ep.step()
+
+
+def test_a_plan_whose_setup_starts_apps_waits_for_a_still_screen_first(tmp_path):
+    _RUNS.clear()
+    path = tmp_path / "plans.json"
+    path.write_text(json.dumps({"tasks": [{"task_id": "t", "instruction": INSTRUCTION, "actions": ACTIONS,
+                                           "final": "done", "settle_first": True}]}))
+    ep = Episode(make_model(f"faulty:{path}"))
+    assert ep.step() == {"type": "wait", "seconds": 2.0}
+    assert ep.step("Executed wait; the screen changed.") == {"type": "wait", "seconds": 2.0}
+    assert ep.step("Executed wait; the screen did NOT change.")["type"] == "switch_application"
+    assert ep.step()["type"] == "type"
