@@ -88,15 +88,21 @@ def starts_apps(task: Task) -> bool:
     return any(step.type in APP_STEPS for step in task.config)
 
 
-def plan_of(task: Task) -> dict[str, Any]:
+def plan_of(task: Task, settle: bool = False) -> dict[str, Any]:
+    """The task's plan. `settle`: when its setup starts apps, first wait for a still screen.
+    Off by default: the last of those waits leaves the screen unchanged, and today's Loop
+    Breaker counts it towards "the same screen, no progress" (tier 2), so a solution whose
+    next actions are a slow Ctrl+Q or a short wait got vetoed (measured on GIMP, VLC and the
+    local Chrome tasks); without it, keys can reach an app before it is ready on a loaded
+    machine (a Chrome solution's Ctrl+Shift+W was lost once in three sweeps)."""
     actions, final = oracle_decisions(task)
     return {"task_id": task.id, "instruction": task.instruction, "actions": actions, "final": final,
-            "settle_first": starts_apps(task)}
+            "settle_first": settle and starts_apps(task)}
 
 
-def write_plans(tasks: Iterable[Task], path: Path) -> Path:
+def write_plans(tasks: Iterable[Task], path: Path, settle: bool = False) -> Path:
     """The plans file the faulty policy reads; tasks without an oracle are left out."""
-    plans = [plan_of(t) for t in tasks if t.oracle is not None]
+    plans = [plan_of(t, settle) for t in tasks if t.oracle is not None]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"kind": PLANS_KIND, "tasks": plans}, indent=1) + "\n", encoding="utf-8")
