@@ -38,12 +38,16 @@ FALSE_VETOES = {"local-mousepad-edit-line", "local-mousepad-replace-all"}
 # When LibreOffice has finished opening the document before the solution's first wait ends,
 # its second short wait meets an unchanged screen and is vetoed; on a slower machine the
 # document is still drawing and nothing is vetoed. Not strict, since it depends on timing.
-FALSE_VETOES_SOMETIMES = {"local-calc-totals", "local-calc-bold-header", "local-writer-report"}
+FALSE_VETOES_SOMETIMES = {"local-calc-totals", "local-calc-bold-header", "local-writer-report",
+                          # Chrome quit, then Ctrl+Alt+T: on a loaded machine the terminal is not
+                          # up when the next step looks, and tier 2 reads two unchanged screens and
+                          # a third action as "no progress" (seen once in three full sweeps)
+                          "030eeff7-b492-4218-b312-701ec99ee0cc"}
 
 
 def _param(task_id: str, domain: str):
     marks = ([pytest.mark.xfail(strict=True, reason=WHY)] if task_id in FALSE_VETOES
-             else [pytest.mark.xfail(strict=False, reason=f"{WHY} (when LibreOffice is quick)")]
+             else [pytest.mark.xfail(strict=False, reason=f"{WHY} (depends on timing)")]
              if task_id in FALSE_VETOES_SOMETIMES else [])
     return pytest.param(task_id, id=f"{domain}-{task_id[:24]}", marks=marks)
 
