@@ -55,8 +55,10 @@ def _role_spec(spec: str, role: str) -> str:
 def build_models(config: AgentConfig) -> Models:
     """One model per role from the settings' specs (gate and planner share `model`)."""
     def make(spec: str, role: str) -> Any:
+        # The fault-injecting policy answers as the role it stands in for (its name says so).
+        role_kw = {"role": role} if spec.startswith("faulty:") else {}
         return make_model(_role_spec(spec, role), reasoning_effort=config.reasoning_effort,
-                          thinking_budget=config.thinking_budget)
+                          thinking_budget=config.thinking_budget, **role_kw)
 
     return Models(gate=make(config.model, "gate"), planner=make(config.model, "planner"),
                   verifier=make(config.verifier_model or config.model, "verifier"),

@@ -1,5 +1,5 @@
 """`agent bench osworld ...` (a split on a pool of desktops, and its helpers) and
-`agent bench grounding`."""
+`agent bench grounding`, `agent bench report` (an offline page over runs)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def osworld(ctx: typer.Context,
             assets: Path = typer.Option(None, help="asset cache folder: serves downloads and gold files"),
             profile: str = typer.Option("default", help="local desktops' profile: default, or osworld "
                                                         "(what the OSWorld VM image provides)"),
-            width: int = 1920, height: int = 1080) -> None:
+            width: int = 1920, height: int = 1080,
+            repeats: int = typer.Option(1, min=1, help="run the split N times, into OUT/rep-1/ ... rep-N/")) -> None:
     """Run a split: resumable, one desktop per worker, a summary over ALL tasks of the split."""
     if ctx.invoked_subcommand is not None:
         return
@@ -70,10 +71,16 @@ def osworld(ctx: typer.Context,
         raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
     from benchmarks.osworld.assets import AssetCache
 
-    summary = run_split(tasks, config=settings, out=out, desktops=pool,
-                        task_timeout_s=task_timeout, size=(width, height), backend=backend,
-                        address=address, assets=AssetCache(assets) if assets else None,
-                        profile=None if profile == "default" else profile)
+    run_kw = {"desktops": pool, "task_timeout_s": task_timeout, "size": (width, height),
+              "backend": backend, "address": address, "assets": AssetCache(assets) if assets else None,
+              "profile": None if profile == "default" else profile}
+    if repeats > 1:
+        from benchmarks.osworld.repeats import run_repeats
+
+        for i, rep in enumerate(run_repeats(tasks, repeats=repeats, config=settings, out=out, **run_kw), 1):
+            console.print(f"[bold]rep-{i}[/]: {rep.score:.2%}")
+        return
+    summary = run_split(tasks, config=settings, out=out, **run_kw)
     console.print(summary.to_markdown())
 
 
@@ -158,3 +165,14 @@ def bench_grounding(dataset: Path = typer.Option(..., help="OSWorld-G, ScreenSpo
     if limit:
         args += ["--limit", str(limit)]
     raise typer.Exit(main(args))
+
+
+@bench_app.command("report")
+def bench_report(runs: list[Path] = typer.Argument(..., help="run folders (or folders of rep-N runs)"),
+                 out: Path = typer.Option(None, help="folder for report.html and report.json "
+                                                     "(default: the run's report/, or bench-report/)"),
+                 name: list[str] = typer.Option(None, help="a name per run, in order")) -> None:
+    """One offline HTML page (and a JSON) over benchmark runs: CIs, taxonomy, repeats, pairs."""
+    from benchmarks.report.cli import report_main
+
+    raise typer.Exit(report_main(runs, out, name, console))

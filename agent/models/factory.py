@@ -7,6 +7,8 @@
                                                    key optional (VLLM_API_KEY); free of cost;
                                                    without @url: $VLLM_BASE_URL or localhost:8000
     scripted:path/to/replies.jsonl#planner         recorded replies for one role
+    faulty:plans.json?seed=1&stuck=0.2             a task's solution played with faults on
+                                                   purpose (agent/models/faulty.py)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from agent.models.base import ChatModel
 
-PREFIXES = ("openai", "anthropic", "vllm", "scripted")
+PREFIXES = ("openai", "anthropic", "vllm", "scripted", "faulty")
 DEFAULT_VLLM_URL = "http://127.0.0.1:8000/v1"
 _WITH_URL = re.compile(r"^(?P<model>.+?)@(?P<url>https?://\S+)$")
 # Keyword arguments only the HTTP backends understand; a scripted model ignores them so
@@ -45,6 +47,9 @@ def parse_spec(spec: str) -> tuple[str, str, str | None]:
     if prefix == "scripted":
         path, _, role = rest.partition("#")
         return prefix, path, role or None
+    if prefix == "faulty":  # faulty:PLANS.json?k=v&...#role (the role is ignored: one run)
+        path, _, query = rest.partition("#")[0].partition("?")
+        return prefix, path, query
     match = _WITH_URL.match(rest)
     if match:
         return prefix, match["model"], match["url"].rstrip("/")
@@ -84,6 +89,10 @@ def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -
         kw.setdefault("prices", FREE)  # a model we serve ourselves costs no tokens
         kw.setdefault("name", f"vllm:{target}")
         return OpenAIChatModel(target, base_url=url, api_key=key, provider="vllm", **kw)
+    if prefix == "faulty":
+        from agent.models.faulty import FaultyModel, load_run
+
+        return FaultyModel(load_run(target, extra or ""), kw.get("role") or "planner")
     from agent.models.scripted import ScriptedScript
 
     role = extra or kw.pop("role", None) or "planner"

@@ -44,6 +44,7 @@ class TaskRow:
     cost_usd: float = 0.0
     wall_s: float = 0.0
     reason: str = ""
+    label: str = ""  # the failure taxonomy's primary label (taxonomy.py); "" when not run
 
 
 @dataclass
@@ -114,11 +115,18 @@ class Summary:
         for name, d in [*self.domains.items(), ("**all**", overall)]:
             lines.append(f"| {name} | {d.tasks} | {d.score:.2%} | "
                          + " | ".join(str(d.counts[s]) for s in STATUSES) + " |")
-        lines += ["", "| domain | task | status | score | steps | cost $ | wall s | note |",
-                  "|---|---|---|---:|---:|---:|---:|---|"]
+        labels: dict[str, int] = {}
+        for r in self.rows:
+            if r.label:
+                labels[r.label] = labels.get(r.label, 0) + 1
+        if labels:
+            lines += ["", "| why (failure taxonomy) | tasks |", "|---|---:|"]
+            lines += [f"| {name} | {count} |" for name, count in sorted(labels.items(), key=lambda kv: -kv[1])]
+        lines += ["", "| domain | task | status | score | why | steps | cost $ | wall s | note |",
+                  "|---|---|---|---:|---|---:|---:|---:|---|"]
         for r in self.rows:
             note = r.reason.replace("|", "\\|").replace("\n", " ")[:200]
-            lines.append(f"| {r.domain} | {r.task_id} | {r.status} | {r.score:g} | {r.steps} | "
+            lines.append(f"| {r.domain} | {r.task_id} | {r.status} | {r.score:g} | {r.label} | {r.steps} | "
                          f"{r.cost_usd:.4f} | {r.wall_s:.1f} | {note} |")
         return "\n".join(lines) + "\n"
 
@@ -175,7 +183,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
-    """The row a task's folder stands for (not_run when there is none)."""
+    """The row a task's folder stands for (not_run when there is none), with the failure
+    taxonomy's label, which is also written into the folder (taxonomy.json)."""
+    row = _row_from_folder(domain, task, folder)
+    if folder.is_dir() and row.status != "not_run":
+        from benchmarks.osworld.taxonomy import is_infeasible, write_taxonomy
+
+        infeasible = is_infeasible(task.model_dump(mode="json", exclude_unset=True))
+        row.label = write_taxonomy(folder, infeasible=infeasible).label
+    return row
+
+
+def _row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
     result = _read_json(folder / "result.json")
     base = {"steps": int(result.get("steps", 0) or 0), "cost_usd": float(result.get("cost_usd", 0.0) or 0.0),
             "wall_s": float(result.get("wall_s", 0.0) or 0.0)}
