@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from envs.providers.base import Provider, ProviderError
 from envs.providers.spec import from_spec
 
-__all__ = ["DesktopUnit", "Desktops", "check_desktops", "close_quietly", "desktop_units", "plan_workers", "split_desktops"]
+__all__ = ["DesktopUnit", "Desktops", "check_desktops", "close_quietly", "desktop_units", "plan_workers",
+           "split_desktops"]
 
 Desktops = int | Sequence["str | Provider"]
 KINDS = ("qemu", "docker", "osworld-docker", "vmware", "virtualbox", "aws")

@@ -92,7 +92,7 @@ class DesktopSlot:
         died, self.died = self.died, False
         try:
             if died and "mode" in inspect.signature(self.provider.reset).parameters:
-                new = self.provider.reset(lease, mode="reboot")  # type: ignore[call-arg] - QEMU's
+                new = self.provider.reset(lease, mode="reboot")  # type: ignore[call-arg]  # QEMU's
             else:
                 new = self.provider.reset(lease)
         except ResetUnsupported as exc:

@@ -177,9 +177,8 @@ def test_folders_travel_whole_and_stay_inside(tmp_path):
 
 
 def test_a_worker_starts_its_local_desktops_with_the_runs_profile():
-    from benchmarks.osworld.ray_backend import DesktopWorker
-
     from benchmarks.osworld.desktop_plan import desktop_units
+    from benchmarks.osworld.ray_backend import DesktopWorker
 
     unit = desktop_units(2, (800, 600), "osworld")[1]
     worker = DesktopWorker(unit, (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30,

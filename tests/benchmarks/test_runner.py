@@ -141,7 +141,8 @@ def test_a_task_that_overruns_is_recorded_as_a_timeout_and_its_desktop_replaced(
     assert row.status == "timeout" and row.score == 0 and "timeout" in row.reason
     assert summary.row("t2").status == "done"
     # The desktop was reset after the timeout, and the client the abandoned thread holds closed.
-    assert [e[0] for e in fake.vms.of("vm1")] == ["acquire", "task", "reset", "task", "reset", "task", "release"]
+    assert [e[0] for e in fake.vms.of("vm1")] == ["acquire", "task", "reset", "task", "reset", "task",
+                                                  "release"]
     assert fake.clients["t2"][0] is not fake.clients["t1"][0]
     assert fake.clients["t1"][0]._http.is_closed
     assert summary.score == pytest.approx(2 / 3)

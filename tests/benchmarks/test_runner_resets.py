@@ -21,7 +21,8 @@ CONFIG = AgentConfig()
 
 
 def make_task(task_id: str) -> Task:
-    return Task.model_validate({"id": task_id, "instruction": f"do {task_id}", "evaluator": {"func": "exact_match"}})
+    return Task.model_validate({"id": task_id, "instruction": f"do {task_id}",
+                                "evaluator": {"func": "exact_match"}})
 
 
 class Noting:
