@@ -40,8 +40,10 @@ class DesktopRefused(RuntimeError):
 class DesktopSlot:
     """One worker's desktop, leased from `provider` at the first task and reset before the others."""
 
-    def __init__(self, provider: Provider, label: str = "", *, no_reset: bool = False) -> None:
+    def __init__(self, provider: Provider, label: str = "", *, no_reset: bool = False,
+                 used_urls: frozenset[str] = frozenset()) -> None:
         self.provider, self.label, self.no_reset = provider, label, no_reset
+        self.used_urls = used_urls   # URLs that cannot be reset and ran a task in an earlier run
         self.lease: DesktopLease | None = None
         self.client: DesktopClient | None = None
         self.used = False      # a task ran since acquire/reset: the next one needs a reset
@@ -66,6 +68,11 @@ class DesktopSlot:
         (no desktop to be had) or DesktopRefused."""
         if self.lease is None:
             self._acquire()
+            lease = self.lease
+            assert lease is not None
+            if not lease.can_reset and lease.url in self.used_urls:
+                self._reuse(f"{lease.name} ({lease.url}) cannot be reset (it ran a task of this "
+                            "results folder in an earlier run)")
         elif self.used:
             self._reset()
         self.used = True

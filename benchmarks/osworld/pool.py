@@ -60,9 +60,10 @@ class TaskPool:
 
     def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
                  size: tuple[int, int], on_row: Callable[[TaskRow], None],
-                 profile: str | None = None, no_reset: bool = False) -> None:
+                 profile: str | None = None, no_reset: bool = False,
+                 used_urls: frozenset[str] = frozenset()) -> None:
         self.config, self.out, self.run_one = config, out, run_one
-        self.profile, self.no_reset = profile, no_reset
+        self.profile, self.no_reset, self.used_urls = profile, no_reset, used_urls
         self.timeout, self.size, self.on_row = task_timeout_s, size, on_row
         self.todo: queue.Queue[tuple[str, Task]] = queue.Queue()
         self.stop = threading.Event()
@@ -73,7 +74,7 @@ class TaskPool:
 
     # one worker, one desktop
     def worker(self, provider: Provider, label: str = "") -> None:
-        slot = DesktopSlot(provider, label, no_reset=self.no_reset)
+        slot = DesktopSlot(provider, label, no_reset=self.no_reset, used_urls=self.used_urls)
         self.slots.append(slot)
         try:
             while not self.stop.is_set():
@@ -120,7 +121,8 @@ class TaskPool:
                 return True
             lease = slot.lease
             write_start(folder, desktop=slot.name, provider=lease.provider if lease else "?",
-                        start=slot.start or "acquired", why=slot.why)  # type: ignore[arg-type]
+                        start=slot.start or "acquired", why=slot.why,  # type: ignore[arg-type]
+                        url=lease.url if lease else "", can_reset=bool(lease and lease.can_reset))
             if outcome == "ok":
                 self.on_row(row_from_folder(domain, task, folder))
                 return True

@@ -82,7 +82,8 @@ class DesktopWorker:
     the local runner's per-task logic, writing into a scratch folder of its own."""
 
     def __init__(self, unit: DesktopUnit | str, size: tuple[int, int], config: Any, run_one: Any,
-                 task_timeout_s: float, profile: str | None = None, no_reset: bool = False) -> None:
+                 task_timeout_s: float, profile: str | None = None, no_reset: bool = False,
+                 used_urls: frozenset[str] = frozenset()) -> None:
         from benchmarks.osworld.desktop_plan import DesktopUnit
         from benchmarks.osworld.desktops import DesktopSlot
         from benchmarks.osworld.pool import TaskPool
@@ -91,7 +92,7 @@ class DesktopWorker:
         # This actor's own provider, holding its one desktop: acquired with the first task.
         self.provider = unit.provider(size, profile)
         self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
-        self.slot = DesktopSlot(self.provider, unit.label, no_reset=no_reset)
+        self.slot = DesktopSlot(self.provider, unit.label, no_reset=no_reset, used_urls=used_urls)
         self.run = TaskPool(config=config, out=self.scratch, run_one=run_one, task_timeout_s=task_timeout_s,
                             size=size, on_row=lambda row: None, profile=profile, no_reset=no_reset)
 
@@ -157,7 +158,7 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopU
     def new_actor(unit: DesktopUnit) -> None:
         # Any: Ray's stubs type an actor handle's methods as plain callables, not remotes.
         actor: Any = remote_cls.options(**_actor_options(unit)).remote(
-            unit, run.size, run.config, run.run_one, run.timeout, run.profile, run.no_reset)
+            unit, run.size, run.config, run.run_one, run.timeout, run.profile, run.no_reset, run.used_urls)
         actors.append(actor)
         starting[actor.ready.remote()] = (actor, unit)
 

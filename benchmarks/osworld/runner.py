@@ -33,6 +33,7 @@ from typing import Any, Self
 
 from agent.config import AgentConfig
 from benchmarks.osworld.assets import AssetCache
+from benchmarks.osworld.clean_start import used_urls
 from benchmarks.osworld.desktop_plan import Desktops, close_quietly, desktop_units, plan_workers
 from benchmarks.osworld.pool import RunOne, TaskPool, run_task_on
 from benchmarks.osworld.summary import (
@@ -95,7 +96,8 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: Desktop
     else:
         workers = plan_workers(desktops, size, profile)
     run = TaskPool(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
-                   size=size, on_row=on_row, profile=profile, no_reset=no_reset)
+                   size=size, on_row=on_row, profile=profile, no_reset=no_reset,
+                   used_urls=frozenset(used_urls(out)))
     with view:
         if backend == "ray":
             from benchmarks.osworld.ray_backend import run_on_ray

@@ -52,6 +52,13 @@ def test_a_bare_url_runs_one_task_and_the_rest_are_refused_unless_no_reset(tmp_p
         assert summary.score == pytest.approx(1 / 3) and summary.comparable   # t0 started clean
         assert json.loads((tmp_path / "default" / "t0" / "desktop.json").read_text())["start"] == "acquired"
 
+        # A rerun (resume) does not take the used URL for a clean one.
+        again = Noting()
+        summary = run_split(tasks, config=CONFIG, out=tmp_path, desktops=[desktop.url], task_timeout_s=30,
+                            progress=False, run_one=again)
+        assert again.seen == {} and summary.row("t1").status == "refused"
+        assert "earlier run" in summary.row("t1").reason
+
         # --no-reset: the refused tasks run (resume skips t0), each on the desktop as the task
         # before left it, and the summary says the run is not comparable, and why.
         second = Noting()
@@ -61,8 +68,9 @@ def test_a_bare_url_runs_one_task_and_the_rest_are_refused_unless_no_reset(tmp_p
     assert second.seen["t2"] == ["note t0", "note t1", "note t2"]   # what t0 and t1 left behind
     assert not summary.comparable
     data = json.loads((tmp_path / "summary.json").read_text())
-    assert data["comparable"] is False and len(data["not_comparable"]) == 1   # t1: a new lease
-    assert data["not_comparable"][0].startswith("default/t2: ") and "--no-reset" in data["not_comparable"][0]
+    assert data["comparable"] is False and len(data["not_comparable"]) == 2
+    assert [n.split(":")[0] for n in data["not_comparable"]] == ["default/t1", "default/t2"]
+    assert "earlier run" in data["not_comparable"][0] and "--no-reset" in data["not_comparable"][1]
     assert "**Not comparable**" in (tmp_path / "summary.md").read_text()
     assert json.loads((tmp_path / "default" / "t2" / "desktop.json").read_text())["start"] == "reused"
 
