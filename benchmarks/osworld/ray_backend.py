@@ -9,7 +9,8 @@ driver hands it, one at a time, with the local runner's own code (`TaskPool.run_
 desktop reset before every task but the first, per-task timeout, a dead desktop reset and
 its task retried once, runner.json for a task that ended without a score). A desktop that
 cannot be reset says so after its first task and gets no more (unless --no-reset). The
-actor writes the episode into a scratch folder on its node and returns the folder's files; the driver writes them under `out/<domain>/<task_id>/`, so
+actor writes the episode into a scratch folder on its node and returns the folder's files;
+the driver writes them under `out/<domain>/<task_id>/`, so
 `out` needs to exist only where the driver runs, and a task's folder appears whole or
 not at all (resume then redoes it). Resume, the summary over every task and the
 progress bar are the driver's, shared with the local backend (runner.run_split).

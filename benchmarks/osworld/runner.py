@@ -10,8 +10,9 @@ a QEMU snapshot revert, ...), so no task starts where another left off. A deskto
 cannot be reset (a bare URL) runs one task; the tasks no other desktop takes are then
 recorded as refused, unless `no_reset=True` (--no-reset) reuses it as it is, and the
 summary marks the run not comparable. Each task gets OSWorld's folder
-`out/<domain>/<task_id>/` (the EpisodeWriter folder): a folder with result.txt is finished and skipped on a rerun; one without is a partial one,
-removed and redone. Tasks this runner cannot set up or score are not run and count 0.
+`out/<domain>/<task_id>/` (the EpisodeWriter folder): a folder with result.txt is finished
+and skipped on a rerun; one without is a partial one, removed and redone. Tasks this
+runner cannot set up or score are not run and count 0.
 
 A task that overruns `task_timeout_s` is abandoned (its thread left behind, its desktop
 reset) and recorded as a timeout; a desktop that dies under a task is reset (QEMU: rebooted)
@@ -20,7 +21,8 @@ summary.md) divides by every task of the split.
 
 `backend="ray"` runs the same per-task logic (pool.py's `TaskPool.run_task`) in a Ray actor per
 desktop (each with a provider of its own) instead of a thread (ray_backend.py); planning,
-resume and the summary stay here. With `assets` (an AssetCache), download steps and cloud_file getters are served from it.
+resume and the summary stay here. With `assets` (an AssetCache), download steps and
+cloud_file getters are served from it.
 """
 
 from __future__ import annotations
