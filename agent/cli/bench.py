@@ -31,7 +31,11 @@ def osworld(ctx: typer.Context,
             split: str = typer.Option("test_small", help="split name or split JSON file"),
             examples: Path = typer.Option(None, help="task folder (default: beside the split file)"),
             domain: list[str] = typer.Option(None, help="only these domains"),
-            desktops: str = typer.Option("1", help="N local desktops, or URL[#TOKEN],... of remote ones"),
+            desktops: str = typer.Option("1", help="N local desktops, or words: local, qemu:IMAGE.qcow2[xN], "
+                                                   "qemu:FILE.toml, URL[#TOKEN], docker:, vmware:, aws:... "
+                                                   "(docs/vms.md), comma-separated"),
+            no_reset: bool = typer.Option(False, "--no-reset", help="let desktops that cannot be reset (a bare "
+                                                                    "URL) run more than one task: not comparable"),
             model: str = typer.Option(None, help="planner model spec"),
             grounder: str = typer.Option(None, help="grounder spec"),
             max_steps: int = typer.Option(None),
@@ -60,7 +64,13 @@ def osworld(ctx: typer.Context,
     settings = load_config(config, model=model, grounder=grounder, max_steps=max_steps)
     if profile == "osworld" and settings.desktop_password is None:
         settings.desktop_password = "password"   # the osworld profile's user, as OSWorld's VM
-    pool: int | list[str] = int(desktops) if desktops.isdigit() else desktops.split(",")
+    from benchmarks.osworld.desktop_plan import check_desktops, split_desktops
+
+    pool = split_desktops(desktops)
+    try:
+        check_desktops(pool, (width, height), None if profile == "default" else profile)
+    except ValueError as exc:
+        raise typer.BadParameter(f"--{exc}") from None
     if backend not in ("local", "ray"):
         raise typer.BadParameter(f"--backend: local or ray, not {backend!r}")
     if address and backend != "ray":
@@ -73,7 +83,7 @@ def osworld(ctx: typer.Context,
 
     run_kw = {"desktops": pool, "task_timeout_s": task_timeout, "size": (width, height),
               "backend": backend, "address": address, "assets": AssetCache(assets) if assets else None,
-              "profile": None if profile == "default" else profile}
+              "profile": None if profile == "default" else profile, "no_reset": no_reset}
     if repeats > 1:
         from benchmarks.osworld.repeats import run_repeats
 

@@ -1,9 +1,10 @@
 """The per-task logic both runner backends share (threads here, Ray actors in
-ray_backend.py): run one task on a worker's desktop slot with a timeout, replace a desktop
-that died and retry the task once, record a task that ended without a score.
+ray_backend.py): run one task on a worker's desktop with a timeout, the desktop reset before
+every task but the first (desktops.py), a dead desktop reset and the task retried once, a
+task that ended without a score recorded, and tasks refused when no desktop left can be reset.
 
 `run_task_on` is the default `RunOne`: the episode pipeline (agent/episode.py) with the
-task's setup and evaluator, on a disposable desktop.
+task's setup and evaluator, on a desktop in its clean state.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig
 from agent.trajectory import EpisodeResult, write_atomic
 from benchmarks.osworld.assets import AssetCache
-from benchmarks.osworld.desktops import DesktopSlot, DesktopStartFailed
+from benchmarks.osworld.clean_start import write_start
+from benchmarks.osworld.desktops import DesktopRefused, DesktopSlot, DesktopStartFailed
 from benchmarks.osworld.summary import RUNNER_FILE, TaskRow, row_from_folder
 from benchmarks.osworld.tasks import Task
 from envs.base import DesktopUnreachable
+from envs.providers.base import Provider
 
 __all__ = ["RunOne", "TaskPool", "run_task_on"]
 
@@ -51,27 +54,33 @@ def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
 
 class TaskPool:
     """The per-task logic both backends share: a queue of tasks, one desktop slot per
-    worker, `run_task` (timeout, a dead desktop replaced and the task retried once) and
-    `record` (a task that ended without a score). The Ray backend drives it per actor."""
+    worker, `run_task` (the desktop reset first; timeout; a dead desktop reset and the task
+    retried once) and `record` (a task that ended without a score). The Ray backend drives
+    it per actor."""
 
     def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
                  size: tuple[int, int], on_row: Callable[[TaskRow], None],
-                 profile: str | None = None) -> None:
+                 profile: str | None = None, no_reset: bool = False,
+                 used_urls: frozenset[str] = frozenset()) -> None:
         self.config, self.out, self.run_one = config, out, run_one
-        self.profile = profile
+        self.profile, self.no_reset, self.used_urls = profile, no_reset, used_urls
         self.timeout, self.size, self.on_row = task_timeout_s, size, on_row
         self.todo: queue.Queue[tuple[str, Task]] = queue.Queue()
         self.stop = threading.Event()
         self.interrupted = False
         self.slots: list[DesktopSlot] = []
         self.errors: list[BaseException] = []
+        self.refused: list[str] = []   # why desktops stopped taking tasks (they cannot be reset)
 
     # one worker, one desktop
-    def worker(self, spec: str) -> None:
-        slot = DesktopSlot(spec, self.size, self.profile)
+    def worker(self, provider: Provider, label: str = "") -> None:
+        slot = DesktopSlot(provider, label, no_reset=self.no_reset, used_urls=self.used_urls)
         self.slots.append(slot)
         try:
             while not self.stop.is_set():
+                if (why := slot.refusal()) is not None:
+                    self.refused.append(why)  # the tasks left go to other desktops, or are refused
+                    return
                 try:
                     domain, task = self.todo.get_nowait()
                 except queue.Empty:
@@ -82,40 +91,49 @@ class TaskPool:
             self.errors.append(exc)
             self.stop.set()
         finally:
-            slot.close()
+            slot.release()
 
     def run_task(self, slot: DesktopSlot, domain: str, task: Task) -> bool:
-        """Run one task (retried once on a fresh desktop if its desktop dies); False when
-        no desktop could be had, which ends the worker."""
+        """Run one task on `slot`'s desktop, reset first (retried once on a reset desktop if
+        it dies); False when the worker cannot go on (no desktop, or one refused)."""
         folder = self.out / domain / task.id
         started = time.monotonic()
+        detail = ""
         for attempt in (1, 2):
-            if slot.client is None:
-                try:
-                    slot.open()
-                except DesktopStartFailed as exc:
-                    self.record(domain, task, "error", f"error: {exc}", started)
-                    return False
+            try:
+                client = slot.prepare()
+            except DesktopRefused as exc:
+                self.refused.append(str(exc))
+                if attempt == 1:
+                    self.record(domain, task, "refused", f"refused: {exc}", started)
+                else:
+                    self.record(domain, task, "error", f"error: desktop died ({detail}); not retried: "
+                                f"{exc}", started)
+                return False
+            except DesktopStartFailed as exc:
+                self.record(domain, task, "error", f"error: {exc}", started)
+                return False
             shutil.rmtree(folder, ignore_errors=True)  # a partial folder: start it afresh
-            outcome, detail = self.attempt(slot, task, folder)
-            if outcome == "ok":
-                self.on_row(row_from_folder(domain, task, folder))
-                if slot.spec == "local":
-                    # A fresh desktop per task (about 1 s): files and windows one task
-                    # leaves behind must not change the next one's starting state.
-                    slot.close()
-                return True
+            outcome, detail = self.attempt(slot, client, task, folder)
             if outcome == "interrupt":
                 self.interrupted = True
                 self.stop.set()
                 return True
+            lease = slot.lease
+            write_start(folder, desktop=slot.name, provider=lease.provider if lease else "?",
+                        start=slot.start or "acquired", why=slot.why,  # type: ignore[arg-type]
+                        url=lease.url if lease else "", can_reset=bool(lease and lease.can_reset))
+            if outcome == "ok":
+                self.on_row(row_from_folder(domain, task, folder))
+                return True
             if outcome == "timeout":
+                # The next task's reset replaces the desktop and closes the client the
+                # abandoned thread still holds.
                 self.record(domain, task, "timeout", f"timeout after {self.timeout:g} s", started)
-                slot.close()  # the abandoned thread keeps talking to a desktop that is gone
                 return True
             if outcome == "died":
                 log.warning("task %s: the desktop died (%s)", task.id, detail)
-                slot.close()  # replaced before the next attempt or task
+                slot.died = True  # reset (a reboot where there is one) before the retry or next task
                 if attempt == 1:
                     continue
                 self.record(domain, task, "error", f"error: desktop died ({detail})", started)
@@ -124,12 +142,20 @@ class TaskPool:
             return True
         return True
 
-    def attempt(self, slot: DesktopSlot, task: Task, folder: Path) -> tuple[str, str]:
+    def refuse_left(self, items: Iterable[tuple[str, Task]]) -> None:
+        """Tasks no worker took because every desktop left had run a task and could not be
+        reset: recorded as refused (a rerun with --no-reset or resettable desktops runs them).
+        After a stop (Ctrl-C, a bug) they stay not run."""
+        if not self.refused or self.stop.is_set():
+            return
+        for domain, task in items:
+            self.record(domain, task, "refused", f"refused: {self.refused[0]}", 0.0)
+
+    def attempt(self, slot: DesktopSlot, client: Any, task: Task, folder: Path) -> tuple[str, str]:
         """Run the task once in its own thread: ("ok" | "timeout" | "died" | "error" | "interrupt", detail)."""
         box: dict[str, Any] = {}
         finished = threading.Event()
         abandoned = threading.Event()
-        client = slot.client
 
         def target() -> None:
             try:
@@ -175,10 +201,6 @@ class TaskPool:
         write_atomic(folder / RUNNER_FILE, json.dumps({"status": status, "reason": reason,
                                                        "wall_s": wall}) + "\n")
         self.on_row(row_from_folder(domain, task, folder))
-
-    def close_desktops(self) -> None:
-        for slot in list(self.slots):
-            slot.close()
 
 
 def _ensure_result_files(folder: Path, result: EpisodeResult) -> None:

@@ -3,20 +3,26 @@
     summary = run_split(tasks, config=config, out=Path("results/pyautogui/screenshot/gpt-4o"),
                         desktops=4, task_timeout_s=1800)
 
-Worker threads each own ONE desktop for their lifetime (a LocalDesktop they start, or a
-DesktopClient for a "URL" / "URL#TOKEN"), and take tasks from a shared queue. Each task
-gets OSWorld's folder `out/<domain>/<task_id>/` (the EpisodeWriter folder): a folder
-with result.txt is finished and skipped on a rerun; one without is a partial one,
-removed and redone. Tasks this runner cannot set up or score are not run and count 0.
+Worker threads each lease ONE desktop from a provider (envs/providers: local desktops, QEMU
+VMs, containers, a URL, ...; desktop_plan.py reads `desktops`) and take tasks from a shared
+queue. Before every task but its first, a worker resets its desktop (a fresh local desktop,
+a QEMU snapshot revert, ...), so no task starts where another left off. A desktop that
+cannot be reset (a bare URL) runs one task; the tasks no other desktop takes are then
+recorded as refused, unless `no_reset=True` (--no-reset) reuses it as it is, and the
+summary marks the run not comparable. Each task gets OSWorld's folder
+`out/<domain>/<task_id>/` (the EpisodeWriter folder): a folder with result.txt is finished
+and skipped on a rerun; one without is a partial one, removed and redone. Tasks this
+runner cannot set up or score are not run and count 0.
 
 A task that overruns `task_timeout_s` is abandoned (its thread left behind, its desktop
-replaced) and recorded as a timeout; a desktop that dies under a task is replaced and
-the task retried once, then recorded "error: desktop died". The summary (summary.json,
+reset) and recorded as a timeout; a desktop that dies under a task is reset (QEMU: rebooted)
+and the task retried once, then recorded "error: desktop died". The summary (summary.json,
 summary.md) divides by every task of the split.
 
 `backend="ray"` runs the same per-task logic (pool.py's `TaskPool.run_task`) in a Ray actor per
-desktop instead of a thread (ray_backend.py); planning, resume and the summary stay here. With
-`assets` (an AssetCache), download steps and cloud_file getters are served from it.
+desktop (each with a provider of its own) instead of a thread (ray_backend.py); planning,
+resume and the summary stay here. With `assets` (an AssetCache), download steps and
+cloud_file getters are served from it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from typing import Any, Self
 
 from agent.config import AgentConfig
 from benchmarks.osworld.assets import AssetCache
-from benchmarks.osworld.desktops import desktop_specs
+from benchmarks.osworld.clean_start import used_urls
+from benchmarks.osworld.desktop_plan import Desktops, close_quietly, desktop_units, plan_workers
 from benchmarks.osworld.pool import RunOne, TaskPool, run_task_on
 from benchmarks.osworld.summary import (
     Summary,
@@ -42,20 +49,25 @@ from benchmarks.osworld.summary import (
     write_summary,
 )
 from benchmarks.osworld.tasks import Task
+from envs.providers.base import Provider
 
 __all__ = ["BACKENDS", "RunOne", "TaskPool", "plan_tasks", "run_split", "run_task_on"]
 
 BACKENDS = ("local", "ray")
 
 
-def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | list[str],
+def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: Desktops,
               task_timeout_s: float, size: tuple[int, int] = (1920, 1080), progress: bool = True,
               run_one: RunOne | None = None, backend: str = "local", address: str | None = None,
-              assets: AssetCache | None = None, profile: str | None = None) -> Summary:
+              assets: AssetCache | None = None, profile: str | None = None,
+              no_reset: bool = False) -> Summary:
     """Run every task of the split (a list of tasks, or load_split's {domain: [tasks]}) on a
     pool of desktops; write out/summary.json and out/summary.md; return the summary.
 
-    `desktops`: N local desktops, or URLs ("http://host:port" or "http://host:port#TOKEN").
+    `desktops`: N local desktops, or `--desktops` words (desktop_plan.py: "local", a URL
+    "http://host:port[#TOKEN]", "qemu:IMAGE.qcow2x4", ...; the thread backend also takes
+    Provider objects, a worker each). `no_reset`: a desktop that cannot be reset takes more
+    than one task anyway (the summary then says the run is not comparable).
     `run_one(client, task, config, folder) -> EpisodeResult` runs one task (default:
     run_task_on). `backend`: "local" (a thread per desktop, here) or "ray" (a Ray actor per
     desktop, on the cluster at `address`; see ray_backend.py). `assets`: the cache that
@@ -68,7 +80,6 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
         raise ValueError(f"backend: one of {', '.join(BACKENDS)}, not {backend!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    specs = desktop_specs(desktops)
     entries = task_entries(tasks)
     done_rows: list[TaskRow] = []
     lock = threading.Lock()
@@ -81,16 +92,24 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: int | l
 
     if run_one is None:
         run_one = functools.partial(run_task_on, assets=assets) if assets is not None else run_task_on
+    # Every desktop word is checked before any task runs (nothing starts until a worker acquires).
+    if backend == "ray":
+        units = desktop_units(desktops, size, profile)
+    else:
+        workers = plan_workers(desktops, size, profile)
     run = TaskPool(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
-               size=size, on_row=on_row, profile=profile)
-    todo = plan_tasks(entries, out, on_row, assets)
+                   size=size, on_row=on_row, profile=profile, no_reset=no_reset,
+                   used_urls=frozenset(used_urls(out)))
     with view:
         if backend == "ray":
             from benchmarks.osworld.ray_backend import run_on_ray
 
-            run_on_ray(run, todo, specs, address=address)
+            run_on_ray(run, plan_tasks(entries, out, on_row, assets), units, address=address)
         else:
-            _run_threads(run, todo, specs)
+            try:
+                _run_threads(run, plan_tasks(entries, out, on_row, assets), workers)
+            finally:
+                close_quietly([p for p, _ in workers])  # everything the providers started is gone
     summary = load_results(out, tasks, assets)
     write_summary(summary, out)
     if run.errors:
@@ -118,12 +137,14 @@ def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[Tas
     return todo
 
 
-def _run_threads(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str]) -> None:
+def _run_threads(run: TaskPool, todo: list[tuple[str, Task]],
+                 plan: list[tuple[Provider, str]]) -> None:
     """The local backend: a thread per desktop, taking tasks from one queue."""
     for item in todo:
         run.todo.put(item)
-    workers = [threading.Thread(target=run.worker, args=(spec,), name=f"desktop-{i}", daemon=True)
-               for i, spec in enumerate(specs[:len(todo)])]
+    workers = [threading.Thread(target=run.worker, args=(provider, label), name=f"desktop-{i}",
+                                daemon=True)
+               for i, (provider, label) in enumerate(plan[:len(todo)])]
     try:
         for w in workers:
             w.start()
@@ -133,9 +154,13 @@ def _run_threads(run: TaskPool, todo: list[tuple[str, Task]], specs: list[str]) 
     except KeyboardInterrupt:
         run.interrupted = True
         run.stop.set()
-        run.close_desktops()  # in-flight tasks fail fast; their folders stay partial
+        close_quietly([p for p, _ in plan])  # in-flight tasks fail fast; their folders stay partial
         for w in workers:
             w.join(10)
+    left: list[tuple[str, Task]] = []
+    while not run.todo.empty():
+        left.append(run.todo.get_nowait())
+    run.refuse_left(left)
 
 
 class _Progress:

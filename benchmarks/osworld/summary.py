@@ -10,7 +10,9 @@ rebuilds the summary from them alone (for resuming, and for a report afterwards)
     result.txt   the evaluator's score: the task is finished (resume skips it)
     result.json  the EpisodeResult (steps, cost, wall time)
     runner.json  written by the runner when a task ended without a score
-                 ({"status": "timeout" | "error", "reason": ..., "wall_s": ...})
+                 ({"status": "timeout" | "error" | "refused", "reason": ..., "wall_s": ...})
+    desktop.json the state its desktop started in (clean_start.py): a run with a task
+                 started on a desktop that was not reset is marked not comparable
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from benchmarks.osworld.tasks import Task
 __all__ = ["DomainScore", "Summary", "TaskRow", "load_results", "row_from_folder", "task_domain",
            "task_entries", "unsupported_reason", "write_summary"]
 
-RowStatus = Literal["done", "fail", "error", "timeout", "unsupported", "not_run"]
-STATUSES: tuple[str, ...] = ("done", "fail", "error", "timeout", "unsupported", "not_run")
+RowStatus = Literal["done", "fail", "error", "timeout", "refused", "unsupported", "not_run"]
+STATUSES: tuple[str, ...] = ("done", "fail", "error", "timeout", "refused", "unsupported", "not_run")
 RUNNER_FILE = "runner.json"
 PASS = 1.0 - 1e-9  # a score at or above this is a pass ("done"); below it, "fail"
 
@@ -75,6 +77,11 @@ class DomainScore:
 @dataclass
 class Summary:
     rows: list[TaskRow] = field(default_factory=list)
+    not_comparable: list[str] = field(default_factory=list)  # tasks that started on a used desktop
+
+    @property
+    def comparable(self) -> bool:
+        return not self.not_comparable
 
     @property
     def domains(self) -> dict[str, DomainScore]:
@@ -101,7 +108,8 @@ class Summary:
         raise KeyError(task_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"overall": self.overall.to_dict(),
+        return {"overall": self.overall.to_dict(), "comparable": self.comparable,
+                "not_comparable": list(self.not_comparable),
                 "domains": {d: s.to_dict() for d, s in self.domains.items()},
                 "tasks": [asdict(r) for r in self.rows]}
 
@@ -110,6 +118,7 @@ class Summary:
         lines = ["# Benchmark summary", "",
                  (f"Score: **{overall.score:.2%}** ({overall.score_sum:g} of {overall.tasks} tasks; "
                   "every task of the split counts, unrun ones as 0)"), "",
+                 *_not_comparable_lines(self.not_comparable),
                  "| domain | tasks | score | " + " | ".join(STATUSES) + " |",
                  "|---|---:|---:|" + "---:|" * len(STATUSES)]
         for name, d in [*self.domains.items(), ("**all**", overall)]:
@@ -129,6 +138,16 @@ class Summary:
             lines.append(f"| {r.domain} | {r.task_id} | {r.status} | {r.score:g} | {r.label} | {r.steps} | "
                          f"{r.cost_usd:.4f} | {r.wall_s:.1f} | {note} |")
         return "\n".join(lines) + "\n"
+
+
+def _not_comparable_lines(notes: list[str]) -> list[str]:
+    if not notes:
+        return []
+    shown = [f"- {n}" for n in notes[:20]]
+    if len(notes) > 20:
+        shown.append(f"- ... and {len(notes) - 20} more")
+    return [f"**Not comparable** with published scores: {len(notes)} task(s) started on a desktop "
+            "that was not reset (--no-reset), as the task before left it:", "", *shown, ""]
 
 
 def write_summary(summary: Summary, out: Path) -> tuple[Path, Path]:
@@ -207,7 +226,7 @@ def _row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
         return TaskRow(domain, task.id, "done" if score >= PASS else "fail", score,
                        reason=str(result.get("reason", "")), **base)
     runner = _read_json(folder / RUNNER_FILE)
-    if runner.get("status") in ("timeout", "error"):
+    if runner.get("status") in ("timeout", "error", "refused"):
         if not result:
             base["wall_s"] = float(runner.get("wall_s", 0.0) or 0.0)
         return TaskRow(domain, task.id, runner["status"], reason=str(runner.get("reason", "")), **base)
@@ -221,8 +240,11 @@ def _row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
 
 def load_results(out: Path, tasks: Tasks, assets: Any = None) -> Summary:
     """Rebuild the summary of a run from its folders; every task of `tasks` gets a row."""
+    from benchmarks.osworld.clean_start import not_comparable
+
     rows: list[TaskRow] = []
-    for domain, task in task_entries(tasks):
+    entries = task_entries(tasks)
+    for domain, task in entries:
         folder = Path(out) / domain / task.id
         row = row_from_folder(domain, task, folder)
         if row.status == "not_run":
@@ -230,4 +252,4 @@ def load_results(out: Path, tasks: Tasks, assets: Any = None) -> Summary:
             if why:
                 row = TaskRow(domain, task.id, "unsupported", reason=why)
         rows.append(row)
-    return Summary(rows)
+    return Summary(rows, not_comparable(out, entries))

@@ -99,8 +99,9 @@ def test_two_local_tasks_on_local_desktops_in_ray_actors(local_ray, desktop_tool
 def test_a_dying_desktop_is_replaced_and_its_task_retried_once_inside_the_actor(local_ray, tmp_path):
     runner = LoggingRunner(tmp_path / "calls.jsonl", die_once=("t1",))
     out = tmp_path / "out"
+    # Bare URLs cannot be reset: --no-reset lets them take more than one task.
     summary = run_split(_tasks(4), config=AgentConfig(), out=out, desktops=REMOTE, task_timeout_s=30,
-                        progress=False, run_one=runner, backend="ray")
+                        progress=False, run_one=runner, backend="ray", no_reset=True)
     calls = runner.calls()
     assert sorted(c["task"] for c in calls) == ["t0", "t1", "t1", "t2", "t3"]
     assert summary.score == 1.0 and all(summary.row(f"t{i}").status == "done" for i in range(4))
@@ -108,17 +109,20 @@ def test_a_dying_desktop_is_replaced_and_its_task_retried_once_inside_the_actor(
     # two processes, each an actor (never the driver).
     assert 1 <= len({c["pid"] for c in calls}) <= 2 and os.getpid() not in {c["pid"] for c in calls}
     assert (out / "os" / "t1" / "traj.jsonl").is_file() and (out / "summary.md").is_file()
+    # The retry ran on the desktop as the dead attempt left it: not comparable.
+    assert json.loads((out / "os" / "t1" / "desktop.json").read_text())["start"] == "reused"
+    assert not summary.comparable and any(n.startswith("os/t1: ") for n in summary.not_comparable)
 
 
 def test_more_desktops_than_the_cluster_can_start_still_finish_the_split(local_ray, tmp_path, monkeypatch):
     from benchmarks.osworld import ray_backend
 
     # Three workers wanting a core each on a two-core Ray: one never starts, and gets no work.
-    monkeypatch.setattr(ray_backend, "_actor_options", lambda spec: {"num_cpus": 1, "max_restarts": 0})
+    monkeypatch.setattr(ray_backend, "_actor_options", lambda unit: {"num_cpus": 1, "max_restarts": 0})
     runner = LoggingRunner(tmp_path / "calls.jsonl")
     summary = run_split(_tasks(4), config=AgentConfig(), out=tmp_path / "out",
                         desktops=[*REMOTE, "http://fake-desktop-3.invalid"], task_timeout_s=30,
-                        progress=False, run_one=runner, backend="ray")
+                        progress=False, run_one=runner, backend="ray", no_reset=True)
     assert summary.score == 1.0 and len(runner.calls()) == 4
 
 
@@ -131,8 +135,17 @@ def test_a_worker_stuck_past_its_deadline_is_killed_and_the_task_timed_out(local
     summary = run_split(_tasks(2), config=AgentConfig(), out=tmp_path / "out", desktops=REMOTE[:1],
                         task_timeout_s=30, progress=False, run_one=runner, backend="ray")
     assert summary.row("t0").status == "timeout" and "stopped answering" in summary.row("t0").reason
-    assert summary.row("t1").status == "done"  # on a fresh worker
+    assert summary.row("t1").status == "done"  # on a fresh worker, its first task: no reset needed
     assert len({c["pid"] for c in runner.calls()}) == 2
+
+
+def test_a_bare_url_actor_takes_one_task_and_the_rest_are_refused(local_ray, tmp_path):
+    runner = LoggingRunner(tmp_path / "calls.jsonl")
+    summary = run_split(_tasks(3), config=AgentConfig(), out=tmp_path / "out", desktops=REMOTE[:1],
+                        task_timeout_s=30, progress=False, run_one=runner, backend="ray")
+    assert [c["task"] for c in runner.calls()] == ["t0"]
+    assert [summary.row(f"t{i}").status for i in range(3)] == ["done", "refused", "refused"]
+    assert "--no-reset" in summary.row("t2").reason and REMOTE[0] in summary.row("t2").reason
 
 
 class SlowRunner(LoggingRunner):
@@ -164,12 +177,16 @@ def test_folders_travel_whole_and_stay_inside(tmp_path):
 
 
 def test_a_worker_starts_its_local_desktops_with_the_runs_profile():
+    from benchmarks.osworld.desktop_plan import desktop_units
     from benchmarks.osworld.ray_backend import DesktopWorker
 
-    worker = DesktopWorker("local", (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30,
+    unit = desktop_units(2, (800, 600), "osworld")[1]
+    worker = DesktopWorker(unit, (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30,
                            profile="osworld")
     try:
-        assert worker.slot.profile == worker.run.profile == "osworld"
-        assert worker.slot.spec == "local" and worker.slot.local is None  # started with its first task
+        assert type(worker.provider).__name__ == "LocalProvider"
+        assert worker.provider.profile == worker.run.profile == "osworld"
+        assert worker.provider.size == (800, 600)
+        assert worker.slot.lease is None and worker.provider.desktops == {}  # started with its first task
     finally:
         worker.close()

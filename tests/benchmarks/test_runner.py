@@ -1,4 +1,6 @@
-"""The split runner: a pool of desktops, resume, timeouts, dying desktops, the summary."""
+"""The split runner: a pool of desktops reset before every task, resume, timeouts, dying
+desktops, the summary. The desktops here are FakeVMs (names the fake task runners never
+talk to); test_runner_resets.py has real ones (a stand-in server, local desktops, QEMU)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from benchmarks.osworld.runner import run_split
 from benchmarks.osworld.summary import load_results
 from benchmarks.osworld.tasks import Task, load_split
 from envs.base import DesktopUnreachable
+
+from .desktop_doubles import FakeVMs
 
 REMOTE = ["http://fake-desktop-1.invalid", "http://fake-desktop-2.invalid#token"]
 CONFIG = AgentConfig()
@@ -38,18 +42,24 @@ class Fake:
         self.calls: list[str] = []
         self.clients: dict[str, list[object]] = {}
         self.lock = threading.Lock()
+        self.vms: FakeVMs | None = None   # to log each task among the desktops' events
 
     def __call__(self, client, task, config, folder: Path) -> EpisodeResult:
         with self.lock:
             self.calls.append(task.id)
             self.clients.setdefault(task.id, []).append(client)
+            if isinstance(self.vms, FakeVMs):
+                self.vms.events.append(("task", client.base_url.split("//")[1].split("-")[0], task.id))
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "traj.jsonl").write_text("{}\n")
         return EpisodeResult(task_id=task.id, status="done", score=self.scores.get(task.id, 1.0), steps=3)
 
 
-def run(tasks, out, fake, **kw):
-    kw.setdefault("desktops", REMOTE)
+def run(tasks, out, fake, vms: FakeVMs | None = None, workers: int = 2, **kw):
+    """run_split on `workers` desktops of `vms` (a new FakeVMs by default)."""
+    if "desktops" not in kw:
+        fake.vms = vms or FakeVMs()
+        kw["desktops"] = [fake.vms] * workers
     kw.setdefault("task_timeout_s", 10)
     return run_split(tasks, config=CONFIG, out=out, progress=False, run_one=fake, **kw)
 
@@ -66,9 +76,21 @@ def test_the_pool_runs_every_task_once_and_writes_osworld_folders(tmp_path):
     data = json.loads((tmp_path / "summary.json").read_text())
     assert data["overall"]["tasks"] == 6 and data["overall"]["score"] == pytest.approx(5 / 6, abs=1e-4)
     assert "| t1 | fail |" in (tmp_path / "summary.md").read_text()
-    # Both desktops took work.
-    used = {id(c) for cs in fake.clients.values() for c in cs}
-    assert len(used) == 2
+    # Both desktops took work; each was reset before every task but its first, and
+    # released; the provider closed at the end.
+    vms = fake.vms
+    assert {e[1] for e in vms.events if e[0] == "acquire"} == {"vm1", "vm2"}
+    for name in ("vm1", "vm2"):
+        kinds = [e[0] for e in vms.of(name)]
+        assert kinds[0] == "acquire" and kinds[-1] == "release" and "task" in kinds
+        between = kinds[1:-1]
+        assert between[0] == "task" and all(
+            (a, b) in {("task", "reset"), ("reset", "task")} for a, b in zip(between, between[1:]))
+        assert between[-1] == "task"
+    assert sum(e[0] == "reset" for e in vms.events) == 6 - 2
+    assert vms.events[-1] == ("close",)
+    assert summary.comparable and json.loads((tmp_path / "summary.json").read_text())["comparable"] is True
+    assert json.loads((tmp_path / "chrome" / "t0" / "desktop.json").read_text())["provider"] == "fake"
 
 
 def test_resume_skips_finished_tasks_redoes_partial_ones_and_loses_nothing(tmp_path):
@@ -86,7 +108,7 @@ def test_resume_skips_finished_tasks_redoes_partial_ones_and_loses_nothing(tmp_p
 
     first = Interrupting()
     with pytest.raises(KeyboardInterrupt):
-        run(tasks, tmp_path, first, desktops=REMOTE[:1])
+        run(tasks, tmp_path, first, workers=1)
     finished = {p.parent.name for p in tmp_path.glob("*/*/result.txt")}
     assert len(finished) == 3 and first.calls[3] not in finished
     partial = tmp_path / ("chrome" if first.calls[3] in {"t0", "t1", "t2"} else "os") / first.calls[3]
@@ -114,11 +136,15 @@ def test_a_task_that_overruns_is_recorded_as_a_timeout_and_its_desktop_replaced(
 
     fake = Slow()
     tasks = [make_task("t0"), make_task("t1"), make_task("t2")]
-    summary = run(tasks, tmp_path, fake, desktops=REMOTE[:1], task_timeout_s=1.0)
+    summary = run(tasks, tmp_path, fake, workers=1, task_timeout_s=1.0)
     row = summary.row("t1")
     assert row.status == "timeout" and row.score == 0 and "timeout" in row.reason
     assert summary.row("t2").status == "done"
-    assert fake.clients["t2"][0] is not fake.clients["t1"][0]  # a fresh desktop after the timeout
+    # The desktop was reset after the timeout, and the client the abandoned thread holds closed.
+    assert [e[0] for e in fake.vms.of("vm1")] == ["acquire", "task", "reset", "task", "reset", "task",
+                                                  "release"]
+    assert fake.clients["t2"][0] is not fake.clients["t1"][0]
+    assert fake.clients["t1"][0]._http.is_closed
     assert summary.score == pytest.approx(2 / 3)
     time.sleep(2.5)  # the abandoned thread finishes now: its score is thrown away
     assert not (tmp_path / "default" / "t1" / "result.txt").exists()
@@ -137,10 +163,13 @@ def test_a_dying_desktop_is_replaced_and_the_task_retried_once(tmp_path):
 
     fake = Dying()
     tasks = [make_task("t0"), make_task("t1"), make_task("t2"), make_task("t3")]
-    summary = run(tasks, tmp_path, fake, desktops=REMOTE[:1])
+    summary = run(tasks, tmp_path, fake, workers=1)
     assert fake.calls.count("t1") == 2 and fake.calls.count("t2") == 2
     first, retry = fake.clients["t1"]
     assert first is not retry
+    # A desktop that died is reset the hard way (QEMU: a reboot on a fresh overlay).
+    resets = [e[2] for e in fake.vms.events if e[0] == "reset"]
+    assert resets == ["snapshot", "reboot", "snapshot", "reboot", "reboot"]
     assert summary.row("t1").status == "done"
     t2 = summary.row("t2")
     assert t2.status == "error" and "desktop died" in t2.reason and t2.score == 0
@@ -158,7 +187,7 @@ def test_other_errors_are_recorded_and_not_retried(tmp_path, monkeypatch):
 
     monkeypatch.setattr(DesktopSlot, "alive", lambda self: True)  # the desktop is fine
     fake = Broken()
-    summary = run([make_task("t0"), make_task("t1")], tmp_path, fake, desktops=REMOTE[:1])
+    summary = run([make_task("t0"), make_task("t1")], tmp_path, fake, workers=1)
     assert fake.calls == ["t0", "t1"]
     row = summary.row("t0")
     assert row.status == "error" and row.score == 0 and "ValueError: a bug in the task" in row.reason
@@ -172,7 +201,7 @@ def test_an_error_on_a_desktop_that_stopped_answering_counts_as_a_dead_desktop(t
             raise ValueError("the desktop is gone")
 
     fake = Broken()  # the fake URL answers no health probe
-    summary = run([make_task("t0")], tmp_path, fake, desktops=REMOTE[:1])
+    summary = run([make_task("t0")], tmp_path, fake, workers=1)
     assert fake.calls == ["t0", "t0"]
     assert summary.row("t0").status == "error" and "desktop died" in summary.row("t0").reason
 
@@ -181,7 +210,7 @@ def test_unsupported_tasks_are_not_run_but_lower_the_average(tmp_path):
     tasks = [make_task("t0"), make_task("t1", func="no_such_metric_here"),
              make_task("t2", steps=[{"type": "no_such_step", "parameters": {}}])]
     fake = Fake()
-    summary = run(tasks, tmp_path, fake)
+    summary = run(tasks, tmp_path, fake, desktops=REMOTE)
     assert fake.calls == ["t0"]
     assert summary.row("t1").status == "unsupported"
     assert summary.row("t1").reason.startswith("unsupported: ") and "no_such_metric_here" in summary.row("t1").reason
@@ -232,4 +261,46 @@ def test_an_unknown_backend_is_refused_before_anything_runs(tmp_path):
     fake = Fake()
     with pytest.raises(ValueError, match="backend"):
         run(split(2), tmp_path, fake, backend="kubernetes")
+    assert fake.calls == [] and not (tmp_path / "summary.json").exists()
+
+
+def test_a_desktop_whose_reset_fails_is_replaced_by_a_new_one(tmp_path):
+    vms = FakeVMs(failing_resets=1)
+    fake = Fake()
+    summary = run([make_task("t0"), make_task("t1"), make_task("t2")], tmp_path, fake, vms=vms, workers=1)
+    assert summary.score == 1.0
+    # vm1's reset failed: released, and vm2 acquired for t1 (its first task: no reset).
+    assert [e[0] for e in vms.of("vm1")] == ["acquire", "task", "reset", "release"]
+    assert [e[0] for e in vms.of("vm2")] == ["acquire", "task", "reset", "task", "release"]
+    start = json.loads((tmp_path / "default" / "t1" / "desktop.json").read_text())
+    assert start["desktop"] == "vm2" and start["start"] == "acquired"
+
+
+def test_a_provider_that_refuses_to_reset_gets_no_second_task(tmp_path):
+    vms = FakeVMs(unsupported=True)
+    fake = Fake()
+    summary = run([make_task("t0"), make_task("t1"), make_task("t2")], tmp_path, fake, vms=vms, workers=1)
+    assert fake.calls == ["t0"]
+    for task_id in ("t1", "t2"):
+        row = summary.row(task_id)
+        assert row.status == "refused" and row.score == 0
+        assert "no snapshot to go back to" in row.reason and "--no-reset" in row.reason
+    assert summary.overall.counts["refused"] == 2 and summary.score == pytest.approx(1 / 3)
+    assert "| refused |" in (tmp_path / "summary.md").read_text()
+
+    # --no-reset: the refused tasks run on the desktop as the last task left it; not comparable.
+    again = Fake()
+    summary = run([make_task("t0"), make_task("t1"), make_task("t2")], tmp_path, again, vms=vms,
+                  workers=1, no_reset=True)
+    assert sorted(again.calls) == ["t1", "t2"] and summary.score == 1.0
+    assert not summary.comparable and len(summary.not_comparable) == 1   # the first one was acquired
+    assert summary.not_comparable[0].startswith("default/t2: ")
+
+
+def test_bad_desktops_are_refused_before_anything_runs(tmp_path):
+    fake = Fake()
+    for desktops, why in ((["hyperv:x"], "unknown desktops"), ([], "at least one"), (0, "at least one"),
+                          (["qemu:/nonexistent/x.qcow2x2", "nonsense"], "unknown desktops 'nonsense'")):
+        with pytest.raises(ValueError, match=why):
+            run(split(2), tmp_path, fake, desktops=desktops)
     assert fake.calls == [] and not (tmp_path / "summary.json").exists()
