@@ -4,7 +4,7 @@ scores 1 on its own evaluator (issue 18's sweep). The local tasks run on default
 the solved real OSWorld tasks (benchmarks/tasks/osworld_solutions/) on `osworld` desktops.
 
 A clean solution that the Loop Breaker vetoes is a false veto: the ones today's Loop
-Breaker gets wrong are listed in FALSE_VETOES as strict xfails, so the fix shows up here.
+Breaker once got wrong now run with none (see SLOW_STARTS for the two timing-dependent ones).
 """
 
 from __future__ import annotations
@@ -31,27 +31,16 @@ EXAMPLES = osworld_data() / "examples"
 OSWORLD = {t.id: (d, t) for d, ts in solved_osworld_tasks(EXAMPLES).items() for t in ts} if EXAMPLES.is_dir() else {}
 # The verifier is the simulated one with no false rejections: a clean solution is accepted.
 POLICY = "verifier_tr=1&verifier_fr=0"
-WHY = "Loop Breaker false veto; fixed by i18-loop"
-# Clean solutions today's Loop Breaker vetoes (measured: rule same_screen_repeat at step 3).
-# Always: a second Down that moved the caret one line, a sixth Tab in a dialog.
-FALSE_VETOES = {"local-mousepad-edit-line", "local-mousepad-replace-all"}
-# When LibreOffice has finished opening the document before the solution's first wait ends,
-# its second short wait meets an unchanged screen and is vetoed; on a slower machine the
-# document is still drawing and nothing is vetoed. Not strict, since it depends on timing.
-FALSE_VETOES_SOMETIMES = {"local-calc-totals", "local-calc-bold-header", "local-writer-report",
-                          # Chrome quit, then Ctrl+Alt+T: on a loaded machine the terminal is not
-                          # up when the next step looks, and tier 2 reads two unchanged screens and
-                          # a third action as "no progress" (seen once in three full sweeps)
-                          "030eeff7-b492-4218-b312-701ec99ee0cc",
-                          # Chrome still starting after setup: the solution waits for its window,
-                          # and tier 2 vetoes the second try at focusing it (seen once)
-                          "9656a811-9b5b-4ddf-99c7-5117bcef0626"}
+# Clean solutions the Loop Breaker once vetoed (a second Down that moved the caret one line,
+# a sixth Tab in a dialog, LibreOffice's second short wait) now run with none; these two
+# OSWorld ones depend on how fast Chrome and the terminal come up on a loaded machine.
+SLOW_STARTS = {"030eeff7-b492-4218-b312-701ec99ee0cc",   # Chrome quit, then Ctrl+Alt+T
+               "9656a811-9b5b-4ddf-99c7-5117bcef0626"}   # Chrome still starting after setup
 
 
 def _param(task_id: str, domain: str):
-    marks = ([pytest.mark.xfail(strict=True, reason=WHY)] if task_id in FALSE_VETOES
-             else [pytest.mark.xfail(strict=False, reason=f"{WHY} (depends on timing)")]
-             if task_id in FALSE_VETOES_SOMETIMES else [])
+    marks = ([pytest.mark.xfail(strict=False, reason="an app slow to start on a loaded machine")]
+             if task_id in SLOW_STARTS else [])
     return pytest.param(task_id, id=f"{domain}-{task_id[:24]}", marks=marks)
 
 
