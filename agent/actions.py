@@ -13,6 +13,8 @@ The action space follows specs/agent.md (Agent S3 / VLAA-GUI).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import json
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -260,7 +262,7 @@ ACTION_TYPES: tuple[str, ...] = (
 _ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     loc = [str(part) for part in error["loc"]]
     if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
         tag = error.get("ctx", {}).get("tag")
@@ -349,8 +351,8 @@ def compile_action(action: Action) -> list[ops.DesktopAction]:
     if isinstance(action, Hotkey):
         return [ops.Hotkey(keys=list(action.keys))]
     if isinstance(action, HoldAndPress):
-        return ([ops.KeyDown(key=k) for k in action.hold_keys]
-                + [ops.Hotkey(keys=[k]) for k in action.press_keys]
+        held: list[ops.DesktopAction] = [ops.KeyDown(key=k) for k in action.hold_keys]
+        return (held + [ops.Hotkey(keys=[k]) for k in action.press_keys]
                 + [ops.KeyUp(key=k) for k in reversed(action.hold_keys)])
     if isinstance(action, Open):
         return [ops.Open(target=action.app_or_file)]

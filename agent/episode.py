@@ -56,7 +56,7 @@ def build_models(config: AgentConfig) -> Models:
     """One model per role from the settings' specs (gate and planner share `model`)."""
     def make(spec: str, role: str) -> Any:
         # The fault-injecting policy answers as the role it stands in for (its name says so).
-        role_kw = {"role": role} if spec.startswith("faulty:") else {}
+        role_kw: dict[str, Any] = {"role": role} if spec.startswith("faulty:") else {}
         return make_model(_role_spec(spec, role), reasoning_effort=config.reasoning_effort,
                           thinking_budget=config.thinking_budget, **role_kw)
 

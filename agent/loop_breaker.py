@@ -197,14 +197,14 @@ class Turn(BaseModel):
 
 class LoopConfig(BaseModel):
     enabled: bool = True
-    same_screen_max_distance: int = Field(40, ge=0)  # in screen_distance's pixel units
-    tier1_repeats: int = Field(2, ge=2)       # one no-op action this many times, incl. the proposal
-    stepwise_extra: int = Field(1, ge=0)      # more no-op repeats allowed for step-wise keys
-    cycle_repeats: int = Field(2, ge=2)       # one action from one screen this often, incl. now
-    tier2_same_screens: int = Field(3, ge=2)  # one screen observed this often in a row, incl. now
+    same_screen_max_distance: int = Field(default=40, ge=0)  # in screen_distance's pixel units
+    tier1_repeats: int = Field(default=2, ge=2)       # one no-op action this many times, incl. the proposal
+    stepwise_extra: int = Field(default=1, ge=0)      # more no-op repeats allowed for step-wise keys
+    cycle_repeats: int = Field(default=2, ge=2)       # one action from one screen this often, incl. now
+    tier2_same_screens: int = Field(default=3, ge=2)  # one screen observed this often in a row, incl. now
     tier3: bool = True
     # check() never looks further back, so the graph may drop older fingerprints.
-    history_window: int = Field(20, ge=4)
+    history_window: int = Field(default=20, ge=4)
 
 
 _ADVICE: dict[str, str] = {
@@ -259,7 +259,7 @@ def no_change(turn: Turn, same: Same) -> bool:
     return turn.screen_after is not None and same(turn.screen_before, turn.screen_after)
 
 
-def _pending(history: list[Turn], sig: str, mod: str) -> Veto | None:
+def _pending(history: list[Turn], sig: str, mod: Modality) -> Veto | None:
     # A veto binds the re-proposal that answers it: re-proposing what it forbade (its
     # signatures, its modality) gets it back, once. After that, and once anything ran, only
     # the rules below judge (they still refuse a repeat of what changed nothing), so a
@@ -272,7 +272,7 @@ def _pending(history: list[Turn], sig: str, mod: str) -> Veto | None:
     return None
 
 
-def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: str, current: int,
+def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: Modality, current: int,
            same: Same, config: LoopConfig) -> Veto | None:
     run = 0  # trailing executed turns with this signature that changed nothing
     for i, turn in enumerate(reversed(executed)):
@@ -297,7 +297,7 @@ def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: str, current
                 forbidden_modalities=[mod] if mod in ("mouse", "keyboard") else [])
 
 
-def _cycle(executed: list[Turn], sig: str, mod: str, same_screen: Callable[[Turn], bool] | None,
+def _cycle(executed: list[Turn], sig: str, mod: Modality, same_screen: Callable[[Turn], bool] | None,
            config: LoopConfig) -> Veto | None:
     # The same action from the very same screen, again: it led somewhere and the episode
     # came back (a menu opened and closed, a toggle flipped back). A step-wise key walking
@@ -349,7 +349,7 @@ def _tier2(history: list[Turn], proposed: A.Action, sig: str, current: int,
                 constraint=constraint, forbidden_signatures=sigs, may_fail=True)
 
 
-def _tier3(executed: list[Turn], sig: str, mod: str, reflection: Reflection | None,
+def _tier3(executed: list[Turn], sig: str, mod: Modality, reflection: Reflection | None,
            config: LoopConfig) -> Veto | None:
     if not config.tier3 or reflection is None or reflection.strategy != "switch" or not executed:
         return None

@@ -53,7 +53,7 @@ class DesktopClient:
     # --- transport -----------------------------------------------------------------------
     def _request(self, method: str, path: str, *, timeout: float | None = None,
                  ok_statuses: tuple[int, ...] = (200,), **kwargs: Any) -> httpx.Response:
-        extra = {"timeout": timeout} if timeout is not None else {}
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             try:

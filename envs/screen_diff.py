@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import Any
+
 import numpy as np
 
 GAP = 8                      # changed pixels closer than this belong to one box
@@ -67,7 +69,8 @@ def image_pixels(image) -> np.ndarray:  # a PIL image; kept untyped so envs need
     return np.frombuffer(rgba.tobytes(), dtype=np.uint32).reshape(rgba.height, rgba.width)
 
 
-def _runs(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
+def _runs(flags: Any, gap: int) -> list[tuple[int, int]]:
+    # Any: numpy types a reduction's result as "a bool or an array"; here it is always a 1-D array.
     """(start, end) of the runs of True in a 1-D array, runs closer than `gap` joined."""
     idx = np.flatnonzero(flags)
     if idx.size == 0:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -81,7 +82,7 @@ def osworld(ctx: typer.Context,
         raise typer.BadParameter(f"--profile: one of {', '.join(PROFILES)}, not {profile!r}")
     from benchmarks.osworld.assets import AssetCache
 
-    run_kw = {"desktops": pool, "task_timeout_s": task_timeout, "size": (width, height),
+    run_kw: dict[str, Any] = {"desktops": pool, "task_timeout_s": task_timeout, "size": (width, height),
               "backend": backend, "address": address, "assets": AssetCache(assets) if assets else None,
               "profile": None if profile == "default" else profile, "no_reset": no_reset}
     if repeats > 1:

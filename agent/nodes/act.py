@@ -25,7 +25,9 @@ from agent.actions import (
 )
 from agent.context import AgentContext
 from agent.image_budget import ImageBudget, image_size
-from agent.nodes.common import advance, existing_step, new_turn, write_step
+from agent.nodes.common import (
+    advance, existing_step, new_turn, pending_decision, screenshot_bytes, write_step,
+)
 from agent.screen_scale import planner_scale
 from agent.state import AgentState
 from envs.actions import SettleSpec
@@ -82,12 +84,11 @@ def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         return advance(state, turn, wasted=True)
 
     def ground(state: AgentState) -> dict[str, Any]:
-        action = parse_action(state["pending"]["decision"]["action"])
+        action = parse_action(pending_decision(state)["action"])
         wanted = targets(action)
-        span = isinstance(action, HighlightTextSpan)
         if not wanted:
             return {"grounded": action.model_dump(mode="json")}
-        png = (ctx.folder / state["screenshot_file"]).read_bytes()
+        png = screenshot_bytes(ctx, state)
         size = ctx.desktop.screen_size()
         # The planner's x and y are pixels of the screenshot as it was shown to it (scaled to
         # its model's image limits, agent/screen_scale.py): map them to the screen.
@@ -98,10 +99,10 @@ def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                 hints.append(scale.to_screen(target.x, target.y))
                 continue
             found = ctx.grounder.ground(png, target.description, size)
-            if found is None and not span:  # a text span may still be read by OCR below
+            if found is None and not isinstance(action, HighlightTextSpan):  # a text span may still be read by OCR below
                 return not_found(state, action, target.description)
             hints.append(None if found is None else (found.x, found.y))
-        if span:
+        if isinstance(action, HighlightTextSpan):
             points = span_points(png, size, action, hints)
             if points is None:
                 missing = wanted[0] if hints[0] is None else wanted[1]
@@ -133,12 +134,15 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     judge = screen_change.Judge()
 
     def act(state: AgentState) -> dict[str, Any]:
-        action = parse_action(state["grounded"])
+        grounded = state.get("grounded")
+        if grounded is None:
+            raise RuntimeError("nothing grounded: the graph routes to act only after ground")
+        action = parse_action(grounded)
         signature, modality = lb.action_signature(action), lb.modality(action)
         done_before = existing_step(ctx, state)
         if done_before is not None and done_before.screenshot_file:
             # It ran, then the process died before the checkpoint: do not run it twice.
-            after = done_before.screenshot_file
+            after: str | None = done_before.screenshot_file
             turn = new_turn(state, done_before, result=f"Executed {action.type}.",
                             signature=signature, modality=modality, screen_after=after)
             return advance(state, turn, screenshot_file=after)

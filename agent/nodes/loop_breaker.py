@@ -11,14 +11,14 @@ after the action had settled (a slow application) is a change, and then there is
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from agent import loop_breaker as lb
 from agent import screen_change
 from agent.actions import parse_action
 from agent.context import AgentContext
 from agent.decision import Reflection
-from agent.nodes.common import advance, new_turn, write_step
+from agent.nodes.common import advance, new_turn, pending_decision, write_step
 from agent.state import AgentState, Turn
 from envs.base import DesktopError, DesktopUnreachable
 
@@ -32,7 +32,7 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
             continue
         after = t.get("screen_after")
         veto = t.get("veto")
-        out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=t.get("modality", ""),
+        out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=cast(lb.Modality, t.get("modality", "control")),
                            screen_before=ctx.fingerprint(t.get("screen_before")),
                            screen_after=ctx.fingerprint(after) if after else None,
                            changed=t.get("changed"), before_file=t.get("screen_before"),
@@ -68,14 +68,15 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     pixels = screen_change.ScreenPixels(ctx.folder)
 
     def loop_breaker(state: AgentState) -> dict[str, Any]:
-        decision = state["pending"]["decision"]
+        decision = pending_decision(state)
         action = parse_action(decision["action"])
         reflection = Reflection.model_validate(decision["reflection"]) if decision.get("reflection") else None
         current = state.get("screenshot_file")
         turns = state.get("turns", [])
         # Where the caret was last seen, as of the last action that ran.
-        last_act = next((t for t in reversed(turns) if t.get("node") == "act"), {})
-        caret = tuple(last_act["caret"]) if last_act.get("caret") else None
+        last_act: Turn | dict[str, Any] = next((t for t in reversed(turns) if t.get("node") == "act"), {})
+        seen = last_act.get("caret")
+        caret = tuple(seen) if seen else None
         veto = lb.check(history(ctx, turns, cfg.history_window), action,
                         ctx.fingerprint(current), reflection, cfg,
                         same_screen=lambda turn: pixels.same(turn.before_file, current, caret))

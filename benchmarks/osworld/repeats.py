@@ -8,6 +8,7 @@ With the fault-injecting policy (`faulty:` specs) each repeat draws its own faul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def run_repeats(tasks: Tasks, *, repeats: int, config: AgentConfig, out: Path, r
         raise ValueError(f"repeats: at least 1, not {repeats}")
     if run_split is None:
         from benchmarks.osworld.runner import run_split
-    if isinstance(tasks, dict):
+    if isinstance(tasks, Mapping):
         tasks = {d: list(ts) for d, ts in tasks.items()}
     else:
         tasks = list(tasks)  # iterated once per repeat

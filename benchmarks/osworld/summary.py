@@ -215,7 +215,7 @@ def row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
 
 def _row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
     result = _read_json(folder / "result.json")
-    base = {"steps": int(result.get("steps", 0) or 0), "cost_usd": float(result.get("cost_usd", 0.0) or 0.0),
+    base: dict[str, Any] = {"steps": int(result.get("steps", 0) or 0), "cost_usd": float(result.get("cost_usd", 0.0) or 0.0),
             "wall_s": float(result.get("wall_s", 0.0) or 0.0)}
     score_file = folder / "result.txt"
     if score_file.is_file():

@@ -42,7 +42,7 @@ def episodes(baseline: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with LocalDesktop(1024, 768) as desktop, desktop.client() as client, \
             tempfile.TemporaryDirectory() as tmp:
-        runs = [("detector", None)]
+        runs: list[tuple[str, Any]] = [("detector", None)]
         if baseline:
             runs.append(("coarse fingerprints only (before)", lambda *args: None))
         for label, verdict in runs:
@@ -95,13 +95,13 @@ def detector_cost(repeat: int) -> dict[str, Any]:
         client.close_window("bench.txt")
     size = (1920, 1080)
     start = _raw(shots["start"])
-    blink = np.frombuffer(start, np.uint32).reshape(1080, 1920).copy()
-    blink[300:318, 200] = 0xFF000000  # a caret bar, on in `before` and off after
-    blink = blink.tobytes()
+    frame = np.frombuffer(start, np.uint32).reshape(1080, 1920).copy()
+    frame[300:318, 200] = 0xFF000000  # a caret bar, on in `before` and off after
+    blink = frame.tobytes()
     letter, line, dialog = _raw(shots["letter"]), _raw(shots["line"]), _raw(shots["dialog"])
     # (before, after, reference): the reference is the frame the previous action settled
     # on, usually `before` itself; one case has the caret blink while idle.
-    cases = {"nothing": (start, bytes(bytearray(start)), start),
+    cases: dict[str, tuple[bytes, bytes, bytes]] = {"nothing": (start, bytes(bytearray(start)), start),
              "caret blink during the action": (blink, start, blink),
              "one letter": (start, letter, start),
              "one letter, caret blinked while idle": (start, letter, blink),

@@ -47,7 +47,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "false-done": {"early_done": 0.3, "listen_reject": 0.9},
     "sloppy": {"stuck": 0.1, "early_done": 0.1, "offset": 0.5, "typo": 0.1},
 }
-VERIFIERS = {"good": {"verifier_tr": 0.9, "verifier_fr": 0.05}, "weak": {"verifier_tr": 0.6, "verifier_fr": 0.2},
+VERIFIERS: dict[str, dict[str, Any]] = {"good": {"verifier_tr": 0.9, "verifier_fr": 0.05}, "weak": {"verifier_tr": 0.6, "verifier_fr": 0.2},
              "off": {"verifier": "off"}}
 # (arm name, Loop Breaker on, verifier)
 ARMS = (("lb-on+ver-good", True, "good"), ("lb-off+ver-good", False, "good"),
@@ -56,7 +56,7 @@ USEFUL = ("oracle", "typo", "final", "fix click", "retry focus", "wait for windo
 
 
 def spec(plans: Path, seed: int, setting: str, verifier: str) -> str:
-    params = {"seed": seed, **SETTINGS[setting], **VERIFIERS[verifier]}
+    params: dict[str, Any] = {"seed": seed, **SETTINGS[setting], **VERIFIERS[verifier]}
     return f"faulty:{plans}?" + "&".join(f"{k}={v}" for k, v in params.items())
 
 

@@ -58,7 +58,7 @@ def bars_with_ci(groups: list[str], series: list[tuple[str, list[tuple[float, fl
 
 
 def _legend(body: list[str], names: list[str], colours: list[str] | None = None) -> None:
-    x = LEFT
+    x: float = LEFT
     for i, name in enumerate(names):
         colour = colours[i] if colours else PALETTE[i % len(PALETTE)]
         body.append(f'<rect x="{x}" y="{H - 18}" width="10" height="10" fill="{colour}"/>')
@@ -75,7 +75,7 @@ def stacked_bars(groups: list[str], layers: list[str], counts: dict[str, dict[st
     slot = (W - LEFT - RIGHT) / max(1, len(groups))
     for g, group in enumerate(groups):
         total = sum(counts.get(group, {}).values()) or 1
-        x, y = LEFT + g * slot + slot * 0.15, TOP + plot_h
+        x, y = LEFT + g * slot + slot * 0.15, float(TOP + plot_h)
         for i, layer in enumerate(layers):
             n = counts.get(group, {}).get(layer, 0)
             if not n:

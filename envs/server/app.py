@@ -23,7 +23,7 @@ from envs.server.config import ServerSettings
 from envs.server.guard import Guard
 from envs.server.osworld_routes import router as osworld_router
 from envs.server.osworld_routes import state
-from envs.server.recording import RecordingError
+from envs.server.recording import Recorder, RecordingError
 from envs.server.state import ServerState
 from envs.server.view import needs_pointer, resolve_view
 
@@ -62,10 +62,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, f"{type(exc).__name__}: {exc}")
 
 
+def recorder(request: Request) -> Recorder:
+    """The server's screen recorder (made when the server state is)."""
+    made = state(request).recorder
+    if made is None:
+        raise HTTPException(503, "the screen recorder is not ready")
+    return made
+
+
 def _image_spec(format: str, quality: str | None) -> ImageSpec:
     """Query parameters -> ImageSpec; 422 naming the bad value."""
     try:
-        return ImageSpec(format=format.lower(), quality=None if quality is None else int(quality))
+        return ImageSpec.model_validate({"format": format.lower(),
+                                         "quality": None if quality is None else int(quality)})
     except ValueError as exc:  # pydantic's ValidationError is a ValueError, as is int("x")
         errors = getattr(exc, "errors", None)
         detail = "; ".join(e["msg"].removeprefix("Value error, ") for e in errors()) if errors else \
@@ -86,7 +95,7 @@ def create_app(settings: ServerSettings) -> Guard:
     @app.get("/health")
     def health() -> dict[str, Any]:
         width, height = screen.screen_size(served.view)
-        reply = {"status": "ok", "server": "deskpilot", "version": VERSION,
+        reply: dict[str, Any] = {"status": "ok", "server": "deskpilot", "version": VERSION,
                  "display": os.environ.get("DISPLAY"), "screen": {"width": width, "height": height},
                  "features": ["act", "settle", "accessibility", "recording"]}
         if served.view is not None:
@@ -158,7 +167,7 @@ def create_app(settings: ServerSettings) -> Guard:
         x, y, width, height = ((view.x, view.y, view.width, view.height) if view
                                else (0, 0, *screen.screen_size()))
         try:
-            state(request).recorder.start(width, height, x=x, y=y)
+            recorder(request).start(width, height, x=x, y=y)
         except RecordingError as exc:
             raise HTTPException(400, str(exc)) from exc
         return {"status": "success", "message": "recording started"}
@@ -166,7 +175,7 @@ def create_app(settings: ServerSettings) -> Guard:
     @app.post("/end_recording")
     def end_recording(request: Request) -> FileResponse:
         try:
-            path = state(request).recorder.stop()
+            path = recorder(request).stop()
         except RecordingError as exc:
             raise HTTPException(400, str(exc)) from exc
         return FileResponse(path, media_type="video/mp4", filename="recording.mp4")

@@ -108,7 +108,7 @@ def needs_pointer(op: a.DesktopAction) -> bool:
     return isinstance(op, (a.MouseDown, a.MouseUp, a.Scroll)) and op.x is None
 
 
-def resolve_view(monitor: str | None, scale: float | None,
+def resolve_view(monitor: int | str | None, scale: float | None,
                  display: str | None = None) -> tuple[ScreenView | None, Monitor | None]:
     """The view a server's settings ask for (MonitorError when the monitor does not exist).
 
