@@ -55,7 +55,7 @@ def parse_reply(text: str) -> tuple[str, str] | Literal["DONE", "FAIL"] | None:
         return language, block.group(2)
     last = text.strip().splitlines()[-1].strip().strip("*`. ").upper() if text.strip() else ""
     if last in ("DONE", "FAIL"):
-        return last  # type: ignore[return-value]
+        return last  # type: ignore[return-value]  # checked just above: DONE or FAIL
     return None
 
 

@@ -98,7 +98,7 @@ def build_graph(ctx: AgentContext) -> StateGraph:
         "finish": finish.make(ctx)}
     for name, node in nodes.items():
         # langgraph's node protocol names its parameter `state`; a Callable type cannot say so.
-        graph.add_node(name, node)  # type: ignore[call-overload]
+        graph.add_node(name, node)  # type: ignore[call-overload]  # see the comment above
 
     graph.add_edge(START, "observe")
     graph.add_conditional_edges("observe", after_observe, ["gate", "plan", "finish"])

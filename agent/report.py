@@ -125,7 +125,7 @@ def _code_marks(code: str, pos: tuple[float, float] | None) -> tuple[list[Mark],
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
              and isinstance(n.func, ast.Attribute) and n.func.attr in POINTER_CALLS]
     for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
-        name, first = call.func.attr, POINTER_CALLS[call.func.attr]  # type: ignore[attr-defined]
+        name, first = call.func.attr, POINTER_CALLS[call.func.attr]  # type: ignore[attr-defined]  # the filter above kept only ast.Attribute calls
         args: dict[str, Any] = {k.arg: k.value for k in call.keywords if k.arg}
         for key, node in zip(("x", "y"), call.args[first:first + 2]):
             args.setdefault(key, node)

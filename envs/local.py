@@ -92,7 +92,7 @@ class LocalDesktop:
         return f"http://{self.host}:{self.port}"
 
     def client(self, **kwargs: object) -> DesktopClient:
-        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]
+        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]  # client options pass through
 
     # --- life cycle ----------------------------------------------------------------------
     def __enter__(self) -> "LocalDesktop":

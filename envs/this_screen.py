@@ -72,7 +72,7 @@ class ThisScreen:
         return f"http://{self.host}:{self.port}"
 
     def client(self, **kwargs: object) -> DesktopClient:
-        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]
+        return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]  # client options pass through
 
     def __enter__(self) -> "ThisScreen":
         return self.start()

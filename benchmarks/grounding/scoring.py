@@ -123,7 +123,7 @@ class Cell(BaseModel):
     correct: int = 0
     total: int = 0
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented computed_field-on-property form
     @property
     def accuracy(self) -> float | None:
         return self.correct / self.total if self.total else None

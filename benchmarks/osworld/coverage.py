@@ -43,7 +43,7 @@ class _ClientCapabilities:
 
 def runner_view(assets: AssetCache | None = None, *, fetch_assets: bool = False) -> SetupRunner:
     """A SetupRunner shaped like the one the split runner builds over a DesktopClient."""
-    return SetupRunner(_ClientCapabilities(), (1920, 1080), assets=assets,  # type: ignore[arg-type]
+    return SetupRunner(_ClientCapabilities(), (1920, 1080), assets=assets,  # type: ignore[arg-type]  # a capability-only stand-in, never driven
                        fetch_assets=fetch_assets)
 
 

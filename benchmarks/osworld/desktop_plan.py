@@ -149,19 +149,17 @@ class DesktopUnit:
             region = re.fullmatch(r"(.+?)(?:x\d+)?", body)
             return _build(f"aws:{region.group(1) if region else body}", size, profile)[0]
         provider, _ = _build(word, size, profile)
-        name = type(provider).__name__
-        if name == "QemuProvider":   # qemu:IMAGExN or a TOML file with count = N
-            from envs.providers.qemu import QemuProvider
+        from envs.providers.qemu import QemuProvider
+        from envs.providers.static import StaticProvider
 
-            config = provider.config.model_copy(update={"count": 1})  # type: ignore[attr-defined]
+        if isinstance(provider, QemuProvider):   # qemu:IMAGExN or a TOML file with count = N
+            config = provider.config.model_copy(update={"count": 1})
             provider.close()
             return QemuProvider(config)
-        if name == "StaticProvider":   # a desktops.toml listing several URLs
-            from envs.providers.static import StaticProvider
-
-            desktop = provider.desktops[self.index]  # type: ignore[attr-defined]
-            one = desktop.model_copy(update={"name": provider.names[self.index]})  # type: ignore[attr-defined]
-            return StaticProvider([one], probe_timeout=provider.probe_timeout)  # type: ignore[attr-defined]
+        if isinstance(provider, StaticProvider):   # a desktops.toml listing several URLs
+            desktop = provider.desktops[self.index]
+            one = desktop.model_copy(update={"name": provider.names[self.index]})
+            return StaticProvider([one], probe_timeout=provider.probe_timeout)
         return provider   # docker: a container per acquire, however many share the provider
 
 

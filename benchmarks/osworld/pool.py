@@ -121,7 +121,7 @@ class TaskPool:
                 return True
             lease = slot.lease
             write_start(folder, desktop=slot.name, provider=lease.provider if lease else "?",
-                        start=slot.start or "acquired", why=slot.why,  # type: ignore[arg-type]
+                        start=slot.start or "acquired", why=slot.why,  # type: ignore[arg-type]  # slot.start holds one of write_start's literals
                         url=lease.url if lease else "", can_reset=bool(lease and lease.can_reset))
             if outcome == "ok":
                 self.on_row(row_from_folder(domain, task, folder))

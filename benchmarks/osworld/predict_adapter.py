@@ -192,7 +192,7 @@ class DeskpilotAgent:
 
         def run() -> None:
             try:
-                outcome = pipeline.run(desktop, self.episode_folder, instruction=instruction,  # type: ignore[arg-type]
+                outcome = pipeline.run(desktop, self.episode_folder, instruction=instruction,  # type: ignore[arg-type]  # set just above
                                        task_id=task_id, sandbox=self.sandbox, score=False,
                                        grounder=grounder, hooks=EpisodeHooks(on_event=self._on_event))
                 result = outcome.result

@@ -343,12 +343,12 @@ class SetupRunner:
             url, path = (entry.get("url"), entry.get("path")) if isinstance(entry, dict) else (None, None)
             if not url or not path:
                 raise ValueError(f"download entry without url or path: {entry!r}")
-            self.desktop.upload_file(path, self.assets.read(url))  # type: ignore[attr-defined]
+            self.desktop.upload_file(path, self.assets.read(url))  # type: ignore[attr-defined]  # every desktop the runner hands in has uploads
             uploaded.append(path)
         return f"uploaded {', '.join(uploaded)}"
 
     def _chrome(self) -> ChromeDevTools:
-        return ChromeDevTools(self.desktop, self.chrome_port,  # type: ignore[arg-type]
+        return ChromeDevTools(self.desktop, self.chrome_port,  # type: ignore[arg-type]  # DevTools needs execute/launch, which SetupDesktop has
                               ready_timeout=self.chrome_timeout)
 
     def _step_chrome_open_tabs(self, params: dict[str, Any]) -> str:

@@ -78,7 +78,7 @@ class Evaluator(_Open):
                 raise ValueError(f"func lists {len(func)} metrics, so this must be a list "
                                  f"of {len(func)} entries")
         elif isinstance(value, list):
-            raise ValueError("a list, but func names a single metric")  # noqa: TRY004
+            raise ValueError("a list, but func names a single metric")  # noqa: TRY004 - pydantic reports a ValueError as a field error
         return value
 
     @field_validator("func")

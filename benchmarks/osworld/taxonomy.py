@@ -144,7 +144,7 @@ def classify(folder: Path, infeasible: bool | None = None) -> Taxonomy:
     infeasible = is_infeasible(task) if infeasible is None else infeasible
 
     def out(label: str, detail: str = "", **extra: list[int]) -> Taxonomy:
-        return Taxonomy(label=label, detail=detail, evidence={**sig, **extra}, steps=steps)  # type: ignore[arg-type]
+        return Taxonomy(label=label, detail=detail, evidence={**sig, **extra}, steps=steps)  # type: ignore[arg-type]  # label is one of Label's literals
 
     status, reason = str(result.get("status", "")), str(result.get("reason", ""))
     if runner.get("status") in ("timeout", "error") and (folder / "result.txt").is_file() is False:

@@ -166,7 +166,7 @@ def _use_triton(layer: ThinKLayer, query: torch.Tensor) -> bool:
     if not query.is_cuda:
         return False
     try:
-        import triton  # noqa: F401
+        import triton  # noqa: F401 - imported to check that Triton is installed
     except ImportError:
         return False
     return True

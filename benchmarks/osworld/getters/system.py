@@ -51,7 +51,7 @@ def vm_terminal_output(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
 def accessibility_tree(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
     """The desktop's accessibility tree as XML (None when the desktop has none)."""
     try:
-        return ctx.desktop.accessibility_tree()  # type: ignore[attr-defined]
+        return ctx.desktop.accessibility_tree()  # type: ignore[attr-defined]  # optional route: AttributeError is caught
     except (DesktopError, NotImplementedError, AttributeError) as exc:
         log.info("accessibility_tree: not available: %s", exc)
         return None
@@ -59,7 +59,7 @@ def accessibility_tree(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
 
 def vm_screen_size(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, int]:
     """{"width", "height"} of the screen, as OSWorld's /screen_size answers."""
-    width, height = ctx.desktop.screen_size()  # type: ignore[attr-defined]
+    width, height = ctx.desktop.screen_size()  # type: ignore[attr-defined]  # optional route: AttributeError is caught
     return {"width": width, "height": height}
 
 

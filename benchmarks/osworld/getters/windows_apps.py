@@ -49,7 +49,7 @@ def duration_names(hours: int, minutes: int, seconds: int) -> list[str]:
 
 def _tree(ctx: EvalContext) -> etree._Element | None:
     try:
-        text = ctx.desktop.accessibility_tree()  # type: ignore[attr-defined]
+        text = ctx.desktop.accessibility_tree()  # type: ignore[attr-defined]  # optional route, as upstream's server
     except Exception as exc:  # noqa: BLE001 - no tree means nothing to find
         log.info("no accessibility tree: %s", exc)
         return None

@@ -118,7 +118,7 @@ def _expand_window(path: list[tuple[int, int]], len_x: int, len_y: int, radius: 
                     new_start = j
             elif new_start is not None:
                 break
-        start_j = new_start  # type: ignore[assignment]
+        start_j = new_start  # type: ignore[assignment]  # upstream's FastDTW keeps the last start when none is new
     return window
 
 

@@ -29,10 +29,10 @@ def rgb_to_lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
 
 def delta_e_ciede2000(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
     L1, a1, b1 = lab1  # noqa: N806 - the formula's names
-    L2, a2, b2 = lab2  # noqa: N806
+    L2, a2, b2 = lab2  # noqa: N806 - the CIEDE2000 formula's own names
     c7 = (0.5 * (hypot(a1, b1) + hypot(a2, b2))) ** 7
     g = 0.5 * (1 - sqrt(c7 / (c7 + 25 ** 7)))
-    C1, C2 = hypot(a1 * (1 + g), b1), hypot(a2 * (1 + g), b2)  # noqa: N806
+    C1, C2 = hypot(a1 * (1 + g), b1), hypot(a2 * (1 + g), b2)  # noqa: N806 - the CIEDE2000 formula's own names
     h1, h2 = atan2(b1, a1 * (1 + g)) % (2 * pi), atan2(b2, a2 * (1 + g)) % (2 * pi)
     l_bar = 0.5 * (L1 + L2)
     t = (l_bar - 50) ** 2
@@ -63,5 +63,5 @@ def delta_e_ciede2000(lab1: tuple[float, float, float], lab2: tuple[float, float
 
 
 def colour_difference(rgb1: tuple[int, int, int], rgb2: tuple[int, int, int]) -> float:
-    return delta_e_ciede2000(rgb_to_lab(tuple(c / 255 for c in rgb1)),  # type: ignore[arg-type]
-                             rgb_to_lab(tuple(c / 255 for c in rgb2)))  # type: ignore[arg-type]
+    return delta_e_ciede2000(rgb_to_lab(tuple(c / 255 for c in rgb1)),  # type: ignore[arg-type]  # three channels in, three out
+                             rgb_to_lab(tuple(c / 255 for c in rgb2)))  # type: ignore[arg-type]  # three channels in, three out

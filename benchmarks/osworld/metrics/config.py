@@ -105,7 +105,7 @@ def check_thunderbird_prefs(result: str | None, rule: dict[str, Any]) -> float:
 
 
 def _filters(path: str) -> list[dict[str, Any]]:
-    unescape = lambda v: v.replace('\\"', '"').replace("\\\\", "\\")  # noqa: E731
+    unescape = lambda v: v.replace('\\"', '"').replace("\\\\", "\\")
     filters: list[dict[str, Any]] = []
     current: dict[str, Any] = {}
     for line in _read(path).splitlines():
@@ -128,7 +128,7 @@ def check_thunderbird_filter(result: str | None, rules: dict[str, Any]) -> float
     if result is None:
         return 0.0
     filters = _filters(result)
-    matches = lambda pattern, item: all(k in item and item[k] == v for k, v in pattern.items())  # noqa: E731
+    matches = lambda pattern, item: all(k in item and item[k] == v for k, v in pattern.items())
     expected = all(any(matches(r, f) for f in filters) for r in rules.get("expect", []))
     unexpected = any(matches(r, f) for r in rules.get("unexpect", []) for f in filters)
     return float(expected and not unexpected)

@@ -225,7 +225,7 @@ def compare_image_list(pred_img_path_list: str | list[str] | None,
                        gold_img_path_list: str | list[str] | None) -> float:
     """Every predicted image has exactly the gold one's pixels."""
     if not isinstance(pred_img_path_list, list):
-        pred_img_path_list, gold_img_path_list = [pred_img_path_list], [gold_img_path_list]  # type: ignore[list-item]
+        pred_img_path_list, gold_img_path_list = [pred_img_path_list], [gold_img_path_list]  # type: ignore[list-item]  # upstream passes one path or a list
     for pred, gold in zip(pred_img_path_list, gold_img_path_list or []):
         if not pred or not gold:
             return 0.0

@@ -70,7 +70,7 @@ def compare_pptx_files(result: str | None, expected: str | None, **options: Any)
         return 0.0
     try:
         prs1 = _presentation(result)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - an unreadable file scores 0, as upstream
         return 0.0
     prs2 = _presentation(expected)
     flag = {k: options.get(k, k not in ("examine_title_bottom_position", "examine_table_bottom_position",
@@ -164,7 +164,7 @@ def check_auto_saving_time(config_file_path: str | None, rules: dict[str, Any]) 
         if item.get(f"{OOR}path") == "/org.openoffice.Office.Common/Save/Document":
             for prop in item.findall(".//prop"):
                 if prop.get(f"{OOR}name") == "AutoSaveTimeIntervall":
-                    minutes = prop.find(".//value").text  # type: ignore[union-attr]
+                    minutes = prop.find(".//value").text  # type: ignore[union-attr]  # a missing value raises, and scores 0, as upstream
                     break
     return float(minutes is not None and int(minutes) == rules["minutes"])
 
