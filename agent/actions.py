@@ -13,13 +13,17 @@ The action space follows specs/agent.md (Agent S3 / VLAA-GUI).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import json
-from typing import Annotated, Any, ClassVar, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
 )
 
 from agent.calc.cells import CellValue, cell_items
@@ -34,7 +38,7 @@ Keys = Annotated[tuple[KeyName, ...], Field(max_length=6)]
 class UngroundedTargetError(ValueError):
     """An action was compiled before one of its targets had pixels."""
 
-    def __init__(self, target: "Target") -> None:
+    def __init__(self, target: Target) -> None:
         super().__init__(f"target {target.description!r} has no screen point yet; ground it first")
         self.target = target
 
@@ -67,7 +71,7 @@ class Target(BaseModel):
         return {"description": data} if isinstance(data, str) else data
 
     @model_validator(mode="after")
-    def _both_or_neither(self) -> "Target":
+    def _both_or_neither(self) -> Target:
         if (self.x is None) != (self.y is None):
             raise ValueError("give both x and y, or neither")
         return self
@@ -122,7 +126,7 @@ class Type(_Action):
     _target_fields: ClassVar[tuple[str, ...]] = ("target",)
 
     @model_validator(mode="after")
-    def _does_something(self) -> "Type":
+    def _does_something(self) -> Type:
         if not (self.text or self.overwrite or self.enter):
             raise ValueError("text is empty and neither overwrite nor enter is set")
         return self
@@ -204,10 +208,10 @@ class SetCellValues(_Action):
     sheet: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     document: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
     save: bool = False
-    desktop: ClassVar[bool] = False   # run by the agent's `cells` node, not compiled to ops
+    desktop: ClassVar[bool] = False  # run by the agent's `cells` node, not compiled to ops
 
     @model_validator(mode="after")
-    def _addresses(self) -> "SetCellValues":
+    def _addresses(self) -> SetCellValues:
         if (self.start is None) != (self.rows is None):
             raise ValueError("give start and rows together (or cells alone)")
         self.items()  # every address checked now: a bad one is the planner's to fix
@@ -246,17 +250,42 @@ class Fail(_Action):
 
 
 Action = Annotated[
-    Union[Click, DoubleClick, Type, Scroll, DragAndDrop, HighlightTextSpan, Hotkey,
-          HoldAndPress, Open, SwitchApplication, Wait, SetCellValues, CallCodeAgent,
-          CallSearchAgent, Done, Fail],
+    Click
+    | DoubleClick
+    | Type
+    | Scroll
+    | DragAndDrop
+    | HighlightTextSpan
+    | Hotkey
+    | HoldAndPress
+    | Open
+    | SwitchApplication
+    | Wait
+    | SetCellValues
+    | CallCodeAgent
+    | CallSearchAgent
+    | Done
+    | Fail,
     Field(discriminator="type"),
 ]
 
 ACTION_TYPES: tuple[str, ...] = (
-    "click", "double_click", "type", "scroll", "drag_and_drop", "highlight_text_span",
-    "hotkey", "hold_and_press", "open", "switch_application", "wait", "set_cell_values",
+    "click",
+    "double_click",
+    "type",
+    "scroll",
+    "drag_and_drop",
+    "highlight_text_span",
+    "hotkey",
+    "hold_and_press",
+    "open",
+    "switch_application",
+    "wait",
+    "set_cell_values",
     "call_code_agent",
-    "call_search_agent", "done", "fail",
+    "call_search_agent",
+    "done",
+    "fail",
 )
 
 _ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
@@ -318,12 +347,12 @@ def with_points(action: Action, points: list[tuple[int, int]]) -> Action:
 def compile_action(action: Action) -> list[ops.DesktopAction]:
     """The protocol ops that perform a grounded desktop action, in order."""
     if not is_desktop_action(action):
-        raise NotADesktopActionError(
-            f"{action.type} is handled by the agent, not the desktop; it has no ops")
+        raise NotADesktopActionError(f"{action.type} is handled by the agent, not the desktop; it has no ops")
     if isinstance(action, Click):
         x, y = action.target.point()
-        return [ops.Click(x=x, y=y, clicks=action.clicks, button=action.button,
-                          hold_keys=list(action.hold_keys))]
+        return [
+            ops.Click(x=x, y=y, clicks=action.clicks, button=action.button, hold_keys=list(action.hold_keys))
+        ]
     if isinstance(action, DoubleClick):
         x, y = action.target.point()
         return [ops.Click(x=x, y=y, clicks=2)]
@@ -352,8 +381,11 @@ def compile_action(action: Action) -> list[ops.DesktopAction]:
         return [ops.Hotkey(keys=list(action.keys))]
     if isinstance(action, HoldAndPress):
         held: list[ops.DesktopAction] = [ops.KeyDown(key=k) for k in action.hold_keys]
-        return (held + [ops.Hotkey(keys=[k]) for k in action.press_keys]
-                + [ops.KeyUp(key=k) for k in reversed(action.hold_keys)])
+        return (
+            held
+            + [ops.Hotkey(keys=[k]) for k in action.press_keys]
+            + [ops.KeyUp(key=k) for k in reversed(action.hold_keys)]
+        )
     if isinstance(action, Open):
         return [ops.Open(target=action.app_or_file)]
     if isinstance(action, SwitchApplication):

@@ -19,11 +19,18 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.actions import (
-    Action, CallCodeAgent, Hotkey, HoldAndPress, Open, SwitchApplication, Type, targets,
+    Action,
+    CallCodeAgent,
+    HoldAndPress,
+    Hotkey,
+    Open,
+    SwitchApplication,
+    Type,
+    targets,
 )
 
 FIELDS = ("target", "text", "keys", "app", "code", "block")
-CODE_BLOCK = "code_block"   # the action type that rules for the coding agent's blocks name
+CODE_BLOCK = "code_block"  # the action type that rules for the coding agent's blocks name
 DEFAULT_POLICY = "risk_policy.toml"
 
 
@@ -43,10 +50,10 @@ class Rule(BaseModel):
 
     risk_class: str = Field(alias="class", min_length=1)
     why: str = ""
-    actions: list[str] = Field(default_factory=list)   # empty: every action type
+    actions: list[str] = Field(default_factory=list)  # empty: every action type
     fields: list[Literal["target", "text", "keys", "app", "code", "block"]] = Field(default_factory=list)
-    pattern: str | None = None                         # None: the action type alone matches
-    unless: str | None = None                          # found in the same field: no match
+    pattern: str | None = None  # None: the action type alone matches
+    unless: str | None = None  # found in the same field: no match
     outside_sandbox_only: bool = False
 
     @field_validator("pattern", "unless")
@@ -83,7 +90,7 @@ class Policy(BaseModel):
     replace_defaults: bool = False
     source: str = "default"
 
-    def merged(self, extra: "Policy") -> "Policy":
+    def merged(self, extra: Policy) -> Policy:
         """This policy with another file's rules added (or replacing these) and its classes."""
         rules = extra.rules if extra.replace_defaults else [*self.rules, *extra.rules]
         classes = {**self.classes}
@@ -91,11 +98,13 @@ class Policy(BaseModel):
             classes[name] = cls
         return Policy(classes=classes, rules=rules, source=f"{self.source} + {extra.source}")
 
-    def check_classes(self) -> "Policy":
+    def check_classes(self) -> Policy:
         unknown = sorted({r.risk_class for r in self.rules} - set(self.classes))
         if unknown:
-            raise PolicyError(f"policy {self.source}: rules name classes that are not defined "
-                              f"under [classes]: {', '.join(unknown)}")
+            raise PolicyError(
+                f"policy {self.source}: rules name classes that are not defined "
+                f"under [classes]: {', '.join(unknown)}"
+            )
         return self
 
 
@@ -105,7 +114,7 @@ class Risk(BaseModel):
     risk_class: str
     description: str = ""
     why: str = ""
-    matched: str = ""          # the text the pattern found ("" for a type-only rule)
+    matched: str = ""  # the text the pattern found ("" for a type-only rule)
     field: str = ""
 
 
@@ -117,8 +126,7 @@ def parse_policy(text: str, source: str) -> Policy:
     try:
         return Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise PolicyError(f"policy {source}: {problems}") from None
 
 
@@ -174,8 +182,13 @@ def classify(action: Action, policy: Policy, *, sandbox: bool, instruction: str 
         for name in rule.fields or FIELDS:
             found = rule.find(fields.get(name, ""))
             if found:
-                return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
-                            matched=found.group(0).strip(), field=name)
+                return Risk(
+                    risk_class=rule.risk_class,
+                    description=cls.description,
+                    why=rule.why,
+                    matched=found.group(0).strip(),
+                    field=name,
+                )
     return None
 
 
@@ -187,8 +200,13 @@ def classify_code(code: str, policy: Policy, *, sandbox: bool) -> Risk | None:
         cls = policy.classes[rule.risk_class]
         found = rule.find(code)
         if rule.regex is None or found:
-            return Risk(risk_class=rule.risk_class, description=cls.description, why=rule.why,
-                        matched=found.group(0).strip() if found else "", field="block")
+            return Risk(
+                risk_class=rule.risk_class,
+                description=cls.description,
+                why=rule.why,
+                matched=found.group(0).strip() if found else "",
+                field="block",
+            )
     return None
 
 

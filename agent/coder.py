@@ -8,16 +8,20 @@ and its output (cut to the first 5,000 and last 3,000 characters) goes back.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 from agent.models.base import ChatModel, ChatResult, ImagePart, Message, ModelError, TextPart
 from agent.prompts import render
 from envs.base import Desktop, DesktopError
 
 BLOCK = re.compile(r"```(python|py|bash|sh)\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
-CONSTRAINT = re.compile(r"[^.;\n]*\b(using only|only use|without|do not use|don't use|must not|"
-                        r"do not|don't|never)\b[^.;\n]*", re.IGNORECASE)
+CONSTRAINT = re.compile(
+    r"[^.;\n]*\b(using only|only use|without|do not use|don't use|must not|"
+    r"do not|don't|never)\b[^.;\n]*",
+    re.IGNORECASE,
+)
 HEAD, TAIL = 5000, 3000
 
 
@@ -59,19 +63,35 @@ def parse_reply(text: str) -> tuple[str, str] | Literal["DONE", "FAIL"] | None:
     return None
 
 
-def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: str, *,
-                   max_steps: int = 20, timeout: float = 90.0,
-                   guard: Callable[[str, str], str | None] | None = None,
-                   screenshot: bytes | None = None) -> CodeOutcome:
+def run_code_agent(
+    model: ChatModel,
+    desktop: Desktop,
+    task: str,
+    instruction: str,
+    *,
+    max_steps: int = 20,
+    timeout: float = 90.0,
+    guard: Callable[[str, str], str | None] | None = None,
+    screenshot: bytes | None = None,
+) -> CodeOutcome:
     """`guard(language, code)` sees each block before it runs; a text back means refused
     (agent/nodes/approve.py: the risk policy, the person). `screenshot`: the screen as the
     planner last saw it, so the coder knows which file is open where."""
     limits = constraints_of(instruction)
-    constraints = ("CONSTRAINTS from the original instruction (obey them):\n- " + "\n- ".join(limits)
-                   + "\n") if limits else ""
-    messages = [Message.text("system", render("coder_system", task=task, constraints=constraints,
-                                              max_steps=max_steps, timeout=int(timeout))),
-                _first_message(screenshot)]
+    constraints = (
+        ("CONSTRAINTS from the original instruction (obey them):\n- " + "\n- ".join(limits) + "\n")
+        if limits
+        else ""
+    )
+    messages = [
+        Message.text(
+            "system",
+            render(
+                "coder_system", task=task, constraints=constraints, max_steps=max_steps, timeout=int(timeout)
+            ),
+        ),
+        _first_message(screenshot),
+    ]
     outcome = CodeOutcome(status="BUDGET", summary="")
     for _ in range(max_steps):
         try:
@@ -87,8 +107,12 @@ def run_code_agent(model: ChatModel, desktop: Desktop, task: str, instruction: s
             outcome.summary = _summary(outcome, result.text)
             return outcome
         if parsed is None:
-            messages.append(Message.text("user", "No code block found. Reply with exactly one "
-                                                 "```python or ```bash block, or DONE / FAIL."))
+            messages.append(
+                Message.text(
+                    "user",
+                    "No code block found. Reply with exactly one ```python or ```bash block, or DONE / FAIL.",
+                )
+            )
             continue
         language, code = parsed
         refusal = guard(language, code) if guard is not None else None
@@ -115,14 +139,20 @@ def _summary(outcome: CodeOutcome, last_words: str) -> str:
     runs = len(outcome.steps)
     tail = outcome.steps[-1].output[-600:] if outcome.steps else ""
     words = last_words.strip()[-600:]
-    return (f"Coding agent finished with {outcome.status} after {runs} run(s). {words}"
-            + (f"\nLast output:\n{tail}" if tail else ""))
+    return f"Coding agent finished with {outcome.status} after {runs} run(s). {words}" + (
+        f"\nLast output:\n{tail}" if tail else ""
+    )
 
 
 def _first_message(screenshot: bytes | None) -> Message:
     begin = "Begin. Reply with one code block, or DONE / FAIL."
     if screenshot is None:
         return Message.text("user", begin)
-    return Message(role="user", content=[
-        TextPart(text="The screen now (which applications and files are open):"),
-        ImagePart(data=screenshot), TextPart(text=begin)])
+    return Message(
+        role="user",
+        content=[
+            TextPart(text="The screen now (which applications and files are open):"),
+            ImagePart(data=screenshot),
+            TextPart(text=begin),
+        ],
+    )

@@ -13,17 +13,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class LoopSettings(BaseModel):
     enabled: bool = True
-    same_screen_max_distance: int | None = None   # None: the loop breaker's own default
+    same_screen_max_distance: int | None = None  # None: the loop breaker's own default
     tier1_repeats: int = 2
-    stepwise_extra: int = 1      # more no-change repeats for arrows, Tab, Page keys, scroll
-    cycle_repeats: int = 2       # one action from one exact screen this often (incl. now): a cycle
+    stepwise_extra: int = 1  # more no-change repeats for arrows, Tab, Page keys, scroll
+    cycle_repeats: int = 2  # one action from one exact screen this often (incl. now): a cycle
     tier2_same_screens: int = 3
 
 
 class ApprovalSettings(BaseModel):
     """Risky actions (agent/approval.py): who may let them run."""
 
-    policy: Path | None = None       # extra rules (TOML) on top of agent/data/risk_policy.toml
+    policy: Path | None = None  # extra rules (TOML) on top of agent/data/risk_policy.toml
     # Is the desktop a disposable sandbox? None: as its opener knows it (a LocalDesktop this
     # process started: yes; a URL or this screen: no). Only on a sandbox may the classes the
     # policy marks unattended_in_sandbox run with nobody to approve them.
@@ -31,16 +31,15 @@ class ApprovalSettings(BaseModel):
 
 
 class AgentConfig(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DESKPILOT_", env_nested_delimiter="__",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DESKPILOT_", env_nested_delimiter="__", extra="ignore")
 
     # Models, as specs: "openai:gpt-4o", "anthropic:claude-sonnet-4-20250514",
     # "vllm:<model>@http://127.0.0.1:8000/v1", "scripted:replies.jsonl".
     model: str = "scripted:examples/scripted/write_note.jsonl"
-    verifier_model: str | None = None     # default: the planner's model
+    verifier_model: str | None = None  # default: the planner's model
     coder_model: str | None = None
     search_model: str | None = None
-    grounder: str = "none"                # "none": the planner gives coordinates
+    grounder: str = "none"  # "none": the planner gives coordinates
     # Reasoning models (agent/data/model_limits.toml). reasoning_effort: OpenAI o-series /
     # gpt-5 `reasoning_effort`, Claude's adaptive-thinking effort; None: the table's default.
     # thinking_budget: Claude's extended thinking budget_tokens (>= 1024); None: no thinking.
@@ -57,10 +56,10 @@ class AgentConfig(BaseSettings):
     max_usd: float | None = None
     max_seconds: float | None = None
 
-    history_turns: int = 8                # recent turns shown in full (at least; up to + chunk)
-    history_images: int = 3               # recent screenshots shown (at least; up to + chunk)
-    image_chunk: int = 8                  # old turns and screenshots are dropped this many at a
-                                          # time, so the prompt prefix survives between drops
+    history_turns: int = 8  # recent turns shown in full (at least; up to + chunk)
+    history_images: int = 3  # recent screenshots shown (at least; up to + chunk)
+    image_chunk: int = 8  # old turns and screenshots are dropped this many at a
+    # time, so the prompt prefix survives between drops
     # Planner screenshots downscaled to a token budget (agent/image_budget.py; one token per
     # image_token_patch^2 pixels, 28 for Qwen2.5-VL). The newest one is what the planner acts
     # on (None: as captured); older ones only remind it what happened. The grounder always
@@ -85,7 +84,7 @@ class AgentConfig(BaseSettings):
 
     code_max_steps: int = 20
     code_timeout: float = 90.0
-    search_folder: Path | None = None     # offline how-to documents for the search agent
+    search_folder: Path | None = None  # offline how-to documents for the search agent
 
     approval: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
@@ -100,6 +99,9 @@ def load_config(path: Path | None = None, **overrides: object) -> AgentConfig:
         except (ValueError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"config file {path}: {exc}") from exc
     env = AgentConfig()  # reads DESKPILOT_* variables
-    merged = {**data, **env.model_dump(exclude_unset=True),
-              **{k: v for k, v in overrides.items() if v is not None}}
+    merged = {
+        **data,
+        **env.model_dump(exclude_unset=True),
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
     return AgentConfig.model_validate(merged)

@@ -7,10 +7,10 @@ into the checkpointed state.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from agent.approval import Approver
 from agent.config import AgentConfig
@@ -28,7 +28,7 @@ class Models:
     planner: ChatModel
     verifier: ChatModel
     coder: ChatModel
-    search: ChatModel | None = None   # None: the search agent uses search_folder only
+    search: ChatModel | None = None  # None: the search agent uses search_folder only
 
 
 @dataclass
@@ -40,10 +40,10 @@ class AgentContext:
     config: AgentConfig
     meter: UsageMeter = field(default_factory=UsageMeter)
     started: float = field(default_factory=time.monotonic)
-    on_event: Callable[[str, dict], None] = lambda kind, data: None   # live view hook
-    approver: Approver | None = None   # a person to ask before a risky action; None: refuse it
-    sandbox: bool = False              # the desktop is disposable (config.approval.sandbox wins)
-    take_corrections: Callable[[], list[str]] = lambda: []   # what a person typed since last asked
+    on_event: Callable[[str, dict], None] = lambda kind, data: None  # live view hook
+    approver: Approver | None = None  # a person to ask before a risky action; None: refuse it
+    sandbox: bool = False  # the desktop is disposable (config.approval.sandbox wins)
+    take_corrections: Callable[[], list[str]] = lambda: []  # what a person typed since last asked
     # Screen fingerprints by screenshot file, computed off the critical path: decoding a
     # 1080p PNG takes ~15 ms, which the planner's call hides when it runs beside it.
     _fingerprints: dict[str, Future] = field(default_factory=dict)

@@ -60,8 +60,8 @@ def _require_reasoning(schema: dict[str, Any]) -> None:
 class Decision(_Model):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_require_reasoning)
 
-    observation: str = ""                     # what the screen shows now that matters
-    reflection: Reflection | None = None      # null on the first step
+    observation: str = ""  # what the screen shows now that matters
+    reflection: Reflection | None = None  # null on the first step
     criteria_check: list[CriterionCheck] = Field(default_factory=list)
     reasoning: str = ""
     action: Action

@@ -38,8 +38,14 @@ from envs.client import DesktopClient
 from grounding.base import Grounder
 from grounding.factory import GrounderSpecError, make_grounder
 
-__all__ = ["EpisodeInputError", "EpisodeOutcome", "EpisodePipeline", "build_models",
-           "open_desktop", "score_episode"]
+__all__ = [
+    "EpisodeInputError",
+    "EpisodeOutcome",
+    "EpisodePipeline",
+    "build_models",
+    "open_desktop",
+    "score_episode",
+]
 
 
 class EpisodeInputError(ValueError):
@@ -54,21 +60,30 @@ def _role_spec(spec: str, role: str) -> str:
 
 def build_models(config: AgentConfig) -> Models:
     """One model per role from the settings' specs (gate and planner share `model`)."""
+
     def make(spec: str, role: str) -> Any:
         # The fault-injecting policy answers as the role it stands in for (its name says so).
         role_kw: dict[str, Any] = {"role": role} if spec.startswith("faulty:") else {}
-        return make_model(_role_spec(spec, role), reasoning_effort=config.reasoning_effort,
-                          thinking_budget=config.thinking_budget, **role_kw)
+        return make_model(
+            _role_spec(spec, role),
+            reasoning_effort=config.reasoning_effort,
+            thinking_budget=config.thinking_budget,
+            **role_kw,
+        )
 
-    return Models(gate=make(config.model, "gate"), planner=make(config.model, "planner"),
-                  verifier=make(config.verifier_model or config.model, "verifier"),
-                  coder=make(config.coder_model or config.model, "coder"),
-                  search=make(config.search_model, "search") if config.search_model else None)
+    return Models(
+        gate=make(config.model, "gate"),
+        planner=make(config.model, "planner"),
+        verifier=make(config.verifier_model or config.model, "verifier"),
+        coder=make(config.coder_model or config.model, "coder"),
+        search=make(config.search_model, "search") if config.search_model else None,
+    )
 
 
 @contextlib.contextmanager
-def open_desktop(spec: str, token: str | None, size: tuple[int, int],
-                 profile: str | None = None) -> Iterator[Any]:
+def open_desktop(
+    spec: str, token: str | None, size: tuple[int, int], profile: str | None = None
+) -> Iterator[Any]:
     """A protocol client for 'local' (an isolated desktop started here, stopped after) or a URL."""
     if spec == "local":
         from envs.local import LocalDesktop
@@ -83,26 +98,34 @@ def open_desktop(spec: str, token: str | None, size: tuple[int, int],
         raise EpisodeInputError(f"--desktop must be 'local' or a URL, not {spec!r}")
 
 
-def score_episode(task: Task, desktop: Any, result: EpisodeResult, folder: Path,
-                  assets: AssetCache | None = None) -> EpisodeResult:
+def score_episode(
+    task: Task, desktop: Any, result: EpisodeResult, folder: Path, assets: AssetCache | None = None
+) -> EpisodeResult:
     """The episode's result with the task evaluator's score (and its details) added."""
     from benchmarks.osworld.evaluate import evaluate
 
     last = "FAIL" if result.status == "fail" else ("DONE" if result.status == "done" else None)
     started = time.monotonic()
     scored = evaluate(task, desktop, last_action=last, cache_dir=folder / "eval", assets=assets)
-    return result.model_copy(update={"score": scored.score,
-                                     "evaluation": {"details": scored.details, "error": scored.error,
-                                                    "seconds": round(time.monotonic() - started, 2)}})
+    return result.model_copy(
+        update={
+            "score": scored.score,
+            "evaluation": {
+                "details": scored.details,
+                "error": scored.error,
+                "seconds": round(time.monotonic() - started, 2),
+            },
+        }
+    )
 
 
 @dataclass
 class EpisodeOutcome:
     folder: Path
     result: EpisodeResult
-    report: Path | None        # report.html
-    scored: bool               # the task's evaluator ran
-    unscored_why: str = ""     # why it did not (no task, interrupted, no evaluator here)
+    report: Path | None  # report.html
+    scored: bool  # the task's evaluator ran
+    unscored_why: str = ""  # why it did not (no task, interrupted, no evaluator here)
 
 
 @dataclass
@@ -115,7 +138,7 @@ class EpisodeHooks:
     # Called with the graph's result before it is scored and written (chat: "stopped by
     # the user" wording); None keeps it as it is.
     adjust_result: Callable[[EpisodeResult], EpisodeResult] | None = None
-    on_setup: Callable[[str], None] | None = None   # a line to show before setup starts
+    on_setup: Callable[[str], None] | None = None  # a line to show before setup starts
 
 
 @dataclass
@@ -123,7 +146,7 @@ class EpisodePipeline:
     """Models built once, episodes run one after another (or from several threads)."""
 
     config: AgentConfig
-    models: Models | None = None      # None: built from the settings
+    models: Models | None = None  # None: built from the settings
     assets: AssetCache | None = None  # serves the tasks' downloads and gold files
     _checked: bool = field(default=False, init=False)
 
@@ -142,16 +165,25 @@ class EpisodePipeline:
 
     def grounder_for(self, desktop: Any, tree_source: Callable[[], str] | None = None) -> Grounder:
         try:
-            return make_grounder(self.config.grounder,
-                                 tree_source=tree_source or desktop.accessibility_tree)
+            return make_grounder(self.config.grounder, tree_source=tree_source or desktop.accessibility_tree)
         except GrounderSpecError as exc:
             raise EpisodeInputError(str(exc)) from exc
 
-    def run(self, desktop: Any, folder: Path, *, task: Task | None = None,
-            instruction: str | None = None, task_id: str | None = None,
-            record: dict[str, Any] | None = None, sandbox: bool, resume: bool = False,
-            score: bool = True, grounder: Grounder | None = None,
-            hooks: EpisodeHooks | None = None) -> EpisodeOutcome:
+    def run(
+        self,
+        desktop: Any,
+        folder: Path,
+        *,
+        task: Task | None = None,
+        instruction: str | None = None,
+        task_id: str | None = None,
+        record: dict[str, Any] | None = None,
+        sandbox: bool,
+        resume: bool = False,
+        score: bool = True,
+        grounder: Grounder | None = None,
+        hooks: EpisodeHooks | None = None,
+    ) -> EpisodeOutcome:
         """Run one episode to a finished folder. With `task` (OSWorld format) its setup
         steps run first and its evaluator scores the end; without, `instruction` and
         `task_id` name the work and `record` is what task.json holds."""
@@ -164,19 +196,27 @@ class EpisodePipeline:
         writer = EpisodeWriter(folder)
         resuming = resume and (folder / CHECKPOINT_FILE).exists()
         if not resuming:
-            writer.start(record or {"id": task_id, "instruction": instruction},
-                         self.config.model_dump(mode="json"))
+            writer.start(
+                record or {"id": task_id, "instruction": instruction}, self.config.model_dump(mode="json")
+            )
             if task is not None:
                 from benchmarks.osworld.setup import SetupRunner
 
                 if hooks.on_setup is not None:
                     hooks.on_setup(f"setting up {task.id} on {getattr(desktop, 'base_url', 'the desktop')}")
-                SetupRunner(desktop, screen=desktop.screen_size(),
-                            assets=self.assets).run(task.config, task_id=task.id)
+                SetupRunner(desktop, screen=desktop.screen_size(), assets=self.assets).run(
+                    task.config, task_id=task.id
+                )
         assert self.models is not None
-        ctx = AgentContext(desktop=desktop, models=self.models,
-                           grounder=grounder or self.grounder_for(desktop), writer=writer,
-                           config=self.config, sandbox=sandbox, approver=hooks.approver)
+        ctx = AgentContext(
+            desktop=desktop,
+            models=self.models,
+            grounder=grounder or self.grounder_for(desktop),
+            writer=writer,
+            config=self.config,
+            sandbox=sandbox,
+            approver=hooks.approver,
+        )
         if hooks.on_event is not None:
             ctx.on_event = hooks.on_event
         if hooks.take_corrections is not None:
@@ -189,8 +229,7 @@ class EpisodePipeline:
             assert task is not None
             result = score_episode(task, desktop, result, folder, self.assets)
         report = writer.finish(result)
-        return EpisodeOutcome(folder=folder, result=result, report=report, scored=not why,
-                              unscored_why=why)
+        return EpisodeOutcome(folder=folder, result=result, report=report, scored=not why, unscored_why=why)
 
     @staticmethod
     def _unscored_why(task: Task | None, result: EpisodeResult, score: bool) -> str:

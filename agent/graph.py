@@ -37,8 +37,13 @@ from agent.nodes import (
 from agent.search import FolderSearch, ModelSearch, SearchProvider
 from agent.state import AgentState
 
-ACTION_NODES = {"call_code_agent": "code", "call_search_agent": "search", "done": "verify",
-                "fail": "finish", "set_cell_values": "cells"}
+ACTION_NODES = {
+    "call_code_agent": "code",
+    "call_search_agent": "search",
+    "done": "verify",
+    "fail": "finish",
+    "set_cell_values": "cells",
+}
 # Actions that do not touch the desktop go straight on; the rest pass through approve.
 UNGUARDED = ("call_search_agent", "done", "fail")
 
@@ -91,11 +96,19 @@ def search_provider(ctx: AgentContext) -> SearchProvider | None:
 def build_graph(ctx: AgentContext) -> StateGraph:
     graph = StateGraph(AgentState)
     nodes: dict[str, Callable[[AgentState], dict[str, Any]]] = {
-        "observe": observe.make(ctx), "gate": gate.make(ctx), "plan": plan.make(ctx),
-        "loop_breaker": loop_breaker.make(ctx), "approve": approve.make(ctx),
-        "ground": act.make_ground(ctx), "act": act.make_act(ctx), "code": tools.make_code(ctx),
-        "cells": cells.make(ctx), "search": tools.make_search(ctx, search_provider(ctx)), "verify": verify.make(ctx),
-        "finish": finish.make(ctx)}
+        "observe": observe.make(ctx),
+        "gate": gate.make(ctx),
+        "plan": plan.make(ctx),
+        "loop_breaker": loop_breaker.make(ctx),
+        "approve": approve.make(ctx),
+        "ground": act.make_ground(ctx),
+        "act": act.make_act(ctx),
+        "code": tools.make_code(ctx),
+        "cells": cells.make(ctx),
+        "search": tools.make_search(ctx, search_provider(ctx)),
+        "verify": verify.make(ctx),
+        "finish": finish.make(ctx),
+    }
     for name, node in nodes.items():
         # langgraph's node protocol names its parameter `state`; a Callable type cannot say so.
         graph.add_node(name, node)  # type: ignore[call-overload]  # see the comment above
@@ -104,8 +117,9 @@ def build_graph(ctx: AgentContext) -> StateGraph:
     graph.add_conditional_edges("observe", after_observe, ["gate", "plan", "finish"])
     graph.add_edge("gate", "plan")
     graph.add_conditional_edges("plan", after_plan, ["loop_breaker", "finish"])
-    graph.add_conditional_edges("loop_breaker", after_loop_breaker,
-                                ["plan", "approve", "search", "verify", "finish"])
+    graph.add_conditional_edges(
+        "loop_breaker", after_loop_breaker, ["plan", "approve", "search", "verify", "finish"]
+    )
     graph.add_conditional_edges("approve", after_approve, ["ground", "code", "cells", "observe", "finish"])
     graph.add_conditional_edges("ground", after_ground, ["act", "plan", "finish"])
     for name in ("act", "code", "cells", "search", "verify"):

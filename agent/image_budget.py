@@ -37,8 +37,18 @@ from agent.models.capabilities import ImageLimits
 from agent.screen_scale import budget_size, planner_limits, shown_size, tokens_for_size
 from grounding.resize import Size, open_image
 
-__all__ = ["MEDIA_TYPE_SCALED", "ImageBudget", "budget_size", "fit", "fit_to", "image_size",
-           "image_tokens", "max_planner_images", "prefetch", "tokens_for_size"]
+__all__ = [
+    "MEDIA_TYPE_SCALED",
+    "ImageBudget",
+    "budget_size",
+    "fit",
+    "fit_to",
+    "image_size",
+    "image_tokens",
+    "max_planner_images",
+    "prefetch",
+    "tokens_for_size",
+]
 
 _CACHE_SIZE = 256
 MEDIA_TYPE_SCALED: Final = "image/jpeg"  # Final: ImagePart.media_type takes the literal
@@ -60,7 +70,7 @@ def image_size(data: bytes) -> Size:
 
 def _resized(png: bytes, target: Size) -> tuple[bytes | None, Size | None]:
     if image_size(png) == target:
-        return None, None               # already that size: the caller's own bytes
+        return None, None  # already that size: the caller's own bytes
     image = open_image(png)
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
@@ -129,8 +139,7 @@ def prefetch_to(png: bytes, target: Size) -> None:
             return
         future = _worker.submit(_resized, png, target)
         _pending[key] = future
-    future.add_done_callback(lambda f: _remember(key, f.result()) if f.exception() is None
-                             else _drop(key))
+    future.add_done_callback(lambda f: _remember(key, f.result()) if f.exception() is None else _drop(key))
 
 
 def prefetch(png: bytes, max_tokens: int | None, patch: int = 28) -> None:
@@ -143,7 +152,7 @@ def prefetch(png: bytes, max_tokens: int | None, patch: int = 28) -> None:
 
 def _drop(key: _Key) -> None:
     with _lock:
-        _pending.pop(key, None)   # fit() will try again in the foreground and raise there
+        _pending.pop(key, None)  # fit() will try again in the foreground and raise there
 
 
 @dataclass(frozen=True)
@@ -158,8 +167,12 @@ class ImageBudget:
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> ImageBudget:
-        return cls(config.image_tokens_latest, config.image_tokens_history, config.image_token_patch,
-                   planner_limits(config))
+        return cls(
+            config.image_tokens_latest,
+            config.image_tokens_history,
+            config.image_token_patch,
+            planner_limits(config),
+        )
 
     def target(self, size: Size, newest: bool) -> Size:
         """The size a screenshot of `size` is shown at (the newest: the planner's view size)."""

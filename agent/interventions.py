@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ JOURNAL_FILE = "interventions.jsonl"
 
 
 def append(folder: Path, kind: str, **data: Any) -> dict[str, Any]:
-    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "kind": kind, **data}
+    entry = {"at": datetime.now(UTC).isoformat(timespec="milliseconds"), "kind": kind, **data}
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / JOURNAL_FILE).open("ab") as f:
         f.write((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
@@ -35,6 +35,6 @@ def read(folder: Path) -> list[dict[str, Any]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             out.append(json.loads(line))
-        except json.JSONDecodeError:   # a line cut by a kill: the rest is still good
+        except json.JSONDecodeError:  # a line cut by a kill: the rest is still good
             continue
     return out

@@ -37,8 +37,10 @@ def app_hints(instruction: str) -> str:
     return "APPLICATION HINTS:\n" + "\n\n".join(hints) + "\n"
 
 
-_FACTS = ("echo \"user=$(id -un)\"; echo \"home=$HOME\"; "
-          "(. /etc/os-release 2>/dev/null && echo \"os=$PRETTY_NAME\") || echo \"os=$(uname -s)\"")
+_FACTS = (
+    'echo "user=$(id -un)"; echo "home=$HOME"; '
+    '(. /etc/os-release 2>/dev/null && echo "os=$PRETTY_NAME") || echo "os=$(uname -s)"'
+)
 
 
 def environment_text(desktop: Any, password: str | None) -> str:
@@ -58,6 +60,7 @@ def environment_text(desktop: Any, password: str | None) -> str:
         parts.append(f"user {facts['user']!r}")
     if "home" in facts:
         parts.append(f"home {facts['home']}")
-    parts.append(f"the password (for sudo) is {password!r}" if password else
-                 "no password is known (avoid sudo)")
+    parts.append(
+        f"the password (for sudo) is {password!r}" if password else "no password is known (avoid sudo)"
+    )
     return "; ".join(parts) + "."

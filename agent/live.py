@@ -11,8 +11,16 @@ from rich.table import Table
 
 from agent.trajectory import EpisodeResult
 
-NODE_STYLE = {"act": "cyan", "code": "magenta", "search": "blue", "verify": "green",
-              "loop_breaker": "yellow", "ground": "yellow", "fail": "red", "approve": "red"}
+NODE_STYLE = {
+    "act": "cyan",
+    "code": "magenta",
+    "search": "blue",
+    "verify": "green",
+    "loop_breaker": "yellow",
+    "ground": "yellow",
+    "fail": "red",
+    "approve": "red",
+}
 
 
 def action_words(action: Any) -> str:
@@ -38,7 +46,7 @@ class LiveView:
         self.tokens = 0
         self.console.rule(f"[bold]{escape(instruction[:100])}")
 
-    def __enter__(self) -> "LiveView":
+    def __enter__(self) -> LiveView:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -58,19 +66,27 @@ class LiveView:
                 note = f" [yellow]VETO tier {data['loop_breaker'].get('tier')}[/]"
             if data.get("verifier"):
                 ok = data["verifier"].get("complete")
-                note = " [green]accepted[/]" if ok else f" [red]rejected: {escape(data['verifier'].get('reason', '')[:80])}[/]"
+                note = (
+                    " [green]accepted[/]"
+                    if ok
+                    else f" [red]rejected: {escape(data['verifier'].get('reason', '')[:80])}[/]"
+                )
             if data.get("error"):
                 note += f" [red]{escape(data['error'][:80])}[/]"
-            self.console.print(f"step {data['step_num']:>3}/{self.max_steps} [{style}]{node:<12}[/] "
-                               f"{escape(action_words(data.get('action')))}{note}  "
-                               f"[dim]{self.tokens:,} tok ${self.cost:.4f}[/]")
+            self.console.print(
+                f"step {data['step_num']:>3}/{self.max_steps} [{style}]{node:<12}[/] "
+                f"{escape(action_words(data.get('action')))}{note}  "
+                f"[dim]{self.tokens:,} tok ${self.cost:.4f}[/]"
+            )
 
     def summary(self, result: EpisodeResult, report: Path | None) -> None:
         table = Table(show_header=False)
         table.add_row("status", f"{result.status}: {escape(result.reason[:200])}")
         table.add_row("score", "not scored" if result.score is None else f"{result.score:g}")
         table.add_row("steps", f"{result.steps} ({result.wasted_steps} wasted)")
-        table.add_row("tokens", f"{result.tokens.get('input', 0):,} in / {result.tokens.get('output', 0):,} out")
+        table.add_row(
+            "tokens", f"{result.tokens.get('input', 0):,} in / {result.tokens.get('output', 0):,} out"
+        )
         table.add_row("cost", f"${result.cost_usd:.4f}")
         table.add_row("wall time", f"{result.wall_s:.1f} s")
         if report is not None:

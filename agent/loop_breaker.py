@@ -54,11 +54,22 @@ __all__ = [
 # ---- action signatures -----------------------------------------------------------------
 Modality = Literal["mouse", "keyboard", "app", "code", "search", "control"]
 _MODALITY: dict[str, Modality] = {
-    "click": "mouse", "double_click": "mouse", "drag_and_drop": "mouse", "scroll": "mouse",
-    "highlight_text_span": "mouse", "type": "keyboard", "hotkey": "keyboard",
-    "hold_and_press": "keyboard", "open": "app", "switch_application": "app",
-    "call_code_agent": "code", "call_search_agent": "search", "set_cell_values": "code",
-    "wait": "control", "done": "control", "fail": "control",
+    "click": "mouse",
+    "double_click": "mouse",
+    "drag_and_drop": "mouse",
+    "scroll": "mouse",
+    "highlight_text_span": "mouse",
+    "type": "keyboard",
+    "hotkey": "keyboard",
+    "hold_and_press": "keyboard",
+    "open": "app",
+    "switch_application": "app",
+    "call_code_agent": "code",
+    "call_search_agent": "search",
+    "set_cell_values": "code",
+    "wait": "control",
+    "done": "control",
+    "fail": "control",
 }
 _QUOTES = str.maketrans("", "", "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb")
 _EDGE_PUNCT = ".,;:!?()[]{}<>-\u2013\u2014\u2026 "
@@ -70,7 +81,7 @@ def _norm(text: str) -> str:
     text = " ".join(text.translate(_QUOTES).lower().split()).strip(_EDGE_PUNCT)
     for article in _ARTICLES:  # "the Save button" and "Save button" are one target
         if text.startswith(article):
-            return text[len(article):].strip(_EDGE_PUNCT)
+            return text[len(article) :].strip(_EDGE_PUNCT)
     return text
 
 
@@ -116,12 +127,20 @@ def action_signature(action: A.Action) -> str:
     if isinstance(a, A.HoldAndPress):
         return f"hold_and_press {'+'.join(a.hold_keys)}: {' '.join(a.press_keys)}".lower()
     if isinstance(a, (A.Open, A.SwitchApplication, A.CallSearchAgent, A.CallCodeAgent)):
-        text = getattr(a, {"open": "app_or_file", "switch_application": "app",
-                           "call_search_agent": "query", "call_code_agent": "task"}[a.type])
+        text = getattr(
+            a,
+            {
+                "open": "app_or_file",
+                "switch_application": "app",
+                "call_search_agent": "query",
+                "call_code_agent": "task",
+            }[a.type],
+        )
         return a.type + (f" {_q(_norm(text))}" if text else "")
     if isinstance(a, A.SetCellValues):  # the same cells with the same values is the repeat
-        cells = json.dumps([a.sheet, a.document, a.save, sorted(a.items(), key=lambda i: i[0])],
-                           ensure_ascii=False)
+        cells = json.dumps(
+            [a.sheet, a.document, a.save, sorted(a.items(), key=lambda i: i[0])], ensure_ascii=False
+        )
         return f"set_cell_values {_q(cells)}"
     return a.type  # wait (its length is incidental), done, fail
 
@@ -132,9 +151,31 @@ def modality(action: A.Action) -> Modality:
 
 # Keys that move one step (a line, a field, a cell, a page, a zoom level): repeating them
 # is how lists, forms, sheets and documents are walked, so they get a larger allowance.
-_STEP_KEYS = {"up", "down", "left", "right", "tab", "pageup", "pagedown", "page_up", "page_down",
-              "pgup", "pgdn", "prior", "next", "plus", "minus", "+", "-", "=", "kp_add",
-              "kp_subtract", "backspace", "delete", "space"}
+_STEP_KEYS = {
+    "up",
+    "down",
+    "left",
+    "right",
+    "tab",
+    "pageup",
+    "pagedown",
+    "page_up",
+    "page_down",
+    "pgup",
+    "pgdn",
+    "prior",
+    "next",
+    "plus",
+    "minus",
+    "+",
+    "-",
+    "=",
+    "kp_add",
+    "kp_subtract",
+    "backspace",
+    "delete",
+    "space",
+}
 _MODIFIERS = {"shift", "ctrl", "control", "alt", "super", "win", "cmd", "meta"}
 
 
@@ -186,21 +227,35 @@ class Turn(BaseModel):
     before_file: str | None = None
 
     @classmethod
-    def of(cls, step: int, action: A.Action, screen_before: int, screen_after: int | None = None,
-           veto: Veto | None = None, changed: bool | None = None,
-           before_file: str | None = None) -> Turn:
-        return cls(step=step, signature=action_signature(action), modality=modality(action),
-                   screen_before=screen_before, screen_after=screen_after, changed=changed,
-                   vetoed=veto is not None, veto=veto,
-                   before_file=before_file)
+    def of(
+        cls,
+        step: int,
+        action: A.Action,
+        screen_before: int,
+        screen_after: int | None = None,
+        veto: Veto | None = None,
+        changed: bool | None = None,
+        before_file: str | None = None,
+    ) -> Turn:
+        return cls(
+            step=step,
+            signature=action_signature(action),
+            modality=modality(action),
+            screen_before=screen_before,
+            screen_after=screen_after,
+            changed=changed,
+            vetoed=veto is not None,
+            veto=veto,
+            before_file=before_file,
+        )
 
 
 class LoopConfig(BaseModel):
     enabled: bool = True
     same_screen_max_distance: int = Field(default=40, ge=0)  # in screen_distance's pixel units
-    tier1_repeats: int = Field(default=2, ge=2)       # one no-op action this many times, incl. the proposal
-    stepwise_extra: int = Field(default=1, ge=0)      # more no-op repeats allowed for step-wise keys
-    cycle_repeats: int = Field(default=2, ge=2)       # one action from one screen this often, incl. now
+    tier1_repeats: int = Field(default=2, ge=2)  # one no-op action this many times, incl. the proposal
+    stepwise_extra: int = Field(default=1, ge=0)  # more no-op repeats allowed for step-wise keys
+    cycle_repeats: int = Field(default=2, ge=2)  # one action from one screen this often, incl. now
     tier2_same_screens: int = Field(default=3, ge=2)  # one screen observed this often in a row, incl. now
     tier3: bool = True
     # check() never looks further back, so the graph may drop older fingerprints.
@@ -209,16 +264,21 @@ class LoopConfig(BaseModel):
 
 _ADVICE: dict[str, str] = {
     "mouse": "use another modality: a keyboard shortcut, a menu opened from the keyboard "
-             "(alt or F10) or a search/command palette, or the code agent.",
+    "(alt or F10) or a search/command palette, or the code agent.",
     "keyboard": "use another modality: click the control or menu item with the mouse (check "
-                "first which window and field have focus), or the code agent.",
-    "app": "check the window title: it may already be open; reach it another way, or use the "
-           "code agent.",
+    "first which window and field have focus), or the code agent.",
+    "app": "check the window title: it may already be open; reach it another way, or use the code agent.",
     "code": "use what it returned, change the task, or continue in the GUI.",
     "search": "use the answer you already have, ask a different question, or continue in the GUI.",
     "control": "act on the screen instead, or fail if the task cannot proceed.",
 }
-_WAY_OUT = ("done", "fail", "call_search_agent", "call_code_agent", "set_cell_values")  # tier 2 never blocks these
+_WAY_OUT = (
+    "done",
+    "fail",
+    "call_search_agent",
+    "call_code_agent",
+    "set_cell_values",
+)  # tier 2 never blocks these
 _OFF_SCREEN = ("code", "search")  # act off screen: neither a fruitless GUI step nor progress
 # Not an approach that can fail on screen: waiting for an application (again) and the
 # verifier's rejected "done"s. Tier 2 neither counts nor ends its stretch on them.
@@ -227,9 +287,14 @@ _PASSIVE = ("done", "fail", "wait")
 Same = Callable[[int, int], bool]
 
 
-def check(history: list[Turn], proposed: A.Action, current_screen: int,
-          reflection: Reflection | None, config: LoopConfig | None = None,
-          same_screen: Callable[[Turn], bool] | None = None) -> Veto | None:
+def check(
+    history: list[Turn],
+    proposed: A.Action,
+    current_screen: int,
+    reflection: Reflection | None,
+    config: LoopConfig | None = None,
+    same_screen: Callable[[Turn], bool] | None = None,
+) -> Veto | None:
     """The veto for `proposed`, or None. `done` and `fail` are never vetoed.
 
     `same_screen(turn)`: the screen now is exactly the one `turn` was taken from (full
@@ -239,17 +304,19 @@ def check(history: list[Turn], proposed: A.Action, current_screen: int,
     if not config.enabled or proposed.type in ("done", "fail"):
         return None
     sig, mod = action_signature(proposed), modality(proposed)
-    history = history[-config.history_window:]
+    history = history[-config.history_window :]
 
     def same(a: int, b: int) -> bool:
         return screen_distance(a, b) <= config.same_screen_max_distance
 
     executed = [t for t in history if not t.vetoed]
-    return (_pending(history, sig, mod)
-            or _tier2(history, proposed, sig, current_screen, same, config)
-            or _tier1(executed, proposed, sig, mod, current_screen, same, config)
-            or _cycle(executed, sig, mod, same_screen, config)
-            or _tier3(executed, sig, mod, reflection, config))
+    return (
+        _pending(history, sig, mod)
+        or _tier2(history, proposed, sig, current_screen, same, config)
+        or _tier1(executed, proposed, sig, mod, current_screen, same, config)
+        or _cycle(executed, sig, mod, same_screen, config)
+        or _tier3(executed, sig, mod, reflection, config)
+    )
 
 
 def no_change(turn: Turn, same: Same) -> bool:
@@ -272,8 +339,15 @@ def _pending(history: list[Turn], sig: str, mod: Modality) -> Veto | None:
     return None
 
 
-def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: Modality, current: int,
-           same: Same, config: LoopConfig) -> Veto | None:
+def _tier1(
+    executed: list[Turn],
+    proposed: A.Action,
+    sig: str,
+    mod: Modality,
+    current: int,
+    same: Same,
+    config: LoopConfig,
+) -> Veto | None:
     run = 0  # trailing executed turns with this signature that changed nothing
     for i, turn in enumerate(reversed(executed)):
         if turn.signature != sig or not no_change(turn, same):
@@ -288,82 +362,110 @@ def _tier1(executed: list[Turn], proposed: A.Action, sig: str, mod: Modality, cu
     if run < allowance:
         return None
     times = "" if run == 1 else f" {run} times in a row"
-    return Veto(tier=1, rule="repeat_no_change",
-                constraint=f"Your last action {sig} changed nothing on screen{times}, and you "
-                           f"proposed it again. Do not repeat it: {_ADVICE[mod]}",
-                forbidden_signatures=[sig],
-                # Only mouse and keyboard have a sibling modality that does the same job;
-                # the ban binds the one re-proposal that answers this veto.
-                forbidden_modalities=[mod] if mod in ("mouse", "keyboard") else [])
+    return Veto(
+        tier=1,
+        rule="repeat_no_change",
+        constraint=f"Your last action {sig} changed nothing on screen{times}, and you "
+        f"proposed it again. Do not repeat it: {_ADVICE[mod]}",
+        forbidden_signatures=[sig],
+        # Only mouse and keyboard have a sibling modality that does the same job;
+        # the ban binds the one re-proposal that answers this veto.
+        forbidden_modalities=[mod] if mod in ("mouse", "keyboard") else [],
+    )
 
 
-def _cycle(executed: list[Turn], sig: str, mod: Modality, same_screen: Callable[[Turn], bool] | None,
-           config: LoopConfig) -> Veto | None:
+def _cycle(
+    executed: list[Turn],
+    sig: str,
+    mod: Modality,
+    same_screen: Callable[[Turn], bool] | None,
+    config: LoopConfig,
+) -> Veto | None:
     # The same action from the very same screen, again: it led somewhere and the episode
     # came back (a menu opened and closed, a toggle flipped back). A step-wise key walking
     # a list never sees the same screen twice, so it passes.
     if same_screen is None or mod not in ("mouse", "keyboard", "app"):
         return None
-    earlier = [t for t in executed if t.signature == sig and t.changed is not False
-               and same_screen(t)]
+    earlier = [t for t in executed if t.signature == sig and t.changed is not False and same_screen(t)]
     if len(earlier) + 1 < config.cycle_repeats:
         return None
-    return Veto(tier=1, rule="repeat_same_screen", forbidden_signatures=[sig],
-                constraint=f"You took {sig} from this very screen before, and the screen came "
-                           f"back to where it was: repeating it goes round in a circle. Do "
-                           f"something else: {_ADVICE[mod]}")
+    return Veto(
+        tier=1,
+        rule="repeat_same_screen",
+        forbidden_signatures=[sig],
+        constraint=f"You took {sig} from this very screen before, and the screen came "
+        f"back to where it was: repeating it goes round in a circle. Do "
+        f"something else: {_ADVICE[mod]}",
+    )
 
 
-def _tier2(history: list[Turn], proposed: A.Action, sig: str, current: int,
-           same: Same, config: LoopConfig) -> Veto | None:
+def _tier2(
+    history: list[Turn], proposed: A.Action, sig: str, current: int, same: Same, config: LoopConfig
+) -> Veto | None:
     if proposed.type in _WAY_OUT or proposed.type == "wait":
         return None
     start = len(history)  # the stretch: trailing turns that left a screen like the current one as it was
     while start > 0:
         turn = history[start - 1]
         off_screen = turn.modality in _OFF_SCREEN or turn.signature in _PASSIVE
-        if not (turn.vetoed or off_screen
-                or (no_change(turn, same) and same(turn.screen_before, current))):
+        if not (turn.vetoed or off_screen or (no_change(turn, same) and same(turn.screen_before, current))):
             break
         start -= 1
     stretch = history[start:]
-    tried = [t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN
-             and t.signature not in _PASSIVE]
+    tried = [
+        t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN and t.signature not in _PASSIVE
+    ]
     if len(tried) + 1 < config.tier2_same_screens:
         return None
     last_veto = max((i for i, t in enumerate(stretch) if t.vetoed), default=-1)
     # Without a repeat, fire every N fruitless actions (counted since the last veto).
-    unwarned = sum(1 for t in stretch[last_veto + 1:] if t in tried)
+    unwarned = sum(1 for t in stretch[last_veto + 1 :] if t in tried)
     repeats = sig in {t.signature for t in tried}
     if not repeats and unwarned < config.tier2_same_screens:
         return None
     sigs = list(dict.fromkeys(t.signature for t in tried))
     listed = "; ".join(sigs) if sigs else "none"
-    constraint = (f"The screen has stayed the same for {len(tried) + 1} observations in a row: "
-                  f"{len(tried)} actions ({listed}) changed nothing. "
-                  + (f"You proposed {sig} again. " if repeats else "")
-                  + "Stop this approach and take a different path entirely (another menu, dialog "
-                    "or keyboard route, the search agent to learn how it is done, or the code "
-                    "agent), or fail if the task cannot be done.")
-    return Veto(tier=2, rule="same_screen_repeat" if repeats else "same_screen_no_progress",
-                constraint=constraint, forbidden_signatures=sigs, may_fail=True)
+    constraint = (
+        f"The screen has stayed the same for {len(tried) + 1} observations in a row: "
+        f"{len(tried)} actions ({listed}) changed nothing. "
+        + (f"You proposed {sig} again. " if repeats else "")
+        + "Stop this approach and take a different path entirely (another menu, dialog "
+        "or keyboard route, the search agent to learn how it is done, or the code "
+        "agent), or fail if the task cannot be done."
+    )
+    return Veto(
+        tier=2,
+        rule="same_screen_repeat" if repeats else "same_screen_no_progress",
+        constraint=constraint,
+        forbidden_signatures=sigs,
+        may_fail=True,
+    )
 
 
-def _tier3(executed: list[Turn], sig: str, mod: Modality, reflection: Reflection | None,
-           config: LoopConfig) -> Veto | None:
+def _tier3(
+    executed: list[Turn], sig: str, mod: Modality, reflection: Reflection | None, config: LoopConfig
+) -> Veto | None:
     if not config.tier3 or reflection is None or reflection.strategy != "switch" or not executed:
         return None
     last = executed[-1]
     if sig == last.signature:
-        return Veto(tier=3, rule="switch_repeat", forbidden_signatures=[sig],
-                    constraint=f"Your reflection says to switch strategy, but {sig} repeats your "
-                               "last action. Make the next action a genuinely different approach.")
+        return Veto(
+            tier=3,
+            rule="switch_repeat",
+            forbidden_signatures=[sig],
+            constraint=f"Your reflection says to switch strategy, but {sig} repeats your "
+            "last action. Make the next action a genuinely different approach.",
+        )
     if len(executed) >= 2 and executed[-2].modality == last.modality == mod:
-        return Veto(tier=3, rule="switch_same_modality", forbidden_signatures=[last.signature],
-                    forbidden_modalities=[mod],
-                    constraint=f"Your reflection says to switch strategy, but your last two "
-                               f"actions and this one all use one modality ({mod}). "
-                               f"Switch: {_ADVICE[mod]}")
+        return Veto(
+            tier=3,
+            rule="switch_same_modality",
+            forbidden_signatures=[last.signature],
+            forbidden_modalities=[mod],
+            constraint=f"Your reflection says to switch strategy, but your last two "
+            f"actions and this one all use one modality ({mod}). "
+            f"Switch: {_ADVICE[mod]}",
+        )
     return None
 
 
@@ -379,7 +481,9 @@ def wasted_step_ratio(turns: list[Turn], config: LoopConfig | None = None) -> fl
         return screen_distance(a, b) <= limit
 
     executed = [t for t in turns if not t.vetoed]
-    wasted = sum(1 for t in executed
-                 if (t.modality in ("mouse", "keyboard", "app") or t.signature == "wait")
-                 and no_change(t, same))
+    wasted = sum(
+        1
+        for t in executed
+        if (t.modality in ("mouse", "keyboard", "app") or t.signature == "wait") and no_change(t, same)
+    )
     return wasted / len(executed) if executed else 0.0

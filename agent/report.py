@@ -28,9 +28,20 @@ JPEG_QUALITY = 70
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DRAG_ACTIONS = ("drag_and_drop", "highlight_text_span")
 # pyautogui calls that touch a screen point; the value is the index of the positional x.
-POINTER_CALLS = {"click": 0, "doubleClick": 0, "tripleClick": 0, "rightClick": 0,
-                 "middleClick": 0, "moveTo": 0, "mouseDown": 0, "mouseUp": 0,
-                 "dragTo": 0, "scroll": 1, "hscroll": 1, "vscroll": 1}
+POINTER_CALLS = {
+    "click": 0,
+    "doubleClick": 0,
+    "tripleClick": 0,
+    "rightClick": 0,
+    "middleClick": 0,
+    "moveTo": 0,
+    "mouseDown": 0,
+    "mouseUp": 0,
+    "dragTo": 0,
+    "scroll": 1,
+    "hscroll": 1,
+    "vscroll": 1,
+}
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#f3f4f6;color:#111}
@@ -99,15 +110,18 @@ class _Shots:
             with Image.open(path) as opened:
                 screen_w, img = opened.width, opened.convert("RGB")
                 if img.width > MAX_WIDTH:
-                    img = img.resize((MAX_WIDTH, round(img.height * MAX_WIDTH / img.width)),
-                                     Image.Resampling.LANCZOS)
+                    img = img.resize(
+                        (MAX_WIDTH, round(img.height * MAX_WIDTH / img.width)), Image.Resampling.LANCZOS
+                    )
                 buf = io.BytesIO()
                 img.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
         except (OSError, ValueError, Image.DecompressionBombError):
             return None
         ident, data = f"shot{len(self.defs)}", base64.b64encode(buf.getvalue()).decode()
-        self.defs.append(f'<image id="{ident}" width="{img.width}" height="{img.height}" '
-                         f'href="data:image/jpeg;base64,{data}"/>')
+        self.defs.append(
+            f'<image id="{ident}" width="{img.width}" height="{img.height}" '
+            f'href="data:image/jpeg;base64,{data}"/>'
+        )
         self._known[path] = (ident, img.width, img.height, img.width / screen_w)
         return self._known[path]
 
@@ -122,12 +136,15 @@ def _code_marks(code: str, pos: tuple[float, float] | None) -> tuple[list[Mark],
     except SyntaxError:
         return [], pos
     marks: list[Mark] = []
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Attribute) and n.func.attr in POINTER_CALLS]
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in POINTER_CALLS
+    ]
     for call in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
         name, first = call.func.attr, POINTER_CALLS[call.func.attr]  # type: ignore[attr-defined]  # the filter above kept only ast.Attribute calls
         args: dict[str, Any] = {k.arg: k.value for k in call.keywords if k.arg}
-        for key, node in zip(("x", "y"), call.args[first:first + 2]):
+        for key, node in zip(("x", "y"), call.args[first : first + 2]):
             args.setdefault(key, node)
         try:
             x, y = (float(ast.literal_eval(args[k])) for k in ("x", "y"))
@@ -168,15 +185,20 @@ def _svg(shot: tuple[str, int, int, float], marks: list[Mark]) -> str:
     for number, (kind, xy) in enumerate(marks, 1):
         s = [round(v * scale, 1) for v in xy]
         if kind == "drag":
-            parts.append(f'<line x1="{s[0]}" y1="{s[1]}" x2="{s[2]}" y2="{s[3]}" stroke="#e11d48" '
-                         f'stroke-width="4" marker-end="url(#arrow)"/>'
-                         f'<circle cx="{s[0]}" cy="{s[1]}" r="6" fill="#e11d48"/>')
+            parts.append(
+                f'<line x1="{s[0]}" y1="{s[1]}" x2="{s[2]}" y2="{s[3]}" stroke="#e11d48" '
+                f'stroke-width="4" marker-end="url(#arrow)"/>'
+                f'<circle cx="{s[0]}" cy="{s[1]}" r="6" fill="#e11d48"/>'
+            )
         else:
-            parts.append(f'<circle cx="{s[0]}" cy="{s[1]}" r="16" fill="#e11d4833" '
-                         f'stroke="#e11d48" stroke-width="3"/>')
+            parts.append(
+                f'<circle cx="{s[0]}" cy="{s[1]}" r="16" fill="#e11d4833" stroke="#e11d48" stroke-width="3"/>'
+            )
         if len(marks) > 1:
-            parts.append(f'<text x="{s[0] + 18}" y="{s[1] - 14}" fill="#e11d48" '
-                         f'font-size="22" font-weight="bold">{number}</text>')
+            parts.append(
+                f'<text x="{s[0] + 18}" y="{s[1] - 14}" fill="#e11d48" '
+                f'font-size="22" font-weight="bold">{number}</text>'
+            )
     return "".join(parts) + "</svg>"
 
 
@@ -200,37 +222,41 @@ def _decision_html(decision: dict[str, Any]) -> str:
     reflection = decision.get("reflection") or {}
     checks = [c for c in decision.get("criteria_check") or [] if isinstance(c, dict)]
     parts = {
-        "Reflection": "\n".join(f"{k}: {v}" for k, v in reflection.items()
-                                if v not in (None, "")),
-        "Criteria": "\n".join(f"{'✔' if c.get('met') else '✘'} #{c.get('index')} "
-                              f"{c.get('evidence', '')}" for c in checks),
+        "Reflection": "\n".join(f"{k}: {v}" for k, v in reflection.items() if v not in (None, "")),
+        "Criteria": "\n".join(
+            f"{'✔' if c.get('met') else '✘'} #{c.get('index')} {c.get('evidence', '')}" for c in checks
+        ),
         "Reasoning": decision.get("reasoning") or "",
     }
-    return "".join(f"<b>{title}</b><pre>{_e(text)}</pre>"
-                   for title, text in parts.items() if text)
+    return "".join(f"<b>{title}</b><pre>{_e(text)}</pre>" for title, text in parts.items() if text)
 
 
 def _verdicts_html(rec: StepRecord) -> str:
     out = []
     if rec.loop_breaker is not None:
         tier, constraint = rec.loop_breaker.get("tier", "?"), rec.loop_breaker.get("constraint", "")
-        out.append(f'<div class="box warn"><b>Loop breaker veto</b> (tier {_e(tier)}): '
-                   f'{_e(constraint)}</div>')
+        out.append(
+            f'<div class="box warn"><b>Loop breaker veto</b> (tier {_e(tier)}): {_e(constraint)}</div>'
+        )
     if rec.verifier is not None:
         v = rec.verifier
         ok = bool(v.get("complete"))
         missing = "".join(f"<li>{_e(m)}</li>" for m in v.get("missing_steps") or [])
-        out.append(f'<div class="box {"ok" if ok else "bad"}"><b>Verifier: '
-                   f'{"accepted" if ok else "rejected"}</b> {_e(v.get("reason", ""))}'
-                   f'{f"<ul>{missing}</ul>" if missing else ""}</div>')
-    approval = getattr(rec, "approval", None)   # agent/nodes/approve.py
+        out.append(
+            f'<div class="box {"ok" if ok else "bad"}"><b>Verifier: '
+            f"{'accepted' if ok else 'rejected'}</b> {_e(v.get('reason', ''))}"
+            f"{f'<ul>{missing}</ul>' if missing else ''}</div>"
+        )
+    approval = getattr(rec, "approval", None)  # agent/nodes/approve.py
     if isinstance(approval, dict):
         risk = approval.get("risk") or {}
         ok = approval.get("decision") != "denied"
         reason = f": {_e(approval['reason'])}" if approval.get("reason") else ""
-        out.append(f'<div class="box {"ok" if ok else "bad"}"><b>Risky action '
-                   f'{_e(approval.get("decision"))} by {_e(approval.get("by"))}</b>{reason} '
-                   f'({_e(risk.get("risk_class"))}: {_e(risk.get("why"))})</div>')
+        out.append(
+            f'<div class="box {"ok" if ok else "bad"}"><b>Risky action '
+            f"{_e(approval.get('decision'))} by {_e(approval.get('by'))}</b>{reason} "
+            f"({_e(risk.get('risk_class'))}: {_e(risk.get('why'))})</div>"
+        )
     for text in getattr(rec, "corrections", None) or []:
         out.append(f'<div class="box warn"><b>Correction from the person</b> {_e(text)}</div>')
     if rec.error:
@@ -239,31 +265,50 @@ def _verdicts_html(rec: StepRecord) -> str:
 
 
 def _meta_html(rec: StepRecord) -> str:
-    bits = ["tokens " + " / ".join(f"{_e(k)} {v}" for k, v in rec.tokens.items())
-            if any(rec.tokens.values()) else "", f"${rec.cost_usd:.4f}" if rec.cost_usd else ""]
+    bits = [
+        "tokens " + " / ".join(f"{_e(k)} {v}" for k, v in rec.tokens.items())
+        if any(rec.tokens.values())
+        else "",
+        f"${rec.cost_usd:.4f}" if rec.cost_usd else "",
+    ]
     bits += [f"{_e(k.removesuffix('_s'))} {v:.2f} s" for k, v in rec.latency.items()]
-    bits += [f"{name} {_e(json.dumps(value, ensure_ascii=False))}" for name, value in
-             (("settle", rec.settle), ("info", rec.info), ("reward", rec.reward)) if value]
+    bits += [
+        f"{name} {_e(json.dumps(value, ensure_ascii=False))}"
+        for name, value in (("settle", rec.settle), ("info", rec.info), ("reward", rec.reward))
+        if value
+    ]
     return f'<div class="meta">{" · ".join(b for b in bits if b)}</div>'
 
 
 def _card(rec: StepRecord, screen: str, link: Path | None, caption: str) -> str:
     ts = _parse_ts(rec.action_timestamp)
-    flags = [(rec.done, "s-done", "done"), (rec.loop_breaker is not None, "warn", "vetoed"),
-             (bool(rec.wasted and rec.verifier), "bad", "rejected"),
-             (bool(rec.error), "bad", "error")]
+    flags = [
+        (rec.done, "s-done", "done"),
+        (rec.loop_breaker is not None, "warn", "vetoed"),
+        (bool(rec.wasted and rec.verifier), "bad", "rejected"),
+        (bool(rec.error), "bad", "error"),
+    ]
     badges = f'<span class="badge">{_e(rec.node)}</span>' + "".join(
-        f'<span class="badge {cls}">{label}</span>' for on, cls, label in flags if on)
+        f'<span class="badge {cls}">{label}</span>' for on, cls, label in flags if on
+    )
     when = ts.strftime("%Y-%m-%d %H:%M:%S") if ts else rec.action_timestamp
     original = f' · <a href="{_e(link.name)}">original</a>' if link else ""
     figure = f'{screen}<div class="meta">{_e(caption)}{original}</div>' if screen else ""
-    reply = (f"<details{'' if rec.decision else ' open'}><summary>Model reply</summary>"
-             f"<pre>{_e(rec.response)}</pre></details>") if rec.response else ""
+    reply = (
+        (
+            f"<details{'' if rec.decision else ' open'}><summary>Model reply</summary>"
+            f"<pre>{_e(rec.response)}</pre></details>"
+        )
+        if rec.response
+        else ""
+    )
     decision = _decision_html(rec.decision) if rec.decision else ""
-    return (f'<section class="step" id="step-{rec.step_num}"><h2>Step {rec.step_num}{badges} '
-            f'<span class="meta">{_e(when)}</span></h2><div class="cols"><div>{figure}</div><div>'
-            f"<b>Action</b>{_action_html(rec.action)}{_verdicts_html(rec)}{decision}{reply}"
-            f"{_meta_html(rec)}</div></div></section>")
+    return (
+        f'<section class="step" id="step-{rec.step_num}"><h2>Step {rec.step_num}{badges} '
+        f'<span class="meta">{_e(when)}</span></h2><div class="cols"><div>{figure}</div><div>'
+        f"<b>Action</b>{_action_html(rec.action)}{_verdicts_html(rec)}{decision}{reply}"
+        f"{_meta_html(rec)}</div></div></section>"
+    )
 
 
 def _header(folder: Path, records: list[StepRecord]) -> str:
@@ -276,8 +321,9 @@ def _header(folder: Path, records: list[StepRecord]) -> str:
     score = result.get("score")
     if score is None and (folder / "result.txt").is_file():  # OSWorld keeps only this
         score = (folder / "result.txt").read_text(encoding="utf-8").strip() or None
-    status = result.get("status") or ({"DONE": "done", "FAIL": "fail"}.get(
-        str(records[-1].action), "unknown") if records else "unknown")
+    status = result.get("status") or (
+        {"DONE": "done", "FAIL": "fail"}.get(str(records[-1].action), "unknown") if records else "unknown"
+    )
     wall = result.get("wall_s")
     stamps = [t for t in (_parse_ts(r.action_timestamp) for r in records) if t]
     if wall is None and len(stamps) > 1:  # OSWorld's folders: first to last step
@@ -285,18 +331,24 @@ def _header(folder: Path, records: list[StepRecord]) -> str:
     stats = {
         "status": f'<span class="badge s-{_e(status)}">{_e(status)}</span>',
         "score": _e(score if score is not None else "not evaluated"),
-        "steps": _e(result["steps"]), "wasted steps": _e(result["wasted_steps"]),
-        "tokens": _e(" / ".join(f"{k} {v}" for k, v in result["tokens"].items())
-                     if any(result["tokens"].values()) else "not recorded"),
+        "steps": _e(result["steps"]),
+        "wasted steps": _e(result["wasted_steps"]),
+        "tokens": _e(
+            " / ".join(f"{k} {v}" for k, v in result["tokens"].items())
+            if any(result["tokens"].values())
+            else "not recorded"
+        ),
         "cost": f"${float(result['cost_usd'] or 0):.4f}",
         "wall time": f"{float(wall):.0f} s" if wall is not None else "?",
         **{f"{role} model": _e(name) for role, name in (result.get("models") or {}).items()},
     }
     grid = "".join(f"<div><b>{k}</b>{v}</div>" for k, v in stats.items())
-    reason = f'<p>{_e(result["reason"])}</p>' if result.get("reason") else ""
-    return (f"<header><h1>{_e(task.get('id') or result.get('task_id') or folder.name)}</h1>"
-            f"<div class=\"instr\">{_e(task.get('instruction') or result.get('instruction', ''))}"
-            f'</div><div class="stats">{grid}</div>{reason}</header>')
+    reason = f"<p>{_e(result['reason'])}</p>" if result.get("reason") else ""
+    return (
+        f"<header><h1>{_e(task.get('id') or result.get('task_id') or folder.name)}</h1>"
+        f'<div class="instr">{_e(task.get("instruction") or result.get("instruction", ""))}'
+        f'</div><div class="stats">{grid}</div>{reason}</header>'
+    )
 
 
 def build_report(folder: Path) -> str:
@@ -306,8 +358,11 @@ def build_report(folder: Path) -> str:
     shots = _Shots(folder)
     # step_0_<ts> files are screens observed outside a step: before the first action, or
     # after steps that took no screenshot. Each one counts from its timestamp on.
-    observed = [(p.stem.removeprefix("step_0_"), p) for p in sorted(folder.glob("step_0_*"))
-                if p.suffix.lower() in IMAGE_SUFFIXES]
+    observed = [
+        (p.stem.removeprefix("step_0_"), p)
+        for p in sorted(folder.glob("step_0_*"))
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    ]
     screen: Path | None = None  # what the screen showed before each step
     pos: tuple[float, float] | None = None  # the mouse, for drags that start where it is
     cards = []
@@ -316,22 +371,26 @@ def build_report(folder: Path) -> str:
             screen = observed.pop(0)[1]
         marks, pos = _marks(rec, pos)
         after = shots.find(rec.screenshot_file)
-        shown, caption = (screen, "screen the action was aimed at") if screen else (
-            after, "screen after this step")
+        shown, caption = (
+            (screen, "screen the action was aimed at") if screen else (after, "screen after this step")
+        )
         shot = shots.get(shown) if shown else None
         cards.append(_card(rec, _svg(shot, marks) if shot else "", shown, caption))
         screen = after or screen
     last = shots.get(screen) if screen and records else None
-    final = (f'<section class="final"><h2>Final screen</h2>{_svg(last, [])}</section>'
-             if last else "")
-    defs = ('<svg width="0" height="0" style="position:absolute"><defs>'
-            '<marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" '
-            'markerHeight="5" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" '
-            f'fill="#e11d48"/></marker>{"".join(shots.defs)}</defs></svg>')
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(folder.name)} · deskpilot episode</title><style>{CSS}</style></head>"
-            f"<body>{defs}<main>{_header(folder, records)}{''.join(cards)}{final}</main>"
-            "</body></html>")
+    final = f'<section class="final"><h2>Final screen</h2>{_svg(last, [])}</section>' if last else ""
+    defs = (
+        '<svg width="0" height="0" style="position:absolute"><defs>'
+        '<marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="5" '
+        'markerHeight="5" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" '
+        f'fill="#e11d48"/></marker>{"".join(shots.defs)}</defs></svg>'
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(folder.name)} · deskpilot episode</title><style>{CSS}</style></head>"
+        f"<body>{defs}<main>{_header(folder, records)}{''.join(cards)}{final}</main>"
+        "</body></html>"
+    )
 
 
 def write_report(folder: Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -27,20 +27,35 @@ RESUMABLE = ("error", "budget")  # a done or failed episode is over; these can g
 
 
 def initial_state(task_id: str, instruction: str) -> AgentState:
-    return AgentState(task_id=task_id, instruction=instruction, step=0, criteria=[],
-                      criteria_done=False, turns=[], screenshot_file=None,
-                      initial_screenshot=None, pending=None, grounded=None, rejections=0,
-                      wasted_steps=0, corrections=[], status=None, reason="")
+    return AgentState(
+        task_id=task_id,
+        instruction=instruction,
+        step=0,
+        criteria=[],
+        criteria_done=False,
+        turns=[],
+        screenshot_file=None,
+        initial_screenshot=None,
+        pending=None,
+        grounded=None,
+        rejections=0,
+        wasted_steps=0,
+        corrections=[],
+        status=None,
+        reason="",
+    )
 
 
 def has_checkpoint(ctx: AgentContext) -> bool:
     return (ctx.folder / CHECKPOINT_FILE).exists()
 
 
-def run_graph(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool = False) -> tuple[AgentState, EpisodeResult]:
+def run_graph(
+    ctx: AgentContext, task_id: str, instruction: str, *, resume: bool = False
+) -> tuple[AgentState, EpisodeResult]:
     """Run (or resume) the episode; returns the final state and a result without a score."""
     ctx.folder.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc).isoformat()
+    started = datetime.now(UTC).isoformat()
     with closing(sqlite3.connect(ctx.folder / CHECKPOINT_FILE, check_same_thread=False)) as conn:
         graph = build_graph(ctx).compile(checkpointer=SqliteSaver(conn))
         config: RunnableConfig = {"configurable": {"thread_id": task_id}, "recursion_limit": 100_000}
@@ -67,23 +82,41 @@ def run_graph(ctx: AgentContext, task_id: str, instruction: str, *, resume: bool
             interrupted = True
         state = cast(AgentState, graph.get_state(config).values)
     if interrupted:
-        state = {**state, "status": "interrupted",
-                 "reason": f"interrupted by the user after step {state.get('step', 0)}; "
-                           "resume with --resume"}
+        state = {
+            **state,
+            "status": "interrupted",
+            "reason": f"interrupted by the user after step {state.get('step', 0)}; resume with --resume",
+        }
     return state, result_of(ctx, state, started)
 
 
 def result_of(ctx: AgentContext, state: AgentState, started: str) -> EpisodeResult:
     usage = ctx.meter.total
-    models = {"planner": ctx.models.planner.name, "verifier": ctx.models.verifier.name,
-              "coder": ctx.models.coder.name, "grounder": ctx.grounder.name}
+    models = {
+        "planner": ctx.models.planner.name,
+        "verifier": ctx.models.verifier.name,
+        "coder": ctx.models.coder.name,
+        "grounder": ctx.grounder.name,
+    }
     # Validated, not constructed: the status in the state is checked against the known ones,
     # and `criteria` rides along as an extra field of result.json.
-    return EpisodeResult.model_validate({
-        "task_id": state.get("task_id", ""), "instruction": state.get("instruction", ""),
-        "status": state.get("status") or "error", "reason": state.get("reason", ""),
-        "steps": state.get("step", 0), "wasted_steps": state.get("wasted_steps", 0),
-        "tokens": {"input": usage.input_tokens, "output": usage.output_tokens,
-                   "cached": usage.cached_input_tokens},
-        "cost_usd": usage.cost_usd, "wall_s": round(ctx.elapsed(), 3), "started_at": started,
-        "models": models, "criteria": state.get("criteria", [])})
+    return EpisodeResult.model_validate(
+        {
+            "task_id": state.get("task_id", ""),
+            "instruction": state.get("instruction", ""),
+            "status": state.get("status") or "error",
+            "reason": state.get("reason", ""),
+            "steps": state.get("step", 0),
+            "wasted_steps": state.get("wasted_steps", 0),
+            "tokens": {
+                "input": usage.input_tokens,
+                "output": usage.output_tokens,
+                "cached": usage.cached_input_tokens,
+            },
+            "cost_usd": usage.cost_usd,
+            "wall_s": round(ctx.elapsed(), 3),
+            "started_at": started,
+            "models": models,
+            "criteria": state.get("criteria", []),
+        }
+    )

@@ -45,13 +45,15 @@ class Judge:
         self._last = (png, pixels)
         return pixels
 
-    def __call__(self, report: SettleReport | None, before_png: bytes | None,
-                 after_png: bytes) -> bool | None:
+    def __call__(
+        self, report: SettleReport | None, before_png: bytes | None, after_png: bytes
+    ) -> bool | None:
         return verdict(report, before_png, after_png, self)
 
 
-def verdict(report: SettleReport | None, before_png: bytes | None, after_png: bytes,
-            judge: Judge | None = None) -> bool | None:
+def verdict(
+    report: SettleReport | None, before_png: bytes | None, after_png: bytes, judge: Judge | None = None
+) -> bool | None:
     """True: the action changed the screen; False: it did not; None: cannot tell."""
     if report is not None and report.change is not None:
         if judge is not None:
@@ -95,8 +97,9 @@ class ScreenPixels:
             self._cache.popitem(last=False)
         return pixels
 
-    def same(self, earlier: str | None, now: str | None,
-             caret: tuple[int, int, int, int] | None = None) -> bool:
+    def same(
+        self, earlier: str | None, now: str | None, caret: tuple[int, int, int, int] | None = None
+    ) -> bool:
         """`now` shows what `earlier` showed (but for the caret blinking at `caret`). Unknown: False."""
         a, b = self.get(earlier), self.get(now)
         return a is not None and b is not None and screen_diff.same_screen(a, b, caret)

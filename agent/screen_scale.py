@@ -40,8 +40,9 @@ def budget_size(size: Size, max_tokens: int, patch: int = 28) -> Size:
     """The largest smart_resize size of `size` with at most `max_tokens` patches."""
     if max_tokens < 4:
         raise ValueError(f"an image budget needs at least 4 tokens, not {max_tokens}")
-    return model_size_for(size, patch, min(MIN_PIXELS, max_tokens * patch * patch),
-                          max_tokens * patch * patch)
+    return model_size_for(
+        size, patch, min(MIN_PIXELS, max_tokens * patch * patch), max_tokens * patch * patch
+    )
 
 
 def _within(w: int, h: int, limits: ImageLimits) -> bool:
@@ -66,8 +67,9 @@ def fit_size(size: Size, limits: ImageLimits | None) -> Size:
     if limits is None:
         return size
     if limits.smart_resize:
-        return model_size_for(size, limits.patch, limits.min_pixels or MIN_PIXELS,
-                              limits.max_pixels or MAX_PIXELS)
+        return model_size_for(
+            size, limits.patch, limits.min_pixels or MIN_PIXELS, limits.max_pixels or MAX_PIXELS
+        )
     if _within(w, h, limits):
         return size
     long, short = max(w, h), min(w, h)
@@ -79,7 +81,7 @@ def fit_size(size: Size, limits: ImageLimits | None) -> Size:
     if limits.max_pixels:
         scale = min(scale, math.sqrt(limits.max_pixels / (w * h)))
     if limits.max_patches:
-        scale = min(scale, math.sqrt(limits.max_patches * limits.patch ** 2 / (w * h)))
+        scale = min(scale, math.sqrt(limits.max_patches * limits.patch**2 / (w * h)))
     # Walk the long side down from just above the estimate: the first size within every
     # limit (the patch count rounds up, so the estimate alone can be a little too big).
     for n in range(min(long, math.floor(long * scale) + 1), 0, -1):
@@ -135,16 +137,15 @@ def shown_size(size: Size, budget: int | None, patch: int, limits: ImageLimits |
 def view_size(image: Size, config: AgentConfig) -> Size:
     """The size the planner sees its newest screenshot at (`image_tokens_latest`, then the
     limits of its model): the space of every x and y it gives."""
-    return shown_size(image, config.image_tokens_latest, config.image_token_patch,
-                      planner_limits(config))
+    return shown_size(image, config.image_tokens_latest, config.image_token_patch, planner_limits(config))
 
 
 @dataclass(frozen=True)
 class ScreenScale:
     """Screen pixels <-> pixels of the screenshot as the planner saw it (`view`)."""
 
-    screen: Size          # logical screen pixels, what the desktop clicks
-    view: Size            # the screenshot as shown to the planner
+    screen: Size  # logical screen pixels, what the desktop clicks
+    view: Size  # the screenshot as shown to the planner
 
     @property
     def identity(self) -> bool:

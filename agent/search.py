@@ -16,8 +16,10 @@ from agent.models.base import ChatModel, ChatResult, Message, ModelError
 from agent.prompts import render
 
 WORD = re.compile(r"[a-z0-9]+")
-STOP = frozenset("a an and are as at be by do does for from how i in is it of on or the to with "
-                 "what when where which you your my me can".split())
+STOP = frozenset(
+    "a an and are as at be by do does for from how i in is it of on or the to with "
+    "what when where which you your my me can".split()
+)
 
 
 @dataclass
@@ -48,15 +50,18 @@ class FolderSearch:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() not in (".md", ".txt") or not path.is_file():
                 continue
-            for passage in re.split(r"\n\s*\n(?=#)|\n(?=#+ )", path.read_text(encoding="utf-8", errors="replace")):
+            for passage in re.split(
+                r"\n\s*\n(?=#)|\n(?=#+ )", path.read_text(encoding="utf-8", errors="replace")
+            ):
                 if passage.strip():
                     self.passages.append((path.name, passage.strip(), words(passage)))
 
     def search(self, query: str) -> SearchAnswer:
         wanted = words(query)
-        scored = sorted(((len(wanted & w), name, text) for name, text, w in self.passages),
-                        key=lambda item: -item[0])
-        hits = [(name, text) for score, name, text in scored[:self.top] if score > 0]
+        scored = sorted(
+            ((len(wanted & w), name, text) for name, text, w in self.passages), key=lambda item: -item[0]
+        )
+        hits = [(name, text) for score, name, text in scored[: self.top] if score > 0]
         if not hits:
             return SearchAnswer(f"No how-to found for {query!r} in the local documents.")
         body = "\n\n".join(f"[{name}]\n{text[:2000]}" for name, text in hits)

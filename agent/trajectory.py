@@ -25,7 +25,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,7 +43,7 @@ def osworld_timestamp(when: datetime | None = None) -> str:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _zero_tokens() -> dict[str, int]:
@@ -130,6 +130,7 @@ def totals(records: Iterable[StepRecord]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- file primitives
 
+
 def _fsync_dir(folder: Path) -> None:
     """Make a rename durable; directories cannot be opened this way on Windows."""
     try:
@@ -173,8 +174,9 @@ def load_steps(folder: Path) -> list[StepRecord]:
     path = Path(folder) / TRAJ_FILE
     if not path.exists():
         return []
-    lines = [(i, line) for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)
-             if line.strip()]
+    lines = [
+        (i, line) for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if line.strip()
+    ]
     records: list[StepRecord] = []
     for pos, (number, line) in enumerate(lines):
         try:
@@ -201,8 +203,7 @@ def _repair_tail(path: Path) -> None:
     try:
         json.loads(body[cut:])
     except ValueError:
-        log.warning("%s: removing a truncated last line (%d bytes) before appending",
-                    path, len(data) - cut)
+        log.warning("%s: removing a truncated last line (%d bytes) before appending", path, len(data) - cut)
         end = cut
     else:
         if data.endswith(b"\n"):
@@ -254,7 +255,8 @@ class EpisodeWriter:
         if record.step_num in self._seen:
             raise TrajectoryError(
                 f"step {record.step_num} is already in {self.traj_path}; a resumed episode "
-                f"must continue at step {self.last_step_num() + 1}")
+                f"must continue at step {self.last_step_num() + 1}"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         if screenshot_png is not None:
             suffix = _image_suffix(screenshot_png)

@@ -20,20 +20,57 @@ from agent.decision import Verdict
 # Hedges that mean the verifier did not actually see the result. Matched case-insensitive
 # on word boundaries, so "I can verify", "clearly" or "unlikelihood" do not match.
 UNCERTAIN_PHRASES: tuple[str, ...] = (
-    "cannot verify", "can not verify", "can't verify", "could not verify", "couldn't verify",
-    "unable to verify", "not able to verify", "no way to verify", "not verified", "unverified",
-    "cannot confirm", "can't confirm", "could not confirm", "couldn't confirm",
-    "unable to confirm", "not confirmed", "unconfirmed",
-    "cannot determine", "can't determine", "unable to determine", "hard to tell",
-    "difficult to tell", "cannot tell", "can't tell",
-    "not sure", "unsure", "not certain", "uncertain", "unclear", "not clear",
-    "may not", "might not", "may have", "might have", "appears to",
-    "appear to", "seems to", "seem to", "presumably", "probably", "likely", "assume",
-    "assuming", "assumed", "i think", "i believe",
+    "cannot verify",
+    "can not verify",
+    "can't verify",
+    "could not verify",
+    "couldn't verify",
+    "unable to verify",
+    "not able to verify",
+    "no way to verify",
+    "not verified",
+    "unverified",
+    "cannot confirm",
+    "can't confirm",
+    "could not confirm",
+    "couldn't confirm",
+    "unable to confirm",
+    "not confirmed",
+    "unconfirmed",
+    "cannot determine",
+    "can't determine",
+    "unable to determine",
+    "hard to tell",
+    "difficult to tell",
+    "cannot tell",
+    "can't tell",
+    "not sure",
+    "unsure",
+    "not certain",
+    "uncertain",
+    "unclear",
+    "not clear",
+    "may not",
+    "might not",
+    "may have",
+    "might have",
+    "appears to",
+    "appear to",
+    "seems to",
+    "seem to",
+    "presumably",
+    "probably",
+    "likely",
+    "assume",
+    "assuming",
+    "assumed",
+    "i think",
+    "i believe",
 )
 _UNCERTAIN = re.compile(
     r"\b(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in UNCERTAIN_PHRASES) + r")\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Models write "none" or "n/a" in a list that should be empty; those are not missing steps.
 _EMPTY_STEPS = {"", "none", "n/a", "na", "-", "nothing", "no missing steps"}
 
@@ -53,25 +90,32 @@ def _real_steps(steps: list[str]) -> list[str]:
 def apply_post_rules(raw_text: str, parsed: Verdict | None) -> Verdict:
     """The verdict that counts: `parsed` unchanged, or a rejection with its reason."""
     if parsed is None:
-        what = ("was empty" if not raw_text.strip()
-                else "could not be read (not valid JSON for the verdict schema)")
-        return Verdict(complete=False,
-                       reason=f"The verifier reply {what}, so done is not accepted yet.",
-                       missing_steps=["re-check the task state"])
+        what = (
+            "was empty"
+            if not raw_text.strip()
+            else "could not be read (not valid JSON for the verdict schema)"
+        )
+        return Verdict(
+            complete=False,
+            reason=f"The verifier reply {what}, so done is not accepted yet.",
+            missing_steps=["re-check the task state"],
+        )
     if not parsed.complete:
         return parsed
     missing = _real_steps(parsed.missing_steps)
     if missing:
-        return Verdict(complete=False, missing_steps=missing,
-                       reason="Rejected: the verifier said complete but listed missing steps. "
-                              + parsed.reason)
+        return Verdict(
+            complete=False,
+            missing_steps=missing,
+            reason="Rejected: the verifier said complete but listed missing steps. " + parsed.reason,
+        )
     phrase = uncertain_phrase(parsed.reason)
     if phrase is not None:
-        return Verdict(complete=False,
-                       reason=f"Rejected: the verifier was not certain ({phrase!r}). "
-                              + parsed.reason,
-                       missing_steps=["make the result visible on screen and check it "
-                                      "against every criterion"])
+        return Verdict(
+            complete=False,
+            reason=f"Rejected: the verifier was not certain ({phrase!r}). " + parsed.reason,
+            missing_steps=["make the result visible on screen and check it against every criterion"],
+        )
     return parsed
 
 
@@ -100,8 +144,7 @@ class RejectionTracker:
     an explicit choice. An acceptance resets the count.
     """
 
-    def __init__(self, max_consecutive: int = 3,
-                 on_limit: Literal["fail", "accept"] = "accept") -> None:
+    def __init__(self, max_consecutive: int = 3, on_limit: Literal["fail", "accept"] = "accept") -> None:
         if max_consecutive < 1:
             raise ValueError("max_consecutive must be at least 1")
         if on_limit not in ("fail", "accept"):

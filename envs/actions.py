@@ -9,7 +9,7 @@ OSWorld's `/execute`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -62,7 +62,7 @@ class _OptionalPoint(_Op):
     y: Pixel | None = None
 
     @model_validator(mode="after")
-    def _both_or_neither(self) -> "_OptionalPoint":
+    def _both_or_neither(self) -> _OptionalPoint:
         if (self.x is None) != (self.y is None):
             raise ValueError("give both x and y, or neither")
         return self
@@ -130,8 +130,19 @@ class FocusWindow(_Op):
 
 
 DesktopAction = Annotated[
-    Union[Click, MoveTo, Drag, MouseDown, MouseUp, Scroll, TypeText, Hotkey,
-          KeyDown, KeyUp, Wait, Open, FocusWindow],
+    Click
+    | MoveTo
+    | Drag
+    | MouseDown
+    | MouseUp
+    | Scroll
+    | TypeText
+    | Hotkey
+    | KeyDown
+    | KeyUp
+    | Wait
+    | Open
+    | FocusWindow,
     Field(discriminator="type"),
 ]
 
@@ -155,18 +166,18 @@ class ScreenChange(BaseModel):
     """What the action changed, pixel by pixel (envs/screen_diff.py): a caret blink or a
     clock tick is masked, so `pixels` 0 means the action did nothing visible."""
 
-    pixels: int                                   # changed pixels, blink and idle changes masked
-    boxes: list[tuple[int, int, int, int]] = []   # (x, y, width, height), largest first, at most 16
-    masked_pixels: int = 0                        # differences read as caret blink / idle change
+    pixels: int  # changed pixels, blink and idle changes masked
+    boxes: list[tuple[int, int, int, int]] = []  # (x, y, width, height), largest first, at most 16
+    masked_pixels: int = 0  # differences read as caret blink / idle change
     caret: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1): where a caret was last seen
 
 
 class SettleReport(BaseModel):
-    stable: bool          # False when the timeout was hit first
-    changed: bool         # some frame differed from before by more than the settle noise
-    seconds: float        # time spent waiting for the screen to settle
-    frames: int           # frames compared
-    change: ScreenChange | None = None   # before vs the settled frame, at full resolution
+    stable: bool  # False when the timeout was hit first
+    changed: bool  # some frame differed from before by more than the settle noise
+    seconds: float  # time spent waiting for the screen to settle
+    frames: int  # frames compared
+    change: ScreenChange | None = None  # before vs the settled frame, at full resolution
 
 
 ImageFormat = Literal["png", "jpeg", "webp"]
@@ -182,7 +193,7 @@ class ImageSpec(BaseModel):
     quality: Annotated[int, Field(ge=1, le=100)] | None = None
 
     @model_validator(mode="after")
-    def _quality_is_lossy(self) -> "ImageSpec":
+    def _quality_is_lossy(self) -> ImageSpec:
         if self.quality is not None and self.format == "png":
             raise ValueError("quality applies to format=jpeg or webp; PNG is always lossless")
         return self
@@ -204,6 +215,6 @@ class ActRequest(BaseModel):
 class ActResponse(BaseModel):
     status: Literal["success"] = "success"
     executed: int
-    seconds: float        # time spent executing the actions
+    seconds: float  # time spent executing the actions
     settle: SettleReport | None = None
     screenshot: str | None = None  # base64, when the request asked for one (ActRequest.screenshot)

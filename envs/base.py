@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from envs.actions import DesktopAction, ImageFormat, ImageSpec, SettleReport, SettleSpec
 
@@ -57,15 +58,20 @@ class Desktop(Protocol):
         """OSWorld-shaped AT-SPI XML."""
         ...
 
-    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None,
-            screenshot: ImageSpec | None = None) -> ActResult: ...
+    def act(
+        self,
+        actions: Sequence[DesktopAction],
+        settle: SettleSpec | None = None,
+        screenshot: ImageSpec | None = None,
+    ) -> ActResult: ...
 
     def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput: ...
 
     def run_python(self, code: str, timeout: float = 30) -> CommandOutput: ...
 
-    def run_bash_script(self, script: str, timeout: float = 100,
-                        working_dir: str | None = None) -> CommandOutput: ...
+    def run_bash_script(
+        self, script: str, timeout: float = 100, working_dir: str | None = None
+    ) -> CommandOutput: ...
 
     def launch(self, command: list[str] | str, shell: bool = False) -> None: ...
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import base64
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -31,8 +32,16 @@ __all__ = ["DesktopClient", "DesktopError", "DesktopUnreachable"]
 
 
 class DesktopClient:
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 60.0,
-                 retries: int = 3, backoff: float = 0.5, fallback_pause: float = 0.5) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        fallback_pause: float = 0.5,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
@@ -44,15 +53,22 @@ class DesktopClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "DesktopClient":
+    def __enter__(self) -> DesktopClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- transport -----------------------------------------------------------------------
-    def _request(self, method: str, path: str, *, timeout: float | None = None,
-                 ok_statuses: tuple[int, ...] = (200,), **kwargs: Any) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        timeout: float | None = None,
+        ok_statuses: tuple[int, ...] = (200,),
+        **kwargs: Any,
+    ) -> httpx.Response:
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         last: Exception | None = None
         for attempt in range(self.retries + 1):
@@ -61,7 +77,7 @@ class DesktopClient:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last = exc
                 if attempt < self.retries:
-                    time.sleep(self.backoff * 2 ** attempt)
+                    time.sleep(self.backoff * 2**attempt)
                 continue
             except httpx.TimeoutException as exc:
                 raise DesktopUnreachable(f"{self.base_url}{path}: no answer in time ({exc})") from exc
@@ -70,8 +86,9 @@ class DesktopClient:
             if reply.status_code not in ok_statuses:
                 raise DesktopError(path, reply.status_code, _message(reply))
             return reply
-        raise DesktopUnreachable(f"desktop at {self.base_url} is unreachable after "
-                                 f"{self.retries + 1} attempts: {last}")
+        raise DesktopUnreachable(
+            f"desktop at {self.base_url} is unreachable after {self.retries + 1} attempts: {last}"
+        )
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
@@ -129,13 +146,19 @@ class DesktopClient:
                 self._has_act = False
         return self._has_act
 
-    def act(self, actions: Sequence[DesktopAction], settle: SettleSpec | None = None,
-            screenshot: ImageSpec | None = None) -> ActResult:
+    def act(
+        self,
+        actions: Sequence[DesktopAction],
+        settle: SettleSpec | None = None,
+        screenshot: ImageSpec | None = None,
+    ) -> ActResult:
         """Run `actions`; with `screenshot`, the screen afterwards comes back in the result
         (one request on our server)."""
         if self.supports_act():
-            body: dict[str, Any] = {"actions": [a.model_dump() for a in actions],
-                                    "settle": settle.model_dump() if settle else None}
+            body: dict[str, Any] = {
+                "actions": [a.model_dump() for a in actions],
+                "settle": settle.model_dump() if settle else None,
+            }
             if screenshot is not None:
                 body["screenshot"] = screenshot.model_dump(exclude_none=True)
             reply = ActResponse.model_validate(self._json("POST", "/act", json=body))
@@ -153,29 +176,41 @@ class DesktopClient:
         image = self.screenshot(screenshot.format, screenshot.quality) if screenshot else None
         return ActResult(len(actions), elapsed, None, image)
 
-    def execute(self, command: list[str] | str, shell: bool = False,
-                settle: SettleSpec | None = None, timeout: float = 150) -> CommandOutput:
+    def execute(
+        self,
+        command: list[str] | str,
+        shell: bool = False,
+        settle: SettleSpec | None = None,
+        timeout: float = 150,
+    ) -> CommandOutput:
         body: dict[str, Any] = {"command": command, "shell": shell}
         if settle:
             body["settle"] = settle.model_dump()
         data = self._json("POST", "/execute", json=body, timeout=timeout)
         report = SettleReport.model_validate(data["settle"]) if data.get("settle") else None
-        return CommandOutput(int(data.get("returncode", -1)), data.get("output") or "",
-                             data.get("error") or "", report)
+        return CommandOutput(
+            int(data.get("returncode", -1)), data.get("output") or "", data.get("error") or "", report
+        )
 
     def run_python(self, code: str, timeout: float = 30) -> CommandOutput:
         # "timeout" is ours; OSWorld's server ignores it and keeps its own 30 s.
-        data = self._json("POST", "/run_python", json={"code": code, "timeout": timeout},
-                          timeout=timeout + 30)
-        return CommandOutput(int(data.get("returncode", data.get("return_code", -1))),
-                             data.get("output") or "", data.get("error") or "")
+        data = self._json(
+            "POST", "/run_python", json={"code": code, "timeout": timeout}, timeout=timeout + 30
+        )
+        return CommandOutput(
+            int(data.get("returncode", data.get("return_code", -1))),
+            data.get("output") or "",
+            data.get("error") or "",
+        )
 
-    def run_bash_script(self, script: str, timeout: float = 100,
-                        working_dir: str | None = None) -> CommandOutput:
+    def run_bash_script(
+        self, script: str, timeout: float = 100, working_dir: str | None = None
+    ) -> CommandOutput:
         body = {"script": script, "timeout": timeout, "working_dir": working_dir}
         data = self._json("POST", "/run_bash_script", json=body, timeout=timeout + 30)
-        return CommandOutput(int(data.get("returncode", -1)), data.get("output") or "",
-                             data.get("error") or "")
+        return CommandOutput(
+            int(data.get("returncode", -1)), data.get("output") or "", data.get("error") or ""
+        )
 
     # --- setup -----------------------------------------------------------------------------
     def launch(self, command: list[str] | str, shell: bool = False) -> None:
@@ -185,17 +220,28 @@ class DesktopClient:
         self._request("POST", "/setup/open_file", json={"path": path}, timeout=120)
 
     def activate_window(self, window_name: str, strict: bool = False, by_class: bool = False) -> None:
-        self._request("POST", "/setup/activate_window",
-                      json={"window_name": window_name, "strict": strict, "by_class": by_class})
+        self._request(
+            "POST",
+            "/setup/activate_window",
+            json={"window_name": window_name, "strict": strict, "by_class": by_class},
+        )
 
     def close_window(self, window_name: str, strict: bool = False, by_class: bool = False) -> None:
-        self._request("POST", "/setup/close_window",
-                      json={"window_name": window_name, "strict": strict, "by_class": by_class})
+        self._request(
+            "POST",
+            "/setup/close_window",
+            json={"window_name": window_name, "strict": strict, "by_class": by_class},
+        )
 
     # --- files -----------------------------------------------------------------------------
     def upload_file(self, path: str, data: bytes) -> None:
-        self._request("POST", "/setup/upload", data={"file_path": path},
-                      files={"file_data": ("upload", data)}, timeout=300)
+        self._request(
+            "POST",
+            "/setup/upload",
+            data={"file_path": path},
+            files={"file_data": ("upload", data)},
+            timeout=300,
+        )
 
     def read_file(self, path: str) -> bytes:
         return self._request("POST", "/file", data={"file_path": path}, timeout=300).content

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from lxml import etree
 from PIL import Image, ImageDraw
@@ -78,8 +79,12 @@ class FakeDesktop:
         return etree.tostring(root, encoding="unicode")
 
     # --- acting ----------------------------------------------------------------------------
-    def act(self, actions: Sequence[a.DesktopAction], settle: a.SettleSpec | None = None,
-            screenshot: a.ImageSpec | None = None) -> ActResult:
+    def act(
+        self,
+        actions: Sequence[a.DesktopAction],
+        settle: a.SettleSpec | None = None,
+        screenshot: a.ImageSpec | None = None,
+    ) -> ActResult:
         start = time.monotonic()
         before = screen_diff.image_pixels(self._render()) if settle else None
         for op in actions:
@@ -88,8 +93,13 @@ class FakeDesktop:
         report = None
         if before is not None:  # what our server reports (its pointer is drawn, though)
             change = screen_diff.diff(before, screen_diff.image_pixels(self._render()))
-            report = a.SettleReport(stable=True, changed=change.changed, seconds=0.0, frames=2,
-                                    change=a.ScreenChange(pixels=change.pixels, boxes=change.boxes))
+            report = a.SettleReport(
+                stable=True,
+                changed=change.changed,
+                seconds=0.0,
+                frames=2,
+                change=a.ScreenChange(pixels=change.pixels, boxes=change.boxes),
+            )
         image = self.screenshot(screenshot.format, screenshot.quality) if screenshot else None
         return ActResult(len(actions), round(time.monotonic() - start, 4), report, image)
 
@@ -135,8 +145,9 @@ class FakeDesktop:
     def run_python(self, code: str, timeout: float = 30) -> CommandOutput:
         return self.on_python(code)
 
-    def run_bash_script(self, script: str, timeout: float = 100,
-                        working_dir: str | None = None) -> CommandOutput:
+    def run_bash_script(
+        self, script: str, timeout: float = 100, working_dir: str | None = None
+    ) -> CommandOutput:
         return self.on_bash(script)
 
     def launch(self, command: list[str] | str, shell: bool = False) -> None:
@@ -153,8 +164,11 @@ class FakeDesktop:
 
     def list_directory(self, path: str) -> dict[str, Any]:
         prefix = path.rstrip("/") + "/"
-        names = sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})
+        names = sorted({p[len(prefix) :].split("/")[0] for p in self.files if p.startswith(prefix)})
         if not names:
             raise DesktopError("/list_directory", 404, f"no such directory: {path}")
-        return {"type": "directory", "name": path.rstrip("/").rsplit("/", 1)[-1],
-                "children": [{"type": "file", "name": n} for n in names]}
+        return {
+            "type": "directory",
+            "name": path.rstrip("/").rsplit("/", 1)[-1],
+            "children": [{"type": "file", "name": n} for n in names],
+        }

@@ -46,10 +46,20 @@ def sandbox_available() -> bool:
 
 
 class LocalDesktop:
-    def __init__(self, width: int = 1920, height: int = 1080, *, isolate: bool = True,
-                 token: str | None = None, host: str = "127.0.0.1", state_dir: Path | None = None,
-                 start_timeout: float = 30.0, keep_files: bool = False, detach: bool = False,
-                 profile: str | DesktopProfile | None = None) -> None:
+    def __init__(
+        self,
+        width: int = 1920,
+        height: int = 1080,
+        *,
+        isolate: bool = True,
+        token: str | None = None,
+        host: str = "127.0.0.1",
+        state_dir: Path | None = None,
+        start_timeout: float = 30.0,
+        keep_files: bool = False,
+        detach: bool = False,
+        profile: str | DesktopProfile | None = None,
+    ) -> None:
         self.width, self.height = width, height
         # "osworld": what the OSWorld VM image provides (envs/profiles/osworld.py).
         self.profile = get_profile(profile)
@@ -95,13 +105,13 @@ class LocalDesktop:
         return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]  # client options pass through
 
     # --- life cycle ----------------------------------------------------------------------
-    def __enter__(self) -> "LocalDesktop":
+    def __enter__(self) -> LocalDesktop:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> "LocalDesktop":
+    def start(self) -> LocalDesktop:
         if self.state_dir is None:
             self.state_dir = Path(tempfile.mkdtemp(prefix="deskpilot-desktop-"))
         for sub in ("home", "tmp", "run"):
@@ -109,9 +119,14 @@ class LocalDesktop:
         (self._state / "tmp").chmod(0o1777)
         self.profile.prepare(self._state, self.home)
         self.proc = subprocess.Popen(
-            self._command(), env=self._environment(), cwd="/",
-            stdin=subprocess.DEVNULL, stdout=(self.run_dir / "session.log").open("ab"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            self._command(),
+            env=self._environment(),
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=(self.run_dir / "session.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             self._wait_ready()
         except BaseException:
@@ -120,22 +135,63 @@ class LocalDesktop:
         return self
 
     def _session_args(self, home: str, run_dir: str) -> list[str]:
-        args = [sys.executable, "-m", "envs.session", "--width", str(self.width),
-                "--height", str(self.height), "--run-dir", run_dir, "--host", self.host,
-                "--root", home, "--root", "/tmp" if self.isolate else str(self.tmp)]
+        args = [
+            sys.executable,
+            "-m",
+            "envs.session",
+            "--width",
+            str(self.width),
+            "--height",
+            str(self.height),
+            "--run-dir",
+            run_dir,
+            "--host",
+            self.host,
+            "--root",
+            home,
+            "--root",
+            "/tmp" if self.isolate else str(self.tmp),
+        ]
         return args + self.profile.session_args()
 
     def _command(self) -> list[str]:
         if not self.isolate:
             return self._session_args(str(self.home), str(self.run_dir))
         if not sandbox_available():
-            raise DesktopStartError("bubblewrap (bwrap) is not installed: install the Debian "
-                                    "package 'bubblewrap', or pass isolate=False")
-        sandbox = ["bwrap", "--unshare-pid", "--unshare-ipc",
-                   "--ro-bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc",
-                   "--tmpfs", "/dev/shm", "--tmpfs", "/run", "--tmpfs", "/var/tmp",
-                   "--tmpfs", "/home", "--bind", str(self.home), DESKTOP_HOME,
-                   "--bind", str(self.tmp), "/tmp", "--bind", str(self.run_dir), RUN_DIR]
+            raise DesktopStartError(
+                "bubblewrap (bwrap) is not installed: install the Debian "
+                "package 'bubblewrap', or pass isolate=False"
+            )
+        sandbox = [
+            "bwrap",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev-bind",
+            "/dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/dev/shm",
+            "--tmpfs",
+            "/run",
+            "--tmpfs",
+            "/var/tmp",
+            "--tmpfs",
+            "/home",
+            "--bind",
+            str(self.home),
+            DESKTOP_HOME,
+            "--bind",
+            str(self.tmp),
+            "/tmp",
+            "--bind",
+            str(self.run_dir),
+            RUN_DIR,
+        ]
         for path in code_paths_hidden_by(OVERLAID):
             sandbox += ["--ro-bind", str(path), str(path)]
         sandbox += self.profile.sandbox_args(self._state)
@@ -145,19 +201,32 @@ class LocalDesktop:
         return sandbox + ["--"] + self._session_args(DESKTOP_HOME, RUN_DIR)
 
     def _environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DISPLAY", "DBUS_", "XDG_", "WAYLAND", "XAUTHORITY"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DISPLAY", "DBUS_", "XDG_", "WAYLAND", "XAUTHORITY"))
+        }
         home = DESKTOP_HOME if self.isolate else str(self.home)
         tmp = "/tmp" if self.isolate else str(self.tmp)
         bin_dir = os.path.dirname(sys.executable)  # `python` with pyautogui, as OSWorld expects
-        env.update({
-            "HOME": home, "USER": "user", "LOGNAME": "user", "TMPDIR": tmp,
-            "XDG_RUNTIME_DIR": f"{tmp}/runtime-user", "XDG_SESSION_TYPE": "x11",
-            "PATH": bin_dir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
-            "LANG": env.get("LANG", "C.UTF-8"), "ACCESSIBILITY_ENABLED": "1",
-            "GTK_A11Y": "atspi", "SAL_USE_VCLPLUGIN": "gtk3", "OMP_THREAD_LIMIT": "1",
-            "DESKPILOT_TOKEN": self.token, "PYTHONDONTWRITEBYTECODE": "1",
-        })
+        env.update(
+            {
+                "HOME": home,
+                "USER": "user",
+                "LOGNAME": "user",
+                "TMPDIR": tmp,
+                "XDG_RUNTIME_DIR": f"{tmp}/runtime-user",
+                "XDG_SESSION_TYPE": "x11",
+                "PATH": bin_dir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
+                "LANG": env.get("LANG", "C.UTF-8"),
+                "ACCESSIBILITY_ENABLED": "1",
+                "GTK_A11Y": "atspi",
+                "SAL_USE_VCLPLUGIN": "gtk3",
+                "OMP_THREAD_LIMIT": "1",
+                "DESKPILOT_TOKEN": self.token,
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
         env.pop("NO_AT_BRIDGE", None)
         self.profile.environment(env)
         return env
@@ -168,21 +237,24 @@ class LocalDesktop:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise DesktopStartError(f"the desktop exited during start-up "
-                                        f"(code {self.proc.returncode}):\n{self.log_tail()}")
+                raise DesktopStartError(
+                    f"the desktop exited during start-up (code {self.proc.returncode}):\n{self.log_tail()}"
+                )
             if ready.exists() and self.port is None:
                 self.port = json.loads(ready.read_text())["port"]
             if self.port is not None:
                 try:
-                    reply = httpx.get(f"{self.url}/health", timeout=2,
-                                      headers={"Authorization": f"Bearer {self.token}"})
+                    reply = httpx.get(
+                        f"{self.url}/health", timeout=2, headers={"Authorization": f"Bearer {self.token}"}
+                    )
                     if reply.status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
             time.sleep(0.05)
-        raise DesktopStartError(f"the desktop was not ready after {self.start_timeout:g} s:\n"
-                                f"{self.log_tail()}")
+        raise DesktopStartError(
+            f"the desktop was not ready after {self.start_timeout:g} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 20) -> str:
         out = []
@@ -223,10 +295,13 @@ def code_paths_hidden_by(overlaid: tuple[str, ...]) -> list[Path]:
     """
     import envs
 
-    wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent,
-              Path(envs.__file__).resolve().parent.parent}
-    hidden = sorted(p.resolve() for p in wanted
-                    if any(p.resolve().is_relative_to(root) for root in overlaid))
+    wanted = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.executable).resolve().parent,
+        Path(envs.__file__).resolve().parent.parent,
+    }
+    hidden = sorted(p.resolve() for p in wanted if any(p.resolve().is_relative_to(root) for root in overlaid))
     kept: list[Path] = []
     for path in hidden:  # parents first: a nested path is covered by its parent's bind
         if not any(path.is_relative_to(k) for k in kept):

@@ -16,11 +16,24 @@ anything else it needs (pyperclip, subprocess, os) it imports itself.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from envs.actions import (
-    Click, DesktopAction, Drag, FocusWindow, Hotkey, KeyDown, KeyUp, MouseDown,
-    MouseUp, MoveTo, Open, Scroll, TypeText, Wait,
+    Click,
+    DesktopAction,
+    Drag,
+    FocusWindow,
+    Hotkey,
+    KeyDown,
+    KeyUp,
+    MouseDown,
+    MouseUp,
+    MoveTo,
+    Open,
+    Scroll,
+    TypeText,
+    Wait,
 )
 
 PRELUDE = "import pyautogui; import time; pyautogui.FAILSAFE = False; "
@@ -37,9 +50,17 @@ _HSCROLL_SIGN = -1
 # Key names the protocol accepts (envs/keys.py) that pyautogui spells otherwise
 # or does not press on X11 ('command' and 'option' map to nothing there).
 _KEY_ALIASES: dict[str, str] = {
-    "control": "ctrl", "cmd": "win", "command": "win", "super": "win", "meta": "win",
-    "option": "alt", "menu": "apps",
-    "\n": "enter", "\r": "enter", "\t": "tab", " ": "space",
+    "control": "ctrl",
+    "cmd": "win",
+    "command": "win",
+    "super": "win",
+    "meta": "win",
+    "option": "alt",
+    "menu": "apps",
+    "\n": "enter",
+    "\r": "enter",
+    "\t": "tab",
+    " ": "space",
 }
 
 # Characters pyautogui.write types reliably: printable ASCII except '<', which
@@ -93,7 +114,7 @@ def text_runs(text: str) -> list[tuple[str, str]]:
             i += 1
         elif ch in "\r\n":
             step = 2 if text.startswith("\r\n", i) else 1
-            runs.append(("enter", text[i:i + step]))
+            runs.append(("enter", text[i : i + step]))
             i += step
         elif ch == "\t":
             runs.append(("tab", ch))
@@ -179,18 +200,20 @@ def _open_lines(target: str) -> list[str]:
     The child is detached from the snippet's pipes: `/execute` waits for its
     stdout to close, and a GUI app holding it open would hang the call.
     """
-    detach = ("stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, "
-              "stderr=subprocess.DEVNULL, start_new_session=True")
+    detach = (
+        "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL, start_new_session=True"
+    )
     if "://" in target:
-        return ["import subprocess",
-                f"subprocess.Popen(['xdg-open', {_lit(target)}], {detach})"]
+        return ["import subprocess", f"subprocess.Popen(['xdg-open', {_lit(target)}], {detach})"]
     # Same rule as the server's /act: an existing path opens with its default app,
     # anything else is a program name with arguments, split (never run) by shlex.
-    return ["import os, shlex, subprocess",
-            f"_target = os.path.expanduser({_lit(target)})",
-            "_argv = ['xdg-open', _target] if os.path.exists(_target) else "
-            "shlex.split(_target)",
-            f"subprocess.Popen(_argv, {detach})"]
+    return [
+        "import os, shlex, subprocess",
+        f"_target = os.path.expanduser({_lit(target)})",
+        "_argv = ['xdg-open', _target] if os.path.exists(_target) else shlex.split(_target)",
+        f"subprocess.Popen(_argv, {detach})",
+    ]
 
 
 def _op_lines(op: DesktopAction) -> list[str]:
@@ -200,8 +223,10 @@ def _op_lines(op: DesktopAction) -> list[str]:
     if isinstance(op, MoveTo):
         return [f"pyautogui.moveTo({_args(op.x, op.y)})"]
     if isinstance(op, Drag):
-        body = [f"pyautogui.moveTo({_args(op.x1, op.y1)})",
-                f"pyautogui.dragTo({_args(op.x2, op.y2, duration=float(op.duration), button=op.button)})"]
+        body = [
+            f"pyautogui.moveTo({_args(op.x1, op.y1)})",
+            f"pyautogui.dragTo({_args(op.x2, op.y2, duration=float(op.duration), button=op.button)})",
+        ]
         return _holding(op.hold_keys, body)
     if isinstance(op, MouseDown):
         return [f"pyautogui.mouseDown({_args(x=op.x, y=op.y, button=op.button)})"]
@@ -224,8 +249,10 @@ def _op_lines(op: DesktopAction) -> list[str]:
     if isinstance(op, Open):
         return _open_lines(op.target)
     if isinstance(op, FocusWindow):
-        return ["import subprocess",
-                f"subprocess.run(['wmctrl', '-a', {_lit(op.title)}], check=True, timeout=10)"]
+        return [
+            "import subprocess",
+            f"subprocess.run(['wmctrl', '-a', {_lit(op.title)}], check=True, timeout=10)",
+        ]
     raise TypeError(f"not a protocol op: {type(op).__name__}")
 
 
@@ -244,6 +271,7 @@ def osworld_execute_payload(ops: Sequence[DesktopAction]) -> dict:
 
 # ---------------------------------------------------------------- computer_13
 
+
 def _c13(action_type: str, **parameters: Any) -> dict:
     return {"action_type": action_type, "parameters": parameters}
 
@@ -251,8 +279,10 @@ def _c13(action_type: str, **parameters: Any) -> dict:
 def _c13_text_ok(text: str) -> None:
     bad = [kind for kind, _ in text_runs(text) if kind in ("paste", "less")]
     if bad:
-        raise ValueError("computer_13 TYPING cannot type non-ASCII text or '<' reliably; "
-                         "use to_computer13_actions, which splits the text")
+        raise ValueError(
+            "computer_13 TYPING cannot type non-ASCII text or '<' reliably; "
+            "use to_computer13_actions, which splits the text"
+        )
 
 
 def to_computer13(op: DesktopAction) -> dict:
@@ -274,19 +304,18 @@ def to_computer13(op: DesktopAction) -> dict:
         return _c13("CLICK", button=op.button, x=op.x, y=op.y, num_clicks=op.clicks)
     if isinstance(op, (MouseDown, MouseUp)):
         if op.x is not None or op.y is not None:
-            raise ValueError(f"computer_13 {op.type.upper()} has no position; "
-                             "use to_computer13_actions (MOVE_TO first)")
+            raise ValueError(
+                f"computer_13 {op.type.upper()} has no position; use to_computer13_actions (MOVE_TO first)"
+            )
         return _c13("MOUSE_DOWN" if isinstance(op, MouseDown) else "MOUSE_UP", button=op.button)
     if isinstance(op, Scroll):
         if op.x is not None or op.y is not None:
-            raise ValueError("computer_13 SCROLL has no position; "
-                             "use to_computer13_actions (MOVE_TO first)")
+            raise ValueError("computer_13 SCROLL has no position; use to_computer13_actions (MOVE_TO first)")
         if op.horizontal:
             return _c13("SCROLL", dx=_HSCROLL_SIGN * op.clicks, dy=0)
         return _c13("SCROLL", dx=0, dy=op.clicks)
     if isinstance(op, Drag):
-        raise ValueError("computer_13 DRAG_TO starts where the pointer is; "
-                         "use to_computer13_actions")
+        raise ValueError("computer_13 DRAG_TO starts where the pointer is; use to_computer13_actions")
     if isinstance(op, TypeText):
         _c13_text_ok(op.text)
         return _c13("TYPING", text=op.text)
@@ -299,8 +328,7 @@ def to_computer13(op: DesktopAction) -> dict:
         return _c13("KEY_UP", key=pyautogui_key(op.key))
     if isinstance(op, Wait):
         return _c13("WAIT")  # computer_13 waits the environment's own pause
-    raise ValueError(f"computer_13 has no action for {op.type!r} "
-                     "(use the pyautogui action space for it)")
+    raise ValueError(f"computer_13 has no action for {op.type!r} (use the pyautogui action space for it)")
 
 
 def _c13_type(text: str) -> list[dict]:
@@ -313,8 +341,9 @@ def _c13_type(text: str) -> list[dict]:
         elif kind in ("enter", "tab"):
             out.append(_c13("PRESS", key=kind))
         else:
-            raise ValueError(f"computer_13 cannot type {chunk!r}: it has no clipboard; "
-                             "use the pyautogui action space")
+            raise ValueError(
+                f"computer_13 cannot type {chunk!r}: it has no clipboard; use the pyautogui action space"
+            )
     return out
 
 
@@ -335,8 +364,11 @@ def to_computer13_actions(ops: Sequence[DesktopAction]) -> list[dict]:
             if op.button == "left":
                 out.append(_c13("DRAG_TO", x=op.x2, y=op.y2))
             else:
-                out += [_c13("MOUSE_DOWN", button=op.button), _c13("MOVE_TO", x=op.x2, y=op.y2),
-                        _c13("MOUSE_UP", button=op.button)]
+                out += [
+                    _c13("MOUSE_DOWN", button=op.button),
+                    _c13("MOVE_TO", x=op.x2, y=op.y2),
+                    _c13("MOUSE_UP", button=op.button),
+                ]
         elif isinstance(op, TypeText):
             out += _c13_type(op.text)
         else:

@@ -25,15 +25,14 @@ turns raw bytes or a decoded image into one. Pure numpy: 0.6-3 ms per 1080p pair
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Any
 
 import numpy as np
 
-GAP = 8                      # changed pixels closer than this belong to one box
-MAX_COMPONENTS = 64          # more than this: one box over everything (a whole new screen)
-MAX_BOXES = 16               # boxes reported (largest first)
-IDLE_MAX_AREA = 80 * 40      # an idle change larger than this (a video, a loading page) is not masked
+GAP = 8  # changed pixels closer than this belong to one box
+MAX_COMPONENTS = 64  # more than this: one box over everything (a whole new screen)
+MAX_BOXES = 16  # boxes reported (largest first)
+IDLE_MAX_AREA = 80 * 40  # an idle change larger than this (a video, a loading page) is not masked
 CARET_MAX_WIDTH = 3
 CARET_HEIGHT = (6, 64)
 CARET_MIN_FILL = 0.7
@@ -45,7 +44,7 @@ class Change:
 
     pixels: int
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
-    masked_pixels: int = 0   # pixels that differed but read as caret blink / idle change
+    masked_pixels: int = 0  # pixels that differed but read as caret blink / idle change
     caret: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1) of the caret last seen blinking
 
     @property
@@ -102,16 +101,17 @@ def _components(mask: np.ndarray) -> list[tuple[int, int, int, int]] | None:
 def _is_caret(box: tuple[int, int, int, int], count: int) -> bool:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    return (w <= CARET_MAX_WIDTH and CARET_HEIGHT[0] <= h <= CARET_HEIGHT[1]
-            and count >= CARET_MIN_FILL * w * h)
+    return (
+        w <= CARET_MAX_WIDTH and CARET_HEIGHT[0] <= h <= CARET_HEIGHT[1] and count >= CARET_MIN_FILL * w * h
+    )
 
 
 def _caret_share(frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """How much of the bar is drawn in this frame: its pixels differ from both sides'."""
     x0, y0, x1, y1 = box
     bar = frame[y0:y1, x0:x1]
-    left = frame[y0:y1, max(0, x0 - 1):max(0, x0 - 1) + 1]
-    right = frame[y0:y1, min(frame.shape[1] - 1, x1):min(frame.shape[1] - 1, x1) + 1]
+    left = frame[y0:y1, max(0, x0 - 1) : max(0, x0 - 1) + 1]
+    right = frame[y0:y1, min(frame.shape[1] - 1, x1) : min(frame.shape[1] - 1, x1) + 1]
     differs = (bar != left) & (bar != right)
     return float(differs.mean())
 
@@ -128,8 +128,8 @@ def _drawn_part(frame: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int,
     """The rows of a bar box where the bar is drawn in `frame` (the new caret of a pair)."""
     x0, y0, x1, y1 = box
     bar = frame[y0:y1, x0:x1]
-    left = frame[y0:y1, max(0, x0 - 1):max(0, x0 - 1) + 1]
-    right = frame[y0:y1, min(frame.shape[1] - 1, x1):min(frame.shape[1] - 1, x1) + 1]
+    left = frame[y0:y1, max(0, x0 - 1) : max(0, x0 - 1) + 1]
+    right = frame[y0:y1, min(frame.shape[1] - 1, x1) : min(frame.shape[1] - 1, x1) + 1]
     runs = _runs(((bar != left) & (bar != right)).any(axis=1), 1)
     if not runs:
         return None
@@ -137,8 +137,9 @@ def _drawn_part(frame: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int,
     return (x0, y0 + r0, x1, y0 + r1) if r1 - r0 >= CARET_HEIGHT[0] else None
 
 
-def _carets(frame_a: np.ndarray, frame_b: np.ndarray, mask: np.ndarray,
-            boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
+def _carets(
+    frame_a: np.ndarray, frame_b: np.ndarray, mask: np.ndarray, boxes: list[tuple[int, int, int, int]]
+) -> tuple[int, int, int, int] | None:
     """The last caret-shaped bar among `boxes` that blinked on or off between two frames."""
     found = None
     for box in boxes:
@@ -151,8 +152,10 @@ def _carets(frame_a: np.ndarray, frame_b: np.ndarray, mask: np.ndarray,
     return found
 
 
-def idle_changes(reference: np.ndarray | None, before: np.ndarray,
-                 ) -> tuple[list[tuple[int, int, int, int]], tuple[int, int, int, int] | None]:
+def idle_changes(
+    reference: np.ndarray | None,
+    before: np.ndarray,
+) -> tuple[list[tuple[int, int, int, int]], tuple[int, int, int, int] | None]:
     """Boxes (grown by 1 px) of the small things that changed while nobody acted, and
     the caret among them if one blinked."""
     if reference is None or reference.shape != before.shape:
@@ -167,8 +170,12 @@ def idle_changes(reference: np.ndarray | None, before: np.ndarray,
     return grown, _carets(reference, before, changed, small)
 
 
-def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = None,
-         caret: tuple[int, int, int, int] | None = None) -> Change:
+def diff(
+    before: np.ndarray,
+    after: np.ndarray,
+    reference: np.ndarray | None = None,
+    caret: tuple[int, int, int, int] | None = None,
+) -> Change:
     """What the action changed between `before` and `after` (see the module's notes).
 
     `caret`: where a caret was last seen blinking (Change.caret of the previous call,
@@ -199,7 +206,7 @@ def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = N
             for mx0, my0, mx1, my1 in masks:
                 ix0, iy0, ix1, iy1 = max(x0, mx0), max(y0, my0), min(x1, mx1), min(y1, my1)
                 if ix0 < ix1 and iy0 < iy1:
-                    part[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = False
+                    part[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = False
             left = int(np.count_nonzero(part))
             masked += count - left
             if left == 0:
@@ -221,9 +228,12 @@ def diff(before: np.ndarray, after: np.ndarray, reference: np.ndarray | None = N
                 caret = _drawn_part(after, box) or caret
         kept.append((count, box))
     kept.sort(key=lambda item: -(item[1][2] - item[1][0]) * (item[1][3] - item[1][1]))
-    return Change(pixels=sum(c for c, _ in kept),
-                  boxes=[(x0, y0, x1 - x0, y1 - y0) for _, (x0, y0, x1, y1) in kept[:MAX_BOXES]],
-                  masked_pixels=masked, caret=caret)
+    return Change(
+        pixels=sum(c for c, _ in kept),
+        boxes=[(x0, y0, x1 - x0, y1 - y0) for _, (x0, y0, x1, y1) in kept[:MAX_BOXES]],
+        masked_pixels=masked,
+        caret=caret,
+    )
 
 
 def same_screen(a: np.ndarray, b: np.ndarray, caret: tuple[int, int, int, int] | None = None) -> bool:

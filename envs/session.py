@@ -38,9 +38,24 @@ def prepare_home(home: Path) -> None:
 def start_xvfb(width: int, height: int, log: Path) -> tuple[subprocess.Popen, str]:
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24",
-         "-nolisten", "tcp", "-dpi", "96", "+extension", "XFIXES"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{width}x{height}x24",
+            "-nolisten",
+            "tcp",
+            "-dpi",
+            "96",
+            "+extension",
+            "XFIXES",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
         number = pipe.readline().strip()
@@ -54,16 +69,19 @@ def add_xauth(home: Path, display: str) -> None:
     cookie, but python-xlib (pyautogui) warns on every start when it finds none."""
     import secrets
 
-    subprocess.run(["xauth", "-f", str(home / ".Xauthority"), "add", display, ".", secrets.token_hex(16)],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        ["xauth", "-f", str(home / ".Xauthority"), "add", display, ".", secrets.token_hex(16)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def start_dbus(log: Path, address: str | None = None) -> tuple[subprocess.Popen, str]:
     command = ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"]
     if address:  # a fixed socket, e.g. unix:path=/run/user/1000/bus (the osworld profile)
         command.append(f"--address={address}")
-    proc = subprocess.Popen(command,
-                            stdout=subprocess.PIPE, stderr=log.open("ab"), text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log.open("ab"), text=True)
     address = proc.stdout.readline().strip() if proc.stdout else ""
     if not address:
         raise SessionError(f"dbus-daemon did not start (see {log})")
@@ -91,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--openbox-config", default=None, help="openbox rc.xml to use")
     parser.add_argument("--pulseaudio", default=None, help="start PulseAudio with this .pa script")
     parser.add_argument("--xauth", action="store_true", help="a cookie for the display in ~/.Xauthority")
-    parser.add_argument("--private-network", action="store_true",
-                        help="a network namespace of its own; the server is reached through a forwarder")
+    parser.add_argument(
+        "--private-network",
+        action="store_true",
+        help="a network namespace of its own; the server is reached through a forwarder",
+    )
     args = parser.parse_args(argv)
 
     home = Path(os.environ["HOME"])
@@ -115,9 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     _, bus = start_dbus(args.run_dir / "dbus.log", args.bus_address)
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = bus
     if args.pulseaudio:  # not waited for: nothing in start-up needs sound
-        subprocess.Popen(["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "-F", args.pulseaudio,
-                          "--log-target=stderr"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=(args.run_dir / "pulseaudio.log").open("ab"))
+        subprocess.Popen(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "-n",
+                "-F",
+                args.pulseaudio,
+                "--log-target=stderr",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(args.run_dir / "pulseaudio.log").open("ab"),
+        )
     openbox = ["openbox"] + (["--config-file", args.openbox_config] if args.openbox_config else [])
     subprocess.Popen(openbox, stdout=subprocess.DEVNULL, stderr=(args.run_dir / "openbox.log").open("ab"))
     wait_for_wm()
@@ -126,14 +158,36 @@ def main(argv: list[str] | None = None) -> int:
     ready = args.run_dir / "server.json"
     if listener is not None:  # LocalDesktop waits for server.json: the forwarder writes it
         inner = args.run_dir / "server-inner.json"
-        subprocess.Popen([sys.executable, "-m", "envs.profiles.network", "--fd", str(listener.fileno()),
-                          "--inner-ready", str(inner), "--ready-file", str(ready)],
-                         pass_fds=(listener.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=(args.run_dir / "forward.log").open("ab"))
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "envs.profiles.network",
+                "--fd",
+                str(listener.fileno()),
+                "--inner-ready",
+                str(inner),
+                "--ready-file",
+                str(ready),
+            ],
+            pass_fds=(listener.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(args.run_dir / "forward.log").open("ab"),
+        )
         listener.close()
         ready, args.port = inner, 0
-    server = [sys.executable, "-m", "envs.server", "--host", args.host, "--port", str(args.port),
-              "--ready-file", str(ready)]
+    server = [
+        sys.executable,
+        "-m",
+        "envs.server",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--ready-file",
+        str(ready),
+    ]
     for root in args.root or [home]:
         server += ["--root", str(root)]
     if args.token:

@@ -49,9 +49,15 @@ class ThisScreenError(RuntimeError):
 
 
 class ThisScreen:
-    def __init__(self, monitor: int | str | None = None, display: str | None = None, *,
-                 scale: float | None = None, roots: list[Path] | None = None,
-                 start_timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        monitor: int | str | None = None,
+        display: str | None = None,
+        *,
+        scale: float | None = None,
+        roots: list[Path] | None = None,
+        start_timeout: float = 20.0,
+    ) -> None:
         self._display_from_env = display is None
         self.display = display or os.environ.get("DISPLAY") or None
         self.requested = monitor
@@ -74,31 +80,48 @@ class ThisScreen:
     def client(self, **kwargs: object) -> DesktopClient:
         return DesktopClient(self.url, token=self.token, **kwargs)  # type: ignore[arg-type]  # client options pass through
 
-    def __enter__(self) -> "ThisScreen":
+    def __enter__(self) -> ThisScreen:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> "ThisScreen":
+    def start(self) -> ThisScreen:
         if not self.display:
-            raise ThisScreenError("no X display to drive: DISPLAY is not set (a Wayland-only "
-                                  "session has none; log in to an X11 session)")
+            raise ThisScreenError(
+                "no X display to drive: DISPLAY is not set (a Wayland-only "
+                "session has none; log in to an X11 session)"
+            )
         if self._display_from_env and _wayland_session():
             # $DISPLAY is then XWayland, whose screenshots show native Wayland windows
             # as black: the agent would act blind.
-            raise ThisScreenError("this is a Wayland session: its X display (XWayland) cannot "
-                                  "see Wayland windows; log in to an X11 session, or pass "
-                                  "display= explicitly to drive that X display anyway")
+            raise ThisScreenError(
+                "this is a Wayland session: its X display (XWayland) cannot "
+                "see Wayland windows; log in to an X11 session, or pass "
+                "display= explicitly to drive that X display anyway"
+            )
         try:  # fail here, with the list of monitors, rather than in the child's log
             self.monitor = choose_monitor(self.requested, self.display, self.scale)
         except MonitorError as exc:
             raise ThisScreenError(str(exc)) from exc
         self._run_dir = Path(tempfile.mkdtemp(prefix="deskpilot-this-screen-"))
         ready = self._run_dir / "server.json"
-        command = [sys.executable, "-m", "envs.server", "--host", self.host, "--port", "0",
-                   "--ready-file", str(ready), "--monitor", str(self.monitor.index),
-                   "--scale", repr(self.monitor.scale), "--exit-with-parent"]
+        command = [
+            sys.executable,
+            "-m",
+            "envs.server",
+            "--host",
+            self.host,
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+            "--monitor",
+            str(self.monitor.index),
+            "--scale",
+            repr(self.monitor.scale),
+            "--exit-with-parent",
+        ]
         for root in self.roots or []:
             command += ["--root", str(root)]
         env = dict(os.environ, DISPLAY=self.display, DESKPILOT_TOKEN=self.token)  # not in argv: ps shows it
@@ -106,8 +129,14 @@ class ThisScreen:
         env.setdefault("PYTHONPATH", "")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_source_root(), env["PYTHONPATH"]) if p)
         log = (self._run_dir / "server.log").open("ab")
-        self.proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         try:
             self._wait_ready(ready)
@@ -121,21 +150,25 @@ class ThisScreen:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ThisScreenError(f"the control server exited during start-up "
-                                      f"(code {self.proc.returncode}):\n{self.log_tail()}")
+                raise ThisScreenError(
+                    f"the control server exited during start-up "
+                    f"(code {self.proc.returncode}):\n{self.log_tail()}"
+                )
             if self.port is None and ready.exists():
                 self.port = json.loads(ready.read_text())["port"]
             if self.port is not None:
                 try:
-                    reply = httpx.get(f"{self.url}/health", timeout=2,
-                                      headers={"Authorization": f"Bearer {self.token}"})
+                    reply = httpx.get(
+                        f"{self.url}/health", timeout=2, headers={"Authorization": f"Bearer {self.token}"}
+                    )
                     if reply.status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
             time.sleep(0.05)
-        raise ThisScreenError(f"the control server was not ready after {self.start_timeout:g} s:"
-                              f"\n{self.log_tail()}")
+        raise ThisScreenError(
+            f"the control server was not ready after {self.start_timeout:g} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 20) -> str:
         log = self._run_dir / "server.log" if self._run_dir else None

@@ -86,8 +86,10 @@ class VmImage:
 
     def toml(self) -> str:
         """A QemuProvider description of this image (envs/providers/qemu_config.py)."""
-        return (f'image = "{self.disk}"\nkernel = "{self.kernel}"\ninitrd = "{self.initrd}"\n'
-                f'append = "{self.append}"\ntoken = true\nos = "linux"\nprobe = "/health"\nmemory_mb = 512\n')
+        return (
+            f'image = "{self.disk}"\nkernel = "{self.kernel}"\ninitrd = "{self.initrd}"\n'
+            f'append = "{self.append}"\ntoken = true\nos = "linux"\nprobe = "/health"\nmemory_mb = 512\n'
+        )
 
 
 class ImageBuildError(RuntimeError):
@@ -95,8 +97,14 @@ class ImageBuildError(RuntimeError):
 
 
 def recipe() -> dict[str, object]:
-    return {"suite": SUITE, "packages": list(PACKAGES), "disk": DISK_SIZE, "init": INIT,
-            "server": GUEST_SERVER.read_text(encoding="utf-8"), "version": 1}
+    return {
+        "suite": SUITE,
+        "packages": list(PACKAGES),
+        "disk": DISK_SIZE,
+        "init": INIT,
+        "server": GUEST_SERVER.read_text(encoding="utf-8"),
+        "version": 1,
+    }
 
 
 def recipe_hash() -> str:
@@ -152,8 +160,10 @@ def _run(step: str, command: list[str], log: Path) -> None:
 def build_image(target: Path, mirror: str, log: Path | None = None) -> VmImage:
     missing = [tool for tool in ("debootstrap", "mke2fs", "qemu-img") if shutil.which(tool) is None]
     if missing:
-        raise ImageBuildError(f"missing {', '.join(missing)}: apt-get install debootstrap e2fsprogs "
-                              "qemu-utils (scripts/install-debian-packages)")
+        raise ImageBuildError(
+            f"missing {', '.join(missing)}: apt-get install debootstrap e2fsprogs "
+            "qemu-utils (scripts/install-debian-packages)"
+        )
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     if sudo and shutil.which("sudo") is None:
         raise ImageBuildError("building the VM image needs root (debootstrap): run as root or with sudo")
@@ -162,28 +172,67 @@ def build_image(target: Path, mirror: str, log: Path | None = None) -> VmImage:
     log.write_text(f"building {target.name} from {mirror}\n")
     rootfs = work / "root"
     try:
-        _run("debootstrap", sudo + ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-                                    SUITE, str(rootfs), mirror], log)
+        _run(
+            "debootstrap",
+            sudo
+            + [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(PACKAGES)}",
+                SUITE,
+                str(rootfs),
+                mirror,
+            ],
+            log,
+        )
         staged = work / "staged"
         staged.mkdir()
         (staged / "deskpilot-init").write_text(INIT)
         shutil.copy(GUEST_SERVER, staged / "server.py")
-        _run("installing the init script and server", sudo + ["sh", "-c", (
-            f"install -D -m 755 {staged}/deskpilot-init {rootfs}/usr/local/sbin/deskpilot-init && "
-            f"install -D -m 644 {staged}/server.py {rootfs}/usr/local/lib/deskpilot/server.py && "
-            f"mkdir -p {rootfs}/etc/deskpilot && echo 282828 > {rootfs}/etc/deskpilot/colour && "
-            f"echo deskpilot-vm > {rootfs}/etc/hostname && "
-            f"rm -rf {rootfs}/var/cache/apt/archives/*.deb {rootfs}/var/lib/apt/lists/* && "
-            f"cp -L {rootfs}/vmlinuz {work}/vmlinuz && cp -L {rootfs}/initrd.img {work}/initrd.img && "
-            f"chmod 644 {work}/vmlinuz {work}/initrd.img")], log)
-        _run("mke2fs", sudo + ["mke2fs", "-q", "-t", "ext4", "-L", "deskpilot", "-d", str(rootfs),
-                               str(work / "disk.raw"), DISK_SIZE], log)
-        _run("qemu-img convert", ["qemu-img", "convert", "-O", "qcow2", str(work / "disk.raw"),
-                                  str(work / "disk.qcow2")], log)
+        _run(
+            "installing the init script and server",
+            sudo
+            + [
+                "sh",
+                "-c",
+                (
+                    f"install -D -m 755 {staged}/deskpilot-init {rootfs}/usr/local/sbin/deskpilot-init && "
+                    f"install -D -m 644 {staged}/server.py {rootfs}/usr/local/lib/deskpilot/server.py && "
+                    f"mkdir -p {rootfs}/etc/deskpilot && echo 282828 > {rootfs}/etc/deskpilot/colour && "
+                    f"echo deskpilot-vm > {rootfs}/etc/hostname && "
+                    f"rm -rf {rootfs}/var/cache/apt/archives/*.deb {rootfs}/var/lib/apt/lists/* && "
+                    f"cp -L {rootfs}/vmlinuz {work}/vmlinuz && cp -L {rootfs}/initrd.img {work}/initrd.img && "
+                    f"chmod 644 {work}/vmlinuz {work}/initrd.img"
+                ),
+            ],
+            log,
+        )
+        _run(
+            "mke2fs",
+            sudo
+            + [
+                "mke2fs",
+                "-q",
+                "-t",
+                "ext4",
+                "-L",
+                "deskpilot",
+                "-d",
+                str(rootfs),
+                str(work / "disk.raw"),
+                DISK_SIZE,
+            ],
+            log,
+        )
+        _run(
+            "qemu-img convert",
+            ["qemu-img", "convert", "-O", "qcow2", str(work / "disk.raw"), str(work / "disk.qcow2")],
+            log,
+        )
         (work / "disk.raw").unlink()
         shutil.rmtree(staged)
         subprocess.run(sudo + ["rm", "-rf", str(rootfs)], check=False)
-        (work / "disk.qcow2").chmod(0o444)   # the read-only base every overlay sits on
+        (work / "disk.qcow2").chmod(0o444)  # the read-only base every overlay sits on
         (work / "recipe.json").write_text(json.dumps(recipe(), indent=1))
         (work / "done").write_text("")
         work.rename(target)

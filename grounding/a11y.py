@@ -65,8 +65,9 @@ class A11yGrounder:
 
     name = "a11y"
 
-    def __init__(self, tree_source: Callable[[], str], min_confidence: float = 0.65,
-                 check_boxes: bool = True) -> None:
+    def __init__(
+        self, tree_source: Callable[[], str], min_confidence: float = 0.65, check_boxes: bool = True
+    ) -> None:
         self.tree_source = tree_source
         self.min_confidence = min_confidence
         self.check_boxes = check_boxes  # undo LibreOffice's shifted extents with OCR of the screenshot
@@ -74,7 +75,9 @@ class A11yGrounder:
         self._lock = threading.Lock()
         self._cache: tuple[int, tuple[int, int] | None, list[A11yElement]] | None = None
 
-    def elements(self, screen_size: tuple[int, int] | None = None, xml: str | None = None) -> list[A11yElement]:
+    def elements(
+        self, screen_size: tuple[int, int] | None = None, xml: str | None = None
+    ) -> list[A11yElement]:
         """Visible elements of the current tree (parsed once per distinct tree)."""
         if xml is None:
             xml = self.tree_source()
@@ -88,8 +91,14 @@ class A11yGrounder:
             self._cache = (key, screen_size, elements)
         return elements
 
-    def matches(self, description: str, screen_size: tuple[int, int] | None = None, *,
-                xml: str | None = None, limit: int = 5) -> list[A11yMatch]:
+    def matches(
+        self,
+        description: str,
+        screen_size: tuple[int, int] | None = None,
+        *,
+        xml: str | None = None,
+        limit: int = 5,
+    ) -> list[A11yMatch]:
         """Ranked candidates (for logs, tests and cascades that want more than one)."""
         elements = self.elements(screen_size, xml)
         ruled = apply_rules(elements, description, screen_size=screen_size)
@@ -97,8 +106,9 @@ class A11yGrounder:
             return ruled[:limit]
         return rank(elements, description, screen_size=screen_size, limit=limit)
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         size = (screen_size[0], screen_size[1]) if screen_size else None
         xml = self.tree_source()
         elements = self.elements(size, xml)
@@ -108,8 +118,9 @@ class A11yGrounder:
         best = ruled[:1] if ruled is not None else rank(elements, description, screen_size=size, limit=1)
         return best_result(best, self.min_confidence, self.name)
 
-    def _checked(self, elements: list[A11yElement], png: bytes,
-                 size: tuple[int, int] | None) -> list[A11yElement]:
+    def _checked(
+        self, elements: list[A11yElement], png: bytes, size: tuple[int, int] | None
+    ) -> list[A11yElement]:
         """LibreOffice's elements moved to where the screenshot shows them (a11y_shift.py);
         the OCR words are the OCR grounder's cached ones when a cascade runs both."""
         key = (id(elements), hash(png))

@@ -6,20 +6,37 @@ import math
 from dataclasses import replace
 from typing import Any
 
-
-from grounding.base import GroundingResult
-from grounding.text_match import (INTERACTIVE_ROLES, parse_description, role_key)
-
-
 from grounding.a11y_rules import apply_rules
 from grounding.a11y_tree import _TEXT_CHARS, A11yElement, A11yMatch, _float, best_result, clip_box, rank
+from grounding.base import GroundingResult
+from grounding.text_match import INTERACTIVE_ROLES, parse_description, role_key
 
 # --------------------------------------------------------------------------- browser
 
 _AX_SKIP = frozenset({"inlinetextbox", "linebreak", "none", "presentation"})
-_CONTAINERS = frozenset({"dialog", "alertdialog", "group", "form", "region", "navigation", "toolbar",
-                         "menu", "menubar", "tablist", "list", "rootwebarea", "webarea", "banner",
-                         "main", "complementary", "contentinfo", "search", "tabpanel"})
+_CONTAINERS = frozenset(
+    {
+        "dialog",
+        "alertdialog",
+        "group",
+        "form",
+        "region",
+        "navigation",
+        "toolbar",
+        "menu",
+        "menubar",
+        "tablist",
+        "list",
+        "rootwebarea",
+        "webarea",
+        "banner",
+        "main",
+        "complementary",
+        "contentinfo",
+        "search",
+        "tabpanel",
+    }
+)
 _JS_HITS = """function(x, y) {
   const e = document.elementFromPoint(x, y);
   const n = this.nodeType === 1 ? this : this.parentElement;
@@ -109,12 +126,22 @@ class BrowserA11yGrounder:
             numbers = None
             if "valuemin" in props or "valuemax" in props or rk in ("slider", "scrollbar", "spinbutton"):
                 numbers = (_float(value), _float(props.get("valuemin")), _float(props.get("valuemax")))
-            out.append(A11yElement(
-                role=role, name=name, text=value if value != name else "", box=None, depth=depth,
-                context=context, active=True,
-                interactive=rk in INTERACTIVE_ROLES or props.get("focusable") is True,
-                ref=backend, description=described if described != name else "", value=numbers,
-                orientation=str(props.get("orientation") or "")))
+            out.append(
+                A11yElement(
+                    role=role,
+                    name=name,
+                    text=value if value != name else "",
+                    box=None,
+                    depth=depth,
+                    context=context,
+                    active=True,
+                    interactive=rk in INTERACTIVE_ROLES or props.get("focusable") is True,
+                    ref=backend,
+                    description=described if described != name else "",
+                    value=numbers,
+                    orientation=str(props.get("orientation") or ""),
+                )
+            )
         return out
 
     def _viewport(self) -> tuple[float, float]:
@@ -139,16 +166,23 @@ class BrowserA11yGrounder:
     def _hits(self, backend: int, x: float, y: float) -> bool:
         try:
             obj = self._send("DOM.resolveNode", {"backendNodeId": backend})["object"]
-            res = self._send("Runtime.callFunctionOn", {
-                "objectId": obj["objectId"], "functionDeclaration": _JS_HITS,
-                "arguments": [{"value": x}, {"value": y}], "returnByValue": True})
+            res = self._send(
+                "Runtime.callFunctionOn",
+                {
+                    "objectId": obj["objectId"],
+                    "functionDeclaration": _JS_HITS,
+                    "arguments": [{"value": x}, {"value": y}],
+                    "returnByValue": True,
+                },
+            )
             self._send("Runtime.releaseObject", {"objectId": obj["objectId"]})
             return bool(res.get("result", {}).get("value"))
         except Exception:  # noqa: BLE001 - cannot tell: do not punish the element
             return True
 
-    def matches(self, description: str, screen_size: tuple[int, int] | None = None,
-                limit: int = 5) -> list[A11yMatch]:
+    def matches(
+        self, description: str, screen_size: tuple[int, int] | None = None, limit: int = 5
+    ) -> list[A11yMatch]:
         """Ranked candidates with boxes in `screen_size` pixels (viewport pixels if None)."""
         viewport = self._viewport()
         sx = sy = 1.0
@@ -164,7 +198,9 @@ class BrowserA11yGrounder:
                 out.append(replace(e, box=box) if box is not None else None)
             return out
 
-        ruled = apply_rules(elements, description, screen_size=(int(viewport[0]), int(viewport[1])), boxer=boxer)
+        ruled = apply_rules(
+            elements, description, screen_size=(int(viewport[0]), int(viewport[1])), boxer=boxer
+        )
         if ruled is not None:
             return [self._scale(m, sx, sy) for m in ruled[:limit]]
         pre = rank(elements, q, screen_size=None, limit=self.candidates, need_box=False)
@@ -191,7 +227,8 @@ class BrowserA11yGrounder:
         at = None if m.at is None else (round(m.at[0] * sx), round(m.at[1] * sy))
         return replace(m, element=replace(m.element, box=box), at=at)
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         best = self.matches(description, (screen_size[0], screen_size[1]) if screen_size else None, limit=1)
         return best_result(best, self.min_confidence, self.name)

@@ -45,30 +45,59 @@ _SPATIAL = re.compile(
     r"|" + _MOD + r"(?P<v>above|below|beneath|underneath|on\s+top\s+of)\b"
     r"|(?:immediately|just|directly|right)\s+(?P<u>under)\b"
     r"|(?<=\s)(?P<u2>under)(?=\s)"
-    r"|(?P<n>next\s+to|beside|alongside)\b", re.IGNORECASE)
+    r"|(?P<n>next\s+to|beside|alongside)\b",
+    re.IGNORECASE,
+)
 # "the button that sits below ...": the relative clause says nothing about the target.
-_PLACED = re.compile(r"\b(?:that|which)\s+(?:is\s+|are\s+)?(?:sits?|lies|located|positioned|placed|situated|"
-                     r"found|appears?)\b|\b(?:sitting|lying|located|positioned|placed|situated|found)\b",
-                     re.IGNORECASE)
-_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-                  "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+_PLACED = re.compile(
+    r"\b(?:that|which)\s+(?:is\s+|are\s+)?(?:sits?|lies|located|positioned|placed|situated|"
+    r"found|appears?)\b|\b(?:sitting|lying|located|positioned|placed|situated|found)\b",
+    re.IGNORECASE,
+)
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+}
 _FROM_SIDE = re.compile(r"\s+from\s+the\s+(left|right|top|bottom|end|start)\b", re.IGNORECASE)
 _THUMB = re.compile(r"\b(?:thumb|handle|knob|grip)\s+(?:of|on|in)\s+(?:the\s+)?", re.IGNORECASE)
-_DIVIDER = re.compile(r"\b(?:divider|border|boundary|separator|resize\s+handle|resizer|splitter|edge)\b",
-                      re.IGNORECASE)
+_DIVIDER = re.compile(
+    r"\b(?:divider|border|boundary|separator|resize\s+handle|resizer|splitter|edge)\b", re.IGNORECASE
+)
 _EDGE_SIDE = re.compile(r"\b(left|right|top|bottom)\s+(?:edge|side|border|end)\b", re.IGNORECASE)
 _QUOTES = re.compile(r'"[^"]*"|“[^”]*”|‘[^’]*’|«[^»]*»|`[^`]*`|(?<![\w])\'[^\']*\'(?![\w])')
 _CONTAINER_ROLES = {
     "sidebar": {"navigation", "complementary", "aside", "panel", "scrollpane"},
     "side bar": {"navigation", "complementary", "aside", "panel"},
-    "navigation": {"navigation"}, "nav": {"navigation"}, "toolbar": {"toolbar"},
-    "tool bar": {"toolbar"}, "tab bar": {"tablist", "pagetablist"}, "tabs": {"tablist", "pagetablist"},
-    "menu bar": {"menubar"}, "menubar": {"menubar"}, "status bar": {"statusbar"},
-    "header": {"banner", "header"}, "footer": {"contentinfo", "footer"}, "dialog": {"dialog", "alertdialog"},
-    "form": {"form"}, "list": {"list", "listbox"}, "table": {"table", "grid", "treetable"},
-    "menu": {"menu", "popupmenu"}, "panel": {"panel", "region", "group", "complementary"},
+    "navigation": {"navigation"},
+    "nav": {"navigation"},
+    "toolbar": {"toolbar"},
+    "tool bar": {"toolbar"},
+    "tab bar": {"tablist", "pagetablist"},
+    "tabs": {"tablist", "pagetablist"},
+    "menu bar": {"menubar"},
+    "menubar": {"menubar"},
+    "status bar": {"statusbar"},
+    "header": {"banner", "header"},
+    "footer": {"contentinfo", "footer"},
+    "dialog": {"dialog", "alertdialog"},
+    "form": {"form"},
+    "list": {"list", "listbox"},
+    "table": {"table", "grid", "treetable"},
+    "menu": {"menu", "popupmenu"},
+    "panel": {"panel", "region", "group", "complementary"},
 }
-_ANY_CONTAINER = frozenset().union(*_CONTAINER_ROLES.values()) | _WINDOW_ROLES | {"region", "group", "section"}
+_ANY_CONTAINER = (
+    frozenset().union(*_CONTAINER_ROLES.values()) | _WINDOW_ROLES | {"region", "group", "section"}
+)
 
 
 def _mask_quotes(text: str) -> str:
@@ -80,9 +109,12 @@ def _overlap(a: int, alen: int, b: int, blen: int) -> int:
 
 
 def _contains(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int], slack: int = 2) -> bool:
-    return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
-            and inner[0] + inner[2] <= outer[0] + outer[2] + slack
-            and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
+    return (
+        outer[0] - slack <= inner[0]
+        and outer[1] - slack <= inner[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2] + slack
+        and inner[1] + inner[3] <= outer[1] + outer[3] + slack
+    )
 
 
 def _overlaps_much(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -90,7 +122,9 @@ def _overlaps_much(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -
     return ox > 0 and oy > 0 and ox * oy > 0.3 * min(a[2] * a[3], b[2] * b[3])
 
 
-def _candidates(elements: list[A11yElement], q: Query, min_fit: float = 0.5) -> list[tuple[A11yElement, float]]:
+def _candidates(
+    elements: list[A11yElement], q: Query, min_fit: float = 0.5
+) -> list[tuple[A11yElement, float]]:
     """Elements that fit the head of a relational description: its role (or any
     interactive element when it names none) and its target words when it has any."""
     out = []
@@ -141,7 +175,7 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
     m = _SPATIAL.search(masked)
     if m is None:
         return None
-    head, tail = description[:m.start()], description[m.end():]
+    head, tail = description[: m.start()], description[m.end() :]
     if not normalize(tail) or not normalize(head):
         return None
     direction = (m.group("h") or m.group("v") or m.group("u") or m.group("u2") or "").lower()
@@ -198,7 +232,13 @@ def _spatial(elements: list[A11yElement], description: str, boxer: Boxer | None)
                 off = abs((cx + cw / 2) - (ax + aw / 2))
             if gap < -6:
                 continue
-            cost = max(gap, 0) + 0.25 * off + (0 if perp > 0 else 300 - perp) + 40 * (1 - fit) + 40 * (1 - a_score)
+            cost = (
+                max(gap, 0)
+                + 0.25 * off
+                + (0 if perp > 0 else 300 - perp)
+                + 40 * (1 - fit)
+                + 40 * (1 - a_score)
+            )
             if best is None or cost < best[0]:
                 best = (cost, c, a_score * (0.75 + 0.25 * fit))
     if best is None:
@@ -253,14 +293,41 @@ def _container(elements: list[A11yElement], context: str, boxer: Boxer | None) -
     return min(boxed, key=lambda e: e.rect[2] * e.rect[3])
 
 
-_ORDINAL_FILLER = frozenset(["open", "go", "switch", "activate", "one", "item", "visible", "toolbar", "sidebar", "menu", "navigation", "nav", "header", "footer", "list", "table", "dialog", "form", "panel"])
+_ORDINAL_FILLER = frozenset(
+    [
+        "open",
+        "go",
+        "switch",
+        "activate",
+        "one",
+        "item",
+        "visible",
+        "toolbar",
+        "sidebar",
+        "menu",
+        "navigation",
+        "nav",
+        "header",
+        "footer",
+        "list",
+        "table",
+        "dialog",
+        "form",
+        "panel",
+    ]
+)
 
 
-def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
-             screen_size: tuple[int, int] | None) -> list[A11yMatch] | None:
+def _ordinal(
+    elements: list[A11yElement], description: str, boxer: Boxer | None, screen_size: tuple[int, int] | None
+) -> list[A11yMatch] | None:
     masked = _mask_quotes(description)
-    m = re.search(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|"
-                  r"(\d{1,2})(?:st|nd|rd|th))(\s+(?:to\s+)?last)?\b", masked, re.IGNORECASE)
+    m = re.search(
+        r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|"
+        r"(\d{1,2})(?:st|nd|rd|th))(\s+(?:to\s+)?last)?\b",
+        masked,
+        re.IGNORECASE,
+    )
     if m is None:
         return None
     word = m.group(1).lower()
@@ -268,12 +335,12 @@ def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
     from_end = bool(m.group(3)) or n == -1
     if n == -1:
         n = 1
-    rest = description[:m.start()] + " " + description[m.end():]
+    rest = description[: m.start()] + " " + description[m.end() :]
     side = ""
     fs = _FROM_SIDE.search(_mask_quotes(rest))
     if fs is not None:
         side = fs.group(1).lower()
-        rest = rest[:fs.start()] + rest[fs.end():]
+        rest = rest[: fs.start()] + rest[fs.end() :]
     q = parse_description(rest)
     extra = [w for w in q.target.split() if w not in _ORDINAL_FILLER]
     if not q.roles or extra:
@@ -299,8 +366,17 @@ def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
         if e.box not in seen:
             seen.add(e.box)
             uniq.append(e)
-    uniq = [e for e in uniq if not any(o is not e and o.rect != e.rect and _contains(e.rect, o.rect)
-                                       and role_key(o.role) == role_key(e.role) for o in uniq)]
+    uniq = [
+        e
+        for e in uniq
+        if not any(
+            o is not e
+            and o.rect != e.rect
+            and _contains(e.rect, o.rect)
+            and role_key(o.role) == role_key(e.role)
+            for o in uniq
+        )
+    ]
     if side in ("left", "start", ""):
         order = _reading_order(uniq) if side == "" else sorted(uniq, key=lambda e: (e.rect[0], e.rect[1]))
     elif side in ("right", "end"):
@@ -318,7 +394,11 @@ def _ordinal(elements: list[A11yElement], description: str, boxer: Boxer | None,
 
 
 def _thumb(elements: list[A11yElement], description: str, boxer: Boxer | None) -> list[A11yMatch] | None:
-    if not _THUMB.search(description) or "slider" not in description.lower() and "scroll" not in description.lower():
+    if (
+        not _THUMB.search(description)
+        or "slider" not in description.lower()
+        and "scroll" not in description.lower()
+    ):
         return None
     q = parse_description(_THUMB.sub("", description))
     if not q.target:
@@ -350,7 +430,9 @@ def _thumb(elements: list[A11yElement], description: str, boxer: Boxer | None) -
 
 def _divider(elements: list[A11yElement], description: str, boxer: Boxer | None) -> list[A11yMatch] | None:
     masked = _mask_quotes(description)
-    if not _DIVIDER.search(masked) or not re.search(r"\b(column|header|pane|panel|cell)\b", masked, re.IGNORECASE):
+    if not _DIVIDER.search(masked) or not re.search(
+        r"\b(column|header|pane|panel|cell)\b", masked, re.IGNORECASE
+    ):
         return None
     side_m = _EDGE_SIDE.search(masked)
     side = side_m.group(1).lower() if side_m else "right"
@@ -360,27 +442,46 @@ def _divider(elements: list[A11yElement], description: str, boxer: Boxer | None)
     anchors = _anchors(elements, quoted[0])
     if not anchors:
         return []
-    pref = {"columnheader", "tablecolumnheader", "rowheader", "tablerowheader", "tablecell", "cell",
-            "gridcell", "panel", "section", "region", "group"}
-    anchors.sort(key=lambda p: (-(p[1] + 0.1 * (role_key(p[0].role) in pref))))
+    pref = {
+        "columnheader",
+        "tablecolumnheader",
+        "rowheader",
+        "tablerowheader",
+        "tablecell",
+        "cell",
+        "gridcell",
+        "panel",
+        "section",
+        "region",
+        "group",
+    }
+    anchors.sort(key=lambda p: -(p[1] + 0.1 * (role_key(p[0].role) in pref)))
     boxed = _boxed([e for e, _ in anchors[:6]], boxer)
     if not boxed:
         return []
     el = boxed[0]
     x, y, w, h = el.rect
-    at = {"right": (x + w - 1, y + h // 2), "left": (x, y + h // 2),
-          "top": (x + w // 2, y), "bottom": (x + w // 2, y + h - 1)}[side]
+    at = {
+        "right": (x + w - 1, y + h // 2),
+        "left": (x, y + h // 2),
+        "top": (x + w // 2, y),
+        "bottom": (x + w // 2, y + h - 1),
+    }[side]
     s = 0.85 * next((v for e, v in anchors if e.name == el.name and e.role == el.role), 1.0)
     return [A11yMatch(el, round(s, 4), s, at=at)]
 
 
-_CELL_REF = re.compile(r"\bcell\s+(?P<c>[A-Z]{1,3})(?P<r>\d{1,7})\b"
-                       r"|\bcolumn\s+(?P<c2>[A-Z]{1,3}),?\s+(?:and\s+)?row\s+(?P<r2>\d{1,7})\b"
-                       r"|\brow\s+(?P<r3>\d{1,7}),?\s+(?:and\s+|of\s+)?column\s+(?P<c3>[A-Z]{1,3})\b")
-_CELL_MEET = re.compile(r"where\s+the\s+(?P<r>.+?)\s+row\s+(?:meets|crosses)\s+the\s+(?P<c>.+?)\s+column"
-                        r"|where\s+the\s+(?P<c2>.+?)\s+column\s+(?:meets|crosses)\s+the\s+(?P<r2>.+?)\s+row"
-                        r"|^(?:the\s+)?(?P<c3>.+?)\s+(?:figure|value|number|amount|entry)\s+(?:for|of)\s+(?P<r3>.+?)$",
-                        re.IGNORECASE)
+_CELL_REF = re.compile(
+    r"\bcell\s+(?P<c>[A-Z]{1,3})(?P<r>\d{1,7})\b"
+    r"|\bcolumn\s+(?P<c2>[A-Z]{1,3}),?\s+(?:and\s+)?row\s+(?P<r2>\d{1,7})\b"
+    r"|\brow\s+(?P<r3>\d{1,7}),?\s+(?:and\s+|of\s+)?column\s+(?P<c3>[A-Z]{1,3})\b"
+)
+_CELL_MEET = re.compile(
+    r"where\s+the\s+(?P<r>.+?)\s+row\s+(?:meets|crosses)\s+the\s+(?P<c>.+?)\s+column"
+    r"|where\s+the\s+(?P<c2>.+?)\s+column\s+(?:meets|crosses)\s+the\s+(?P<r2>.+?)\s+row"
+    r"|^(?:the\s+)?(?P<c3>.+?)\s+(?:figure|value|number|amount|entry)\s+(?:for|of)\s+(?P<r3>.+?)$",
+    re.IGNORECASE,
+)
 _CELL_ROLES = frozenset({"tablecell", "cell", "gridcell"})
 _ADDRESS = re.compile(r"^[A-Z]{1,3}\d{1,7}$")
 
@@ -401,8 +502,11 @@ def _cell(elements: list[A11yElement], description: str, boxer: Boxer | None) ->
     col_text = m.group("c") or m.group("c2") or m.group("c3")
     row_text = m.group("r") or m.group("r2") or m.group("r3")
     # A spreadsheet cell's name is its address ("Q2"): only its text counts as its words.
-    cells = [replace(e, name=e.text) if _ADDRESS.match(e.name) else e for e in elements
-             if role_key(e.role) in _CELL_ROLES | {"columnheader", "rowheader", "tablecolumnheader"}]
+    cells = [
+        replace(e, name=e.text) if _ADDRESS.match(e.name) else e
+        for e in elements
+        if role_key(e.role) in _CELL_ROLES | {"columnheader", "rowheader", "tablecolumnheader"}
+    ]
     heads, labels = _anchors(cells, col_text), _anchors(cells, row_text)
     if not heads or not labels:
         return None
@@ -420,8 +524,13 @@ def _cell(elements: list[A11yElement], description: str, boxer: Boxer | None) ->
     return None
 
 
-def apply_rules(elements: list[A11yElement], description: str, *, screen_size: tuple[int, int] | None = None,
-                boxer: Boxer | None = None) -> list[A11yMatch] | None:
+def apply_rules(
+    elements: list[A11yElement],
+    description: str,
+    *,
+    screen_size: tuple[int, int] | None = None,
+    boxer: Boxer | None = None,
+) -> list[A11yMatch] | None:
     """Answer a relational description (see above): None when no rule applies, [] when
     one applies and finds nothing (the description's anchor or n-th element is not there)."""
     for rule in (_cell, _thumb, _divider, _spatial):

@@ -33,16 +33,33 @@ def needs_shift(els: list[A11yElement]) -> bool:
     return any(role_key(e.role) == "frame" and "LibreOffice" in e.name for e in els[:50])
 
 
-def corrected(els: list[A11yElement], words: list[OcrWord], screen: tuple[int, int] | None) -> list[A11yElement]:
+def corrected(
+    els: list[A11yElement], words: list[OcrWord], screen: tuple[int, int] | None
+) -> list[A11yElement]:
     """`els` with LibreOffice's shift undone when the words measure it; unchanged otherwise."""
     if not needs_shift(els):
         return els
     dy = estimate_shift(els, words, shown_words)
     return els if not dy else apply_shift(els, dy, screen or (1 << 16, 1 << 16))
 
+
 # Roles LibreOffice draws with GTK itself: their extents are right.
-NATIVE_ROLES = frozenset({"menu", "menubar", "menuitem", "text", "combobox", "frame", "rootpane",
-                          "checkmenuitem", "radiomenuitem", "separator", "filler", "panel"})
+NATIVE_ROLES = frozenset(
+    {
+        "menu",
+        "menubar",
+        "menuitem",
+        "text",
+        "combobox",
+        "frame",
+        "rootpane",
+        "checkmenuitem",
+        "radiomenuitem",
+        "separator",
+        "filler",
+        "panel",
+    }
+)
 _MEASURE_ROLES = frozenset({"tablecell", "pagetab", "label", "statictext", "paragraph", "heading"})
 
 
@@ -57,9 +74,11 @@ def _found_at(el_words: str, box: tuple[int, int, int, int], words: list[OcrWord
     if not want:
         return False
     x, y, w, h = box
-    inside = {wd.norm or normalize(wd.text) for wd in words
-              if x - slack <= wd.box[0] + wd.box[2] / 2 <= x + w + slack
-              and y - slack <= wd.cy <= y + h + slack}
+    inside = {
+        wd.norm or normalize(wd.text)
+        for wd in words
+        if x - slack <= wd.box[0] + wd.box[2] / 2 <= x + w + slack and y - slack <= wd.cy <= y + h + slack
+    }
     got = sum(1 for t in want if t in inside)
     return got >= max(1, round(0.6 * len(want)))
 
@@ -75,8 +94,13 @@ def estimate_shift(els: list[A11yElement], words: list[OcrWord], shown) -> int |
         if len(token) < 2:
             continue
         x, y, w, h = el.box
-        cands = [wd.cy - (y + h / 2) for wd in words if (wd.norm or normalize(wd.text)) == token
-                 and x - 6 <= wd.box[0] + wd.box[2] / 2 <= x + w + 6 and abs(wd.cy - (y + h / 2)) <= 60]
+        cands = [
+            wd.cy - (y + h / 2)
+            for wd in words
+            if (wd.norm or normalize(wd.text)) == token
+            and x - 6 <= wd.box[0] + wd.box[2] / 2 <= x + w + 6
+            and abs(wd.cy - (y + h / 2)) <= 60
+        ]
         if cands:
             shifts.append(min(cands, key=abs))
     if len(shifts) < 3:

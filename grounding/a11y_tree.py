@@ -28,10 +28,35 @@ _VAL = "{https://accessibility.ubuntu.example.org/ns/value}"
 _TEXT_CHARS = 200  # element text used for matching (a document's text can be megabytes)
 _WINDOW_ROLES = frozenset({"frame", "dialog", "window", "alert", "filechooser", "filechooserdialog"})
 # Roles that never are a target themselves: skip them unless the description names them.
-_BUTTONISH = frozenset({"pushbutton", "button", "togglebutton", "menubutton", "splitbutton",
-                        "popupbutton", "checkbox", "radiobutton", "link", "icon", "menuitem"})
-_STRUCTURAL = frozenset({"desktopframe", "application", "filler", "unknown", "redundantobject",
-                         "inlinetextbox", "none", "generic", "linebreak", "separator"})
+_BUTTONISH = frozenset(
+    {
+        "pushbutton",
+        "button",
+        "togglebutton",
+        "menubutton",
+        "splitbutton",
+        "popupbutton",
+        "checkbox",
+        "radiobutton",
+        "link",
+        "icon",
+        "menuitem",
+    }
+)
+_STRUCTURAL = frozenset(
+    {
+        "desktopframe",
+        "application",
+        "filler",
+        "unknown",
+        "redundantobject",
+        "inlinetextbox",
+        "none",
+        "generic",
+        "linebreak",
+        "separator",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -43,15 +68,15 @@ class A11yElement:
     text: str = ""
     box: tuple[int, int, int, int] | None = None
     depth: int = 0
-    context: str = ""          # names of the enclosing windows / named containers
-    active: bool = False       # inside the active (focused) window
+    context: str = ""  # names of the enclosing windows / named containers
+    active: bool = False  # inside the active (focused) window
     interactive: bool = False
     ref: Any = field(default=None, compare=False)  # the source's handle (CDP backend node id)
-    label: str = ""            # an unnamed field's nearby label ("Search for:" left of it)
-    lines: str = ""            # "multi" / "single" for text fields that say so
-    description: str = ""      # accessible description / tooltip
+    label: str = ""  # an unnamed field's nearby label ("Search for:" left of it)
+    lines: str = ""  # "multi" / "single" for text fields that say so
+    description: str = ""  # accessible description / tooltip
     value: tuple[float | None, float | None, float | None] | None = None  # (now, min, max)
-    orientation: str = ""      # "horizontal" / "vertical" when the source says
+    orientation: str = ""  # "horizontal" / "vertical" when the source says
 
     @property
     def rect(self) -> tuple[int, int, int, int]:
@@ -85,8 +110,10 @@ class A11yMatch:
 
     def describe(self) -> str:
         e = self.element
-        return json.dumps({"role": e.role, "name": e.name[:80], "box": e.box,
-                           "confidence": round(self.confidence, 3)}, ensure_ascii=False)
+        return json.dumps(
+            {"role": e.role, "name": e.name[:80], "box": e.box, "confidence": round(self.confidence, 3)},
+            ensure_ascii=False,
+        )
 
 
 def _float(value: Any) -> float | None:
@@ -107,7 +134,9 @@ def _pair(value: str | None) -> tuple[int, int] | None:
         return None
 
 
-def clip_box(box: tuple[int, int, int, int], screen: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+def clip_box(
+    box: tuple[int, int, int, int], screen: tuple[int, int] | None
+) -> tuple[int, int, int, int] | None:
     """The part of `box` on the screen, or None when nothing of it is."""
     x, y, w, h = box
     if w <= 0 or h <= 0:
@@ -123,7 +152,8 @@ def clip_box(box: tuple[int, int, int, int], screen: tuple[int, int] | None) -> 
 
 _VISIBLE = etree.XPath(
     '//*[@st:visible="true" and @st:showing="true" and @cp:screencoord and @cp:size]',
-    namespaces={"st": _ST[1:-1], "cp": _CP[1:-1]})
+    namespaces={"st": _ST[1:-1], "cp": _CP[1:-1]},
+)
 _ACTIVE = etree.XPath('//*[@st:active="true"]', namespaces={"st": _ST[1:-1]})
 
 
@@ -163,25 +193,46 @@ def parse_osworld_tree(xml: str | bytes, screen_size: tuple[int, int] | None = N
                 active = True
         lines = ""
         if rk in _FIELDS:
-            lines = "multi" if attrib.get(multi_key) == "true" else "single" if attrib.get(single_key) == "true" else ""
+            lines = (
+                "multi"
+                if attrib.get(multi_key) == "true"
+                else "single"
+                if attrib.get(single_key) == "true"
+                else ""
+            )
         value = None
         if val_keys[0] in attrib:
             now, low, high = (_float(attrib.get(k)) for k in val_keys)
             value = (now, low, high)
-        orientation = ("vertical" if attrib.get(_ST + "vertical") == "true"
-                       else "horizontal" if attrib.get(_ST + "horizontal") == "true" else "")
-        out.append(A11yElement(
-            role=role, name=(attrib.get("name") or "").strip(),
-            text=(node.text or "").strip()[:_TEXT_CHARS], box=box, depth=depth,
-            context=" ".join(reversed(context)), active=active,
-            interactive=rk in INTERACTIVE_ROLES or attrib.get(focusable_key) == "true", lines=lines,
-            description=(attrib.get("description") or "").strip()[:_TEXT_CHARS],
-            value=value, orientation=orientation))
+        orientation = (
+            "vertical"
+            if attrib.get(_ST + "vertical") == "true"
+            else "horizontal"
+            if attrib.get(_ST + "horizontal") == "true"
+            else ""
+        )
+        out.append(
+            A11yElement(
+                role=role,
+                name=(attrib.get("name") or "").strip(),
+                text=(node.text or "").strip()[:_TEXT_CHARS],
+                box=box,
+                depth=depth,
+                context=" ".join(reversed(context)),
+                active=active,
+                interactive=rk in INTERACTIVE_ROLES or attrib.get(focusable_key) == "true",
+                lines=lines,
+                description=(attrib.get("description") or "").strip()[:_TEXT_CHARS],
+                value=value,
+                orientation=orientation,
+            )
+        )
     return _label_fields(out)
 
 
-_FIELDS = frozenset({"entry", "text", "passwordtext", "spinbutton", "combobox", "textbox",
-                     "searchbox", "slider"})
+_FIELDS = frozenset(
+    {"entry", "text", "passwordtext", "spinbutton", "combobox", "textbox", "searchbox", "slider"}
+)
 _LABELS = frozenset({"label", "statictext", "labeltext"})
 
 
@@ -241,9 +292,14 @@ def _target_score(q: Query, el: A11yElement) -> float:
     return s
 
 
-def rank(elements: Iterable[A11yElement], description: str | Query, *,
-         screen_size: tuple[int, int] | None = None, limit: int = 5,
-         need_box: bool = True) -> list[A11yMatch]:
+def rank(
+    elements: Iterable[A11yElement],
+    description: str | Query,
+    *,
+    screen_size: tuple[int, int] | None = None,
+    limit: int = 5,
+    need_box: bool = True,
+) -> list[A11yMatch]:
     """The best `limit` elements for `description`, best first (confidence > 0 only)."""
     q = description if isinstance(description, Query) else parse_description(description)
     roles = q.roles or {}
@@ -259,8 +315,10 @@ def rank(elements: Iterable[A11yElement], description: str | Query, *,
         rk = role_key(el.role)
         fit = roles.get(rk, 0.0)
         # "text area" wants a multi-line field, "text field" a single-line one.
-        if fit and ((el.lines == "single" and q.roles is TEXT_AREA_ROLES)
-                    or (el.lines == "multi" and q.roles is TEXT_FIELD_ROLES)):
+        if fit and (
+            (el.lines == "single" and q.roles is TEXT_AREA_ROLES)
+            or (el.lines == "multi" and q.roles is TEXT_FIELD_ROLES)
+        ):
             fit *= 0.7
         if not el.name and not el.text and not el.label and fit == 0.0:
             continue
@@ -297,8 +355,9 @@ def rank(elements: Iterable[A11yElement], description: str | Query, *,
         if peers > 1:
             scored = [(c * 0.7 if by_role else c, t, el, by_role) for c, t, el, by_role in scored]
     scored.sort(key=lambda s: s[0] + s[1], reverse=True)
-    return [A11yMatch(el, round(min(1.0, max(0.0, conf)), 4), conf + tie)
-            for conf, tie, el, _ in scored[:limit]]
+    return [
+        A11yMatch(el, round(min(1.0, max(0.0, conf)), 4), conf + tie) for conf, tie, el, _ in scored[:limit]
+    ]
 
 
 def best_result(best: list[A11yMatch], min_confidence: float, grounder: str) -> GroundingResult | None:

@@ -18,15 +18,16 @@ class GroundingResult:
     y: int
     confidence: float = 1.0
     grounder: str = ""
-    raw: str = ""          # the grounder's own answer, for the episode log
+    raw: str = ""  # the grounder's own answer, for the episode log
 
 
 @runtime_checkable
 class Grounder(Protocol):
     name: str
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         """The point to act on, in screen pixels, or None when the target is not found."""
         ...
 
@@ -36,6 +37,7 @@ class NoGrounder:
 
     name = "none"
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         return None

@@ -54,15 +54,23 @@ class CascadeGrounder:
             try:
                 grounder, threshold = tier
             except (TypeError, ValueError):
-                raise TypeError(f"cascade tier {index} must be a (grounder, threshold) pair, "
-                                f"got {tier!r}") from None
+                raise TypeError(
+                    f"cascade tier {index} must be a (grounder, threshold) pair, got {tier!r}"
+                ) from None
             if not isinstance(grounder, Grounder):
-                raise TypeError(f"cascade tier {index}: {grounder!r} is not a Grounder "
-                                "(needs a `name` and a `ground` method)")
-            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-                    or math.isnan(threshold):
-                raise TypeError(f"cascade tier {index} ({_tier_name(grounder)}): threshold must "
-                                f"be a number, got {threshold!r}")
+                raise TypeError(
+                    f"cascade tier {index}: {grounder!r} is not a Grounder "
+                    "(needs a `name` and a `ground` method)"
+                )
+            if (
+                isinstance(threshold, bool)
+                or not isinstance(threshold, (int, float))
+                or math.isnan(threshold)
+            ):
+                raise TypeError(
+                    f"cascade tier {index} ({_tier_name(grounder)}): threshold must "
+                    f"be a number, got {threshold!r}"
+                )
             checked.append((grounder, float(threshold)))
         self.name = name
         self.tiers: list[tuple[Grounder, float]] = checked
@@ -72,8 +80,9 @@ class CascadeGrounder:
         inner = ", ".join(f"{_tier_name(g)}>={t:g}" for g, t in self.tiers)
         return f"CascadeGrounder({self.name!r}: {inner})"
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         trace: list[TierTrace] = []
         self.last_trace = trace
         for grounder, threshold in self.tiers:
@@ -84,15 +93,18 @@ class CascadeGrounder:
                 accepted = self._accepts(result, threshold)
             except Exception:  # noqa: BLE001 - one broken tier must not stop the others
                 trace.append(TierTrace(tier, time.perf_counter() - start, False))
-                log.warning("grounder %s failed on %r; trying the next one", tier, description,
-                            exc_info=True)
+                log.warning("grounder %s failed on %r; trying the next one", tier, description, exc_info=True)
                 continue
             trace.append(TierTrace(tier, time.perf_counter() - start, accepted))
             if accepted:
                 assert result is not None
                 return replace(result, grounder=f"{self.name}/{result.grounder or tier}")
-            log.debug("grounder %s declined %r (%s)", tier, description,
-                      "no answer" if result is None else f"confidence {result.confidence}")
+            log.debug(
+                "grounder %s declined %r (%s)",
+                tier,
+                description,
+                "no answer" if result is None else f"confidence {result.confidence}",
+            )
         return None
 
     @staticmethod

@@ -28,7 +28,7 @@ class GrounderSpecError(ValueError):
 
 
 def _model_parts(spec: str, kind: str) -> tuple[str | None, str]:
-    rest = spec[len(kind):]
+    rest = spec[len(kind) :]
     model, _, url = rest.lstrip(":").partition("@")
     if not url.startswith(("http://", "https://")):
         raise GrounderSpecError(f"grounder {spec!r} needs a server URL: {kind}[:MODEL]@http://host:port/v1")
@@ -71,20 +71,26 @@ def make_one(spec: str, tree_source: Callable[[], str] | None) -> Grounder:
         if tree_source is None:
             raise GrounderSpecError("the a11y grounder needs a desktop with an accessibility tree")
         from grounding.a11y import A11yGrounder
+
         return A11yGrounder(tree_source)
     if kind == "ocr":
         from grounding.ocr import OcrGrounder
+
         return OcrGrounder()
     if kind in ("jedi", "uitars", "point"):
         model, url = _model_parts(spec, kind)
         if kind == "jedi":
             from grounding.jedi import JediGrounder
+
             return JediGrounder(url, model=model or "jedi-7b", api_key=_api_key(), zoom=options.get("zoom"))
         from grounding import uitars
+
         cls = uitars.UITarsGrounder if kind == "uitars" else uitars.PointGrounder
         return cls(url, model=model or kind, api_key=_api_key(), zoom=options.get("zoom"))
-    raise GrounderSpecError(f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
-                            "uitars@URL, point@URL, or several joined by '+'")
+    raise GrounderSpecError(
+        f"unknown grounder {spec!r}: use none, a11y, ocr, jedi@URL, "
+        "uitars@URL, point@URL, or several joined by '+'"
+    )
 
 
 def make_grounder(spec: str, tree_source: Callable[[], str] | None = None) -> Grounder:

@@ -23,9 +23,71 @@ from grounding.text_match import STOPWORDS, normalize, token_credit
 
 __all__ = ["function_score", "function_words", "stem"]
 
-_CUE = re.compile(r"\b(?:that|which|whatever|for\s+\w+ing|lets?\s+me|want\s+to|used\s+to|in\s+order\s+to|"
-                  r"button\s+to|control\s+to|icon\s+to|tool\s+to|helps?\s+me)\b", re.IGNORECASE)
-_FILLER = frozenset(["button", "buttons", "icon", "icons", "control", "tool", "toolbar", "little", "small", "tiny", "whatever", "want", "which", "what", "do", "does", "i", "me", "lets", "let", "press", "click", "hit", "use", "used", "order", "is", "are", "be", "can", "one", "thing", "item", "so", "for", "of", "to", "in", "into", "from", "by", "at", "up", "it", "them", "there", "here", "and", "or", "all", "any", "some", "every"]) | STOPWORDS
+_CUE = re.compile(
+    r"\b(?:that|which|whatever|for\s+\w+ing|lets?\s+me|want\s+to|used\s+to|in\s+order\s+to|"
+    r"button\s+to|control\s+to|icon\s+to|tool\s+to|helps?\s+me)\b",
+    re.IGNORECASE,
+)
+_FILLER = (
+    frozenset(
+        [
+            "button",
+            "buttons",
+            "icon",
+            "icons",
+            "control",
+            "tool",
+            "toolbar",
+            "little",
+            "small",
+            "tiny",
+            "whatever",
+            "want",
+            "which",
+            "what",
+            "do",
+            "does",
+            "i",
+            "me",
+            "lets",
+            "let",
+            "press",
+            "click",
+            "hit",
+            "use",
+            "used",
+            "order",
+            "is",
+            "are",
+            "be",
+            "can",
+            "one",
+            "thing",
+            "item",
+            "so",
+            "for",
+            "of",
+            "to",
+            "in",
+            "into",
+            "from",
+            "by",
+            "at",
+            "up",
+            "it",
+            "them",
+            "there",
+            "here",
+            "and",
+            "or",
+            "all",
+            "any",
+            "some",
+            "every",
+        ]
+    )
+    | STOPWORDS
+)
 
 
 def stem(word: str) -> str:

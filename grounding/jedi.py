@@ -23,9 +23,20 @@ from typing import Any
 from grounding.model_client import ModelGrounder, NotGrounded
 from grounding.resize import ScreenGeometry, Size
 
-ACTIONS = ("key", "type", "mouse_move", "left_click", "left_click_drag", "right_click",
-           "middle_click", "double_click", "scroll", "wait", "terminate")
-NOT_A_POINT = frozenset({"wait", "terminate"})   # the model's ways of saying "not there"
+ACTIONS = (
+    "key",
+    "type",
+    "mouse_move",
+    "left_click",
+    "left_click_drag",
+    "right_click",
+    "middle_click",
+    "double_click",
+    "scroll",
+    "wait",
+    "terminate",
+)
+NOT_A_POINT = frozenset({"wait", "terminate"})  # the model's ways of saying "not there"
 
 _ACTION_HELP = (
     "The action to perform. The available actions are:\n"
@@ -64,24 +75,36 @@ def computer_use_tool(width: int, height: int) -> dict[str, Any]:
             "action": {"description": _ACTION_HELP, "enum": list(ACTIONS), "type": "string"},
             "keys": {"description": "Required only by `action=key`.", "type": "array"},
             "text": {"description": "Required only by `action=type`.", "type": "string"},
-            "coordinate": {"description": "(x, y): the x (pixels from the left edge) and y "
-                                          "(pixels from the top edge) coordinates to move the "
-                                          "mouse to. Required by the mouse actions.",
-                           "type": "array"},
-            "pixels": {"description": "How far to scroll. Required only by `action=scroll`.",
-                       "type": "number"},
-            "time": {"description": "Seconds to wait. Required only by `action=wait`.",
-                     "type": "number"},
-            "status": {"description": "The task's status. Required only by `action=terminate`.",
-                       "type": "string", "enum": ["success", "failure"]},
+            "coordinate": {
+                "description": "(x, y): the x (pixels from the left edge) and y "
+                "(pixels from the top edge) coordinates to move the "
+                "mouse to. Required by the mouse actions.",
+                "type": "array",
+            },
+            "pixels": {
+                "description": "How far to scroll. Required only by `action=scroll`.",
+                "type": "number",
+            },
+            "time": {"description": "Seconds to wait. Required only by `action=wait`.", "type": "number"},
+            "status": {
+                "description": "The task's status. Required only by `action=terminate`.",
+                "type": "string",
+                "enum": ["success", "failure"],
+            },
         },
         "required": ["action"],
         "type": "object",
     }
-    return {"type": "function",
-            "function": {"name_for_human": "computer_use", "name": "computer_use",
-                         "description": description, "parameters": parameters,
-                         "args_format": "Format the arguments as a JSON object."}}
+    return {
+        "type": "function",
+        "function": {
+            "name_for_human": "computer_use",
+            "name": "computer_use",
+            "description": description,
+            "parameters": parameters,
+            "args_format": "Format the arguments as a JSON object.",
+        },
+    }
 
 
 def system_prompt(width: int, height: int) -> str:
@@ -103,11 +126,13 @@ def system_prompt(width: int, height: int) -> str:
 
 # -- reading the reply ---------------------------------------------------------------------
 
-_MAX_TEXT = 20_000            # a grounding reply is short; do not scan megabytes of garbage
+_MAX_TEXT = 20_000  # a grounding reply is short; do not scan megabytes of garbage
 _DECODER = json.JSONDecoder()
 _PAIR = re.compile(r"^\s*[\[(]?\s*(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)\s*[\])]?\s*$")
 _ACTION_RE = re.compile(r"""["']?action["']?\s*:\s*["']([A-Za-z_]+)["']""")
-_COORD_RE = re.compile(r"""["']?coordinate["']?\s*:\s*["']?[\[(]?\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)""")
+_COORD_RE = re.compile(
+    r"""["']?coordinate["']?\s*:\s*["']?[\[(]?\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)"""
+)
 
 
 def _number(value: Any) -> float | None:
@@ -145,7 +170,7 @@ def _as_call(obj: Any) -> dict[str, Any] | None:
         return None
     if "arguments" in obj:
         arguments = obj["arguments"]
-        if isinstance(arguments, str):   # the OpenAI wire form: arguments as a JSON string
+        if isinstance(arguments, str):  # the OpenAI wire form: arguments as a JSON string
             try:
                 arguments = json.loads(arguments)
             except json.JSONDecodeError:
@@ -179,7 +204,7 @@ def _json_calls(text: str) -> list[dict[str, Any]]:
             calls.append(call)
             i = text.find("{", end)
         else:
-            i = text.find("{", i + 1)   # a wrapper object: look inside it
+            i = text.find("{", i + 1)  # a wrapper object: look inside it
     return calls
 
 
@@ -248,18 +273,27 @@ class JediGrounder(ModelGrounder):
     name = "jedi"
     default_model = "jedi-7b"
 
-    def __init__(self, base_url: str, model: str = "jedi-7b", api_key: str = "EMPTY",
-                 timeout: float = 30.0, **options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "jedi-7b",
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        **options: Any,
+    ) -> None:
         super().__init__(base_url, model, api_key, timeout, **options)
 
     def build_messages(self, image_url: str, description: str, model_size: Size) -> list[dict[str, Any]]:
         width, height = model_size
         return [
             {"role": "system", "content": system_prompt(width, height)},
-            {"role": "user", "content": [
-                {"type": "image_url", "image_url": {"url": image_url}},
-                {"type": "text", "text": description},
-            ]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": image_url}},
+                    {"type": "text", "text": description},
+                ],
+            },
         ]
 
     def locate(self, text: str, model_size: Size, geometry: ScreenGeometry) -> tuple[float, float, Size]:

@@ -33,8 +33,8 @@ from grounding.resize import (
 )
 from grounding.zoom import zoom_window
 
-OUTSIDE_MARGIN = 0.02   # a point this far (fraction of a side) past the image edge is clamped;
-                        # further out it counts as "not on screen"
+OUTSIDE_MARGIN = 0.02  # a point this far (fraction of a side) past the image edge is clamped;
+# further out it counts as "not on screen"
 
 
 class ModelCallError(Exception):
@@ -49,26 +49,38 @@ class ChatClient:
     """A thin, non-raising-by-type wrapper over `openai.OpenAI().chat.completions`: every
     failure becomes a ModelCallError with a short reason."""
 
-    def __init__(self, base_url: str, model: str, api_key: str = "EMPTY", timeout: float = 30.0,
-                 max_retries: int = 0, max_tokens: int = 256, temperature: float = 0.0,
-                 extra_body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        max_retries: int = 0,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
         self.base_url = base_url
         self.model = model
         self.timeout = float(timeout)
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.extra_body = dict(extra_body or {})
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "EMPTY",
-                                     timeout=self.timeout, max_retries=max_retries)
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "EMPTY", timeout=self.timeout, max_retries=max_retries
+        )
 
     def complete(self, messages: list[dict[str, Any]]) -> str:
         """The reply's text. Tool calls that a server parsed out of the text itself (vLLM with
         a tool-call parser) are written back as `<tool_call>` blocks so one parser reads both."""
         try:
             response = self._client.chat.completions.create(
-                model=self.model, messages=messages,  # type: ignore[arg-type]  # SDK wants its TypedDicts; ours: JSON dicts
-                max_tokens=self.max_tokens, temperature=self.temperature,
-                extra_body=self.extra_body or None)
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]  # SDK wants its TypedDicts; ours: JSON dicts
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                extra_body=self.extra_body or None,
+            )
         except openai.APITimeoutError as e:
             raise ModelCallError(f"timed out after {self.timeout:g} s") from e
         except openai.APIStatusError as e:
@@ -91,7 +103,11 @@ class ChatClient:
                 arguments = json.loads(function.arguments or "{}")
             except json.JSONDecodeError:
                 arguments = function.arguments
-            text += "\n<tool_call>\n" + json.dumps({"name": function.name, "arguments": arguments}) + "\n</tool_call>"
+            text += (
+                "\n<tool_call>\n"
+                + json.dumps({"name": function.name, "arguments": arguments})
+                + "\n</tool_call>"
+            )
         return text
 
     def close(self) -> None:
@@ -111,17 +127,38 @@ class ModelGrounder:
     default_min_pixels = MIN_PIXELS
     default_max_pixels = MAX_PIXELS
 
-    def __init__(self, base_url: str, model: str | None = None, api_key: str = "EMPTY",
-                 timeout: float = 30.0, *, max_retries: int = 0, max_tokens: int = 256,
-                 temperature: float = 0.0, confidence: float = 0.9, origin: tuple[int, int] = (0, 0),
-                 resize: bool = True, factor: int = FACTOR, min_pixels: int | None = None,
-                 max_pixels: int | None = None, extra_body: dict[str, Any] | None = None,
-                 name: str | None = None, zoom: float | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str | None = None,
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        *,
+        max_retries: int = 0,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        confidence: float = 0.9,
+        origin: tuple[int, int] = (0, 0),
+        resize: bool = True,
+        factor: int = FACTOR,
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+        extra_body: dict[str, Any] | None = None,
+        name: str | None = None,
+        zoom: float | None = None,
+    ) -> None:
         if name:
             self.name = name
-        self.client = ChatClient(base_url, model or self.default_model, api_key, timeout,
-                                 max_retries=max_retries, max_tokens=max_tokens,
-                                 temperature=temperature, extra_body=extra_body)
+        self.client = ChatClient(
+            base_url,
+            model or self.default_model,
+            api_key,
+            timeout,
+            max_retries=max_retries,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            extra_body=extra_body,
+        )
         self.confidence = confidence
         self.origin = origin
         self.resize = resize
@@ -130,9 +167,9 @@ class ModelGrounder:
         self.max_pixels = self.default_max_pixels if max_pixels is None else max_pixels
         if zoom is not None and zoom <= 1:
             raise ValueError(f"zoom must be more than 1, got {zoom:g}")
-        self.zoom = zoom   # None: one look; else look again at a crop around the first answer
+        self.zoom = zoom  # None: one look; else look again at a crop around the first answer
         self.log = logging.getLogger(f"grounding.{self.name}")
-        self.last_failure: str | None = None   # why the latest ground() answered None
+        self.last_failure: str | None = None  # why the latest ground() answered None
 
     @property
     def model(self) -> str:
@@ -150,8 +187,9 @@ class ModelGrounder:
 
     # -- the Grounder protocol ------------------------------------------------------------
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         started = time.monotonic()
         self.last_failure = None
         try:
@@ -162,8 +200,9 @@ class ModelGrounder:
             self._fail(f"unexpected {type(e).__name__}: {e}", description, started)
         return None
 
-    def _ask(self, image: Image.Image, png: bytes | None, description: str,
-             geometry: ScreenGeometry) -> tuple[float, float, Size, str]:
+    def _ask(
+        self, image: Image.Image, png: bytes | None, description: str, geometry: ScreenGeometry
+    ) -> tuple[float, float, Size, str]:
         """One question about one image: (x, y, space, reply), the point in `space`, which
         stretches over the image. `png` is the image's own encoding, sent as is if it fits."""
         if self.resize:
@@ -184,8 +223,10 @@ class ModelGrounder:
         except NotGrounded as e:
             raise NotGrounded(f"{e}; reply: {_short(text)}") from e
         if not geometry.in_space(x, y, space, OUTSIDE_MARGIN):
-            raise NotGrounded(f"point ({x:g}, {y:g}) is outside the {space[0]:g}x{space[1]:g} "
-                              f"space it should be in; reply: {_short(text)}")
+            raise NotGrounded(
+                f"point ({x:g}, {y:g}) is outside the {space[0]:g}x{space[1]:g} "
+                f"space it should be in; reply: {_short(text)}"
+            )
         return x, y, space, text
 
     def _ground(self, png: bytes, description: str, screen_size: tuple[int, int]) -> GroundingResult:
@@ -194,7 +235,7 @@ class ModelGrounder:
         except ValueError as e:
             raise NotGrounded(f"screenshot: {e}") from e
         if not screen_size or min(screen_size) <= 0:
-            screen_size = image.size   # no screen size given: the screenshot's own pixels
+            screen_size = image.size  # no screen size given: the screenshot's own pixels
         geometry = ScreenGeometry((screen_size[0], screen_size[1]), image_size=image.size, origin=self.origin)
         x, y, space, text = self._ask(image, png, description, geometry)
         sx, sy = geometry.clamp(*geometry.space_to_screen(x, y, space))
@@ -202,32 +243,50 @@ class ModelGrounder:
             return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name, raw=text)
         return self._refine(image, description, geometry, (sx, sy), text)
 
-    def _refine(self, image: Image.Image, description: str, geometry: ScreenGeometry,
-                first: tuple[int, int], first_text: str) -> GroundingResult:
+    def _refine(
+        self,
+        image: Image.Image,
+        description: str,
+        geometry: ScreenGeometry,
+        first: tuple[int, int],
+        first_text: str,
+    ) -> GroundingResult:
         """Ground again on a crop around the first answer (grounding/zoom.py); the first
         answer stands when the second look fails or points outside the crop."""
         assert self.zoom is not None
         window = zoom_window(image.size, geometry.screen_to_image(*first), self.zoom)
         crop = window.crop(image)
-        crop_geometry = ScreenGeometry(crop.size, image_size=crop.size)   # the crop's own pixels
+        crop_geometry = ScreenGeometry(crop.size, image_size=crop.size)  # the crop's own pixels
         try:
             x, y, space, text = self._ask(crop, None, description, crop_geometry)
         except (ModelCallError, NotGrounded) as e:
             self.log.info("%s: zoomed look failed, keeping the first answer: %s", self.name, e)
-            return GroundingResult(*first, confidence=self.confidence, grounder=self.name,
-                                   raw=f"{first_text}\n[zoom failed: {e}]")
-        cx, cy = crop_geometry.space_to_screen(x, y, space)        # crop pixels, floats
-        ix, iy = window.to_image(cx, cy)                           # screenshot pixels
+            return GroundingResult(
+                *first,
+                confidence=self.confidence,
+                grounder=self.name,
+                raw=f"{first_text}\n[zoom failed: {e}]",
+            )
+        cx, cy = crop_geometry.space_to_screen(x, y, space)  # crop pixels, floats
+        ix, iy = window.to_image(cx, cy)  # screenshot pixels
         sx, sy = geometry.clamp(*geometry.space_to_screen(ix, iy, geometry.shot_size))
-        where = (f"[zoom x{window.scale:.2f} on {window.width}x{window.height}+{window.left}+{window.top} "
-                 f"of the screenshot; first answer {first[0]},{first[1]}]")
-        return GroundingResult(sx, sy, confidence=self.confidence, grounder=self.name,
-                               raw=f"{first_text}\n{where}\n{text}")
+        where = (
+            f"[zoom x{window.scale:.2f} on {window.width}x{window.height}+{window.left}+{window.top} "
+            f"of the screenshot; first answer {first[0]},{first[1]}]"
+        )
+        return GroundingResult(
+            sx, sy, confidence=self.confidence, grounder=self.name, raw=f"{first_text}\n{where}\n{text}"
+        )
 
     def _fail(self, reason: str, description: str, started: float) -> None:
         self.last_failure = reason
-        self.log.warning("%s: no point for %r after %.2f s: %s", self.name, description[:120],
-                         time.monotonic() - started, reason)
+        self.log.warning(
+            "%s: no point for %r after %.2f s: %s",
+            self.name,
+            description[:120],
+            time.monotonic() - started,
+            reason,
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -33,8 +33,8 @@ import shutil
 import subprocess
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -43,12 +43,20 @@ from PIL import Image
 from grounding.base import GroundingResult
 from grounding.text_match import normalize, parse_description, similarity, token_credit
 
-__all__ = ["OcrGrounder", "OcrWord", "OcrMatch", "OcrUnavailable", "OcrError", "group_lines",
-           "match_phrase", "ocr_target"]
+__all__ = [
+    "OcrGrounder",
+    "OcrWord",
+    "OcrMatch",
+    "OcrUnavailable",
+    "OcrError",
+    "group_lines",
+    "match_phrase",
+    "ocr_target",
+]
 
 Backend = Literal["tesseract", "rapidocr"]
-_RECALL_WEIGHT = 0.75   # runs are cut by us: precision is cheap, so recall leads
-_GAP_FACTOR = 1.6       # words farther apart than this x line height are separate phrases
+_RECALL_WEIGHT = 0.75  # runs are cut by us: precision is cheap, so recall leads
+_GAP_FACTOR = 1.6  # words farther apart than this x line height are separate phrases
 _CACHE_SIZE = 16
 
 
@@ -76,11 +84,11 @@ class OcrWord:
 
 @dataclass(frozen=True)
 class OcrMatch:
-    text: str                          # the words as read
-    box: tuple[int, int, int, int]     # screen pixels
+    text: str  # the words as read
+    box: tuple[int, int, int, int]  # screen pixels
     confidence: float
     similarity: float
-    isolated: bool                     # the run is the whole phrase on its line
+    isolated: bool  # the run is the whole phrase on its line
 
     @property
     def point(self) -> tuple[int, int]:
@@ -88,8 +96,10 @@ class OcrMatch:
         return x + w // 2, y + h // 2
 
     def describe(self, **extra: Any) -> str:
-        return json.dumps({"text": self.text, "box": self.box, "confidence": round(self.confidence, 3),
-                           **extra}, ensure_ascii=False)
+        return json.dumps(
+            {"text": self.text, "box": self.box, "confidence": round(self.confidence, 3), **extra},
+            ensure_ascii=False,
+        )
 
 
 # ---------------------------------------------------------------------------- reading
@@ -106,16 +116,30 @@ def _tesseract_words(image: Image.Image, lang: str, psm: int, timeout: float) ->
     buf = io.BytesIO()
     image.save(buf, "PNG", compress_level=1)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # 4-6x faster on small machines (measured)
-    cmd = ["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm), "--dpi", "300",
-           "-c", "thresholding_method=1", "tsv"]
+    cmd = [
+        "tesseract",
+        "stdin",
+        "stdout",
+        "-l",
+        lang,
+        "--psm",
+        str(psm),
+        "--dpi",
+        "300",
+        "-c",
+        "thresholding_method=1",
+        "tsv",
+    ]
     try:
-        proc = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, env=env, timeout=timeout,
-                              check=False)
+        proc = subprocess.run(
+            cmd, input=buf.getvalue(), capture_output=True, env=env, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"tesseract took more than {timeout:g} s") from exc
     if proc.returncode != 0:
-        raise OcrError(f"tesseract failed ({proc.returncode}): "
-                       f"{proc.stderr.decode('utf-8', 'replace').strip()[-500:]}")
+        raise OcrError(
+            f"tesseract failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace').strip()[-500:]}"
+        )
     words: list[OcrWord] = []
     for row in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:
         cols = row.split("\t")
@@ -143,7 +167,8 @@ def _rapidocr_engine() -> Any:
             except ImportError as exc:
                 raise OcrUnavailable(
                     "OCR backend 'rapidocr' needs the optional package rapidocr-onnxruntime "
-                    "(pip install rapidocr-onnxruntime); or use backend='tesseract'") from exc
+                    "(pip install rapidocr-onnxruntime); or use backend='tesseract'"
+                ) from exc
             _rapid_engine = RapidOCR()
         return _rapid_engine
 
@@ -163,8 +188,14 @@ def _rapidocr_words(image: Image.Image) -> list[OcrWord]:
             if part and normalize(part):
                 wx0 = x0 + (x1 - x0) * pos / total
                 wx1 = x0 + (x1 - x0) * (pos + len(part)) / total
-                words.append(OcrWord(part, (int(wx0), int(y0), max(1, int(wx1 - wx0)), max(1, int(y1 - y0))),
-                                     float(score), normalize(part)))
+                words.append(
+                    OcrWord(
+                        part,
+                        (int(wx0), int(y0), max(1, int(wx1 - wx0)), max(1, int(y1 - y0))),
+                        float(score),
+                        normalize(part),
+                    )
+                )
             pos += len(part) + 1
     return words
 
@@ -224,8 +255,11 @@ def match_phrase(phrases: Sequence[Sequence[OcrWord]], target: str, limit: int =
             # A run starts with a word that shares something with the target.
             # A run starts with a word that shares something with the target (or holds
             # several of its words run together: "Submitorder").
-            if not any(token_credit(t, tok) > 0 or (len(t) >= 3 and (t in tok or tok in t))
-                       for t in t_tokens for tok in first.norm.split()):
+            if not any(
+                token_credit(t, tok) > 0 or (len(t) >= 3 and (t in tok or tok in t))
+                for t in t_tokens
+                for tok in first.norm.split()
+            ):
                 continue
             for end in range(i + 1, min(len(phrase), i + n + 2) + 1):
                 run = phrase[i:end]
@@ -239,8 +273,13 @@ def match_phrase(phrases: Sequence[Sequence[OcrWord]], target: str, limit: int =
                 x1 = max(w.box[0] + w.box[2] for w in run)
                 y1 = max(w.box[1] + w.box[3] for w in run)
                 isolated = len(run) == len(phrase)
-                m = OcrMatch(" ".join(w.text for w in run), (x0, y0, x1 - x0, y1 - y0),
-                             round(min(1.0, conf), 4), round(sim, 4), isolated)
+                m = OcrMatch(
+                    " ".join(w.text for w in run),
+                    (x0, y0, x1 - x0, y1 - y0),
+                    round(min(1.0, conf), 4),
+                    round(sim, 4),
+                    isolated,
+                )
                 found.append((conf + 0.02 * isolated, m))
     found.sort(key=lambda f: f[0], reverse=True)
     # Keep one match per place: runs that overlap a better one are the same text.
@@ -271,14 +310,24 @@ class OcrGrounder:
 
     name = "ocr"
 
-    def __init__(self, upscale: int = 2, lang: str = "eng", backend: Backend = "tesseract", *,
-                 min_confidence: float = 0.7, psm: int = 3, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        upscale: int = 2,
+        lang: str = "eng",
+        backend: Backend = "tesseract",
+        *,
+        min_confidence: float = 0.7,
+        psm: int = 3,
+        timeout: float = 60.0,
+    ) -> None:
         if upscale < 1 or upscale > 4:
             raise ValueError(f"upscale must be 1..4, got {upscale}")
         if backend == "tesseract":
             if shutil.which("tesseract") is None:
-                raise OcrUnavailable("OCR backend 'tesseract' needs the tesseract program "
-                                     "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng)")
+                raise OcrUnavailable(
+                    "OCR backend 'tesseract' needs the tesseract program "
+                    "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng)"
+                )
         elif backend == "rapidocr":
             _rapidocr_engine()  # fail now, clearly, rather than at the first screenshot
         else:
@@ -330,12 +379,22 @@ class OcrGrounder:
             big = image.convert("L")
         if k > 1:
             big = big.resize((image.width * k, image.height * k), Image.Resampling.LANCZOS)
-        raw = _rapidocr_words(big) if self.backend == "rapidocr" else \
-            _tesseract_words(big, self.lang, self.psm, self.timeout)
+        raw = (
+            _rapidocr_words(big)
+            if self.backend == "rapidocr"
+            else _tesseract_words(big, self.lang, self.psm, self.timeout)
+        )
         if k == 1:
             return raw
-        return [OcrWord(w.text, (w.box[0] // k, w.box[1] // k, max(1, round(w.box[2] / k)),
-                                 max(1, round(w.box[3] / k))), w.conf, w.norm) for w in raw]
+        return [
+            OcrWord(
+                w.text,
+                (w.box[0] // k, w.box[1] // k, max(1, round(w.box[2] / k)), max(1, round(w.box[3] / k))),
+                w.conf,
+                w.norm,
+            )
+            for w in raw
+        ]
 
     def lines(self, screenshot_png: bytes) -> list[str]:
         """The screen's text, one phrase per entry, in reading order (for logs and checks)."""
@@ -344,8 +403,13 @@ class OcrGrounder:
 
     # -- grounding
 
-    def matches(self, screenshot_png: bytes, description: str,
-                screen_size: tuple[int, int] | None = None, limit: int = 5) -> list[OcrMatch]:
+    def matches(
+        self,
+        screenshot_png: bytes,
+        description: str,
+        screen_size: tuple[int, int] | None = None,
+        limit: int = 5,
+    ) -> list[OcrMatch]:
         """Candidate runs for `description`, best first, boxes in screen pixels."""
         targets = ocr_target(description)
         if not targets:
@@ -356,7 +420,7 @@ class OcrGrounder:
         for target in targets:
             found += match_phrase(phrases, target, limit)
         found.sort(key=lambda m: m.confidence + 0.02 * m.isolated, reverse=True)
-        sx, sy = ((screen_size[0] / iw, screen_size[1] / ih) if screen_size else (1.0, 1.0))
+        sx, sy = (screen_size[0] / iw, screen_size[1] / ih) if screen_size else (1.0, 1.0)
         out = []
         for m in found[:limit]:
             x, y, w, h = m.box
@@ -364,18 +428,21 @@ class OcrGrounder:
             out.append(OcrMatch(m.text, box, m.confidence, m.similarity, m.isolated))
         return out
 
-    def ground(self, screenshot_png: bytes, description: str,
-               screen_size: tuple[int, int]) -> GroundingResult | None:
+    def ground(
+        self, screenshot_png: bytes, description: str, screen_size: tuple[int, int]
+    ) -> GroundingResult | None:
         found = self.matches(screenshot_png, description, screen_size, limit=2)
         if not found or found[0].confidence < self.min_confidence:
             return None
         best = found[0]
         conf = best.confidence
-        ambiguous = (len(found) > 1 and found[1].similarity >= best.similarity - 0.02
-                     and found[1].isolated == best.isolated)
+        ambiguous = (
+            len(found) > 1
+            and found[1].similarity >= best.similarity - 0.02
+            and found[1].isolated == best.isolated
+        )
         if ambiguous:
             conf *= 0.9  # the same words twice on screen: the description does not say which
         x, y = best.point
         raw = best.describe(ambiguous=True) if ambiguous else best.describe()
         return GroundingResult(x=x, y=y, confidence=round(conf, 4), grounder=self.name, raw=raw)
-

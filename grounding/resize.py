@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from PIL import Image
 
 FACTOR = 28
-MIN_PIXELS = 56 * 56                 # 3,136: 4 image tokens
-MAX_PIXELS = 2700 * 28 * 28          # 2,116,800: at most 2,700 image tokens (1080p fits)
-MAX_RATIO = 200                      # Qwen2.5-VL refuses longer/shorter ratios
+MIN_PIXELS = 56 * 56  # 3,136: 4 image tokens
+MAX_PIXELS = 2700 * 28 * 28  # 2,116,800: at most 2,700 image tokens (1080p fits)
+MAX_RATIO = 200  # Qwen2.5-VL refuses longer/shorter ratios
 
-Size = tuple[int, int]               # (width, height) everywhere except smart_resize
+Size = tuple[int, int]  # (width, height) everywhere except smart_resize
 
 
 def _round_by(value: float, factor: int) -> int:
@@ -49,8 +49,9 @@ def _ceil_by(value: float, factor: int) -> int:
     return math.ceil(value / factor) * factor
 
 
-def smart_resize(height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
-                 max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+def smart_resize(
+    height: int, width: int, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS
+) -> tuple[int, int]:
     """The (height, width) Qwen2.5-VL resizes an image to. Note the order: height first,
     as upstream. Raises ValueError for a non-positive side or an aspect ratio over 200."""
     if height <= 0 or width <= 0:
@@ -70,8 +71,9 @@ def smart_resize(height: int, width: int, factor: int = FACTOR, min_pixels: int 
     return h_bar, w_bar
 
 
-def model_size_for(image_size: Size, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
-                   max_pixels: int = MAX_PIXELS) -> Size:
+def model_size_for(
+    image_size: Size, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS
+) -> Size:
     """`smart_resize` in (width, height) order, the order of everything else here."""
     h, w = smart_resize(image_size[1], image_size[0], factor, min_pixels, max_pixels)
     return w, h
@@ -96,8 +98,9 @@ def encode_png(image: Image.Image, compress_level: int = 1) -> bytes:
     return buf.getvalue()
 
 
-def resize_image(image: Image.Image, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
-                 max_pixels: int = MAX_PIXELS) -> Image.Image:
+def resize_image(
+    image: Image.Image, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS
+) -> Image.Image:
     """The image at its smart_resize size (the same object when that is its size already)."""
     size = model_size_for(image.size, factor, min_pixels, max_pixels)
     if size == image.size:
@@ -107,8 +110,13 @@ def resize_image(image: Image.Image, factor: int = FACTOR, min_pixels: int = MIN
     return image.resize(size, Image.Resampling.BICUBIC)
 
 
-def resize_for_model(png: bytes, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
-                     max_pixels: int = MAX_PIXELS, compress_level: int = 1) -> tuple[bytes, Size]:
+def resize_for_model(
+    png: bytes,
+    factor: int = FACTOR,
+    min_pixels: int = MIN_PIXELS,
+    max_pixels: int = MAX_PIXELS,
+    compress_level: int = 1,
+) -> tuple[bytes, Size]:
     """(PNG bytes of the screenshot at the size the model will see, that (width, height)).
 
     A PNG already at that size comes back unchanged; any other image is re-encoded as PNG.
@@ -153,7 +161,9 @@ class ScreenGeometry:
             scale = 1.0 if self.scale is None else float(self.scale)
             if scale <= 0:
                 raise ValueError(f"scale must be positive, got {scale}")
-            object.__setattr__(self, "image_size", (max(1, _half_up(sw * scale)), max(1, _half_up(sh * scale))))
+            object.__setattr__(
+                self, "image_size", (max(1, _half_up(sw * scale)), max(1, _half_up(sh * scale)))
+            )
             object.__setattr__(self, "scale", scale)
         else:
             iw, ih = (int(v) for v in self.image_size)
@@ -163,15 +173,18 @@ class ScreenGeometry:
             if self.scale is None:
                 object.__setattr__(self, "scale", iw / sw)
             elif abs(sw * float(self.scale) - iw) > max(1.0, 0.01 * iw):
-                raise ValueError(f"a {iw}x{ih} screenshot of a {sw}x{sh} screen does not have scale {self.scale}")
+                raise ValueError(
+                    f"a {iw}x{ih} screenshot of a {sw}x{sh} screen does not have scale {self.scale}"
+                )
             else:
                 object.__setattr__(self, "scale", float(self.scale))
         ox, oy = (int(v) for v in self.origin)
         object.__setattr__(self, "origin", (ox, oy))
 
     @classmethod
-    def from_screenshot(cls, screenshot: bytes, screen_size: Size | None = None,
-                        origin: tuple[int, int] = (0, 0)) -> ScreenGeometry:
+    def from_screenshot(
+        cls, screenshot: bytes, screen_size: Size | None = None, origin: tuple[int, int] = (0, 0)
+    ) -> ScreenGeometry:
         """The geometry of a screenshot of a `screen_size` screen (default: its own size)."""
         image = open_image(screenshot)
         return cls(screen_size or image.size, image_size=image.size, origin=origin)
@@ -193,8 +206,9 @@ class ScreenGeometry:
     def height(self) -> int:
         return self.screen_size[1]
 
-    def model_size(self, factor: int = FACTOR, min_pixels: int = MIN_PIXELS,
-                   max_pixels: int = MAX_PIXELS) -> Size:
+    def model_size(
+        self, factor: int = FACTOR, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS
+    ) -> Size:
         """(width, height) of the screenshot as a Qwen2.5-VL model sees it."""
         assert self.image_size is not None
         return model_size_for(self.image_size, factor, min_pixels, max_pixels)
@@ -204,12 +218,10 @@ class ScreenGeometry:
     def space_to_screen(self, x: float, y: float, space: tuple[float, float]) -> tuple[float, float]:
         """A point in a coordinate space of `space` (width, height) stretched over the captured
         area (model image, screenshot, 0..1000) -> screen coordinates, as floats, unclamped."""
-        return (self.origin[0] + x * self.width / space[0],
-                self.origin[1] + y * self.height / space[1])
+        return (self.origin[0] + x * self.width / space[0], self.origin[1] + y * self.height / space[1])
 
     def screen_to_space(self, x: float, y: float, space: tuple[float, float]) -> tuple[float, float]:
-        return ((x - self.origin[0]) * space[0] / self.width,
-                (y - self.origin[1]) * space[1] / self.height)
+        return ((x - self.origin[0]) * space[0] / self.width, (y - self.origin[1]) * space[1] / self.height)
 
     def in_space(self, x: float, y: float, space: tuple[float, float], margin: float = 0.0) -> bool:
         """Whether a point lies inside a space of that size, give or take `margin` of each side."""
@@ -226,8 +238,9 @@ class ScreenGeometry:
         """A point in the resized model image -> screen pixel (`x * W / model_w` + origin)."""
         return self._pixel(*self.space_to_screen(x, y, model_size), clamp)
 
-    def normalized_to_screen(self, x: float, y: float, scale: float = 1000.0,
-                             clamp: bool = True) -> tuple[int, int]:
+    def normalized_to_screen(
+        self, x: float, y: float, scale: float = 1000.0, clamp: bool = True
+    ) -> tuple[int, int]:
         """A point normalised to 0..scale on both axes -> screen pixel."""
         return self._pixel(*self.space_to_screen(x, y, (scale, scale)), clamp)
 

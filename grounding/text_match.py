@@ -68,109 +68,372 @@ def _numbers(text: str) -> tuple[str, ...]:
         return ()
     return tuple(tok for tok in text.split() if _is_number(tok))
 
+
 # Quoted spans: "x", “x”, ‘x’, «x», `x`, and 'x' when the quote is not an apostrophe.
-_QUOTED = re.compile(
-    r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|«([^»]+)»|`([^`]+)`|(?<![\w])\'([^\']+)\'(?![\w])')
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|«([^»]+)»|`([^`]+)`|(?<![\w])\'([^\']+)\'(?![\w])')
 # A locating phrase starts the context: "in the toolbar", "on the left", "of the dialog".
 _CONTEXT_SPLIT = re.compile(
     r"\s(?:in|on|inside|within|under|at|near|beside|below|above|from|of|to|next\s+to|"
-    r"left\s+of|right\s+of)\s+(?:the|a|an|this|that|its|their|your|our|each)\b", re.IGNORECASE)
+    r"left\s+of|right\s+of)\s+(?:the|a|an|this|that|its|their|your|our|each)\b",
+    re.IGNORECASE,
+)
 
 STOPWORDS = frozenset(
-    ["the", "a", "an", "this", "that", "these", "those", "its", "it", "your", "my", "our", "their", "please", "click", "press", "tap", "select", "choose", "hit", "on", "with", "labeled", "labelled", "named", "called", "titled", "saying", "says", "reads", "which", "shows", "showing", "displaying", "containing", "contains", "s"])
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "it",
+        "your",
+        "my",
+        "our",
+        "their",
+        "please",
+        "click",
+        "press",
+        "tap",
+        "select",
+        "choose",
+        "hit",
+        "on",
+        "with",
+        "labeled",
+        "labelled",
+        "named",
+        "called",
+        "titled",
+        "saying",
+        "says",
+        "reads",
+        "which",
+        "shows",
+        "showing",
+        "displaying",
+        "containing",
+        "contains",
+        "s",
+    ]
+)
 
 # Words that describe how a target looks or where it is rather than what it says.
 DESCRIPTORS = frozenset(
-    ["blue", "red", "green", "yellow", "orange", "purple", "pink", "grey", "gray", "white", "black", "dark", "light", "bright", "big", "small", "large", "tiny", "little", "top", "bottom", "left", "right", "upper", "lower", "middle", "center", "centre", "corner", "first", "second", "third", "last", "leftmost", "rightmost", "topmost", "bottommost", "highlighted", "selected", "bold", "round", "square", "main", "primary", "secondary"])
+    [
+        "blue",
+        "red",
+        "green",
+        "yellow",
+        "orange",
+        "purple",
+        "pink",
+        "grey",
+        "gray",
+        "white",
+        "black",
+        "dark",
+        "light",
+        "bright",
+        "big",
+        "small",
+        "large",
+        "tiny",
+        "little",
+        "top",
+        "bottom",
+        "left",
+        "right",
+        "upper",
+        "lower",
+        "middle",
+        "center",
+        "centre",
+        "corner",
+        "first",
+        "second",
+        "third",
+        "last",
+        "leftmost",
+        "rightmost",
+        "topmost",
+        "bottommost",
+        "highlighted",
+        "selected",
+        "bold",
+        "round",
+        "square",
+        "main",
+        "primary",
+        "secondary",
+    ]
+)
 
 # Role phrases, longest first when matched. Each maps normalised role names
 # (see `role_key`) to how well that role fits the phrase.
-_BUTTON = {"pushbutton": 1.0, "button": 1.0, "togglebutton": 1.0, "menubutton": 0.9,
-           "splitbutton": 1.0, "popupbutton": 0.9, "radiobutton": 0.5, "combobox": 0.3,
-           "link": 0.4}
-_TEXTBOX = {"entry": 1.0, "textbox": 1.0, "searchbox": 1.0, "passwordtext": 1.0, "text": 0.9,
-            "editbar": 1.0, "spinbutton": 0.7, "combobox": 0.7, "textarea": 1.0,
-            "documenttext": 0.6, "terminal": 0.5}
-_TEXTAREA = {"text": 1.0, "documenttext": 1.0, "textbox": 0.9, "textarea": 1.0,
-             "terminal": 0.8, "entry": 0.6, "document": 0.6, "documentframe": 0.6,
-             "documentweb": 0.5, "paragraph": 0.5}
-_CHECKBOX = {"checkbox": 1.0, "checkmenuitem": 1.0, "menuitemcheckbox": 1.0, "switch": 0.7,
-             "togglebutton": 0.6}
+_BUTTON = {
+    "pushbutton": 1.0,
+    "button": 1.0,
+    "togglebutton": 1.0,
+    "menubutton": 0.9,
+    "splitbutton": 1.0,
+    "popupbutton": 0.9,
+    "radiobutton": 0.5,
+    "combobox": 0.3,
+    "link": 0.4,
+}
+_TEXTBOX = {
+    "entry": 1.0,
+    "textbox": 1.0,
+    "searchbox": 1.0,
+    "passwordtext": 1.0,
+    "text": 0.9,
+    "editbar": 1.0,
+    "spinbutton": 0.7,
+    "combobox": 0.7,
+    "textarea": 1.0,
+    "documenttext": 0.6,
+    "terminal": 0.5,
+}
+_TEXTAREA = {
+    "text": 1.0,
+    "documenttext": 1.0,
+    "textbox": 0.9,
+    "textarea": 1.0,
+    "terminal": 0.8,
+    "entry": 0.6,
+    "document": 0.6,
+    "documentframe": 0.6,
+    "documentweb": 0.5,
+    "paragraph": 0.5,
+}
+_CHECKBOX = {
+    "checkbox": 1.0,
+    "checkmenuitem": 1.0,
+    "menuitemcheckbox": 1.0,
+    "switch": 0.7,
+    "togglebutton": 0.6,
+}
 _RADIO = {"radiobutton": 1.0, "radio": 1.0, "radiomenuitem": 1.0, "menuitemradio": 1.0}
-_MENU = {"menu": 1.0, "menuitem": 0.7, "checkmenuitem": 0.6, "radiomenuitem": 0.6,
-         "menuitemcheckbox": 0.6, "menuitemradio": 0.6, "menubutton": 0.8, "popupbutton": 0.6,
-         "menubar": 0.3}
-_MENUITEM = {"menuitem": 1.0, "checkmenuitem": 1.0, "radiomenuitem": 1.0,
-             "menuitemcheckbox": 1.0, "menuitemradio": 1.0, "menu": 0.8, "option": 0.6}
-_COMBO = {"combobox": 1.0, "menubutton": 0.8, "popupbutton": 0.8, "listbox": 0.6,
-          "pushbutton": 0.4, "button": 0.4}
+_MENU = {
+    "menu": 1.0,
+    "menuitem": 0.7,
+    "checkmenuitem": 0.6,
+    "radiomenuitem": 0.6,
+    "menuitemcheckbox": 0.6,
+    "menuitemradio": 0.6,
+    "menubutton": 0.8,
+    "popupbutton": 0.6,
+    "menubar": 0.3,
+}
+_MENUITEM = {
+    "menuitem": 1.0,
+    "checkmenuitem": 1.0,
+    "radiomenuitem": 1.0,
+    "menuitemcheckbox": 1.0,
+    "menuitemradio": 1.0,
+    "menu": 0.8,
+    "option": 0.6,
+}
+_COMBO = {
+    "combobox": 1.0,
+    "menubutton": 0.8,
+    "popupbutton": 0.8,
+    "listbox": 0.6,
+    "pushbutton": 0.4,
+    "button": 0.4,
+}
 _LIST = {"list": 1.0, "listbox": 1.0, "tree": 0.6, "treetable": 0.6, "table": 0.5}
-_LISTITEM = {"listitem": 1.0, "option": 1.0, "treeitem": 0.8, "tablecell": 0.6, "cell": 0.6,
-             "gridcell": 0.6, "menuitem": 0.6, "row": 0.5, "tablerow": 0.5}
-_LABEL = {"label": 1.0, "statictext": 1.0, "labeltext": 1.0, "caption": 1.0, "paragraph": 0.7,
-          "heading": 0.6, "text": 0.3, "link": 0.3}
-_IMAGE = {"image": 1.0, "img": 1.0, "icon": 0.9, "figure": 0.7, "graphic": 0.9,
-          "pushbutton": 0.5, "button": 0.5}
-_ICON = {"icon": 1.0, "image": 0.9, "img": 0.9, "graphic": 0.9, "pushbutton": 0.7,
-         "button": 0.7, "togglebutton": 0.6, "link": 0.4}
-_WINDOW = {"frame": 1.0, "window": 1.0, "dialog": 1.0, "alert": 0.8, "filechooser": 0.8,
-           "rootwebarea": 0.5}
+_LISTITEM = {
+    "listitem": 1.0,
+    "option": 1.0,
+    "treeitem": 0.8,
+    "tablecell": 0.6,
+    "cell": 0.6,
+    "gridcell": 0.6,
+    "menuitem": 0.6,
+    "row": 0.5,
+    "tablerow": 0.5,
+}
+_LABEL = {
+    "label": 1.0,
+    "statictext": 1.0,
+    "labeltext": 1.0,
+    "caption": 1.0,
+    "paragraph": 0.7,
+    "heading": 0.6,
+    "text": 0.3,
+    "link": 0.3,
+}
+_IMAGE = {
+    "image": 1.0,
+    "img": 1.0,
+    "icon": 0.9,
+    "figure": 0.7,
+    "graphic": 0.9,
+    "pushbutton": 0.5,
+    "button": 0.5,
+}
+_ICON = {
+    "icon": 1.0,
+    "image": 0.9,
+    "img": 0.9,
+    "graphic": 0.9,
+    "pushbutton": 0.7,
+    "button": 0.7,
+    "togglebutton": 0.6,
+    "link": 0.4,
+}
+_WINDOW = {"frame": 1.0, "window": 1.0, "dialog": 1.0, "alert": 0.8, "filechooser": 0.8, "rootwebarea": 0.5}
 
 TEXT_FIELD_ROLES, TEXT_AREA_ROLES = _TEXTBOX, _TEXTAREA  # the tables "text field" / "text area" use
 
 ROLE_PHRASES: dict[str, dict[str, float]] = {
-    "button": _BUTTON, "push button": _BUTTON, "pushbutton": _BUTTON, "btn": _BUTTON,
-    "toggle button": {"togglebutton": 1.0, "switch": 1.0, "checkbox": 0.6, "pushbutton": 0.6,
-                      "button": 0.6},
+    "button": _BUTTON,
+    "push button": _BUTTON,
+    "pushbutton": _BUTTON,
+    "btn": _BUTTON,
+    "toggle button": {"togglebutton": 1.0, "switch": 1.0, "checkbox": 0.6, "pushbutton": 0.6, "button": 0.6},
     "toggle": {"togglebutton": 1.0, "switch": 1.0, "checkbox": 0.7, "pushbutton": 0.5},
     "switch": {"switch": 1.0, "togglebutton": 1.0, "checkbox": 0.7},
-    "radio button": _RADIO, "radio": _RADIO, "option button": _RADIO,
-    "check box": _CHECKBOX, "checkbox": _CHECKBOX, "tick box": _CHECKBOX, "tickbox": _CHECKBOX,
-    "menu item": _MENUITEM, "menuitem": _MENUITEM, "menu entry": _MENUITEM,
-    "menu option": _MENUITEM, "menu command": _MENUITEM,
-    "menu": _MENU, "submenu": _MENU, "sub menu": _MENU,
-    "menu bar": {"menubar": 1.0}, "menubar": {"menubar": 1.0},
-    "toolbar": {"toolbar": 1.0}, "tool bar": {"toolbar": 1.0},
-    "status bar": {"statusbar": 1.0}, "statusbar": {"statusbar": 1.0},
-    "scroll bar": {"scrollbar": 1.0}, "scrollbar": {"scrollbar": 1.0},
+    "radio button": _RADIO,
+    "radio": _RADIO,
+    "option button": _RADIO,
+    "check box": _CHECKBOX,
+    "checkbox": _CHECKBOX,
+    "tick box": _CHECKBOX,
+    "tickbox": _CHECKBOX,
+    "menu item": _MENUITEM,
+    "menuitem": _MENUITEM,
+    "menu entry": _MENUITEM,
+    "menu option": _MENUITEM,
+    "menu command": _MENUITEM,
+    "menu": _MENU,
+    "submenu": _MENU,
+    "sub menu": _MENU,
+    "menu bar": {"menubar": 1.0},
+    "menubar": {"menubar": 1.0},
+    "toolbar": {"toolbar": 1.0},
+    "tool bar": {"toolbar": 1.0},
+    "status bar": {"statusbar": 1.0},
+    "statusbar": {"statusbar": 1.0},
+    "scroll bar": {"scrollbar": 1.0},
+    "scrollbar": {"scrollbar": 1.0},
     "title bar": {"frame": 0.6, "titlebar": 1.0},
     "tab bar": {"pagetablist": 1.0, "tablist": 1.0},
-    "text field": _TEXTBOX, "text box": _TEXTBOX, "textbox": _TEXTBOX, "text input": _TEXTBOX,
-    "input field": _TEXTBOX, "input box": _TEXTBOX, "input": _TEXTBOX, "entry": _TEXTBOX,
-    "field": _TEXTBOX, "box": _TEXTBOX, "bar": _TEXTBOX, "edit box": _TEXTBOX,
-    "text entry": _TEXTBOX, "textfield": _TEXTBOX,
-    "text area": _TEXTAREA, "textarea": _TEXTAREA, "text editor": _TEXTAREA,
-    "editor": _TEXTAREA, "editing area": _TEXTAREA, "text view": _TEXTAREA,
+    "text field": _TEXTBOX,
+    "text box": _TEXTBOX,
+    "textbox": _TEXTBOX,
+    "text input": _TEXTBOX,
+    "input field": _TEXTBOX,
+    "input box": _TEXTBOX,
+    "input": _TEXTBOX,
+    "entry": _TEXTBOX,
+    "field": _TEXTBOX,
+    "box": _TEXTBOX,
+    "bar": _TEXTBOX,
+    "edit box": _TEXTBOX,
+    "text entry": _TEXTBOX,
+    "textfield": _TEXTBOX,
+    "text area": _TEXTAREA,
+    "textarea": _TEXTAREA,
+    "text editor": _TEXTAREA,
+    "editor": _TEXTAREA,
+    "editing area": _TEXTAREA,
+    "text view": _TEXTAREA,
     "document": _TEXTAREA,
-    "tab": {"pagetab": 1.0, "tab": 1.0}, "page tab": {"pagetab": 1.0, "tab": 1.0},
-    "link": {"link": 1.0}, "hyperlink": {"link": 1.0},
-    "icon": _ICON, "image": _IMAGE, "picture": _IMAGE, "logo": _IMAGE, "photo": _IMAGE,
-    "dropdown": _COMBO, "drop down": _COMBO, "drop-down": _COMBO, "combo box": _COMBO,
-    "combobox": _COMBO, "select": _COMBO, "selector": _COMBO, "picker": _COMBO,
-    "list box": {"listbox": 1.0, "list": 1.0, "combobox": 0.5}, "listbox": {"listbox": 1.0, "list": 1.0},
+    "tab": {"pagetab": 1.0, "tab": 1.0},
+    "page tab": {"pagetab": 1.0, "tab": 1.0},
+    "link": {"link": 1.0},
+    "hyperlink": {"link": 1.0},
+    "icon": _ICON,
+    "image": _IMAGE,
+    "picture": _IMAGE,
+    "logo": _IMAGE,
+    "photo": _IMAGE,
+    "dropdown": _COMBO,
+    "drop down": _COMBO,
+    "drop-down": _COMBO,
+    "combo box": _COMBO,
+    "combobox": _COMBO,
+    "select": _COMBO,
+    "selector": _COMBO,
+    "picker": _COMBO,
+    "list box": {"listbox": 1.0, "list": 1.0, "combobox": 0.5},
+    "listbox": {"listbox": 1.0, "list": 1.0},
     "list": _LIST,
-    "list item": _LISTITEM, "item": _LISTITEM, "option": {"option": 1.0, "listitem": 0.8,
-                                                           "menuitem": 0.8, "radiobutton": 0.6,
-                                                           "checkbox": 0.5},
+    "list item": _LISTITEM,
+    "item": _LISTITEM,
+    "option": {"option": 1.0, "listitem": 0.8, "menuitem": 0.8, "radiobutton": 0.6, "checkbox": 0.5},
     "tree item": {"treeitem": 1.0, "tablecell": 0.6, "listitem": 0.6},
     "row": {"tablerow": 1.0, "row": 1.0, "treeitem": 0.7, "listitem": 0.6},
     "cell": {"tablecell": 1.0, "cell": 1.0, "gridcell": 1.0},
     "column header": {"columnheader": 1.0, "tablecolumnheader": 1.0},
     "table": {"table": 1.0, "grid": 1.0, "treetable": 0.8},
     "slider": {"slider": 1.0, "scrollbar": 0.4},
-    "spin button": {"spinbutton": 1.0, "entry": 0.6}, "spinner": {"spinbutton": 1.0},
+    "spin button": {"spinbutton": 1.0, "entry": 0.6},
+    "spinner": {"spinbutton": 1.0},
     "spinbox": {"spinbutton": 1.0},
-    "label": _LABEL, "text": _LABEL, "caption": _LABEL, "message": _LABEL,
+    "label": _LABEL,
+    "text": _LABEL,
+    "caption": _LABEL,
+    "message": _LABEL,
     "heading": {"heading": 1.0, "label": 0.5, "statictext": 0.4},
     "title": {"heading": 1.0, "label": 0.6, "statictext": 0.5, "frame": 0.5},
-    "window": _WINDOW, "dialog": _WINDOW, "dialog box": _WINDOW, "popup": _WINDOW,
+    "window": _WINDOW,
+    "dialog": _WINDOW,
+    "dialog box": _WINDOW,
+    "popup": _WINDOW,
     "panel": {"panel": 1.0, "filler": 0.5, "section": 0.6, "group": 0.6},
 }
 _MAX_PHRASE = max(len(p.split()) for p in ROLE_PHRASES)
 
 # Roles that take a click or keyboard input (normalised form).
 INTERACTIVE_ROLES = frozenset(
-    ["pushbutton", "button", "togglebutton", "menubutton", "splitbutton", "popupbutton", "radiobutton", "radio", "checkbox", "checkmenuitem", "radiomenuitem", "menuitem", "menuitemcheckbox", "menuitemradio", "menu", "entry", "textbox", "searchbox", "passwordtext", "text", "textarea", "spinbutton", "combobox", "link", "pagetab", "tab", "listitem", "option", "treeitem", "tablecell", "gridcell", "slider", "switch", "icon", "editbar", "terminal", "columnheader", "rowheader", "tablecolumnheader"])
+    [
+        "pushbutton",
+        "button",
+        "togglebutton",
+        "menubutton",
+        "splitbutton",
+        "popupbutton",
+        "radiobutton",
+        "radio",
+        "checkbox",
+        "checkmenuitem",
+        "radiomenuitem",
+        "menuitem",
+        "menuitemcheckbox",
+        "menuitemradio",
+        "menu",
+        "entry",
+        "textbox",
+        "searchbox",
+        "passwordtext",
+        "text",
+        "textarea",
+        "spinbutton",
+        "combobox",
+        "link",
+        "pagetab",
+        "tab",
+        "listitem",
+        "option",
+        "treeitem",
+        "tablecell",
+        "gridcell",
+        "slider",
+        "switch",
+        "icon",
+        "editbar",
+        "terminal",
+        "columnheader",
+        "rowheader",
+        "tablecolumnheader",
+    ]
+)
 
 
 @lru_cache(maxsize=4096)
@@ -206,7 +469,11 @@ def token_credit(q: str, c: str) -> float:
     """How far token `c` counts as token `q`: exact 1, near spellings (OCR, plurals) less."""
     if q == c:
         return 1.0
-    if len(q) < 3 or len(c) < 3 or ((_DIGIT.search(q) or _DIGIT.search(c)) and (_is_number(q) or _is_number(c))):
+    if (
+        len(q) < 3
+        or len(c) < 3
+        or ((_DIGIT.search(q) or _DIGIT.search(c)) and (_is_number(q) or _is_number(c)))
+    ):
         return 0.0  # numbers must match exactly: "517" is not "518"
     if c.startswith(q) or q.startswith(c):  # "pref" / "preferences", "file" / "files"
         short, long_ = sorted((len(q), len(c)))
@@ -290,7 +557,6 @@ class Query:
     targets: tuple[str, ...] = field(default=())
     aliases: tuple[str, ...] = field(default=())  # names an icon / function phrase implies
 
-
     @property
     def recall_weight(self) -> float:
         return 0.7 if self.quoted else 0.65
@@ -300,8 +566,7 @@ class Query:
         if not candidate:
             return 0.0
         options = self.targets or ((self.target,) if self.target else ())
-        return max((similarity(t, candidate, recall_weight=self.recall_weight) for t in options),
-                   default=0.0)
+        return max((similarity(t, candidate, recall_weight=self.recall_weight) for t in options), default=0.0)
 
     def role_score(self, role: str) -> float:
         if not self.roles:
@@ -315,7 +580,7 @@ def _last_role_phrase(words: list[str]) -> tuple[int, int, str] | None:
     i = 0
     while i < len(words):
         for n in range(min(_MAX_PHRASE, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
+            phrase = " ".join(words[i : i + n])
             if phrase in ROLE_PHRASES:
                 found = (i, i + n, phrase)
                 i += n - 1
@@ -347,8 +612,9 @@ _OWNER = frozenset({"of", "for"})
 _FUNCTION_CUES = frozenset({"whatever", "that", "which"})
 _SELF = frozenset({"itself", "themselves", "proper", "actual"})
 # "the entry showing Sales", "the tab called Reports": the words after it are the text.
-_SHOWING = re.compile(r"\b(?:showing|reading|saying|labell?ed|called|named|titled)\s+(?P<t>[^\"“‘«`']+?)\s*$",
-                      re.IGNORECASE)
+_SHOWING = re.compile(
+    r"\b(?:showing|reading|saying|labell?ed|called|named|titled)\s+(?P<t>[^\"“‘«`']+?)\s*$", re.IGNORECASE
+)
 _NOT_TEXT = frozenset(["icon", "symbol", "image", "picture", "logo", "arrow", "sign", "glyph"])
 # "Tick the box": a box that is ticked is a check box, not a text box.
 _TICK = re.compile(r"^\s*(?:please\s+)?(?:tick|untick|check|uncheck)\b", re.IGNORECASE)
@@ -362,8 +628,11 @@ def _icon_vocabulary() -> tuple[dict[str, list[str]], int]:
         for phrase, names in data.get(table, {}).items():
             vocab.setdefault(normalize(phrase), [])
             vocab[normalize(phrase)] += [n for n in names if n not in vocab[normalize(phrase)]]
-    _VERBS.update(normalize(p) for p in data.get("verbs", {}) if normalize(p) not in
-                  {normalize(q) for q in data.get("pictures", {})})
+    _VERBS.update(
+        normalize(p)
+        for p in data.get("verbs", {})
+        if normalize(p) not in {normalize(q) for q in data.get("pictures", {})}
+    )
     return vocab, max(len(k.split()) for k in vocab)
 
 
@@ -371,7 +640,38 @@ _VERBS: set[str] = set()  # phrases that are only verbs ("open", "add"): filled 
 
 
 # Words around an icon phrase that say nothing about the name ("the button with the X icon").
-_ICON_FILLER = frozenset(["icon", "icons", "button", "buttons", "symbol", "glyph", "sign", "picture", "image", "shaped", "shape", "like", "looks", "looking", "pictured", "depicting", "depicts", "showing", "shows", "that", "which", "with", "of", "a", "an", "the", "in", "is"])
+_ICON_FILLER = frozenset(
+    [
+        "icon",
+        "icons",
+        "button",
+        "buttons",
+        "symbol",
+        "glyph",
+        "sign",
+        "picture",
+        "image",
+        "shaped",
+        "shape",
+        "like",
+        "looks",
+        "looking",
+        "pictured",
+        "depicting",
+        "depicts",
+        "showing",
+        "shows",
+        "that",
+        "which",
+        "with",
+        "of",
+        "a",
+        "an",
+        "the",
+        "in",
+        "is",
+    ]
+)
 
 
 @lru_cache(maxsize=1024)
@@ -387,9 +687,9 @@ def icon_aliases(target: str) -> tuple[str, ...]:
     i = 0
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
+            phrase = " ".join(words[i : i + n])
             if phrase in vocab:
-                rest = [w for w in words[:i] + words[i + n:] if w not in _ICON_FILLER]
+                rest = [w for w in words[:i] + words[i + n :] if w not in _ICON_FILLER]
                 for name in vocab[phrase]:
                     if rest:
                         out.append(" ".join([name, *rest]))
@@ -415,13 +715,18 @@ def _words(text: str) -> list[str]:
 
 # Command and filler phrasing around the target, as people write it ("Find Save on the
 # screen and click it", "Where it says Total, click", "Put the mouse on ...").
-_LEADING = re.compile(r"^(?:please\s+)?(?:click|tap|press|hit|select|choose|pick|go\s+for|point\s+at|"
-                      r"put\s+the\s+(?:mouse|cursor|pointer)\s+on|move\s+the\s+(?:mouse|cursor|pointer)\s+to|"
-                      r"find|locate|use|grab|tick|untick|check|uncheck)\s+(?:on\s+|at\s+)?(?=\S)", re.IGNORECASE)
+_LEADING = re.compile(
+    r"^(?:please\s+)?(?:click|tap|press|hit|select|choose|pick|go\s+for|point\s+at|"
+    r"put\s+the\s+(?:mouse|cursor|pointer)\s+on|move\s+the\s+(?:mouse|cursor|pointer)\s+to|"
+    r"find|locate|use|grab|tick|untick|check|uncheck)\s+(?:on\s+|at\s+)?(?=\S)",
+    re.IGNORECASE,
+)
 _WHERE = re.compile(r"^where\s+it\s+(?:says|reads)\s+(.+?)\s*[,;]\s*click.*$", re.IGNORECASE)
-_TRAILING = re.compile(r"(?:\s+on\s+(?:the|this|your)\s+screen\b.*|\s*(?:,|;|\band\b)\s*(?:then\s+)?"
-                       r"click(?:\s+(?:it|there|on\s+it))?|,?\s+to\s+(?:drag|click|move|select)\s+it)\s*[.!?]?$",
-                       re.IGNORECASE)
+_TRAILING = re.compile(
+    r"(?:\s+on\s+(?:the|this|your)\s+screen\b.*|\s*(?:,|;|\band\b)\s*(?:then\s+)?"
+    r"click(?:\s+(?:it|there|on\s+it))?|,?\s+to\s+(?:drag|click|move|select)\s+it)\s*[.!?]?$",
+    re.IGNORECASE,
+)
 
 
 def strip_command(description: str) -> str:
@@ -439,17 +744,21 @@ def parse_description(description: str) -> Query:
     """Split a description into target words, role and context (see the module docstring)."""
     desc = strip_command(description)
     shown = _SHOWING.search(desc)
-    if shown and len(shown.group("t").split()) <= 4 and not (set(normalize(shown.group("t")).split()) & _NOT_TEXT):
-        desc = f'{desc[:shown.start("t")]}"{shown.group("t")}"'
+    if (
+        shown
+        and len(shown.group("t").split()) <= 4
+        and not (set(normalize(shown.group("t")).split()) & _NOT_TEXT)
+    ):
+        desc = f'{desc[: shown.start("t")]}"{shown.group("t")}"'
     quoted: list[tuple[int, str]] = []
     masked = desc
     for m in _QUOTED.finditer(desc):
         text = next(g for g in m.groups() if g is not None)
         if normalize(text):
             quoted.append((m.start(), text.strip()))
-        masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     cut = _CONTEXT_SPLIT.search(masked)
-    if cut is not None and not normalize(masked[:cut.start()]) and not quoted:
+    if cut is not None and not normalize(masked[: cut.start()]) and not quoted:
         cut = None  # nothing before the preposition: the whole text is the target
     split_at = cut.start() if cut else len(masked)
     head, context = masked[:split_at], masked[split_at:]
@@ -466,18 +775,32 @@ def parse_description(description: str) -> Query:
     in_context = [t for pos, t in quoted if pos >= split_at]
     context_words = [w for w in _words(" ".join([context, *in_context])) if w not in STOPWORDS]
     target = " ".join(w for w in words if w not in STOPWORDS and w.replace("-", ""))
-    if (roles and not quoted and context_words and re.match(r"\s(?:of|for)\s", context)
-            and all(w in DESCRIPTORS or w in _SELF for w in target.split())):
+    if (
+        roles
+        and not quoted
+        and context_words
+        and re.match(r"\s(?:of|for)\s", context)
+        and all(w in DESCRIPTORS or w in _SELF for w in target.split())
+    ):
         # "the small check box of the Accept option": the words after "of" name it.
         owner = [w for w in context_words if w not in ROLE_PHRASES and w not in {"of", "for"}]
         if owner:
-            return Query(description, " ".join(owner), False, roles, role_phrase, "",
-                         aliases=icon_aliases(" ".join(owner)))
+            return Query(
+                description,
+                " ".join(owner),
+                False,
+                roles,
+                role_phrase,
+                "",
+                aliases=icon_aliases(" ".join(owner)),
+            )
     if in_head or (quoted and not target):
         primary = in_head or in_context
-        return Query(description, " ".join(primary), True, roles, role_phrase,
-                     " ".join(context_words), tuple(primary))
+        return Query(
+            description, " ".join(primary), True, roles, role_phrase, " ".join(context_words), tuple(primary)
+        )
     # Quoted text only after the preposition ('the OK button in the "Print" dialog'):
     # it locates, the unquoted head names the target.
-    return Query(description, target, False, roles, role_phrase, " ".join(context_words),
-                 aliases=icon_aliases(target))
+    return Query(
+        description, target, False, roles, role_phrase, " ".join(context_words), aliases=icon_aliases(target)
+    )

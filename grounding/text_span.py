@@ -23,17 +23,17 @@ from grounding.text_match import normalize, similarity
 
 Point = tuple[int, int]
 Box = tuple[int, int, int, int]
-MIN_SIMILARITY = 0.6      # a run below this does not read like the phrase
-NEAR_EQUAL = 0.1          # runs within this of the best are told apart by the grounder's point
+MIN_SIMILARITY = 0.6  # a run below this does not read like the phrase
+NEAR_EQUAL = 0.1  # runs within this of the best are told apart by the grounder's point
 
 
 @dataclass(frozen=True)
 class SpanEdges:
-    start: Point          # press here: the left edge of the start phrase's first word
-    end: Point            # release here: the right edge of the end phrase's last word
-    start_box: Box        # the start phrase's words, screen pixels
+    start: Point  # press here: the left edge of the start phrase's first word
+    end: Point  # release here: the right edge of the end phrase's last word
+    start_box: Box  # the start phrase's words, screen pixels
     end_box: Box
-    how: str              # "phrase" (read on screen) or "word at the point", per end
+    how: str  # "phrase" (read on screen) or "word at the point", per end
 
 
 def _box(run: Sequence[OcrWord]) -> Box:
@@ -75,7 +75,7 @@ def _runs(lines: list[list[OcrWord]], text: str) -> list[tuple[float, list[OcrWo
     for line in lines:
         for i in range(len(line)):
             for size in {max(1, n - 1), n, n + 1}:
-                run = line[i:i + size]
+                run = line[i : i + size]
                 if len(run) == size:
                     sim = similarity(text, " ".join(w.norm for w in run))
                     if sim >= MIN_SIMILARITY:
@@ -92,8 +92,13 @@ def _word_at(words: Sequence[OcrWord], point: Point) -> list[OcrWord] | None:
     return [best] if _distance(best.box, point) <= 2 * best.box[3] else None
 
 
-def _pick(words: Sequence[OcrWord], lines: list[list[OcrWord]], description: str,
-          hint: Point | None, after: Box | None) -> tuple[list[OcrWord], str] | None:
+def _pick(
+    words: Sequence[OcrWord],
+    lines: list[list[OcrWord]],
+    description: str,
+    hint: Point | None,
+    after: Box | None,
+) -> tuple[list[OcrWord], str] | None:
     candidates = [c for text in phrase_texts(description) for c in _runs(lines, text)]
     if after is not None:
         candidates = [c for c in candidates if _after(_box(c[1]), after)]
@@ -110,8 +115,13 @@ def _pick(words: Sequence[OcrWord], lines: list[list[OcrWord]], description: str
     return None
 
 
-def span_edges(words: Sequence[OcrWord], start_description: str, end_description: str,
-               start_hint: Point | None = None, end_hint: Point | None = None) -> SpanEdges | None:
+def span_edges(
+    words: Sequence[OcrWord],
+    start_description: str,
+    end_description: str,
+    start_hint: Point | None = None,
+    end_hint: Point | None = None,
+) -> SpanEdges | None:
     """The press and release points for selecting from the start phrase to the end phrase,
     in the words' pixels; None when either phrase cannot be placed."""
     lines = group_lines(words)
@@ -124,20 +134,29 @@ def span_edges(words: Sequence[OcrWord], start_description: str, end_description
         return None
     end_box = _box(end[0])
     first, last = start[0][0].box, end[0][-1].box
-    return SpanEdges(start=(first[0], round(first[1] + first[3] / 2)),
-                     end=(last[0] + last[2], round(last[1] + last[3] / 2)),
-                     start_box=start_box, end_box=end_box, how=f"{start[1]} .. {end[1]}")
+    return SpanEdges(
+        start=(first[0], round(first[1] + first[3] / 2)),
+        end=(last[0] + last[2], round(last[1] + last[3] / 2)),
+        start_box=start_box,
+        end_box=end_box,
+        how=f"{start[1]} .. {end[1]}",
+    )
 
 
-def screen_span(ocr: OcrGrounder, screenshot_png: bytes, screen_size: tuple[int, int],
-                start_description: str, end_description: str,
-                start_hint: Point | None = None, end_hint: Point | None = None) -> SpanEdges | None:
+def screen_span(
+    ocr: OcrGrounder,
+    screenshot_png: bytes,
+    screen_size: tuple[int, int],
+    start_description: str,
+    end_description: str,
+    start_hint: Point | None = None,
+    end_hint: Point | None = None,
+) -> SpanEdges | None:
     """span_edges on a screenshot, hints and answer in screen pixels."""
     words, (iw, ih) = ocr.words(screenshot_png)
     sx, sy = screen_size[0] / iw, screen_size[1] / ih
-    to_image = (lambda p: None if p is None else (round(p[0] / sx), round(p[1] / sy)))
-    found = span_edges(words, start_description, end_description,
-                       to_image(start_hint), to_image(end_hint))
+    to_image = lambda p: None if p is None else (round(p[0] / sx), round(p[1] / sy))
+    found = span_edges(words, start_description, end_description, to_image(start_hint), to_image(end_hint))
     if found is None:
         return None
 
@@ -147,5 +166,6 @@ def screen_span(ocr: OcrGrounder, screenshot_png: bytes, screen_size: tuple[int,
     def box(b: Box) -> Box:
         return round(b[0] * sx), round(b[1] * sy), max(1, round(b[2] * sx)), max(1, round(b[3] * sy))
 
-    return SpanEdges(point(found.start), point(found.end), box(found.start_box), box(found.end_box),
-                     found.how)
+    return SpanEdges(
+        point(found.start), point(found.end), box(found.start_box), box(found.end_box), found.how
+    )

@@ -73,7 +73,7 @@ def parse_uitars_point(text: str) -> tuple[float, float] | None:
     four numbers give their centre."""
     text = text or ""
     cut = text.rfind("Action:")
-    regions = [text[cut + len("Action:"):], text] if cut != -1 else [text]
+    regions = [text[cut + len("Action:") :], text] if cut != -1 else [text]
     for region in regions:
         point = _find_point(region)
         if point is not None:
@@ -91,9 +91,17 @@ class UITarsGrounder(ModelGrounder):
     default_min_pixels = UITARS_MIN_PIXELS
     default_max_pixels = UITARS_MAX_PIXELS
 
-    def __init__(self, base_url: str, model: str = "ui-tars-1.5-7b", api_key: str = "EMPTY",
-                 timeout: float = 30.0, *, coordinates: Literal["absolute", "relative"] = "absolute",
-                 prompt: str = UITARS_PROMPT, **options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "ui-tars-1.5-7b",
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        *,
+        coordinates: Literal["absolute", "relative"] = "absolute",
+        prompt: str = UITARS_PROMPT,
+        **options: Any,
+    ) -> None:
         if coordinates not in ("absolute", "relative"):
             raise ValueError(f"coordinates must be 'absolute' or 'relative', not {coordinates!r}")
         super().__init__(base_url, model, api_key, timeout, **options)
@@ -101,10 +109,15 @@ class UITarsGrounder(ModelGrounder):
         self.prompt = prompt
 
     def build_messages(self, image_url: str, description: str, model_size: Size) -> list[dict[str, Any]]:
-        return [{"role": "user", "content": [
-            {"type": "text", "text": self.prompt.replace("{description}", description)},
-            {"type": "image_url", "image_url": {"url": image_url}},
-        ]}]
+        return [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": self.prompt.replace("{description}", description)},
+                    {"type": "image_url", "image_url": {"url": image_url}},
+                ],
+            }
+        ]
 
     def locate(self, text: str, model_size: Size, geometry: ScreenGeometry) -> tuple[float, float, Size]:
         point = parse_uitars_point(text)
@@ -133,13 +146,23 @@ class PointGrounder(ModelGrounder):
     name = "point"
     default_model = "ui-tars-1.5-7b"
 
-    def __init__(self, base_url: str, model: str = "ui-tars-1.5-7b", api_key: str = "EMPTY",
-                 timeout: float = 30.0, *, grounding_size: GroundingSpace = (1000, 1000),
-                 prompt: str = POINT_PROMPT, system_prompt: str | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "ui-tars-1.5-7b",
+        api_key: str = "EMPTY",
+        timeout: float = 30.0,
+        *,
+        grounding_size: GroundingSpace = (1000, 1000),
+        prompt: str = POINT_PROMPT,
+        system_prompt: str | None = None,
+        **options: Any,
+    ) -> None:
         if isinstance(grounding_size, str):
             if grounding_size not in ("screen", "image"):
-                raise ValueError(f"grounding_size must be (w, h), 'screen' or 'image', not {grounding_size!r}")
+                raise ValueError(
+                    f"grounding_size must be (w, h), 'screen' or 'image', not {grounding_size!r}"
+                )
         elif len(grounding_size) != 2 or min(grounding_size) <= 0:
             raise ValueError(f"grounding_size must be a positive (width, height), not {grounding_size!r}")
         super().__init__(base_url, model, api_key, timeout, **options)
@@ -151,10 +174,15 @@ class PointGrounder(ModelGrounder):
         messages: list[dict[str, Any]] = []
         if self.system_prompt:
             messages.append({"role": "system", "content": self.system_prompt})
-        messages.append({"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": image_url}},
-            {"type": "text", "text": self.prompt.replace("{description}", description)},
-        ]})
+        messages.append(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": image_url}},
+                    {"type": "text", "text": self.prompt.replace("{description}", description)},
+                ],
+            }
+        )
         return messages
 
     def locate(self, text: str, model_size: Size, geometry: ScreenGeometry) -> tuple[float, float, Size]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 DEFAULT_ZOOM = 3.0
-MIN_SIDE = 64   # screenshot pixels: a window narrower than this shows too little context
+MIN_SIDE = 64  # screenshot pixels: a window narrower than this shows too little context
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,9 @@ class ZoomWindow:
         return self.left + x * self.width / cw, self.top + y * self.height / ch
 
 
-def zoom_window(image_size: tuple[int, int], point: tuple[float, float],
-                zoom: float = DEFAULT_ZOOM) -> ZoomWindow:
+def zoom_window(
+    image_size: tuple[int, int], point: tuple[float, float], zoom: float = DEFAULT_ZOOM
+) -> ZoomWindow:
     """The window centred on `point` (screenshot pixels), clamped inside the screenshot."""
     if zoom <= 1:
         raise ValueError(f"zoom must be more than 1, got {zoom:g}")

@@ -20,22 +20,28 @@ from pydantic import BaseModel, Field, ValidationError
 from envs.base import DesktopError
 
 SCRIPT = Path(__file__).with_name("uno_cells.py")
-MAX_COLUMN, MAX_ROW = 16384, 1048576          # XFD1048576: Excel's (and jumbo Calc's) limits
+MAX_COLUMN, MAX_ROW = 16384, 1048576  # XFD1048576: Excel's (and jumbo Calc's) limits
 MAX_CELLS = 5000
 _ADDRESS = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 # Pythons with `uno`, tried in order: Debian's python3-uno, then LibreOffice's own bundle.
-PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python",
-           "/opt/libreoffice/program/python", "python3")
+PYTHONS = (
+    "/usr/bin/python3",
+    "/usr/lib/libreoffice/program/python",
+    "/opt/libreoffice/program/python",
+    "python3",
+)
 
 # One cell: a number, a boolean, text (a formula when it starts with "="), or null to clear.
-CellValue = bool | int | Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=32767)] | None
+CellValue = (
+    bool | int | Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=32767)] | None
+)
 
 
 def parse_address(text: str) -> tuple[int, int]:
     """'B3' -> (2, 3): 1-based column and row; ValueError says what is wrong."""
     found = _ADDRESS.match(text.strip())
     if found is None:
-        hint = " (give the sheet in \"sheet\", not in the address)" if re.search(r"[.!]", text) else ""
+        hint = ' (give the sheet in "sheet", not in the address)' if re.search(r"[.!]", text) else ""
         raise ValueError(f"{text!r} is not a cell address like A1 or $C$12{hint}")
     column = 0
     for letter in found.group(1).upper():
@@ -54,8 +60,9 @@ def column_name(column: int) -> str:
     return name
 
 
-def cell_items(cells: dict[str, CellValue] | None, start: str | None,
-               rows: list[list[CellValue]] | None) -> list[tuple[str, CellValue]]:
+def cell_items(
+    cells: dict[str, CellValue] | None, start: str | None, rows: list[list[CellValue]] | None
+) -> list[tuple[str, CellValue]]:
     """The (address, value) pairs to write, addresses normalised ('b2' -> 'B2')."""
     out: list[tuple[str, CellValue]] = []
     for address, value in (cells or {}).items():
@@ -69,7 +76,7 @@ def cell_items(cells: dict[str, CellValue] | None, start: str | None,
                     raise ValueError(f"rows from {start} run past the sheet's edge")
                 out.append((f"{column_name(column + j)}{row + i}", value))
     if not out:
-        raise ValueError("no cells to write: give \"cells\" or \"start\" with \"rows\"")
+        raise ValueError('no cells to write: give "cells" or "start" with "rows"')
     if len(out) > MAX_CELLS:
         raise ValueError(f"{len(out)} cells at once; at most {MAX_CELLS} (use the coding agent)")
     seen: set[str] = set()
@@ -101,7 +108,7 @@ def desktop_script(payload: dict[str, Any]) -> str:
     `uno`, run. Both files are quoted heredocs, so the shell expands nothing in them."""
     data = base64.b64encode(json.dumps(payload).encode()).decode()
     code = base64.b64encode(SCRIPT.read_bytes()).decode()
-    wrap = lambda text: "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+    wrap = lambda text: "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
     pythons = " ".join(PYTHONS)
     return f"""set -e
 dir=$(mktemp -d)
@@ -121,12 +128,17 @@ echo '{{"ok": false, "error": "no Python with LibreOffice UNO on this desktop (i
 """
 
 
-def run_set_cells(desktop: Any, items: list[tuple[str, CellValue]], *, sheet: str | None = None,
-                  document: str | None = None, save: bool = False,
-                  timeout: float = 120) -> CellsOutcome:
+def run_set_cells(
+    desktop: Any,
+    items: list[tuple[str, CellValue]],
+    *,
+    sheet: str | None = None,
+    document: str | None = None,
+    save: bool = False,
+    timeout: float = 120,
+) -> CellsOutcome:
     """Write the cells on the desktop; a failure comes back as CellsOutcome(ok=False)."""
-    payload = {"cells": [[a, v] for a, v in items], "sheet": sheet, "document": document,
-               "save": save}
+    payload = {"cells": [[a, v] for a, v in items], "sheet": sheet, "document": document, "save": save}
     try:
         result = desktop.run_bash_script(desktop_script(payload), timeout=timeout)
     except DesktopError as exc:
@@ -148,11 +160,19 @@ def report(outcome: CellsOutcome) -> str:
     errors = {a: c.shows for a, c in outcome.cells.items() if c.error}
     shown = ", ".join(f"{a}={c.shows!r}" for a, c in list(outcome.cells.items())[:40])
     more = len(outcome.cells) - 40
-    text = (f"Wrote {len(outcome.cells)} cell(s) on sheet {outcome.sheet!r} of {outcome.document}; "
-            f"they show: {shown}" + (f" (and {more} more)" if more > 0 else "") + ".")
+    text = (
+        f"Wrote {len(outcome.cells)} cell(s) on sheet {outcome.sheet!r} of {outcome.document}; "
+        f"they show: {shown}" + (f" (and {more} more)" if more > 0 else "") + "."
+    )
     if errors:
-        text += (" These cells show an error, fix their formulas: "
-                 + ", ".join(f"{a} ({s})" for a, s in errors.items()) + ".")
-    text += (f" Saved to {outcome.saved}." if outcome.saved
-             else " Not saved yet: save the document (keep its format) when the task needs it.")
+        text += (
+            " These cells show an error, fix their formulas: "
+            + ", ".join(f"{a} ({s})" for a, s in errors.items())
+            + "."
+        )
+    text += (
+        f" Saved to {outcome.saved}."
+        if outcome.saved
+        else " Not saved yet: save the document (keep its format) when the task needs it."
+    )
     return text

@@ -25,7 +25,7 @@ import time
 CONNECT_TIMEOUT = 20.0
 DOCUMENT_WAIT = 10.0
 SPREADSHEET = "com.sun.star.sheet.SpreadsheetDocument"
-CLEAR_FLAGS = 1 | 2 | 4 | 16   # VALUE | DATETIME | STRING | FORMULA (CellFlags)
+CLEAR_FLAGS = 1 | 2 | 4 | 16  # VALUE | DATETIME | STRING | FORMULA (CellFlags)
 
 
 class CellsError(Exception):
@@ -41,13 +41,21 @@ def office_running():
     pgrep = shutil.which("pgrep")
     if pgrep is None:  # cannot tell: try to connect anyway
         return True
-    return subprocess.run([pgrep, "-x", "soffice.bin"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, check=False).returncode == 0
+    return (
+        subprocess.run(
+            [pgrep, "-x", "soffice.bin"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        ).returncode
+        == 0
+    )
 
 
 def soffice_binary():
-    for path in (shutil.which("soffice"), shutil.which("libreoffice"),
-                 "/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice"):
+    for path in (
+        shutil.which("soffice"),
+        shutil.which("libreoffice"),
+        "/usr/lib/libreoffice/program/soffice",
+        "/opt/libreoffice/program/soffice",
+    ):
         if path and os.path.exists(path):
             return path
     raise CellsError("LibreOffice's soffice program was not found on this desktop")
@@ -60,25 +68,30 @@ def connect():
     if not office_running():
         raise CellsError("LibreOffice is not running: open the spreadsheet in Calc first")
     local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     name = pipe_name()
     url = f"uno:pipe,name={name};urp;StarOffice.ComponentContext"
     try:
         return resolver.resolve(url)
     except NoConnectException:
         pass
-    subprocess.run([soffice_binary(), f"--accept=pipe,name={name};urp;"],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=60, check=False)
+    subprocess.run(
+        [soffice_binary(), f"--accept=pipe,name={name};urp;"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
     deadline = time.monotonic() + CONNECT_TIMEOUT
     while True:
         try:
             return resolver.resolve(url)
         except NoConnectException:
             if time.monotonic() > deadline:
-                raise CellsError(f"LibreOffice did not open a UNO connection within "
-                                 f"{CONNECT_TIMEOUT:g} s")
+                raise CellsError(
+                    f"LibreOffice did not open a UNO connection within {CONNECT_TIMEOUT:g} s"
+                ) from None
             time.sleep(0.2)
 
 
@@ -104,12 +117,15 @@ def pick_document(desktop, wanted):
     if not docs:
         raise CellsError("no spreadsheet is open in LibreOffice Calc: open the file first")
     if wanted:
-        named = [d for d in docs if wanted.lower() in title_of(d).lower()
-                 or wanted.lower() in d.getURL().lower()]
+        named = [
+            d for d in docs if wanted.lower() in title_of(d).lower() or wanted.lower() in d.getURL().lower()
+        ]
         if len(named) != 1:
             how_many = "no" if not named else "more than one"
-            raise CellsError(f"{how_many} spreadsheet matches {wanted!r}; open ones: "
-                             + ", ".join(title_of(d) for d in docs))
+            raise CellsError(
+                f"{how_many} spreadsheet matches {wanted!r}; open ones: "
+                + ", ".join(title_of(d) for d in docs)
+            )
         return named[0]
     current = desktop.getCurrentComponent()
     if current is not None and current.supportsService(SPREADSHEET):
@@ -126,8 +142,9 @@ def pick_sheet(doc, name):
     if name is None:
         return controller.getActiveSheet()
     if not sheets.hasByName(name):
-        raise CellsError(f"no sheet named {name!r} in {title_of(doc)}; its sheets: "
-                         + ", ".join(sheets.getElementNames()))
+        raise CellsError(
+            f"no sheet named {name!r} in {title_of(doc)}; its sheets: " + ", ".join(sheets.getElementNames())
+        )
     sheet = sheets.getByName(name)
     controller.setActiveSheet(sheet)  # the planner sees the sheet it wrote on
     return sheet
@@ -210,8 +227,10 @@ def main(payload_path):
     result = {"ok": True, "document": title_of(doc), "sheet": sheet.getName(), "cells": out}
     if payload.get("save"):
         if not doc.hasLocation() or doc.isReadonly():
-            raise CellsError(f"the cells were written, but {title_of(doc)} has no file to save "
-                             "to (or is read-only): use Save As")
+            raise CellsError(
+                f"the cells were written, but {title_of(doc)} has no file to save "
+                "to (or is read-only): use Save As"
+            )
         doc.store()  # to its own file, in the format it was opened in (.xlsx stays .xlsx)
         result["saved"] = doc.getURL()
     return result

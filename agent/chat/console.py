@@ -29,8 +29,7 @@ from rich.markup import escape
 from agent.chat.control import SessionControl
 from agent.live import action_words
 
-HELP = ("[dim]keys: [b]p[/b] pause/resume · [b]c[/b] correct · [b]s[/b] stop (or Ctrl-C) · "
-        "[b]h[/b] help[/]")
+HELP = "[dim]keys: [b]p[/b] pause/resume · [b]c[/b] correct · [b]s[/b] stop (or Ctrl-C) · [b]h[/b] help[/]"
 ASK_KEYS = "[b]a[/b] approve · [b]d[/b] deny · [b]r[/b] deny with a reason"
 ENTER, BACKSPACE, ESC, CTRL_U = ("\r", "\n"), ("\x7f", "\x08"), "\x1b", "\x15"
 
@@ -59,8 +58,11 @@ def asked_action(action: dict[str, Any], lines: int = 12) -> str:
         return action_words(action)
     code = str(action.get("code", "")).splitlines()
     more = f"\n    … {len(code) - lines} more lines" if len(code) > lines else ""
-    return (f"the coding agent wants to run this {action.get('language', '')} block:\n"
-            + "\n".join(f"    {line}" for line in code[:lines]) + more)
+    return (
+        f"the coding agent wants to run this {action.get('language', '')} block:\n"
+        + "\n".join(f"    {line}" for line in code[:lines])
+        + more
+    )
 
 
 def show_change(console: Console, kind: str, data: dict[str, Any]) -> None:
@@ -78,9 +80,11 @@ def show_change(console: Console, kind: str, data: dict[str, Any]) -> None:
     elif kind == "ask":
         risk = data["risk"]
         matched = f' ("{escape(risk["matched"])}")' if risk.get("matched") else ""
-        console.print(f"[bold red]APPROVAL NEEDED[/] step {data['step']}: "
-                      f"{escape(asked_action(data['action']))}\n  {escape(risk['risk_class'])}: "
-                      f"{escape(risk['why'])}{matched}\n  {ASK_KEYS}")
+        console.print(
+            f"[bold red]APPROVAL NEEDED[/] step {data['step']}: "
+            f"{escape(asked_action(data['action']))}\n  {escape(risk['risk_class'])}: "
+            f"{escape(risk['why'])}{matched}\n  {ASK_KEYS}"
+        )
 
 
 def show_decision(console: Console, data: dict[str, Any]) -> None:
@@ -100,13 +104,13 @@ class TerminalKeys:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._saved: list | None = None
-        self._line: list[str] | None = None      # the text being typed, in line mode
-        self._line_for = ""                      # "correction" | "reason"
+        self._line: list[str] | None = None  # the text being typed, in line mode
+        self._line_for = ""  # "correction" | "reason"
         self._was_paused = False
 
-    def __enter__(self) -> "TerminalKeys":
+    def __enter__(self) -> TerminalKeys:
         self._saved = termios.tcgetattr(self.fd)
-        tty.setcbreak(self.fd, termios.TCSANOW)   # ISIG stays on: Ctrl-C is still SIGINT
+        tty.setcbreak(self.fd, termios.TCSANOW)  # ISIG stays on: Ctrl-C is still SIGINT
         self._thread = threading.Thread(target=self._run, name="chat-keys", daemon=True)
         self._thread.start()
         self.console.print(HELP)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from agent import interventions as journal
 from agent.approval import ApprovalAnswer, ApprovalRequest
 
-POLL_S = 0.1   # waits wake this often, so a SIGINT is handled promptly in the main thread
+POLL_S = 0.1  # waits wake this often, so a SIGINT is handled promptly in the main thread
 
 
 class SessionControl:
@@ -35,10 +35,10 @@ class SessionControl:
         self._answer: ApprovalAnswer | None = None
         self._running = False
         self.stop_requested = False
-        self._interrupted = False            # a KeyboardInterrupt went out for this episode
-        self.folder: Path | None = None     # the current episode's folder
-        self.step = 0                        # steps finished in the current episode
-        self.on_change = on_change           # for views: ("pause" | "resume" | "ask" | ..., data)
+        self._interrupted = False  # a KeyboardInterrupt went out for this episode
+        self.folder: Path | None = None  # the current episode's folder
+        self.step = 0  # steps finished in the current episode
+        self.on_change = on_change  # for views: ("pause" | "resume" | "ask" | ..., data)
 
     # ------------------------------------------------------------------ episodes
     def begin(self, folder: Path) -> None:
@@ -91,7 +91,7 @@ class SessionControl:
         with self._lock:
             holding = self._paused and self._running and not self.stop_requested
         if holding:
-            self.on_change("holding", {"after_step": self.step})   # the graph is really still now
+            self.on_change("holding", {"after_step": self.step})  # the graph is really still now
             with self._lock:
                 while self._paused and self._running and not self.stop_requested:
                     self._lock.wait(POLL_S)
@@ -157,7 +157,8 @@ class SessionControl:
         with self._lock:
             if self._question is None or self._answer is not None:
                 return False
-            self._answer = ApprovalAnswer(decision="approve" if decision == "approve" else "deny",
-                                          reason=reason.strip())
+            self._answer = ApprovalAnswer(
+                decision="approve" if decision == "approve" else "deny", reason=reason.strip()
+            )
             self._lock.notify_all()
         return True

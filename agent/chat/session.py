@@ -17,10 +17,11 @@ import contextlib
 import re
 import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 
@@ -34,13 +35,13 @@ from agent.trajectory import EpisodeResult, EpisodeWriter
 
 @dataclass
 class ChatOptions:
-    desktop: str = "local"            # local | URL | this-screen
+    desktop: str = "local"  # local | URL | this-screen
     token: str | None = None
-    monitor: int | None = None        # this-screen only
+    monitor: int | None = None  # this-screen only
     size: tuple[int, int] = (1920, 1080)
-    out: Path | None = None           # the session folder
+    out: Path | None = None  # the session folder
     web: bool = False
-    keys: bool | None = None          # read keys from the terminal (None: when stdin is one)
+    keys: bool | None = None  # read keys from the terminal (None: when stdin is one)
 
 
 def slug(text: str, limit: int = 40) -> str:
@@ -88,12 +89,15 @@ class ChatSession:
             self.web.note(kind, data)
 
     def run(self) -> int:
-        pipeline = EpisodePipeline(self.config)   # checks the policy and grounder spec first
+        pipeline = EpisodePipeline(self.config)  # checks the policy and grounder spec first
         with open_chat_desktop(self.opts) as (client, sandbox, where), self._web_view() as web:
             self.web = web
             grounder = pipeline.grounder_for(client)
-            who = ("you approve risky actions" if self.interactive else
-                   "no terminal or web view: risky actions are refused")
+            who = (
+                "you approve risky actions"
+                if self.interactive
+                else "no terminal or web view: risky actions are refused"
+            )
             self.console.print(f"[bold]agent chat[/] on {where}; episodes in {self.folder}; {who}")
             if web is not None:
                 self.console.print(f"web view: {web.url}")
@@ -119,8 +123,9 @@ class ChatSession:
         with WebView(self.control) as web:
             yield web
 
-    def episode(self, instruction: str, client: Any, pipeline: EpisodePipeline, grounder: Any,
-                sandbox: bool) -> EpisodeResult:
+    def episode(
+        self, instruction: str, client: Any, pipeline: EpisodePipeline, grounder: Any, sandbox: bool
+    ) -> EpisodeResult:
         number = len(self.episodes) + 1
         task_id = f"chat-{number:02d}"
         folder = self.folder / f"{number:02d}-{slug(instruction)}"
@@ -135,24 +140,34 @@ class ChatSession:
             if self.web is not None:
                 self.web.event(kind, data)
             if kind == "node":
-                self.control.checkpoint()   # a pause holds the graph here, between nodes
+                self.control.checkpoint()  # a pause holds the graph here, between nodes
 
         def stopped(result: EpisodeResult) -> EpisodeResult:
             if result.status != "interrupted":
                 return result
-            return result.model_copy(update={
-                "reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True})
+            return result.model_copy(
+                update={"reason": f"stopped by the user after step {result.steps}", "stopped_by_user": True}
+            )
 
-        hooks = EpisodeHooks(on_event=on_event, approver=self.control if self.interactive else None,
-                             take_corrections=self.control.take_corrections, adjust_result=stopped)
-        record = {"id": task_id, "instruction": instruction, "source": "agent chat",
-                  "config": [], "evaluator": {}}
+        hooks = EpisodeHooks(
+            on_event=on_event,
+            approver=self.control if self.interactive else None,
+            take_corrections=self.control.take_corrections,
+            adjust_result=stopped,
+        )
+        record = {
+            "id": task_id,
+            "instruction": instruction,
+            "source": "agent chat",
+            "config": [],
+            "evaluator": {},
+        }
         self.control.begin(folder)
         if self.web is not None:
             self.web.begin(folder, instruction)
         keys = TerminalKeys(self.control, self.console) if self.keys else contextlib.nullcontext()
 
-        def on_sigint(signum: int, frame: Any) -> None:   # Ctrl-C, or the stop key's signal
+        def on_sigint(signum: int, frame: Any) -> None:  # Ctrl-C, or the stop key's signal
             if self.control.interrupt_once():
                 raise KeyboardInterrupt
 
@@ -161,19 +176,33 @@ class ChatSession:
         report: Path | None = None
         try:
             with keys:
-                outcome = pipeline.run(client, folder, instruction=instruction, task_id=task_id,
-                                       record=record, sandbox=sandbox, score=False,
-                                       grounder=grounder, hooks=hooks)
+                outcome = pipeline.run(
+                    client,
+                    folder,
+                    instruction=instruction,
+                    task_id=task_id,
+                    record=record,
+                    sandbox=sandbox,
+                    score=False,
+                    grounder=grounder,
+                    hooks=hooks,
+                )
                 result, report = outcome.result, outcome.report
         except KeyboardInterrupt:
-            pass   # the stop came as the graph was returning, after its own handler
+            pass  # the stop came as the graph was returning, after its own handler
         finally:
             self.control.end()
             signal.signal(signal.SIGINT, previous)
-        if result is None:   # stopped between the graph and the finished folder: finish it here
+        if result is None:  # stopped between the graph and the finished folder: finish it here
             writer = EpisodeWriter(folder)
-            result = stopped(EpisodeResult(task_id=task_id, instruction=instruction,
-                                           status="interrupted", steps=writer.last_step_num()))
+            result = stopped(
+                EpisodeResult(
+                    task_id=task_id,
+                    instruction=instruction,
+                    status="interrupted",
+                    steps=writer.last_step_num(),
+                )
+            )
             report = writer.finish(result)
         view.summary(result, report)
         if self.web is not None:

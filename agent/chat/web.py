@@ -39,16 +39,15 @@ class WebView:
         self.result: dict[str, Any] | None = None
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="chat-web",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="chat-web", daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host   # typeshed allows bytes
+        host = host.decode() if isinstance(host, bytes) else host  # typeshed allows bytes
         return f"http://{host}:{port}/?token={self.token}"
 
-    def __enter__(self) -> "WebView":
+    def __enter__(self) -> WebView:
         self._thread.start()
         return self
 
@@ -65,11 +64,16 @@ class WebView:
     def event(self, kind: str, data: dict[str, Any]) -> None:
         with self._lock:
             if kind == "step":
-                self.steps = [*self.steps, {
-                    "step": data.get("step_num"), "node": data.get("node"),
-                    "action": action_words(data.get("action")), "error": data.get("error"),
-                    "approval": (data.get("approval") or {}).get("decision"),
-                }][-KEEP_STEPS:]
+                self.steps = [
+                    *self.steps,
+                    {
+                        "step": data.get("step_num"),
+                        "node": data.get("node"),
+                        "action": action_words(data.get("action")),
+                        "error": data.get("error"),
+                        "approval": (data.get("approval") or {}).get("decision"),
+                    },
+                ][-KEEP_STEPS:]
                 if data.get("screenshot_file"):
                     self.screen = data["screenshot_file"]
             elif kind == "result":
@@ -83,10 +87,16 @@ class WebView:
     def state(self) -> dict[str, Any]:
         question = self.control.question
         with self._lock:
-            return {"instruction": self.instruction, "steps": self.steps, "notes": self.notes,
-                    "paused": self.control.paused, "running": self.control.running,
-                    "question": question.model_dump(mode="json") if question else None,
-                    "result": self.result, "screen": self.screen}
+            return {
+                "instruction": self.instruction,
+                "steps": self.steps,
+                "notes": self.notes,
+                "paused": self.control.paused,
+                "running": self.control.running,
+                "question": question.model_dump(mode="json") if question else None,
+                "result": self.result,
+                "screen": self.screen,
+            }
 
     def screen_bytes(self) -> bytes | None:
         with self._lock:
@@ -101,9 +111,14 @@ class WebView:
 
     def control_op(self, op: str, text: str) -> bool:
         c = self.control
-        actions = {"pause": c.pause, "resume": c.resume, "stop": c.stop,
-                   "correct": lambda: c.correct(text),
-                   "approve": lambda: c.answer("approve"), "deny": lambda: c.answer("deny", text)}
+        actions = {
+            "pause": c.pause,
+            "resume": c.resume,
+            "stop": c.stop,
+            "correct": lambda: c.correct(text),
+            "approve": lambda: c.answer("approve"),
+            "deny": lambda: c.answer("deny", text),
+        }
         if op not in actions:
             return False
         result = actions[op]()
@@ -121,8 +136,9 @@ class WebView:
                 given = parse_qs(urlparse(self.path).query).get("token", [""])[0]
                 if hmac.compare_digest(given.encode(), view.token.encode()):
                     return True
-                self._send(HTTPStatus.FORBIDDEN, b"a token is needed: use the URL agent chat printed",
-                           "text/plain")
+                self._send(
+                    HTTPStatus.FORBIDDEN, b"a token is needed: use the URL agent chat printed", "text/plain"
+                )
                 return False
 
             def _send(self, status: int, body: bytes, kind: str) -> None:
@@ -165,11 +181,13 @@ class WebView:
                     body = json.loads(self.rfile.read(length) or b"{}")
                     op, text = str(body["op"]), str(body.get("text", ""))
                 except (ValueError, KeyError, TypeError):
-                    self._send(HTTPStatus.BAD_REQUEST, b'send JSON {"op": ..., "text": ...}',
-                               "text/plain")
+                    self._send(HTTPStatus.BAD_REQUEST, b'send JSON {"op": ..., "text": ...}', "text/plain")
                     return
                 done = view.control_op(op, text)
-                self._send(HTTPStatus.OK if done else HTTPStatus.CONFLICT,
-                           json.dumps({"op": op, "done": done}).encode(), "application/json")
+                self._send(
+                    HTTPStatus.OK if done else HTTPStatus.CONFLICT,
+                    json.dumps({"op": op, "done": done}).encode(),
+                    "application/json",
+                )
 
         return Handler

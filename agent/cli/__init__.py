@@ -18,8 +18,9 @@ import typer
 
 from agent.cli import bench, chat, desktop, mcp, run, serve, vm
 
-app = typer.Typer(help="deskpilot: a computer-use agent framework.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="deskpilot: a computer-use agent framework.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.command("run")(run.run)
 app.command("chat")(chat.chat)
 app.command("mcp")(mcp.mcp)

@@ -37,20 +37,32 @@ def run_demo(width: int, height: int, out: Path, console: Console) -> int:
         t = time.monotonic()
         result = client.act([TypeText(text=TEXT), Hotkey(keys=["ctrl", "s"])], settle=SettleSpec())
         settle = result.settle
-        step("act", t, f"typed {len(TEXT)} characters and pressed ctrl+s; screen settled "
-                       f"after {settle.seconds:.2f} s" if settle else "typed and saved")
+        step(
+            "act",
+            t,
+            f"typed {len(TEXT)} characters and pressed ctrl+s; screen settled after {settle.seconds:.2f} s"
+            if settle
+            else "typed and saved",
+        )
         t = time.monotonic()
         saved = b""
         while time.monotonic() - t < 10 and not saved:
             saved = client.read_file("/home/user/Documents/demo.txt")
             time.sleep(0.1)
         ok = saved.decode("utf-8").rstrip("\n") == TEXT
-        step("check", t, f"file read back over /file: {'identical' if ok else 'DIFFERENT'} "
-                         f"({len(saved)} bytes)")
+        step(
+            "check",
+            t,
+            f"file read back over /file: {'identical' if ok else 'DIFFERENT'} ({len(saved)} bytes)",
+        )
         t = time.monotonic()
         tree = client.accessibility_tree()
-        step("a11y", t, f"accessibility tree: {len(tree)} characters, "
-                        f"text {'found' if 'deskpilot was here' in tree else 'not found'}")
+        step(
+            "a11y",
+            t,
+            f"accessibility tree: {len(tree)} characters, "
+            f"text {'found' if 'deskpilot was here' in tree else 'not found'}",
+        )
         t = time.monotonic()
         shot = out / "screenshot.png"
         shot.write_bytes(client.screenshot())

@@ -26,29 +26,48 @@ def _registry() -> Path:
 
 
 @desktop_app.command("up")
-def desktop_up(name: str = typer.Option("default", help="name to stop it by later"),
-               width: int = 1920, height: int = 1080,
-               isolate: bool = typer.Option(True, help="private /home/user and /tmp (bubblewrap)"),
-               profile: str = typer.Option("default", help="default, or osworld (what the OSWorld VM "
-                                                           "image provides: user, sudo, google-chrome, ...)")) -> None:
+def desktop_up(
+    name: str = typer.Option("default", help="name to stop it by later"),
+    width: int = 1920,
+    height: int = 1080,
+    isolate: bool = typer.Option(True, help="private /home/user and /tmp (bubblewrap)"),
+    profile: str = typer.Option(
+        "default",
+        help="default, or osworld (what the OSWorld VM image provides: user, sudo, google-chrome, ...)",
+    ),
+) -> None:
     """Start a desktop in the background and print its URL and token."""
     record = _registry() / f"{name}.json"
     if record.exists():
-        console.print(f"[red]a desktop named {name!r} is already up[/] ({record}); "
-                      f"`agent desktop down --name {name}` first")
+        console.print(
+            f"[red]a desktop named {name!r} is already up[/] ({record}); "
+            f"`agent desktop down --name {name}` first"
+        )
         raise typer.Exit(1)
     try:
-        desktop = LocalDesktop(width, height, isolate=isolate, detach=True, keep_files=True,
-                               profile=profile).start()
+        desktop = LocalDesktop(
+            width, height, isolate=isolate, detach=True, keep_files=True, profile=profile
+        ).start()
     except ValueError as exc:  # an unknown profile, or one that needs the sandbox
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
     assert desktop.proc is not None and desktop.state_dir is not None
-    record.write_text(json.dumps({"url": desktop.url, "token": desktop.token, "pid": desktop.proc.pid,
-                                  "state_dir": str(desktop.state_dir), "home": str(desktop.home)}))
+    record.write_text(
+        json.dumps(
+            {
+                "url": desktop.url,
+                "token": desktop.token,
+                "pid": desktop.proc.pid,
+                "state_dir": str(desktop.state_dir),
+                "home": str(desktop.home),
+            }
+        )
+    )
     record.chmod(0o600)  # it holds the token
-    console.print(f"desktop {name!r} is up\n  URL:   {desktop.url}\n  token: {desktop.token}\n"
-                  f"  home:  {desktop.home}  (the desktop's /home/user)")
+    console.print(
+        f"desktop {name!r} is up\n  URL:   {desktop.url}\n  token: {desktop.token}\n"
+        f"  home:  {desktop.home}  (the desktop's /home/user)"
+    )
 
 
 @desktop_app.command("down")
@@ -76,15 +95,22 @@ def desktop_list() -> None:
 
 
 @desktop_app.command("serve")
-def desktop_serve(host: str = "127.0.0.1", port: int = 5000,
-                  token: str = typer.Option(None, envvar="DESKPILOT_TOKEN"),
-                  root: list[Path] = typer.Option(None, help="folders the file routes may touch"),
-                  monitor: str = typer.Option(None, envvar="DESKPILOT_MONITOR",
-                                              help="act on one monitor only: index, name or "
-                                                   "'primary' (see `agent desktop monitors`)"),
-                  scale: float = typer.Option(None, envvar="DESKPILOT_SCALE",
-                                              help="physical pixels per protocol pixel (HiDPI; "
-                                                   "default GDK_SCALE or Xft.dpi/96)")) -> None:
+def desktop_serve(
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    token: str = typer.Option(None, envvar="DESKPILOT_TOKEN"),
+    root: list[Path] = typer.Option(None, help="folders the file routes may touch"),
+    monitor: str = typer.Option(
+        None,
+        envvar="DESKPILOT_MONITOR",
+        help="act on one monitor only: index, name or 'primary' (see `agent desktop monitors`)",
+    ),
+    scale: float = typer.Option(
+        None,
+        envvar="DESKPILOT_SCALE",
+        help="physical pixels per protocol pixel (HiDPI; default GDK_SCALE or Xft.dpi/96)",
+    ),
+) -> None:
     """Serve the control protocol on this display ($DISPLAY), e.g. inside a VM or container."""
     from envs.server.__main__ import main
 
@@ -101,8 +127,10 @@ def desktop_serve(host: str = "127.0.0.1", port: int = 5000,
 
 
 @desktop_app.command("monitors")
-def desktop_monitors(display: str = typer.Option(None, help="X display (default $DISPLAY)"),
-                     scale: float = typer.Option(None, help="override the detected scale")) -> None:
+def desktop_monitors(
+    display: str = typer.Option(None, help="X display (default $DISPLAY)"),
+    scale: float = typer.Option(None, help="override the detected scale"),
+) -> None:
     """List this display's monitors: what `--monitor` and `--desktop this-screen` choose from."""
     from envs.server.monitors import MonitorError, list_monitors
 
@@ -113,14 +141,22 @@ def desktop_monitors(display: str = typer.Option(None, help="X display (default 
         raise typer.Exit(2) from None
     table = Table("index", "name", "geometry", "scale", "primary")
     for m in monitors:
-        table.add_row(str(m.index), m.name, f"{m.width}x{m.height}+{m.x}+{m.y}", f"{m.scale:g}",
-                      "yes" if m.primary else "")
+        table.add_row(
+            str(m.index),
+            m.name,
+            f"{m.width}x{m.height}+{m.x}+{m.y}",
+            f"{m.scale:g}",
+            "yes" if m.primary else "",
+        )
     console.print(table)
 
 
 @desktop_app.command("demo")
-def desktop_demo(width: int = 1280, height: int = 800,
-                 out: Path = typer.Option(Path("runs/desktop-demo"), help="where the screenshot goes")) -> None:
+def desktop_demo(
+    width: int = 1280,
+    height: int = 800,
+    out: Path = typer.Option(Path("runs/desktop-demo"), help="where the screenshot goes"),
+) -> None:
     """Start an isolated desktop, open an editor, type and save through the protocol, check it."""
     from agent.cli.demo import run_demo
 
@@ -128,8 +164,11 @@ def desktop_demo(width: int = 1280, height: int = 800,
 
 
 @grounding_app.command("synth")
-def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: int = 0,
-                    out: Path = typer.Option(..., help="output folder")) -> None:
+def grounding_synth(
+    n: int = typer.Option(500, help="number of items"),
+    seed: int = 0,
+    out: Path = typer.Option(..., help="output folder"),
+) -> None:
     """Render a synthetic grounding set (OSWorld-G schema) with Playwright and Chromium."""
     from grounding.synth import generate
 
@@ -138,8 +177,11 @@ def grounding_synth(n: int = typer.Option(500, help="number of items"), seed: in
 
 
 @grounding_app.command("capture")
-def grounding_capture(out: Path = typer.Option(..., help="output folder"), seed: int = 0,
-                      scene: list[str] = typer.Option(None, help="scene ids (default: all)")) -> None:
+def grounding_capture(
+    out: Path = typer.Option(..., help="output folder"),
+    seed: int = 0,
+    scene: list[str] = typer.Option(None, help="scene ids (default: all)"),
+) -> None:
     """Capture a grounding set from real applications on an osworld desktop (PNG + a11y + JSONL)."""
     from grounding.capture.run import capture
 

@@ -9,28 +9,40 @@ import typer
 from rich.console import Console
 
 
-def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb desktop), a URL, "
-                                                   "or 'this-screen' (your own display: only when named)"),
-        token: str = typer.Option(None, envvar="DESKPILOT_DESKTOP_TOKEN", help="a URL desktop's token"),
-        monitor: str = typer.Option(None, help="with this-screen: the monitor (index, name or "
-                                               "'primary'; `agent desktop monitors`)"),
-        profile: str = typer.Option(None, help="local desktops: 'default' or 'osworld'"),
-        grounder: str = typer.Option(None, help="grounder spec: lets `act` take target descriptions"),
-        model: str = typer.Option(None, help="planner model spec for run_task (as for `agent run`)"),
-        policy: Path = typer.Option(None, help="risk policy file (TOML) adding to the default rules"),
-        max_steps: int = typer.Option(None, help="run_task's default step budget"),
-        transport: str = typer.Option("stdio", help="'stdio' (default) or 'http' (streamable HTTP)"),
-        host: str = typer.Option("127.0.0.1", help="http: the address to bind (not loopback: "
-                                                   "needs --http-token)"),
-        port: int = typer.Option(8765, help="http: the port (0: any free one)"),
-        http_token: str = typer.Option(None, "--http-token", envvar="DESKPILOT_MCP_TOKEN",
-                                       help="http: the bearer token clients must send "
-                                            "(default: a fresh one, printed at start)"),
-        allow_commands: bool = typer.Option(False, help="let run_command run on a desktop that "
-                                                        "is not a sandbox (this-screen, a URL)"),
-        runs: Path = typer.Option(Path("runs/mcp"), help="where run_task's episode folders go"),
-        config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
-        width: int = 1280, height: int = 800) -> None:
+def mcp(
+    desktop: str = typer.Option(
+        "local",
+        help="'local' (an isolated Xvfb desktop), a URL, "
+        "or 'this-screen' (your own display: only when named)",
+    ),
+    token: str = typer.Option(None, envvar="DESKPILOT_DESKTOP_TOKEN", help="a URL desktop's token"),
+    monitor: str = typer.Option(
+        None, help="with this-screen: the monitor (index, name or 'primary'; `agent desktop monitors`)"
+    ),
+    profile: str = typer.Option(None, help="local desktops: 'default' or 'osworld'"),
+    grounder: str = typer.Option(None, help="grounder spec: lets `act` take target descriptions"),
+    model: str = typer.Option(None, help="planner model spec for run_task (as for `agent run`)"),
+    policy: Path = typer.Option(None, help="risk policy file (TOML) adding to the default rules"),
+    max_steps: int = typer.Option(None, help="run_task's default step budget"),
+    transport: str = typer.Option("stdio", help="'stdio' (default) or 'http' (streamable HTTP)"),
+    host: str = typer.Option(
+        "127.0.0.1", help="http: the address to bind (not loopback: needs --http-token)"
+    ),
+    port: int = typer.Option(8765, help="http: the port (0: any free one)"),
+    http_token: str = typer.Option(
+        None,
+        "--http-token",
+        envvar="DESKPILOT_MCP_TOKEN",
+        help="http: the bearer token clients must send (default: a fresh one, printed at start)",
+    ),
+    allow_commands: bool = typer.Option(
+        False, help="let run_command run on a desktop that is not a sandbox (this-screen, a URL)"
+    ),
+    runs: Path = typer.Option(Path("runs/mcp"), help="where run_task's episode folders go"),
+    config: Path = typer.Option(None, help="settings file (JSON or TOML)"),
+    width: int = 1280,
+    height: int = 800,
+) -> None:
     """Serve a desktop and deskpilot's agent to MCP hosts (Claude Desktop, Claude Code, ...)."""
     from agent.config import load_config
     from agent.episode import EpisodeInputError
@@ -51,9 +63,18 @@ def mcp(desktop: str = typer.Option("local", help="'local' (an isolated Xvfb des
         if policy is not None:
             settings.approval.policy = policy
         bearer = check_binding(host, http_token) if transport == "http" else None
-        app = DeskpilotMCP(McpSettings(desktop=desktop, desktop_token=token, profile=profile,
-                                       size=(width, height), runs=runs, monitor=_monitor(monitor),
-                                       allow_commands=allow_commands), settings)
+        app = DeskpilotMCP(
+            McpSettings(
+                desktop=desktop,
+                desktop_token=token,
+                profile=profile,
+                size=(width, height),
+                runs=runs,
+                monitor=_monitor(monitor),
+                allow_commands=allow_commands,
+            ),
+            settings,
+        )
     except (EpisodeInputError, HttpSafetyError, ValueError, FileNotFoundError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None

@@ -15,7 +15,6 @@ import secrets
 import shlex
 import signal
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -45,22 +44,40 @@ def _planner_images() -> int:
     return max_planner_images(load_config())
 
 
-def _serve(role: Role, model: str | None, gpus: int | None, port: int | None, host: str,
-           api_key: str | None, dry_run: bool, detach: bool, timeout: float, log: Path | None,
-           max_model_len: int | None, kv_cache_dtype: str | None,
-           gpu_memory_utilization: float | None) -> None:
+def _serve(
+    role: Role,
+    model: str | None,
+    gpus: int | None,
+    port: int | None,
+    host: str,
+    api_key: str | None,
+    dry_run: bool,
+    detach: bool,
+    timeout: float,
+    log: Path | None,
+    max_model_len: int | None,
+    kv_cache_dtype: str | None,
+    gpu_memory_utilization: float | None,
+) -> None:
     try:
         profile: ServeProfile = resolve(role, model)
         images = _planner_images() if role == "planner" else None
         port = port or DEFAULT_PORTS[role]
-        argv = vllm_argv(profile, host=host, port=port, gpus=gpus, images=images,
-                         max_model_len=max_model_len, kv_cache_dtype=kv_cache_dtype,
-                         gpu_memory_utilization=gpu_memory_utilization)
+        argv = vllm_argv(
+            profile,
+            host=host,
+            port=port,
+            gpus=gpus,
+            images=images,
+            max_model_len=max_model_len,
+            kv_cache_dtype=kv_cache_dtype,
+            gpu_memory_utilization=gpu_memory_utilization,
+        )
     except ProfileError as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     if not is_loopback(host) and not api_key:
-        api_key = secrets.token_urlsafe(24)   # safe by default: never an open server beyond loopback
+        api_key = secrets.token_urlsafe(24)  # safe by default: never an open server beyond loopback
     url = base_url(host, port)
     prefix = f"VLLM_API_KEY={shlex.quote(api_key)} " if api_key else ""
     if dry_run:
@@ -78,7 +95,7 @@ def _serve(role: Role, model: str | None, gpus: int | None, port: int | None, ho
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _stop)
-    try:   # from here on, Ctrl-C or SIGTERM stops the server too (unless detached and healthy)
+    try:  # from here on, Ctrl-C or SIGTERM stops the server too (unless detached and healthy)
         console.print(f"starting {escape(profile.hf_id)} (pid {server.pid}); log: {log_path}")
         try:
             took = launch.wait_healthy(server, timeout=timeout)
@@ -90,8 +107,10 @@ def _serve(role: Role, model: str | None, gpus: int | None, port: int | None, ho
             console.print(f"  left running: stop it with `kill -TERM -{server.pid}`")
             return
         code = server.proc.wait()
-        console.print(f"[red]the server exited with code {code}[/]; the end of its log:\n"
-                      f"{escape(launch.log_tail(log_path))}")
+        console.print(
+            f"[red]the server exited with code {code}[/]; the end of its log:\n"
+            f"{escape(launch.log_tail(log_path))}"
+        )
         raise typer.Exit(1)
     except KeyboardInterrupt:
         console.print("stopping the server")
@@ -106,28 +125,47 @@ def _announce(role: Role, profile: ServeProfile, url: str, api_key: str | None, 
     if api_key:
         console.print(f"  API key: {api_key}  (clients: export VLLM_API_KEY=...)")
     console.print(f"  agent run {flag} {escape(endpoint_spec(profile, url))}")
-    print(f"endpoint: {endpoint_spec(profile, url)}", flush=True)   # plain line for scripts
+    print(f"endpoint: {endpoint_spec(profile, url)}", flush=True)  # plain line for scripts
 
 
 _MODEL_HELP = "jedi-7b | jedi-3b | uitars-1.5-7b | qwen2.5-vl-7b/32b/72b | any Hugging Face id"
 
 
 def _command(role: Role):
-    def command(model: Optional[str] = typer.Option(None, "--model", help=_MODEL_HELP),
-                gpus: Optional[int] = typer.Option(None, "--gpus", help="tensor-parallel size"),
-                port: Optional[int] = typer.Option(None, "--port", help=f"default {DEFAULT_PORTS[role]}"),
-                host: str = typer.Option("127.0.0.1", "--host", help="any non-loopback address needs an API key (one is made up if not given)"),
-                api_key: Optional[str] = typer.Option(None, "--api-key", envvar="VLLM_API_KEY"),
-                dry_run: bool = typer.Option(False, "--dry-run", help="print the command and exit"),
-                detach: bool = typer.Option(False, "--detach", help="leave the server running once healthy"),
-                timeout: float = typer.Option(900.0, "--timeout", help="seconds to wait for /health"),
-                log: Optional[Path] = typer.Option(None, "--log", help="default runs/serve/ROLE-NAME.log"),
-                max_model_len: Optional[int] = typer.Option(None, "--max-model-len"),
-                kv_cache_dtype: Optional[str] = typer.Option(None, "--kv-cache-dtype", help="auto | fp8 | ..."),
-                gpu_memory_utilization: Optional[float] = typer.Option(None, "--gpu-memory-utilization"),
-                ) -> None:
-        _serve(role, model, gpus, port, host, api_key, dry_run, detach, timeout, log,
-               max_model_len, kv_cache_dtype, gpu_memory_utilization)
+    def command(
+        model: str | None = typer.Option(None, "--model", help=_MODEL_HELP),
+        gpus: int | None = typer.Option(None, "--gpus", help="tensor-parallel size"),
+        port: int | None = typer.Option(None, "--port", help=f"default {DEFAULT_PORTS[role]}"),
+        host: str = typer.Option(
+            "127.0.0.1",
+            "--host",
+            help="any non-loopback address needs an API key (one is made up if not given)",
+        ),
+        api_key: str | None = typer.Option(None, "--api-key", envvar="VLLM_API_KEY"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the command and exit"),
+        detach: bool = typer.Option(False, "--detach", help="leave the server running once healthy"),
+        timeout: float = typer.Option(900.0, "--timeout", help="seconds to wait for /health"),
+        log: Path | None = typer.Option(None, "--log", help="default runs/serve/ROLE-NAME.log"),
+        max_model_len: int | None = typer.Option(None, "--max-model-len"),
+        kv_cache_dtype: str | None = typer.Option(None, "--kv-cache-dtype", help="auto | fp8 | ..."),
+        gpu_memory_utilization: float | None = typer.Option(None, "--gpu-memory-utilization"),
+    ) -> None:
+        _serve(
+            role,
+            model,
+            gpus,
+            port,
+            host,
+            api_key,
+            dry_run,
+            detach,
+            timeout,
+            log,
+            max_model_len,
+            kv_cache_dtype,
+            gpu_memory_utilization,
+        )
+
     command.__doc__ = f"Serve the {role} model with vLLM and print the endpoint for `agent run`."
     return command
 

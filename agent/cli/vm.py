@@ -23,18 +23,34 @@ from envs.providers.base import ProviderError
 from envs.providers.qemu_config import QemuConfig, load_config
 from envs.providers.qemu_vm import QemuVM, list_vms
 
-vm_app = typer.Typer(help="Start, reset and stop QEMU desktops (OSWorld's or WAA's image, or your own).",
-                     no_args_is_help=True)
+vm_app = typer.Typer(
+    help="Start, reset and stop QEMU desktops (OSWorld's or WAA's image, or your own).", no_args_is_help=True
+)
 console = Console()
 
 
-def _config(image: str, os_type: str | None, memory: int | None, cpus: int | None,
-            firmware: str | None, accel: str | None) -> QemuConfig:
+def _config(
+    image: str,
+    os_type: str | None,
+    memory: int | None,
+    cpus: int | None,
+    firmware: str | None,
+    accel: str | None,
+) -> QemuConfig:
     if image == "small":
         from envs.vm_image import ensure_image
+
         built = ensure_image()
-        config = QemuConfig(image=built.disk, kernel=built.kernel, initrd=built.initrd,
-                            append=built.append, token=True, probe="/health", memory_mb=512, cpus=1)
+        config = QemuConfig(
+            image=built.disk,
+            kernel=built.kernel,
+            initrd=built.initrd,
+            append=built.append,
+            token=True,
+            probe="/health",
+            memory_mb=512,
+            cpus=1,
+        )
     elif image.endswith(".toml"):
         config = load_config(Path(image))
     else:
@@ -49,23 +65,28 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 @vm_app.command("up")
-def vm_up(image: str = typer.Option(..., help="a qcow2/raw image, a QEMU TOML file, or 'small' "
-                                              "(the Debian test image)"),
-          name: str = typer.Option("vm", help="name to reset and stop it by"),
-          os: str = typer.Option(None, "--os", help="linux (OSWorld) or windows (WAA)"),
-          memory: int = typer.Option(None, help="MiB of RAM"),
-          cpus: int = typer.Option(None, help="virtual CPUs"),
-          firmware: str = typer.Option(None, help="bios or uefi (OSWorld's image: uefi)"),
-          accel: str = typer.Option(None, help="auto, kvm or tcg")) -> None:
+def vm_up(
+    image: str = typer.Option(
+        ..., help="a qcow2/raw image, a QEMU TOML file, or 'small' (the Debian test image)"
+    ),
+    name: str = typer.Option("vm", help="name to reset and stop it by"),
+    os: str = typer.Option(None, "--os", help="linux (OSWorld) or windows (WAA)"),
+    memory: int = typer.Option(None, help="MiB of RAM"),
+    cpus: int = typer.Option(None, help="virtual CPUs"),
+    firmware: str = typer.Option(None, help="bios or uefi (OSWorld's image: uefi)"),
+    accel: str = typer.Option(None, help="auto, kvm or tcg"),
+) -> None:
     """Boot a VM on a copy-on-write overlay, wait for its server, snapshot it; print URL and token."""
     try:
         vm = QemuVM(_config(image, os, memory, cpus, firmware, accel), name, detach=True).start()
     except (ProviderError, ValueError) as exc:
         raise _fail(exc) from None
     lease = vm.lease()
-    console.print(f"VM {name!r} is up ({vm.accel})\n  URL:    {lease.url}\n  token:  {lease.token or '(none)'}\n"
-                  f"  VNC:    {lease.extra['vnc']}\n  chrome: {lease.extra['chrome']}  vlc: {lease.extra['vlc']}\n"
-                  f"  folder: {vm.folder}")
+    console.print(
+        f"VM {name!r} is up ({vm.accel})\n  URL:    {lease.url}\n  token:  {lease.token or '(none)'}\n"
+        f"  VNC:    {lease.extra['vnc']}\n  chrome: {lease.extra['chrome']}  vlc: {lease.extra['vlc']}\n"
+        f"  folder: {vm.folder}"
+    )
 
 
 @vm_app.command("list")
@@ -107,9 +128,11 @@ def vm_view(name: str) -> None:
         raise _fail(exc) from None
 
 
-def cleanup_command(aws: bool = typer.Option(False, "--aws", help="terminate deskpilot's AWS instances"),
-                    region: str = typer.Option("us-east-1", help="AWS region"),
-                    run: str = typer.Option(None, help="only this run's resources (deskpilot:run tag)")) -> None:
+def cleanup_command(
+    aws: bool = typer.Option(False, "--aws", help="terminate deskpilot's AWS instances"),
+    region: str = typer.Option("us-east-1", help="AWS region"),
+    run: str = typer.Option(None, help="only this run's resources (deskpilot:run tag)"),
+) -> None:
     """Remove what interrupted runs left behind: VMs whose owner died, and with --aws, tagged
     EC2 instances and security groups."""
     stale = [vm for vm in list_vms() if not vm.alive()]
@@ -118,9 +141,12 @@ def cleanup_command(aws: bool = typer.Option(False, "--aws", help="terminate des
     console.print(f"removed {len(stale)} dead local VM folder(s)")
     if aws:
         from envs.providers.aws import cleanup_aws
+
         try:
             removed = cleanup_aws(region, run_id=run)
         except ProviderError as exc:
             raise _fail(exc) from None
-        console.print(f"AWS {region}: terminated {len(removed['instances'])} instance(s), "
-                      f"deleted {len(removed['security_groups'])} security group(s)")
+        console.print(
+            f"AWS {region}: terminated {len(removed['instances'])} instance(s), "
+            f"deleted {len(removed['security_groups'])} security group(s)"
+        )

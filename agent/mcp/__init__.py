@@ -17,5 +17,11 @@ from agent.mcp.desktops import DesktopSpecError
 from agent.mcp.http import HttpSafetyError, check_binding, serve_http
 from agent.mcp.server import DeskpilotMCP, McpSettings
 
-__all__ = ["DeskpilotMCP", "DesktopSpecError", "HttpSafetyError", "McpSettings", "check_binding",
-           "serve_http"]
+__all__ = [
+    "DeskpilotMCP",
+    "DesktopSpecError",
+    "HttpSafetyError",
+    "McpSettings",
+    "check_binding",
+    "serve_http",
+]

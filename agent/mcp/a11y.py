@@ -24,16 +24,18 @@ def _line(e: A11yElement) -> str:
 
 def tree_table(xml: str, screen: tuple[int, int] | None, max_chars: int) -> str:
     """The elements worth reading, as tab-separated lines, at most `max_chars` long."""
-    elements = [e for e in parse_osworld_tree(xml, screen) if e.box is not None
-                and (e.name or e.text or e.label or e.interactive)]
+    elements = [
+        e
+        for e in parse_osworld_tree(xml, screen)
+        if e.box is not None and (e.name or e.text or e.label or e.interactive)
+    ]
     elements.sort(key=lambda e: (not e.active, not e.interactive))
     header = "role\tname\tcentre (x, y)"
     lines, used = [header], len(header)
     for index, e in enumerate(elements):
         line = _line(e).replace("\n", " ")
-        if used + len(line) + 1 > max_chars - 80:   # room for the note below
-            lines.append(f"... {len(elements) - index} more elements left out "
-                         f"(ask with a larger max_chars)")
+        if used + len(line) + 1 > max_chars - 80:  # room for the note below
+            lines.append(f"... {len(elements) - index} more elements left out (ask with a larger max_chars)")
             break
         lines.append(line)
         used += len(line) + 1

@@ -29,8 +29,9 @@ class _Pointed(_Act):
     x: Pixel | None = None
     y: Pixel | None = None
     target: Annotated[str, Field(min_length=1, max_length=1000)] | None = Field(
-        default=None, description="what to act on ('the Save button'); grounded to pixels "
-                                  "when x and y are not given")
+        default=None,
+        description="what to act on ('the Save button'); grounded to pixels when x and y are not given",
+    )
 
     @model_validator(mode="after")
     def _somewhere(self) -> _Pointed:
@@ -41,8 +42,9 @@ class _Pointed(_Act):
         return self
 
     def as_target(self) -> agent_actions.Target:
-        return agent_actions.Target(description=self.target or f"the point ({self.x}, {self.y})",
-                                    x=self.x, y=self.y)
+        return agent_actions.Target(
+            description=self.target or f"the point ({self.x}, {self.y})", x=self.x, y=self.y
+        )
 
 
 class Click(_Pointed):
@@ -71,8 +73,10 @@ class Scroll(_Pointed):
 
 class TypeText(_Act):
     type: Literal["type"] = "type"
-    text: Annotated[str, Field(min_length=1, max_length=20000,
-                               description="typed exactly: <, quotes, newlines, non-ASCII")]
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=20000, description="typed exactly: <, quotes, newlines, non-ASCII"),
+    ]
 
 
 class Key(_Act):
@@ -82,8 +86,9 @@ class Key(_Act):
 
 class Hotkey(_Act):
     type: Literal["hotkey"] = "hotkey"
-    keys: Annotated[list[KeyName], Field(min_length=1, max_length=6,
-                                         description='pressed together: ["ctrl", "s"]')]
+    keys: Annotated[
+        list[KeyName], Field(min_length=1, max_length=6, description='pressed together: ["ctrl", "s"]')
+    ]
 
 
 class Wait(_Act):
@@ -91,22 +96,24 @@ class Wait(_Act):
     seconds: Annotated[float, Field(ge=0, le=60)]
 
 
-ActInput = Annotated[Click | DoubleClick | Drag | Scroll | TypeText | Key | Hotkey | Wait,
-                     Field(discriminator="type")]
+ActInput = Annotated[
+    Click | DoubleClick | Drag | Scroll | TypeText | Key | Hotkey | Wait, Field(discriminator="type")
+]
 ACT_ADAPTER: TypeAdapter[ActInput] = TypeAdapter(ActInput)
 
 
 def to_agent_action(act: ActInput) -> agent_actions.Action:
     """The agent's Action for it (targets may still lack pixels: ground them first)."""
     if isinstance(act, Click):
-        return agent_actions.Click(target=act.as_target(), clicks=act.clicks, button=act.button,
-                                   hold_keys=tuple(act.hold_keys))
+        return agent_actions.Click(
+            target=act.as_target(), clicks=act.clicks, button=act.button, hold_keys=tuple(act.hold_keys)
+        )
     if isinstance(act, DoubleClick):
         return agent_actions.DoubleClick(target=act.as_target())
     if isinstance(act, Drag):
-        return agent_actions.DragAndDrop(source=act.start.as_target(),
-                                         destination=act.end.as_target(),
-                                         hold_keys=tuple(act.hold_keys))
+        return agent_actions.DragAndDrop(
+            source=act.start.as_target(), destination=act.end.as_target(), hold_keys=tuple(act.hold_keys)
+        )
     if isinstance(act, Scroll):
         # The agent's scroll says `shift` for horizontal (it is held down for it).
         return agent_actions.Scroll(target=act.as_target(), clicks=act.clicks, shift=act.horizontal)

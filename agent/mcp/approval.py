@@ -38,8 +38,10 @@ class Verdict(BaseModel):
     def refusal(self, what: str) -> str:
         assert self.risk is not None
         matched = f' (matched "{self.risk.matched}")' if self.risk.matched else ""
-        return (f"refused: {what} needs a person's approval -- {self.risk.risk_class}: "
-                f"{self.risk.why}{matched}; {self.reason}")
+        return (
+            f"refused: {what} needs a person's approval -- {self.risk.risk_class}: "
+            f"{self.risk.why}{matched}; {self.reason}"
+        )
 
 
 def can_elicit(ctx: Any) -> bool:
@@ -53,15 +55,18 @@ def verdict_without_person(risk: Risk | None, policy: Policy, sandbox: bool) -> 
     if risk is None:
         return Verdict(allowed=True, by="no risk")
     if unattended(risk, policy, sandbox=sandbox):
-        return Verdict(allowed=True, by="policy", risk=risk,
-                       reason=f"sandbox desktop; the policy lets {risk.risk_class} through unattended")
+        return Verdict(
+            allowed=True,
+            by="policy",
+            risk=risk,
+            reason=f"sandbox desktop; the policy lets {risk.risk_class} through unattended",
+        )
     return None
 
 
 def question(what: str, risk: Risk) -> str:
     matched = f' (matched "{risk.matched}")' if risk.matched else ""
-    return (f"deskpilot wants to run: {what}\nRisk: {risk.risk_class} -- {risk.why}{matched}.\n"
-            "Approve it?")
+    return f"deskpilot wants to run: {what}\nRisk: {risk.risk_class} -- {risk.why}{matched}.\nApprove it?"
 
 
 def verdict_from_answer(outcome: Any, risk: Risk | None) -> Verdict:
@@ -75,9 +80,15 @@ def verdict_from_answer(outcome: Any, risk: Risk | None) -> Verdict:
     if getattr(outcome, "action", None) == "accept" and isinstance(data, Approve):
         if data.approve:
             return Verdict(allowed=True, by="person", risk=risk, reason=data.reason)
-        return Verdict(allowed=False, by="person", risk=risk,
-                       reason="the person denied it" + (f": {data.reason}" if data.reason else ""))
-    said = {"decline": "declined", "cancel": "cancelled"}.get(getattr(outcome, "action", ""), "did not answer")
+        return Verdict(
+            allowed=False,
+            by="person",
+            risk=risk,
+            reason="the person denied it" + (f": {data.reason}" if data.reason else ""),
+        )
+    said = {"decline": "declined", "cancel": "cancelled"}.get(
+        getattr(outcome, "action", ""), "did not answer"
+    )
     return Verdict(allowed=False, by="person", risk=risk, reason=f"the person {said} the request")
 
 

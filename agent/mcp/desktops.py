@@ -34,11 +34,11 @@ class DesktopHolder:
     token: str | None = None
     size: tuple[int, int] = (1280, 800)
     profile: str | None = None
-    monitor: int | str | None = None   # this-screen: which monitor (None: the primary)
+    monitor: int | str | None = None  # this-screen: which monitor (None: the primary)
     # The settings' word on whether this is a sandbox (approval.sandbox); None: as opened.
     sandbox_said: bool | None = None
     _client: DesktopClient | None = field(default=None, init=False)
-    _owned: Any = field(default=None, init=False)     # the LocalDesktop / ThisScreen we started
+    _owned: Any = field(default=None, init=False)  # the LocalDesktop / ThisScreen we started
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -95,8 +95,9 @@ class DesktopHolder:
                 self._owned.stop()
         self._client, self._owned = None, None
 
-    def replace_with_local(self, size: tuple[int, int] | None = None,
-                           profile: str | None = None) -> DesktopClient:
+    def replace_with_local(
+        self, size: tuple[int, int] | None = None, profile: str | None = None
+    ) -> DesktopClient:
         """A fresh isolated local desktop in place of the current one (which is stopped if
         this server started it; a URL desktop is only let go of)."""
         with self._lock:

@@ -42,8 +42,10 @@ def check_binding(host: str, token: str | None) -> str:
             raise HttpSafetyError("the token must be at least 16 characters long")
         return token
     if not is_loopback(host):
-        raise HttpSafetyError(f"refusing to serve MCP on {host} without a token you chose: "
-                              "pass --token (or set DESKPILOT_MCP_TOKEN), or bind 127.0.0.1")
+        raise HttpSafetyError(
+            f"refusing to serve MCP on {host} without a token you chose: "
+            "pass --token (or set DESKPILOT_MCP_TOKEN), or bind 127.0.0.1"
+        )
     return secrets.token_urlsafe(24)
 
 
@@ -59,10 +61,17 @@ class BearerAuth:
             got = dict(scope.get("headers") or []).get(b"authorization", b"")
             if not hmac.compare_digest(got, self.expected):
                 body = json.dumps({"error": "missing or wrong bearer token"}).encode()
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"www-authenticate", b'Bearer realm="deskpilot"'),
-                                        (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"www-authenticate", b'Bearer realm="deskpilot"'),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
@@ -74,8 +83,9 @@ def free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
-def serve_http(server: Any, host: str, port: int, token: str,
-               announce: Callable[[str], None] | None = None) -> None:
+def serve_http(
+    server: Any, host: str, port: int, token: str, announce: Callable[[str], None] | None = None
+) -> None:
     """Serve the MCP server's streamable HTTP app until interrupted."""
     import uvicorn
 
@@ -83,6 +93,7 @@ def serve_http(server: Any, host: str, port: int, token: str,
     app = BearerAuth(server.streamable_http_app(streamable_http_path=PATH, host=host), token)
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}{PATH}"
     (announce or (lambda line: print(line, file=sys.stderr, flush=True)))(
-        f"deskpilot MCP server on {url}\nAuthorization: Bearer {token}")
+        f"deskpilot MCP server on {url}\nAuthorization: Bearer {token}"
+    )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     anyio.run(uvicorn.Server(config).serve)

@@ -45,12 +45,12 @@ class McpSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    desktop: str = "local"                 # local | http(s)://... | this-screen
-    desktop_token: str | None = None       # a URL desktop's token
-    profile: str | None = None             # local desktops: default | osworld
+    desktop: str = "local"  # local | http(s)://... | this-screen
+    desktop_token: str | None = None  # a URL desktop's token
+    profile: str | None = None  # local desktops: default | osworld
     size: tuple[int, int] = (1280, 800)
-    monitor: int | str | None = None       # this-screen: the monitor to drive
-    runs: Path = Path("runs/mcp")          # episode folders of run_task
+    monitor: int | str | None = None  # this-screen: the monitor to drive
+    runs: Path = Path("runs/mcp")  # episode folders of run_task
     # run_command on a desktop that is not a sandbox (the person's screen, a URL).
     allow_commands: bool = False
     command_timeout: float = Field(default=60.0, gt=0, le=600)
@@ -60,15 +60,20 @@ class DeskpilotMCP:
     def __init__(self, settings: McpSettings, config: AgentConfig) -> None:
         check_spec(settings.desktop)
         self.settings, self.config = settings, config
-        try:   # a bad policy file or grounder spec is said now, not at the first tool call
+        try:  # a bad policy file or grounder spec is said now, not at the first tool call
             self.policy = load_policy(config.approval.policy)
             make_grounder(config.grounder, tree_source=lambda: "")
         except (PolicyError, GrounderSpecError) as exc:
             raise EpisodeInputError(str(exc)) from exc
-        self.holder = DesktopHolder(settings.desktop, token=settings.desktop_token,
-                                    size=settings.size, profile=settings.profile, monitor=settings.monitor,
-                                    sandbox_said=config.approval.sandbox)
-        self.busy: str | None = None           # what holds the desktop (a running task)
+        self.holder = DesktopHolder(
+            settings.desktop,
+            token=settings.desktop_token,
+            size=settings.size,
+            profile=settings.profile,
+            monitor=settings.monitor,
+            sandbox_said=config.approval.sandbox,
+        )
+        self.busy: str | None = None  # what holds the desktop (a running task)
         self._grounder: tuple[Any, Grounder] | None = None
         self._pipeline: EpisodePipeline | None = None
         self._lock = threading.Lock()
@@ -99,16 +104,19 @@ class DeskpilotMCP:
 
     def not_busy(self, tool: str) -> None:
         if self.busy is not None:
-            raise ToolError(f"{tool} refused: {self.busy} is running on this desktop; "
-                            "wait for it to finish or cancel it")
+            raise ToolError(
+                f"{tool} refused: {self.busy} is running on this desktop; wait for it to finish or cancel it"
+            )
 
     def grounder(self) -> Grounder:
         """The configured grounder, made for the current desktop (again after a swap)."""
         client = self.holder.client()
         with self._lock:
             if self._grounder is None or self._grounder[0] is not client:
-                self._grounder = (client, make_grounder(self.config.grounder,
-                                                        tree_source=client.accessibility_tree))
+                self._grounder = (
+                    client,
+                    make_grounder(self.config.grounder, tree_source=client.accessibility_tree),
+                )
             return self._grounder[1]
 
     def pipeline(self) -> EpisodePipeline:

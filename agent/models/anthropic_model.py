@@ -34,24 +34,32 @@ T = TypeVar("T", bound=BaseModel)
 # non-default value with HTTP 400, and SDK 1.0+ dropped the argument (it goes in
 # extra_body), so it is sent only where it is known to work.
 _TAKES_TEMPERATURE = re.compile(
-    r"^claude-(3[-.]|(sonnet|opus|haiku)-4(-[0-6])?(-\d{8}|-latest|@|$))", re.IGNORECASE)
+    r"^claude-(3[-.]|(sonnet|opus|haiku)-4(-[0-6])?(-\d{8}|-latest|@|$))", re.IGNORECASE
+)
 
 
 # Anthropic bills web searches on top of the tokens: $10 per 1,000 (list price; the price
 # table covers tokens only). Set the model's `web_search_request_usd` to change it.
 WEB_SEARCH_REQUEST_USD = 0.01
-WEB_SEARCH_MAX_USES = 3   # searches Claude may run within one web_search() call
+WEB_SEARCH_MAX_USES = 3  # searches Claude may run within one web_search() call
 
 
 def _block(part: TextPart | ImagePart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
-    return {"type": "image", "source": {"type": "base64", "media_type": part.media_type,
-                                        "data": base64.b64encode(part.data).decode("ascii")}}
+    return {
+        "type": "image",
+        "source": {
+            "type": "base64",
+            "media_type": part.media_type,
+            "data": base64.b64encode(part.data).decode("ascii"),
+        },
+    }
 
 
-def to_anthropic(messages: list[Message], cache_system: bool = True
-                 ) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+def to_anthropic(
+    messages: list[Message], cache_system: bool = True
+) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
     """(system blocks, messages). System messages go to the `system` parameter (the API
     has no system role); consecutive same-role turns are merged, as the API wants
     user/assistant alternation."""
@@ -60,8 +68,9 @@ def to_anthropic(messages: list[Message], cache_system: bool = True
     for m in messages:
         if m.role == "system":
             if any(isinstance(p, ImagePart) for p in m.content):
-                raise ModelError("Anthropic takes no images in the system prompt; "
-                                 "put the image in a user message")
+                raise ModelError(
+                    "Anthropic takes no images in the system prompt; put the image in a user message"
+                )
             system_texts.append(m.plain_text())
             continue
         blocks = [_block(p) for p in m.content if not (isinstance(p, TextPart) and not p.text)]
@@ -82,13 +91,24 @@ def to_anthropic(messages: list[Message], cache_system: bool = True
 class AnthropicChatModel:
     """`complete()` per the ChatModel protocol; one SDK client, our own retry loop."""
 
-    def __init__(self, model: str, api_key: str | None = None, base_url: str | None = None, *,
-                 timeout: float = 120.0, max_retries: int = 4, prices: PricesArg = None,
-                 name: str | None = None, max_parse_retries: int = 2, cache_system: bool = True,
-                 send_temperature: bool | None = None,
-                 retry_policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], Any] | None = None,
-                 thinking_budget: int | None = None, reasoning_effort: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        prices: PricesArg = None,
+        name: str | None = None,
+        max_parse_retries: int = 2,
+        cache_system: bool = True,
+        send_temperature: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        thinking_budget: int | None = None,
+        reasoning_effort: str | None = None,
+    ) -> None:
         """Thinking (agent/data/model_limits.toml): `thinking_budget` turns on extended
         thinking (budget_tokens) on models that take it, adaptive thinking on Claude 4.7 and
         later (which reject a fixed budget); `reasoning_effort` alone turns on adaptive
@@ -103,29 +123,37 @@ class AnthropicChatModel:
         self.max_parse_retries = max_parse_retries
         self.cache_system = cache_system
         # None: decide by model id (see _TAKES_TEMPERATURE)
-        self.send_temperature = (bool(_TAKES_TEMPERATURE.match(model)) if send_temperature is None
-                                 else send_temperature)
+        self.send_temperature = (
+            bool(_TAKES_TEMPERATURE.match(model)) if send_temperature is None else send_temperature
+        )
         self.reasoning = reasoning_for("anthropic", model)
         kind = self.reasoning.kind
         if reasoning_effort and self.reasoning.efforts and reasoning_effort not in self.reasoning.efforts:
-            raise ModelError(f"{self.name}: reasoning_effort {reasoning_effort!r} is not one of "
-                             f"{', '.join(self.reasoning.efforts)}")
+            raise ModelError(
+                f"{self.name}: reasoning_effort {reasoning_effort!r} is not one of "
+                f"{', '.join(self.reasoning.efforts)}"
+            )
         if thinking_budget is not None and thinking_budget < max(1, self.reasoning.min_budget):
-            raise ModelError(f"{self.name}: thinking_budget must be at least "
-                             f"{self.reasoning.min_budget} tokens, not {thinking_budget}")
+            raise ModelError(
+                f"{self.name}: thinking_budget must be at least "
+                f"{self.reasoning.min_budget} tokens, not {thinking_budget}"
+            )
         self.thinking_budget = thinking_budget if kind in ("budget", "adaptive") else None
         adaptive = kind == "adaptive" or self.reasoning.adaptive
         self.reasoning_effort = reasoning_effort if adaptive else None
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
         self.timeout = timeout
-        self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout,
-                                          max_retries=0)
+        self.client = anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
         self.web_search_request_usd = WEB_SEARCH_REQUEST_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
-        self.retrier = Retrier(self.name, policy, transient=(anthropic.APIConnectionError,),
-                               wrap=(anthropic.AnthropicError,),
-                               sleep=sleep if sleep is not None else time.sleep)
+        self.retrier = Retrier(
+            self.name,
+            policy,
+            transient=(anthropic.APIConnectionError,),
+            wrap=(anthropic.AnthropicError,),
+            sleep=sleep if sleep is not None else time.sleep,
+        )
 
     def usage_of(self, response: Any) -> Usage:
         u = getattr(response, "usage", None)
@@ -134,8 +162,11 @@ class AnthropicChatModel:
         read = getattr(u, "cache_read_input_tokens", None) or 0
         written = getattr(u, "cache_creation_input_tokens", None) or 0
         # Anthropic's input_tokens exclude cache reads and writes; ours include them.
-        usage = Usage(input_tokens=(u.input_tokens or 0) + read + written,
-                      output_tokens=u.output_tokens or 0, cached_input_tokens=read)
+        usage = Usage(
+            input_tokens=(u.input_tokens or 0) + read + written,
+            output_tokens=u.output_tokens or 0,
+            cached_input_tokens=read,
+        )
         return usage.model_copy(update={"cost_usd": self.prices.cost(self.model, usage)})
 
     def _thinking(self, max_tokens: int) -> tuple[dict[str, Any], int]:
@@ -156,7 +187,7 @@ class AnthropicChatModel:
         system, turns = to_anthropic(messages, self.cache_system)
         thinking, cap = self._thinking(max_tokens)
         req: dict[str, Any] = {"model": self.model, "messages": turns, "max_tokens": cap, **thinking}
-        if self.send_temperature and not thinking:   # thinking takes no temperature
+        if self.send_temperature and not thinking:  # thinking takes no temperature
             req["extra_body"] = {"temperature": temperature}
         if thinking:
             # Thinking takes time: allow what the SDK itself expects of a non-streamed call of
@@ -165,8 +196,7 @@ class AnthropicChatModel:
         if system:
             req["system"] = system
         response = self.retrier.call(lambda: self.client.messages.create(**req))
-        text = "".join(getattr(b, "text", "") for b in response.content
-                       if getattr(b, "type", "") == "text")
+        text = "".join(getattr(b, "text", "") for b in response.content if getattr(b, "type", "") == "text")
         usage = self.usage_of(response)
         if not text.strip() and getattr(response, "stop_reason", None) == "max_tokens":
             raise self._truncated(cap, thinking, usage)
@@ -174,15 +204,23 @@ class AnthropicChatModel:
 
     def _truncated(self, cap: int, thinking: dict[str, Any], usage: Usage) -> ReplyTruncatedError:
         if thinking:
-            how = (f"thinking budget_tokens={thinking['thinking']['budget_tokens']}"
-                   if "budget_tokens" in thinking["thinking"] else "adaptive thinking")
-            fix = (f"the thinking ({how}) used the cap up; raise the role's max_tokens or lower "
-                   "thinking_budget / reasoning_effort")
+            how = (
+                f"thinking budget_tokens={thinking['thinking']['budget_tokens']}"
+                if "budget_tokens" in thinking["thinking"]
+                else "adaptive thinking"
+            )
+            fix = (
+                f"the thinking ({how}) used the cap up; raise the role's max_tokens or lower "
+                "thinking_budget / reasoning_effort"
+            )
         else:
             fix = "raise the role's max_tokens"
         return ReplyTruncatedError(
             f"{self.name}: the reply is empty: it stopped at its output cap (max_tokens={cap}, "
-            f"stop_reason 'max_tokens') before writing any text; {fix}", cap=cap, usage=usage)
+            f"stop_reason 'max_tokens') before writing any text; {fix}",
+            cap=cap,
+            usage=usage,
+        )
 
     def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
         """One messages call with the server tool `web_search_20250305` (at most
@@ -195,19 +233,23 @@ class AnthropicChatModel:
         paused) is returned as it stands, not continued."""
         started = time.monotonic()
         req: dict[str, Any] = {
-            "model": self.model, "max_tokens": max_tokens,
+            "model": self.model,
+            "max_tokens": max_tokens,
             "messages": [{"role": "user", "content": prompt}],
-            "tools": [{"type": "web_search_20250305", "name": "web_search",
-                       "max_uses": WEB_SEARCH_MAX_USES}]}
+            "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": WEB_SEARCH_MAX_USES}],
+        }
         response = self.retrier.call(lambda: self.client.messages.create(**req))
         text, sources = self._read_search_reply(response)
         usage = self.usage_of(response)
         server = getattr(getattr(response, "usage", None), "server_tool_use", None)
         searches = (getattr(server, "web_search_requests", None) or 0) if server else 0
         cost = usage.cost_usd + searches * self.web_search_request_usd
-        return ChatResult(text=with_sources(text, sources),
-                          usage=usage.model_copy(update={"cost_usd": round(cost, 8)}),
-                          model=self.name, latency_s=time.monotonic() - started)
+        return ChatResult(
+            text=with_sources(text, sources),
+            usage=usage.model_copy(update={"cost_usd": round(cost, 8)}),
+            model=self.name,
+            latency_s=time.monotonic() - started,
+        )
 
     @staticmethod
     def _read_search_reply(response: Any) -> tuple[str, list[tuple[str, str | None]]]:
@@ -230,8 +272,11 @@ class AnthropicChatModel:
                 if runs[-1].strip():
                     runs.append("")
                 if kind == "web_search_tool_result" and isinstance(getattr(block, "content", None), list):
-                    found.extend((r.url, getattr(r, "title", None) or None) for r in block.content
-                                 if getattr(r, "type", None) == "web_search_result" and getattr(r, "url", None))
+                    found.extend(
+                        (r.url, getattr(r, "title", None) or None)
+                        for r in block.content
+                        if getattr(r, "type", None) == "web_search_result" and getattr(r, "url", None)
+                    )
         text = "\n\n".join(r.strip() for r in runs if r.strip())
         return text, cited or found
 
@@ -245,8 +290,18 @@ class AnthropicChatModel:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
-                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
-        return complete_structured(lambda convo: self._send(convo, max_tokens, temperature),
-                                   messages, schema, model_name=self.name,
-                                   max_parse_retries=self.max_parse_retries)
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        schema: type[T] | None = None,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+    ) -> ChatResult[T]:
+        return complete_structured(
+            lambda convo: self._send(convo, max_tokens, temperature),
+            messages,
+            schema,
+            model_name=self.name,
+            max_parse_retries=self.max_parse_retries,
+        )

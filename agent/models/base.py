@@ -7,7 +7,7 @@ graph's nodes never know which model they talk to.
 from __future__ import annotations
 
 import base64
-from typing import Any, Generic, Literal, Protocol, TypeVar, Union, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -38,7 +38,7 @@ class ImagePart(BaseModel):
         return base64.b64decode(value) if isinstance(value, str) else value
 
 
-Part = Union[TextPart, ImagePart]
+Part = TextPart | ImagePart
 
 
 class Message(BaseModel):
@@ -47,7 +47,7 @@ class Message(BaseModel):
     content: list[Part] = Field(default_factory=list)
 
     @classmethod
-    def text(cls, role: Literal["system", "user", "assistant"], text: str) -> "Message":
+    def text(cls, role: Literal["system", "user", "assistant"], text: str) -> Message:
         return cls(role=role, content=[TextPart(text=text)])
 
     def plain_text(self) -> str:
@@ -57,23 +57,25 @@ class Message(BaseModel):
 class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
-    cached_input_tokens: int = 0   # of input_tokens, served from the provider's prefix cache
+    cached_input_tokens: int = 0  # of input_tokens, served from the provider's prefix cache
     cost_usd: float = 0.0
 
-    def __add__(self, other: "Usage") -> "Usage":
-        return Usage(input_tokens=self.input_tokens + other.input_tokens,
-                     output_tokens=self.output_tokens + other.output_tokens,
-                     cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
-                     cost_usd=round(self.cost_usd + other.cost_usd, 8))
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cached_input_tokens=self.cached_input_tokens + other.cached_input_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 8),
+        )
 
 
 class ChatResult(BaseModel, Generic[T]):
-    text: str                      # the model's final reply text
-    parsed: T | None = None        # set when a schema was asked for and the reply validated
-    usage: Usage = Field(default_factory=Usage)   # summed over every attempt of this call
+    text: str  # the model's final reply text
+    parsed: T | None = None  # set when a schema was asked for and the reply validated
+    usage: Usage = Field(default_factory=Usage)  # summed over every attempt of this call
     model: str = ""
     latency_s: float = 0.0
-    attempts: int = 1              # structured-output attempts (1 = valid first time)
+    attempts: int = 1  # structured-output attempts (1 = valid first time)
 
 
 class ModelError(RuntimeError):
@@ -89,7 +91,7 @@ class ReplyTruncatedError(ModelError):
     def __init__(self, message: str, *, cap: int, usage: Usage | None = None) -> None:
         super().__init__(message)
         self.cap = cap
-        self.usage = usage or Usage()   # the tokens the truncated call still cost
+        self.usage = usage or Usage()  # the tokens the truncated call still cost
 
 
 class ReplyParseError(ModelError):
@@ -105,8 +107,14 @@ class ReplyParseError(ModelError):
 class ChatModel(Protocol):
     name: str
 
-    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
-                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        schema: type[T] | None = None,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+    ) -> ChatResult[T]:
         """One call. With `schema`, the reply must be JSON for it: validated, re-asked
         with the validation error a bounded number of times, else ReplyParseError."""
         ...

@@ -24,7 +24,7 @@ class ReasoningProfile(BaseModel):
     provider: Provider
     pattern: str
     kind: Literal["none", "effort", "budget", "adaptive"] = "none"
-    adaptive: bool = False            # a "budget" model that also takes adaptive thinking
+    adaptive: bool = False  # a "budget" model that also takes adaptive thinking
     efforts: tuple[str, ...] = ()
     default_effort: str | None = None
     min_cap: int = Field(default=0, ge=0)
@@ -87,7 +87,8 @@ def reasoning_for(provider: str, model: str) -> ReasoningProfile:
 def image_limits_for(provider: str, model: str) -> ImageLimits | None:
     """The image limits of a model, or None when nothing is known (the image is sent as is)."""
     for entry in table().images:
-        if entry.provider == provider and (_match(entry.pattern, model)
-                                           or _match(entry.pattern, _bare(model))):
+        if entry.provider == provider and (
+            _match(entry.pattern, model) or _match(entry.pattern, _bare(model))
+        ):
             return entry
     return None

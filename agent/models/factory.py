@@ -1,14 +1,14 @@
 """Models from one-line specs, so configs and flags name a model as a string.
 
-    openai:gpt-4o                                  OPENAI_API_KEY
-    openai:gpt-4o@https://host/v1                  same, another OpenAI-compatible endpoint
-    anthropic:claude-sonnet-4-20250514             ANTHROPIC_API_KEY (optionally @base_url)
-    vllm:Qwen/Qwen2.5-VL-7B-Instruct@http://127.0.0.1:8000/v1
-                                                   key optional (VLLM_API_KEY); free of cost;
-                                                   without @url: $VLLM_BASE_URL or localhost:8000
-    scripted:path/to/replies.jsonl#planner         recorded replies for one role
-    faulty:plans.json?seed=1&stuck=0.2             a task's solution played with faults on
-                                                   purpose (agent/models/faulty.py)
+openai:gpt-4o                                  OPENAI_API_KEY
+openai:gpt-4o@https://host/v1                  same, another OpenAI-compatible endpoint
+anthropic:claude-sonnet-4-20250514             ANTHROPIC_API_KEY (optionally @base_url)
+vllm:Qwen/Qwen2.5-VL-7B-Instruct@http://127.0.0.1:8000/v1
+                                               key optional (VLLM_API_KEY); free of cost;
+                                               without @url: $VLLM_BASE_URL or localhost:8000
+scripted:path/to/replies.jsonl#planner         recorded replies for one role
+faulty:plans.json?seed=1&stuck=0.2             a task's solution played with faults on
+                                               purpose (agent/models/faulty.py)
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ def parse_spec(spec: str) -> tuple[str, str, str | None]:
     prefix, sep, rest = spec.strip().partition(":")
     prefix = prefix.lower()
     if not sep or not rest:
-        raise ModelSpecError(f"model spec {spec!r} must look like <prefix>:<model>, prefix one of "
-                             f"{', '.join(PREFIXES)} (e.g. openai:gpt-4o)")
+        raise ModelSpecError(
+            f"model spec {spec!r} must look like <prefix>:<model>, prefix one of "
+            f"{', '.join(PREFIXES)} (e.g. openai:gpt-4o)"
+        )
     if prefix not in PREFIXES:
         raise ModelSpecError(f"unknown model prefix {prefix!r} in {spec!r}; use one of {', '.join(PREFIXES)}")
     if prefix == "scripted":
@@ -59,8 +61,9 @@ def parse_spec(spec: str) -> tuple[str, str, str | None]:
 def _key(kw: dict[str, Any], env: str, spec: str) -> str:
     key = kw.pop("api_key", None) or os.environ.get(env)
     if not key:
-        raise ModelSpecError(f"model {spec!r} needs an API key: set the environment variable {env} "
-                             f"(or pass api_key=)")
+        raise ModelSpecError(
+            f"model {spec!r} needs an API key: set the environment variable {env} (or pass api_key=)"
+        )
     return key
 
 
@@ -78,8 +81,7 @@ def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -
     if prefix == "anthropic":
         from agent.models.anthropic_model import AnthropicChatModel
 
-        return AnthropicChatModel(target, base_url=extra,
-                                  api_key=_key(kw, "ANTHROPIC_API_KEY", spec), **kw)
+        return AnthropicChatModel(target, base_url=extra, api_key=_key(kw, "ANTHROPIC_API_KEY", spec), **kw)
     if prefix == "vllm":
         from agent.models.openai_model import OpenAIChatModel
         from agent.models.pricing import FREE

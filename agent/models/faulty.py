@@ -72,8 +72,8 @@ class FaultConfig(BaseModel):
     listen_veto: float = Field(1.0, ge=0, le=1)
     listen_reject: float = Field(1.0, ge=0, le=1)
     verifier: bool = True
-    verifier_tr: float = Field(0.9, ge=0, le=1)   # rejects a premature done
-    verifier_fr: float = Field(0.0, ge=0, le=1)   # rejects a finished one
+    verifier_tr: float = Field(0.9, ge=0, le=1)  # rejects a premature done
+    verifier_fr: float = Field(0.0, ge=0, le=1)  # rejects a finished one
 
     @classmethod
     def from_query(cls, query: str) -> FaultConfig:
@@ -81,7 +81,9 @@ class FaultConfig(BaseModel):
         query = "&".join(part for part in query.split("&") if part)  # "a=1&" is "a=1"
         for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
             if key not in cls.model_fields:
-                raise ValueError(f"faulty model: unknown setting {key!r}; known: {', '.join(cls.model_fields)}")
+                raise ValueError(
+                    f"faulty model: unknown setting {key!r}; known: {', '.join(cls.model_fields)}"
+                )
             values[key] = value not in ("0", "off", "false", "no") if key == "verifier" else value
         return cls.model_validate(values)
 
@@ -89,11 +91,11 @@ class FaultConfig(BaseModel):
 @dataclass
 class _Episode:
     plan: dict[str, Any]
-    next: int = 0                  # the next solution step to take
+    next: int = 0  # the next solution step to take
     stuck_left: int = 0
     last: dict[str, Any] | None = None
-    last_kind: str = ""            # what the last proposal was: oracle | stuck | done | offset | ...
-    broken: bool = False           # a fault the policy never repaired (a typo, a wrong click)
+    last_kind: str = ""  # what the last proposal was: oracle | stuck | done | offset | ...
+    broken: bool = False  # a fault the policy never repaired (a typo, a wrong click)
     fixed_click: dict[str, Any] | None = None
     legit_vetoes: int = 0
     vetoes: int = 0
@@ -121,8 +123,9 @@ class FaultyRun:
         # The longest instruction found in the prompt: one task's may contain another's.
         found = [p for p in self.plans if p["instruction"] and p["instruction"] in text]
         if not found:
-            raise ModelError(f"faulty model: no plan in {self.source} for this task "
-                             f"(prompt starts {text[:120]!r})")
+            raise ModelError(
+                f"faulty model: no plan in {self.source} for this task (prompt starts {text[:120]!r})"
+            )
         return max(found, key=lambda p: len(p["instruction"]))
 
     def draw(self, task_id: str, step: int, kind: str, extra: int = 0) -> float:
@@ -161,7 +164,7 @@ def _typo(text: str, draw: float) -> str:
         return text
     i = int(draw * len(body))
     wrong = "x" if body[i] != "x" else "y"
-    return body[:i] + wrong + body[i + 1:] + text[len(body):]
+    return body[:i] + wrong + body[i + 1 :] + text[len(body) :]
 
 
 class FaultyModel:
@@ -174,26 +177,46 @@ class FaultyModel:
     def close(self) -> None:
         """Nothing to release."""
 
-    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
-                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        schema: type[T] | None = None,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+    ) -> ChatResult[T]:
         kind = schema.__name__ if schema is not None else ""
 
         def send(msgs: list[Message]) -> tuple[str, Usage]:
             with self.run.lock:
-                text = (self._plan(msgs) if kind == "Decision" else self._verdict(msgs)
-                        if kind == "Verdict" else self._criteria(msgs) if kind == "Criteria" else None)
+                text = (
+                    self._plan(msgs)
+                    if kind == "Decision"
+                    else self._verdict(msgs)
+                    if kind == "Verdict"
+                    else self._criteria(msgs)
+                    if kind == "Criteria"
+                    else None
+                )
             if text is None:
-                raise ModelError(f"faulty model: plays the planner, gate and verifier only, not {kind or 'free text'}")
-            return text, Usage(input_tokens=estimate_tokens(msgs),
-                               output_tokens=math.ceil(len(text) / CHARS_PER_TOKEN))
+                raise ModelError(
+                    f"faulty model: plays the planner, gate and verifier only, not {kind or 'free text'}"
+                )
+            return text, Usage(
+                input_tokens=estimate_tokens(msgs), output_tokens=math.ceil(len(text) / CHARS_PER_TOKEN)
+            )
 
         return complete_structured(send, messages, schema, model_name=self.name, max_parse_retries=0)
 
     # -- the gate
     def _criteria(self, messages: list[Message]) -> str:
         plan = self.run.plan_for(_all_text(messages))
-        return json.dumps({"criteria": [{"text": "The task is done as the instruction says"}],
-                           "feasible": plan["final"] == "done"})
+        return json.dumps(
+            {
+                "criteria": [{"text": "The task is done as the instruction says"}],
+                "feasible": plan["final"] == "done",
+            }
+        )
 
     # -- the planner
     def _plan(self, messages: list[Message]) -> str:
@@ -215,8 +238,14 @@ class FaultyModel:
             if self.run.draw(task, ep.next, "listen_reject", ep.verifies) >= cfg.listen_reject:
                 return final, "insist done"
             if ep.next >= len(actions):  # nothing left to try: a listening model gives up
-                return ({"type": "fail", "reason": "the verifier says it is not done; nothing left to try"},
-                        "give up") if ep.broken else (final, "done again")
+                return (
+                    (
+                        {"type": "fail", "reason": "the verifier says it is not done; nothing left to try"},
+                        "give up",
+                    )
+                    if ep.broken
+                    else (final, "done again")
+                )
         elif VETO_MARK in seen and ep.last is not None:
             ep.vetoes += 1
             if ep.last_kind in ("stuck", "insist"):
@@ -228,10 +257,17 @@ class FaultyModel:
             else:  # a veto of a solution step: there is no other way it knows
                 ep.legit_vetoes += 1
                 if ep.legit_vetoes > 1:
-                    return {"type": "fail", "reason": "the loop breaker forbids the only way I know"}, "give up"
+                    return {
+                        "type": "fail",
+                        "reason": "the loop breaker forbids the only way I know",
+                    }, "give up"
                 return ep.last, "re-propose"
-        elif (FAILED_MARK in seen and ep.last and ep.last["type"] == "switch_application"
-              and ep.focus_retries < FOCUS_RETRIES):  # its window is not up yet: wait, then again
+        elif (
+            FAILED_MARK in seen
+            and ep.last
+            and ep.last["type"] == "switch_application"
+            and ep.focus_retries < FOCUS_RETRIES
+        ):  # its window is not up yet: wait, then again
             ep.focus_retries += 1
             return {"type": "wait", "seconds": 2.0}, "wait for window"
         if ep.plan.get("settle_first") and not ep.settled:
@@ -288,8 +324,13 @@ class FaultyModel:
         reject = self.run.draw(plan["task_id"], ep.next, "verify", ep.verifies) < rate
         if not reject:
             return json.dumps({"complete": True, "reason": f"{WHAT_IF}: accepted", "missing_steps": []})
-        return json.dumps({"complete": False, "reason": f"{WHAT_IF}: the task is not finished",
-                           "missing_steps": ["finish the remaining steps of the task"]})
+        return json.dumps(
+            {
+                "complete": False,
+                "reason": f"{WHAT_IF}: the task is not finished",
+                "missing_steps": ["finish the remaining steps of the task"],
+            }
+        )
 
 
 def _all_text(messages: list[Message]) -> str:

@@ -35,7 +35,7 @@ T = TypeVar("T", bound=BaseModel)
 # `web_search` tool (list price; the price table covers tokens only). Set the model's
 # `web_search_call_usd` to change it, e.g. to 0.0 for a gateway that bills otherwise.
 WEB_SEARCH_CALL_USD = 0.01
-MAX_SOURCES = 8   # at most this many URLs in a web_search answer's "Sources:" list
+MAX_SOURCES = 8  # at most this many URLs in a web_search answer's "Sources:" list
 
 
 def sources_block(sources: Iterable[tuple[str, str | None]], limit: int = MAX_SOURCES) -> str:
@@ -43,7 +43,7 @@ def sources_block(sources: Iterable[tuple[str, str | None]], limit: int = MAX_SO
     "" when there are none."""
     seen: dict[str, str | None] = {}
     for url, title in sources:
-        if url and not seen.get(url):   # first mention; a later one may add the missing title
+        if url and not seen.get(url):  # first mention; a later one may add the missing title
             seen[url] = title
     if not seen:
         return ""
@@ -87,13 +87,26 @@ def to_openai_messages(messages: list[Message], image_detail: str | None = None)
 class OpenAIChatModel:
     """`complete()` per the ChatModel protocol; one SDK client, our own retry loop."""
 
-    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = 120.0, max_retries: int = 4, prices: PricesArg = None,
-                 name: str | None = None, max_parse_retries: int = 2, json_mode: bool = False,
-                 image_detail: str | None = None, retry_policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], Any] | None = None,
-                 extra_body: dict[str, Any] | None = None, provider: str = "openai",
-                 reasoning_effort: str | None = None, thinking_budget: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 120.0,
+        max_retries: int = 4,
+        prices: PricesArg = None,
+        name: str | None = None,
+        max_parse_retries: int = 2,
+        json_mode: bool = False,
+        image_detail: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        extra_body: dict[str, Any] | None = None,
+        provider: str = "openai",
+        reasoning_effort: str | None = None,
+        thinking_budget: int | None = None,
+    ) -> None:
         """`reasoning_effort`: for reasoning models (agent/data/model_limits.toml), sent as
         `reasoning_effort` (None: the table's default); `thinking_budget` is Anthropic's and
         is ignored here, so one set of settings serves every role's model."""
@@ -105,7 +118,7 @@ class OpenAIChatModel:
         self.model = model
         self.name = name or f"openai:{model}"
         self.max_parse_retries = max_parse_retries
-        self.json_mode = json_mode          # response_format json_object (OpenAI, vLLM)
+        self.json_mode = json_mode  # response_format json_object (OpenAI, vLLM)
         # OpenAI "low" | "high" | "auto"; None: what the model's image limits say (OpenAI:
         # "high", the detail agent/screen_scale.py sizes screenshots for), else server default
         limits = image_limits_for(provider, model)
@@ -114,24 +127,34 @@ class OpenAIChatModel:
         # cap, max_completion_tokens, includes the hidden reasoning (see _request).
         self.reasoning = reasoning_for(provider, model)
         if reasoning_effort and self.reasoning.efforts and reasoning_effort not in self.reasoning.efforts:
-            raise ModelError(f"{name or model}: reasoning_effort {reasoning_effort!r} is not one of "
-                             f"{', '.join(self.reasoning.efforts)}")
-        self.reasoning_effort = (reasoning_effort or self.reasoning.default_effort
-                                 if self.reasoning.kind == "effort" else None)
-        self.extra_body = extra_body        # e.g. vLLM's {"top_k": 1} or guided decoding
+            raise ModelError(
+                f"{name or model}: reasoning_effort {reasoning_effort!r} is not one of "
+                f"{', '.join(self.reasoning.efforts)}"
+            )
+        self.reasoning_effort = (
+            reasoning_effort or self.reasoning.default_effort if self.reasoning.kind == "effort" else None
+        )
+        self.extra_body = extra_body  # e.g. vLLM's {"top_k": 1} or guided decoding
         self.prices = price_table(prices)
         # max_retries=0: the Retrier below is the one retry loop (see retry.py).
         self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
         self.web_search_call_usd = WEB_SEARCH_CALL_USD
         policy = retry_policy or RetryPolicy(max_attempts=max_retries + 1)
-        self.retrier = Retrier(self.name, policy, transient=(openai.APIConnectionError,),
-                               wrap=(openai.OpenAIError,),
-                               sleep=sleep if sleep is not None else time.sleep)
+        self.retrier = Retrier(
+            self.name,
+            policy,
+            transient=(openai.APIConnectionError,),
+            wrap=(openai.OpenAIError,),
+            sleep=sleep if sleep is not None else time.sleep,
+        )
 
-    def _request(self, messages: list[Message], max_tokens: int, temperature: float,
-                 json_reply: bool) -> dict[str, Any]:
-        req: dict[str, Any] = {"model": self.model,
-                               "messages": to_openai_messages(messages, self.image_detail)}
+    def _request(
+        self, messages: list[Message], max_tokens: int, temperature: float, json_reply: bool
+    ) -> dict[str, Any]:
+        req: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(messages, self.image_detail),
+        }
         if self.reasoning.kind == "effort":
             # max_tokens is the room the caller wants for the visible reply; the cap must also
             # hold the hidden reasoning, or the reply comes back empty (finish_reason "length").
@@ -152,12 +175,16 @@ class OpenAIChatModel:
         if u is None:  # some compatible servers omit usage; count nothing rather than fail
             return Usage()
         details = getattr(u, "prompt_tokens_details", None)
-        usage = Usage(input_tokens=u.prompt_tokens or 0, output_tokens=u.completion_tokens or 0,
-                      cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0)
+        usage = Usage(
+            input_tokens=u.prompt_tokens or 0,
+            output_tokens=u.completion_tokens or 0,
+            cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
+        )
         return usage.model_copy(update={"cost_usd": self.prices.cost(self.model, usage)})
 
-    def _send(self, messages: list[Message], max_tokens: int, temperature: float,
-              json_reply: bool) -> tuple[str, Usage]:
+    def _send(
+        self, messages: list[Message], max_tokens: int, temperature: float, json_reply: bool
+    ) -> tuple[str, Usage]:
         req = self._request(messages, max_tokens, temperature, json_reply)
         response = self.retrier.call(lambda: self.client.chat.completions.create(**req))
         if not response.choices:
@@ -178,11 +205,16 @@ class OpenAIChatModel:
             cap, field = req["max_completion_tokens"], "max_completion_tokens"
             details = getattr(getattr(response, "usage", None), "completion_tokens_details", None)
             hidden = getattr(details, "reasoning_tokens", None) if details else None
-            spent = (f"{hidden} of its {usage.output_tokens} output tokens went to hidden reasoning"
-                     if hidden is not None else "the cap includes the hidden reasoning tokens")
-            fix = (f"raise the cap (the role's max_tokens, or min_cap for {self.model} in "
-                   f"agent/data/model_limits.toml) or lower reasoning_effort (now "
-                   f"{self.reasoning_effort or 'the server default'})")
+            spent = (
+                f"{hidden} of its {usage.output_tokens} output tokens went to hidden reasoning"
+                if hidden is not None
+                else "the cap includes the hidden reasoning tokens"
+            )
+            fix = (
+                f"raise the cap (the role's max_tokens, or min_cap for {self.model} in "
+                f"agent/data/model_limits.toml) or lower reasoning_effort (now "
+                f"{self.reasoning_effort or 'the server default'})"
+            )
         else:
             cap, field = req["max_tokens"], "max_tokens"
             spent = f"{usage.output_tokens} output tokens and no text"
@@ -190,7 +222,9 @@ class OpenAIChatModel:
         return ReplyTruncatedError(
             f"{self.name}: the reply is empty: it stopped at its output cap ({field}={cap}, "
             f"finish_reason 'length') before writing any text ({spent}); {fix}",
-            cap=cap, usage=usage)
+            cap=cap,
+            usage=usage,
+        )
 
     def web_search(self, prompt: str, *, max_tokens: int = 1500) -> ChatResult:
         """One Responses API call with the hosted `web_search` tool: the answer text with its
@@ -203,9 +237,13 @@ class OpenAIChatModel:
         # store=False: nothing to keep server-side, this is a one-shot question.
         # A reasoning model's max_output_tokens holds its hidden reasoning too: leave room.
         cap = max(max_tokens, self.reasoning.min_cap) if self.reasoning.kind == "effort" else max_tokens
-        req: dict[str, Any] = {"model": self.model, "input": prompt,
-                               "tools": [{"type": "web_search"}],
-                               "max_output_tokens": cap, "store": False}
+        req: dict[str, Any] = {
+            "model": self.model,
+            "input": prompt,
+            "tools": [{"type": "web_search"}],
+            "max_output_tokens": cap,
+            "store": False,
+        }
         try:
             response = self.retrier.call(lambda: self.client.responses.create(**req))
         except ModelError as err:
@@ -215,16 +253,23 @@ class OpenAIChatModel:
                     f"{self.name}: web search is not available at {self.client.base_url}: "
                     f"POST /responses answered HTTP 404 ({cause.message}). It needs the OpenAI "
                     f"Responses API with the hosted web_search tool, which vLLM and most "
-                    f"OpenAI-compatible servers do not have") from cause
+                    f"OpenAI-compatible servers do not have"
+                ) from cause
             raise
         text, sources, searches = self._read_response(response)
         if not text and getattr(response, "status", None) == "incomplete":
             why = getattr(getattr(response, "incomplete_details", None), "reason", None) or "unknown"
-            raise ModelError(f"{self.name}: the web search reply is incomplete ({why}) and has "
-                             f"no text; raise max_tokens (now {cap})")
+            raise ModelError(
+                f"{self.name}: the web search reply is incomplete ({why}) and has "
+                f"no text; raise max_tokens (now {cap})"
+            )
         usage = self._responses_usage(response, searches)
-        return ChatResult(text=with_sources(text, sources), usage=usage, model=self.name,
-                          latency_s=time.monotonic() - started)
+        return ChatResult(
+            text=with_sources(text, sources),
+            usage=usage,
+            model=self.name,
+            latency_s=time.monotonic() - started,
+        )
 
     @staticmethod
     def _read_response(response: Any) -> tuple[str, list[tuple[str, str | None]], int]:
@@ -256,8 +301,11 @@ class OpenAIChatModel:
             usage = Usage()
         else:
             details = getattr(u, "input_tokens_details", None)
-            usage = Usage(input_tokens=u.input_tokens or 0, output_tokens=u.output_tokens or 0,
-                          cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0)
+            usage = Usage(
+                input_tokens=u.input_tokens or 0,
+                output_tokens=u.output_tokens or 0,
+                cached_input_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
+            )
         cost = self.prices.cost(self.model, usage) + searches * self.web_search_call_usd
         return usage.model_copy(update={"cost_usd": round(cost, 8)})
 
@@ -271,8 +319,18 @@ class OpenAIChatModel:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
-                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        schema: type[T] | None = None,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+    ) -> ChatResult[T]:
         return complete_structured(
             lambda convo: self._send(convo, max_tokens, temperature, schema is not None),
-            messages, schema, model_name=self.name, max_parse_retries=self.max_parse_retries)
+            messages,
+            schema,
+            model_name=self.name,
+            max_parse_retries=self.max_parse_retries,
+        )

@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Price:
-    input: float          # USD per 1M uncached input tokens
-    cached_input: float   # USD per 1M input tokens served from the prefix cache
-    output: float         # USD per 1M output tokens
+    input: float  # USD per 1M uncached input tokens
+    cached_input: float  # USD per 1M input tokens served from the prefix cache
+    output: float  # USD per 1M output tokens
 
 
 # Keys are model-id prefixes; the longest matching prefix wins, so dated ids
@@ -74,8 +74,10 @@ def _price(name: str, spec: PriceSpec) -> Price:
         inp, cached, out = (float(x) for x in spec)
         return Price(inp, cached, out)
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"price for {name!r} must be {{'input', 'cached_input', 'output'}} "
-                         f"or [input, cached_input, output] in USD per 1M tokens, got {spec!r}") from err
+        raise ValueError(
+            f"price for {name!r} must be {{'input', 'cached_input', 'output'}} "
+            f"or [input, cached_input, output] in USD per 1M tokens, got {spec!r}"
+        ) from err
 
 
 def load_prices(source: Mapping[str, PriceSpec] | str | os.PathLike) -> dict[str, Price]:
@@ -103,8 +105,13 @@ class PriceTable:
     """Model -> Price by longest id prefix. Unknown models cost 0 with one warning each
     (local vLLM models are free); `warn_unknown=False` makes that silent."""
 
-    def __init__(self, prices: Mapping[str, PriceSpec] | None = None, *, defaults: bool = True,
-                 warn_unknown: bool = True) -> None:
+    def __init__(
+        self,
+        prices: Mapping[str, PriceSpec] | None = None,
+        *,
+        defaults: bool = True,
+        warn_unknown: bool = True,
+    ) -> None:
         self.prices: dict[str, Price] = dict(DEFAULT_PRICES) if defaults else {}
         env = os.environ.get("DESKPILOT_PRICES")
         if defaults and env:
@@ -119,8 +126,7 @@ class PriceTable:
         best: str | None = None
         for key in self.prices:
             k = key.lower()
-            if (name == k or name.startswith((k + "-", k + "@"))) and \
-                    (best is None or len(k) > len(best)):
+            if (name == k or name.startswith((k + "-", k + "@"))) and (best is None or len(k) > len(best)):
                 best = key
         return self.prices[best] if best is not None else None
 
@@ -129,12 +135,18 @@ class PriceTable:
         if price is None:
             if self.warn_unknown and model not in self._warned:
                 self._warned.add(model)
-                log.warning("no price known for model %r: counting it as free "
-                            "(add it with DESKPILOT_PRICES or prices=)", model)
+                log.warning(
+                    "no price known for model %r: counting it as free "
+                    "(add it with DESKPILOT_PRICES or prices=)",
+                    model,
+                )
             return 0.0
         cached = min(usage.cached_input_tokens, usage.input_tokens)
-        dollars = ((usage.input_tokens - cached) * price.input + cached * price.cached_input
-                   + usage.output_tokens * price.output) / 1_000_000
+        dollars = (
+            (usage.input_tokens - cached) * price.input
+            + cached * price.cached_input
+            + usage.output_tokens * price.output
+        ) / 1_000_000
         return round(dollars, 8)
 
 

@@ -24,11 +24,11 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5          # calls in all, the first included
-    base_delay_s: float = 1.0      # first backoff; doubles each retry
-    max_delay_s: float = 30.0      # cap on one computed backoff
-    max_total_s: float = 180.0     # no retry starts (or sleeps) past this since the first call
-    jitter: float = 0.25           # +-25% so many agents do not retry in lockstep
+    max_attempts: int = 5  # calls in all, the first included
+    base_delay_s: float = 1.0  # first backoff; doubles each retry
+    max_delay_s: float = 30.0  # cap on one computed backoff
+    max_total_s: float = 180.0  # no retry starts (or sleeps) past this since the first call
+    jitter: float = 0.25  # +-25% so many agents do not retry in lockstep
     max_retry_after_s: float = 120.0  # a server asking for longer than this: give up now
 
 
@@ -82,12 +82,17 @@ class Retrier:
     connection and timeout errors). `wrap`: the SDK's base error; one of those that is
     not retried becomes a ModelError naming the model. Anything else (our bugs) propagates."""
 
-    def __init__(self, model: str, policy: RetryPolicy | None = None, *,
-                 transient: tuple[type[BaseException], ...] = (),
-                 wrap: tuple[type[BaseException], ...] = (),
-                 sleep: Callable[[float], Any] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic,
-                 rand: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        model: str,
+        policy: RetryPolicy | None = None,
+        *,
+        transient: tuple[type[BaseException], ...] = (),
+        wrap: tuple[type[BaseException], ...] = (),
+        sleep: Callable[[float], Any] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         self.model = model
         self.policy = policy or RetryPolicy()
         self.transient = (*transient, TimeoutError, ConnectionError)
@@ -134,6 +139,7 @@ class Retrier:
                 elif elapsed + delay > p.max_total_s:
                     why = f"time limit of {p.max_total_s:.0f} s would be passed ({attempt} attempts)"
                 if why:
-                    raise ModelError(f"{self.model}: gave up {why} in {elapsed:.1f} s; "
-                                     f"last error: {describe(exc)}") from exc
+                    raise ModelError(
+                        f"{self.model}: gave up {why} in {elapsed:.1f} s; last error: {describe(exc)}"
+                    ) from exc
                 self.sleep(delay)

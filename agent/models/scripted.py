@@ -80,11 +80,16 @@ class ScriptedScript:
         self.used: dict[str, int] = {}
 
     @classmethod
-    def from_replies(cls, replies: list[Any] | Mapping[str, list[Any]], source: str = "inline") -> ScriptedScript:
+    def from_replies(
+        cls, replies: list[Any] | Mapping[str, list[Any]], source: str = "inline"
+    ) -> ScriptedScript:
         """From Python data in the .json forms: a list, or a mapping role -> list."""
         if isinstance(replies, Mapping):
-            items = [_item(r, f"{source}[{role!r}][{i}]", role)
-                     for role, rs in replies.items() for i, r in enumerate(rs)]
+            items = [
+                _item(r, f"{source}[{role!r}][{i}]", role)
+                for role, rs in replies.items()
+                for i, r in enumerate(rs)
+            ]
         elif isinstance(replies, list):
             items = [_item(r, f"{source}[{i}]") for i, r in enumerate(replies)]
         else:
@@ -128,8 +133,10 @@ class ScriptedScript:
                     return r.text
             used = self.used.get(role, 0)
             total = sum(self.used.values())
-        raise ScriptExhausted(f"scripted replies in {self.source} ran out for role {role!r}: "
-                              f"{used} used by this role, {total} in all")
+        raise ScriptExhausted(
+            f"scripted replies in {self.source} ran out for role {role!r}: "
+            f"{used} used by this role, {total} in all"
+        )
 
     def model(self, role: str = "planner", *, max_parse_retries: int = 2) -> ScriptedModel:
         return ScriptedModel(self, role, max_parse_retries=max_parse_retries)
@@ -139,8 +146,7 @@ class ScriptedModel:
     """A ChatModel answering from a script. `requests` holds every message list it was
     sent (re-asks included), for tests to inspect."""
 
-    def __init__(self, script: ScriptedScript, role: str = "planner", *,
-                 max_parse_retries: int = 2) -> None:
+    def __init__(self, script: ScriptedScript, role: str = "planner", *, max_parse_retries: int = 2) -> None:
         self.script = script
         self.role = role
         self.name = f"scripted:{Path(script.source).name}:{role}"
@@ -153,11 +159,18 @@ class ScriptedModel:
     def _send(self, messages: list[Message]) -> tuple[str, Usage]:
         self.requests.append(list(messages))
         text = self.script.pop(self.role)
-        return text, Usage(input_tokens=estimate_tokens(messages),
-                           output_tokens=math.ceil(len(text) / CHARS_PER_TOKEN))
+        return text, Usage(
+            input_tokens=estimate_tokens(messages), output_tokens=math.ceil(len(text) / CHARS_PER_TOKEN)
+        )
 
-    def complete(self, messages: list[Message], *, schema: type[T] | None = None,
-                 max_tokens: int = 2048, temperature: float = 0.0) -> ChatResult[T]:
-        return complete_structured(self._send, messages, schema, model_name=self.name,
-                                   max_parse_retries=self.max_parse_retries)
-
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        schema: type[T] | None = None,
+        max_tokens: int = 2048,
+        temperature: float = 0.0,
+    ) -> ChatResult[T]:
+        return complete_structured(
+            self._send, messages, schema, model_name=self.name, max_parse_retries=self.max_parse_retries
+        )

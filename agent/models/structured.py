@@ -74,7 +74,7 @@ def with_schema_instruction(messages: list[Message], schema: type[BaseModel]) ->
     part = TextPart(text=schema_instruction(schema))
     for i, m in enumerate(messages):
         if m.role == "system":
-            return [*messages[:i], Message(role="system", content=[*m.content, part]), *messages[i + 1:]]
+            return [*messages[:i], Message(role="system", content=[*m.content, part]), *messages[i + 1 :]]
     return [Message(role="system", content=[part]), *messages]
 
 
@@ -111,7 +111,7 @@ def _first_object(text: str) -> tuple[dict[str, Any] | None, str | None]:
             problem = problem or "the JSON object is never closed (was the reply cut off?)"
         else:
             try:
-                value = json.loads(text[start:end + 1])
+                value = json.loads(text[start : end + 1])
             except json.JSONDecodeError as err:
                 problem = problem or f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}"
             else:
@@ -158,15 +158,20 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
-def complete_structured(send: Send, messages: list[Message], schema: type[T] | None, *,
-                        model_name: str, max_parse_retries: int = 2) -> ChatResult[T]:
+def complete_structured(
+    send: Send,
+    messages: list[Message],
+    schema: type[T] | None,
+    *,
+    model_name: str,
+    max_parse_retries: int = 2,
+) -> ChatResult[T]:
     """One ChatModel.complete: a single call without a schema; with one, up to
     1 + max_parse_retries calls, each re-ask carrying the bad reply and what was wrong."""
     started = time.monotonic()
     if schema is None:
         text, usage = send(list(messages))
-        return ChatResult(text=text, usage=usage, model=model_name,
-                          latency_s=time.monotonic() - started)
+        return ChatResult(text=text, usage=usage, model=model_name, latency_s=time.monotonic() - started)
     convo = with_schema_instruction(messages, schema)
     total = Usage()
     problem = ""
@@ -175,7 +180,7 @@ def complete_structured(send: Send, messages: list[Message], schema: type[T] | N
         try:
             text, usage = send(convo)
         except ModelError as err:
-            spent = getattr(err, "usage", None)   # a truncated reply's own cost, if it says
+            spent = getattr(err, "usage", None)  # a truncated reply's own cost, if it says
             err.usage = total + spent if isinstance(spent, Usage) else total
             raise
         total = total + usage
@@ -184,13 +189,21 @@ def complete_structured(send: Send, messages: list[Message], schema: type[T] | N
         except ValueError as err:
             problem = str(err)
         else:
-            return ChatResult(text=text, parsed=parsed, usage=total, model=model_name,
-                              latency_s=time.monotonic() - started, attempts=attempt)
+            return ChatResult(
+                text=text,
+                parsed=parsed,
+                usage=total,
+                model=model_name,
+                latency_s=time.monotonic() - started,
+                attempts=attempt,
+            )
         reask = render("structured_reask", schema_name=schema.__name__, problem=problem)
         convo = [*convo, Message.text("assistant", text or "(empty reply)"), Message.text("user", reask)]
     error = ReplyParseError(
         f"{model_name}: the reply did not match schema {schema.__name__} after {attempt} "
         f"attempt(s):\n{problem}\nLast reply began: {excerpt(text)!r}",
-        last_text=text, attempts=attempt)
+        last_text=text,
+        attempts=attempt,
+    )
     error.usage = total  # failed calls still cost tokens
     raise error

@@ -28,13 +28,15 @@ class UsageMeter:
         self.calls: list[CallRecord] = []
         self._lock = threading.Lock()
 
-    def add(self, role: str, usage: Usage | None, model: str = "",
-            latency_s: float = 0.0, attempts: int = 1) -> None:
+    def add(
+        self, role: str, usage: Usage | None, model: str = "", latency_s: float = 0.0, attempts: int = 1
+    ) -> None:
         if usage is None:
             return
         with self._lock:
-            self.calls.append(CallRecord(role=role, model=model, usage=usage,
-                                         latency_s=latency_s, attempts=attempts))
+            self.calls.append(
+                CallRecord(role=role, model=model, usage=usage, latency_s=latency_s, attempts=attempts)
+            )
 
     def record(self, role: str, result: ChatResult[Any]) -> ChatResult[Any]:
         """Add a call's result under `role`; returns it: `meter.record("planner", m.complete(...))`."""
@@ -57,9 +59,12 @@ class UsageMeter:
     def summary(self) -> dict[str, Any]:
         """JSON-ready totals, e.g. for result.json."""
         total = self.total
-        return {"calls": len(self.calls), "total": total.model_dump(),
-                "total_tokens": total.input_tokens + total.output_tokens,
-                "by_role": {r: u.model_dump() for r, u in sorted(self.by_role.items())}}
+        return {
+            "calls": len(self.calls),
+            "total": total.model_dump(),
+            "total_tokens": total.input_tokens + total.output_tokens,
+            "by_role": {r: u.model_dump() for r, u in sorted(self.by_role.items())},
+        }
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,10 @@ def check_budget(budget: Budget, meter: UsageMeter, steps: int, elapsed_s: float
     if budget.max_usd is not None and total.cost_usd >= budget.max_usd:
         return f"dollar budget of ${budget.max_usd:.2f} reached (${total.cost_usd:.2f} spent)"
     if budget.max_input_tokens is not None and total.input_tokens >= budget.max_input_tokens:
-        return (f"input-token budget of {budget.max_input_tokens:,} reached "
-                f"({total.input_tokens:,} input tokens used)")
+        return (
+            f"input-token budget of {budget.max_input_tokens:,} reached "
+            f"({total.input_tokens:,} input tokens used)"
+        )
     if budget.max_total_tokens is not None and all_tokens >= budget.max_total_tokens:
         return f"token budget of {budget.max_total_tokens:,} reached ({all_tokens:,} tokens used)"
     if budget.max_seconds is not None and elapsed_s >= budget.max_seconds:

@@ -26,7 +26,12 @@ from agent.actions import (
 from agent.context import AgentContext
 from agent.image_budget import ImageBudget, image_size
 from agent.nodes.common import (
-    advance, existing_step, new_turn, pending_decision, screenshot_bytes, write_step,
+    advance,
+    existing_step,
+    new_turn,
+    pending_decision,
+    screenshot_bytes,
+    write_step,
 )
 from agent.screen_scale import planner_scale
 from agent.state import AgentState
@@ -52,8 +57,9 @@ def span_reader() -> OcrGrounder | None:
     return _span_reader[0]
 
 
-def span_points(png: bytes, size: tuple[int, int], action: HighlightTextSpan,
-                hints: list[tuple[int, int] | None]) -> list[tuple[int, int]] | None:
+def span_points(
+    png: bytes, size: tuple[int, int], action: HighlightTextSpan, hints: list[tuple[int, int] | None]
+) -> list[tuple[int, int]] | None:
     """Press at the left edge of the start phrase's first word, release at the right edge
     of the end phrase's last word (grounding/text_span.py); the grounder's points (hints)
     pick among look-alikes and stand in where OCR cannot place a phrase."""
@@ -61,8 +67,15 @@ def span_points(png: bytes, size: tuple[int, int], action: HighlightTextSpan,
     edges = None
     if reader is not None:
         try:
-            edges = screen_span(reader, png, size, action.start_phrase.description,
-                                action.end_phrase.description, hints[0], hints[1])
+            edges = screen_span(
+                reader,
+                png,
+                size,
+                action.start_phrase.description,
+                action.end_phrase.description,
+                hints[0],
+                hints[1],
+            )
         except OcrError as exc:
             log.warning("OCR failed while placing a text span: %s", exc)
     if edges is not None:
@@ -74,13 +87,22 @@ def span_points(png: bytes, size: tuple[int, int], action: HighlightTextSpan,
 
 def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
     def not_found(state: AgentState, action: Any, description: str) -> dict[str, Any]:
-        record = write_step(ctx, state, node="ground", action=action.model_dump(mode="json"),
-                            error=f"target not found: {description}")
-        turn = new_turn(state, record, signature=lb.action_signature(action),
-                        modality=lb.modality(action),
-                        result=f"Could not find {description!r} on the screen "
-                               f"(grounder: {ctx.grounder.name}). Describe it differently, "
-                               "give x and y, or use the keyboard.")
+        record = write_step(
+            ctx,
+            state,
+            node="ground",
+            action=action.model_dump(mode="json"),
+            error=f"target not found: {description}",
+        )
+        turn = new_turn(
+            state,
+            record,
+            signature=lb.action_signature(action),
+            modality=lb.modality(action),
+            result=f"Could not find {description!r} on the screen "
+            f"(grounder: {ctx.grounder.name}). Describe it differently, "
+            "give x and y, or use the keyboard.",
+        )
         return advance(state, turn, wasted=True)
 
     def ground(state: AgentState) -> dict[str, Any]:
@@ -99,7 +121,9 @@ def make_ground(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
                 hints.append(scale.to_screen(target.x, target.y))
                 continue
             found = ctx.grounder.ground(png, target.description, size)
-            if found is None and not isinstance(action, HighlightTextSpan):  # a text span may still be read by OCR below
+            if found is None and not isinstance(
+                action, HighlightTextSpan
+            ):  # a text span may still be read by OCR below
                 return not_found(state, action, target.description)
             hints.append(None if found is None else (found.x, found.y))
         if isinstance(action, HighlightTextSpan):
@@ -143,8 +167,14 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         if done_before is not None and done_before.screenshot_file:
             # It ran, then the process died before the checkpoint: do not run it twice.
             after: str | None = done_before.screenshot_file
-            turn = new_turn(state, done_before, result=f"Executed {action.type}.",
-                            signature=signature, modality=modality, screen_after=after)
+            turn = new_turn(
+                state,
+                done_before,
+                result=f"Executed {action.type}.",
+                signature=signature,
+                modality=modality,
+                screen_after=after,
+            )
             return advance(state, turn, screenshot_file=after)
         start = time.monotonic()
         error = None
@@ -160,11 +190,19 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
-        ImageBudget.from_config(ctx.config).prefetch(png)   # scaled for the next prompt meanwhile
+        ImageBudget.from_config(ctx.config).prefetch(png)  # scaled for the next prompt meanwhile
         points = [(t.x, t.y) for t in targets(action) if t.x is not None]
-        record = write_step(ctx, state, node="act", action=action.model_dump(mode="json"), png=png,
-                            desktop_s=time.monotonic() - start, points=points, error=error,
-                            settle=report.model_dump() if report else None)
+        record = write_step(
+            ctx,
+            state,
+            node="act",
+            action=action.model_dump(mode="json"),
+            png=png,
+            desktop_s=time.monotonic() - start,
+            points=points,
+            error=error,
+            settle=report.model_dump() if report else None,
+        )
         after = record.screenshot_file
         ctx.prefetch_fingerprint(after, png)
         # The server's full-resolution report; upstream servers give none: compare the shots.
@@ -172,8 +210,15 @@ def make_act(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         before = None if known else _read(ctx, state.get("screenshot_file"))
         changed = judge(report, before, png)
         text = f"The action failed: {error}" if error else describe(action.type, report, changed)
-        turn = new_turn(state, record, result=text, signature=signature, modality=modality,
-                        screen_after=after, changed=changed)
+        turn = new_turn(
+            state,
+            record,
+            result=text,
+            signature=signature,
+            modality=modality,
+            screen_after=after,
+            changed=changed,
+        )
         turn["caret"] = list(judge.caret) if judge.caret else None
         return advance(state, turn, screenshot_file=after)
 

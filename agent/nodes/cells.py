@@ -29,25 +29,43 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         signature, modality = lb.action_signature(action), lb.modality(action)
         done_before = existing_step(ctx, state)
         if done_before is not None:  # written before a crash: do not write (or save) twice
-            turn = new_turn(state, done_before, result=done_before.info.get("report", "Cells written."),
-                            signature=signature, modality=modality,
-                            screen_after=done_before.screenshot_file)
+            turn = new_turn(
+                state,
+                done_before,
+                result=done_before.info.get("report", "Cells written."),
+                signature=signature,
+                modality=modality,
+                screen_after=done_before.screenshot_file,
+            )
             return advance(state, turn, screenshot_file=done_before.screenshot_file)
         start = time.monotonic()
         try:
-            outcome = run_set_cells(ctx.desktop, action.items(), sheet=action.sheet,
-                                    document=action.document, save=action.save)
+            outcome = run_set_cells(
+                ctx.desktop, action.items(), sheet=action.sheet, document=action.document, save=action.save
+            )
             png = ctx.desktop.screenshot()
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
         text = report(outcome)
-        record = write_step(ctx, state, node="cells", action=action.model_dump(mode="json"), png=png,
-                            desktop_s=time.monotonic() - start,
-                            error=None if outcome.ok else outcome.error,
-                            info={"report": text, "outcome": outcome.model_dump(mode="json")})
+        record = write_step(
+            ctx,
+            state,
+            node="cells",
+            action=action.model_dump(mode="json"),
+            png=png,
+            desktop_s=time.monotonic() - start,
+            error=None if outcome.ok else outcome.error,
+            info={"report": text, "outcome": outcome.model_dump(mode="json")},
+        )
         ctx.prefetch_fingerprint(record.screenshot_file, png)
-        turn = new_turn(state, record, result=text, signature=signature, modality=modality,
-                        screen_after=record.screenshot_file)
+        turn = new_turn(
+            state,
+            record,
+            result=text,
+            signature=signature,
+            modality=modality,
+            screen_after=record.screenshot_file,
+        )
         return advance(state, turn, wasted=not outcome.ok, screenshot_file=record.screenshot_file)
 
     return cells

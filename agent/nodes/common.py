@@ -10,7 +10,6 @@ from agent.models.base import ChatResult, Usage
 from agent.state import AgentState, Turn
 from agent.trajectory import StepRecord
 
-
 A = TypeVar("A", bound=Action)
 
 
@@ -46,9 +45,15 @@ def usage_fields(state: AgentState, results: list[ChatResult]) -> dict[str, Any]
     for result in results:
         total = total + result.usage
         latency += result.latency_s
-    return {"tokens": {"input": total.input_tokens, "output": total.output_tokens,
-                       "cached": total.cached_input_tokens},
-            "cost_usd": total.cost_usd, "model_s": round(latency, 3)}
+    return {
+        "tokens": {
+            "input": total.input_tokens,
+            "output": total.output_tokens,
+            "cached": total.cached_input_tokens,
+        },
+        "cost_usd": total.cost_usd,
+        "model_s": round(latency, 3),
+    }
 
 
 def existing_step(ctx: AgentContext, state: AgentState) -> StepRecord | None:
@@ -59,9 +64,18 @@ def existing_step(ctx: AgentContext, state: AgentState) -> StepRecord | None:
     return next((r for r in ctx.writer.steps() if r.step_num == step_num), None)
 
 
-def write_step(ctx: AgentContext, state: AgentState, *, node: str, action: Any, response: str = "",
-               png: bytes | None = None, model_results: list[ChatResult] | None = None,
-               desktop_s: float = 0.0, **fields: Any) -> StepRecord:
+def write_step(
+    ctx: AgentContext,
+    state: AgentState,
+    *,
+    node: str,
+    action: Any,
+    response: str = "",
+    png: bytes | None = None,
+    model_results: list[ChatResult] | None = None,
+    desktop_s: float = 0.0,
+    **fields: Any,
+) -> StepRecord:
     """Append one traj.jsonl line (and its screenshot) for the step now ending."""
     done_before = existing_step(ctx, state)
     if done_before is not None:  # resumed after a crash that came between write and checkpoint
@@ -74,31 +88,60 @@ def write_step(ctx: AgentContext, state: AgentState, *, node: str, action: Any, 
         if pending.get(key) and key not in fields:
             fields[key] = pending[key]
     record = StepRecord(
-        step_num=state.get("step", 0) + 1, action=action, response=response,
-        decision=decision, tokens=usage["tokens"], cost_usd=usage["cost_usd"],
-        latency={"model_s": usage["model_s"], "desktop_s": round(desktop_s, 3),
-                 "total_s": round(usage["model_s"] + desktop_s, 3)},
-        node=node, **fields)
+        step_num=state.get("step", 0) + 1,
+        action=action,
+        response=response,
+        decision=decision,
+        tokens=usage["tokens"],
+        cost_usd=usage["cost_usd"],
+        latency={
+            "model_s": usage["model_s"],
+            "desktop_s": round(desktop_s, 3),
+            "total_s": round(usage["model_s"] + desktop_s, 3),
+        },
+        node=node,
+        **fields,
+    )
     written = ctx.writer.add_step(record, png)
     ctx.on_event("step", written.model_dump(mode="json"))
     return written
 
 
-def new_turn(state: AgentState, record: StepRecord, *, result: str, signature: str = "",
-             modality: str = "", screen_after: str | None = None, vetoed: bool = False,
-             changed: bool | None = None) -> Turn:
+def new_turn(
+    state: AgentState,
+    record: StepRecord,
+    *,
+    result: str,
+    signature: str = "",
+    modality: str = "",
+    screen_after: str | None = None,
+    vetoed: bool = False,
+    changed: bool | None = None,
+) -> Turn:
     pending = state.get("pending") or {}
-    return Turn(step=record.step_num, node=record.node, decision=pending.get("decision", {}),
-                signature=signature, modality=modality, screen_before=state.get("screenshot_file"),
-                screen_after=screen_after, changed=changed, vetoed=vetoed, result=result,
-                screenshot_file=record.screenshot_file)
+    return Turn(
+        step=record.step_num,
+        node=record.node,
+        decision=pending.get("decision", {}),
+        signature=signature,
+        modality=modality,
+        screen_before=state.get("screenshot_file"),
+        screen_after=screen_after,
+        changed=changed,
+        vetoed=vetoed,
+        result=result,
+        screenshot_file=record.screenshot_file,
+    )
 
 
 def advance(state: AgentState, turn: Turn, *, wasted: bool = False, **update: Any) -> dict[str, Any]:
     """The state update every step-ending node returns."""
-    out: dict[str, Any] = {"step": state.get("step", 0) + 1,
-                           "turns": [*state.get("turns", []), turn],
-                           "pending": None, "grounded": None}
+    out: dict[str, Any] = {
+        "step": state.get("step", 0) + 1,
+        "turns": [*state.get("turns", []), turn],
+        "pending": None,
+        "grounded": None,
+    }
     if wasted:
         out["wasted_steps"] = state.get("wasted_steps", 0) + 1
     out.update(update)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent.context import AgentContext
 from agent.nodes.common import advance, new_turn, write_step

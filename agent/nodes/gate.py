@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent.context import AgentContext
 from agent.decision import Criteria
@@ -20,8 +21,9 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             return {}
         environment = environment_text(ctx.desktop, ctx.config.desktop_password)
         png = screenshot_bytes(ctx, state)
-        prompt = render("gate", instruction=state["instruction"],
-                        schema=compact_json(Criteria.model_json_schema()))
+        prompt = render(
+            "gate", instruction=state["instruction"], schema=compact_json(Criteria.model_json_schema())
+        )
         message = Message(role="user", content=[TextPart(text=prompt), ImagePart(data=png)])
         try:
             result = ctx.models.gate.complete([message], schema=Criteria, max_tokens=1024)
@@ -31,11 +33,10 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             return {"criteria": [], "criteria_done": True, "environment": environment}
         ctx.record_usage("gate", result)
         parsed = result.parsed
-        assert parsed is not None   # complete() with a schema returns it parsed, or raises
+        assert parsed is not None  # complete() with a schema returns it parsed, or raises
         criteria = [c.model_dump() for c in parsed.criteria[:3]]
         note = {"feasible": parsed.feasible, "note": parsed.note}
         ctx.on_event("gate", {"criteria": criteria, **note})
-        return {"criteria": criteria, "criteria_done": True, "gate_note": note,
-                "environment": environment}
+        return {"criteria": criteria, "criteria_done": True, "gate_note": note, "environment": environment}
 
     return gate

@@ -32,20 +32,31 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
             continue
         after = t.get("screen_after")
         veto = t.get("veto")
-        out.append(lb.Turn(step=t["step"], signature=t["signature"], modality=cast(lb.Modality, t.get("modality", "control")),
-                           screen_before=ctx.fingerprint(t.get("screen_before")),
-                           screen_after=ctx.fingerprint(after) if after else None,
-                           changed=t.get("changed"), before_file=t.get("screen_before"),
-                           vetoed=bool(t.get("vetoed")),
-                           veto=lb.Veto.model_validate(veto) if veto else None))
+        out.append(
+            lb.Turn(
+                step=t["step"],
+                signature=t["signature"],
+                modality=cast(lb.Modality, t.get("modality", "control")),
+                screen_before=ctx.fingerprint(t.get("screen_before")),
+                screen_after=ctx.fingerprint(after) if after else None,
+                changed=t.get("changed"),
+                before_file=t.get("screen_before"),
+                vetoed=bool(t.get("vetoed")),
+                veto=lb.Veto.model_validate(veto) if veto else None,
+            )
+        )
     return out
 
 
 def config_of(ctx: AgentContext) -> lb.LoopConfig:
     loop = ctx.config.loop
-    fields: dict[str, Any] = {"enabled": loop.enabled, "tier1_repeats": loop.tier1_repeats,
-                              "tier2_same_screens": loop.tier2_same_screens,
-                              "stepwise_extra": loop.stepwise_extra, "cycle_repeats": loop.cycle_repeats}
+    fields: dict[str, Any] = {
+        "enabled": loop.enabled,
+        "tier1_repeats": loop.tier1_repeats,
+        "tier2_same_screens": loop.tier2_same_screens,
+        "stepwise_extra": loop.stepwise_extra,
+        "cycle_repeats": loop.cycle_repeats,
+    }
     if loop.same_screen_max_distance is not None:
         fields["same_screen_max_distance"] = loop.same_screen_max_distance
     return lb.LoopConfig(**fields)
@@ -77,16 +88,32 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
         last_act: Turn | dict[str, Any] = next((t for t in reversed(turns) if t.get("node") == "act"), {})
         seen = last_act.get("caret")
         caret = tuple(seen) if seen else None
-        veto = lb.check(history(ctx, turns, cfg.history_window), action,
-                        ctx.fingerprint(current), reflection, cfg,
-                        same_screen=lambda turn: pixels.same(turn.before_file, current, caret))
+        veto = lb.check(
+            history(ctx, turns, cfg.history_window),
+            action,
+            ctx.fingerprint(current),
+            reflection,
+            cfg,
+            same_screen=lambda turn: pixels.same(turn.before_file, current, caret),
+        )
         if veto is None or (veto.rule in _NO_CHANGE_RULES and changed_since(ctx, pixels, current)):
             return {}
-        record = write_step(ctx, state, node="loop_breaker", action=decision["action"],
-                            loop_breaker=veto.model_dump(mode="json"))
+        record = write_step(
+            ctx,
+            state,
+            node="loop_breaker",
+            action=decision["action"],
+            loop_breaker=veto.model_dump(mode="json"),
+        )
         result = f"VETOED by the loop breaker (tier {veto.tier}): {veto.constraint}"
-        turn = new_turn(state, record, result=result, signature=lb.action_signature(action),
-                        modality=lb.modality(action), vetoed=True)
+        turn = new_turn(
+            state,
+            record,
+            result=result,
+            signature=lb.action_signature(action),
+            modality=lb.modality(action),
+            vetoed=True,
+        )
         turn["veto"] = veto.model_dump(mode="json")  # binds the planner's next proposal too
         return advance(state, turn, wasted=True)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from agent.context import AgentContext
 from agent.image_budget import ImageBudget
@@ -21,7 +22,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
         name = ctx.writer.add_initial_screenshot(png)
         ctx.prefetch_fingerprint(name, png)
-        ImageBudget.from_config(ctx.config).prefetch(png)   # the sizes the planner will see
+        ImageBudget.from_config(ctx.config).prefetch(png)  # the sizes the planner will see
         update: dict[str, Any] = {"screenshot_file": name}
         if not state.get("initial_screenshot"):
             update["initial_screenshot"] = name

@@ -14,6 +14,17 @@ from benchmarks.grounding.datasets import (
 from benchmarks.grounding.run import Report, run_benchmark, write_report
 from benchmarks.grounding.scoring import category_tables, score_item
 
-__all__ = ["BoxTarget", "DatasetError", "GroundingItem", "MissingImagesError", "PolygonTarget",
-           "RefusalTarget", "Report", "category_tables", "load_dataset", "run_benchmark",
-           "score_item", "write_report"]
+__all__ = [
+    "BoxTarget",
+    "DatasetError",
+    "GroundingItem",
+    "MissingImagesError",
+    "PolygonTarget",
+    "RefusalTarget",
+    "Report",
+    "category_tables",
+    "load_dataset",
+    "run_benchmark",
+    "score_item",
+    "write_report",
+]

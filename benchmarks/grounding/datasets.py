@@ -31,9 +31,21 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "BoxTarget", "DatasetError", "GroundingItem", "MissingImagesError", "OSWORLD_G",
-    "OSWORLD_G_CATEGORIES", "PolygonTarget", "RefusalTarget", "SCREENSPOT_PRO", "SCREENSPOT_V2",
-    "Target", "detect_format", "load_dataset", "load_osworld_g", "load_screenspot_pro",
+    "BoxTarget",
+    "DatasetError",
+    "GroundingItem",
+    "MissingImagesError",
+    "OSWORLD_G",
+    "OSWORLD_G_CATEGORIES",
+    "PolygonTarget",
+    "RefusalTarget",
+    "SCREENSPOT_PRO",
+    "SCREENSPOT_V2",
+    "Target",
+    "detect_format",
+    "load_dataset",
+    "load_osworld_g",
+    "load_screenspot_pro",
     "load_screenspot_v2",
 ]
 
@@ -42,8 +54,13 @@ SCREENSPOT_V2 = "screenspot-v2"
 SCREENSPOT_PRO = "screenspot-pro"
 KINDS = (OSWORLD_G, SCREENSPOT_V2, SCREENSPOT_PRO)
 
-OSWORLD_G_CATEGORIES = ("text_matching", "element_recognition", "layout_understanding",
-                        "fine_grained_manipulation", "refusal")
+OSWORLD_G_CATEGORIES = (
+    "text_matching",
+    "element_recognition",
+    "layout_understanding",
+    "fine_grained_manipulation",
+    "refusal",
+)
 SCREENSPOT_V2_PLATFORMS = ("mobile", "desktop", "web")
 OSWORLD_G_FILES = ("OSWorld-G.json", "OSWorld-G_refined.json")
 CLASSIFICATION_FILE = "classification_result.json"
@@ -60,8 +77,10 @@ class MissingImagesError(DatasetError):
     def __init__(self, folder: Path, missing: Sequence[str], total: int) -> None:
         shown = ", ".join(missing[:MISSING_SHOWN])
         more = f" and {len(missing) - MISSING_SHOWN} more" if len(missing) > MISSING_SHOWN else ""
-        super().__init__(f"{len(missing)} of {total} images missing under {folder}: {shown}{more}"
-                         " (is the image archive unpacked there? --images DIR points elsewhere)")
+        super().__init__(
+            f"{len(missing)} of {total} images missing under {folder}: {shown}{more}"
+            " (is the image archive unpacked there? --images DIR points elsewhere)"
+        )
         self.folder = folder
         self.missing = list(missing)
         self.total = total
@@ -103,12 +122,12 @@ class GroundingItem(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    dataset: str                        # one of KINDS
+    dataset: str  # one of KINDS
     image: Path
-    image_size: tuple[int, int]         # width, height
+    image_size: tuple[int, int]  # width, height
     instruction: str
     target: Target
-    categories: tuple[str, ...] = ()    # OSWorld-G / synthetic categories (multi-label)
+    categories: tuple[str, ...] = ()  # OSWorld-G / synthetic categories (multi-label)
     metadata: dict[str, Any] = Field(default_factory=dict)  # data_type, platform, group, ...
 
 
@@ -143,7 +162,8 @@ def _field(row: dict[str, Any], key: str, where: str) -> Any:
 
 def _numbers(value: Any, where: str, what: str) -> list[float]:
     if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    ):
         raise DatasetError(f"{where}: {what} must be a list of numbers, got {value!r}")
     return [float(v) for v in value]
 
@@ -180,8 +200,10 @@ def _xyxy(value: Any, where: str) -> BoxTarget:
 def _polygon(value: Any, where: str) -> PolygonTarget:
     numbers = _numbers(value, where, "polygon")
     if len(numbers) % 2 or len(numbers) < 6:
-        raise DatasetError(f"{where}: polygon must be a flat [x1, y1, x2, y2, ...] list of at "
-                           f"least 3 points, got {len(numbers)} numbers")
+        raise DatasetError(
+            f"{where}: polygon must be a flat [x1, y1, x2, y2, ...] list of at "
+            f"least 3 points, got {len(numbers)} numbers"
+        )
     return PolygonTarget(points=tuple(zip(numbers[0::2], numbers[1::2])))
 
 
@@ -218,8 +240,13 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 
 def _is_osworld_g_rows(data: Any) -> bool:
-    return (isinstance(data, list) and bool(data) and isinstance(data[0], dict)
-            and "box_type" in data[0] and "box_coordinates" in data[0])
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and isinstance(data[0], dict)
+        and "box_type" in data[0]
+        and "box_coordinates" in data[0]
+    )
 
 
 def _find_osworld_g_file(folder: Path) -> Path | None:
@@ -237,8 +264,10 @@ def _find_osworld_g_file(folder: Path) -> Path | None:
         if _is_osworld_g_rows(data):
             candidates.append(path)
     if len(candidates) > 1:
-        raise DatasetError(f"{folder} holds several OSWorld-G style files "
-                           f"({', '.join(p.name for p in candidates)}): pass the one to use")
+        raise DatasetError(
+            f"{folder} holds several OSWorld-G style files "
+            f"({', '.join(p.name for p in candidates)}): pass the one to use"
+        )
     return candidates[0] if candidates else None
 
 
@@ -247,7 +276,7 @@ def _classification(path: Path) -> dict[str, list[str]]:
     data = _read_json(path)
     classified = data.get("classified") if isinstance(data, dict) else None
     if not isinstance(classified, dict):
-        raise DatasetError(f"{path}: expected {{\"classified\": {{category: [items]}}}}")
+        raise DatasetError(f'{path}: expected {{"classified": {{category: [items]}}}}')
     by_id: dict[str, list[str]] = {}
     for category, entries in classified.items():
         if not isinstance(entries, list):
@@ -275,15 +304,15 @@ def _row_categories(row: dict[str, Any], where: str) -> list[str]:
     return found
 
 
-def load_osworld_g(path: str | Path, *, images_dir: str | Path | None = None,
-                   classification: str | Path | None = None) -> list[GroundingItem]:
+def load_osworld_g(
+    path: str | Path, *, images_dir: str | Path | None = None, classification: str | Path | None = None
+) -> list[GroundingItem]:
     """OSWorld-G rows (or our synthetic set) from a JSON/JSONL file or a folder holding one."""
     path = Path(path)
     if path.is_dir():
         found = _find_osworld_g_file(path)
         if found is None:
-            raise DatasetError(f"no OSWorld-G style JSON (rows with box_type and "
-                               f"box_coordinates) in {path}")
+            raise DatasetError(f"no OSWorld-G style JSON (rows with box_type and box_coordinates) in {path}")
         path = found
     root = path.parent
     rows = _rows(path)
@@ -310,22 +339,41 @@ def load_osworld_g(path: str | Path, *, images_dir: str | Path | None = None,
         elif box_type == "refusal":
             target = RefusalTarget()
         else:
-            raise DatasetError(f"{where}: unknown box_type {box_type!r} "
-                               "(expected bbox, polygon or refusal)")
+            raise DatasetError(f"{where}: unknown box_type {box_type!r} (expected bbox, polygon or refusal)")
         categories = _row_categories(row, where)
         categories += [c for c in by_id.get(item_id, []) if c not in categories]
         if box_type == "refusal" and "refusal" not in categories:
             categories.append("refusal")
         image = folder / names[i]
         size = _size(row.get("image_size"), where) or _image_size(image)
-        known = {"id", "image_path", "image_size", "instruction", "box_type", "box_coordinates",
-                 "GUI_types", "category", "categories"}
-        metadata = {"box_type": box_type, "gui_types": list(row.get("GUI_types") or []),
-                    **{k: v for k, v in row.items() if k not in known}}
-        items.append(GroundingItem(
-            id=item_id, dataset=OSWORLD_G, image=image, image_size=size,
-            instruction=str(_field(row, "instruction", where)), target=target,
-            categories=tuple(categories), metadata=metadata))
+        known = {
+            "id",
+            "image_path",
+            "image_size",
+            "instruction",
+            "box_type",
+            "box_coordinates",
+            "GUI_types",
+            "category",
+            "categories",
+        }
+        metadata = {
+            "box_type": box_type,
+            "gui_types": list(row.get("GUI_types") or []),
+            **{k: v for k, v in row.items() if k not in known},
+        }
+        items.append(
+            GroundingItem(
+                id=item_id,
+                dataset=OSWORLD_G,
+                image=image,
+                image_size=size,
+                instruction=str(_field(row, "instruction", where)),
+                target=target,
+                categories=tuple(categories),
+                metadata=metadata,
+            )
+        )
     return items
 
 
@@ -341,8 +389,7 @@ def _screenspot_v2_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-def load_screenspot_v2(path: str | Path, *,
-                       images_dir: str | Path | None = None) -> list[GroundingItem]:
+def load_screenspot_v2(path: str | Path, *, images_dir: str | Path | None = None) -> list[GroundingItem]:
     """ScreenSpot-v2 from its folder (all three platforms) or one `screenspot_*_v2.json`."""
     path = Path(path)
     if path.is_dir():
@@ -351,18 +398,23 @@ def load_screenspot_v2(path: str | Path, *,
     else:
         platform = path.name.removeprefix("screenspot_").removesuffix("_v2.json")
         if platform not in SCREENSPOT_V2_PLATFORMS:
-            raise DatasetError(f"{path.name} is not a ScreenSpot-v2 file "
-                               "(screenspot_{desktop,mobile,web}_v2.json)")
+            raise DatasetError(
+                f"{path.name} is not a ScreenSpot-v2 file (screenspot_{{desktop,mobile,web}}_v2.json)"
+            )
         files = {platform: path}
         root = path.parent
     if not files:
         raise DatasetError(f"no screenspot_{{desktop,mobile,web}}_v2.json in {path}")
 
     loaded = [(platform, file, _rows(file)) for platform, file in files.items()]
-    names = [str(_field(row, "img_filename", f"{file.name} item {i}"))
-             for _, file, rows in loaded for i, row in enumerate(rows)]
-    candidates = ([Path(images_dir)] if images_dir is not None
-                  else [root / "screenspotv2_image", root / "images", root])
+    names = [
+        str(_field(row, "img_filename", f"{file.name} item {i}"))
+        for _, file, rows in loaded
+        for i, row in enumerate(rows)
+    ]
+    candidates = (
+        [Path(images_dir)] if images_dir is not None else [root / "screenspotv2_image", root / "images", root]
+    )
     folder = _pick_image_dir(candidates, names)
     _check_images(folder, names)
 
@@ -376,22 +428,29 @@ def load_screenspot_v2(path: str | Path, *,
                 sizes[name] = _image_size(folder / name)
             data_type = str(_field(row, "data_type", where))
             known = {"img_filename", "bbox", "instruction", "data_type", "data_source"}
-            items.append(GroundingItem(
-                id=str(row.get("id", f"{platform}-{i}")), dataset=SCREENSPOT_V2,
-                image=folder / name, image_size=sizes[name],
-                instruction=str(_field(row, "instruction", where)),
-                target=_xywh(_field(row, "bbox", where), where),
-                metadata={"platform": platform, "data_type": data_type,
-                          "data_source": row.get("data_source"),
-                          **{k: v for k, v in row.items() if k not in known}}))
+            items.append(
+                GroundingItem(
+                    id=str(row.get("id", f"{platform}-{i}")),
+                    dataset=SCREENSPOT_V2,
+                    image=folder / name,
+                    image_size=sizes[name],
+                    instruction=str(_field(row, "instruction", where)),
+                    target=_xywh(_field(row, "bbox", where), where),
+                    metadata={
+                        "platform": platform,
+                        "data_type": data_type,
+                        "data_source": row.get("data_source"),
+                        **{k: v for k, v in row.items() if k not in known},
+                    },
+                )
+            )
     return items
 
 
 # ── ScreenSpot-Pro ─────────────────────────────────────────────────────────
 
 
-def load_screenspot_pro(path: str | Path, *,
-                        images_dir: str | Path | None = None) -> list[GroundingItem]:
+def load_screenspot_pro(path: str | Path, *, images_dir: str | Path | None = None) -> list[GroundingItem]:
     """ScreenSpot-Pro from its folder (`annotations/*.json` + `images/`) or one annotation file."""
     path = Path(path)
     if path.is_dir():
@@ -405,8 +464,11 @@ def load_screenspot_pro(path: str | Path, *,
         raise DatasetError(f"no ScreenSpot-Pro annotation files (annotations/*.json) in {path}")
 
     loaded = [(file, _rows(file)) for file in files]
-    names = [str(_field(row, "img_filename", f"{file.name} item {i}"))
-             for file, rows in loaded for i, row in enumerate(rows)]
+    names = [
+        str(_field(row, "img_filename", f"{file.name} item {i}"))
+        for file, rows in loaded
+        for i, row in enumerate(rows)
+    ]
     candidates = [Path(images_dir)] if images_dir is not None else [root / "images", root]
     image_folder = _pick_image_dir(candidates, names)
     _check_images(image_folder, names)
@@ -421,12 +483,20 @@ def load_screenspot_pro(path: str | Path, *,
             negative = row.get("gt_type") == "negative"
             target = RefusalTarget() if negative else _xyxy(_field(row, "bbox", where), where)
             known = {"img_filename", "bbox", "instruction", "img_size", "id"}
-            items.append(GroundingItem(
-                id=str(row.get("id", f"{file.stem}-{i}")), dataset=SCREENSPOT_PRO,
-                image=image, image_size=size,
-                instruction=str(_field(row, "instruction", where)), target=target,
-                metadata={"annotation_file": file.name,
-                          **{k: v for k, v in row.items() if k not in known}}))
+            items.append(
+                GroundingItem(
+                    id=str(row.get("id", f"{file.stem}-{i}")),
+                    dataset=SCREENSPOT_PRO,
+                    image=image,
+                    image_size=size,
+                    instruction=str(_field(row, "instruction", where)),
+                    target=target,
+                    metadata={
+                        "annotation_file": file.name,
+                        **{k: v for k, v in row.items() if k not in known},
+                    },
+                )
+            )
     return items
 
 
@@ -447,7 +517,8 @@ def detect_format(path: str | Path) -> str:
             return OSWORLD_G
         raise DatasetError(
             f"cannot tell the format of {path}: expected OSWorld-G.json (or rows with box_type "
-            "and box_coordinates), screenspot_{desktop,mobile,web}_v2.json, or annotations/*.json")
+            "and box_coordinates), screenspot_{desktop,mobile,web}_v2.json, or annotations/*.json"
+        )
     if path.name.startswith("screenspot_") and path.name.endswith("_v2.json"):
         return SCREENSPOT_V2
     data = _read_json(path)
@@ -455,16 +526,17 @@ def detect_format(path: str | Path) -> str:
         return OSWORLD_G
     if isinstance(data, list) and data and isinstance(data[0], dict) and "img_filename" in data[0]:
         return SCREENSPOT_PRO if "img_size" in data[0] or "ui_type" in data[0] else SCREENSPOT_V2
-    raise DatasetError(f"cannot tell the format of {path}: not OSWorld-G, ScreenSpot-v2 or "
-                       "ScreenSpot-Pro rows")
+    raise DatasetError(
+        f"cannot tell the format of {path}: not OSWorld-G, ScreenSpot-v2 or ScreenSpot-Pro rows"
+    )
 
 
-LOADERS = {OSWORLD_G: load_osworld_g, SCREENSPOT_V2: load_screenspot_v2,
-           SCREENSPOT_PRO: load_screenspot_pro}
+LOADERS = {OSWORLD_G: load_osworld_g, SCREENSPOT_V2: load_screenspot_v2, SCREENSPOT_PRO: load_screenspot_pro}
 
 
-def load_dataset(path: str | Path, *, images_dir: str | Path | None = None,
-                 kind: str | None = None) -> tuple[str, list[GroundingItem]]:
+def load_dataset(
+    path: str | Path, *, images_dir: str | Path | None = None, kind: str | None = None
+) -> tuple[str, list[GroundingItem]]:
     """`(kind, items)` from a dataset folder or file, the format detected unless given."""
     kind = kind or detect_format(path)
     if kind not in LOADERS:

@@ -17,7 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +27,17 @@ from benchmarks.grounding.datasets import DatasetError, GroundingItem, load_data
 from benchmarks.grounding.scoring import Table, category_tables, declined, score_item
 from grounding.base import Grounder, GroundingResult
 
-__all__ = ["GrounderFactoryMissing", "ItemRecord", "Report", "TierStats", "Timing", "main",
-           "percentile", "run_benchmark", "write_report"]
+__all__ = [
+    "GrounderFactoryMissing",
+    "ItemRecord",
+    "Report",
+    "TierStats",
+    "Timing",
+    "main",
+    "percentile",
+    "run_benchmark",
+    "write_report",
+]
 
 log = logging.getLogger(__name__)
 MISSES_SHOWN = 25
@@ -63,9 +72,14 @@ class Timing(BaseModel):
     def of(cls, seconds: Sequence[float]) -> Timing:
         if not seconds:
             return cls(n=0, total_s=0.0, mean_s=0.0, median_s=0.0, p95_s=0.0, max_s=0.0)
-        return cls(n=len(seconds), total_s=sum(seconds), mean_s=sum(seconds) / len(seconds),
-                   median_s=percentile(seconds, 50), p95_s=percentile(seconds, 95),
-                   max_s=max(seconds))
+        return cls(
+            n=len(seconds),
+            total_s=sum(seconds),
+            mean_s=sum(seconds) / len(seconds),
+            median_s=percentile(seconds, 50),
+            p95_s=percentile(seconds, 95),
+            max_s=max(seconds),
+        )
 
 
 class TierStats(BaseModel):
@@ -99,8 +113,8 @@ class Report(BaseModel):
     total: int
     correct: int
     accuracy: float | None
-    declined: int            # declined on items that have a target
-    errors: int              # the grounder raised
+    declined: int  # declined on items that have a target
+    errors: int  # the grounder raised
     timing: Timing
     tables: list[Table]
     tiers: list[TierStats]
@@ -111,7 +125,8 @@ class Report(BaseModel):
         acc = "–" if self.accuracy is None else f"{100 * self.accuracy:.1f}%"
         t = self.timing
         lines = [
-            f"# Grounding benchmark: {self.dataset}", "",
+            f"# Grounding benchmark: {self.dataset}",
+            "",
             f"- grounder: `{self.grounder}`",
             f"- started: {self.started_at}",
             f"- accuracy: **{acc}** ({self.correct}/{self.total})",
@@ -123,23 +138,34 @@ class Report(BaseModel):
         for table in self.tables:
             lines.append(table.to_markdown())
         if self.tiers:
-            lines += ["### Cascade tiers", "",
-                      "| tier | calls | answered | median s | p95 s | total s |",
-                      "| --- | --- | --- | --- | --- | --- |"]
+            lines += [
+                "### Cascade tiers",
+                "",
+                "| tier | calls | answered | median s | p95 s | total s |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
             for tier in self.tiers:
-                lines.append(f"| {tier.name} | {tier.calls} | {tier.answered} | "
-                             f"{tier.timing.median_s:.3f} | {tier.timing.p95_s:.3f} | "
-                             f"{tier.timing.total_s:.1f} |")
+                lines.append(
+                    f"| {tier.name} | {tier.calls} | {tier.answered} | "
+                    f"{tier.timing.median_s:.3f} | {tier.timing.p95_s:.3f} | "
+                    f"{tier.timing.total_s:.1f} |"
+                )
             lines.append("")
         if self.answered_by:
             lines += ["### Answered by", "", "| grounder | items |", "| --- | --- |"]
-            lines += [f"| {name} | {count} |" for name, count in
-                      sorted(self.answered_by.items(), key=lambda kv: -kv[1])]
+            lines += [
+                f"| {name} | {count} |"
+                for name, count in sorted(self.answered_by.items(), key=lambda kv: -kv[1])
+            ]
             lines.append("")
         misses = [r for r in self.items if not r.correct]
         if misses:
-            lines += [f"### Misses (first {min(len(misses), MISSES_SHOWN)} of {len(misses)})", "",
-                      "| id | outcome | point | instruction |", "| --- | --- | --- | --- |"]
+            lines += [
+                f"### Misses (first {min(len(misses), MISSES_SHOWN)} of {len(misses)})",
+                "",
+                "| id | outcome | point | instruction |",
+                "| --- | --- | --- | --- |",
+            ]
             for r in misses[:MISSES_SHOWN]:
                 point = "–" if r.point is None else f"{r.point[0]}, {r.point[1]}"
                 why = r.outcome if r.error is None else f"error: {r.error}"
@@ -162,23 +188,41 @@ def _png_bytes(path: Path) -> bytes:
 
 
 def _progress(enabled: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    return Progress(TextColumn("{task.description}", markup=False), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                    disable=not enabled, transient=False)
+    return Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+    )
 
 
-def run_benchmark(items: Sequence[GroundingItem], grounder: Grounder, *, limit: int | None = None,
-                  progress: bool = True, out_dir: str | Path | None = None) -> Report:
+def run_benchmark(
+    items: Sequence[GroundingItem],
+    grounder: Grounder,
+    *,
+    limit: int | None = None,
+    progress: bool = True,
+    out_dir: str | Path | None = None,
+) -> Report:
     """Ground every item (the first `limit`), score it, and gather the report.
 
     With `out_dir`, the report is also written there (report.json, report.md).
     """
-    chosen = list(items if limit is None else items[:max(limit, 0)])
+    chosen = list(items if limit is None else items[: max(limit, 0)])
     kinds = sorted({item.dataset for item in chosen})
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     records: list[ItemRecord] = []
     scored: list[tuple[GroundingItem, bool]] = []
     seconds: list[float] = []
@@ -197,8 +241,9 @@ def run_benchmark(items: Sequence[GroundingItem], grounder: Grounder, *, limit: 
             try:
                 result = grounder.ground(screenshot, item.instruction, item.image_size)
                 if result is not None and not isinstance(result, GroundingResult):
-                    raise TypeError(f"grounder returned {type(result).__name__}, "
-                                    "not a GroundingResult or None")
+                    raise TypeError(
+                        f"grounder returned {type(result).__name__}, not a GroundingResult or None"
+                    )
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the run
                 result = None
                 error = f"{type(exc).__name__}: {exc}"
@@ -207,8 +252,11 @@ def run_benchmark(items: Sequence[GroundingItem], grounder: Grounder, *, limit: 
             seconds.append(elapsed)
 
             trace_attr = getattr(grounder, "last_trace", None)
-            trace = [(str(n), float(s), bool(a)) for n, s, a in trace_attr] \
-                if isinstance(trace_attr, list) else None
+            trace = (
+                [(str(n), float(s), bool(a)) for n, s, a in trace_attr]
+                if isinstance(trace_attr, list)
+                else None
+            )
             for name, tier_s, answered in trace or []:
                 tier_seconds.setdefault(name, []).append(tier_s)
                 tier_answered[name] = tier_answered.get(name, 0) + int(answered)
@@ -227,28 +275,46 @@ def run_benchmark(items: Sequence[GroundingItem], grounder: Grounder, *, limit: 
                 answered_by[who] = answered_by.get(who, 0) + 1
             correct += ok
             scored.append((item, ok))
-            records.append(ItemRecord(
-                id=item.id, instruction=item.instruction, target=item.target.kind,
-                categories=list(item.categories), outcome=outcome, correct=ok,
-                point=None if result is None else (result.x, result.y),
-                confidence=None if result is None else result.confidence,
-                answered_by=None if result is None else (result.grounder or None),
-                seconds=elapsed, error=error, trace=trace))
-            bar.update(task, advance=1,
-                       description=f"{getattr(grounder, 'name', 'grounder')} "
-                                   f"{100 * correct / len(records):.1f}%")
+            records.append(
+                ItemRecord(
+                    id=item.id,
+                    instruction=item.instruction,
+                    target=item.target.kind,
+                    categories=list(item.categories),
+                    outcome=outcome,
+                    correct=ok,
+                    point=None if result is None else (result.x, result.y),
+                    confidence=None if result is None else result.confidence,
+                    answered_by=None if result is None else (result.grounder or None),
+                    seconds=elapsed,
+                    error=error,
+                    trace=trace,
+                )
+            )
+            bar.update(
+                task,
+                advance=1,
+                description=f"{getattr(grounder, 'name', 'grounder')} {100 * correct / len(records):.1f}%",
+            )
 
     report = Report(
         dataset="+".join(kinds) or "empty",
         grounder=str(getattr(grounder, "name", type(grounder).__name__)),
-        started_at=started, total=len(records), correct=correct,
+        started_at=started,
+        total=len(records),
+        correct=correct,
         accuracy=correct / len(records) if records else None,
         declined=sum(r.outcome == "declined" for r in records),
         errors=sum(r.outcome == "error" for r in records),
-        timing=Timing.of(seconds), tables=category_tables(scored),
-        tiers=[TierStats(name=name, calls=len(s), answered=tier_answered.get(name, 0),
-                         timing=Timing.of(s)) for name, s in tier_seconds.items()],
-        answered_by=answered_by, items=records)
+        timing=Timing.of(seconds),
+        tables=category_tables(scored),
+        tiers=[
+            TierStats(name=name, calls=len(s), answered=tier_answered.get(name, 0), timing=Timing.of(s))
+            for name, s in tier_seconds.items()
+        ],
+        answered_by=answered_by,
+        items=records,
+    )
     if out_dir is not None:
         write_report(report, out_dir)
     return report
@@ -270,7 +336,8 @@ def _make_grounder(spec: str) -> Grounder:
     except ImportError as exc:
         raise GrounderFactoryMissing(
             f"cannot build grounder {spec!r}: grounding.factory.make_grounder is not available "
-            f"({exc}); build the grounder in Python and call run_benchmark() instead") from exc
+            f"({exc}); build the grounder in Python and call run_benchmark() instead"
+        ) from exc
     return make_grounder(spec)
 
 
@@ -278,13 +345,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.grounding",
         description="Score a grounder on OSWorld-G, ScreenSpot-v2, ScreenSpot-Pro or our "
-                    "synthetic set; writes report.json and report.md.")
-    parser.add_argument("--dataset", required=True, type=Path,
-                        help="dataset folder (or annotation file)")
+        "synthetic set; writes report.json and report.md.",
+    )
+    parser.add_argument("--dataset", required=True, type=Path, help="dataset folder (or annotation file)")
     parser.add_argument("--grounder", required=True, help="grounder spec, e.g. ocr or jedi@URL")
     parser.add_argument("--out", required=True, type=Path, help="folder for the reports")
-    parser.add_argument("--images", type=Path, default=None,
-                        help="image folder, when not where the dataset keeps it")
+    parser.add_argument(
+        "--images", type=Path, default=None, help="image folder, when not where the dataset keeps it"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -305,12 +373,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # a bad spec (grounding.factory.GrounderSpecError)
         console.print(f"grounder: {exc}", style="red", markup=False)
         return 2
-    console.print(f"{kind}: {len(items)} items from {args.dataset}; grounder {args.grounder}",
-                  markup=False)
+    console.print(f"{kind}: {len(items)} items from {args.dataset}; grounder {args.grounder}", markup=False)
     report = run_benchmark(items, grounder, limit=args.limit, progress=not args.no_progress)
     json_path, md_path = write_report(report, args.out)
     acc: Any = "–" if report.accuracy is None else f"{100 * report.accuracy:.1f}%"
-    console.print(f"accuracy {acc} ({report.correct}/{report.total}); "
-                  f"median {report.timing.median_s:.3f} s, p95 {report.timing.p95_s:.3f} s "
-                  f"per item; wrote {json_path} and {md_path}", markup=False)
+    console.print(
+        f"accuracy {acc} ({report.correct}/{report.total}); "
+        f"median {report.timing.median_s:.3f} s, p95 {report.timing.p95_s:.3f} s "
+        f"per item; wrote {json_path} and {md_path}",
+        markup=False,
+    )
     return 0

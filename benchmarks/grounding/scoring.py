@@ -32,8 +32,17 @@ from benchmarks.grounding.datasets import (
 )
 from grounding.base import GroundingResult
 
-__all__ = ["Cell", "Table", "TableRow", "category_tables", "declined", "point_in_box",
-           "point_in_polygon", "score_item", "score_point"]
+__all__ = [
+    "Cell",
+    "Table",
+    "TableRow",
+    "category_tables",
+    "declined",
+    "point_in_box",
+    "point_in_polygon",
+    "score_item",
+    "score_point",
+]
 
 EPS = 1e-9
 UI_TYPES = ("text", "icon")
@@ -55,8 +64,7 @@ def _on_segment(x: float, y: float, a: tuple[float, float], b: tuple[float, floa
     scale = max(abs(bx - ax), abs(by - ay), 1.0)
     if abs(cross) > EPS * scale:
         return False
-    return (min(ax, bx) - EPS <= x <= max(ax, bx) + EPS
-            and min(ay, by) - EPS <= y <= max(ay, by) + EPS)
+    return min(ax, bx) - EPS <= x <= max(ax, bx) + EPS and min(ay, by) - EPS <= y <= max(ay, by) + EPS
 
 
 def point_in_polygon(x: float, y: float, points: Sequence[tuple[float, float]]) -> bool:
@@ -162,8 +170,12 @@ class Table(BaseModel):
         def line(values: Iterable[str]) -> str:
             return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
 
-        out = [f"### {self.title}", "", line([self.row_header, *self.columns]),
-               line(["---"] * (len(self.columns) + 1))]
+        out = [
+            f"### {self.title}",
+            "",
+            line([self.row_header, *self.columns]),
+            line(["---"] * (len(self.columns) + 1)),
+        ]
         for row in self.rows:
             out.append(line([row.label, *(c.markdown() for c in row.cells)]))
         return "\n".join(out) + "\n"
@@ -177,9 +189,14 @@ def _ordered(found: Iterable[str], preferred: Sequence[str]) -> list[str]:
 Scored = Sequence[tuple[GroundingItem, bool]]
 
 
-def _label_table(title: str, header: str, scored: Scored,
-                 labels: Callable[[GroundingItem], Sequence[str]],
-                 preferred: Sequence[str] = (), empty: str | None = None) -> Table:
+def _label_table(
+    title: str,
+    header: str,
+    scored: Scored,
+    labels: Callable[[GroundingItem], Sequence[str]],
+    preferred: Sequence[str] = (),
+    empty: str | None = None,
+) -> Table:
     """One row per label (an item may carry several), then an overall row."""
     cells: dict[str, Cell] = {}
     overall = Cell()
@@ -193,9 +210,15 @@ def _label_table(title: str, header: str, scored: Scored,
     return Table(title=title, row_header=header, columns=["accuracy"], rows=rows)
 
 
-def _cross_table(title: str, header: str, scored: Scored,
-                 row_of: Callable[[GroundingItem], str], col_of: Callable[[GroundingItem], str],
-                 row_order: Sequence[str] = (), col_order: Sequence[str] = UI_TYPES) -> Table:
+def _cross_table(
+    title: str,
+    header: str,
+    scored: Scored,
+    row_of: Callable[[GroundingItem], str],
+    col_of: Callable[[GroundingItem], str],
+    row_order: Sequence[str] = (),
+    col_order: Sequence[str] = UI_TYPES,
+) -> Table:
     """Rows x columns, plus an `avg` column per row and an `all` row (micro averages)."""
     grid: dict[tuple[str, str], Cell] = {}
     by_row: dict[str, Cell] = {}
@@ -208,8 +231,10 @@ def _cross_table(title: str, header: str, scored: Scored,
         by_col.setdefault(c, Cell()).add(ok)
         overall.add(ok)
     cols = _ordered(by_col, col_order)
-    rows = [TableRow(label=r, cells=[grid.get((r, c), Cell()) for c in cols] + [by_row[r]])
-            for r in _ordered(by_row, row_order)]
+    rows = [
+        TableRow(label=r, cells=[grid.get((r, c), Cell()) for c in cols] + [by_row[r]])
+        for r in _ordered(by_row, row_order)
+    ]
     rows.append(TableRow(label="all", cells=[by_col[c] for c in cols] + [overall]))
     return Table(title=title, row_header=header, columns=[*cols, "avg"], rows=rows)
 
@@ -218,6 +243,7 @@ def _meta(key: str, default: str = "unknown") -> Callable[[GroundingItem], str]:
     def get(item: GroundingItem) -> str:
         value = item.metadata.get(key)
         return str(value) if value not in (None, "") else default
+
     return get
 
 
@@ -229,21 +255,56 @@ def category_tables(scored: Scored) -> list[Table]:
     tables: list[Table] = []
     if OSWORLD_G in kinds:
         subset = [(i, ok) for i, ok in scored if i.dataset == OSWORLD_G]
-        tables.append(_label_table("Categories (multi-label)", "category", subset,
-                                   lambda i: i.categories, OSWORLD_G_CATEGORIES,
-                                   empty="unclassified"))
-        tables.append(_label_table("Target types", "target", subset,
-                                   lambda i: [str(i.metadata.get("box_type", i.target.kind))],
-                                   ("bbox", "polygon", "refusal")))
+        tables.append(
+            _label_table(
+                "Categories (multi-label)",
+                "category",
+                subset,
+                lambda i: i.categories,
+                OSWORLD_G_CATEGORIES,
+                empty="unclassified",
+            )
+        )
+        tables.append(
+            _label_table(
+                "Target types",
+                "target",
+                subset,
+                lambda i: [str(i.metadata.get("box_type", i.target.kind))],
+                ("bbox", "polygon", "refusal"),
+            )
+        )
     if SCREENSPOT_V2 in kinds:
         subset = [(i, ok) for i, ok in scored if i.dataset == SCREENSPOT_V2]
-        tables.append(_cross_table("ScreenSpot-v2: platform x element type", "platform", subset,
-                                   _meta("platform"), _meta("data_type"),
-                                   SCREENSPOT_V2_PLATFORMS))
+        tables.append(
+            _cross_table(
+                "ScreenSpot-v2: platform x element type",
+                "platform",
+                subset,
+                _meta("platform"),
+                _meta("data_type"),
+                SCREENSPOT_V2_PLATFORMS,
+            )
+        )
     if SCREENSPOT_PRO in kinds:
         subset = [(i, ok) for i, ok in scored if i.dataset == SCREENSPOT_PRO]
-        tables.append(_cross_table("ScreenSpot-Pro: group x ui_type", "group", subset,
-                                   _meta("group"), _meta("ui_type"), SCREENSPOT_PRO_GROUPS))
-        tables.append(_cross_table("ScreenSpot-Pro: application x ui_type", "application", subset,
-                                   _meta("application"), _meta("ui_type")))
+        tables.append(
+            _cross_table(
+                "ScreenSpot-Pro: group x ui_type",
+                "group",
+                subset,
+                _meta("group"),
+                _meta("ui_type"),
+                SCREENSPOT_PRO_GROUPS,
+            )
+        )
+        tables.append(
+            _cross_table(
+                "ScreenSpot-Pro: application x ui_type",
+                "application",
+                subset,
+                _meta("application"),
+                _meta("ui_type"),
+            )
+        )
     return tables

@@ -20,21 +20,30 @@ from urllib.parse import unquote, urlsplit
 
 from benchmarks.osworld.tasks import GetterSpec, SetupStep, Task
 
-__all__ = ["AssetCache", "AssetFetchError", "AssetReport", "MissingAssets", "assets_report",
-           "cloud_file_urls", "download_urls", "urls_for"]
+__all__ = [
+    "AssetCache",
+    "AssetFetchError",
+    "AssetReport",
+    "MissingAssets",
+    "assets_report",
+    "cloud_file_urls",
+    "download_urls",
+    "urls_for",
+]
 
 
 class MissingAssets(RuntimeError):
     """Files a task needs are not in the cache (and fetching was not allowed)."""
 
-    def __init__(self, urls: Iterable[str], task_id: str | None = None,
-                 cache: Path | None = None) -> None:
+    def __init__(self, urls: Iterable[str], task_id: str | None = None, cache: Path | None = None) -> None:
         self.urls, self.task_id = list(urls), task_id
         where = f" for task {task_id}" if task_id else ""
         folder = f" in {cache}" if cache else ""
         listing = "\n".join(f"  {url}" for url in self.urls)
-        super().__init__(f"{len(self.urls)} asset file(s){where} not cached{folder}; fetch them "
-                         f"first (agent bench osworld assets) or allow fetching:\n{listing}")
+        super().__init__(
+            f"{len(self.urls)} asset file(s){where} not cached{folder}; fetch them "
+            f"first (agent bench osworld assets) or allow fetching:\n{listing}"
+        )
 
 
 class AssetFetchError(RuntimeError):
@@ -92,8 +101,9 @@ class AssetCache:
             raise
         return path
 
-    def fetch(self, urls: Iterable[str], *, timeout: float = 300.0, retries: int = 2,
-              client: Any = None) -> list[Path]:
+    def fetch(
+        self, urls: Iterable[str], *, timeout: float = 300.0, retries: int = 2, client: Any = None
+    ) -> list[Path]:
         """Download the URLs that are not cached yet (with httpx); return every URL's path.
 
         A file is written under a temporary name and renamed when complete, so an
@@ -196,13 +206,20 @@ class AssetReport:
         return not self.missing
 
     def to_dict(self) -> dict[str, Any]:
-        return {"needed": len(self.needed), "cached": len(self.cached), "missing": self.missing,
-                "tasks_ready": len(self.tasks_ready), "tasks_missing": self.tasks_missing}
+        return {
+            "needed": len(self.needed),
+            "cached": len(self.cached),
+            "missing": self.missing,
+            "tasks_ready": len(self.tasks_ready),
+            "tasks_missing": self.tasks_missing,
+        }
 
     def lines(self) -> list[str]:
-        head = (f"{len(self.needed)} file(s) needed, {len(self.cached)} cached, "
-                f"{len(self.missing)} missing; {len(self.tasks_ready)} task(s) ready, "
-                f"{len(self.tasks_missing)} waiting for files")
+        head = (
+            f"{len(self.needed)} file(s) needed, {len(self.cached)} cached, "
+            f"{len(self.missing)} missing; {len(self.tasks_ready)} task(s) ready, "
+            f"{len(self.tasks_missing)} waiting for files"
+        )
         out = [head]
         out += [f"missing {url} ({', '.join(self.needed[url])})" for url in self.missing]
         return out

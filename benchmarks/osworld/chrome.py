@@ -53,7 +53,7 @@ def same_url(a: str, b: str) -> bool:
 
 
 # Runs inside the desktop: stdlib only. PORT, WAIT and CALLS are prepended.
-_SNIPPET_BODY = r'''
+_SNIPPET_BODY = r"""
 import json, time, urllib.request
 BASE = "http://127.0.0.1:%d" % PORT
 
@@ -83,14 +83,20 @@ for _method, _path in CALLS:
     except Exception as exc:
         _results.append({"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)})
 print(json.dumps({"ready": True, "results": _results}))
-'''
+"""
 
 
 class ChromeDevTools:
     """The DevTools HTTP endpoints of a browser in `desktop`, on `port`."""
 
-    def __init__(self, desktop: PythonDesktop, port: int = DEFAULT_DEBUG_PORT, *,
-                 ready_timeout: float = 60.0, attempt_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        desktop: PythonDesktop,
+        port: int = DEFAULT_DEBUG_PORT,
+        *,
+        ready_timeout: float = 60.0,
+        attempt_s: float = 15.0,
+    ) -> None:
         self.desktop, self.port = desktop, int(port)
         self.ready_timeout, self.attempt_s = ready_timeout, attempt_s
 
@@ -99,18 +105,21 @@ class ChromeDevTools:
         deadline = time.monotonic() + self.ready_timeout
         while True:
             wait = max(0.0, min(self.attempt_s, deadline - time.monotonic()))
-            code = (f"PORT = {self.port}\nWAIT = {wait!r}\nCALLS = {json.dumps(list(calls))}\n"
-                    + _SNIPPET_BODY)
+            code = f"PORT = {self.port}\nWAIT = {wait!r}\nCALLS = {json.dumps(list(calls))}\n" + _SNIPPET_BODY
             out = self.desktop.run_python(code, timeout=wait + 30)
             reply = last_json(out.output)
             if reply is None:
-                raise ChromeError(f"DevTools helper failed in the desktop (returncode "
-                                  f"{out.returncode}): {(out.error or out.output).strip()[-300:]}")
+                raise ChromeError(
+                    f"DevTools helper failed in the desktop (returncode "
+                    f"{out.returncode}): {(out.error or out.output).strip()[-300:]}"
+                )
             if reply.get("ready"):
                 return reply["results"]
             if time.monotonic() >= deadline:
-                raise ChromeError(f"no DevTools endpoint on port {self.port} after "
-                                  f"{self.ready_timeout:.0f} s: {reply.get('error')}")
+                raise ChromeError(
+                    f"no DevTools endpoint on port {self.port} after "
+                    f"{self.ready_timeout:.0f} s: {reply.get('error')}"
+                )
 
     @staticmethod
     def _body(result: dict[str, Any], what: str) -> Any:
@@ -142,14 +151,16 @@ class ChromeDevTools:
 
     def activate(self, tab_id: str) -> None:
         """Bring a tab to the front (`/json/activate/<id>`)."""
-        self._body(self._calls([("GET", f"/json/activate/{quote(tab_id, safe='')}")])[0],
-                   f"activate tab {tab_id}")
+        self._body(
+            self._calls([("GET", f"/json/activate/{quote(tab_id, safe='')}")])[0], f"activate tab {tab_id}"
+        )
 
     def close_ids(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         if ids:
-            for result, tab_id in zip(self._calls([("GET", f"/json/close/{quote(i, safe='')}")
-                                                   for i in ids]), ids):
+            for result, tab_id in zip(
+                self._calls([("GET", f"/json/close/{quote(i, safe='')}") for i in ids]), ids
+            ):
                 self._body(result, f"close tab {tab_id}")
 
     def close_tabs(self, urls: Iterable[str]) -> list[str]:

@@ -27,12 +27,31 @@ START_FILE = "desktop.json"
 Start = Literal["acquired", "reset", "reused"]
 
 
-def write_start(folder: Path, *, desktop: str, provider: str, start: Start, why: str = "",
-                url: str = "", can_reset: bool = True) -> None:
+def write_start(
+    folder: Path,
+    *,
+    desktop: str,
+    provider: str,
+    start: Start,
+    why: str = "",
+    url: str = "",
+    can_reset: bool = True,
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / START_FILE, json.dumps({"desktop": desktop, "provider": provider,
-                                                  "start": start, "why": why, "url": url,
-                                                  "can_reset": can_reset}) + "\n")
+    write_atomic(
+        folder / START_FILE,
+        json.dumps(
+            {
+                "desktop": desktop,
+                "provider": provider,
+                "start": start,
+                "why": why,
+                "url": url,
+                "can_reset": can_reset,
+            }
+        )
+        + "\n",
+    )
 
 
 def used_urls(out: Path) -> set[str]:
@@ -61,6 +80,8 @@ def not_comparable(out: Path, entries: Iterable[tuple[str, Any]]) -> list[str]:
     for domain, task in entries:
         start = read_start(Path(out) / domain / task.id)
         if start.get("start") == "reused":
-            notes.append(f"{domain}/{task.id}: started on {start.get('desktop', '?')} as the task "
-                         f"before left it (--no-reset; {start.get('why') or 'it cannot be reset'})")
+            notes.append(
+                f"{domain}/{task.id}: started on {start.get('desktop', '?')} as the task "
+                f"before left it (--no-reset; {start.get('why') or 'it cannot be reset'})"
+            )
     return notes

@@ -43,21 +43,26 @@ class _ClientCapabilities:
 
 def runner_view(assets: AssetCache | None = None, *, fetch_assets: bool = False) -> SetupRunner:
     """A SetupRunner shaped like the one the split runner builds over a DesktopClient."""
-    return SetupRunner(_ClientCapabilities(), (1920, 1080), assets=assets,  # type: ignore[arg-type]  # a capability-only stand-in, never driven
-                       fetch_assets=fetch_assets)
+    return SetupRunner(
+        _ClientCapabilities(),  # type: ignore[arg-type]  # a capability-only stand-in, never driven
+        (1920, 1080),
+        assets=assets,
+        fetch_assets=fetch_assets,
+    )
 
 
 @dataclass
 class DomainCoverage:
     domain: str
     total: int = 0
-    supported: int = 0   # ready: runs end to end here
-    evaluable: int = 0   # every getter and metric exists
+    supported: int = 0  # ready: runs end to end here
+    evaluable: int = 0  # every getter and metric exists
     missing: Counter[str] = field(default_factory=Counter)  # "step:x" / "getter:x" / ... -> tasks
 
 
-def missing_for(task: Task, assets: AssetCache | None = None, *,
-                runner: SetupRunner | None = None) -> list[str]:
+def missing_for(
+    task: Task, assets: AssetCache | None = None, *, runner: SetupRunner | None = None
+) -> list[str]:
     """Everything `task` needs that we lack: `step:<type>`, `asset:download`,
     `asset:cloud_file`, `getter:<type>`, `metric:<name>`."""
     runner = runner or runner_view(assets)
@@ -68,14 +73,14 @@ def missing_for(task: Task, assets: AssetCache | None = None, *,
     evaluator = unsupported_evaluator(task)
     if not task.infeasible:
         urls = cloud_file_urls(task)
-        if urls and (runner.assets is None
-                     or (not runner.fetch_assets and runner.assets.missing(urls))):
+        if urls and (runner.assets is None or (not runner.fetch_assets and runner.assets.missing(urls))):
             out.append("asset:cloud_file")
     return out + evaluator
 
 
-def coverage(tasks: Mapping[str, Iterable[Task]] | Iterable[Task],
-             assets: AssetCache | None = None) -> dict[str, DomainCoverage]:
+def coverage(
+    tasks: Mapping[str, Iterable[Task]] | Iterable[Task], assets: AssetCache | None = None
+) -> dict[str, DomainCoverage]:
     """Per domain (a split's `{domain: tasks}`, or one "all" domain for a plain list),
     with an "all" row totalling them. Each missing piece counts once per task."""
     groups = tasks.items() if isinstance(tasks, Mapping) else [("all", tasks)]
@@ -102,9 +107,10 @@ def format_coverage(table: Mapping[str, DomainCoverage], top: int = 3) -> str:
     for row in table.values():
         pct = 100 * row.supported / row.total if row.total else 0.0
         worst = ", ".join(f"{k} {n}" for k, n in row.missing.most_common(top))
-        lines.append(f"{row.domain:<22}{row.total:>6}{row.evaluable:>6}{row.supported:>7}{pct:>6.1f}  {worst}")
-    lines.append("(eval: every getter and metric exists; ready: runs end to end here, "
-                 "assets included)")
+        lines.append(
+            f"{row.domain:<22}{row.total:>6}{row.evaluable:>6}{row.supported:>7}{pct:>6.1f}  {worst}"
+        )
+    lines.append("(eval: every getter and metric exists; ready: runs end to end here, assets included)")
     overall = table.get("all")
     if overall is not None and overall.missing:
         lines.append("")

@@ -21,19 +21,31 @@ from dataclasses import dataclass
 from envs.providers.base import Provider, ProviderError
 from envs.providers.spec import from_spec
 
-__all__ = ["DesktopUnit", "Desktops", "check_desktops", "close_quietly", "desktop_units", "plan_workers",
-           "split_desktops"]
+__all__ = [
+    "DesktopUnit",
+    "Desktops",
+    "check_desktops",
+    "close_quietly",
+    "desktop_units",
+    "plan_workers",
+    "split_desktops",
+]
 
 Desktops = int | Sequence["str | Provider"]
 KINDS = ("qemu", "docker", "osworld-docker", "vmware", "virtualbox", "aws")
-LISTS = ("vmware", "virtualbox")   # kinds whose body is itself a comma-separated list
-REMOTE = ("StaticProvider", "AwsProvider")   # desktops that run elsewhere: their actor needs no core
+LISTS = ("vmware", "virtualbox")  # kinds whose body is itself a comma-separated list
+REMOTE = ("StaticProvider", "AwsProvider")  # desktops that run elsewhere: their actor needs no core
 
 
 def _starts_word(piece: str) -> bool:
     kind = piece.partition(":")[0]
-    return (piece.isdigit() or piece == "local" or kind in KINDS or piece.endswith(".toml")
-            or piece.startswith(("http://", "https://")))
+    return (
+        piece.isdigit()
+        or piece == "local"
+        or kind in KINDS
+        or piece.endswith(".toml")
+        or piece.startswith(("http://", "https://"))
+    )
 
 
 def split_desktops(text: str) -> list[str]:
@@ -57,7 +69,7 @@ def _words(desktops: Desktops) -> list[str | Provider]:
 
 
 def _label(word: str) -> str:
-    return word.partition("#")[0]   # never show a URL's token
+    return word.partition("#")[0]  # never show a URL's token
 
 
 def _build(word: str, size: tuple[int, int], profile: str | None) -> tuple[Provider, int]:
@@ -88,8 +100,9 @@ def close_quietly(providers: Sequence[Provider]) -> None:
             logging.getLogger(__name__).warning("closing %s: %s", type(provider).__name__, exc)
 
 
-def plan_workers(desktops: Desktops, size: tuple[int, int],
-                 profile: str | None = None) -> list[tuple[Provider, str]]:
+def plan_workers(
+    desktops: Desktops, size: tuple[int, int], profile: str | None = None
+) -> list[tuple[Provider, str]]:
     """(provider, label) per worker; a word's workers share its provider. A Provider object
     in the list is one worker on it. ValueError (nothing left running) for a bad word."""
     plan: list[tuple[Provider, str]] = []
@@ -128,9 +141,9 @@ class DesktopUnit:
     word: str
     index: int = 0
     count: int = 1
-    remote: bool = False   # it runs elsewhere (a URL, AWS): its Ray actor needs no core here
+    remote: bool = False  # it runs elsewhere (a URL, AWS): its Ray actor needs no core here
 
-    def __repr__(self) -> str:   # never show a URL's token
+    def __repr__(self) -> str:  # never show a URL's token
         return f"DesktopUnit({self.label!r})"
 
     @property
@@ -152,25 +165,26 @@ class DesktopUnit:
         from envs.providers.qemu import QemuProvider
         from envs.providers.static import StaticProvider
 
-        if isinstance(provider, QemuProvider):   # qemu:IMAGExN or a TOML file with count = N
+        if isinstance(provider, QemuProvider):  # qemu:IMAGExN or a TOML file with count = N
             config = provider.config.model_copy(update={"count": 1})
             provider.close()
             return QemuProvider(config)
-        if isinstance(provider, StaticProvider):   # a desktops.toml listing several URLs
+        if isinstance(provider, StaticProvider):  # a desktops.toml listing several URLs
             desktop = provider.desktops[self.index]
             one = desktop.model_copy(update={"name": provider.names[self.index]})
             return StaticProvider([one], probe_timeout=provider.probe_timeout)
-        return provider   # docker: a container per acquire, however many share the provider
+        return provider  # docker: a container per acquire, however many share the provider
 
 
-def desktop_units(desktops: Desktops, size: tuple[int, int],
-                  profile: str | None = None) -> list[DesktopUnit]:
+def desktop_units(desktops: Desktops, size: tuple[int, int], profile: str | None = None) -> list[DesktopUnit]:
     """One unit per desktop, for the Ray backend (every word checked here, nothing started)."""
     units: list[DesktopUnit] = []
     for item in _words(desktops):
         if not isinstance(item, str):
-            raise ValueError("desktops: the Ray backend builds its providers in its actors: "
-                             "give --desktops words, not provider objects")
+            raise ValueError(
+                "desktops: the Ray backend builds its providers in its actors: "
+                "give --desktops words, not provider objects"
+            )
         provider, count = _build(item, size, profile)
         remote = type(provider).__name__ in REMOTE
         close_quietly([provider])

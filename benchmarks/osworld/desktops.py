@@ -40,16 +40,22 @@ class DesktopRefused(RuntimeError):
 class DesktopSlot:
     """One worker's desktop, leased from `provider` at the first task and reset before the others."""
 
-    def __init__(self, provider: Provider, label: str = "", *, no_reset: bool = False,
-                 used_urls: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        label: str = "",
+        *,
+        no_reset: bool = False,
+        used_urls: frozenset[str] = frozenset(),
+    ) -> None:
         self.provider, self.label, self.no_reset = provider, label, no_reset
-        self.used_urls = used_urls   # URLs that cannot be reset and ran a task in an earlier run
+        self.used_urls = used_urls  # URLs that cannot be reset and ran a task in an earlier run
         self.lease: DesktopLease | None = None
         self.client: DesktopClient | None = None
-        self.used = False      # a task ran since acquire/reset: the next one needs a reset
-        self.died = False      # the desktop died under a task: reset by a reboot where there is one
-        self.start = ""        # how the current task's desktop started (clean_start.Start)
-        self.why = ""          # for a "reused" start: why it was not reset
+        self.used = False  # a task ran since acquire/reset: the next one needs a reset
+        self.died = False  # the desktop died under a task: reset by a reboot where there is one
+        self.start = ""  # how the current task's desktop started (clean_start.Start)
+        self.why = ""  # for a "reused" start: why it was not reset
         self._lock = threading.Lock()
 
     @property
@@ -71,8 +77,10 @@ class DesktopSlot:
             lease = self.lease
             assert lease is not None
             if not lease.can_reset and lease.url in self.used_urls:
-                self._reuse(f"{lease.name} ({lease.url}) cannot be reset (it ran a task of this "
-                            "results folder in an earlier run)")
+                self._reuse(
+                    f"{lease.name} ({lease.url}) cannot be reset (it ran a task of this "
+                    "results folder in an earlier run)"
+                )
         elif self.used:
             self._reset()
         self.used = True
@@ -119,9 +127,11 @@ class DesktopSlot:
         self._use(self.lease, "reused", why)
 
     def _refused(self, why: str) -> str:
-        return (f"{why}, and it has run a task: the next one would start where that one left off. "
-                "Run with --no-reset to reuse it anyway (the summary then marks the run not "
-                "comparable), or give desktops that can be reset (local, qemu:IMAGE, ...)")
+        return (
+            f"{why}, and it has run a task: the next one would start where that one left off. "
+            "Run with --no-reset to reuse it anyway (the summary then marks the run not "
+            "comparable), or give desktops that can be reset (local, qemu:IMAGE, ...)"
+        )
 
     def _use(self, lease: DesktopLease, start: str, why: str = "") -> None:
         """Drive `lease` from now on, through a new client: one an abandoned task thread still

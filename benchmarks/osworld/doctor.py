@@ -28,28 +28,102 @@ from benchmarks.osworld.coverage import missing_for
 from benchmarks.osworld.setup import ASSET_STEPS, CHROME_STEPS, requirements
 from benchmarks.osworld.tasks import Task
 
-__all__ = ["CATEGORIES", "Verdict", "diagnose", "doctor", "format_doctor", "machine_checks",
-           "programs_used", "to_json"]
+__all__ = [
+    "CATEGORIES",
+    "Verdict",
+    "diagnose",
+    "doctor",
+    "format_doctor",
+    "machine_checks",
+    "programs_used",
+    "to_json",
+]
 
 CATEGORIES = ("ready", "assets", "network", "app", "harness")
-LABELS = {"ready": "runs now", "assets": "waits for assets", "network": "needs network",
-          "app": "needs an app", "harness": "not supported yet"}
+LABELS = {
+    "ready": "runs now",
+    "assets": "waits for assets",
+    "network": "needs network",
+    "app": "needs an app",
+    "harness": "not supported yet",
+}
 # related_apps values -> the program the task needs (other values name no program).
-APP_PROGRAMS = {"chrome": "google-chrome", "gimp": "gimp", "vlc": "vlc", "thunderbird": "thunderbird",
-                "vscode": "code", "vs_code": "code", "libreoffice_calc": "soffice",
-                "libreoffice_impress": "soffice", "libreoffice_writer": "soffice", "libreoffice": "soffice"}
-APP_NAMES = {"code": "VS Code (not in Debian)", "thunderbird": "Thunderbird", "soffice": "LibreOffice",
-             "nautilus": "the GNOME file manager"}
+APP_PROGRAMS = {
+    "chrome": "google-chrome",
+    "gimp": "gimp",
+    "vlc": "vlc",
+    "thunderbird": "thunderbird",
+    "vscode": "code",
+    "vs_code": "code",
+    "libreoffice_calc": "soffice",
+    "libreoffice_impress": "soffice",
+    "libreoffice_writer": "soffice",
+    "libreoffice": "soffice",
+}
+APP_NAMES = {
+    "code": "VS Code (not in Debian)",
+    "thunderbird": "Thunderbird",
+    "soffice": "LibreOffice",
+    "nautilus": "the GNOME file manager",
+}
 # Programs that need systemd as PID 1, which no sandboxed desktop has.
 SYSTEMD_TOOLS = frozenset({"timedatectl", "systemctl", "hostnamectl", "localectl", "loginctl"})
 # What the osworld profile itself provides inside the desktop.
-PROFILE_PROGRAMS = frozenset({"google-chrome", "google-chrome-stable", "chrome", "sudo", "python",
-                              "python3", "pip", "pip3"})
-_SHELL_WORDS = frozenset({"if", "then", "else", "elif", "fi", "for", "while", "do", "done", "case",
-                          "esac", "cd", "export", "echo", "source", "exit", "set", "true", "false",
-                          "[", "[[", "test", "eval", "exec", "read", "local", "return", "{", "}"})
-_PREFIXES = frozenset({"sudo", "-S", "env", "timeout", "nohup", "then", "do", "else", "elif", "if",
-                       "while", "until", "!", "time", "exec"})
+PROFILE_PROGRAMS = frozenset(
+    {"google-chrome", "google-chrome-stable", "chrome", "sudo", "python", "python3", "pip", "pip3"}
+)
+_SHELL_WORDS = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "for",
+        "while",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "cd",
+        "export",
+        "echo",
+        "source",
+        "exit",
+        "set",
+        "true",
+        "false",
+        "[",
+        "[[",
+        "test",
+        "eval",
+        "exec",
+        "read",
+        "local",
+        "return",
+        "{",
+        "}",
+    }
+)
+_PREFIXES = frozenset(
+    {
+        "sudo",
+        "-S",
+        "env",
+        "timeout",
+        "nohup",
+        "then",
+        "do",
+        "else",
+        "elif",
+        "if",
+        "while",
+        "until",
+        "!",
+        "time",
+        "exec",
+    }
+)
 _SEGMENT = re.compile(r"&&|\|\||[;|\n`]|\$\(")
 _PROGRAM = re.compile(r"^[A-Za-z0-9_./+-]+$")
 
@@ -80,14 +154,21 @@ def _first_words(command: Any) -> list[str]:
 def programs_used(task: Task) -> list[str]:
     """Programs the task's steps and command getters run, and those its related_apps name."""
     found: list[str] = []
-    commands = [s.parameters.get("command") for s in [*task.config, *task.evaluator.postconfig]
-                if s.type in ("launch", "execute", "command")]
+    commands = [
+        s.parameters.get("command")
+        for s in [*task.config, *task.evaluator.postconfig]
+        if s.type in ("launch", "execute", "command")
+    ]
     if not task.infeasible:
         commands += [spec.params.get("command") for spec in task.evaluator.getter_specs()]
     for command in commands:
         for word in _first_words(command):
-            if (_PROGRAM.match(word) and word not in _SHELL_WORDS and not word.startswith(".")
-                    and word not in found):
+            if (
+                _PROGRAM.match(word)
+                and word not in _SHELL_WORDS
+                and not word.startswith(".")
+                and word not in found
+            ):
                 found.append(word)
     for app in task.related_apps or []:
         program = APP_PROGRAMS.get(str(app).strip().lower())
@@ -165,16 +246,28 @@ def machine_checks() -> list[str]:
     from envs.profiles.osworld import chromium_binary
 
     problems = []
-    for tool in ("bwrap", "Xvfb", "openbox", "dbus-daemon", "gnome-terminal", "pulseaudio", "gsettings",
-                 "socat", "gimp", "vlc", "soffice"):
+    for tool in (
+        "bwrap",
+        "Xvfb",
+        "openbox",
+        "dbus-daemon",
+        "gnome-terminal",
+        "pulseaudio",
+        "gsettings",
+        "socat",
+        "gimp",
+        "vlc",
+        "soffice",
+    ):
         if shutil.which(tool) is None:
             problems.append(f"{tool} is not installed")
     browser = chromium_binary()
     if browser is None:
         problems.append("Chromium is not installed (google-chrome)")
     elif os.path.basename(browser) != "chrome":
-        problems.append(f"Chromium runs as {os.path.basename(browser)!r}, not 'chrome': "
-                        "`pkill chrome` will not stop it")
+        problems.append(
+            f"Chromium runs as {os.path.basename(browser)!r}, not 'chrome': `pkill chrome` will not stop it"
+        )
     return [f"{p} (run scripts/install-debian-packages)" for p in problems]
 
 
@@ -184,7 +277,9 @@ def format_doctor(verdicts: list[Verdict], *, tasks: bool = True) -> str:
     for domain, counts in table(verdicts).items():
         if domain == "all":
             lines.append("-" * len(head))
-        lines.append(f"{domain:<22}{sum(counts.values()):>6}" + "".join(f"{counts[c]:>9}" for c in CATEGORIES))
+        lines.append(
+            f"{domain:<22}{sum(counts.values()):>6}" + "".join(f"{counts[c]:>9}" for c in CATEGORIES)
+        )
     lines.append("  ".join(f"{c}: {LABELS[c]}" for c in CATEGORIES))
     if tasks:
         lines.append("")
@@ -198,10 +293,16 @@ def format_doctor(verdicts: list[Verdict], *, tasks: bool = True) -> str:
 
 
 def to_json(verdicts: list[Verdict], split: str = "") -> dict[str, Any]:
-    return {"split": split, "categories": {c: LABELS[c] for c in CATEGORIES},
-            "table": {d: {c: counts[c] for c in CATEGORIES} | {"tasks": sum(counts.values())}
-                      for d, counts in table(verdicts).items()},
-            "tasks": [asdict(v) for v in verdicts], "machine": machine_checks()}
+    return {
+        "split": split,
+        "categories": {c: LABELS[c] for c in CATEGORIES},
+        "table": {
+            d: {c: counts[c] for c in CATEGORIES} | {"tasks": sum(counts.values())}
+            for d, counts in table(verdicts).items()
+        },
+        "tasks": [asdict(v) for v in verdicts],
+        "machine": machine_checks(),
+    }
 
 
 def default_assets() -> Path:

@@ -31,8 +31,7 @@ from benchmarks.osworld.setup import (
 from benchmarks.osworld.tasks import GetterSpec, Task
 from envs.base import DesktopUnreachable
 
-__all__ = ["EvalResult", "EvaluationDesktop", "UnsupportedEvaluator", "evaluate",
-           "unsupported_evaluator"]
+__all__ = ["EvalResult", "EvaluationDesktop", "UnsupportedEvaluator", "evaluate", "unsupported_evaluator"]
 
 log = logging.getLogger(__name__)
 INFEASIBLE = "infeasible"
@@ -83,9 +82,17 @@ def _nth(value: Any, i: int, many: bool) -> Any:
     return value[i] if many and isinstance(value, list) else value
 
 
-def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None, cache_dir: Path,
-             screen: tuple[int, int] | None = None, password: str = "password",
-             assets: AssetCache | None = None, fetch_assets: bool = False) -> EvalResult:
+def evaluate(
+    task: Task,
+    desktop: EvaluationDesktop,
+    *,
+    last_action: str | None,
+    cache_dir: Path,
+    screen: tuple[int, int] | None = None,
+    password: str = "password",
+    assets: AssetCache | None = None,
+    fetch_assets: bool = False,
+) -> EvalResult:
     """Score `task` on `desktop` after the agent's run; `last_action` is its final
     special action ("DONE", "FAIL") or None. Fetched files go to `cache_dir`; `assets`
     serves the URLs of `cloud_file` getters and postconfig downloads."""
@@ -93,8 +100,9 @@ def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None,
     if missing:
         raise UnsupportedEvaluator(missing, task.id)
     cache_dir = Path(cache_dir)
-    runner = SetupRunner(desktop, screen, password=password, cache_dir=cache_dir,
-                         assets=assets, fetch_assets=fetch_assets)
+    runner = SetupRunner(
+        desktop, screen, password=password, cache_dir=cache_dir, assets=assets, fetch_assets=fetch_assets
+    )
     supported = runner.supported
     for step in task.evaluator.postconfig:  # refuse before anything runs
         if step.type not in supported:
@@ -109,8 +117,17 @@ def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None,
         score = 1.0 if _is_fail(last_action) else 0.0
         return EvalResult(score, [{"func": INFEASIBLE, "score": score, "last_action": last_action}])
     if _is_fail(last_action):
-        return EvalResult(0.0, [{"func": ev.func, "score": 0.0, "last_action": last_action,
-                                 "note": "the agent gave up (FAIL) on a feasible task"}])
+        return EvalResult(
+            0.0,
+            [
+                {
+                    "func": ev.func,
+                    "score": 0.0,
+                    "last_action": last_action,
+                    "note": "the agent gave up (FAIL) on a feasible task",
+                }
+            ],
+        )
 
     ctx = EvalContext(desktop, cache_dir, task.base_dir, assets=assets, fetch_assets=fetch_assets)
     many = isinstance(ev.func, list)
@@ -145,9 +162,14 @@ def evaluate(task: Task, desktop: EvaluationDesktop, *, last_action: str | None,
     return EvalResult(total, details, first_error)
 
 
-def _score_one(ctx: EvalContext, name: str, result_spec: GetterSpec | None,
-               expected_spec: GetterSpec | None, options: dict[str, Any],
-               entry: dict[str, Any]) -> float:
+def _score_one(
+    ctx: EvalContext,
+    name: str,
+    result_spec: GetterSpec | None,
+    expected_spec: GetterSpec | None,
+    options: dict[str, Any],
+    entry: dict[str, Any],
+) -> float:
     if result_spec is None or not result_spec.type:
         raise ValueError(f"metric {name} has no result getter")
     result = GETTERS[result_spec.type](ctx, result_spec.params)

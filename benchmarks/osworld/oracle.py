@@ -36,8 +36,9 @@ def oracle_plan(task: Task) -> tuple[list[Any], str | None]:
         last = raw[-1]
         raw = raw[:-1]
         if last not in SPECIAL_ACTIONS:
-            raise TaskFileError(where, f"field 'oracle': ends with {last!r}, not DONE or FAIL",
-                                field="oracle")
+            raise TaskFileError(
+                where, f"field 'oracle': ends with {last!r}, not DONE or FAIL", field="oracle"
+            )
     try:
         actions = _ACTIONS.validate_python(raw)
     except ValidationError as exc:

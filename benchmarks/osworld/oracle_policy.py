@@ -25,8 +25,15 @@ from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.tasks import Task, TaskFileError, load_split
 from envs import actions as ops
 
-__all__ = ["PLANS_KIND", "local_tasks", "oracle_decisions", "plan_of", "solved_osworld_tasks",
-           "starts_apps", "write_plans"]
+__all__ = [
+    "PLANS_KIND",
+    "local_tasks",
+    "oracle_decisions",
+    "plan_of",
+    "solved_osworld_tasks",
+    "starts_apps",
+    "write_plans",
+]
 
 PLANS_KIND = "deskpilot-oracle-plans"
 REPO = Path(__file__).resolve().parents[2]
@@ -44,8 +51,13 @@ def _point(x: int, y: int) -> dict[str, Any]:
 def _action(op: Any, where: str) -> dict[str, Any]:
     """The planner action that compiles to this protocol action."""
     if isinstance(op, ops.Click):
-        return {"type": "click", "target": _point(op.x, op.y), "clicks": op.clicks,
-                "button": op.button, "hold_keys": list(op.hold_keys)}
+        return {
+            "type": "click",
+            "target": _point(op.x, op.y),
+            "clicks": op.clicks,
+            "button": op.button,
+            "hold_keys": list(op.hold_keys),
+        }
     if isinstance(op, ops.Hotkey):
         return {"type": "hotkey", "keys": list(op.keys)}
     if isinstance(op, ops.TypeText):
@@ -57,13 +69,19 @@ def _action(op: Any, where: str) -> dict[str, Any]:
     if isinstance(op, ops.Open):
         return {"type": "open", "app_or_file": op.target}
     if isinstance(op, ops.Scroll) and op.x is not None and op.y is not None:
-        return {"type": "scroll", "target": _point(op.x, op.y), "clicks": op.clicks,
-                "shift": op.horizontal}
+        return {"type": "scroll", "target": _point(op.x, op.y), "clicks": op.clicks, "shift": op.horizontal}
     if isinstance(op, ops.Drag):
-        return {"type": "drag_and_drop", "source": _point(op.x1, op.y1),
-                "destination": _point(op.x2, op.y2), "hold_keys": list(op.hold_keys)}
-    raise TaskFileError(where, f"field 'oracle': a {op.type!r} action has no planner action "
-                               "(the planner cannot say it)", field="oracle")
+        return {
+            "type": "drag_and_drop",
+            "source": _point(op.x1, op.y1),
+            "destination": _point(op.x2, op.y2),
+            "hold_keys": list(op.hold_keys),
+        }
+    raise TaskFileError(
+        where,
+        f"field 'oracle': a {op.type!r} action has no planner action (the planner cannot say it)",
+        field="oracle",
+    )
 
 
 def oracle_decisions(task: Task) -> tuple[list[dict[str, Any]], str]:
@@ -96,8 +114,13 @@ def plan_of(task: Task, settle: bool = False) -> dict[str, Any]:
     local Chrome tasks); without it, keys can reach an app before it is ready on a loaded
     machine (a Chrome solution's Ctrl+Shift+W was lost once in three sweeps)."""
     actions, final = oracle_decisions(task)
-    return {"task_id": task.id, "instruction": task.instruction, "actions": actions, "final": final,
-            "settle_first": settle and starts_apps(task)}
+    return {
+        "task_id": task.id,
+        "instruction": task.instruction,
+        "actions": actions,
+        "final": final,
+        "settle_first": settle and starts_apps(task),
+    }
 
 
 def write_plans(tasks: Iterable[Task], path: Path, settle: bool = False) -> Path:

@@ -38,8 +38,10 @@ RunOne = Callable[[Any, Task, AgentConfig, Path], EpisodeResult]
 
 # ---------------------------------------------------------------- one task
 
-def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
-                assets: AssetCache | None = None) -> EpisodeResult:
+
+def run_task_on(
+    client: Any, task: Task, config: AgentConfig, folder: Path, assets: AssetCache | None = None
+) -> EpisodeResult:
     """Set up `task` on the desktop behind `client`, run the agent, score it: the episode
     pipeline with models of its own (a scripted model's queue is per task). The folder
     gets task.json ... result.json, result.txt, report.html; `assets` serves the task's
@@ -52,16 +54,26 @@ def run_task_on(client: Any, task: Task, config: AgentConfig, folder: Path,
 
 # ---------------------------------------------------------------- the pool
 
+
 class TaskPool:
     """The per-task logic both backends share: a queue of tasks, one desktop slot per
     worker, `run_task` (the desktop reset first; timeout; a dead desktop reset and the task
     retried once) and `record` (a task that ended without a score). The Ray backend drives
     it per actor."""
 
-    def __init__(self, *, config: AgentConfig, out: Path, run_one: RunOne, task_timeout_s: float,
-                 size: tuple[int, int], on_row: Callable[[TaskRow], None],
-                 profile: str | None = None, no_reset: bool = False,
-                 used_urls: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        config: AgentConfig,
+        out: Path,
+        run_one: RunOne,
+        task_timeout_s: float,
+        size: tuple[int, int],
+        on_row: Callable[[TaskRow], None],
+        profile: str | None = None,
+        no_reset: bool = False,
+        used_urls: frozenset[str] = frozenset(),
+    ) -> None:
         self.config, self.out, self.run_one = config, out, run_one
         self.profile, self.no_reset, self.used_urls = profile, no_reset, used_urls
         self.timeout, self.size, self.on_row = task_timeout_s, size, on_row
@@ -70,7 +82,7 @@ class TaskPool:
         self.interrupted = False
         self.slots: list[DesktopSlot] = []
         self.errors: list[BaseException] = []
-        self.refused: list[str] = []   # why desktops stopped taking tasks (they cannot be reset)
+        self.refused: list[str] = []  # why desktops stopped taking tasks (they cannot be reset)
 
     # one worker, one desktop
     def worker(self, provider: Provider, label: str = "") -> None:
@@ -107,8 +119,9 @@ class TaskPool:
                 if attempt == 1:
                     self.record(domain, task, "refused", f"refused: {exc}", started)
                 else:
-                    self.record(domain, task, "error", f"error: desktop died ({detail}); not retried: "
-                                f"{exc}", started)
+                    self.record(
+                        domain, task, "error", f"error: desktop died ({detail}); not retried: {exc}", started
+                    )
                 return False
             except DesktopStartFailed as exc:
                 self.record(domain, task, "error", f"error: {exc}", started)
@@ -120,9 +133,15 @@ class TaskPool:
                 self.stop.set()
                 return True
             lease = slot.lease
-            write_start(folder, desktop=slot.name, provider=lease.provider if lease else "?",
-                        start=slot.start or "acquired", why=slot.why,  # type: ignore[arg-type]  # slot.start holds one of write_start's literals
-                        url=lease.url if lease else "", can_reset=bool(lease and lease.can_reset))
+            write_start(
+                folder,
+                desktop=slot.name,
+                provider=lease.provider if lease else "?",
+                start=slot.start or "acquired",  # type: ignore[arg-type]  # one of write_start's literals
+                why=slot.why,
+                url=lease.url if lease else "",
+                can_reset=bool(lease and lease.can_reset),
+            )
             if outcome == "ok":
                 self.on_row(row_from_folder(domain, task, folder))
                 return True
@@ -198,8 +217,9 @@ class TaskPool:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "result.txt").unlink(missing_ok=True)
         wall = round(time.monotonic() - started, 3) if started else 0.0
-        write_atomic(folder / RUNNER_FILE, json.dumps({"status": status, "reason": reason,
-                                                       "wall_s": wall}) + "\n")
+        write_atomic(
+            folder / RUNNER_FILE, json.dumps({"status": status, "reason": reason, "wall_s": wall}) + "\n"
+        )
         self.on_row(row_from_folder(domain, task, folder))
 
 

@@ -73,7 +73,7 @@ class ObservationDesktop:
         self.obs = obs
         self.step_timeout_s = step_timeout_s
         self.outbox: queue.Queue[tuple[str, str]] = queue.Queue()  # ("action", code)
-        self.inbox: queue.Queue[Any] = queue.Queue()                # next obs, or _CLOSED
+        self.inbox: queue.Queue[Any] = queue.Queue()  # next obs, or _CLOSED
 
     # --- what the graph reads
     def screenshot(self) -> bytes:
@@ -98,15 +98,20 @@ class ObservationDesktop:
         try:
             nxt = self.inbox.get(timeout=self.step_timeout_s)
         except queue.Empty:
-            raise DesktopUnreachable(f"no observation from OSWorld's runner in {self.step_timeout_s:g} s") from None
+            raise DesktopUnreachable(
+                f"no observation from OSWorld's runner in {self.step_timeout_s:g} s"
+            ) from None
         if nxt is _CLOSED:
             raise DesktopUnreachable("OSWorld's runner ended the episode")
         self.obs = nxt
         return ActResult(executed=len(actions), seconds=round(time.monotonic() - started, 3))
 
     def _refuse(self, path: str) -> Any:
-        raise DesktopError(path, 501, "not available inside OSWorld's runner (it owns the desktop; "
-                                      "only GUI actions go back to it)")
+        raise DesktopError(
+            path,
+            501,
+            "not available inside OSWorld's runner (it owns the desktop; only GUI actions go back to it)",
+        )
 
     def execute(self, command: list[str] | str, shell: bool = False) -> CommandOutput:
         return self._refuse("/execute")
@@ -114,8 +119,9 @@ class ObservationDesktop:
     def run_python(self, code: str, timeout: float = 30) -> CommandOutput:
         return self._refuse("/run_python")
 
-    def run_bash_script(self, script: str, timeout: float = 100,
-                        working_dir: str | None = None) -> CommandOutput:
+    def run_bash_script(
+        self, script: str, timeout: float = 100, working_dir: str | None = None
+    ) -> CommandOutput:
         return self._refuse("/run_bash_script")
 
     def launch(self, command: list[str] | str, shell: bool = False) -> None:
@@ -136,9 +142,16 @@ class DeskpilotAgent:
 
     action_space = "pyautogui"
 
-    def __init__(self, config: AgentConfig | None = None, *, models: Models | None = None,
-                 grounder: Any = None, folder: Path | str | None = None,
-                 step_timeout_s: float = 1800.0, sandbox: bool = True) -> None:
+    def __init__(
+        self,
+        config: AgentConfig | None = None,
+        *,
+        models: Models | None = None,
+        grounder: Any = None,
+        folder: Path | str | None = None,
+        step_timeout_s: float = 1800.0,
+        sandbox: bool = True,
+    ) -> None:
         self.config = config or AgentConfig()
         # OSWorld reverts its VM to a snapshot before every task: a disposable desktop, so
         # the approval policy may let its sandbox classes through (config.approval wins).
@@ -187,14 +200,22 @@ class DeskpilotAgent:
         pipeline = EpisodePipeline(self.config, models=self._models)
         # The tree a grounder reads comes from OSWorld's latest observation.
         grounder = self._grounder or pipeline.grounder_for(
-            desktop, tree_source=lambda: str(desktop.obs.get("accessibility_tree") or EMPTY_TREE))
+            desktop, tree_source=lambda: str(desktop.obs.get("accessibility_tree") or EMPTY_TREE)
+        )
         task_id = f"osworld-{self._episodes}"
 
         def run() -> None:
             try:
-                outcome = pipeline.run(desktop, self.episode_folder, instruction=instruction,  # type: ignore[arg-type]  # set just above
-                                       task_id=task_id, sandbox=self.sandbox, score=False,
-                                       grounder=grounder, hooks=EpisodeHooks(on_event=self._on_event))
+                outcome = pipeline.run(
+                    desktop,
+                    self.episode_folder,  # type: ignore[arg-type]  # set just above
+                    instruction=instruction,
+                    task_id=task_id,
+                    sandbox=self.sandbox,
+                    score=False,
+                    grounder=grounder,
+                    hooks=EpisodeHooks(on_event=self._on_event),
+                )
                 result = outcome.result
                 # FAIL only when the planner said so: OSWorld scores FAIL on a feasible task
                 # 0, so a budget or an error ends with DONE and its evaluator judges the screen.

@@ -59,8 +59,9 @@ def pack_folder(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`, by its path relative to it."""
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def unpack_folder(files: dict[str, bytes], folder: Path) -> None:
@@ -82,9 +83,17 @@ class DesktopWorker:
     """The body of the Ray actor (wrapped with ray.remote in run_on_ray): one desktop, and
     the local runner's per-task logic, writing into a scratch folder of its own."""
 
-    def __init__(self, unit: DesktopUnit | str, size: tuple[int, int], config: Any, run_one: Any,
-                 task_timeout_s: float, profile: str | None = None, no_reset: bool = False,
-                 used_urls: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        unit: DesktopUnit | str,
+        size: tuple[int, int],
+        config: Any,
+        run_one: Any,
+        task_timeout_s: float,
+        profile: str | None = None,
+        no_reset: bool = False,
+        used_urls: frozenset[str] = frozenset(),
+    ) -> None:
         from benchmarks.osworld.desktop_plan import DesktopUnit
         from benchmarks.osworld.desktops import DesktopSlot
         from benchmarks.osworld.pool import TaskPool
@@ -94,8 +103,16 @@ class DesktopWorker:
         self.provider = unit.provider(size, profile)
         self.scratch = Path(tempfile.mkdtemp(prefix="deskpilot-ray-"))
         self.slot = DesktopSlot(self.provider, unit.label, no_reset=no_reset, used_urls=used_urls)
-        self.run = TaskPool(config=config, out=self.scratch, run_one=run_one, task_timeout_s=task_timeout_s,
-                            size=size, on_row=lambda row: None, profile=profile, no_reset=no_reset)
+        self.run = TaskPool(
+            config=config,
+            out=self.scratch,
+            run_one=run_one,
+            task_timeout_s=task_timeout_s,
+            size=size,
+            on_row=lambda row: None,
+            profile=profile,
+            no_reset=no_reset,
+        )
 
     def ready(self) -> str:
         """Answers once the actor runs: where it runs."""
@@ -113,8 +130,12 @@ class DesktopWorker:
         folder = self.scratch / domain / task.id
         files = pack_folder(folder)
         shutil.rmtree(folder, ignore_errors=True)
-        return {"files": files, "alive": alive, "interrupted": self.run.interrupted,
-                "refused": list(self.run.refused)}
+        return {
+            "files": files,
+            "alive": alive,
+            "interrupted": self.run.interrupted,
+            "refused": list(self.run.refused),
+        }
 
     def close(self) -> None:
         """Release the desktop and stop everything this actor's provider started."""
@@ -131,8 +152,14 @@ def _actor_options(unit: DesktopUnit) -> dict[str, Any]:
     return {"num_cpus": 0 if unit.remote else 1, "max_restarts": 0, "max_concurrency": 1}
 
 
-def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopUnit], *,
-               address: str | None = None, start_timeout_s: float = START_TIMEOUT_S) -> None:
+def run_on_ray(
+    run: TaskPool,
+    todo: list[tuple[str, Task]],
+    units: list[DesktopUnit],
+    *,
+    address: str | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
+) -> None:
     """Run `todo` on one actor per desktop unit; rows go to run.on_row as tasks finish.
 
     A task goes only to an actor that has started (a cluster with fewer free cores than
@@ -159,7 +186,8 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopU
     def new_actor(unit: DesktopUnit) -> None:
         # Any: Ray's stubs type an actor handle's methods as plain callables, not remotes.
         actor: Any = remote_cls.options(**_actor_options(unit)).remote(
-            unit, run.size, run.config, run.run_one, run.timeout, run.profile, run.no_reset, run.used_urls)
+            unit, run.size, run.config, run.run_one, run.timeout, run.profile, run.no_reset, run.used_urls
+        )
         actors.append(actor)
         starting[actor.ready.remote()] = (actor, unit)
 
@@ -187,7 +215,7 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopU
             new_actor(unit)
 
     try:
-        for unit in units[:len(queue)]:
+        for unit in units[: len(queue)]:
             new_actor(unit)
         idle_since = time.monotonic()
         while in_flight or (starting and queue and not run.stop.is_set()):
@@ -231,13 +259,20 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopU
                     if actor in open_actors:
                         open_actors.remove(actor)
                     ray.kill(actor, no_restart=True)
-                    lost(unit, domain, task, f"timeout after {run.timeout:g} s (the Ray worker "
-                                             "stopped answering)", status="timeout")
+                    lost(
+                        unit,
+                        domain,
+                        task,
+                        f"timeout after {run.timeout:g} s (the Ray worker stopped answering)",
+                        status="timeout",
+                    )
             if in_flight or not starting:
                 idle_since = now
             elif now - idle_since > start_timeout_s:
-                raise RuntimeError(f"no Ray worker started within {start_timeout_s:g} s: does the "
-                                   f"cluster have the resources for {len(starting)} desktop(s)?")
+                raise RuntimeError(
+                    f"no Ray worker started within {start_timeout_s:g} s: does the "
+                    f"cluster have the resources for {len(starting)} desktop(s)?"
+                )
         run.refuse_left(queue)
     except KeyboardInterrupt:
         run.interrupted = True
@@ -247,7 +282,7 @@ def run_on_ray(run: TaskPool, todo: list[tuple[str, Task]], units: list[DesktopU
         run.stop.set()
     finally:
         _close_all(ray, open_actors, wait_s=10.0 if run.stop.is_set() else CLOSE_WAIT_S)
-        for actor in actors:   # the rest: closed, dead, or never started
+        for actor in actors:  # the rest: closed, dead, or never started
             ray.kill(actor, no_restart=True)
         if started_here:
             ray.shutdown()

@@ -31,8 +31,9 @@ def _for_repeat(config: AgentConfig, rep: int) -> AgentConfig:
     return config.model_copy(update={"model": joined})
 
 
-def run_repeats(tasks: Tasks, *, repeats: int, config: AgentConfig, out: Path, run_split: Any = None,
-                **kwargs: Any) -> list[Summary]:
+def run_repeats(
+    tasks: Tasks, *, repeats: int, config: AgentConfig, out: Path, run_split: Any = None, **kwargs: Any
+) -> list[Summary]:
     """Run the split `repeats` times (rep-1/ ... rep-N/ under `out`); the summaries in order.
     `kwargs` go to run_split (desktops, task_timeout_s, ...)."""
     if repeats < 1:
@@ -43,5 +44,7 @@ def run_repeats(tasks: Tasks, *, repeats: int, config: AgentConfig, out: Path, r
         tasks = {d: list(ts) for d, ts in tasks.items()}
     else:
         tasks = list(tasks)  # iterated once per repeat
-    return [run_split(tasks, config=_for_repeat(config, rep), out=rep_folder(out, rep), **kwargs)
-            for rep in range(1, repeats + 1)]
+    return [
+        run_split(tasks, config=_for_repeat(config, rep), out=rep_folder(out, rep), **kwargs)
+        for rep in range(1, repeats + 1)
+    ]

@@ -56,11 +56,22 @@ __all__ = ["BACKENDS", "RunOne", "TaskPool", "plan_tasks", "run_split", "run_tas
 BACKENDS = ("local", "ray")
 
 
-def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: Desktops,
-              task_timeout_s: float, size: tuple[int, int] = (1920, 1080), progress: bool = True,
-              run_one: RunOne | None = None, backend: str = "local", address: str | None = None,
-              assets: AssetCache | None = None, profile: str | None = None,
-              no_reset: bool = False) -> Summary:
+def run_split(
+    tasks: Tasks,
+    *,
+    config: AgentConfig,
+    out: Path,
+    desktops: Desktops,
+    task_timeout_s: float,
+    size: tuple[int, int] = (1920, 1080),
+    progress: bool = True,
+    run_one: RunOne | None = None,
+    backend: str = "local",
+    address: str | None = None,
+    assets: AssetCache | None = None,
+    profile: str | None = None,
+    no_reset: bool = False,
+) -> Summary:
     """Run every task of the split (a list of tasks, or load_split's {domain: [tasks]}) on a
     pool of desktops; write out/summary.json and out/summary.md; return the summary.
 
@@ -97,9 +108,17 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: Desktop
         units = desktop_units(desktops, size, profile)
     else:
         workers = plan_workers(desktops, size, profile)
-    run = TaskPool(config=config, out=out, run_one=run_one, task_timeout_s=task_timeout_s,
-                   size=size, on_row=on_row, profile=profile, no_reset=no_reset,
-                   used_urls=frozenset(used_urls(out)))
+    run = TaskPool(
+        config=config,
+        out=out,
+        run_one=run_one,
+        task_timeout_s=task_timeout_s,
+        size=size,
+        on_row=on_row,
+        profile=profile,
+        no_reset=no_reset,
+        used_urls=frozenset(used_urls(out)),
+    )
     with view:
         if backend == "ray":
             from benchmarks.osworld.ray_backend import run_on_ray
@@ -119,8 +138,12 @@ def run_split(tasks: Tasks, *, config: AgentConfig, out: Path, desktops: Desktop
     return summary
 
 
-def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[TaskRow], None],
-               assets: AssetCache | None = None) -> list[tuple[str, Task]]:
+def plan_tasks(
+    entries: list[tuple[str, Task]],
+    out: Path,
+    on_row: Callable[[TaskRow], None],
+    assets: AssetCache | None = None,
+) -> list[tuple[str, Task]]:
     """The tasks still to run. Finished ones (result.txt) and ones this runner cannot set up
     or score get their row now; a partial folder is removed when its task starts."""
     todo: list[tuple[str, Task]] = []
@@ -137,14 +160,14 @@ def plan_tasks(entries: list[tuple[str, Task]], out: Path, on_row: Callable[[Tas
     return todo
 
 
-def _run_threads(run: TaskPool, todo: list[tuple[str, Task]],
-                 plan: list[tuple[Provider, str]]) -> None:
+def _run_threads(run: TaskPool, todo: list[tuple[str, Task]], plan: list[tuple[Provider, str]]) -> None:
     """The local backend: a thread per desktop, taking tasks from one queue."""
     for item in todo:
         run.todo.put(item)
-    workers = [threading.Thread(target=run.worker, args=(provider, label), name=f"desktop-{i}",
-                                daemon=True)
-               for i, (provider, label) in enumerate(plan[:len(todo)])]
+    workers = [
+        threading.Thread(target=run.worker, args=(provider, label), name=f"desktop-{i}", daemon=True)
+        for i, (provider, label) in enumerate(plan[: len(todo)])
+    ]
     try:
         for w in workers:
             w.start()
@@ -178,8 +201,13 @@ class _Progress:
                 TimeElapsedColumn,
             )
 
-            self.bar = Progress(TextColumn("[bold]OSWorld[/]"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), TimeElapsedColumn())
+            self.bar = Progress(
+                TextColumn("[bold]OSWorld[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+            )
             self.task = self.bar.add_task("", total=total)
 
     def __enter__(self) -> Self:
@@ -195,6 +223,9 @@ class _Progress:
         if self.bar is None:
             return
         score = sum(r.score for r in rows)
-        self.bar.update(self.task, advance=1,
-                        description=f"score {score:g}/{self.total} = {score / max(self.total, 1):.1%}  "
-                                    f"(last: {row.task_id} {row.status})")
+        self.bar.update(
+            self.task,
+            advance=1,
+            description=f"score {score:g}/{self.total} = {score / max(self.total, 1):.1%}  "
+            f"(last: {row.task_id} {row.status})",
+        )

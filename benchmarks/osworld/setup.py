@@ -36,9 +36,23 @@ from benchmarks.osworld.chrome import (
 from benchmarks.osworld.tasks import SetupStep, Task
 from envs.base import CommandOutput, DesktopError
 
-__all__ = ["ASSET_STEPS", "CHROME_STEPS", "PLACEHOLDERS", "STEP_PARAMETERS", "SUPPORTED_STEPS",
-           "MissingAssets", "SetupDesktop", "SetupRunner", "SetupStepError", "StepOutcome",
-           "UnsupportedSetupStep", "as_flag", "requirements", "substitute", "unsupported_steps"]
+__all__ = [
+    "ASSET_STEPS",
+    "CHROME_STEPS",
+    "PLACEHOLDERS",
+    "STEP_PARAMETERS",
+    "SUPPORTED_STEPS",
+    "MissingAssets",
+    "SetupDesktop",
+    "SetupRunner",
+    "SetupStepError",
+    "StepOutcome",
+    "UnsupportedSetupStep",
+    "as_flag",
+    "requirements",
+    "substitute",
+    "unsupported_steps",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +66,8 @@ STEP_PARAMETERS: dict[str, tuple[set[str], set[str]]] = {
     "sleep": ({"seconds"}, set()),
     "activate_window": _WINDOW,
     "close_window": _WINDOW,
-    "create_folder": ({"path"}, set()),   # WindowsAgentArena
-    "recycle_file": ({"path"}, set()),    # WindowsAgentArena
+    "create_folder": ({"path"}, set()),  # WindowsAgentArena
+    "recycle_file": ({"path"}, set()),  # WindowsAgentArena
     "download": ({"files"}, set()),
     "chrome_open_tabs": ({"urls_to_open"}, set()),
     "chrome_close_tabs": ({"urls_to_close"}, set()),
@@ -62,14 +76,15 @@ ASSET_STEPS = frozenset({"download"})  # need an AssetCache
 CHROME_STEPS = frozenset({"chrome_open_tabs", "chrome_close_tabs"})  # need run_python
 # What any runner can do with nothing but the desktop's protocol.
 SUPPORTED_STEPS = frozenset(STEP_PARAMETERS) - ASSET_STEPS - CHROME_STEPS
-_HINTS = {"download": "download needs SetupRunner(assets=AssetCache(...))",
-          "chrome_open_tabs": "Chrome tab steps need a desktop with run_python",
-          "chrome_close_tabs": "Chrome tab steps need a desktop with run_python"}
+_HINTS = {
+    "download": "download needs SetupRunner(assets=AssetCache(...))",
+    "chrome_open_tabs": "Chrome tab steps need a desktop with run_python",
+    "chrome_close_tabs": "Chrome tab steps need a desktop with run_python",
+}
 # The placeholder names the OSWorld and WAA task files use (measured over all 523 files),
 # plus the two full sizes OSWorld's controller also replaces. Other `{name}` text in
 # commands is Python f-string code and must stay as it is.
-PLACEHOLDERS = ("SCREEN_WIDTH", "SCREEN_HEIGHT", "SCREEN_WIDTH_HALF", "SCREEN_HEIGHT_HALF",
-                "CLIENT_PASSWORD")
+PLACEHOLDERS = ("SCREEN_WIDTH", "SCREEN_HEIGHT", "SCREEN_WIDTH_HALF", "SCREEN_HEIGHT_HALF", "CLIENT_PASSWORD")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 UNTIL_DEADLINE_S = 60.0  # upstream retries an `until` command forever; we give up
 
@@ -91,13 +106,16 @@ class SetupDesktop(Protocol):
 
 
 class UnsupportedSetupStep(NotImplementedError):
-    def __init__(self, step_type: str, task_id: str | None = None,
-                 supported: Iterable[str] = SUPPORTED_STEPS) -> None:
+    def __init__(
+        self, step_type: str, task_id: str | None = None, supported: Iterable[str] = SUPPORTED_STEPS
+    ) -> None:
         self.step_type, self.task_id = step_type, task_id
         where = f" (task {task_id})" if task_id else ""
         hint = f" ({_HINTS[step_type]})" if step_type in _HINTS else ""
-        super().__init__(f"setup step type {step_type!r} is not supported yet{where}{hint}; "
-                         f"supported: {', '.join(sorted(supported))}")
+        super().__init__(
+            f"setup step type {step_type!r} is not supported yet{where}{hint}; "
+            f"supported: {', '.join(sorted(supported))}"
+        )
 
 
 class SetupStepError(RuntimeError):
@@ -119,8 +137,12 @@ def unsupported_steps(task: Task, runner: SetupRunner | None = None) -> list[str
     is cached (or it may fetch): otherwise the task would stop at MissingAssets."""
     supported = runner.supported if runner is not None else SUPPORTED_STEPS
     steps = [*task.config, *task.evaluator.postconfig]
-    if (runner is not None and runner.assets is not None and not runner.fetch_assets
-            and runner.assets.missing(download_urls(steps))):
+    if (
+        runner is not None
+        and runner.assets is not None
+        and not runner.fetch_assets
+        and runner.assets.missing(download_urls(steps))
+    ):
         supported = supported - ASSET_STEPS
     seen: list[str] = []
     for step in steps:
@@ -184,9 +206,13 @@ def requirements(task: Task) -> list[str]:
 def substitute(value: Any, screen: tuple[int, int], password: str = "password") -> Any:
     """Replace the placeholders in a command (a string or a list of strings)."""
     width, height = screen
-    values = {"SCREEN_WIDTH": str(width), "SCREEN_HEIGHT": str(height),
-              "SCREEN_WIDTH_HALF": str(width // 2), "SCREEN_HEIGHT_HALF": str(height // 2),
-              "CLIENT_PASSWORD": password}
+    values = {
+        "SCREEN_WIDTH": str(width),
+        "SCREEN_HEIGHT": str(height),
+        "SCREEN_WIDTH_HALF": str(width // 2),
+        "SCREEN_HEIGHT_HALF": str(height // 2),
+        "CLIENT_PASSWORD": password,
+    }
     if isinstance(value, str):
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
     if isinstance(value, list):
@@ -202,11 +228,20 @@ def as_flag(value: Any) -> bool:
 
 
 class SetupRunner:
-    def __init__(self, desktop: SetupDesktop, screen: tuple[int, int] | None = None, *,
-                 password: str = "password", cache_dir: Path | None = None, strict: bool = False,
-                 sleep: Callable[[float], None] = time.sleep, assets: AssetCache | None = None,
-                 fetch_assets: bool = False, chrome_port: int | None = None,
-                 chrome_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        desktop: SetupDesktop,
+        screen: tuple[int, int] | None = None,
+        *,
+        password: str = "password",
+        cache_dir: Path | None = None,
+        strict: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        assets: AssetCache | None = None,
+        fetch_assets: bool = False,
+        chrome_port: int | None = None,
+        chrome_timeout: float = 60.0,
+    ) -> None:
         self.desktop = desktop
         self.assets = assets
         self.fetch_assets = fetch_assets  # download missing files instead of refusing
@@ -238,8 +273,9 @@ class SetupRunner:
     def setup_task(self, task: Task) -> list[StepOutcome]:
         return self.run(task.config, task_id=task.id)
 
-    def run(self, steps: Iterable[SetupStep | dict[str, Any]], *,
-            task_id: str | None = None) -> list[StepOutcome]:
+    def run(
+        self, steps: Iterable[SetupStep | dict[str, Any]], *, task_id: str | None = None
+    ) -> list[StepOutcome]:
         parsed = [s if isinstance(s, SetupStep) else SetupStep.model_validate(s) for s in steps]
         supported = self.supported
         for step in parsed:  # all checked before any runs
@@ -251,11 +287,17 @@ class SetupRunner:
             outcome = self._run_one(index, step, task_id)
             outcomes.append(outcome)
             if not outcome.ok:
-                log.warning("setup step %d (%s) of %s failed: %s", index, step.type,
-                            task_id or "steps", outcome.detail)
+                log.warning(
+                    "setup step %d (%s) of %s failed: %s",
+                    index,
+                    step.type,
+                    task_id or "steps",
+                    outcome.detail,
+                )
                 if self.strict:
-                    raise SetupStepError(f"step {index} ({step.type}) of {task_id or 'steps'} "
-                                         f"failed: {outcome.detail}")
+                    raise SetupStepError(
+                        f"step {index} ({step.type}) of {task_id or 'steps'} failed: {outcome.detail}"
+                    )
         return outcomes
 
     # --- the steps ------------------------------------------------------------------------
@@ -265,18 +307,21 @@ class SetupRunner:
         # Upstream calls `_<type>_setup(**parameters)`: a misspelt key is a TypeError there too.
         unexpected, missing = set(params) - required - optional, required - set(params)
         if unexpected or missing:
-            problems = [f"{label}: {', '.join(sorted(keys))}" for label, keys in
-                        (("unexpected parameters", unexpected), ("missing parameters", missing)) if keys]
-            raise SetupStepError(f"step {index} ({step.type}) of {task_id or 'steps'}: "
-                                 f"{'; '.join(problems)}")
+            problems = [
+                f"{label}: {', '.join(sorted(keys))}"
+                for label, keys in (("unexpected parameters", unexpected), ("missing parameters", missing))
+                if keys
+            ]
+            raise SetupStepError(f"step {index} ({step.type}) of {task_id or 'steps'}: {'; '.join(problems)}")
         handler = getattr(self, f"_step_{'execute' if step.type == 'command' else step.type}")
         try:
             detail = handler(params)
         except (DesktopError, ChromeError) as exc:
             return StepOutcome(index, step.type, False, str(exc))
         except (TypeError, ValueError) as exc:
-            raise SetupStepError(f"step {index} ({step.type}) of {task_id or 'steps'}: "
-                                 f"bad parameters {params!r}: {exc}") from exc
+            raise SetupStepError(
+                f"step {index} ({step.type}) of {task_id or 'steps'}: bad parameters {params!r}: {exc}"
+            ) from exc
         if isinstance(detail, CommandOutput):
             text = (detail.error or detail.output).strip()[-300:]
             return StepOutcome(index, step.type, detail.ok, f"returncode {detail.returncode}: {text}")
@@ -320,8 +365,11 @@ class SetupRunner:
             if name:
                 self._cache_path(name).write_text(text, encoding="utf-8")
         if until and not _until_met(out, until):
-            return CommandOutput(out.returncode or 1, out.output, f"until {until} not met in "
-                                 f"{UNTIL_DEADLINE_S:.0f} s; {out.error}")
+            return CommandOutput(
+                out.returncode or 1,
+                out.output,
+                f"until {until} not met in {UNTIL_DEADLINE_S:.0f} s; {out.error}",
+            )
         return out
 
     def _step_launch(self, params: dict[str, Any]) -> str:
@@ -348,8 +396,11 @@ class SetupRunner:
         return f"uploaded {', '.join(uploaded)}"
 
     def _chrome(self) -> ChromeDevTools:
-        return ChromeDevTools(self.desktop, self.chrome_port,  # type: ignore[arg-type]  # DevTools needs execute/launch, which SetupDesktop has
-                              ready_timeout=self.chrome_timeout)
+        return ChromeDevTools(
+            self.desktop,  # type: ignore[arg-type]  # DevTools needs run_python, which our desktops have
+            self.chrome_port,
+            ready_timeout=self.chrome_timeout,
+        )
 
     def _step_chrome_open_tabs(self, params: dict[str, Any]) -> str:
         urls = params["urls_to_open"]
@@ -370,17 +421,21 @@ class SetupRunner:
     def _step_create_folder(self, params: dict[str, Any]) -> CommandOutput:
         path = _path_param(params)
         if _windows_path(path):
-            return self.desktop.execute(_powershell(
-                f"New-Item -ItemType Directory -Force -Path {_ps_quote(path)} | Out-Null"))
+            return self.desktop.execute(
+                _powershell(f"New-Item -ItemType Directory -Force -Path {_ps_quote(path)} | Out-Null")
+            )
         return self.desktop.execute(["mkdir", "-p", path])
 
     def _step_recycle_file(self, params: dict[str, Any]) -> CommandOutput:
         path = _path_param(params)
         if _windows_path(path):
-            return self.desktop.execute(_powershell(
-                "Add-Type -AssemblyName Microsoft.VisualBasic; "
-                "[Microsoft.VisualBasic.FileIO.FileSystem]::DeleteFile("
-                f"{_ps_quote(path)}, 'OnlyErrorDialogs', 'SendToRecycleBin')"))
+            return self.desktop.execute(
+                _powershell(
+                    "Add-Type -AssemblyName Microsoft.VisualBasic; "
+                    "[Microsoft.VisualBasic.FileIO.FileSystem]::DeleteFile("
+                    f"{_ps_quote(path)}, 'OnlyErrorDialogs', 'SendToRecycleBin')"
+                )
+            )
         return self.desktop.execute(["gio", "trash", path])
 
     def _step_open(self, params: dict[str, Any]) -> str:
@@ -447,7 +502,8 @@ def _has_placeholder(command: str | Sequence[str]) -> bool:
 
 
 def _until_met(out: CommandOutput, until: dict[str, Any]) -> bool:
-    return (("returncode" in until and out.returncode == until["returncode"])
-            or ("stdout" in until and str(until["stdout"]) in out.output)
-            or ("stderr" in until and str(until["stderr"]) in out.error))
-
+    return (
+        ("returncode" in until and out.returncode == until["returncode"])
+        or ("stdout" in until and str(until["stdout"]) in out.output)
+        or ("stderr" in until and str(until["stderr"]) in out.error)
+    )

@@ -25,8 +25,17 @@ from typing import Any, Literal
 
 from benchmarks.osworld.tasks import Task
 
-__all__ = ["DomainScore", "Summary", "TaskRow", "load_results", "row_from_folder", "task_domain",
-           "task_entries", "unsupported_reason", "write_summary"]
+__all__ = [
+    "DomainScore",
+    "Summary",
+    "TaskRow",
+    "load_results",
+    "row_from_folder",
+    "task_domain",
+    "task_entries",
+    "unsupported_reason",
+    "write_summary",
+]
 
 RowStatus = Literal["done", "fail", "error", "timeout", "refused", "unsupported", "not_run"]
 STATUSES: tuple[str, ...] = ("done", "fail", "error", "timeout", "refused", "unsupported", "not_run")
@@ -70,8 +79,13 @@ class DomainScore:
         self.counts[row.status] += 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"tasks": self.tasks, "scored": self.ran, "score_sum": round(self.score_sum, 4),
-                "score": round(self.score, 4), "counts": dict(self.counts)}
+        return {
+            "tasks": self.tasks,
+            "scored": self.ran,
+            "score_sum": round(self.score_sum, 4),
+            "score": round(self.score, 4),
+            "counts": dict(self.counts),
+        }
 
 
 @dataclass
@@ -108,35 +122,54 @@ class Summary:
         raise KeyError(task_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"overall": self.overall.to_dict(), "comparable": self.comparable,
-                "not_comparable": list(self.not_comparable),
-                "domains": {d: s.to_dict() for d, s in self.domains.items()},
-                "tasks": [asdict(r) for r in self.rows]}
+        return {
+            "overall": self.overall.to_dict(),
+            "comparable": self.comparable,
+            "not_comparable": list(self.not_comparable),
+            "domains": {d: s.to_dict() for d, s in self.domains.items()},
+            "tasks": [asdict(r) for r in self.rows],
+        }
 
     def to_markdown(self) -> str:
         overall = self.overall
-        lines = ["# Benchmark summary", "",
-                 (f"Score: **{overall.score:.2%}** ({overall.score_sum:g} of {overall.tasks} tasks; "
-                  "every task of the split counts, unrun ones as 0)"), "",
-                 *_not_comparable_lines(self.not_comparable),
-                 "| domain | tasks | score | " + " | ".join(STATUSES) + " |",
-                 "|---|---:|---:|" + "---:|" * len(STATUSES)]
+        lines = [
+            "# Benchmark summary",
+            "",
+            (
+                f"Score: **{overall.score:.2%}** ({overall.score_sum:g} of {overall.tasks} tasks; "
+                "every task of the split counts, unrun ones as 0)"
+            ),
+            "",
+            *_not_comparable_lines(self.not_comparable),
+            "| domain | tasks | score | " + " | ".join(STATUSES) + " |",
+            "|---|---:|---:|" + "---:|" * len(STATUSES),
+        ]
         for name, d in [*self.domains.items(), ("**all**", overall)]:
-            lines.append(f"| {name} | {d.tasks} | {d.score:.2%} | "
-                         + " | ".join(str(d.counts[s]) for s in STATUSES) + " |")
+            lines.append(
+                f"| {name} | {d.tasks} | {d.score:.2%} | "
+                + " | ".join(str(d.counts[s]) for s in STATUSES)
+                + " |"
+            )
         labels: dict[str, int] = {}
         for r in self.rows:
             if r.label:
                 labels[r.label] = labels.get(r.label, 0) + 1
         if labels:
             lines += ["", "| why (failure taxonomy) | tasks |", "|---|---:|"]
-            lines += [f"| {name} | {count} |" for name, count in sorted(labels.items(), key=lambda kv: -kv[1])]
-        lines += ["", "| domain | task | status | score | why | steps | cost $ | wall s | note |",
-                  "|---|---|---|---:|---|---:|---:|---:|---|"]
+            lines += [
+                f"| {name} | {count} |" for name, count in sorted(labels.items(), key=lambda kv: -kv[1])
+            ]
+        lines += [
+            "",
+            "| domain | task | status | score | why | steps | cost $ | wall s | note |",
+            "|---|---|---|---:|---|---:|---:|---:|---|",
+        ]
         for r in self.rows:
             note = r.reason.replace("|", "\\|").replace("\n", " ")[:200]
-            lines.append(f"| {r.domain} | {r.task_id} | {r.status} | {r.score:g} | {r.label} | {r.steps} | "
-                         f"{r.cost_usd:.4f} | {r.wall_s:.1f} | {note} |")
+            lines.append(
+                f"| {r.domain} | {r.task_id} | {r.status} | {r.score:g} | {r.label} | {r.steps} | "
+                f"{r.cost_usd:.4f} | {r.wall_s:.1f} | {note} |"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -146,8 +179,13 @@ def _not_comparable_lines(notes: list[str]) -> list[str]:
     shown = [f"- {n}" for n in notes[:20]]
     if len(notes) > 20:
         shown.append(f"- ... and {len(notes) - 20} more")
-    return [f"**Not comparable** with published scores: {len(notes)} task(s) started on a desktop "
-            "that was not reset (--no-reset), as the task before left it:", "", *shown, ""]
+    return [
+        f"**Not comparable** with published scores: {len(notes)} task(s) started on a desktop "
+        "that was not reset (--no-reset), as the task before left it:",
+        "",
+        *shown,
+        "",
+    ]
 
 
 def write_summary(summary: Summary, out: Path) -> tuple[Path, Path]:
@@ -164,6 +202,7 @@ def write_summary(summary: Summary, out: Path) -> tuple[Path, Path]:
 
 # ---------------------------------------------------------------- tasks and folders
 
+
 def task_domain(task: Task) -> str:
     """A task's domain: the folder its file sits in (examples/<domain>/<id>.json)."""
     return task.path.parent.name if task.path is not None else "default"
@@ -177,7 +216,7 @@ def task_entries(tasks: Tasks) -> list[tuple[str, Task]]:
 
 
 def unsupported_reason(task: Task, assets: Any = None, fetch_assets: bool = False) -> str | None:
-    """"unsupported: <what>" when this runner cannot set up or score the task, else None.
+    """ "unsupported: <what>" when this runner cannot set up or score the task, else None.
     `assets` (an AssetCache): downloads and cloud_file getters whose files it holds run."""
     from benchmarks.osworld.coverage import missing_for, runner_view
 
@@ -215,16 +254,25 @@ def row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
 
 def _row_from_folder(domain: str, task: Task, folder: Path) -> TaskRow:
     result = _read_json(folder / "result.json")
-    base: dict[str, Any] = {"steps": int(result.get("steps", 0) or 0), "cost_usd": float(result.get("cost_usd", 0.0) or 0.0),
-            "wall_s": float(result.get("wall_s", 0.0) or 0.0)}
+    base: dict[str, Any] = {
+        "steps": int(result.get("steps", 0) or 0),
+        "cost_usd": float(result.get("cost_usd", 0.0) or 0.0),
+        "wall_s": float(result.get("wall_s", 0.0) or 0.0),
+    }
     score_file = folder / "result.txt"
     if score_file.is_file():
         try:
             score = float(score_file.read_text().strip())
         except ValueError:
             return TaskRow(domain, task.id, "error", reason="result.txt does not hold a number", **base)
-        return TaskRow(domain, task.id, "done" if score >= PASS else "fail", score,
-                       reason=str(result.get("reason", "")), **base)
+        return TaskRow(
+            domain,
+            task.id,
+            "done" if score >= PASS else "fail",
+            score,
+            reason=str(result.get("reason", "")),
+            **base,
+        )
     runner = _read_json(folder / RUNNER_FILE)
     if runner.get("status") in ("timeout", "error", "refused"):
         if not result:

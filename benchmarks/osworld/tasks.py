@@ -75,8 +75,9 @@ class Evaluator(_Open):
         # ValueError, not TypeError: pydantic turns only the former into an error naming the field.
         if isinstance(func, list):
             if not isinstance(value, list) or len(value) != len(func):
-                raise ValueError(f"func lists {len(func)} metrics, so this must be a list "
-                                 f"of {len(func)} entries")
+                raise ValueError(
+                    f"func lists {len(func)} metrics, so this must be a list of {len(func)} entries"
+                )
         elif isinstance(value, list):
             raise ValueError("a list, but func names a single metric")  # noqa: TRY004 - pydantic reports a ValueError as a field error
         return value
@@ -142,8 +143,15 @@ class Task(_Open):
 class TaskFileError(ValueError):
     """A task or split file that cannot be used; says which file and which field."""
 
-    def __init__(self, path: Path | str, message: str, *, field: str | None = None,
-                 line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        message: str,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         self.path, self.field, self.line, self.column = Path(path), field, line, column
         where = f" at line {line} column {column}" if line is not None else ""
         super().__init__(f"{path}{where}: {message}")

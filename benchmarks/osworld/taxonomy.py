@@ -28,27 +28,63 @@ from pydantic import BaseModel, Field
 
 __all__ = ["LABELS", "TAXONOMY_FILE", "Taxonomy", "classify", "write_taxonomy"]
 
-Label = Literal["success", "false_completion", "false_infeasible", "missed_infeasible", "gave_up",
-                "loop", "budget", "grounding_miss", "approval_refused", "setup_failure",
-                "evaluator_error", "infrastructure", "not_run"]
-LABELS: tuple[str, ...] = ("success", "false_completion", "false_infeasible", "missed_infeasible",
-                           "gave_up", "loop", "budget", "grounding_miss", "approval_refused",
-                           "setup_failure", "evaluator_error", "infrastructure", "not_run")
+Label = Literal[
+    "success",
+    "false_completion",
+    "false_infeasible",
+    "missed_infeasible",
+    "gave_up",
+    "loop",
+    "budget",
+    "grounding_miss",
+    "approval_refused",
+    "setup_failure",
+    "evaluator_error",
+    "infrastructure",
+    "not_run",
+]
+LABELS: tuple[str, ...] = (
+    "success",
+    "false_completion",
+    "false_infeasible",
+    "missed_infeasible",
+    "gave_up",
+    "loop",
+    "budget",
+    "grounding_miss",
+    "approval_refused",
+    "setup_failure",
+    "evaluator_error",
+    "infrastructure",
+    "not_run",
+)
 TAXONOMY_FILE = "taxonomy.json"
 PASS = 1.0 - 1e-9
 LOOP_TAIL = 3  # the last this-many executed steps repeating one action on one screen is a loop
-_INFEASIBLE_WORDS = re.compile(r"infeasible|impossible|not possible|cannot be done|can't be done|"
-                               r"does not exist|doesn't exist|no such|not available|unsupported", re.IGNORECASE)
-_BUDGETS = (("step budget", "steps"), ("token budget", "tokens"), ("dollar budget", "usd"),
-            ("time budget", "seconds"))
-_SETUP = re.compile(r"SetupStepError|MissingAssets|UnsupportedSetupStep|setup step|step \d+ \(", re.IGNORECASE)
-_DESKTOP = re.compile(r"desktop (died|stopped answering|did not start)|DesktopUnreachable|"
-                      r"ConnectionError|timeout", re.IGNORECASE)
+_INFEASIBLE_WORDS = re.compile(
+    r"infeasible|impossible|not possible|cannot be done|can't be done|"
+    r"does not exist|doesn't exist|no such|not available|unsupported",
+    re.IGNORECASE,
+)
+_BUDGETS = (
+    ("step budget", "steps"),
+    ("token budget", "tokens"),
+    ("dollar budget", "usd"),
+    ("time budget", "seconds"),
+)
+_SETUP = re.compile(
+    r"SetupStepError|MissingAssets|UnsupportedSetupStep|setup step|step \d+ \(", re.IGNORECASE
+)
+_DESKTOP = re.compile(
+    r"desktop (died|stopped answering|did not start)|DesktopUnreachable|"
+    r"ConnectionError|timeout",
+    re.IGNORECASE,
+)
 
 
 class Taxonomy(BaseModel):
     label: Label
-    detail: str = ""                       # in words: which budget, which error, ...
+    detail: str = ""  # in words: which budget, which error, ...
     evidence: dict[str, list[int]] = Field(default_factory=dict)  # signal -> step numbers
     steps: int = 0
 
@@ -121,8 +157,11 @@ def _signals(traj: list[dict[str, Any]]) -> dict[str, list[int]]:
             add("fail", n)
     # the tail: the same action again and again, the screen unchanged
     tail = executed[-LOOP_TAIL:]
-    if len(tail) == LOOP_TAIL and len({json.dumps(t.get("action"), sort_keys=True) for t in tail}) == 1 \
-            and all((t.get("settle") or {}).get("changed") is False for t in tail[1:]):
+    if (
+        len(tail) == LOOP_TAIL
+        and len({json.dumps(t.get("action"), sort_keys=True) for t in tail}) == 1
+        and all((t.get("settle") or {}).get("changed") is False for t in tail[1:])
+    ):
         for t in tail:
             add("repeated_at_end", t["step_num"])
     return sig

@@ -51,15 +51,21 @@ class TimedDesktop:
                 return target(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - start
+
         return timed
 
 
 def replies(steps: int) -> dict[str, list]:
-    planner = [{"reasoning": f"step {i}", "action": {"type": "type", "text": f"line {i}\n"}}
-               for i in range(steps - 1)]
+    planner = [
+        {"reasoning": f"step {i}", "action": {"type": "type", "text": f"line {i}\n"}}
+        for i in range(steps - 1)
+    ]
     planner.append({"reasoning": "all lines typed", "action": {"type": "done"}})
-    return {"gate": [{"criteria": [{"text": "all lines are typed"}]}], "planner": planner,
-            "verifier": [{"complete": True, "reason": "every line is visible"}]}
+    return {
+        "gate": [{"criteria": [{"text": "all lines are typed"}]}],
+        "planner": planner,
+        "verifier": [{"complete": True, "reason": "every line is visible"}],
+    }
 
 
 def part_tokens(part: Any) -> int:
@@ -93,12 +99,22 @@ def prefix_reuse(prompt: list[Message], following: list[Message]) -> float:
     return shared / prompt_tokens(prompt)[0]
 
 
-def measure(steps: int, width: int, height: int, latest: int | None, history: int | None,
-            image_limits: str | None = None) -> None:
+def measure(
+    steps: int,
+    width: int,
+    height: int,
+    latest: int | None,
+    history: int | None,
+    image_limits: str | None = None,
+) -> None:
     script = ScriptedScript.from_replies(replies(steps))
-    planner = script.model("planner")   # kept typed as scripted: its requests are measured
-    models = Models(gate=script.model("gate"), planner=planner,
-                    verifier=script.model("verifier"), coder=script.model("coder"))
+    planner = script.model("planner")  # kept typed as scripted: its requests are measured
+    models = Models(
+        gate=script.model("gate"),
+        planner=planner,
+        verifier=script.model("verifier"),
+        coder=script.model("coder"),
+    )
     desktop = TimedDesktop(FakeDesktop(width, height))
     step_times: list[float] = []
     marks = {"last": time.perf_counter(), "desktop": 0.0}
@@ -111,11 +127,21 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
             step_times.append(now - marks["last"] - spent_desktop - model_s)
             marks["last"], marks["desktop"] = now, desktop.seconds
 
-    config = AgentConfig(max_steps=steps + 5, image_tokens_latest=latest, image_tokens_history=history,
-                         planner_image_limits=image_limits)
+    config = AgentConfig(
+        max_steps=steps + 5,
+        image_tokens_latest=latest,
+        image_tokens_history=history,
+        planner_image_limits=image_limits,
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = AgentContext(desktop=desktop, models=models, grounder=NoGrounder(),
-                           writer=EpisodeWriter(Path(tmp) / "ep"), config=config, on_event=on_event)
+        ctx = AgentContext(
+            desktop=desktop,
+            models=models,
+            grounder=NoGrounder(),
+            writer=EpisodeWriter(Path(tmp) / "ep"),
+            config=config,
+            on_event=on_event,
+        )
         waits: list[float] = []
         fingerprint = ctx.fingerprint
 
@@ -140,19 +166,29 @@ def measure(steps: int, width: int, height: int, latest: int | None, history: in
     if image_limits:
         label += f", planner image limits of {image_limits} (agent/screen_scale.py)"
     print(f"== {label}")
-    print(f"episode: {result.status}, {result.steps} steps, {wall:.2f} s wall, "
-          f"desktop {desktop.seconds:.2f} s ({width}x{height} fake screen)")
-    print(f"framework overhead per step: median {statistics.median(step_times) * 1000:.1f} ms, "
-          f"p95 {sorted(step_times)[int(0.95 * (len(step_times) - 1))] * 1000:.1f} ms")
-    print(f"  of which waiting for screen fingerprints: {sum(waits) / len(step_times) * 1000:.1f} ms "
-          "per step (computed in a thread while the planner is called; the scripted planner "
-          "answers at once, a real one hides this)")
-    print(f"planner input tokens per step: median {statistics.median(c[0] for c in counts):,.0f}, "
-          f"max {max(c[0] for c in counts):,}; image tokens per step: median "
-          f"{statistics.median(c[1] for c in counts):,.0f}, max {max(c[1] for c in counts):,}")
-    print(f"prefix reuse: mean {statistics.mean(reuse):.3f}, min {min(reuse):.3f} "
-          f"({sum(r < 0.99 for r in reuse)} of {len(reuse)} transitions below 0.99); "
-          f"uncached prefill per step: median {statistics.median(fresh):,.0f} tokens")
+    print(
+        f"episode: {result.status}, {result.steps} steps, {wall:.2f} s wall, "
+        f"desktop {desktop.seconds:.2f} s ({width}x{height} fake screen)"
+    )
+    print(
+        f"framework overhead per step: median {statistics.median(step_times) * 1000:.1f} ms, "
+        f"p95 {sorted(step_times)[int(0.95 * (len(step_times) - 1))] * 1000:.1f} ms"
+    )
+    print(
+        f"  of which waiting for screen fingerprints: {sum(waits) / len(step_times) * 1000:.1f} ms "
+        "per step (computed in a thread while the planner is called; the scripted planner "
+        "answers at once, a real one hides this)"
+    )
+    print(
+        f"planner input tokens per step: median {statistics.median(c[0] for c in counts):,.0f}, "
+        f"max {max(c[0] for c in counts):,}; image tokens per step: median "
+        f"{statistics.median(c[1] for c in counts):,.0f}, max {max(c[1] for c in counts):,}"
+    )
+    print(
+        f"prefix reuse: mean {statistics.mean(reuse):.3f}, min {min(reuse):.3f} "
+        f"({sum(r < 0.99 for r in reuse)} of {len(reuse)} transitions below 0.99); "
+        f"uncached prefill per step: median {statistics.median(fresh):,.0f} tokens"
+    )
 
 
 def _budget(text: str) -> int | None:
@@ -160,23 +196,35 @@ def _budget(text: str) -> int | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--latest-tokens", type=_budget, default=argparse.SUPPRESS)
     parser.add_argument("--history-tokens", type=_budget, default=argparse.SUPPRESS)
-    parser.add_argument("--image-limits", default=None,
-                        help="scale the planner's screenshots to this model's limits, e.g. "
-                             "anthropic:claude-sonnet-4-5 (default: none, the scripted model's)")
+    parser.add_argument(
+        "--image-limits",
+        default=None,
+        help="scale the planner's screenshots to this model's limits, e.g. "
+        "anthropic:claude-sonnet-4-5 (default: none, the scripted model's)",
+    )
     args = parser.parse_args()
     if hasattr(args, "latest_tokens") or hasattr(args, "history_tokens"):
         defaults = AgentConfig()
-        runs = [(getattr(args, "latest_tokens", defaults.image_tokens_latest),
-                 getattr(args, "history_tokens", defaults.image_tokens_history))]
+        runs = [
+            (
+                getattr(args, "latest_tokens", defaults.image_tokens_latest),
+                getattr(args, "history_tokens", defaults.image_tokens_history),
+            )
+        ]
     else:  # before (no budgets), the defaults, and one uniform budget (strictly append-only)
-        runs = [(None, None), (AgentConfig().image_tokens_latest, AgentConfig().image_tokens_history),
-                (720, 720)]
+        runs = [
+            (None, None),
+            (AgentConfig().image_tokens_latest, AgentConfig().image_tokens_history),
+            (720, 720),
+        ]
     for latest, history in runs:
         measure(args.steps, args.width, args.height, latest, history, args.image_limits)
 

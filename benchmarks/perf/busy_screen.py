@@ -19,17 +19,27 @@ def wallpaper(width: int, height: int, seed: int = 16) -> bytes:
     """PNG bytes of the busy wallpaper (same bytes for the same arguments)."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    fields = np.stack([128 + 100 * np.sin(x / 97 + y / 211), 128 + 100 * np.cos(y / 73 - x / 389),
-                       128 + 90 * np.sin((x + y) / 151)], -1)
+    fields = np.stack(
+        [
+            128 + 100 * np.sin(x / 97 + y / 211),
+            128 + 100 * np.cos(y / 73 - x / 389),
+            128 + 90 * np.sin((x + y) / 151),
+        ],
+        -1,
+    )
     coarse = rng.integers(0, 255, (max(1, height // 24), max(1, width // 24), 3), dtype=np.uint8)
-    blotches = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC),
-                          np.float32)
+    blotches = np.asarray(
+        Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC), np.float32
+    )
     pixels = np.clip(0.5 * fields + 0.5 * blotches + rng.normal(0, 12, (height, width, 3)), 0, 255)
     image = Image.fromarray(pixels.astype(np.uint8))
     draw = ImageDraw.Draw(image)
     for i in range(60):
-        draw.text((int(rng.integers(0, max(1, width - 220))), int(rng.integers(0, max(1, height - 20)))),
-                  f"deskpilot busy screen, line {i}", fill=(255, 255, 255))
+        draw.text(
+            (int(rng.integers(0, max(1, width - 220))), int(rng.integers(0, max(1, height - 20)))),
+            f"deskpilot busy screen, line {i}",
+            fill=(255, 255, 255),
+        )
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     return buf.getvalue()

@@ -54,8 +54,9 @@ def in_desktop(client: DesktopClient, code: str, timeout: float = 600) -> dict:
     return json.loads(out.output.strip().splitlines()[-1])
 
 
-def wait_window(client: DesktopClient, title: str, timeout: float = 120,
-                dismiss: tuple[str, ...] = ()) -> None:
+def wait_window(
+    client: DesktopClient, title: str, timeout: float = 120, dismiss: tuple[str, ...] = ()
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         listing = client.execute(["wmctrl", "-l"]).output
@@ -71,9 +72,11 @@ def wait_window(client: DesktopClient, title: str, timeout: float = 120,
 
 def a11y_rows(client: DesktopClient, label: str, runs: int) -> list[str]:
     r = in_desktop(client, busy_screen.TIME_A11Y.format(limits="", runs=runs))
-    return [f"{label + ' old (libatspi)':44} {r['old'][0]:10.1f}   {r['old'][1]:6} nodes, cut: {r['old'][2]}",
-            f"{label + ' new (pipelined)':44} {r['new'][0]:10.1f}   {r['new'][1]:6} nodes, cut: {r['new'][2]}",
-            f"{label + ' new, first walk (no cache)':44} {r['new_cold_ms']:10.1f}"]
+    return [
+        f"{label + ' old (libatspi)':44} {r['old'][0]:10.1f}   {r['old'][1]:6} nodes, cut: {r['old'][2]}",
+        f"{label + ' new (pipelined)':44} {r['new'][0]:10.1f}   {r['new'][1]:6} nodes, cut: {r['new'][2]}",
+        f"{label + ' new, first walk (no cache)':44} {r['new_cold_ms']:10.1f}",
+    ]
 
 
 def open_heavy_apps(desktop: LocalDesktop, client: DesktopClient) -> None:
@@ -83,22 +86,30 @@ def open_heavy_apps(desktop: LocalDesktop, client: DesktopClient) -> None:
     for r in range(1, 1001):
         book.active.append([r * 10 + c if c % 2 else f"row {r} col {c}" for c in range(1, 41)])
     book.save(desktop.home / "filled.xlsx")
-    items = "".join(f'<li><a href="#i{i}">link {i}</a> <button>b{i}</button> <input value="v{i}"></li>'
-                    for i in range(BIG_PAGE_ITEMS))
+    items = "".join(
+        f'<li><a href="#i{i}">link {i}</a> <button>b{i}</button> <input value="v{i}"></li>'
+        for i in range(BIG_PAGE_ITEMS)
+    )
     (desktop.home / "big.html").write_text(
-        f"<!doctype html><html><head><title>Big page</title></head><body><ul>{items}</ul></body></html>")
+        f"<!doctype html><html><head><title>Big page</title></head><body><ul>{items}</ul></body></html>"
+    )
     client.launch(["localc", "--norestore", "/home/user/filled.xlsx"])
     wait_window(client, "filled.xlsx", dismiss=("Tip of the Day",))
-    client.execute("chromium --no-sandbox --disable-gpu --no-first-run --no-default-browser-check "
-                   "--disable-background-networking --disable-sync --force-renderer-accessibility "
-                   "--user-data-dir=/tmp/bench-chromium file:///home/user/big.html "
-                   ">/tmp/bench-chromium.log 2>&1 &", shell=True)
+    client.execute(
+        "chromium --no-sandbox --disable-gpu --no-first-run --no-default-browser-check "
+        "--disable-background-networking --disable-sync --force-renderer-accessibility "
+        "--user-data-dir=/tmp/bench-chromium file:///home/user/big.html "
+        ">/tmp/bench-chromium.log 2>&1 &",
+        shell=True,
+    )
     wait_window(client, "Big page")
     time.sleep(5)  # Chromium builds the page's accessibility tree after the window shows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--fixed-runs", type=int, default=5, help="runs of the 2 s fixed-pause step")
     parser.add_argument("--heavy-runs", type=int, default=3, help="walks of the heavy trees")
@@ -115,9 +126,13 @@ def main() -> None:
         if "ok" not in in_desktop_out.output:
             raise SystemExit(f"could not set the wallpaper: {in_desktop_out.error[-1000:]}")
         shots = in_desktop(client, busy_screen.TIME_SCREENSHOTS.format(runs=args.runs))
-        http = [(f"GET /screenshot{q}",
-                 measure(functools.partial(client._request, "GET", "/screenshot" + q), args.runs))
-                for q in ("", "?format=jpeg", "?format=webp")]
+        http = [
+            (
+                f"GET /screenshot{q}",
+                measure(functools.partial(client._request, "GET", "/screenshot" + q), args.runs),
+            )
+            for q in ("", "?format=jpeg", "?format=webp")
+        ]
 
         # 2. mousepad.
         client.upload_file("/home/user/bench.txt", b"")
@@ -157,8 +172,10 @@ def main() -> None:
             route = measure(client.accessibility_tree, args.heavy_runs)
             heavy.append(f"{'GET /accessibility (all three)':44} {statistics.median(route) * 1000:10.1f}")
 
-    print(f"desktop {args.width}x{args.height}, {args.runs} runs each "
-          f"({args.fixed_runs} for the fixed pause); a11y tree ~{nodes} elements")
+    print(
+        f"desktop {args.width}x{args.height}, {args.runs} runs each "
+        f"({args.fixed_runs} for the fixed pause); a11y tree ~{nodes} elements"
+    )
     print("\nbusy photo-like screen, capture + encode inside the desktop (interleaved):")
     print(f"{'encoder':44} {'median ms':>10} {'bytes':>10}")
     for name, (ms, size) in shots.items():
@@ -171,8 +188,10 @@ def main() -> None:
     for line in walkers + heavy:
         print(line)
     if settle:
-        print(f"\nsettle after typing one character: {settle.seconds * 1000:.0f} ms, "
-              f"{settle.frames} frames, changed={settle.changed}")
+        print(
+            f"\nsettle after typing one character: {settle.seconds * 1000:.0f} ms, "
+            f"{settle.frames} frames, changed={settle.changed}"
+        )
 
 
 if __name__ == "__main__":

@@ -78,15 +78,20 @@ def run_real(items: list[GroundingItem], model: str | None = None) -> Rows:
     model_grounder = make_one(model, None) if model else None
     xml_now = {"xml": ""}
     a11y = A11yGrounder(lambda: xml_now["xml"], min_confidence=CASCADE_THRESHOLDS["a11y"])
-    tiers: list[tuple[Grounder, float]] = [(a11y, CASCADE_THRESHOLDS["a11y"]),
-                                           (ocr, CASCADE_THRESHOLDS["ocr"])]
+    tiers: list[tuple[Grounder, float]] = [
+        (a11y, CASCADE_THRESHOLDS["a11y"]),
+        (ocr, CASCADE_THRESHOLDS["ocr"]),
+    ]
     grounders: dict[str, Grounder] = {"a11y": a11y, "ocr": ocr, "cascade": CascadeGrounder(tiers)}
     if model_grounder is not None:
         grounders["model"] = model_grounder
         grounders["cascade+model"] = CascadeGrounder([*tiers, (model_grounder, 0.0)])
     for item in items:
-        root = item.image.parent.parent if (item.image.parent.parent / item.metadata["a11y_path"]).is_file() \
+        root = (
+            item.image.parent.parent
+            if (item.image.parent.parent / item.metadata["a11y_path"]).is_file()
             else item.image.parent
+        )
         xml_now["xml"] = read_tree(root / item.metadata["a11y_path"])
         png = item.image.read_bytes()
         for name, grounder in grounders.items():
@@ -111,9 +116,13 @@ def table(title: str, items: list[GroundingItem], results: Rows) -> None:
                 rows = [r for r in rows if category in r[0].categories]
             row += f"{pct(rows):>18}"
         print(row)
-    print(f"{'median / p95 seconds':28}" + "".join(
-        f"{statistics.median(s for *_, s in results[g]):>9.3f} /{sorted(s for *_, s in results[g])[int(0.95 * (len(results[g]) - 1))]:>6.2f}"
-        for g in names))
+    print(
+        f"{'median / p95 seconds':28}"
+        + "".join(
+            f"{statistics.median(s for *_, s in results[g]):>9.3f} /{sorted(s for *_, s in results[g])[int(0.95 * (len(results[g]) - 1))]:>6.2f}"
+            for g in names
+        )
+    )
 
 
 def pct(rows: list[tuple[GroundingItem, bool, float]]) -> str:
@@ -121,12 +130,16 @@ def pct(rows: list[tuple[GroundingItem, bool, float]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="keep the set here (default: a temp folder)")
     parser.add_argument("--real", type=Path, default=REAL_SET, help="the real-application set's folder")
-    parser.add_argument("--model", default=None, help="a model grounder spec, e.g. jedi@http://127.0.0.1:8000/v1")
+    parser.add_argument(
+        "--model", default=None, help="a model grounder spec, e.g. jedi@http://127.0.0.1:8000/v1"
+    )
     parser.add_argument("--skip-synth", action="store_true", help="only the real-application set")
     args = parser.parse_args()
     if args.real is not None and args.real.is_dir():
@@ -134,9 +147,12 @@ def main() -> None:
         for split in ("tune", "untouched"):
             part = [i for i in real if i.metadata.get("split") == split]
             if part:
-                table(f"real-application set, {split} part: {len(part)} items, "
-                      f"{len({i.metadata['scene'] for i in part})} screens ({args.real})",
-                      part, run_real(part, args.model))
+                table(
+                    f"real-application set, {split} part: {len(part)} items, "
+                    f"{len({i.metadata['scene'] for i in part})} screens ({args.real})",
+                    part,
+                    run_real(part, args.model),
+                )
                 print()
     if args.skip_synth:
         return
@@ -147,8 +163,11 @@ def main() -> None:
     _, items = load_dataset(folder)
     results = run(items, folder)
 
-    table(f"synthetic set: {len(items)} items, seed {args.seed}, rendered in {made:.1f} s ({folder})",
-          items, results)
+    table(
+        f"synthetic set: {len(items)} items, seed {args.seed}, rendered in {made:.1f} s ({folder})",
+        items,
+        results,
+    )
 
 
 if __name__ == "__main__":

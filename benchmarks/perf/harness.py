@@ -54,11 +54,13 @@ def oracle_runner(phases: dict[str, list[float]]):
         phases["evaluate"].append(time.perf_counter() - start)
         status: Literal["done", "fail"] = "done" if last != "FAIL" else "fail"
         return EpisodeResult(task_id=task.id, status=status, score=scored.score, steps=len(actions))
+
     return run_one
 
 
 def untouched_runner(phases: dict[str, list[float]]):
     """Setup, then evaluate with no step in between: the fixed cost of a real task."""
+
     def run_one(client, task, config, folder) -> EpisodeResult:
         start = time.perf_counter()
         SetupRunner(client, screen=client.screen_size(), cache_dir=folder / "eval").setup_task(task)
@@ -67,6 +69,7 @@ def untouched_runner(phases: dict[str, list[float]]):
         scored = evaluate(task, client, last_action=None, cache_dir=folder / "eval")
         phases["evaluate"].append(time.perf_counter() - start)
         return EpisodeResult(task_id=task.id, status="done", score=scored.score, steps=0)
+
     return run_one
 
 
@@ -83,9 +86,16 @@ def local_figures() -> None:
     for desktops in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            summary = run_split(tasks, config=AgentConfig(), out=Path(out), desktops=desktops,
-                                task_timeout_s=120, size=SIZE, progress=False,
-                                run_one=oracle_runner(phases))
+            summary = run_split(
+                tasks,
+                config=AgentConfig(),
+                out=Path(out),
+                desktops=desktops,
+                task_timeout_s=120,
+                size=SIZE,
+                progress=False,
+                run_one=oracle_runner(phases),
+            )
             wall = time.perf_counter() - start
         rates[desktops] = count / wall * 3600
         scores[desktops] = summary.score
@@ -128,22 +138,38 @@ def osworld_figures(domains: tuple[str, ...] = ("os", "vlc", "chrome")) -> None:
     out = Path(tempfile.mkdtemp(prefix="harness-osworld-"))
     try:
         start = time.perf_counter()
-        summary = run_split(tasks, config=AgentConfig(), out=out, desktops=1, task_timeout_s=180,
-                            progress=False, run_one=untouched_runner(phases), profile="osworld")
+        summary = run_split(
+            tasks,
+            config=AgentConfig(),
+            out=out,
+            desktops=1,
+            task_timeout_s=180,
+            progress=False,
+            run_one=untouched_runner(phases),
+            profile="osworld",
+        )
         wall = time.perf_counter() - start
     finally:
         shutil.rmtree(out, ignore_errors=True)
     median = statistics.median
-    print(f"osworld profile, 1920x1080; baseline home {sum(f.stat().st_size for f in home.rglob('*') if f.is_file()) / 1e6:.1f} MB"
-          + (f", built now in {built:.0f} s" if built > 1 else " (cached)"))
+    print(
+        f"osworld profile, 1920x1080; baseline home {sum(f.stat().st_size for f in home.rglob('*') if f.is_file()) / 1e6:.1f} MB"
+        + (f", built now in {built:.0f} s" if built > 1 else " (cached)")
+    )
     print(f"baseline copy: median {median(copies):.2f} s")
-    print(f"reset (fresh home from the baseline + desktop ready): median {median(resets):.2f} s "
-          f"(target <= 5 s; OSWorld: VM snapshot revert + 60 s wait); "
-          f"a default-profile desktop beside it: {median(plain):.2f} s")
+    print(
+        f"reset (fresh home from the baseline + desktop ready): median {median(resets):.2f} s "
+        f"(target <= 5 s; OSWorld: VM snapshot revert + 60 s wait); "
+        f"a default-profile desktop beside it: {median(plain):.2f} s"
+    )
     print(f"{count} real OSWorld tasks that run here now ({', '.join(tasks)}), no agent steps:")
-    print(f"  setup: median {median(phases['setup']):.2f} s   evaluate: median {median(phases['evaluate']):.2f} s")
-    print(f"  whole-task overhead (reset + setup + evaluate + teardown): {wall / max(count, 1):.2f} s per task "
-          f"(OSWorld: 80 s of fixed waits)")
+    print(
+        f"  setup: median {median(phases['setup']):.2f} s   evaluate: median {median(phases['evaluate']):.2f} s"
+    )
+    print(
+        f"  whole-task overhead (reset + setup + evaluate + teardown): {wall / max(count, 1):.2f} s per task "
+        f"(OSWorld: 80 s of fixed waits)"
+    )
     statuses = Counter(r.status for r in summary.rows)
     above = [f"{r.domain}/{r.task_id[:8]}={r.score:g}" for r in summary.rows if r.score]
     print(f"  untouched desktops: {dict(statuses)}; scoring above 0: {', '.join(above) or 'none'}")

@@ -40,8 +40,7 @@ from envs.server.settle import changed_pixels, compare
 def episodes(baseline: bool) -> dict[str, Any]:
     by_id = le.tasks()
     out: dict[str, Any] = {}
-    with LocalDesktop(1024, 768) as desktop, desktop.client() as client, \
-            tempfile.TemporaryDirectory() as tmp:
+    with LocalDesktop(1024, 768) as desktop, desktop.client() as client, tempfile.TemporaryDirectory() as tmp:
         runs: list[tuple[str, Any]] = [("detector", None)]
         if baseline:
             runs.append(("coarse fingerprints only (before)", lambda *args: None))
@@ -50,8 +49,9 @@ def episodes(baseline: bool) -> dict[str, Any]:
             if verdict is not None:
                 screen_change.verdict = verdict
             try:
-                results = [le.run(client, by_id[e.task_id], e, Path(tmp) / label[:8] / e.name)
-                           for e in le.EPISODES]
+                results = [
+                    le.run(client, by_id[e.task_id], e, Path(tmp) / label[:8] / e.name) for e in le.EPISODES
+                ]
             finally:
                 screen_change.verdict = original
             out[label] = le.summary(results)
@@ -76,7 +76,9 @@ def _time(fn, repeat: int) -> float:
 
 def detector_cost(repeat: int) -> dict[str, Any]:
     with LocalDesktop(1920, 1080) as desktop, desktop.client() as client:
-        (desktop.home / "bench.txt").write_text("".join(f"line {i} of the benchmark text\n" for i in range(40)))
+        (desktop.home / "bench.txt").write_text(
+            "".join(f"line {i} of the benchmark text\n" for i in range(40))
+        )
         client.launch(["mousepad", "/home/user/bench.txt"])
         for _ in range(100):
             if "bench.txt" in client.execute(["wmctrl", "-l"]).output:
@@ -101,21 +103,25 @@ def detector_cost(repeat: int) -> dict[str, Any]:
     letter, line, dialog = _raw(shots["letter"]), _raw(shots["line"]), _raw(shots["dialog"])
     # (before, after, reference): the reference is the frame the previous action settled
     # on, usually `before` itself; one case has the caret blink while idle.
-    cases: dict[str, tuple[bytes, bytes, bytes]] = {"nothing": (start, bytes(bytearray(start)), start),
-             "caret blink during the action": (blink, start, blink),
-             "one letter": (start, letter, start),
-             "one letter, caret blinked while idle": (start, letter, blink),
-             "caret one line": (letter, line, letter),
-             "dialog": (line, dialog, line)}
+    cases: dict[str, tuple[bytes, bytes, bytes]] = {
+        "nothing": (start, bytes(bytearray(start)), start),
+        "caret blink during the action": (blink, start, blink),
+        "one letter": (start, letter, start),
+        "one letter, caret blinked while idle": (start, letter, blink),
+        "caret one line": (letter, line, letter),
+        "dialog": (line, dialog, line),
+    }
     out: dict[str, Any] = {}
     for name, (before, after, reference) in cases.items():
         change, _ = compare(before, after, size, reference=reference)
         cost = _time(lambda b=before, a=after, r=reference: compare(b, a, size, reference=r), repeat)
         out[name] = {"ms": round(cost, 2), "pixels": change.pixels, "boxes": len(change.boxes)}
     out["baseline: settle changed_pixels per frame, ms"] = round(
-        _time(lambda: changed_pixels(start, letter), repeat), 2)
+        _time(lambda: changed_pixels(start, letter), repeat), 2
+    )
     out["baseline: coarse fingerprint (PNG decode + grid), ms"] = round(
-        _time(lambda: screen_hash(shots["letter"]), max(5, repeat // 5)), 2)
+        _time(lambda: screen_hash(shots["letter"]), max(5, repeat // 5)), 2
+    )
     return out
 
 

@@ -47,8 +47,7 @@ def typing(text: str) -> dict[str, Any]:
 
 
 def scroll(clicks: int) -> dict[str, Any]:
-    return {"type": "scroll", "target": {"description": "the page", "x": 512, "y": 400},
-            "clicks": clicks}
+    return {"type": "scroll", "target": {"description": "the page", "x": 512, "y": 400}, "clicks": clicks}
 
 
 WAIT = {"type": "wait", "seconds": 1}
@@ -64,8 +63,8 @@ class LoopEpisode:
     task_id: str
     kind: Literal["legit", "loop"]
     actions: list[dict[str, Any]]
-    loop_start: int = 0   # loops: index in `actions` of the first action of the loop itself
-    allowance: int = 2    # loops: the veto must come by this proposal of the loop (1-based)
+    loop_start: int = 0  # loops: index in `actions` of the first action of the loop itself
+    allowance: int = 2  # loops: the veto must come by this proposal of the loop (1-based)
     # GTK carets blink (our desktops turn that off; OSWorld's VMs and people's screens
     # do not): the application starts with blinking on, fast, without GTK's timeout.
     blink: bool = False
@@ -75,48 +74,114 @@ class LoopEpisode:
 
 
 EPISODES: list[LoopEpisode] = [
-    LoopEpisode("down-through-lines", "local-mousepad-mark-line", "legit",
-                [key("ctrl", "home"), key("down"), key("down"), key("down"), typing("X "),
-                 key("ctrl", "s")]),
-    LoopEpisode("tab-through-form", "local-chrome-signup-form", "legit",
-                [WAIT, click(*NAME, "the Name field"), key("tab"), key("tab"), key("tab"),
-                 typing("Paris"), key("tab"), key("tab"), key("space"), key("tab"), key("enter"),
-                 WAIT]),
-    LoopEpisode("arrows-across-calc-cells", "local-calc-arrow-cell", "legit",
-                [WAIT, key("ctrl", "home"), key("right"), key("right"), key("down"), key("down"),
-                 key("down"), typing("42\n"), key("ctrl", "s"), WAIT]),
-    LoopEpisode("scroll-long-page", "local-chrome-scroll-end", "legit",
-                [WAIT, *[scroll(-5)] * 6]),
-    LoopEpisode("one-letter-per-step", "local-mousepad-note", "legit",
-                [*[typing(c) for c in "Hello from deskpilot <3"], key("ctrl", "s")]),
-    LoopEpisode("checkbox-then-button", "local-chrome-signup-form", "legit",
-                [WAIT, click(*CITY, "the City field"), typing("Paris"),
-                 click(*AGREE, "the I agree checkbox"), click(*SUBMIT, "the Submit button"), WAIT]),
+    LoopEpisode(
+        "down-through-lines",
+        "local-mousepad-mark-line",
+        "legit",
+        [key("ctrl", "home"), key("down"), key("down"), key("down"), typing("X "), key("ctrl", "s")],
+    ),
+    LoopEpisode(
+        "tab-through-form",
+        "local-chrome-signup-form",
+        "legit",
+        [
+            WAIT,
+            click(*NAME, "the Name field"),
+            key("tab"),
+            key("tab"),
+            key("tab"),
+            typing("Paris"),
+            key("tab"),
+            key("tab"),
+            key("space"),
+            key("tab"),
+            key("enter"),
+            WAIT,
+        ],
+    ),
+    LoopEpisode(
+        "arrows-across-calc-cells",
+        "local-calc-arrow-cell",
+        "legit",
+        [
+            WAIT,
+            key("ctrl", "home"),
+            key("right"),
+            key("right"),
+            key("down"),
+            key("down"),
+            key("down"),
+            typing("42\n"),
+            key("ctrl", "s"),
+            WAIT,
+        ],
+    ),
+    LoopEpisode("scroll-long-page", "local-chrome-scroll-end", "legit", [WAIT, *[scroll(-5)] * 6]),
+    LoopEpisode(
+        "one-letter-per-step",
+        "local-mousepad-note",
+        "legit",
+        [*[typing(c) for c in "Hello from deskpilot <3"], key("ctrl", "s")],
+    ),
+    LoopEpisode(
+        "checkbox-then-button",
+        "local-chrome-signup-form",
+        "legit",
+        [
+            WAIT,
+            click(*CITY, "the City field"),
+            typing("Paris"),
+            click(*AGREE, "the I agree checkbox"),
+            click(*SUBMIT, "the Submit button"),
+            WAIT,
+        ],
+    ),
     # Real loops: the loop starts at loop_start; a fail ends the script after it.
-    LoopEpisode("dead-spot-click", "local-chrome-signup-form", "loop",
-                [WAIT, *[click(*BLANK, "the empty area below the form")] * 4], loop_start=1),
-    LoopEpisode("hotkey-does-nothing", "local-mousepad-mark-line", "loop",
-                [key("ctrl", "shift", "F12")] * 4),
-    LoopEpisode("retype-rejected", "local-chrome-signup-form", "loop",
-                [WAIT, click(*AGE, "the Age field"), *[typing("abc")] * 4], loop_start=2),
+    LoopEpisode(
+        "dead-spot-click",
+        "local-chrome-signup-form",
+        "loop",
+        [WAIT, *[click(*BLANK, "the empty area below the form")] * 4],
+        loop_start=1,
+    ),
+    LoopEpisode("hotkey-does-nothing", "local-mousepad-mark-line", "loop", [key("ctrl", "shift", "F12")] * 4),
+    LoopEpisode(
+        "retype-rejected",
+        "local-chrome-signup-form",
+        "loop",
+        [WAIT, click(*AGE, "the Age field"), *[typing("abc")] * 4],
+        loop_start=2,
+    ),
     # A two-action round: one round is allowed, the second (its alt+f or its Escape,
     # whichever comes from exactly the screen of the first round) is vetoed.
-    LoopEpisode("reopen-same-menu", "local-mousepad-mark-line", "loop",
-                [key("alt", "f"), key("escape")] * 3, allowance=4),
-    LoopEpisode("same-screen-several-steps", "local-mousepad-mark-line", "loop",
-                [key("ctrl", "shift", f) for f in ("F9", "F10", "F11", "F8", "F7")], allowance=4),
+    LoopEpisode(
+        "reopen-same-menu",
+        "local-mousepad-mark-line",
+        "loop",
+        [key("alt", "f"), key("escape")] * 3,
+        allowance=4,
+    ),
+    LoopEpisode(
+        "same-screen-several-steps",
+        "local-mousepad-mark-line",
+        "loop",
+        [key("ctrl", "shift", f) for f in ("F9", "F10", "F11", "F8", "F7")],
+        allowance=4,
+    ),
 ]
 EPISODES += [e.blinking() for e in EPISODES if e.task_id.startswith("local-mousepad")]
 
 _GTK = "~/.config/gtk-3.0/settings.ini"
-_BLINK = ("[Settings]\\ngtk-cursor-blink = true\\ngtk-cursor-blink-time = 500\\n"
-          "gtk-cursor-blink-timeout = 120\\ngtk-enable-animations = false\\n")
+_BLINK = (
+    "[Settings]\\ngtk-cursor-blink = true\\ngtk-cursor-blink-time = 500\\n"
+    "gtk-cursor-blink-timeout = 120\\ngtk-enable-animations = false\\n"
+)
 
 
 @dataclass
 class Outcome:
     episode: LoopEpisode
-    vetoes: list[int] = field(default_factory=list)   # planner proposals (1-based) vetoed
+    vetoes: list[int] = field(default_factory=list)  # planner proposals (1-based) vetoed
     score: float | None = None
     status: str = ""
     steps: int = 0
@@ -141,14 +206,18 @@ def tasks() -> dict[str, Task]:
 
 
 def _replies(episode: LoopEpisode) -> dict[str, list]:
-    planner: list[Any] = [{"reasoning": f"step {i + 1} of the plan", "action": a}
-                          for i, a in enumerate(episode.actions)]
+    planner: list[Any] = [
+        {"reasoning": f"step {i + 1} of the plan", "action": a} for i, a in enumerate(episode.actions)
+    ]
     if episode.kind == "legit":
         planner.append({"reasoning": "the task is done", "action": {"type": "done", "summary": "done"}})
     else:  # after the veto(s), the planner gives up; spare copies absorb re-proposals
         planner += [{"reasoning": "stuck", "action": {"type": "fail", "reason": "stuck"}}] * 3
-    return {"gate": [{"criteria": [{"text": "the task is done"}]}], "planner": planner,
-            "verifier": [{"complete": True, "reason": "done as asked"}] * 3}
+    return {
+        "gate": [{"criteria": [{"text": "the task is done"}]}],
+        "planner": planner,
+        "verifier": [{"complete": True, "reason": "done as asked"}] * 3,
+    }
 
 
 def window_ids(client: Any) -> list[str]:
@@ -186,15 +255,29 @@ def run(client: Any, task: Task, episode: LoopEpisode, folder: Path) -> Outcome:
         if not all(o.ok for o in outcomes):
             raise RuntimeError(f"setup of {task.id} failed: {outcomes}")
         script = ScriptedScript.from_replies(_replies(episode))
-        models = Models(gate=script.model("gate"), planner=script.model("planner"),
-                        verifier=script.model("verifier"), coder=script.model("coder"))
+        models = Models(
+            gate=script.model("gate"),
+            planner=script.model("planner"),
+            verifier=script.model("verifier"),
+            coder=script.model("coder"),
+        )
         config = AgentConfig(max_steps=len(episode.actions) + 8)
-        ctx = AgentContext(desktop=client, models=models, grounder=NoGrounder(),
-                           writer=EpisodeWriter(folder), config=config, sandbox=True)
+        ctx = AgentContext(
+            desktop=client,
+            models=models,
+            grounder=NoGrounder(),
+            writer=EpisodeWriter(folder),
+            config=config,
+            sandbox=True,
+        )
         _, result = run_graph(ctx, episode.name, task.instruction)
         proposals = [s for s in ctx.writer.steps() if s.node in ("act", "loop_breaker")]
-        outcome = Outcome(episode, status=result.status, steps=result.steps,
-                          vetoes=[i + 1 for i, s in enumerate(proposals) if s.node == "loop_breaker"])
+        outcome = Outcome(
+            episode,
+            status=result.status,
+            steps=result.steps,
+            vetoes=[i + 1 for i, s in enumerate(proposals) if s.node == "loop_breaker"],
+        )
         if episode.kind == "legit":
             last = "DONE" if result.status == "done" else None
             outcome.score = _score(client, task, last, folder / "eval")
@@ -225,8 +308,17 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
         "legit": len(legit),
         "detection_rate": sum(1 for o in loops if o.caught) / len(loops) if loops else None,
         "steps_to_veto": {o.episode.name: o.steps_to_veto for o in loops},
-        "episodes": [{"name": o.episode.name, "kind": o.episode.kind, "vetoes": o.vetoes,
-                      "score": o.score, "status": o.status, "wall_s": o.wall_s} for o in outcomes],
+        "episodes": [
+            {
+                "name": o.episode.name,
+                "kind": o.episode.kind,
+                "vetoes": o.vetoes,
+                "score": o.score,
+                "status": o.status,
+                "wall_s": o.wall_s,
+            }
+            for o in outcomes
+        ],
     }
 
 
@@ -238,8 +330,10 @@ if __name__ == "__main__":  # quick look: python -m benchmarks.perf.loop_episode
 
     wanted = set(sys.argv[1:])
     by_id = tasks()
-    with LocalDesktop(1024, 768) as desktop, desktop.client() as client, \
-            tempfile.TemporaryDirectory() as tmp:
-        results = [run(client, by_id[e.task_id], e, Path(tmp) / e.name)
-                   for e in EPISODES if not wanted or e.name in wanted]
+    with LocalDesktop(1024, 768) as desktop, desktop.client() as client, tempfile.TemporaryDirectory() as tmp:
+        results = [
+            run(client, by_id[e.task_id], e, Path(tmp) / e.name)
+            for e in EPISODES
+            if not wanted or e.name in wanted
+        ]
         print(json.dumps(summary(results), indent=2))

@@ -36,14 +36,15 @@ def row(name: str, times: list[float]) -> str:
     return f"  {name:<28} median {statistics.median(times) * 1000:7.1f} ms   p95 {p95(times) * 1000:7.1f} ms"
 
 
-async def paired(runs: int, direct: Callable[[], Any], via_mcp: Callable[[], Awaitable[Any]]
-                 ) -> tuple[list[float], list[float]]:
+async def paired(
+    runs: int, direct: Callable[[], Any], via_mcp: Callable[[], Awaitable[Any]]
+) -> tuple[list[float], list[float]]:
     direct()
-    await via_mcp()   # warm-up: first-call costs are not the steady state
+    await via_mcp()  # warm-up: first-call costs are not the steady state
     straight, mcp = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        await anyio.to_thread.run_sync(direct)   # a thread, as the server runs it: fair to both
+        await anyio.to_thread.run_sync(direct)  # a thread, as the server runs it: fair to both
         straight.append(time.perf_counter() - start)
         start = time.perf_counter()
         result = await via_mcp()
@@ -59,29 +60,37 @@ async def bench(desktop: LocalDesktop, runs: int) -> None:
     client = desktop.client()
     x, y = desktop.width // 2, desktop.height - 5
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "agent.cli", "mcp", "--desktop", desktop.url],
+        command=sys.executable,
+        args=["-m", "agent.cli", "mcp", "--desktop", desktop.url],
         env={"DESKPILOT_DESKTOP_TOKEN": desktop.token, "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-        cwd=str(REPO))
+        cwd=str(REPO),
+    )
     async with Client(params) as session:
         figures = {}
-        figures["screenshot"] = await paired(runs, client.screenshot,
-                                             lambda: session.call_tool("screenshot", {}))
+        figures["screenshot"] = await paired(
+            runs, client.screenshot, lambda: session.call_tool("screenshot", {})
+        )
         figures["act (click)"] = await paired(
-            runs, lambda: client.act([Click(x=x, y=y)]),
-            lambda: session.call_tool("act", {"action": {"type": "click", "x": x, "y": y},
-                                              "settle": False}))
+            runs,
+            lambda: client.act([Click(x=x, y=y)]),
+            lambda: session.call_tool("act", {"action": {"type": "click", "x": x, "y": y}, "settle": False}),
+        )
     print(f"MCP over stdio vs DesktopClient over HTTP, {desktop.width}x{desktop.height}, {runs} runs each")
     for name, (straight, mcp) in figures.items():
         print(f"{name}:")
         print(row("DesktopClient (HTTP)", straight))
         print(row("MCP stdio tool call", mcp))
         added = statistics.median(mcp) - statistics.median(straight)
-        print(f"  added by MCP: median {added * 1000:+.1f} ms, p95 {(p95(mcp) - p95(straight)) * 1000:+.1f} ms"
-              f"  (target <= 10 ms: {'met' if added <= 0.010 else 'NOT met'})")
+        print(
+            f"  added by MCP: median {added * 1000:+.1f} ms, p95 {(p95(mcp) - p95(straight)) * 1000:+.1f} ms"
+            f"  (target <= 10 ms: {'met' if added <= 0.010 else 'NOT met'})"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)

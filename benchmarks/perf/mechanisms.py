@@ -39,19 +39,32 @@ from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import Task
 from benchmarks.report.stats import mcnemar_exact, wilson
 
-DEFAULT_TASKS = ("local-terminal-mkdir", "local-files-chmod-private", "local-mousepad-note",
-                 "local-mousepad-append", "local-mousepad-edit-line")
+DEFAULT_TASKS = (
+    "local-terminal-mkdir",
+    "local-files-chmod-private",
+    "local-mousepad-note",
+    "local-mousepad-append",
+    "local-mousepad-edit-line",
+)
 SETTINGS: dict[str, dict[str, Any]] = {
     "clean": {},
     "loop-prone": {"stuck": 0.35, "stuck_len": 5, "listen_veto": 0.9},
     "false-done": {"early_done": 0.3, "listen_reject": 0.9},
     "sloppy": {"stuck": 0.1, "early_done": 0.1, "offset": 0.5, "typo": 0.1},
 }
-VERIFIERS: dict[str, dict[str, Any]] = {"good": {"verifier_tr": 0.9, "verifier_fr": 0.05}, "weak": {"verifier_tr": 0.6, "verifier_fr": 0.2},
-             "off": {"verifier": "off"}}
+VERIFIERS: dict[str, dict[str, Any]] = {
+    "good": {"verifier_tr": 0.9, "verifier_fr": 0.05},
+    "weak": {"verifier_tr": 0.6, "verifier_fr": 0.2},
+    "off": {"verifier": "off"},
+}
 # (arm name, Loop Breaker on, verifier)
-ARMS = (("lb-on+ver-good", True, "good"), ("lb-off+ver-good", False, "good"),
-        ("lb-on+ver-off", True, "off"), ("lb-off+ver-off", False, "off"), ("lb-on+ver-weak", True, "weak"))
+ARMS = (
+    ("lb-on+ver-good", True, "good"),
+    ("lb-off+ver-good", False, "good"),
+    ("lb-on+ver-off", True, "off"),
+    ("lb-off+ver-off", False, "off"),
+    ("lb-on+ver-weak", True, "weak"),
+)
 USEFUL = ("oracle", "typo", "final", "fix click", "retry focus", "wait for window", "settle")
 
 
@@ -94,49 +107,78 @@ def measure(folder: Path) -> dict[str, Any]:
         rejected = r.get("verifier") is not None and not r["verifier"].get("complete")
         if r.get("node") == "loop_breaker" or rejected or kind not in USEFUL:
             wasted += 1
-    return {"success": score >= 1 - 1e-9, "steps": len(traj), "wasted": wasted,
-            "vetoes": sum(1 for r in traj if r.get("loop_breaker")),
-            "false_completion": tax.get("label") == "false_completion", "label": tax.get("label", "")}
+    return {
+        "success": score >= 1 - 1e-9,
+        "steps": len(traj),
+        "wasted": wasted,
+        "vetoes": sum(1 for r in traj if r.get("loop_breaker")),
+        "false_completion": tax.get("label") == "false_completion",
+        "label": tax.get("label", ""),
+    }
 
 
-def run_arm(tasks: dict[str, list[Task]], out: Path, config: AgentConfig, slack: int,
-            profile: str | None) -> dict[tuple[str, str], dict[str, Any]]:
+def run_arm(
+    tasks: dict[str, list[Task]], out: Path, config: AgentConfig, slack: int, profile: str | None
+) -> dict[tuple[str, str], dict[str, Any]]:
     from benchmarks.osworld.runner import run_split
 
     size = (1920, 1080) if profile == "osworld" else (1280, 800)  # OSWorld's VM screen
-    run_split(tasks, config=config, out=out, desktops=1, task_timeout_s=600, size=size,
-              progress=False, run_one=budgeted(slack), profile=profile)
+    run_split(
+        tasks,
+        config=config,
+        out=out,
+        desktops=1,
+        task_timeout_s=600,
+        size=size,
+        progress=False,
+        run_one=budgeted(slack),
+        profile=profile,
+    )
     return {(d, t.id): measure(out / d / t.id) for d, ts in tasks.items() for t in ts}
 
 
 def table(setting: str, results: dict[str, dict[tuple[str, str, int], dict[str, Any]]]) -> str:
-    lines = [f"### {setting}", "", ("| arm | episodes | success (95% CI) | wasted steps/ep | vetoes/ep | "
-             "false completion | episodes with a veto |"), "|---|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        f"### {setting}",
+        "",
+        (
+            "| arm | episodes | success (95% CI) | wasted steps/ep | vetoes/ep | "
+            "false completion | episodes with a veto |"
+        ),
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
     for arm, eps in results.items():
         n = len(eps) or 1
         k = sum(e["success"] for e in eps.values())
         low, high = wilson(k, len(eps))
-        lines.append(f"| {arm} | {len(eps)} | {k / n:.0%} ({low:.0%}-{high:.0%}) | "
-                     f"{sum(e['wasted'] for e in eps.values()) / n:.2f} | "
-                     f"{sum(e['vetoes'] for e in eps.values()) / n:.2f} | "
-                     f"{sum(e['false_completion'] for e in eps.values()) / n:.0%} | "
-                     f"{sum(e['vetoes'] > 0 for e in eps.values()) / n:.0%} |")
+        lines.append(
+            f"| {arm} | {len(eps)} | {k / n:.0%} ({low:.0%}-{high:.0%}) | "
+            f"{sum(e['wasted'] for e in eps.values()) / n:.2f} | "
+            f"{sum(e['vetoes'] for e in eps.values()) / n:.2f} | "
+            f"{sum(e['false_completion'] for e in eps.values()) / n:.0%} | "
+            f"{sum(e['vetoes'] > 0 for e in eps.values()) / n:.0%} |"
+        )
     pairs = [("lb-on+ver-good", "lb-off+ver-good"), ("lb-on+ver-off", "lb-off+ver-off")]
     for a, b in pairs:
         if a in results and b in results:
             keys = set(results[a]) & set(results[b])
             only_a = sum(results[a][x]["success"] and not results[b][x]["success"] for x in keys)
             only_b = sum(results[b][x]["success"] and not results[a][x]["success"] for x in keys)
-            lines.append(f"\n{a} vs {b}: solved only with the Loop Breaker {only_a}, only without {only_b}; "
-                         f"exact McNemar p = {mcnemar_exact(only_a, only_b):.3g}")
+            lines.append(
+                f"\n{a} vs {b}: solved only with the Loop Breaker {only_a}, only without {only_b}; "
+                f"exact McNemar p = {mcnemar_exact(only_a, only_b):.3g}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="every local task and every solved OSWorld task")
-    ap.add_argument("--settings", default="clean,loop-prone,false-done",
-                    help=f"comma-separated, of {', '.join(SETTINGS)} (--full adds sloppy)")
+    ap.add_argument(
+        "--settings",
+        default="clean,loop-prone,false-done",
+        help=f"comma-separated, of {', '.join(SETTINGS)} (--full adds sloppy)",
+    )
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--slack", type=int, default=5, help="steps beyond the solution's length")
     ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help="local task ids (without --full)")
@@ -157,15 +199,19 @@ def main(argv: list[str] | None = None) -> int:
         groups.append(("osworld", solved_osworld_tasks(examples), "osworld"))
     all_tasks = [t for _, g, _ in groups for ts in g.values() for t in ts]
     plans = write_plans(all_tasks, args.out / "plans.json")
-    print(f"{len(all_tasks)} tasks, settings {settings}, seeds 1..{args.seeds}, slack {args.slack}; "
-          "the verifier is SIMULATED (a what-if)\n", flush=True)
+    print(
+        f"{len(all_tasks)} tasks, settings {settings}, seeds 1..{args.seeds}, slack {args.slack}; "
+        "the verifier is SIMULATED (a what-if)\n",
+        flush=True,
+    )
     for setting in settings:
         arms = ARMS[:2] if setting == "clean" else ARMS
         results: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {}
         for arm, lb_on, verifier in arms:
             for seed in range(1, (1 if setting == "clean" else args.seeds) + 1):
-                config = AgentConfig(model=spec(plans, seed, setting, verifier),
-                                     loop=LoopSettings(enabled=lb_on))
+                config = AgentConfig(
+                    model=spec(plans, seed, setting, verifier), loop=LoopSettings(enabled=lb_on)
+                )
                 for group, tasks, profile in groups:
                     # rep-<seed>: an arm's folder is a repeats folder `agent bench report` reads
                     name = arm if group == "local" else f"{arm}@{group}"
@@ -176,8 +222,12 @@ def main(argv: list[str] | None = None) -> int:
         if setting == "clean" and "lb-on+ver-good" in results:
             vetoed = sorted(f"{d}/{t}" for (d, t, _), m in results["lb-on+ver-good"].items() if m["vetoes"])
             eps = len(results["lb-on+ver-good"])
-            print(f"false-veto rate on clean solutions: {len(vetoed)}/{eps} episodes"
-                  + (f" ({', '.join(vetoed)})" if vetoed else "") + "\n", flush=True)
+            print(
+                f"false-veto rate on clean solutions: {len(vetoed)}/{eps} episodes"
+                + (f" ({', '.join(vetoed)})" if vetoed else "")
+                + "\n",
+                flush=True,
+            )
     return 0
 
 

@@ -33,9 +33,12 @@ from envs.this_screen import ThisScreen
 
 def start_display() -> tuple[subprocess.Popen, str]:
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "5760x2160x24",
-                             "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "5760x2160x24", "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
         display = f":{pipe.readline().strip()}"
@@ -53,8 +56,9 @@ def paint(display: str) -> object:
     rng = random.Random(7)
     for _ in range(4000):
         gc = root.create_gc(foreground=rng.randrange(1 << 24))
-        root.fill_rectangle(gc, rng.randrange(5760), rng.randrange(2160), rng.randrange(8, 200),
-                            rng.randrange(8, 60))
+        root.fill_rectangle(
+            gc, rng.randrange(5760), rng.randrange(2160), rng.randrange(8, 200), rng.randrange(8, 60)
+        )
     disp.sync()
     return disp
 
@@ -63,15 +67,19 @@ def figures(name: str, client: DesktopClient, runs: int) -> None:
     shots = measure(client.screenshot, runs)
     clicks = measure(lambda: client.act([Click(x=5, y=5)]), runs)
     width, height = client.screen_size()
-    print(f"{name:<24} {width:>4}x{height:<4}  screenshot median {statistics.median(shots) * 1000:6.1f} ms"
-          f" (p95 {p95(shots) * 1000:6.1f})  click median {statistics.median(clicks) * 1000:5.1f} ms")
+    print(
+        f"{name:<24} {width:>4}x{height:<4}  screenshot median {statistics.median(shots) * 1000:6.1f} ms"
+        f" (p95 {p95(shots) * 1000:6.1f})  click median {statistics.median(clicks) * 1000:5.1f} ms"
+    )
 
 
 def whole_screen(display: str, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
-        proc = subprocess.Popen([sys.executable, "-m", "envs.server", "--port", "0",
-                                 "--ready-file", str(ready)], env=dict(os.environ, DISPLAY=display))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "envs.server", "--port", "0", "--ready-file", str(ready)],
+            env=dict(os.environ, DISPLAY=display),
+        )
         try:
             deadline = time.monotonic() + 30
             while not ready.exists() and time.monotonic() < deadline:
@@ -87,18 +95,24 @@ def whole_screen(display: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     xvfb, display = start_display()
     try:
         keep = paint(display)
         whole_screen(display, args.runs)
-        for label, monitor, scale in (("monitor 0", 0, 1.0), ("monitor 1", 1, 1.0),
-                                      ("monitor 1 at scale 2", 1, 2.0)):
-            with ThisScreen(monitor=monitor, display=display, scale=scale) as screen, \
-                    screen.client() as client:
+        for label, monitor, scale in (
+            ("monitor 0", 0, 1.0),
+            ("monitor 1", 1, 1.0),
+            ("monitor 1 at scale 2", 1, 2.0),
+        ):
+            with (
+                ThisScreen(monitor=monitor, display=display, scale=scale) as screen,
+                screen.client() as client,
+            ):
                 figures(label, client, args.runs)
         del keep
     finally:

@@ -36,8 +36,9 @@ def run_oracle(client, task, config, folder: Path) -> EpisodeResult:
         client.act(actions)
     scored = evaluate(task, client, last_action=last, cache_dir=folder / "eval")
     folder.mkdir(parents=True, exist_ok=True)
-    return EpisodeResult(task_id=task.id, status="fail" if last == "FAIL" else "done",
-                         score=scored.score, steps=len(actions))
+    return EpisodeResult(
+        task_id=task.id, status="fail" if last == "FAIL" else "done", score=scored.score, steps=len(actions)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,16 +60,26 @@ def main(argv: list[str] | None = None) -> None:
         for backend in ("local", "ray"):
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
-                summary = run_split(tasks, config=AgentConfig(), out=Path(out), desktops=args.desktops,
-                                    task_timeout_s=180, size=SIZE, progress=False, run_one=run_oracle,
-                                    backend=backend)
+                summary = run_split(
+                    tasks,
+                    config=AgentConfig(),
+                    out=Path(out),
+                    desktops=args.desktops,
+                    task_timeout_s=180,
+                    size=SIZE,
+                    progress=False,
+                    run_one=run_oracle,
+                    backend=backend,
+                )
                 figures[backend] = (time.perf_counter() - start, summary.score)
     finally:
         ray.shutdown()
     print(f"{len(tasks)} local tasks, oracle as the agent, {args.desktops} desktop(s) {SIZE[0]}x{SIZE[1]}")
     print(f"Ray startup (local instance, {args.desktops} CPUs): {ray_start:.1f} s")
     for backend, (wall, score) in figures.items():
-        print(f"{backend:>5}: {wall:6.1f} s wall, {len(tasks) / wall * 3600:5.0f} tasks/hour, score {score:.3f}")
+        print(
+            f"{backend:>5}: {wall:6.1f} s wall, {len(tasks) / wall * 3600:5.0f} tasks/hour, score {score:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ def rope(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
     inv = 1.0 / THETA ** (torch.arange(0, d, 2, dtype=torch.float64) / d)
     angles = positions[:, None].double() * inv[None, :]
     cos, sin = torch.cat([angles.cos()] * 2, -1).float(), torch.cat([angles.sin()] * 2, -1).float()
-    half = torch.cat([-x[..., d // 2:], x[..., : d // 2]], dim=-1)
+    half = torch.cat([-x[..., d // 2 :], x[..., : d // 2]], dim=-1)
     return x * cos + half * sin
 
 
@@ -73,13 +73,15 @@ def synthetic_layer(seed: int, seq: int, decode: int, queries: str, device: str)
             q_scale[h, pairs[2:]] *= 0.05
     k_scale, k_bias, q_scale = (torch.cat([t, t], -1) for t in (k_scale, k_bias, q_scale))  # RoPE pairs
     positions = torch.arange(seq + decode)
-    keys = k_bias[None, :, None, :] + k_scale[None, :, None, :] * torch.randn(1, KV_HEADS, seq, d, generator=g)
+    keys = k_bias[None, :, None, :] + k_scale[None, :, None, :] * torch.randn(
+        1, KV_HEADS, seq, d, generator=g
+    )
     head_jitter = lognormal(Q_HEADS, d, sigma=0.25)
     q_scale = q_scale.repeat_interleave(rep, 0) * head_jitter
     q = q_scale[None, :, None, :] * torch.randn(1, Q_HEADS, seq + decode, d, generator=g) / math.sqrt(d)
     keys, q = rope(keys, positions[:seq]), rope(q, positions)
     values = torch.randn(1, KV_HEADS, seq, d, generator=g)
-    window = q[:, :, seq - DEFAULT_WINDOW: seq]
+    window = q[:, :, seq - DEFAULT_WINDOW : seq]
     return tuple(t.to(device) for t in (window, q[:, :, seq:], keys, values))
 
 
@@ -96,8 +98,10 @@ def choose(method: str, window: torch.Tensor, keys: torch.Tensor, ratio: float, 
 
 def accuracy(ratios: list[float], seq: int, seeds: int, decode: int, device: str) -> None:
     scale = 1 / math.sqrt(HEAD_DIM)
-    print(f"\nattention-output relative error, {Q_HEADS}q/{KV_HEADS}kv heads, head_dim {HEAD_DIM}, "
-          f"{seq} prompt keys, window {DEFAULT_WINDOW}, {decode} decode queries x {seeds} seeds")
+    print(
+        f"\nattention-output relative error, {Q_HEADS}q/{KV_HEADS}kv heads, head_dim {HEAD_DIM}, "
+        f"{seq} prompt keys, window {DEFAULT_WINDOW}, {decode} decode queries x {seeds} seeds"
+    )
     print(f"{'queries':<11} {'ratio':>5} " + " ".join(f"{m + ' mean':>15} {'p95':>7}" for m in METHODS))
     for queries in ("isotropic", "structured"):
         for ratio in ratios:
@@ -107,14 +111,17 @@ def accuracy(ratios: list[float], seq: int, seeds: int, decode: int, device: str
                 reference = dense_attention(dec, keys, values, scale)
                 for method in METHODS:
                     kept = choose(method, window, keys, ratio, seed)
-                    out, _ = pruned_attention(dec, prune_keys(window, keys, ratio, DEFAULT_WINDOW, kept=kept),
-                                              values, scale)
+                    out, _ = pruned_attention(
+                        dec, prune_keys(window, keys, ratio, DEFAULT_WINDOW, kept=kept), values, scale
+                    )
                     rel = (out - reference).norm(dim=-1) / reference.norm(dim=-1)
                     errors[method].extend(rel.flatten().tolist())
             cells = []
             for method in METHODS:
                 values_ = sorted(errors[method])
-                cells.append(f"{statistics.fmean(values_):15.4f} {values_[int(0.95 * (len(values_) - 1))]:7.4f}")
+                cells.append(
+                    f"{statistics.fmean(values_):15.4f} {values_[int(0.95 * (len(values_) - 1))]:7.4f}"
+                )
             print(f"{queries:<11} {ratio:5.2f} " + " ".join(cells))
 
 
@@ -126,10 +133,14 @@ def memory(ratios: list[float]) -> None:
         for ratio in ratios:
             think = 28 * expected_kv_bytes(1, KV_HEADS, HEAD_DIM, context, 0, ratio, DEFAULT_WINDOW, 2)
             saved = full - think
-            print(f"{context:8d} {ratio:5.2f} {full / 2**20:9.1f} {think / 2**20:10.1f} {saved / full:6.1%} "
-                  f"{saved / (full / 2):10.1%}")
-    print("(every method prunes the same number of channels: the bytes are the same for all three;"
-          " kept-channel indices add 28 x 4 x kept x 8 bytes, under 0.1 MiB)")
+            print(
+                f"{context:8d} {ratio:5.2f} {full / 2**20:9.1f} {think / 2**20:10.1f} {saved / full:6.1%} "
+                f"{saved / (full / 2):10.1%}"
+            )
+    print(
+        "(every method prunes the same number of channels: the bytes are the same for all three;"
+        " kept-channel indices add 28 x 4 x kept x 8 bytes, under 0.1 MiB)"
+    )
 
 
 def main() -> None:
@@ -139,8 +150,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--decode", type=int, default=32, help="decode queries scored per seed")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--model-bench", action="store_true", help="also run the model decode benchmark "
-                        "(always on with --device cuda)")
+    parser.add_argument(
+        "--model-bench",
+        action="store_true",
+        help="also run the model decode benchmark (always on with --device cuda)",
+    )
     parser.add_argument("--model", default=None, help="local path of Qwen2-style weights (no downloads)")
     parser.add_argument("--prompt", type=int, default=8192)
     parser.add_argument("--new", type=int, default=128)

@@ -14,11 +14,24 @@ import torch
 from grounding.serving.think import prune_keys, pruned_attention
 
 SMALL_QWEN2 = dict(  # Qwen2.5-0.5B geometry, smaller vocabulary (random weights)
-    vocab_size=32000, hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
-    num_attention_heads=14, num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1e6)
+    vocab_size=32000,
+    hidden_size=896,
+    intermediate_size=4864,
+    num_hidden_layers=24,
+    num_attention_heads=14,
+    num_key_value_heads=2,
+    max_position_embeddings=32768,
+    rope_theta=1e6,
+)
 TINY_QWEN2 = dict(  # for CPU smoke runs
-    vocab_size=512, hidden_size=128, intermediate_size=256, num_hidden_layers=2,
-    num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096)
+    vocab_size=512,
+    hidden_size=128,
+    intermediate_size=256,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=4096,
+)
 
 
 def sync(device: str) -> None:
@@ -51,15 +64,19 @@ def kernel_bench(device: str, ratios: list[float], seq: int = 16384, batch: int 
     values = torch.randn(batch, kv_heads, seq, d, device=device, generator=g, dtype=torch.bfloat16)
     window = torch.randn(batch, q_heads, 32, d, device=device, generator=g, dtype=torch.bfloat16)
     query = torch.randn(batch, q_heads, 1, d, device=device, generator=g, dtype=torch.bfloat16)
-    sdpa = timed(lambda: torch.nn.functional.scaled_dot_product_attention(
-        query, keys, values, scale=scale, enable_gqa=True), device)
+    sdpa = timed(
+        lambda: torch.nn.functional.scaled_dot_product_attention(
+            query, keys, values, scale=scale, enable_gqa=True
+        ),
+        device,
+    )
     for ratio in ratios:
         pk = prune_keys(window, keys, ratio)
         out = decode_attention(query, pk, values, scale)
         ref, _ = pruned_attention(query.float(), _as_float(pk), values.float(), scale)
         err = (out.float() - ref).abs().max().item()
-        tri = timed(lambda: decode_attention(query, pk, values, scale), device)
-        torch_ref = timed(lambda: pruned_attention(query, pk, values, scale), device)
+        tri = timed(lambda pk=pk: decode_attention(query, pk, values, scale), device)
+        torch_ref = timed(lambda pk=pk: pruned_attention(query, pk, values, scale), device)
         print(f"{ratio:5.2f} {err:9.2e} {tri * 1e6:10.1f} {torch_ref * 1e6:13.1f} {sdpa * 1e6:13.1f}")
 
 
@@ -108,14 +125,24 @@ def decode_run(model, cache, ids: torch.Tensor, new: int, device: str) -> dict[s
             tokens.append(logits.argmax(-1))
         sync(device)
         decode = time.perf_counter() - start
-    kv = cache.nbytes() if hasattr(cache, "nbytes") else sum(
-        layer.keys.nbytes + layer.values.nbytes for layer in cache.layers)
+    kv = (
+        cache.nbytes()
+        if hasattr(cache, "nbytes")
+        else sum(layer.keys.nbytes + layer.values.nbytes for layer in cache.layers)
+    )
     peak = (torch.cuda.max_memory_allocated() - base) if device.startswith("cuda") else float("nan")
-    return dict(prefill=prefill, tok_s=ids.shape[0] * (new - 1) / decode, kv=kv, peak=peak,
-                tokens=torch.stack(tokens, 1))
+    return dict(
+        prefill=prefill,
+        tok_s=ids.shape[0] * (new - 1) / decode,
+        kv=kv,
+        peak=peak,
+        tokens=torch.stack(tokens, 1),
+    )
 
 
-def model_bench(device: str, ratios: list[float], prompt: int, new: int, batch: int, path: str | None) -> None:
+def model_bench(
+    device: str, ratios: list[float], prompt: int, new: int, batch: int, path: str | None
+) -> None:
     import transformers
 
     from grounding.serving.think_cache import ThinKCache
@@ -124,20 +151,29 @@ def model_bench(device: str, ratios: list[float], prompt: int, new: int, batch: 
     think = load_model(device, path, "think")
     vocab = plain.config.vocab_size
     ids = torch.randint(0, vocab, (batch, prompt), generator=torch.Generator().manual_seed(0)).to(device)
-    print(f"\ngreedy decoding, {'weights ' + path if path else 'random weights'}, "
-          f"{plain.config.num_hidden_layers} layers, batch {batch}, prompt {prompt}, {new} new tokens, {device}")
+    print(
+        f"\ngreedy decoding, {'weights ' + path if path else 'random weights'}, "
+        f"{plain.config.num_hidden_layers} layers, batch {batch}, prompt {prompt}, {new} new tokens, {device}"
+    )
     print(f"{'cache':<22} {'prefill s':>9} {'tok/s':>8} {'KV MiB':>8} {'peak MiB':>9} {'same tokens':>11}")
     runs = [("plain DynamicCache", plain, lambda: transformers.DynamicCache())]
     backends = ["torch", "triton"] if device.startswith("cuda") else ["torch"]
     for ratio in [0.0, *ratios]:
         for backend in backends:
-            runs.append((f"ThinK {ratio:.1f} {backend}", think,
-                         lambda r=ratio, b=backend: ThinKCache(think.config, ratio=r, backend=b)))
+            runs.append(
+                (
+                    f"ThinK {ratio:.1f} {backend}",
+                    think,
+                    lambda r=ratio, b=backend: ThinKCache(think.config, ratio=r, backend=b),
+                )
+            )
     reference = None
     for name, model, make in runs:
         result = decode_run(model, make(), ids, new, device)
         if reference is None:
             reference = result["tokens"]
         same = (result["tokens"] == reference).float().mean().item()
-        print(f"{name:<22} {result['prefill']:9.3f} {result['tok_s']:8.1f} {result['kv'] / 2**20:8.1f} "
-              f"{result['peak'] / 2**20:9.1f} {same:11.1%}")
+        print(
+            f"{name:<22} {result['prefill']:9.3f} {result['tok_s']:8.1f} {result['kv'] / 2**20:8.1f} "
+            f"{result['peak'] / 2**20:9.1f} {same:11.1%}"
+        )

@@ -24,7 +24,7 @@ from envs.providers.qemu import QemuProvider
 from envs.providers.qemu_config import QemuConfig
 from envs.vm_image import ensure_image
 
-UPSTREAM_WAIT_S = 60.0   # OSWorld's runner sleeps this long after every reset
+UPSTREAM_WAIT_S = 60.0  # OSWorld's runner sleeps this long after every reset
 
 
 def dirty(lease) -> None:
@@ -39,7 +39,9 @@ def disk_bytes(folder: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="first boots (and reboot resets)")
     parser.add_argument("--resets", type=int, default=5, help="snapshot resets per boot")
     parser.add_argument("--accel", default=os.environ.get("DESKPILOT_QEMU_ACCEL", "auto"))
@@ -47,19 +49,30 @@ def main() -> None:
     args = parser.parse_args()
 
     image = ensure_image()
-    config = QemuConfig(image=image.disk, kernel=image.kernel, initrd=image.initrd, append=image.append,
-                        token=True, probe="/health", memory_mb=args.memory, cpus=1, accel=args.accel)
+    config = QemuConfig(
+        image=image.disk,
+        kernel=image.kernel,
+        initrd=image.initrd,
+        append=image.append,
+        token=True,
+        probe="/health",
+        memory_mb=args.memory,
+        cpus=1,
+        accel=args.accel,
+    )
     boots, snaps, reboots, saves, disks, procs = [], [], [], [], [], []
     accel = args.accel
-    with tempfile.TemporaryDirectory(prefix="deskpilot-vms-bench-") as root, \
-            QemuProvider(config, root=Path(root)) as provider:
+    with (
+        tempfile.TemporaryDirectory(prefix="deskpilot-vms-bench-") as root,
+        QemuProvider(config, root=Path(root)) as provider,
+    ):
         for _ in range(args.runs):
             start = time.perf_counter()
             lease = provider.acquire()
             total = time.perf_counter() - start
             vm = provider.vm(lease)
             accel = vm.accel
-            start = time.perf_counter()           # the snapshot's own cost, measured apart
+            start = time.perf_counter()  # the snapshot's own cost, measured apart
             vm.take_snapshot()
             saves.append(time.perf_counter() - start)
             boots.append(total)
@@ -78,16 +91,26 @@ def main() -> None:
             provider.release(lease)
 
     med = statistics.median
-    print(f"small Debian image, {args.memory} MiB, 1 vCPU, accel {accel}; "
-          f"{args.runs} boots, {len(snaps)} snapshot resets")
-    print(f"first boot -> healthy (+ savevm)   median {med(boots):6.2f} s   (all: {', '.join(f'{b:.1f}' for b in boots)})")
+    print(
+        f"small Debian image, {args.memory} MiB, 1 vCPU, accel {accel}; "
+        f"{args.runs} boots, {len(snaps)} snapshot resets"
+    )
+    print(
+        f"first boot -> healthy (+ savevm)   median {med(boots):6.2f} s   (all: {', '.join(f'{b:.1f}' for b in boots)})"
+    )
     print(f"  of which savevm                  median {med(saves):6.2f} s")
-    print(f"snapshot reset -> healthy          median {med(snaps):6.2f} s   max {max(snaps):.2f} s   target <= 5 s")
+    print(
+        f"snapshot reset -> healthy          median {med(snaps):6.2f} s   max {max(snaps):.2f} s   target <= 5 s"
+    )
     print(f"reboot reset -> healthy            median {med(reboots):6.2f} s")
-    print(f"upstream: reset + fixed wait       >= {UPSTREAM_WAIT_S:.0f} s + the reset itself "
-          f"(snapshot reset is {UPSTREAM_WAIT_S / med(snaps):.0f}x shorter than the wait alone)")
-    print(f"per desktop: {med(procs):.0f} QEMU process(es) + 1 watchdog; disk {med(disks) / 2**20:.0f} MiB "
-          f"(overlay with the snapshot; base image {image.disk.stat().st_size / 2**20:.0f} MiB shared, read-only)")
+    print(
+        f"upstream: reset + fixed wait       >= {UPSTREAM_WAIT_S:.0f} s + the reset itself "
+        f"(snapshot reset is {UPSTREAM_WAIT_S / med(snaps):.0f}x shorter than the wait alone)"
+    )
+    print(
+        f"per desktop: {med(procs):.0f} QEMU process(es) + 1 watchdog; disk {med(disks) / 2**20:.0f} MiB "
+        f"(overlay with the snapshot; base image {image.disk.stat().st_size / 2**20:.0f} MiB shared, read-only)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,11 @@ from benchmarks.report.stats import (
 
 __all__ = ["analyse", "compare", "summarise"]
 
-WHAT_IF_NOTE = ("Played by the fault-injecting policy (agent/models/faulty.py): its verifier "
-                "verdicts come from a SIMULATED verifier with set true- and false-rejection rates "
-                "- a what-if, not a model's judgement.")
+WHAT_IF_NOTE = (
+    "Played by the fault-injecting policy (agent/models/faulty.py): its verifier "
+    "verdicts come from a SIMULATED verifier with set true- and false-rejection rates "
+    "- a what-if, not a model's judgement."
+)
 
 
 def _rate(episodes: list[Episode]) -> dict[str, Any]:
@@ -40,8 +42,14 @@ def summarise(run: Run) -> dict[str, Any]:
     by_domain: dict[str, list[Episode]] = defaultdict(list)
     for e in eps:
         by_domain[e.domain].append(e)
-    taxonomy = {d: {label: sum(e.label == label for e in items) for label in LABELS
-                    if any(e.label == label for e in items)} for d, items in by_domain.items()}
+    taxonomy = {
+        d: {
+            label: sum(e.label == label for e in items)
+            for label in LABELS
+            if any(e.label == label for e in items)
+        }
+        for d, items in by_domain.items()
+    }
     reps = run.reps
     per_rep = {r: [e for e in eps if e.rep == r] for r in reps}
     rep_scores = [sum(e.success for e in items) / len(items) for items in per_rep.values() if items]
@@ -56,12 +64,19 @@ def summarise(run: Run) -> dict[str, Any]:
             tasks = [items for items in by_task.values() if len(items) == n]
             pass_k[str(k)] = {
                 "pass@k": sum(pass_at_k(n, sum(e.success for e in t), k) for t in tasks) / max(1, len(tasks)),
-                "pass^k": sum(pass_hat_k(n, sum(e.success for e in t), k) for t in tasks) / max(1, len(tasks))}
-    flipping = [{"domain": d, "task_id": t, "outcomes": {str(e.rep): int(e.success) for e in items}}
-                for (d, t), items in sorted(by_task.items())
-                if len({e.success for e in items}) > 1]
+                "pass^k": sum(pass_hat_k(n, sum(e.success for e in t), k) for t in tasks)
+                / max(1, len(tasks)),
+            }
+    flipping = [
+        {"domain": d, "task_id": t, "outcomes": {str(e.rep): int(e.success) for e in items}}
+        for (d, t), items in sorted(by_task.items())
+        if len({e.success for e in items}) > 1
+    ]
     return {
-        "name": run.name, "path": str(run.path), "what_if": run.what_if, "repeats": reps,
+        "name": run.name,
+        "path": str(run.path),
+        "what_if": run.what_if,
+        "repeats": reps,
         "overall": _rate(eps),
         "domains": {d: _rate(items) for d, items in sorted(by_domain.items())},
         "taxonomy": taxonomy,
@@ -81,15 +96,23 @@ def compare(a: Run, b: Run) -> dict[str, Any]:
     only_a = [list(k) for k in pairs if left[k].success and not right[k].success]
     only_b = [list(k) for k in pairs if right[k].success and not left[k].success]
     both = sum(left[k].success and right[k].success for k in pairs)
-    return {"a": a.name, "b": b.name, "pairs": len(pairs), "both_solved": both,
-            "neither_solved": len(pairs) - both - len(only_a) - len(only_b),
-            "only_a": only_a, "only_b": only_b,
-            "mcnemar_exact_p": mcnemar_exact(len(only_a), len(only_b))}
+    return {
+        "a": a.name,
+        "b": b.name,
+        "pairs": len(pairs),
+        "both_solved": both,
+        "neither_solved": len(pairs) - both - len(only_a) - len(only_b),
+        "only_a": only_a,
+        "only_b": only_b,
+        "mcnemar_exact_p": mcnemar_exact(len(only_a), len(only_b)),
+    }
 
 
 def analyse(runs: list[Run]) -> dict[str, Any]:
-    data: dict[str, Any] = {"runs": [summarise(r) for r in runs],
-                            "comparisons": [compare(runs[0], r) for r in runs[1:]]}
+    data: dict[str, Any] = {
+        "runs": [summarise(r) for r in runs],
+        "comparisons": [compare(runs[0], r) for r in runs[1:]],
+    }
     if any(r.what_if for r in runs):
         data["what_if"] = WHAT_IF_NOTE
     return data

@@ -18,11 +18,15 @@ def report_main(runs: list[Path], out: Path | None, names: list[str] | None, con
         return 2
     for run in data["runs"]:
         o = run["overall"]
-        console.print(f"{run['name']}: {o['solved']}/{o['episodes']} = {o['rate']:.1%} "
-                      f"(95% CI {o['ci95'][0]:.1%}-{o['ci95'][1]:.1%})")
+        console.print(
+            f"{run['name']}: {o['solved']}/{o['episodes']} = {o['rate']:.1%} "
+            f"(95% CI {o['ci95'][0]:.1%}-{o['ci95'][1]:.1%})"
+        )
     for c in data["comparisons"]:
-        console.print(f"{c['a']} vs {c['b']}: only A {len(c['only_a'])}, only B {len(c['only_b'])}, "
-                      f"exact McNemar p = {c['mcnemar_exact_p']:.4g}")
+        console.print(
+            f"{c['a']} vs {c['b']}: only A {len(c['only_a'])}, only B {len(c['only_b'])}, "
+            f"exact McNemar p = {c['mcnemar_exact_p']:.4g}"
+        )
     if data.get("what_if"):
         console.print(f"[yellow]{data['what_if']}[/]")
     console.print(f"wrote {html} and {html.with_suffix('.json')}")

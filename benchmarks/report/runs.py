@@ -27,15 +27,15 @@ class Episode:
     domain: str
     task_id: str
     rep: int
-    status: str                 # the summary's row status: done | fail | error | ...
+    status: str  # the summary's row status: done | fail | error | ...
     score: float = 0.0
     label: str = "not_run"
     steps: int = 0
     wall_s: float = 0.0
     tokens: int = 0
     cost_usd: float = 0.0
-    folder: str | None = None   # the episode folder, when there is one
-    what_if: bool = False       # played by the faulty policy with its simulated verifier
+    folder: str | None = None  # the episode folder, when there is one
+    what_if: bool = False  # played by the faulty policy with its simulated verifier
 
     @property
     def success(self) -> bool:
@@ -82,21 +82,33 @@ def _episode(domain: str, task_id: str, rep: int, folder: Path, row: dict[str, A
         except (OSError, ValueError):
             score = 0.0
     status = str(row.get("status") or ("done" if float(score) >= PASS else "fail" if result else "not_run"))
-    return Episode(domain=domain, task_id=task_id, rep=rep, status=status, score=float(score),
-                   label=str(row.get("label") or tax.get("label") or
-                             ("not_run" if status in ("not_run", "unsupported") else "infrastructure")),
-                   steps=int(result.get("steps") or row.get("steps") or 0),
-                   wall_s=float(result.get("wall_s") or row.get("wall_s") or 0.0),
-                   tokens=int(tokens.get("input", 0)) + int(tokens.get("output", 0)),
-                   cost_usd=float(result.get("cost_usd") or row.get("cost_usd") or 0.0),
-                   folder=str(folder) if folder.is_dir() else None,
-                   what_if="faulty:" in models)
+    return Episode(
+        domain=domain,
+        task_id=task_id,
+        rep=rep,
+        status=status,
+        score=float(score),
+        label=str(
+            row.get("label")
+            or tax.get("label")
+            or ("not_run" if status in ("not_run", "unsupported") else "infrastructure")
+        ),
+        steps=int(result.get("steps") or row.get("steps") or 0),
+        wall_s=float(result.get("wall_s") or row.get("wall_s") or 0.0),
+        tokens=int(tokens.get("input", 0)) + int(tokens.get("output", 0)),
+        cost_usd=float(result.get("cost_usd") or row.get("cost_usd") or 0.0),
+        folder=str(folder) if folder.is_dir() else None,
+        what_if="faulty:" in models,
+    )
 
 
 def _one(path: Path, rep: int) -> list[Episode]:
     rows = {(r["domain"], r["task_id"]): r for r in _read(path / "summary.json").get("tasks", [])}
-    found = {(f.parent.parent.name, f.parent.name) for name in ("result.json", "runner.json")
-             for f in path.glob(f"*/*/{name}")}
+    found = {
+        (f.parent.parent.name, f.parent.name)
+        for name in ("result.json", "runner.json")
+        for f in path.glob(f"*/*/{name}")
+    }
     keys = list(rows) + sorted(found - set(rows))
     return [_episode(d, t, rep, path / d / t, rows.get((d, t), {})) for d, t in keys]
 

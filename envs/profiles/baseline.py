@@ -23,8 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["APPS", "BaselineError", "WarmApp", "baseline_home", "baseline_key", "build_baseline",
-           "copy_home", "default_root"]
+__all__ = [
+    "APPS",
+    "BaselineError",
+    "WarmApp",
+    "baseline_home",
+    "baseline_key",
+    "build_baseline",
+    "copy_home",
+    "default_root",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +49,29 @@ class WarmApp:
     name: str
     command: list[str]
     window_class: tuple[str, ...]  # substrings of its windows' WM_CLASS (wmctrl -lx), lower case
-    process: tuple[str, ...]       # its process names (comm), to wait for a clean exit
-    ready_file: str     # written by the app's first start, relative to the home
+    process: tuple[str, ...]  # its process names (comm), to wait for a clean exit
+    ready_file: str  # written by the app's first start, relative to the home
     start_timeout: float = 90.0
 
 
 APPS = (
-    WarmApp("chrome", ["google-chrome"], ("chromium", "chrome"), ("chrome", "chromium"),
-            ".config/google-chrome/Default/Preferences"),
+    WarmApp(
+        "chrome",
+        ["google-chrome"],
+        ("chromium", "chrome"),
+        ("chrome", "chromium"),
+        ".config/google-chrome/Default/Preferences",
+    ),
     WarmApp("vlc", ["vlc"], ("vlc",), ("vlc",), ".config/vlc/vlcrc"),
-    WarmApp("gimp", ["gimp"], ("gimp",), ("gimp", "gimp-2.10"), ".config/GIMP",
-            start_timeout=180.0),
-    WarmApp("libreoffice", ["libreoffice", "--calc"], ("libreoffice", "soffice"),
-            ("soffice.bin", "oosplash"), ".config/libreoffice/4/user/registrymodifications.xcu",
-            start_timeout=120.0),
+    WarmApp("gimp", ["gimp"], ("gimp",), ("gimp", "gimp-2.10"), ".config/GIMP", start_timeout=180.0),
+    WarmApp(
+        "libreoffice",
+        ["libreoffice", "--calc"],
+        ("libreoffice", "soffice"),
+        ("soffice.bin", "oosplash"),
+        ".config/libreoffice/4/user/registrymodifications.xcu",
+        start_timeout=120.0,
+    ),
 )
 _PROGRAMS = {"chrome": "chromium", "vlc": "vlc", "gimp": "gimp", "libreoffice": "libreoffice"}
 
@@ -88,8 +105,7 @@ def baseline_key(apps: list[WarmApp] | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def baseline_home(root: Path | None = None, *,
-                  build: Callable[[Path], dict[str, Any]] | None = None) -> Path:
+def baseline_home(root: Path | None = None, *, build: Callable[[Path], dict[str, Any]] | None = None) -> Path:
     """The cached baseline home, built first if there is none (under a lock)."""
     root = Path(root) if root else default_root()
     apps = present_apps()
@@ -108,8 +124,7 @@ def baseline_home(root: Path | None = None, *,
         try:
             started = time.monotonic()
             manifest = (build or (lambda home: build_baseline(home, apps)))(work / "home")
-            manifest.update({"version": VERSION, "key": key,
-                             "seconds": round(time.monotonic() - started, 1)})
+            manifest.update({"version": VERSION, "key": key, "seconds": round(time.monotonic() - started, 1)})
             (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
             shutil.rmtree(folder, ignore_errors=True)
             work.rename(folder)
@@ -126,6 +141,7 @@ def copy_home(baseline: Path, home: Path) -> None:
 
 # ---------------------------------------------------------------- building it
 
+
 def build_baseline(home: Path, apps: list[WarmApp] | None = None) -> dict[str, Any]:
     """Start each app once on a desktop of the profile (without a baseline) whose home is
     `home`, wait until it wrote its first-run files, close it cleanly; keep the home."""
@@ -135,8 +151,9 @@ def build_baseline(home: Path, apps: list[WarmApp] | None = None) -> dict[str, A
     apps = present_apps() if apps is None else apps
     state = home.parent / "state"
     outcome: dict[str, Any] = {"apps": {}}
-    desktop = LocalDesktop(1920, 1080, profile=OSWorldProfile(baseline=False), state_dir=state,
-                           keep_files=True, start_timeout=60)
+    desktop = LocalDesktop(
+        1920, 1080, profile=OSWorldProfile(baseline=False), state_dir=state, keep_files=True, start_timeout=60
+    )
     with desktop:
         with desktop.client(timeout=60) as client:
             for app in apps:
@@ -153,14 +170,19 @@ def build_baseline(home: Path, apps: list[WarmApp] | None = None) -> dict[str, A
 
 def _running(client: Any, names: tuple[str, ...]) -> bool:
     out = client.execute(["ps", "-eo", "stat=,comm="]).output
-    return any(len(f := line.split(None, 1)) == 2 and "Z" not in f[0] and f[1].strip() in names
-               for line in out.splitlines())
+    return any(
+        len(f := line.split(None, 1)) == 2 and "Z" not in f[0] and f[1].strip() in names
+        for line in out.splitlines()
+    )
 
 
 def _windows(client: Any, classes: tuple[str, ...]) -> list[str]:
     out = client.execute(["wmctrl", "-lx"]).output
-    return [line.split()[0] for line in out.splitlines()
-            if len(line.split()) > 2 and any(c in line.split()[2].lower() for c in classes)]
+    return [
+        line.split()[0]
+        for line in out.splitlines()
+        if len(line.split()) > 2 and any(c in line.split()[2].lower() for c in classes)
+    ]
 
 
 def _wait(what: str, predicate: Callable[[], bool], timeout: float) -> None:

@@ -40,9 +40,12 @@ OPENBOX_RC = Path("/etc/xdg/openbox/rc.xml")
 # Chromium's binary under the name `chrome`: a hard link beside the real one, made by
 # scripts/install-debian-packages (Chromium names its process after its binary's file,
 # and setups run `pkill chrome`); then the real binaries (Debian, Ubuntu deb, Fedora).
-CHROMIUM_BINARIES = ("/usr/lib/chromium/chrome", "/usr/lib/chromium/chromium",
-                     "/usr/lib/chromium-browser/chromium-browser",
-                     "/usr/lib64/chromium-browser/chromium-browser")
+CHROMIUM_BINARIES = (
+    "/usr/lib/chromium/chrome",
+    "/usr/lib/chromium/chromium",
+    "/usr/lib/chromium-browser/chromium-browser",
+    "/usr/lib64/chromium-browser/chromium-browser",
+)
 
 
 def chromium_binary() -> str | None:
@@ -56,8 +59,11 @@ def chromium_binary() -> str | None:
 
 def _passwd() -> str:
     """The host's users without uid 1000, plus `user` as uid 1000."""
-    lines = [":".join([p.pw_name, "x", str(p.pw_uid), str(p.pw_gid), p.pw_gecos, p.pw_dir, p.pw_shell])
-             for p in pwd.getpwall() if p.pw_uid != UID and p.pw_name != USER]
+    lines = [
+        ":".join([p.pw_name, "x", str(p.pw_uid), str(p.pw_gid), p.pw_gecos, p.pw_dir, p.pw_shell])
+        for p in pwd.getpwall()
+        if p.pw_uid != UID and p.pw_name != USER
+    ]
     lines.append(f"{USER}:x:{UID}:{GID}:user,,,:/home/{USER}:/bin/bash")
     return "\n".join(lines) + "\n"
 
@@ -78,7 +84,11 @@ def _group() -> str:
 def openbox_rc(system_rc: Path = OPENBOX_RC) -> str:
     """The system's openbox rc.xml with the profile's keybindings added."""
     keybinds = (DATA / "openbox-keybinds.xml").read_text()
-    text = system_rc.read_text() if system_rc.exists() else "<openbox_config><keyboard>\n</keyboard></openbox_config>\n"
+    text = (
+        system_rc.read_text()
+        if system_rc.exists()
+        else "<openbox_config><keyboard>\n</keyboard></openbox_config>\n"
+    )
     text, count = re.subn(r"<keyboard>", lambda m: m.group(0) + "\n" + keybinds, text, count=1)
     if not count:
         raise ValueError(f"{system_rc} has no <keyboard> section")
@@ -89,8 +99,9 @@ class OSWorldProfile(DesktopProfile):
     name = "osworld"
     needs_isolation = True
 
-    def __init__(self, *, baseline: bool = True, baseline_root: Path | None = None,
-                 private_network: bool | None = None) -> None:
+    def __init__(
+        self, *, baseline: bool = True, baseline_root: Path | None = None, private_network: bool | None = None
+    ) -> None:
         self.baseline = baseline  # False only to build the baseline itself
         self.baseline_root = baseline_root
         # Own loopback (network.py): tasks' fixed ports (Chrome's 1337, socat's 9222) do not
@@ -131,24 +142,44 @@ class OSWorldProfile(DesktopProfile):
             seed_home(home)
 
     def sandbox_args(self, state: Path) -> list[str]:
-        return ["--unshare-user", "--uid", str(UID), "--gid", str(GID),
-                "--ro-bind", str(state / "etc" / "passwd"), "/etc/passwd",
-                "--ro-bind", str(state / "etc" / "group"), "/etc/group",
-                "--bind", str(state / "runtime"), RUNTIME_DIR]
+        return [
+            "--unshare-user",
+            "--uid",
+            str(UID),
+            "--gid",
+            str(GID),
+            "--ro-bind",
+            str(state / "etc" / "passwd"),
+            "/etc/passwd",
+            "--ro-bind",
+            str(state / "etc" / "group"),
+            "/etc/group",
+            "--bind",
+            str(state / "runtime"),
+            RUNTIME_DIR,
+        ]
 
     def environment(self, env: dict[str, str]) -> None:
-        env.update({
-            "XDG_RUNTIME_DIR": RUNTIME_DIR, "SHELL": "/bin/bash",
-            "PATH": BIN_DIR + os.pathsep + env["PATH"],
-            "LANG": "C.UTF-8" if env.get("LANG", "C") in ("C", "POSIX", "") else env["LANG"],
-            "GSETTINGS_BACKEND": "dconf",
-        })
+        env.update(
+            {
+                "XDG_RUNTIME_DIR": RUNTIME_DIR,
+                "SHELL": "/bin/bash",
+                "PATH": BIN_DIR + os.pathsep + env["PATH"],
+                "LANG": "C.UTF-8" if env.get("LANG", "C") in ("C", "POSIX", "") else env["LANG"],
+                "GSETTINGS_BACKEND": "dconf",
+            }
+        )
 
     def session_args(self) -> list[str]:
-        return ["--bus-address", f"unix:path={RUNTIME_DIR}/bus",
-                "--openbox-config", f"{SANDBOX_RUN}/openbox-rc.xml",
-                "--pulseaudio", f"{SANDBOX_RUN}/pulse.pa", "--xauth"] + (
-                    ["--private-network"] if self.private_network else [])
+        return [
+            "--bus-address",
+            f"unix:path={RUNTIME_DIR}/bus",
+            "--openbox-config",
+            f"{SANDBOX_RUN}/openbox-rc.xml",
+            "--pulseaudio",
+            f"{SANDBOX_RUN}/pulse.pa",
+            "--xauth",
+        ] + (["--private-network"] if self.private_network else [])
 
 
 def seed_home(home: Path) -> None:

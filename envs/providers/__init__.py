@@ -5,7 +5,6 @@ VirtualBox through their command lines, AWS instances (aws.py). `from_spec` (spe
 turns a `--desktops` word into a provider. Each gives a `DesktopLease`: the URL and token
 of a desktop that answers its server."""
 
-from envs.providers.base import (DesktopLease, Lease, Provider, ProviderError, ResetUnsupported,
-                                 wait_healthy)
+from envs.providers.base import DesktopLease, Lease, Provider, ProviderError, ResetUnsupported, wait_healthy
 
 __all__ = ["DesktopLease", "Lease", "Provider", "ProviderError", "ResetUnsupported", "wait_healthy"]

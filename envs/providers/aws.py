@@ -63,11 +63,22 @@ def caller_cidr() -> str:
 
 
 class AwsProvider:
-    def __init__(self, region: str = "us-east-1", count: int = 1, *, ami: str | None = None,
-                 instance_type: str = "t3.xlarge", subnet_id: str | None = None,
-                 allow_cidr: str | None = None, session: Any = None, use_private_ip: bool = False,
-                 ttl_minutes: int = 180, volume_gb: int = 30, probe: str = "/screenshot",
-                 boot_timeout: float = 900.0) -> None:
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        count: int = 1,
+        *,
+        ami: str | None = None,
+        instance_type: str = "t3.xlarge",
+        subnet_id: str | None = None,
+        allow_cidr: str | None = None,
+        session: Any = None,
+        use_private_ip: bool = False,
+        ttl_minutes: int = 180,
+        volume_gb: int = 30,
+        probe: str = "/screenshot",
+        boot_timeout: float = 900.0,
+    ) -> None:
         if ami is None and region not in AMIS:
             raise ProviderError(f"no OSWorld AMI known for {region} (known: {', '.join(AMIS)}); pass ami=")
         self.region, self.count = region, count
@@ -84,9 +95,16 @@ class AwsProvider:
         _open.add(self)
 
     def _tags(self, kind: str) -> list[dict[str, Any]]:
-        return [{"ResourceType": kind, "Tags": [{"Key": MANAGED, "Value": "1"},
-                                                {"Key": RUN, "Value": self.run_id},
-                                                {"Key": "Name", "Value": f"deskpilot-{self.run_id}"}]}]
+        return [
+            {
+                "ResourceType": kind,
+                "Tags": [
+                    {"Key": MANAGED, "Value": "1"},
+                    {"Key": RUN, "Value": self.run_id},
+                    {"Key": "Name", "Value": f"deskpilot-{self.run_id}"},
+                ],
+            }
+        ]
 
     def security_group(self) -> str:
         """This run's group: the server's, Chrome's, VLC's and noVNC's ports, caller only."""
@@ -102,12 +120,23 @@ class AwsProvider:
                 vpc = vpcs[0]["VpcId"]
             cidr = self.allow_cidr or caller_cidr()
             group = self.ec2.create_security_group(
-                GroupName=f"deskpilot-{self.run_id}", VpcId=vpc,
+                GroupName=f"deskpilot-{self.run_id}",
+                VpcId=vpc,
                 Description="deskpilot desktops: server, DevTools, VLC, noVNC from one address",
-                TagSpecifications=self._tags("security-group"))["GroupId"]
-            self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-                {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-                 "IpRanges": [{"CidrIp": cidr, "Description": "deskpilot caller"}]} for port in PORTS])
+                TagSpecifications=self._tags("security-group"),
+            )["GroupId"]
+            self.ec2.authorize_security_group_ingress(
+                GroupId=group,
+                IpPermissions=[
+                    {
+                        "IpProtocol": "tcp",
+                        "FromPort": port,
+                        "ToPort": port,
+                        "IpRanges": [{"CidrIp": cidr, "Description": "deskpilot caller"}],
+                    }
+                    for port in PORTS
+                ],
+            )
             self.group_id = group
             return group
 
@@ -116,15 +145,23 @@ class AwsProvider:
             if len(self.instances) >= self.count:
                 raise ProviderError(f"all {self.count} AWS desktops are in use")
         options: dict[str, Any] = {
-            "ImageId": self.ami, "InstanceType": self.instance_type, "MinCount": 1, "MaxCount": 1,
+            "ImageId": self.ami,
+            "InstanceType": self.instance_type,
+            "MinCount": 1,
+            "MaxCount": 1,
             "SecurityGroupIds": [self.security_group()],
-            "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {
-                "VolumeSize": self.volume_gb, "VolumeType": "gp3", "DeleteOnTermination": True}}],
+            "BlockDeviceMappings": [
+                {
+                    "DeviceName": "/dev/sda1",
+                    "Ebs": {"VolumeSize": self.volume_gb, "VolumeType": "gp3", "DeleteOnTermination": True},
+                }
+            ],
             # A safety net if this process is killed: the guest powers off after the TTL and
             # the instance then terminates itself.
             "InstanceInitiatedShutdownBehavior": "terminate",
             "UserData": f"#!/bin/sh\nshutdown -h +{self.ttl_minutes}\n",
-            "TagSpecifications": self._tags("instance") + self._tags("volume")}
+            "TagSpecifications": self._tags("instance") + self._tags("volume"),
+        }
         if self.subnet_id:
             options["SubnetId"] = self.subnet_id
         instance_id = self.ec2.run_instances(**options)["Instances"][0]["InstanceId"]
@@ -136,16 +173,24 @@ class AwsProvider:
             found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
             ip = found.get("PrivateIpAddress") if self.use_private_ip else found.get("PublicIpAddress")
             if not ip:
-                raise ProviderError(f"{instance_id} has no {'private' if self.use_private_ip else 'public'} IP")
+                raise ProviderError(
+                    f"{instance_id} has no {'private' if self.use_private_ip else 'public'} IP"
+                )
             url = f"http://{ip}:5000"
             if self.probe:
                 wait_healthy(url, None, timeout=self.boot_timeout, interval=2.0, path=self.probe)
         except BaseException:
             self.release(lease)
             raise
-        lease = DesktopLease(url, None, name=instance_id, provider="aws", handle=instance_id, can_reset=True,
-                             extra={k: f"http://{ip}:{p}" for k, p in (("chrome", 9222), ("vlc", 8080),
-                                                                       ("vnc", 8006))})
+        lease = DesktopLease(
+            url,
+            None,
+            name=instance_id,
+            provider="aws",
+            handle=instance_id,
+            can_reset=True,
+            extra={k: f"http://{ip}:{p}" for k, p in (("chrome", 9222), ("vlc", 8080), ("vnc", 8006))},
+        )
         with self._lock:
             self.instances[instance_id] = lease
         return lease
@@ -166,7 +211,7 @@ class AwsProvider:
             ids, self.instances = list(self.instances), {}
         if ids:
             self.ec2.terminate_instances(InstanceIds=ids)
-        if self.group_id is not None:   # a group can go only once its instances are gone
+        if self.group_id is not None:  # a group can go only once its instances are gone
             if ids:
                 self.ec2.get_waiter("instance_terminated").wait(InstanceIds=ids)
             self.ec2.delete_security_group(GroupId=self.group_id)
@@ -174,8 +219,9 @@ class AwsProvider:
         _open.discard(self)
 
 
-def cleanup_aws(region: str = "us-east-1", run_id: str | None = None, session: Any = None,
-                wait: bool = True) -> dict[str, list[str]]:
+def cleanup_aws(
+    region: str = "us-east-1", run_id: str | None = None, session: Any = None, wait: bool = True
+) -> dict[str, list[str]]:
     """Terminate every deskpilot instance (of one run, or all) and delete their security
     groups: what an interrupted run left behind. Returns what it removed."""
     ec2 = ec2_client(region, session)

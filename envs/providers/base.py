@@ -52,14 +52,14 @@ class DesktopLease:
     token: str | None
     name: str
     provider: str
-    handle: str = ""                     # the provider's own id (a container id, a list index)
-    extra: dict[str, str] = field(default_factory=dict)   # other forwarded ports: chrome, vlc, vnc URLs
-    can_reset: bool = False              # whether provider.reset(lease) gives a clean desktop
+    handle: str = ""  # the provider's own id (a container id, a list index)
+    extra: dict[str, str] = field(default_factory=dict)  # other forwarded ports: chrome, vlc, vnc URLs
+    can_reset: bool = False  # whether provider.reset(lease) gives a clean desktop
 
     def client(self, **kwargs: Unpack[ClientOptions]) -> DesktopClient:
         return DesktopClient(self.url, token=self.token, **kwargs)
 
-    def __repr__(self) -> str:   # never print the token
+    def __repr__(self) -> str:  # never print the token
         return f"DesktopLease(url={self.url!r}, name={self.name!r}, provider={self.provider!r})"
 
 
@@ -88,8 +88,14 @@ class Provider(Protocol):
         ...
 
 
-def wait_healthy(url: str, token: str | None, timeout: float = 120.0, interval: float = 0.25,
-                 dead: Callable[[], str | None] | None = None, path: str = "/health") -> float:
+def wait_healthy(
+    url: str,
+    token: str | None,
+    timeout: float = 120.0,
+    interval: float = 0.25,
+    dead: Callable[[], str | None] | None = None,
+    path: str = "/health",
+) -> float:
     """Seconds until GET {url}{path} answers 200 (with the token; OSWorld's and WAA's servers
     have no /health: probe another path there, such as /screenshot). `dead()` is asked between
     tries and returns a reason when the desktop can no longer come up (its container

@@ -13,8 +13,7 @@ def run_tool(args: list[str], timeout: float = 600.0, check: bool = True) -> str
     if shutil.which(args[0]) is None:
         raise ProviderError(f"{args[0]} is not installed or not on PATH")
     try:
-        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                              check=False)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise ProviderError(f"`{' '.join(args)}` did not finish in {timeout:g} s") from None
     if check and done.returncode != 0:

@@ -39,13 +39,25 @@ _NO_SDK = "the Docker SDK is not installed: pip install docker (or pass a client
 
 
 class DockerProvider:
-    def __init__(self, client: Any = None, image: str = "deskpilot-desktop", *,
-                 width: int = 1920, height: int = 1080, bind: str = "127.0.0.1",
-                 url_host: str | None = None, start_timeout: float = 120.0, shm_size: str = "1g",
-                 name_prefix: str = "deskpilot-desktop", run_options: dict[str, Any] | None = None,
-                 container_port: str = CONTAINER_PORT, extra_ports: dict[str, str] | None = None,
-                 environment: dict[str, str] | None = None, ours: bool = True,
-                 probe: str = "/health") -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        image: str = "deskpilot-desktop",
+        *,
+        width: int = 1920,
+        height: int = 1080,
+        bind: str = "127.0.0.1",
+        url_host: str | None = None,
+        start_timeout: float = 120.0,
+        shm_size: str = "1g",
+        name_prefix: str = "deskpilot-desktop",
+        run_options: dict[str, Any] | None = None,
+        container_port: str = CONTAINER_PORT,
+        extra_ports: dict[str, str] | None = None,
+        environment: dict[str, str] | None = None,
+        ours: bool = True,
+        probe: str = "/health",
+    ) -> None:
         self._client = client
         self.image = image
         self.width, self.height = width, height
@@ -58,9 +70,9 @@ class DockerProvider:
         self.name_prefix = name_prefix
         self.run_options = dict(run_options or {})
         self.container_port = container_port
-        self.extra_ports = dict(extra_ports or {})      # name -> container port ("9222/tcp")
+        self.extra_ports = dict(extra_ports or {})  # name -> container port ("9222/tcp")
         self.environment = dict(environment or {})
-        self.ours = ours          # our desktop image: a token and the screen size go in its env
+        self.ours = ours  # our desktop image: a token and the screen size go in its env
         self.probe = probe
         self.started: dict[str, DesktopLease] = {}
 
@@ -76,25 +88,45 @@ class DockerProvider:
         name = name or f"{self.name_prefix}-{secrets.token_hex(4)}"
         environment = dict(self.environment)
         if self.ours:
-            environment.update({"DESKPILOT_TOKEN": str(token), "DESKPILOT_WIDTH": str(self.width),
-                                "DESKPILOT_HEIGHT": str(self.height)})
+            environment.update(
+                {
+                    "DESKPILOT_TOKEN": str(token),
+                    "DESKPILOT_WIDTH": str(self.width),
+                    "DESKPILOT_HEIGHT": str(self.height),
+                }
+            )
         ports = {port: (self.bind, None) for port in [self.container_port, *self.extra_ports.values()]}
-        options = {"detach": True, "name": name, "shm_size": self.shm_size,
-                   "environment": environment,
-                   "ports": ports,   # None: a free port Docker picks
-                   "labels": {LABEL: "1"}, **self.run_options}
+        options = {
+            "detach": True,
+            "name": name,
+            "shm_size": self.shm_size,
+            "environment": environment,
+            "ports": ports,  # None: a free port Docker picks
+            "labels": {LABEL: "1"},
+            **self.run_options,
+        }
         try:
             container = self.client.containers.run(self.image, **options)
         except Exception as exc:  # the SDK's ImageNotFound, APIError...: say which
-            raise ProviderError(f"cannot start a container of {self.image}: {type(exc).__name__}: {exc}") from exc
+            raise ProviderError(
+                f"cannot start a container of {self.image}: {type(exc).__name__}: {exc}"
+            ) from exc
         try:
             url = f"http://{self.url_host}:{self._host_port(container)}"
-            extra = {key: f"http://{self.url_host}:{self._host_port(container, port)}"
-                     for key, port in self.extra_ports.items()}
-            lease = DesktopLease(url, token, name=name, provider="docker", handle=container.id,
-                                 extra=extra, can_reset=True)
-            wait_healthy(url, token, timeout=self.start_timeout, dead=lambda: self._exited(container.id),
-                         path=self.probe)
+            extra = {
+                key: f"http://{self.url_host}:{self._host_port(container, port)}"
+                for key, port in self.extra_ports.items()
+            }
+            lease = DesktopLease(
+                url, token, name=name, provider="docker", handle=container.id, extra=extra, can_reset=True
+            )
+            wait_healthy(
+                url,
+                token,
+                timeout=self.start_timeout,
+                dead=lambda: self._exited(container.id),
+                path=self.probe,
+            )
         except BaseException:
             self._remove(container.id)
             raise
@@ -131,11 +163,13 @@ class DockerProvider:
 
     def _host_port(self, container: Any, port: str | None = None) -> str:
         port = port or self.container_port
-        container.reload()   # the published port is known once the container runs
+        container.reload()  # the published port is known once the container runs
         bindings = (container.ports or {}).get(port) or []
         if not bindings or not bindings[0].get("HostPort"):
-            raise ProviderError(f"container {container.name} has no published port for {port} "
-                                f"({self._exited(container.id) or 'still starting'})")
+            raise ProviderError(
+                f"container {container.name} has no published port for {port} "
+                f"({self._exited(container.id) or 'still starting'})"
+            )
         return str(bindings[0]["HostPort"])
 
     def _exited(self, container_id: str) -> str | None:
@@ -152,11 +186,11 @@ class DockerProvider:
     def _remove(self, container_id: str) -> None:
         try:
             container = self.client.containers.get(container_id)
-        except Exception:   # NotFound: already gone
+        except Exception:  # NotFound: already gone
             return
         try:
             container.stop(timeout=10)
-        except Exception:   # an exited container may refuse to stop: removing is what matters
+        except Exception:  # an exited container may refuse to stop: removing is what matters
             pass
         try:
             container.remove(force=True)

@@ -19,8 +19,9 @@ from envs.providers.base import DesktopLease, ProviderError
 
 
 class LocalProvider:
-    def __init__(self, size: tuple[int, int] = (1920, 1080), profile: str | None = None,
-                 **desktop_options: Any) -> None:
+    def __init__(
+        self, size: tuple[int, int] = (1920, 1080), profile: str | None = None, **desktop_options: Any
+    ) -> None:
         self.size = size
         self.profile = profile
         self.desktop_options = desktop_options
@@ -39,8 +40,9 @@ class LocalProvider:
             raise ProviderError(f"local desktop {name} did not start: {exc}") from exc
         with self._lock:
             self.desktops[name] = desktop
-        return DesktopLease(desktop.url, desktop.token, name=name, provider="local",
-                            handle=name, can_reset=True)
+        return DesktopLease(
+            desktop.url, desktop.token, name=name, provider="local", handle=name, can_reset=True
+        )
 
     def reset(self, lease: DesktopLease) -> DesktopLease:
         self.release(lease)

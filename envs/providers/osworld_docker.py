@@ -23,23 +23,43 @@ from envs.providers.docker import DockerProvider
 IMAGE = "happysixd/osworld-docker"
 
 
-def osworld_docker(qcow2: Path, client: Any = None, *, ram: str = "4G", cpus: int = 4,
-                   disk: str = "32G", kvm: bool | None = None, start_timeout: float = 300.0,
-                   image: str = IMAGE) -> DockerProvider:
+def osworld_docker(
+    qcow2: Path,
+    client: Any = None,
+    *,
+    ram: str = "4G",
+    cpus: int = 4,
+    disk: str = "32G",
+    kvm: bool | None = None,
+    start_timeout: float = 300.0,
+    image: str = IMAGE,
+) -> DockerProvider:
     qcow2 = Path(qcow2).expanduser().resolve()
     if not qcow2.is_file():
-        raise ProviderError(f"OSWorld's VM image {qcow2} does not exist (Ubuntu.qcow2 from the "
-                            "Hugging Face dataset xlangai/ubuntu_osworld; see docs/vms.md)")
+        raise ProviderError(
+            f"OSWorld's VM image {qcow2} does not exist (Ubuntu.qcow2 from the "
+            "Hugging Face dataset xlangai/ubuntu_osworld; see docs/vms.md)"
+        )
     if kvm is None:
         kvm = os.access("/dev/kvm", os.R_OK | os.W_OK)
     environment = {"DISK_SIZE": disk, "RAM_SIZE": ram, "CPU_CORES": str(cpus)}
-    run_options: dict[str, Any] = {"volumes": {str(qcow2): {"bind": "/System.qcow2", "mode": "ro"}},
-                                   "cap_add": ["NET_ADMIN"]}
+    run_options: dict[str, Any] = {
+        "volumes": {str(qcow2): {"bind": "/System.qcow2", "mode": "ro"}},
+        "cap_add": ["NET_ADMIN"],
+    }
     if kvm:
         run_options["devices"] = ["/dev/kvm"]
     else:
-        environment["KVM"] = "N"   # the image's switch for emulation (very slow)
-    return DockerProvider(client, image=image, ours=False, probe="/screenshot",
-                          extra_ports={"chrome": "9222/tcp", "vlc": "8080/tcp", "vnc": "8006/tcp"},
-                          environment=environment, run_options=run_options, shm_size="1g",
-                          start_timeout=start_timeout, name_prefix="deskpilot-osworld")
+        environment["KVM"] = "N"  # the image's switch for emulation (very slow)
+    return DockerProvider(
+        client,
+        image=image,
+        ours=False,
+        probe="/screenshot",
+        extra_ports={"chrome": "9222/tcp", "vlc": "8080/tcp", "vnc": "8006/tcp"},
+        environment=environment,
+        run_options=run_options,
+        shm_size="1g",
+        start_timeout=start_timeout,
+        name_prefix="deskpilot-osworld",
+    )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-VNC_BASE = 5900   # QEMU's -vnc takes a display number: port - 5900
+VNC_BASE = 5900  # QEMU's -vnc takes a display number: port - 5900
 
 
 @contextmanager
@@ -43,12 +43,13 @@ def _claimed(folder: Path, port: int) -> bool:
         return False
     if owner.exists():
         return True
-    claim.unlink(missing_ok=True)   # stale: its VM is gone
+    claim.unlink(missing_ok=True)  # stale: its VM is gone
     return False
 
 
-def claim_ports(root: Path, owner: Path, names: list[str], start: int = 20000,
-                vnc: bool = True) -> dict[str, int]:
+def claim_ports(
+    root: Path, owner: Path, names: list[str], start: int = 20000, vnc: bool = True
+) -> dict[str, int]:
     """Free ports for `names` (and "vnc" at or above 5900 when asked), claimed for `owner`."""
     wanted = list(names) + (["vnc"] if vnc else [])
     ports: dict[str, int] = {}

@@ -33,8 +33,7 @@ def _close_all() -> None:
 
 
 class QemuProvider:
-    def __init__(self, config: QemuConfig | str, root: Path | None = None,
-                 name_prefix: str = "qemu") -> None:
+    def __init__(self, config: QemuConfig | str, root: Path | None = None, name_prefix: str = "qemu") -> None:
         self.config = parse_spec(config) if isinstance(config, str) else config
         self.root = root or vm_root()
         self.name_prefix = name_prefix
@@ -73,7 +72,7 @@ class QemuProvider:
         try:
             vm.reset(mode)
         except BaseException:
-            self._forget(vm)   # a VM that failed to come back was removed by reboot()
+            self._forget(vm)  # a VM that failed to come back was removed by reboot()
             raise
         return vm.lease()
 

@@ -43,14 +43,14 @@ class QemuConfig(BaseModel):
     kernel: Path | None = None
     initrd: Path | None = None
     append: str = ""
-    token: bool = False                  # pass deskpilot.token=... on the kernel command line
-    server_port: int = 5000              # in the guest
-    probe: str | None = None             # readiness path; default by os (/screenshot, /probe)
-    disk_interface: str | None = None    # virtio (linux) / ide (windows: no virtio driver needed)
-    nic: str | None = None               # virtio-net-pci (linux) / e1000 (windows)
+    token: bool = False  # pass deskpilot.token=... on the kernel command line
+    server_port: int = 5000  # in the guest
+    probe: str | None = None  # readiness path; default by os (/screenshot, /probe)
+    disk_interface: str | None = None  # virtio (linux) / ide (windows: no virtio driver needed)
+    nic: str | None = None  # virtio-net-pci (linux) / e1000 (windows)
     boot_timeout_s: float = 300.0
     reset_timeout_s: float = 60.0
-    snapshot: bool = True                # reset by loadvm; False: every reset is a reboot
+    snapshot: bool = True  # reset by loadvm; False: every reset is a reboot
     accel: Literal["auto", "kvm", "tcg"] = "auto"
     extra_args: list[str] = []
 
@@ -101,7 +101,7 @@ def load_config(path: Path) -> QemuConfig:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ProviderError(f"{path}: {exc}") from exc
     base = path.parent
-    for key in ("image", "kernel", "initrd"):   # relative to the file, not the working folder
+    for key in ("image", "kernel", "initrd"):  # relative to the file, not the working folder
         if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
             data[key] = str(base / data[key])
     try:

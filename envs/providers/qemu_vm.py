@@ -29,7 +29,7 @@ from envs.providers.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 SNAPSHOT = "deskpilot-clean"
-GUEST_PORTS = {"server": None, "chrome": 9222, "vlc": 8080}   # server: config.server_port
+GUEST_PORTS = {"server": None, "chrome": 9222, "vlc": 8080}  # server: config.server_port
 
 
 def vm_root() -> Path:
@@ -58,18 +58,19 @@ def kvm_usable() -> str | None:
 def choose_accel(wanted: str) -> str:
     wanted = os.environ.get("DESKPILOT_QEMU_ACCEL", wanted)
     if wanted in ("tcg", "kvm"):
-        return wanted   # asked for by name: no second-guessing
+        return wanted  # asked for by name: no second-guessing
     problem = kvm_usable()
     if problem is None:
         return "kvm"
-    log.warning("%s: QEMU falls back to TCG emulation, many times slower "
-                "(DESKPILOT_QEMU_ACCEL=kvm to insist)", problem)
+    log.warning(
+        "%s: QEMU falls back to TCG emulation, many times slower (DESKPILOT_QEMU_ACCEL=kvm to insist)",
+        problem,
+    )
     return "tcg"
 
 
 class QemuVM:
-    def __init__(self, config: QemuConfig, name: str, root: Path | None = None,
-                 detach: bool = False) -> None:
+    def __init__(self, config: QemuConfig, name: str, root: Path | None = None, detach: bool = False) -> None:
         self.config = config
         self.name = name
         self.root = root or vm_root()
@@ -101,11 +102,21 @@ class QemuVM:
         return self.folder / "qmp.sock"
 
     def lease(self) -> DesktopLease:
-        extra = {"chrome": f"http://127.0.0.1:{self.ports['chrome']}",
-                 "vlc": f"http://127.0.0.1:{self.ports['vlc']}",
-                 "vnc": f"vnc://127.0.0.1:{self.ports['vnc']}", "folder": str(self.folder)}
-        return DesktopLease(self.url, self.token, name=self.name, provider="qemu", handle=self.name,
-                            extra=extra, can_reset=True)
+        extra = {
+            "chrome": f"http://127.0.0.1:{self.ports['chrome']}",
+            "vlc": f"http://127.0.0.1:{self.ports['vlc']}",
+            "vnc": f"vnc://127.0.0.1:{self.ports['vnc']}",
+            "folder": str(self.folder),
+        }
+        return DesktopLease(
+            self.url,
+            self.token,
+            name=self.name,
+            provider="qemu",
+            handle=self.name,
+            extra=extra,
+            can_reset=True,
+        )
 
     # --- life cycle ----------------------------------------------------------------------
     def start(self) -> QemuVM:
@@ -125,12 +136,17 @@ class QemuVM:
         config = self.config.checked()
         self._make_overlay()
         self.accel = choose_accel(config.accel)
-        for attempt in range(3):   # a port taken between the claim and QEMU's bind: new ports
+        for attempt in range(3):  # a port taken between the claim and QEMU's bind: new ports
             self.ports = claim_ports(self.root, self.folder, list(GUEST_PORTS))
             self.serial_log.write_bytes(b"")
             with (self.folder / "qemu.log").open("wb") as qemu_log:
-                self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=qemu_log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+                self.proc = subprocess.Popen(
+                    self.command(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=qemu_log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             self.pid = self.proc.pid
             if not self.detach:
                 self.watchdog = Watchdog(self.pid, self.folder)
@@ -142,7 +158,9 @@ class QemuVM:
                 text = self._qemu_log()
                 self._kill()
                 release_ports(self.root, self.ports, self.folder)
-                port_taken = any(word in text for word in ("host forwarding", "hostfwd", "VNC", "Address already in use"))
+                port_taken = any(
+                    word in text for word in ("host forwarding", "hostfwd", "VNC", "Address already in use")
+                )
                 if not port_taken or attempt == 2:
                     raise ProviderError(f"QEMU did not start for {self.name}:\n{text}") from None
         self.wait_ready(config.boot_timeout_s, "boot")
@@ -154,20 +172,41 @@ class QemuVM:
         kvm = self.accel == "kvm"
         forwards = ",".join(
             f"hostfwd=tcp:127.0.0.1:{self.ports[name]}-:{guest or c.server_port}"
-            for name, guest in GUEST_PORTS.items())
-        args = ["qemu-system-x86_64", "-name", f"deskpilot-{self.name}",
-                "-machine", f"q35,accel={self.accel}", "-cpu", "host" if kvm else "max",
-                "-m", str(c.memory_mb), "-smp", str(c.cpus),
-                "-drive", f"file={self.overlay},if={c.disk_if},format=qcow2,cache=unsafe",
-                "-netdev", f"user,id=net0,{forwards}", "-device", f"{c.nic_model},netdev=net0",
-                "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
-                "-serial", f"file:{self.serial_log}", "-display", "none",
-                "-vnc", f"127.0.0.1:{self.ports['vnc'] - 5900}",
-                "-pidfile", str(self.folder / "qemu.pid")]
+            for name, guest in GUEST_PORTS.items()
+        )
+        args = [
+            "qemu-system-x86_64",
+            "-name",
+            f"deskpilot-{self.name}",
+            "-machine",
+            f"q35,accel={self.accel}",
+            "-cpu",
+            "host" if kvm else "max",
+            "-m",
+            str(c.memory_mb),
+            "-smp",
+            str(c.cpus),
+            "-drive",
+            f"file={self.overlay},if={c.disk_if},format=qcow2,cache=unsafe",
+            "-netdev",
+            f"user,id=net0,{forwards}",
+            "-device",
+            f"{c.nic_model},netdev=net0",
+            "-qmp",
+            f"unix:{self.qmp_path},server=on,wait=off",
+            "-serial",
+            f"file:{self.serial_log}",
+            "-display",
+            "none",
+            "-vnc",
+            f"127.0.0.1:{self.ports['vnc'] - 5900}",
+            "-pidfile",
+            str(self.folder / "qemu.pid"),
+        ]
         if kvm:
-            args += ["-mem-prealloc"]   # first touches of guest memory are costly when nested
+            args += ["-mem-prealloc"]  # first touches of guest memory are costly when nested
         if c.firmware == "uefi":
-            args += ["-bios", str(ovmf())]   # read-only firmware: savevm needs no pflash copy
+            args += ["-bios", str(ovmf())]  # read-only firmware: savevm needs no pflash copy
         if c.kernel is not None:
             append = c.append + (f" deskpilot.token={self.token}" if self.token else "")
             args += ["-kernel", str(c.kernel), "-append", append.strip()]
@@ -177,20 +216,31 @@ class QemuVM:
 
     def _make_overlay(self) -> None:
         base = self.config.image.resolve()
-        info = subprocess.run(["qemu-img", "info", "--output=json", str(base)],
-                              capture_output=True, text=True, check=False)
+        info = subprocess.run(
+            ["qemu-img", "info", "--output=json", str(base)], capture_output=True, text=True, check=False
+        )
         if info.returncode != 0:
             raise ProviderError(f"qemu-img cannot read {base}: {info.stderr.strip()}")
         fmt = json.loads(info.stdout).get("format", "raw")
-        made = subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base),
-                               str(self.overlay)], capture_output=True, text=True, check=False)
+        made = subprocess.run(
+            ["qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base), str(self.overlay)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if made.returncode != 0:
             raise ProviderError(f"cannot create an overlay on {base}: {made.stderr.strip()}")
 
     def wait_ready(self, timeout: float, what: str) -> float:
         try:
-            return wait_healthy(self.url, self.token, timeout=timeout, interval=0.2,
-                                dead=self._dead, path=self.config.probe_path)
+            return wait_healthy(
+                self.url,
+                self.token,
+                timeout=timeout,
+                interval=0.2,
+                dead=self._dead,
+                path=self.config.probe_path,
+            )
         except ProviderError as exc:
             raise ProviderError(f"VM {self.name}: {what}: {exc}\n{self.diagnosis()}") from None
 
@@ -208,9 +258,11 @@ class QemuVM:
         serial = self.serial_tail()
         text = f"the end of its serial console ({self.serial_log}):\n{serial or '(empty)'}"
         if not serial and self.accel == "kvm":
-            text += ("\n(an empty console under KVM can mean nested virtualisation that does not "
-                     "work: try accel = 'tcg' or DESKPILOT_QEMU_ACCEL=tcg)")
-        if (qemu := self._qemu_log()):
+            text += (
+                "\n(an empty console under KVM can mean nested virtualisation that does not "
+                "work: try accel = 'tcg' or DESKPILOT_QEMU_ACCEL=tcg)"
+            )
+        if qemu := self._qemu_log():
             text += f"\nQEMU said:\n{qemu}"
         return text
 
@@ -292,18 +344,25 @@ class QemuVM:
                     break
                 time.sleep(0.05)
         self.proc = None
-        if self.watchdog is not None:   # its QEMU is gone: a new one gets a new watchdog
+        if self.watchdog is not None:  # its QEMU is gone: a new one gets a new watchdog
             self.watchdog.dismiss()
             self.watchdog = None
 
     # --- a VM outliving this process (agent vm) ------------------------------------------
     def save_record(self) -> None:
-        record = {"name": self.name, "config": self.config.model_dump(mode="json"), "ports": self.ports,
-                  "pid": self.pid, "token": self.token, "accel": self.accel,
-                  "snapshot": self.snapshot_taken, "detach": self.detach}
+        record = {
+            "name": self.name,
+            "config": self.config.model_dump(mode="json"),
+            "ports": self.ports,
+            "pid": self.pid,
+            "token": self.token,
+            "accel": self.accel,
+            "snapshot": self.snapshot_taken,
+            "detach": self.detach,
+        }
         path = self.folder / "vm.json"
         path.write_text(json.dumps(record, indent=1))
-        path.chmod(0o600)   # it holds the token
+        path.chmod(0o600)  # it holds the token
 
     @classmethod
     def attach(cls, name: str, root: Path | None = None) -> QemuVM:
@@ -335,7 +394,7 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:   # a zombie (our own child not yet waited for) counts as gone
+    try:  # a zombie (our own child not yet waited for) counts as gone
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:

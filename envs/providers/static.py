@@ -67,18 +67,23 @@ class StaticDesktop(BaseModel):
 
 
 class StaticProvider:
-    def __init__(self, desktops: Iterable[StaticDesktop | str | dict[str, Any]],
-                 probe_timeout: float = 5.0) -> None:
+    def __init__(
+        self, desktops: Iterable[StaticDesktop | str | dict[str, Any]], probe_timeout: float = 5.0
+    ) -> None:
         items: list[StaticDesktop] = []
         for i, entry in enumerate(desktops):
             try:
-                desktop = entry if isinstance(entry, StaticDesktop) else (
-                    StaticDesktop(url=entry) if isinstance(entry, str) else StaticDesktop(**entry))
+                desktop = (
+                    entry
+                    if isinstance(entry, StaticDesktop)
+                    else (StaticDesktop(url=entry) if isinstance(entry, str) else StaticDesktop(**entry))
+                )
             except ValidationError as exc:
-                reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
-                                    for e in exc.errors())
+                reasons = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+                )
                 raise ProviderError(f"desktop {i + 1}: {reasons}") from None
-            except TypeError as exc:   # not a table
+            except TypeError as exc:  # not a table
                 raise ProviderError(f"desktop {i + 1}: {exc}") from None
             items.append(desktop)
         if not items:
@@ -136,19 +141,22 @@ class StaticProvider:
                     failures.append(f"{self.names[index]}: {exc}")
                     continue
                 chosen = index
-                return DesktopLease(desktop.url, token, name=self.names[index], provider="static",
-                                    handle=str(index))
+                return DesktopLease(
+                    desktop.url, token, name=self.names[index], provider="static", handle=str(index)
+                )
             raise ProviderError("no desktop answered:\n" + "\n".join(failures))
         finally:
-            with self._cond:   # the others go back, in their order
+            with self._cond:  # the others go back, in their order
                 self._free = sorted(self._free + [i for i in candidates if i != chosen])
                 self._cond.notify_all()
 
     def reset(self, lease: DesktopLease) -> DesktopLease:
         """A bare URL cannot be put back into a clean state: what one task leaves behind is
         the next one's start. The runner refuses a second task on it unless told not to."""
-        raise ResetUnsupported(f"{lease.name} ({lease.url}) is a bare URL and cannot be reset; "
-                               "give a provider that can (qemu:IMAGE, docker, ...) or run with --no-reset")
+        raise ResetUnsupported(
+            f"{lease.name} ({lease.url}) is a bare URL and cannot be reset; "
+            "give a provider that can (qemu:IMAGE, docker, ...) or run with --no-reset"
+        )
 
     def release(self, lease: DesktopLease) -> None:
         index = int(lease.handle)

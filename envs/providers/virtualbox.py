@@ -28,9 +28,18 @@ GUEST = {"server": 5000, "chrome": 9222, "vlc": 8080}
 
 
 class VirtualBoxProvider:
-    def __init__(self, vms: Sequence[str], *, vboxmanage: str = "VBoxManage",
-                 snapshot: str = "init_state", network: str = "nat", probe: str = "/screenshot",
-                 server_port: int = 5000, boot_timeout: float = 300.0, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        vms: Sequence[str],
+        *,
+        vboxmanage: str = "VBoxManage",
+        snapshot: str = "init_state",
+        network: str = "nat",
+        probe: str = "/screenshot",
+        server_port: int = 5000,
+        boot_timeout: float = 300.0,
+        root: Path | None = None,
+    ) -> None:
         if not vms:
             raise ProviderError("virtualbox: no VM names given")
         if network not in ("nat", "bridged"):
@@ -67,7 +76,7 @@ class VirtualBoxProvider:
 
     def _owner(self, name: str) -> Path:
         owner = self.root / f"virtualbox-{name}"
-        owner.mkdir(parents=True, exist_ok=True)   # the port claims' owner, while leased
+        owner.mkdir(parents=True, exist_ok=True)  # the port claims' owner, while leased
         return owner
 
     def _start(self, name: str) -> DesktopLease:
@@ -75,25 +84,35 @@ class VirtualBoxProvider:
         extra: dict[str, str] = {}
         if self.network == "nat":
             ports = self.ports[name]
-            for key, guest in GUEST.items():   # after a restore too: the snapshot has old rules
+            for key, guest in GUEST.items():  # after a restore too: the snapshot has old rules
                 rule = f"deskpilot-{key}"
                 self._run("controlvm", name, "natpf1", "delete", rule, check=False)
                 self._run("controlvm", name, "natpf1", f"{rule},tcp,127.0.0.1,{ports[key]},,{guest}")
             url = f"http://127.0.0.1:{ports['server']}"
             extra = {k: f"http://127.0.0.1:{ports[k]}" for k in ("chrome", "vlc")}
         else:
-            out = self._run("guestproperty", "wait", name, "/VirtualBox/GuestInfo/Net/0/V4/IP",
-                            "--timeout", str(int(self.boot_timeout * 1000)), check=False)
+            out = self._run(
+                "guestproperty",
+                "wait",
+                name,
+                "/VirtualBox/GuestInfo/Net/0/V4/IP",
+                "--timeout",
+                str(int(self.boot_timeout * 1000)),
+                check=False,
+            )
             out = out or self._run("guestproperty", "get", name, "/VirtualBox/GuestInfo/Net/0/V4/IP")
             found = re.search(r"value:?\s*([0-9.]+)", out, re.IGNORECASE)
             if not found:
-                raise ProviderError(f"{name}: no IP from Guest Additions ({out.strip() or 'no value'}); "
-                                    "install them or use network='nat'")
+                raise ProviderError(
+                    f"{name}: no IP from Guest Additions ({out.strip() or 'no value'}); "
+                    "install them or use network='nat'"
+                )
             url = f"http://{found.group(1)}:{self.server_port}"
         if self.probe:
             wait_healthy(url, None, timeout=self.boot_timeout, path=self.probe)
-        return DesktopLease(url, None, name=name, provider="virtualbox", handle=name, extra=extra,
-                            can_reset=True)
+        return DesktopLease(
+            url, None, name=name, provider="virtualbox", handle=name, extra=extra, can_reset=True
+        )
 
     def reset(self, lease: DesktopLease) -> DesktopLease:
         self._run("controlvm", lease.handle, "poweroff", check=False)

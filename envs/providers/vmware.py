@@ -23,10 +23,17 @@ from envs.providers.cli_tool import run_tool
 
 
 class VmwareProvider:
-    def __init__(self, vmx: Sequence[str | Path], *, vmrun: str = "vmrun",
-                 host_type: str | None = None, snapshot: str = "init_state",
-                 probe: str = "/screenshot", server_port: int = 5000,
-                 boot_timeout: float = 300.0) -> None:
+    def __init__(
+        self,
+        vmx: Sequence[str | Path],
+        *,
+        vmrun: str = "vmrun",
+        host_type: str | None = None,
+        snapshot: str = "init_state",
+        probe: str = "/screenshot",
+        server_port: int = 5000,
+        boot_timeout: float = 300.0,
+    ) -> None:
         self.vmx = [str(Path(p).expanduser()) for p in vmx]
         if not self.vmx:
             raise ProviderError("vmware: no .vmx files given")
@@ -48,9 +55,9 @@ class VmwareProvider:
             vmx = self._free.pop(0)
         try:
             lease = self._start(vmx)
-            snapshots = self._run("listSnapshots", vmx).splitlines()[1:]   # first line: "Total snapshots: N"
+            snapshots = self._run("listSnapshots", vmx).splitlines()[1:]  # first line: "Total snapshots: N"
             if self.snapshot not in (s.strip() for s in snapshots):
-                self._run("snapshot", vmx, self.snapshot)   # the clean state, taken once
+                self._run("snapshot", vmx, self.snapshot)  # the clean state, taken once
         except BaseException:
             with self._lock:
                 self._free.append(vmx)
@@ -68,7 +75,9 @@ class VmwareProvider:
                 break
             time.sleep(2)
         else:
-            raise ProviderError(f"{vmx}: the guest reported no IP address in {self.boot_timeout:g} s (last: {ip!r})")
+            raise ProviderError(
+                f"{vmx}: the guest reported no IP address in {self.boot_timeout:g} s (last: {ip!r})"
+            )
         url = f"http://{ip}:{self.server_port}"
         wait_healthy(url, None, timeout=max(1.0, deadline - time.monotonic()), path=self.probe)
         return DesktopLease(url, None, name=Path(vmx).stem, provider="vmware", handle=vmx, can_reset=True)

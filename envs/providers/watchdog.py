@@ -43,11 +43,15 @@ if os.path.isdir(folder):  # EOF: the owner died
 
 class Watchdog:
     def __init__(self, qemu_pid: int, folder: Path) -> None:
-        read_end, self._write_end = os.pipe()       # both close-on-exec: QEMU inherits neither
+        read_end, self._write_end = os.pipe()  # both close-on-exec: QEMU inherits neither
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WATCHDOG, str(read_end), str(qemu_pid), str(folder)],
-            pass_fds=(read_end,), start_new_session=True, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pass_fds=(read_end,),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(read_end)
 
     def dismiss(self) -> None:

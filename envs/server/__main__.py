@@ -31,27 +31,43 @@ from envs.xauth import with_xauthority
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m envs.server", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m envs.server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--token", default=os.environ.get("DESKPILOT_TOKEN") or None)
-    parser.add_argument("--root", action="append", type=Path, default=None,
-                        help="folder that /file, /setup/upload and /list_directory may touch "
-                             "(repeatable; default: the home folder)")
+    parser.add_argument(
+        "--root",
+        action="append",
+        type=Path,
+        default=None,
+        help="folder that /file, /setup/upload and /list_directory may touch "
+        "(repeatable; default: the home folder)",
+    )
     # No environment defaults for these two: desktops started by LocalDesktop inherit
     # the caller's environment, and a monitor meant for the person's screen must not
     # restrict them (`agent desktop serve` reads DESKPILOT_MONITOR / DESKPILOT_SCALE).
-    parser.add_argument("--monitor", default=None,
-                        help="act on one monitor only: its index, name or 'primary' "
-                             "(agent desktop monitors lists them)")
-    parser.add_argument("--scale", type=float, default=None,
-                        help="physical pixels per protocol pixel (default: GDK_SCALE or "
-                             "Xft.dpi/96 with --monitor, else 1)")
+    parser.add_argument(
+        "--monitor",
+        default=None,
+        help="act on one monitor only: its index, name or 'primary' (agent desktop monitors lists them)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="physical pixels per protocol pixel (default: GDK_SCALE or Xft.dpi/96 with --monitor, else 1)",
+    )
     parser.add_argument("--ready-file", type=Path, default=None)
-    parser.add_argument("--exit-with-parent", action="store_true",
-                        help="stop when the process that started this one dies (ThisScreen: "
-                             "a server left driving a person's screen would outlive its session)")
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one dies (ThisScreen: "
+        "a server left driving a person's screen would outlive its session)",
+    )
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -76,13 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     # an Xauthority file even to a display that needs no cookie: give it an empty one.
     with_xauthority(os.environ)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    fields = {"host": args.host, "port": args.port, "token": args.token,
-              "monitor": args.monitor, "scale": args.scale}
+    fields = {
+        "host": args.host,
+        "port": args.port,
+        "token": args.token,
+        "monitor": args.monitor,
+        "scale": args.scale,
+    }
     if args.root:
         fields["roots"] = args.root
     if not is_loopback(args.host) and not args.token:
-        print(f"error: refusing to listen on {args.host}: binding beyond loopback needs a token "
-              "(--token or DESKPILOT_TOKEN); every request must then carry it", file=sys.stderr)
+        print(
+            f"error: refusing to listen on {args.host}: binding beyond loopback needs a token "
+            "(--token or DESKPILOT_TOKEN); every request must then carry it",
+            file=sys.stderr,
+        )
         return 2
     try:
         settings = ServerSettings(**fields)
@@ -112,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp.replace(args.ready_file)
     if args.exit_with_parent:
         _exit_with_parent()
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=False,
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 

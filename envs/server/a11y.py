@@ -32,7 +32,8 @@ import os
 import re
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,13 +93,17 @@ def _connect(limits: TreeLimits) -> Any:
     global _atspi, _glib
     if _atspi is None:
         xdg_bus = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "bus")
-        if not (os.environ.get("DBUS_SESSION_BUS_ADDRESS") or os.environ.get("AT_SPI_BUS_ADDRESS")
-                or os.path.exists(xdg_bus)):
+        if not (
+            os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+            or os.environ.get("AT_SPI_BUS_ADDRESS")
+            or os.path.exists(xdg_bus)
+        ):
             # Without an address libdbus would "autolaunch" a stray dbus-daemon on
             # the X display, and applications would not be on that bus anyway.
             raise AccessibilityUnavailable(
                 "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set in the server's "
-                "environment (start the desktop under dbus-run-session / dbus-launch)")
+                "environment (start the desktop under dbus-run-session / dbus-launch)"
+            )
         try:
             import gi
 
@@ -107,7 +112,8 @@ def _connect(limits: TreeLimits) -> Any:
         except (ImportError, ValueError) as exc:
             raise AccessibilityUnavailable(
                 f"AT-SPI bindings missing ({exc}): need python gi and the Atspi-2.0 typelib "
-                "(Debian: python3-gi, gir1.2-atspi-2.0)") from exc
+                "(Debian: python3-gi, gir1.2-atspi-2.0)"
+            ) from exc
         if Atspi.init() > 1:  # 0: initialised now, 1: already was; 2: no accessibility bus
             # atspi_init marks itself done even on failure, and the next call would then
             # abort the whole process (g_error); exit() resets it so a later try is safe.
@@ -115,7 +121,8 @@ def _connect(limits: TreeLimits) -> Any:
             raise AccessibilityUnavailable(
                 "cannot reach the AT-SPI accessibility bus: org.a11y.Bus on the session bus "
                 f"({os.environ.get('DBUS_SESSION_BUS_ADDRESS', 'unset')}) did not give an address; "
-                "is at-spi2-core installed and the session bus alive?")
+                "is at-spi2-core installed and the session bus alive?"
+            )
         _atspi, _glib = Atspi, GLib
     # startup_time -1: otherwise libatspi stretches the timeout to 15 s for any
     # application it first saw less than 15 s ago, which defeats the deadline.
@@ -156,8 +163,10 @@ class _Walk:
         self.showing = atspi.StateType.SHOWING
         # state enum -> "{st}name": upstream's names come from pyatspi's STATE_* constants
         # lower-cased, i.e. "multi_line", which is the enum nick with "-" -> "_".
-        self.state_keys = {i: _ST + atspi.StateType(i).value_nick.replace("-", "_")
-                           for i in range(int(atspi.StateType.LAST_DEFINED))}
+        self.state_keys = {
+            i: _ST + atspi.StateType(i).value_nick.replace("-", "_")
+            for i in range(int(atspi.StateType.LAST_DEFINED))
+        }
 
     def budget_left(self) -> bool:
         if self.stop_reason is None:
@@ -175,7 +184,9 @@ class _Walk:
             return fn(*args)
         except Exception as exc:  # GLib.Error, or TypeError/ValueError on a NULL result
             msg = getattr(exc, "message", "") or str(exc)
-            if isinstance(exc, _glib.Error) and ("did not receive a reply" in msg.lower() or "timeout" in msg.lower()):
+            if isinstance(exc, _glib.Error) and (
+                "did not receive a reply" in msg.lower() or "timeout" in msg.lower()
+            ):
                 raise _Unresponsive(msg) from exc
             return default
 
@@ -231,14 +242,22 @@ class _Walk:
         text = ""
         if "Text" in ifaces:
             n = min(call(A.Text.get_character_count, acc, default=0), _MAX_TEXT_CHARS)
-            text = (call(A.Text.get_text, acc, 0, n, default="") or "").replace("\ufffc", "").replace("\ufffd", "")
+            text = (
+                (call(A.Text.get_text, acc, 0, n, default="") or "")
+                .replace("\ufffc", "")
+                .replace("\ufffd", "")
+            )
         if "Image" in ifaces:
             attrib["image"] = "true"
         if "Selection" in ifaces:
             attrib["selection"] = "true"
         if "Value" in ifaces:
-            for key, getter in (("value", A.Value.get_current_value), ("min", A.Value.get_minimum_value),
-                                ("max", A.Value.get_maximum_value), ("step", A.Value.get_minimum_increment)):
+            for key, getter in (
+                ("value", A.Value.get_current_value),
+                ("min", A.Value.get_minimum_value),
+                ("max", A.Value.get_maximum_value),
+                ("step", A.Value.get_minimum_increment),
+            ):
                 v = call(getter, acc)
                 if v is not None:
                     attrib[_VAL + key] = str(v)
@@ -246,7 +265,9 @@ class _Walk:
             for i in range(call(A.Action.get_n_actions, acc, default=0)):
                 name = (call(A.Action.get_action_name, acc, i, default="") or "").replace(" ", "-")
                 if name and _qname(_ACT, name + "_desc"):
-                    attrib[_ACT + name + "_desc"] = _clean(call(A.Action.get_action_description, acc, i, default=""))
+                    attrib[_ACT + name + "_desc"] = _clean(
+                        call(A.Action.get_action_description, acc, i, default="")
+                    )
                     attrib[_ACT + name + "_kb"] = _clean(call(A.Action.get_key_binding, acc, i, default=""))
         tag = (role or "unknown").replace(" ", "-")
         if _qname("{x}", tag) is None:  # an application-defined role that is no XML name
@@ -341,10 +362,15 @@ def find_terminal_text(limits: TreeLimits = TreeLimits()) -> str | None:
         for i in range(min(n_apps, limits.max_children)):
             try:
                 app = walk.call(desktop.get_child_at_index, i)
-                for j in range(min(walk.call(app.get_child_count, default=0) if app else 0, limits.max_children)):
+                for j in range(
+                    min(walk.call(app.get_child_count, default=0) if app else 0, limits.max_children)
+                ):
                     frame = walk.call(app.get_child_at_index, j)
-                    if frame is None or walk.call(frame.get_role, default=None) != A.Role.FRAME \
-                            or active not in walk.states(frame):
+                    if (
+                        frame is None
+                        or walk.call(frame.get_role, default=None) != A.Role.FRAME
+                        or active not in walk.states(frame)
+                    ):
                         continue
                     stack: list[tuple[Any, int]] = [(frame, 2)]
                     while stack:
@@ -352,7 +378,9 @@ def find_terminal_text(limits: TreeLimits = TreeLimits()) -> str | None:
                             return None
                         acc, depth = stack.pop()
                         walk.nodes += 1
-                        if walk.call(acc.get_role, default=None) == A.Role.TERMINAL and focused in walk.states(acc):
+                        if walk.call(
+                            acc.get_role, default=None
+                        ) == A.Role.TERMINAL and focused in walk.states(acc):
                             n = min(walk.call(A.Text.get_character_count, acc, default=0), _MAX_TEXT_CHARS)
                             text = walk.call(A.Text.get_text, acc, 0, n, default="") or ""
                             return _clean(text.replace("\ufffc", "").replace("\ufffd", "")).rstrip()

@@ -28,9 +28,11 @@ from envs.server.atspi_dbus import (
 
 def calc_cells(walk: Any, table: Any) -> Any:
     me = (table.app, table.path)
-    rows, cols, box = yield [(*me, PROPS, "Get", ("(ss)", (TABLE, "NRows"))),
-                             (*me, PROPS, "Get", ("(ss)", (TABLE, "NColumns"))),
-                             (*me, COMPONENT, "GetExtents", ("(u)", (0,)))]
+    rows, cols, box = yield [
+        (*me, PROPS, "Get", ("(ss)", (TABLE, "NRows"))),
+        (*me, PROPS, "Get", ("(ss)", (TABLE, "NColumns"))),
+        (*me, COMPONENT, "GetExtents", ("(u)", (0,))),
+    ]
     rows, cols = rows or 0, cols or 0
     if rows <= 0 or cols <= 0:
         return
@@ -66,19 +68,24 @@ def calc_cells(walk: Any, table: Any) -> Any:
         if not row_added:
             return
 
+
 def first_visible_cell(table: Any, box: Any) -> Any:
     """Hit-test the sheet's top-left pixel (a scrolled sheet shows nothing of A1)."""
     me = (table.app, table.path)
     if box is not None and box[2] > 0 and box[3] > 0:
         (cell,) = yield [(*me, COMPONENT, "GetAccessibleAtPoint", ("(iiu)", (box[0] + 1, box[1] + 1, 0)))]
         if cell is not None and cell[1] and cell[1] != NULL_PATH:
-            pos, idx = yield [(*cell, PROPS, "Get", ("(ss)", (TABLECELL, "Position"))),
-                              (*cell, ACC, "GetIndexInParent", None)]
+            pos, idx = yield [
+                (*cell, PROPS, "Get", ("(ss)", (TABLECELL, "Position"))),
+                (*cell, ACC, "GetIndexInParent", None),
+            ]
             if pos is not None and pos[0] >= 0 and pos[1] >= 0:
                 return pos[0], pos[1]
             if idx is not None and idx >= 0:
-                r, c = yield [(*me, TABLE, "GetRowAtIndex", ("(i)", (idx,))),
-                              (*me, TABLE, "GetColumnAtIndex", ("(i)", (idx,)))]
+                r, c = yield [
+                    (*me, TABLE, "GetRowAtIndex", ("(i)", (idx,))),
+                    (*me, TABLE, "GetColumnAtIndex", ("(i)", (idx,))),
+                ]
                 if r is not None and c is not None and r >= 0 and c >= 0:
                     return r, c
     (cell,) = yield [(*me, TABLE, "GetAccessibleAt", ("(ii)", (0, 0)))]
@@ -87,4 +94,3 @@ def first_visible_cell(table: Any, box: Any) -> Any:
         if bits and bits[0] >> SHOWING & 1:
             return 0, 0
     return None
-

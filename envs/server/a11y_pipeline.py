@@ -104,11 +104,18 @@ def _connection(timeout_ms: int) -> Any:
         address = os.environ.get("AT_SPI_BUS_ADDRESS")
         if not address:
             session = Gio.bus_get_sync(Gio.BusType.SESSION, None)
-            address = session.call_sync("org.a11y.Bus", "/org/a11y/bus", "org.a11y.Bus",
-                                        "GetAddress", None, GLib.VariantType("(s)"),
-                                        Gio.DBusCallFlags.NONE, timeout_ms, None).unpack()[0]
-        flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-                 | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+            address = session.call_sync(
+                "org.a11y.Bus",
+                "/org/a11y/bus",
+                "org.a11y.Bus",
+                "GetAddress",
+                None,
+                GLib.VariantType("(s)"),
+                Gio.DBusCallFlags.NONE,
+                timeout_ms,
+                None,
+            ).unpack()[0]
+        flags = Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION
         _conn = Gio.DBusConnection.new_for_address_sync(address, flags, None, None)
     except GLib.Error as exc:
         raise AccessibilityUnavailable(f"cannot reach the AT-SPI accessibility bus: {exc.message}") from exc
@@ -246,11 +253,12 @@ class _Walk:
                 value = _decode(method, conn.call_finish(result).get_child_value(0))
             except _glib.Error as exc:
                 self.errors += 1
-                if exc.matches(_gio.io_error_quark(), _gio.IOErrorEnum.TIMED_OUT) \
-                        and app not in self.unresponsive:
+                if (
+                    exc.matches(_gio.io_error_quark(), _gio.IOErrorEnum.TIMED_OUT)
+                    and app not in self.unresponsive
+                ):
                     self.unresponsive.add(app)
-                    log.warning("accessibility: application %s did not answer, skipped: %s",
-                                app, exc.message)
+                    log.warning("accessibility: application %s did not answer, skipped: %s", app, exc.message)
             except (IndexError, TypeError, AttributeError):
                 pass  # an answer of an unexpected shape counts as no answer
             then(value)
@@ -266,8 +274,19 @@ class _Walk:
                 params = _glib.Variant(args[0], args[1])
                 if len(_params) < 4096:  # cell coordinates and text lengths vary without end
                     _params[args] = params
-        self.conn.call(app, path, iface, method, params, None, _gio.DBusCallFlags.NO_AUTO_START,
-                       self.limits.call_timeout_ms, self.cancellable, done, None)
+        self.conn.call(
+            app,
+            path,
+            iface,
+            method,
+            params,
+            None,
+            _gio.DBusCallFlags.NO_AUTO_START,
+            self.limits.call_timeout_ms,
+            self.cancellable,
+            done,
+            None,
+        )
 
     def admit(self, into: list[_Node | None], ref: Any, depth: int, in_calc: bool) -> _Node | None:
         """A new node under a parent (in document order), its queries sent at once."""
@@ -292,7 +311,10 @@ class _Walk:
         known = _static.get(me)
         if known is None:
             role, name, child_count, bits, attrs, ifaces = yield [
-                (*me, ACC, "GetRole", None), *self.changing(me), (*me, ACC, "GetInterfaces", None)]
+                (*me, ACC, "GetRole", None),
+                *self.changing(me),
+                (*me, ACC, "GetInterfaces", None),
+            ]
             if role is None:  # a dead object: nothing meaningful to show (as a11y.py)
                 node.dead = True
                 return
@@ -406,9 +428,12 @@ class _Walk:
         """What may differ from one walk to the next. Properties one by one, as libatspi
         asks them: Properties.GetAll also runs getters nobody needs, and one of Chromium's
         answers a value libdbus cannot marshal, which aborts the browser (seen here)."""
-        return [(*me, PROPS, "Get", ("(ss)", (ACC, "Name"))),
-                (*me, PROPS, "Get", ("(ss)", (ACC, "ChildCount"))),
-                (*me, ACC, "GetState", None), (*me, ACC, "GetAttributes", None)]
+        return [
+            (*me, PROPS, "Get", ("(ss)", (ACC, "Name"))),
+            (*me, PROPS, "Get", ("(ss)", (ACC, "ChildCount"))),
+            (*me, ACC, "GetState", None),
+            (*me, ACC, "GetAttributes", None),
+        ]
 
     def box(self, attrib: dict[str, str], rect: Any) -> None:
         box = tuple(rect)
@@ -425,12 +450,14 @@ class _Walk:
         apps: list[_Node | None] = []
         registry: list[Any] = []
         try:
+
             def start(refs: Any) -> None:
                 registry.append(refs)
                 for ref in refs or ():
                     if len(apps) >= self.limits.max_children:
                         break
                     self.admit(apps, ref, 1, False)
+
             self.send((*REGISTRY, ACC, "GetChildren", None), start)
             # Wake up at the deadline even while every application is silent.
             wake = _glib.timeout_source_new(max(1, int((self.deadline - time.monotonic()) * 1000)))
@@ -444,8 +471,7 @@ class _Walk:
                 ctx.iteration(True)
             wake.destroy()
             if registry == [None]:
-                raise AccessibilityUnavailable("the AT-SPI registry did not answer on the "
-                                               "accessibility bus")
+                raise AccessibilityUnavailable("the AT-SPI registry did not answer on the accessibility bus")
         finally:
             self.cancellable.cancel()  # late replies end as "cancelled", dispatched here
             while ctx.pending():

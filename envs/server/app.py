@@ -73,19 +73,25 @@ def recorder(request: Request) -> Recorder:
 def _image_spec(format: str, quality: str | None) -> ImageSpec:
     """Query parameters -> ImageSpec; 422 naming the bad value."""
     try:
-        return ImageSpec.model_validate({"format": format.lower(),
-                                         "quality": None if quality is None else int(quality)})
+        return ImageSpec.model_validate(
+            {"format": format.lower(), "quality": None if quality is None else int(quality)}
+        )
     except ValueError as exc:  # pydantic's ValidationError is a ValueError, as is int("x")
         errors = getattr(exc, "errors", None)
-        detail = "; ".join(e["msg"].removeprefix("Value error, ") for e in errors()) if errors else \
-            f"quality must be an integer from 1 to 100, not {quality!r}"
-        raise HTTPException(422, f"invalid screenshot request (format={format!r}, "
-                                 f"quality={quality!r}): {detail}") from exc
+        detail = (
+            "; ".join(e["msg"].removeprefix("Value error, ") for e in errors())
+            if errors
+            else f"quality must be an integer from 1 to 100, not {quality!r}"
+        )
+        raise HTTPException(
+            422, f"invalid screenshot request (format={format!r}, quality={quality!r}): {detail}"
+        ) from exc
 
 
 def create_app(settings: ServerSettings) -> Guard:
-    app = FastAPI(title="deskpilot control server", version=VERSION,
-                  docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="deskpilot control server", version=VERSION, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.server = served = ServerState(settings)
     # Resolved once at start: a monitor plugged in later does not move this server.
     served.view, monitor = resolve_view(settings.monitor, settings.scale)
@@ -95,9 +101,14 @@ def create_app(settings: ServerSettings) -> Guard:
     @app.get("/health")
     def health() -> dict[str, Any]:
         width, height = screen.screen_size(served.view)
-        reply: dict[str, Any] = {"status": "ok", "server": "deskpilot", "version": VERSION,
-                 "display": os.environ.get("DISPLAY"), "screen": {"width": width, "height": height},
-                 "features": ["act", "settle", "accessibility", "recording"]}
+        reply: dict[str, Any] = {
+            "status": "ok",
+            "server": "deskpilot",
+            "version": VERSION,
+            "display": os.environ.get("DISPLAY"),
+            "screen": {"width": width, "height": height},
+            "features": ["act", "settle", "accessibility", "recording"],
+        }
         if served.view is not None:
             reply["monitor"] = monitor.model_dump() if monitor else None
             reply["scale"] = served.view.scale
@@ -126,10 +137,14 @@ def create_app(settings: ServerSettings) -> Guard:
                 xinput.perform(op)
             elapsed = time.monotonic() - start
         report = st.settle(body.settle, before) if body.settle else None
-        shot = (base64.b64encode(screen.screenshot(body.screenshot, view=view)).decode()
-                if body.screenshot else None)
-        return ActResponse(executed=len(body.actions), seconds=round(elapsed, 4), settle=report,
-                           screenshot=shot)
+        shot = (
+            base64.b64encode(screen.screenshot(body.screenshot, view=view)).decode()
+            if body.screenshot
+            else None
+        )
+        return ActResponse(
+            executed=len(body.actions), seconds=round(elapsed, 4), settle=report, screenshot=shot
+        )
 
     @app.get("/accessibility")
     def accessibility(request: Request) -> dict[str, str]:
@@ -138,8 +153,9 @@ def create_app(settings: ServerSettings) -> Guard:
             from envs.server import a11y, a11y_pipeline
         except ImportError as exc:
             raise HTTPException(503, f"accessibility is not available: {exc}") from exc
-        limits = a11y.TreeLimits(max_nodes=st.settings.a11y_max_nodes,
-                                 max_seconds=st.settings.a11y_max_seconds)
+        limits = a11y.TreeLimits(
+            max_nodes=st.settings.a11y_max_nodes, max_seconds=st.settings.a11y_max_seconds
+        )
         future = st.a11y_pool.submit(a11y_pipeline.tree_xml, limits, st.view)
         try:
             xml = future.result(timeout=st.settings.a11y_max_seconds + 10)
@@ -152,20 +168,25 @@ def create_app(settings: ServerSettings) -> Guard:
         st = state(request)
         try:
             from envs.server import a11y
+
             text = st.a11y_pool.submit(a11y.find_terminal_text).result(timeout=30)
         except (ImportError, RuntimeError) as exc:
             raise HTTPException(404, f"terminal output is not available: {exc}") from exc
         if text is None:
-            raise HTTPException(404, "terminal output is not available: no focused terminal "
-                                     "with an accessible text on this desktop")
+            raise HTTPException(
+                404,
+                "terminal output is not available: no focused terminal "
+                "with an accessible text on this desktop",
+            )
         return {"status": "success", "output": text}
 
     @app.post("/start_recording")
     def start_recording(request: Request) -> dict[str, str]:
         view = state(request).view
         # The monitor's physical pixels: ffmpeg records what is there, unscaled.
-        x, y, width, height = ((view.x, view.y, view.width, view.height) if view
-                               else (0, 0, *screen.screen_size()))
+        x, y, width, height = (
+            (view.x, view.y, view.width, view.height) if view else (0, 0, *screen.screen_size())
+        )
         try:
             recorder(request).start(width, height, x=x, y=y)
         except RecordingError as exc:

@@ -32,10 +32,10 @@ class ServerSettings(BaseModel):
     # /file, /setup/upload and /list_directory may only touch paths under these.
     roots: list[Path] = Field(default_factory=lambda: [Path(os.path.expanduser("~"))])
     max_body_bytes: int = 256 * 1024 * 1024
-    command_timeout: float = 120.0       # /execute, as OSWorld
-    python_timeout: float = 30.0         # /run_python, as OSWorld
-    bash_timeout: float = 100.0          # /run_bash_script default, as OSWorld
-    max_output_chars: int = 1_000_000    # command output returned
+    command_timeout: float = 120.0  # /execute, as OSWorld
+    python_timeout: float = 30.0  # /run_python, as OSWorld
+    bash_timeout: float = 100.0  # /run_bash_script default, as OSWorld
+    max_output_chars: int = 1_000_000  # command output returned
     a11y_max_nodes: int = 5000
     a11y_max_seconds: float = 5.0
     recording_dir: Path = Field(default_factory=lambda: Path(os.environ.get("TMPDIR", "/tmp")))
@@ -49,7 +49,7 @@ class ServerSettings(BaseModel):
     scale: float | None = Field(default=None, gt=0, le=8)
 
     @model_validator(mode="after")
-    def _token_off_loopback(self) -> "ServerSettings":
+    def _token_off_loopback(self) -> ServerSettings:
         if not is_loopback(self.host) and not self.token:
             raise InsecureBindError(
                 f"refusing to listen on {self.host}: binding beyond loopback needs a token "

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -51,8 +52,12 @@ class Guard:
         if self.token is not None:
             given = presented_token(headers)
             if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
-                await _reply(send, 401, "missing or wrong token: send 'Authorization: Bearer <token>'",
-                             [(b"www-authenticate", b"Bearer")])
+                await _reply(
+                    send,
+                    401,
+                    "missing or wrong token: send 'Authorization: Bearer <token>'",
+                    [(b"www-authenticate", b"Bearer")],
+                )
                 return
         for name, value in headers:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from Xlib import X, display as xdisplay, error as xerror
+from Xlib import X
+from Xlib import display as xdisplay
+from Xlib import error as xerror
 from Xlib.protocol import rq
 
 from envs.xauth import cookie_file, missing_cookie_file, open_display
@@ -50,13 +51,15 @@ class Monitor(BaseModel):
 
     def describe(self) -> str:
         star = " (primary)" if self.primary else ""
-        return (f"{self.index}: {self.name} {self.width}x{self.height}+{self.x}+{self.y} "
-                f"scale {self.scale:g}{star}")
+        return (
+            f"{self.index}: {self.name} {self.width}x{self.height}+{self.x}+{self.y} "
+            f"scale {self.scale:g}{star}"
+        )
 
 
 # --- RandR 1.5 on python-xlib's request machinery --------------------------------------------
 _MonitorInfo = rq.Struct(
-    rq.Card32("name"),            # an atom
+    rq.Card32("name"),  # an atom
     rq.Bool("primary"),
     rq.Bool("automatic"),
     rq.LengthOf("outputs", 2),
@@ -72,30 +75,53 @@ _MonitorInfo = rq.Struct(
 
 class _GetMonitors(rq.ReplyRequest):
     _request = rq.Struct(
-        rq.Card8("opcode"), rq.Opcode(_GET_MONITORS), rq.RequestLength(),
-        rq.Window("window"), rq.Bool("get_active"), rq.Pad(3),
+        rq.Card8("opcode"),
+        rq.Opcode(_GET_MONITORS),
+        rq.RequestLength(),
+        rq.Window("window"),
+        rq.Bool("get_active"),
+        rq.Pad(3),
     )
     _reply = rq.Struct(
-        rq.ReplyCode(), rq.Pad(1), rq.Card16("sequence_number"), rq.ReplyLength(),
-        rq.Card32("timestamp"), rq.LengthOf("monitors", 4), rq.Card32("noutputs"), rq.Pad(12),
+        rq.ReplyCode(),
+        rq.Pad(1),
+        rq.Card16("sequence_number"),
+        rq.ReplyLength(),
+        rq.Card32("timestamp"),
+        rq.LengthOf("monitors", 4),
+        rq.Card32("noutputs"),
+        rq.Pad(12),
         rq.List("monitors", _MonitorInfo),
     )
 
 
 class _SetMonitor(rq.Request):
     _request = rq.Struct(
-        rq.Card8("opcode"), rq.Opcode(_SET_MONITOR), rq.RequestLength(),
+        rq.Card8("opcode"),
+        rq.Opcode(_SET_MONITOR),
+        rq.RequestLength(),
         rq.Window("window"),
-        rq.Card32("name"), rq.Bool("primary"), rq.Bool("automatic"), rq.LengthOf("outputs", 2),
-        rq.Int16("x"), rq.Int16("y"), rq.Card16("width"), rq.Card16("height"),
-        rq.Card32("width_mm"), rq.Card32("height_mm"), rq.List("outputs", rq.Card32Obj),
+        rq.Card32("name"),
+        rq.Bool("primary"),
+        rq.Bool("automatic"),
+        rq.LengthOf("outputs", 2),
+        rq.Int16("x"),
+        rq.Int16("y"),
+        rq.Card16("width"),
+        rq.Card16("height"),
+        rq.Card32("width_mm"),
+        rq.Card32("height_mm"),
+        rq.List("outputs", rq.Card32Obj),
     )
 
 
 class _DeleteMonitor(rq.Request):
     _request = rq.Struct(
-        rq.Card8("opcode"), rq.Opcode(_DELETE_MONITOR), rq.RequestLength(),
-        rq.Window("window"), rq.Card32("name"),
+        rq.Card8("opcode"),
+        rq.Opcode(_DELETE_MONITOR),
+        rq.RequestLength(),
+        rq.Window("window"),
+        rq.Card32("name"),
     )
 
 
@@ -103,15 +129,19 @@ class _DeleteMonitor(rq.Request):
 def _open(display: str | None) -> Iterator[xdisplay.Display]:
     name = display or os.environ.get("DISPLAY")
     if not name:
-        raise MonitorError("no X display: set DISPLAY (a Wayland-only session has none; "
-                           "log in to an X11 session to drive this screen)")
+        raise MonitorError(
+            "no X display: set DISPLAY (a Wayland-only session has none; "
+            "log in to an X11 session to drive this screen)"
+        )
     try:
         disp = open_display(name)  # also without an Xauthority file (envs/xauth.py)
     except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
         hint = ""
         if missing_cookie_file():
-            hint = (f" (no Xauthority file: {cookie_file() or '$HOME unset'} does not exist; "
-                    "set XAUTHORITY to the file holding this display's cookie)")
+            hint = (
+                f" (no Xauthority file: {cookie_file() or '$HOME unset'} does not exist; "
+                "set XAUTHORITY to the file holding this display's cookie)"
+            )
         raise MonitorError(f"cannot open X display {name}: {exc}{hint}") from exc
     try:
         yield disp
@@ -126,8 +156,12 @@ def _randr_version(disp: xdisplay.Display) -> tuple[int, int] | None:
     # the lower of the two versions: ask for 1.5 ourselves.
     from Xlib.ext import randr
 
-    reply = randr.QueryVersion(display=disp.display, opcode=disp.display.get_extension_major("RANDR"),
-                               major_version=1, minor_version=5)
+    reply = randr.QueryVersion(
+        display=disp.display,
+        opcode=disp.display.get_extension_major("RANDR"),
+        major_version=1,
+        minor_version=5,
+    )
     return reply.major_version, reply.minor_version
 
 
@@ -136,10 +170,16 @@ def _raw_monitors(disp: xdisplay.Display) -> list[tuple[str, int, int, int, int,
     root = disp.screen().root
     version = _randr_version(disp)
     if version is not None and version >= (1, 5):
-        reply = _GetMonitors(display=disp.display, opcode=disp.display.get_extension_major("RANDR"),
-                             window=root, get_active=True)
-        out = [(disp.get_atom_name(m.name) or f"monitor-{i}", m.x, m.y, m.width, m.height,
-                bool(m.primary)) for i, m in enumerate(reply.monitors)]
+        reply = _GetMonitors(
+            display=disp.display,
+            opcode=disp.display.get_extension_major("RANDR"),
+            window=root,
+            get_active=True,
+        )
+        out = [
+            (disp.get_atom_name(m.name) or f"monitor-{i}", m.x, m.y, m.width, m.height, bool(m.primary))
+            for i, m in enumerate(reply.monitors)
+        ]
         if out:
             return out
     if version is not None and version >= (1, 2):
@@ -190,8 +230,10 @@ def list_monitors(display: str | None = None, scale: float | None = None) -> lis
         raise MonitorError(f"scale must be positive, not {scale:g}")
     with _open(display) as disp:
         factor = scale if scale is not None else _detect_scale(disp)
-        return [Monitor(index=i, name=name, x=x, y=y, width=w, height=h, primary=primary, scale=factor)
-                for i, (name, x, y, w, h, primary) in enumerate(_raw_monitors(disp))]
+        return [
+            Monitor(index=i, name=name, x=x, y=y, width=w, height=h, primary=primary, scale=factor)
+            for i, (name, x, y, w, h, primary) in enumerate(_raw_monitors(disp))
+        ]
 
 
 def whole_screen(display: str | None = None, scale: float | None = None) -> Monitor:
@@ -199,12 +241,21 @@ def whole_screen(display: str | None = None, scale: float | None = None) -> Moni
     with _open(display) as disp:
         screen = disp.screen()
         factor = scale if scale is not None else _detect_scale(disp)
-        return Monitor(index=0, name="screen", x=0, y=0, width=screen.width_in_pixels,
-                       height=screen.height_in_pixels, primary=True, scale=factor)
+        return Monitor(
+            index=0,
+            name="screen",
+            x=0,
+            y=0,
+            width=screen.width_in_pixels,
+            height=screen.height_in_pixels,
+            primary=True,
+            scale=factor,
+        )
 
 
-def choose_monitor(choice: int | str | None, display: str | None = None,
-                   scale: float | None = None) -> Monitor:
+def choose_monitor(
+    choice: int | str | None, display: str | None = None, scale: float | None = None
+) -> Monitor:
     """A monitor by index ("1"), by name ("DP-1") or "primary"; None means the primary one."""
     monitors = list_monitors(display, scale)
     wanted = "primary" if choice is None else str(choice).strip()
@@ -217,8 +268,17 @@ def choose_monitor(choice: int | str | None, display: str | None = None,
     raise MonitorError(f"no monitor {wanted!r} on this display; there are: {listing}")
 
 
-def set_monitor(name: str, x: int, y: int, width: int, height: int, *, primary: bool = False,
-                output: str | None = None, display: str | None = None) -> None:
+def set_monitor(
+    name: str,
+    x: int,
+    y: int,
+    width: int,
+    height: int,
+    *,
+    primary: bool = False,
+    output: str | None = None,
+    display: str | None = None,
+) -> None:
     """Declare a RandR monitor, as `xrandr --setmonitor NAME W/0xH/0+X+Y OUTPUT|none`: how
     tests split one wide Xvfb screen in two. Naming a real `output` hides that output's
     automatic monitor. The X server forgets monitors when its last client leaves (unless
@@ -234,14 +294,30 @@ def set_monitor(name: str, x: int, y: int, width: int, height: int, *, primary: 
             if output not in names:
                 raise MonitorError(f"no output {output!r}; there are: {', '.join(sorted(names))}")
             outputs = [names[output]]
-        _SetMonitor(display=disp.display, opcode=disp.display.get_extension_major("RANDR"),
-                    window=root, name=disp.get_atom(name), primary=primary, automatic=False,
-                    x=x, y=y, width=width, height=height, width_mm=0, height_mm=0, outputs=outputs)
+        _SetMonitor(
+            display=disp.display,
+            opcode=disp.display.get_extension_major("RANDR"),
+            window=root,
+            name=disp.get_atom(name),
+            primary=primary,
+            automatic=False,
+            x=x,
+            y=y,
+            width=width,
+            height=height,
+            width_mm=0,
+            height_mm=0,
+            outputs=outputs,
+        )
         disp.sync()
 
 
 def delete_monitor(name: str, display: str | None = None) -> None:
     with _open(display) as disp:
-        _DeleteMonitor(display=disp.display, opcode=disp.display.get_extension_major("RANDR"),
-                       window=disp.screen().root, name=disp.get_atom(name))
+        _DeleteMonitor(
+            display=disp.display,
+            opcode=disp.display.get_extension_major("RANDR"),
+            window=disp.screen().root,
+            name=disp.get_atom(name),
+        )
         disp.sync()

@@ -51,11 +51,17 @@ def execute(body: CommandRequest, request: Request) -> dict[str, Any]:
     spec = _settle_spec(body.settle)
     before = st.frame() if spec else None
     with st.input_lock:
-        result = procs.run(body.command, shell=body.shell, timeout=st.settings.command_timeout,
-                           max_chars=st.settings.max_output_chars)
+        result = procs.run(
+            body.command,
+            shell=body.shell,
+            timeout=st.settings.command_timeout,
+            max_chars=st.settings.max_output_chars,
+        )
     reply: dict[str, Any] = {
         "status": "success" if result.returncode == 0 else "error",
-        "output": result.output, "error": result.error, "returncode": result.returncode,
+        "output": result.output,
+        "error": result.error,
+        "returncode": result.returncode,
     }
     if spec:
         reply["settle"] = st.settle(spec, before).model_dump()
@@ -115,8 +121,9 @@ def close_window(body: WindowRequest) -> PlainTextResponse:
 
 
 @router.post("/setup/upload")
-def upload(request: Request, file_path: Annotated[str, Form()],
-           file_data: Annotated[UploadFile, File()]) -> PlainTextResponse:
+def upload(
+    request: Request, file_path: Annotated[str, Form()], file_data: Annotated[UploadFile, File()]
+) -> PlainTextResponse:
     target = confine(file_path, state(request).settings.roots)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed upload never leaves half a file.
@@ -208,7 +215,7 @@ def desktop_path() -> dict[str, str]:
 class PythonRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: str
-    timeout: float | None = None   # ours: OSWorld's fixed 30 s is short for a coding agent
+    timeout: float | None = None  # ours: OSWorld's fixed 30 s is short for a coding agent
 
 
 @router.post("/run_python")
@@ -217,11 +224,17 @@ def run_python(body: PythonRequest, request: Request) -> JSONResponse:
     python = shutil.which("python3") or sys.executable
     # The code goes in on stdin: never through a shell, never into this process.
     timeout = min(max(body.timeout or st.settings.python_timeout, 1), st.settings.command_timeout * 5)
-    result = procs.run([python, "-"], stdin=body.code, timeout=timeout,
-                       max_chars=st.settings.max_output_chars)
-    return JSONResponse({"status": "success" if result.returncode == 0 else "error",
-                         "output": result.output, "error": result.error,
-                         "returncode": result.returncode})
+    result = procs.run(
+        [python, "-"], stdin=body.code, timeout=timeout, max_chars=st.settings.max_output_chars
+    )
+    return JSONResponse(
+        {
+            "status": "success" if result.returncode == 0 else "error",
+            "output": result.output,
+            "error": result.error,
+            "returncode": result.returncode,
+        }
+    )
 
 
 class BashRequest(BaseModel):
@@ -238,7 +251,16 @@ def run_bash_script(body: BashRequest, request: Request) -> dict[str, Any]:
     if cwd and not os.path.isdir(cwd):
         raise HTTPException(400, f"working_dir does not exist: {body.working_dir}")
     timeout = min(max(body.timeout, 1), st.settings.command_timeout * 5)
-    result = procs.run(["bash", "-s"], stdin=body.script, timeout=timeout, cwd=cwd or None,
-                       max_chars=st.settings.max_output_chars)
-    return {"status": "success" if result.returncode == 0 else "error", "output": result.output,
-            "error": result.error, "returncode": result.returncode}
+    result = procs.run(
+        ["bash", "-s"],
+        stdin=body.script,
+        timeout=timeout,
+        cwd=cwd or None,
+        max_chars=st.settings.max_output_chars,
+    )
+    return {
+        "status": "success" if result.returncode == 0 else "error",
+        "output": result.output,
+        "error": result.error,
+        "returncode": result.returncode,
+    }

@@ -63,7 +63,7 @@ def _zlib_stream(raw: np.ndarray, level: int) -> bytes:
         return _z.compress(data, level)
     bounds = np.linspace(0, raw.shape[0], stripes + 1).astype(int)
     row = raw.shape[1]
-    parts = [data[bounds[i] * row:bounds[i + 1] * row] for i in range(stripes)]
+    parts = [data[bounds[i] * row : bounds[i + 1] * row] for i in range(stripes)]
     bodies = list(_pool.map(lambda i: _deflate(parts[i], level, i == stripes - 1), range(stripes)))
     # 0x78 0x01: deflate, 32 KiB window, "fastest" hint; the FCHECK bits make it a multiple of 31.
     return b"\x78\x01" + b"".join(bodies) + struct.pack(">I", _z.adler32(data) & 0xFFFFFFFF)
@@ -75,5 +75,9 @@ def encode_png(rgb: np.ndarray, level: int = DEFAULT_LEVEL) -> bytes:
         raise ValueError(f"encode_png wants an (H, W, 3) uint8 array, not {rgb.shape} {rgb.dtype}")
     height, width, _ = rgb.shape
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return (_SIGNATURE + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", _zlib_stream(filtered_rows(rgb), level)) + _chunk(b"IEND", b""))
+    return (
+        _SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", _zlib_stream(filtered_rows(rgb), level))
+        + _chunk(b"IEND", b"")
+    )

@@ -32,16 +32,29 @@ def normalise(command: list[str] | str, shell: bool) -> list[str] | str:
     return command
 
 
-def run(command: list[str] | str, *, shell: bool = False, timeout: float,
-        cwd: str | None = None, max_chars: int = 1_000_000, stdin: str | None = None) -> CommandResult:
+def run(
+    command: list[str] | str,
+    *,
+    shell: bool = False,
+    timeout: float,
+    cwd: str | None = None,
+    max_chars: int = 1_000_000,
+    stdin: str | None = None,
+) -> CommandResult:
     command = normalise(command, shell)
     if not command:
         return CommandResult(returncode=-1, output="", error="empty command")
     try:
         proc = subprocess.Popen(
-            command, shell=shell, cwd=cwd, text=True, errors="replace",
+            command,
+            shell=shell,
+            cwd=cwd,
+            text=True,
+            errors="replace",
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
     except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
         return CommandResult(returncode=127, output="", error=str(exc))
@@ -58,9 +71,15 @@ def run(command: list[str] | str, *, shell: bool = False, timeout: float,
 def launch(command: list[str] | str, *, shell: bool = False, cwd: str | None = None) -> int:
     """Start a program and return at once; it lives in its own process group."""
     command = normalise(command, shell)
-    proc = subprocess.Popen(command, shell=shell, cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command,
+        shell=shell,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     return proc.pid
 
 

@@ -32,11 +32,32 @@ class Recorder:
         display = os.environ.get("DISPLAY", ":0")
         try:
             self._proc = subprocess.Popen(
-                ["ffmpeg", "-y", "-loglevel", "error", "-f", "x11grab", "-framerate", "10",
-                 "-video_size", f"{width}x{height}", "-i", f"{display}+{x},{y}" if x or y else display, "-c:v", "libx264",
-                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(self._path)],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                start_new_session=True)
+                [
+                    "ffmpeg",
+                    "-y",
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "x11grab",
+                    "-framerate",
+                    "10",
+                    "-video_size",
+                    f"{width}x{height}",
+                    "-i",
+                    f"{display}+{x},{y}" if x or y else display,
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-pix_fmt",
+                    "yuv420p",
+                    str(self._path),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         except FileNotFoundError as exc:
             raise RecordingError("ffmpeg is not installed on this desktop") from exc
 

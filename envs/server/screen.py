@@ -56,8 +56,6 @@ def raw_frame(view: ScreenView | None = None) -> bytes:
     return bytes(_grab(False, view).raw)
 
 
-
-
 def capture(*, cursor: bool = True, view: ScreenView | None = None) -> np.ndarray:
     """The screen (or the view's monitor, in logical pixels) as an (H, W, 3) RGB array."""
     shot = _grab(cursor, view)
@@ -78,8 +76,7 @@ def capture(*, cursor: bool = True, view: ScreenView | None = None) -> np.ndarra
     return rgb
 
 
-def encode(rgb: np.ndarray, spec: ImageSpec | None = None, *,
-           png_level: int = png.DEFAULT_LEVEL) -> bytes:
+def encode(rgb: np.ndarray, spec: ImageSpec | None = None, *, png_level: int = png.DEFAULT_LEVEL) -> bytes:
     if spec is None or spec.format == "png":
         return png.encode_png(rgb, png_level)
     quality = spec.quality or DEFAULT_QUALITY[spec.format]
@@ -92,8 +89,9 @@ def encode(rgb: np.ndarray, spec: ImageSpec | None = None, *,
     return buf.getvalue()
 
 
-def screenshot(spec: ImageSpec | None = None, *, cursor: bool = True,
-               view: ScreenView | None = None) -> bytes:
+def screenshot(
+    spec: ImageSpec | None = None, *, cursor: bool = True, view: ScreenView | None = None
+) -> bytes:
     """The screen encoded as `spec` asks, cursor drawn in."""
     return encode(capture(cursor=cursor, view=view), spec)
 

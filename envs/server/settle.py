@@ -26,9 +26,13 @@ def changed_pixels(a: bytes, b: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(a, np.uint32) != np.frombuffer(b, np.uint32)))
 
 
-def wait_until_stable(grab: Callable[[], bytes], spec: SettleSpec, before: bytes | None = None,
-                      clock: Callable[[], float] = time.monotonic,
-                      sleep: Callable[[float], None] = time.sleep) -> SettleReport:
+def wait_until_stable(
+    grab: Callable[[], bytes],
+    spec: SettleSpec,
+    before: bytes | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SettleReport:
     start = clock()
     last = grab()
     frames = 1
@@ -49,9 +53,13 @@ def wait_until_stable(grab: Callable[[], bytes], spec: SettleSpec, before: bytes
         last = frame
 
 
-def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes | None = None,
-            caret: tuple[int, int, int, int] | None = None,
-            ) -> tuple[ScreenChange, tuple[int, int, int, int] | None]:
+def compare(
+    before: bytes,
+    after: bytes,
+    size: tuple[int, int],
+    reference: bytes | None = None,
+    caret: tuple[int, int, int, int] | None = None,
+) -> tuple[ScreenChange, tuple[int, int, int, int] | None]:
     """What changed between two raw frames of `size` (width, height), and where the caret
     was last seen blinking (to pass to the next call)."""
     width, height = size
@@ -68,15 +76,20 @@ def compare(before: bytes, after: bytes, size: tuple[int, int], reference: bytes
     if reference is not None and len(reference) == len(before):
         ref = screen_diff.pixels_of(reference, width, height)
     change = screen_diff.diff(a, b, ref, caret)
-    report = ScreenChange(pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels,
-                          caret=change.caret)
+    report = ScreenChange(
+        pixels=change.pixels, boxes=change.boxes, masked_pixels=change.masked_pixels, caret=change.caret
+    )
     return report, change.caret
 
 
-def settle_and_compare(grab: Callable[[], bytes], spec: SettleSpec, before: bytes,
-                       size: tuple[int, int], reference: bytes | None = None,
-                       caret: tuple[int, int, int, int] | None = None,
-                       ) -> tuple[SettleReport, bytes, tuple[int, int, int, int] | None]:
+def settle_and_compare(
+    grab: Callable[[], bytes],
+    spec: SettleSpec,
+    before: bytes,
+    size: tuple[int, int],
+    reference: bytes | None = None,
+    caret: tuple[int, int, int, int] | None = None,
+) -> tuple[SettleReport, bytes, tuple[int, int, int, int] | None]:
     """wait_until_stable plus the change report; also the settled frame and the caret."""
     last: list[bytes] = []
 

@@ -21,7 +21,8 @@ class ServerState:
     input_lock: threading.Lock = field(default_factory=threading.Lock)
     # AT-SPI is walked from one thread only: its D-Bus connection is not thread-safe.
     a11y_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11y"))
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="a11y")
+    )
     recorder: Recorder | None = None
     # The monitor this server is restricted to; None: the whole screen (view.py).
     view: ScreenView | None = None
@@ -46,7 +47,8 @@ class ServerState:
     def settle(self, spec: SettleSpec, before: bytes | None) -> SettleReport:
         if before is None:
             return wait_until_stable(self.frame, spec, before)
-        report, settled, caret = settle_and_compare(self.frame, spec, before, self.frame_size(),
-                                                    self.last_settled, self.caret)
+        report, settled, caret = settle_and_compare(
+            self.frame, spec, before, self.frame_size(), self.last_settled, self.caret
+        )
         self.last_settled, self.caret = settled, caret
         return report

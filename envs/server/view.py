@@ -27,7 +27,7 @@ class OutsideMonitor(ActionError):
 
 @dataclass(frozen=True)
 class ScreenView:
-    x: int                 # the monitor's physical rectangle on the X screen
+    x: int  # the monitor's physical rectangle on the X screen
     y: int
     width: int
     height: int
@@ -35,9 +35,15 @@ class ScreenView:
     label: str = "the monitor"
 
     @classmethod
-    def of(cls, monitor: Monitor) -> "ScreenView":
-        return cls(monitor.x, monitor.y, monitor.width, monitor.height, monitor.scale,
-                   f"monitor {monitor.index} ({monitor.name})")
+    def of(cls, monitor: Monitor) -> ScreenView:
+        return cls(
+            monitor.x,
+            monitor.y,
+            monitor.width,
+            monitor.height,
+            monitor.scale,
+            f"monitor {monitor.index} ({monitor.name})",
+        )
 
     # --- sizes ------------------------------------------------------------------------------
     @property
@@ -59,9 +65,11 @@ class ScreenView:
         """A protocol point -> X screen pixel; OutsideMonitor when it is not on the monitor."""
         if not self.contains(x, y):
             width, height = self.size
-            raise OutsideMonitor(f"({x}, {y}) is outside {self.label}: this server acts only "
-                                 f"on it, and its coordinates run from (0, 0) to "
-                                 f"({width - 1}, {height - 1})")
+            raise OutsideMonitor(
+                f"({x}, {y}) is outside {self.label}: this server acts only "
+                f"on it, and its coordinates run from (0, 0) to "
+                f"({width - 1}, {height - 1})"
+            )
         # The centre of the logical pixel, so a click lands inside what the screenshot showed.
         px = min(self.width - 1, math.floor((x + 0.5) * self.scale))
         py = min(self.height - 1, math.floor((y + 0.5) * self.scale))
@@ -73,8 +81,12 @@ class ScreenView:
 
     def box_from_screen(self, x: int, y: int, width: int, height: int) -> tuple[int, int, int, int] | None:
         """An on-screen box -> protocol box, or None when no part of it is on the monitor."""
-        if x >= self.x + self.width or y >= self.y + self.height or x + width <= self.x \
-                or y + height <= self.y:
+        if (
+            x >= self.x + self.width
+            or y >= self.y + self.height
+            or x + width <= self.x
+            or y + height <= self.y
+        ):
             return None
         lx, ly = self.from_screen(x, y)
         return lx, ly, max(0, round(width / self.scale)), max(0, round(height / self.scale))
@@ -100,16 +112,19 @@ class ScreenView:
         if isinstance(op, (a.MouseDown, a.MouseUp, a.Scroll)) and op.x is None:
             lx, ly = self.from_screen(*cursor)
             if not self.contains(lx, ly):
-                raise OutsideMonitor(f"{op.type} without a point would act at the pointer, which "
-                                     f"is outside {self.label}; give x and y on the monitor")
+                raise OutsideMonitor(
+                    f"{op.type} without a point would act at the pointer, which "
+                    f"is outside {self.label}; give x and y on the monitor"
+                )
 
 
 def needs_pointer(op: a.DesktopAction) -> bool:
     return isinstance(op, (a.MouseDown, a.MouseUp, a.Scroll)) and op.x is None
 
 
-def resolve_view(monitor: int | str | None, scale: float | None,
-                 display: str | None = None) -> tuple[ScreenView | None, Monitor | None]:
+def resolve_view(
+    monitor: int | str | None, scale: float | None, display: str | None = None
+) -> tuple[ScreenView | None, Monitor | None]:
     """The view a server's settings ask for (MonitorError when the monitor does not exist).
 
     Neither a monitor nor a scale: no view, X coordinates as they are. A scale alone:
@@ -118,7 +133,6 @@ def resolve_view(monitor: int | str | None, scale: float | None,
         return None, None
     if monitor is None:
         screen = whole_screen(display, scale)
-        return ScreenView(screen.x, screen.y, screen.width, screen.height, screen.scale,
-                          "the screen"), None
+        return ScreenView(screen.x, screen.y, screen.width, screen.height, screen.scale, "the screen"), None
     chosen = choose_monitor(monitor, display, scale)
     return ScreenView.of(chosen), chosen

@@ -58,8 +58,9 @@ def window_size(app_class_name: str) -> tuple[int, int] | None:
     window = find_window(app_class_name, by_class=True)
     if window is None:
         return None
-    proc = subprocess.run(["xdotool", "getwindowgeometry", "--shell", str(int(window.wid, 16))],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["xdotool", "getwindowgeometry", "--shell", str(int(window.wid, 16))], capture_output=True, text=True
+    )
     values = dict(line.split("=", 1) for line in proc.stdout.split() if "=" in line)
     if "WIDTH" not in values:
         return None
@@ -69,8 +70,13 @@ def window_size(app_class_name: str) -> tuple[int, int] | None:
 def open_file(path: str, timeout: float = 30.0) -> bool:
     """Open with the default application and wait until a window names the file."""
     opener = ["xdg-open", path] if shutil.which("xdg-open") else ["gio", "open", path]
-    subprocess.Popen(opener, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
+    subprocess.Popen(
+        opener,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     stem = os.path.splitext(os.path.basename(path))[0]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

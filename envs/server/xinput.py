@@ -33,8 +33,9 @@ class ActionError(RuntimeError):
 
 def _xdotool(*args: str, stdin: str | None = None, timeout: float = 60) -> str:
     try:
-        proc = subprocess.run(["xdotool", *args], input=stdin, text=True, capture_output=True,
-                              timeout=timeout)
+        proc = subprocess.run(
+            ["xdotool", *args], input=stdin, text=True, capture_output=True, timeout=timeout
+        )
     except FileNotFoundError as exc:
         raise ActionError("xdotool is not installed on this desktop") from exc
     except subprocess.TimeoutExpired as exc:
@@ -63,13 +64,13 @@ def type_text(text: str) -> None:
                 if not run.isascii():
                     _map_keys(run)
                 # --file - reads the text from stdin: no argument parsing touches it.
-                _xdotool("type", "--delay", delay, "--file", "-", stdin=run,
-                         timeout=30 + len(run) * 0.1)
+                _xdotool("type", "--delay", delay, "--file", "-", stdin=run, timeout=30 + len(run) * 0.1)
 
 
 def _keymap():
     try:
         from envs.server.keymap import KEYMAP
+
         KEYMAP.capacity()
         return KEYMAP
     except Exception:  # no python-xlib or no display access: xdotool remaps on its own
@@ -114,8 +115,13 @@ def open_target(target: str) -> None:
             raise ActionError(f"cannot parse program to open: {exc}") from exc
         if not argv or not shutil.which(argv[0]):
             raise ActionError(f"{target!r} is neither an existing file nor a program on PATH")
-    subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
+    subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def focus_window(title: str) -> None:
@@ -133,8 +139,16 @@ def perform(op: a.DesktopAction) -> None:
         case a.Click():
             # --delay is xdotool's pause after each click (100 ms by default, even for one)
             repeat = ["--repeat", str(op.clicks), "--delay", "60" if op.clicks > 1 else "0"]
-            _xdotool("mousemove", str(op.x), str(op.y), *_hold(op.hold_keys, "keydown"),
-                     "click", *repeat, BUTTONS[op.button], *_hold(reversed(op.hold_keys), "keyup"))
+            _xdotool(
+                "mousemove",
+                str(op.x),
+                str(op.y),
+                *_hold(op.hold_keys, "keydown"),
+                "click",
+                *repeat,
+                BUTTONS[op.button],
+                *_hold(reversed(op.hold_keys), "keyup"),
+            )
         case a.MoveTo():
             _xdotool("mousemove", str(op.x), str(op.y))
         case a.Drag():
@@ -165,8 +179,7 @@ def perform(op: a.DesktopAction) -> None:
 
 def _drag(op: a.Drag) -> None:
     button = BUTTONS[op.button]
-    _xdotool("mousemove", str(op.x1), str(op.y1), *_hold(op.hold_keys, "keydown"),
-             "mousedown", button)
+    _xdotool("mousemove", str(op.x1), str(op.y1), *_hold(op.hold_keys, "keydown"), "mousedown", button)
     try:
         steps = 8  # intermediate motion events: many apps ignore a jump straight to the end
         for i in range(1, steps + 1):

@@ -54,8 +54,12 @@ def png(rgb: tuple[int, int, int]) -> bytes:
 
     row = b"\x00" + bytes(rgb) * WIDTH
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(row * HEIGHT)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * HEIGHT))
+        + chunk(b"IEND", b"")
+    )
 
 
 def colour() -> tuple[int, int, int]:
@@ -96,17 +100,25 @@ class Handler(BaseHTTPRequestHandler):
         kind = self.headers.get("content-type", "")
         if kind.startswith("multipart/"):
             message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                b"content-type: " + kind.encode() + b"\r\n\r\n" + raw)
+                b"content-type: " + kind.encode() + b"\r\n\r\n" + raw
+            )
             return dict(field for part in message.iter_parts() if (field := _form_field(part)))
         from urllib.parse import parse_qs
+
         return {k: v[0].encode() for k, v in parse_qs(raw.decode()).items()}
 
     def do_GET(self) -> None:
         if not self.allowed():
             return
         if self.path == "/health":
-            self.reply(200, {"status": "ok", "server": "deskpilot-vm-standin",
-                             "screen": {"width": WIDTH, "height": HEIGHT}})
+            self.reply(
+                200,
+                {
+                    "status": "ok",
+                    "server": "deskpilot-vm-standin",
+                    "screen": {"width": WIDTH, "height": HEIGHT},
+                },
+            )
         elif self.path == "/screenshot":
             self.reply(200, png(colour()), "image/png")
         elif self.path == "/platform":
@@ -121,19 +133,39 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(self.body() or b"{}")
             command, shell = request.get("command"), bool(request.get("shell"))
             try:
-                done = subprocess.run(command, shell=shell, capture_output=True, text=True, timeout=120,
-                                      check=False)
-                self.reply(200, {"status": "success", "output": done.stdout, "error": done.stderr,
-                                 "returncode": done.returncode})
+                done = subprocess.run(
+                    command, shell=shell, capture_output=True, text=True, timeout=120, check=False
+                )
+                self.reply(
+                    200,
+                    {
+                        "status": "success",
+                        "output": done.stdout,
+                        "error": done.stderr,
+                        "returncode": done.returncode,
+                    },
+                )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 self.reply(200, {"status": "error", "output": "", "error": str(exc), "returncode": -1})
         elif self.path == "/run_bash_script":
             request = json.loads(self.body() or b"{}")
-            done = subprocess.run(["bash", "-c", request.get("script", "")], capture_output=True,
-                                  text=True, timeout=float(request.get("timeout") or 100),
-                                  cwd=request.get("working_dir") or None, check=False)
-            self.reply(200, {"status": "success", "output": done.stdout, "error": done.stderr,
-                             "returncode": done.returncode})
+            done = subprocess.run(
+                ["bash", "-c", request.get("script", "")],
+                capture_output=True,
+                text=True,
+                timeout=float(request.get("timeout") or 100),
+                cwd=request.get("working_dir") or None,
+                check=False,
+            )
+            self.reply(
+                200,
+                {
+                    "status": "success",
+                    "output": done.stdout,
+                    "error": done.stderr,
+                    "returncode": done.returncode,
+                },
+            )
         elif self.path == "/setup/upload":
             fields = self.form()
             path = fields.get("file_path", b"").decode()

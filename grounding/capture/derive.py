@@ -29,25 +29,60 @@ DATA = Path(__file__).parent / "data"
 Box = tuple[int, int, int, int]
 
 _WINDOWS = {"frame", "dialog", "window", "alert", "filechooser", "filechooserdialog"}
-_TEXT_ROLES = {"label", "statictext", "pushbutton", "button", "menu", "menuitem", "pagetab", "link",
-               "heading", "checkbox", "radiobutton", "listitem", "columnheader", "tablecolumnheader",
-               "tablecell", "treeitem", "togglebutton", "paragraph"}
+_TEXT_ROLES = {
+    "label",
+    "statictext",
+    "pushbutton",
+    "button",
+    "menu",
+    "menuitem",
+    "pagetab",
+    "link",
+    "heading",
+    "checkbox",
+    "radiobutton",
+    "listitem",
+    "columnheader",
+    "tablecolumnheader",
+    "tablecell",
+    "treeitem",
+    "togglebutton",
+    "paragraph",
+}
 _BUTTONS = {"pushbutton", "button", "togglebutton", "menubutton", "splitbutton"}
-_TARGETS = {"entry", "text", "textbox", "searchbox", "passwordtext", "combobox", "checkbox",
-            "radiobutton", "pushbutton", "button", "togglebutton", "slider", "spinbutton"}
+_TARGETS = {
+    "entry",
+    "text",
+    "textbox",
+    "searchbox",
+    "passwordtext",
+    "combobox",
+    "checkbox",
+    "radiobutton",
+    "pushbutton",
+    "button",
+    "togglebutton",
+    "slider",
+    "spinbutton",
+}
 _CELL = re.compile(r"^([A-Z]{1,2})(\d{1,4})$")
-CAPS = {"text_matching": 8, "element_recognition": 8, "layout_understanding": 8,
-        "fine_grained_manipulation": 6, "refusal": 4}
+CAPS = {
+    "text_matching": 8,
+    "element_recognition": 8,
+    "layout_understanding": 8,
+    "fine_grained_manipulation": 6,
+    "refusal": 4,
+}
 
 
 @dataclass(frozen=True)
 class Derived:
     category: str
     instruction: str
-    box: Box | None            # None for a refusal
+    box: Box | None  # None for a refusal
     role: str = ""
-    name: str = ""             # the target's accessible name (or the absent name)
-    detail: str = ""           # how the item was made (anchor, relation, cell, ...)
+    name: str = ""  # the target's accessible name (or the absent name)
+    detail: str = ""  # how the item was made (anchor, relation, cell, ...)
 
 
 @lru_cache(maxsize=1)
@@ -67,11 +102,23 @@ def absent_names() -> list[str]:
 
 
 # ---------------------------------------------------------------- verb forms
-_IRREGULAR = {"do": ("does", "doing"), "go": ("goes", "going"), "get": ("gets", "getting"),
-              "put": ("puts", "putting"), "set": ("sets", "setting"), "let": ("lets", "letting"),
-              "shut": ("shuts", "shutting"), "cut": ("cuts", "cutting"), "stop": ("stops", "stopping"),
-              "drop": ("drops", "dropping"), "skip": ("skips", "skipping"), "jump": ("jumps", "jumping"),
-              "see": ("sees", "seeing"), "pull": ("pulls", "pulling"), "push": ("pushes", "pushing")}
+_IRREGULAR = {
+    "do": ("does", "doing"),
+    "go": ("goes", "going"),
+    "get": ("gets", "getting"),
+    "put": ("puts", "putting"),
+    "set": ("sets", "setting"),
+    "let": ("lets", "letting"),
+    "shut": ("shuts", "shutting"),
+    "cut": ("cuts", "cutting"),
+    "stop": ("stops", "stopping"),
+    "drop": ("drops", "dropping"),
+    "skip": ("skips", "skipping"),
+    "jump": ("jumps", "jumping"),
+    "see": ("sees", "seeing"),
+    "pull": ("pulls", "pulling"),
+    "push": ("pushes", "pushing"),
+}
 
 
 def verb_forms(phrase: str) -> tuple[str, str, str]:
@@ -90,9 +137,12 @@ def verb_forms(phrase: str) -> tuple[str, str, str]:
 
 # ---------------------------------------------------------------- screen model
 def _inside(outer: Box, inner: Box, slack: int = 2) -> bool:
-    return (outer[0] - slack <= inner[0] and outer[1] - slack <= inner[1]
-            and inner[0] + inner[2] <= outer[0] + outer[2] + slack
-            and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
+    return (
+        outer[0] - slack <= inner[0]
+        and outer[1] - slack <= inner[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2] + slack
+        and inner[1] + inner[3] <= outer[1] + outer[3] + slack
+    )
 
 
 def visible_elements(xml: str, screen: tuple[int, int]) -> list[A11yElement]:
@@ -104,8 +154,11 @@ def visible_elements(xml: str, screen: tuple[int, int]) -> list[A11yElement]:
     # A dialog opened over its main window is the one on top; otherwise the application's
     # main frame (toolkits such as Qt also expose a control bar as an unnamed inner frame).
     dialogs = [e for e in windows if role_key(e.role) != "frame"]
-    top = (min(dialogs, key=lambda e: e.rect[2] * e.rect[3]) if dialogs
-           else max(windows, key=lambda e: e.rect[2] * e.rect[3]))
+    top = (
+        min(dialogs, key=lambda e: e.rect[2] * e.rect[3])
+        if dialogs
+        else max(windows, key=lambda e: e.rect[2] * e.rect[3])
+    )
     return [e for e in els if e.active and _inside(top.rect, e.rect)]
 
 
@@ -121,8 +174,8 @@ def _has_words(e: A11yElement) -> bool:
     return bool(_words(e)) and shows_text(e)
 
 
-_VERIFIED: set[int] = set()   # ids of the elements whose words OCR read in their box (this screen)
-_CHECKING = [False]           # whether `derive` was given OCR words to check against
+_VERIFIED: set[int] = set()  # ids of the elements whose words OCR read in their box (this screen)
+_CHECKING = [False]  # whether `derive` was given OCR words to check against
 
 
 def shows_text(e: A11yElement) -> bool:
@@ -157,8 +210,13 @@ def _counts(els: list[A11yElement]) -> dict[str, list[A11yElement]]:
 def _text_fits(e: A11yElement, words: str) -> bool:
     """The words can be on screen inside the box (not a tooltip-only name of an icon)."""
     w, h = e.rect[2], e.rect[3]
-    return 2 <= len(words) <= 40 and any(c.isalpha() for c in words) and 10 <= h <= 60 \
-        and w >= 6 * len(words) and w <= 40 * len(words) + 200
+    return (
+        2 <= len(words) <= 40
+        and any(c.isalpha() for c in words)
+        and 10 <= h <= 60
+        and w >= 6 * len(words)
+        and w <= 40 * len(words) + 200
+    )
 
 
 def _noun(rng: random.Random, rk: str) -> str:
@@ -217,8 +275,11 @@ def _gap(direction: str, a: Box, c: Box) -> tuple[float, float] | None:
 
 def spatial_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
     counts = _counts(els)
-    anchors = [g[0] for words, g in counts.items()
-               if len(g) == 1 and words == normalize(_words(g[0])) and shows_text(g[0])]
+    anchors = [
+        g[0]
+        for words, g in counts.items()
+        if len(g) == 1 and words == normalize(_words(g[0])) and shows_text(g[0])
+    ]
     targets = [e for e in els if role_key(e.role) in _TARGETS]
     out, used = [], set()
     for a in anchors:
@@ -235,18 +296,33 @@ def spatial_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
                 continue
             d0, c0 = same[0]
             rk = role_key(c0.role)
-            rivals = [c for d, c in same[1:] if role_key(c.role) == rk and d - d0 < 25
-                      and not _inside(c.rect, c0.rect) and not _inside(c0.rect, c.rect)]
+            rivals = [
+                c
+                for d, c in same[1:]
+                if role_key(c.role) == rk
+                and d - d0 < 25
+                and not _inside(c.rect, c0.rect)
+                and not _inside(c0.rect, c.rect)
+            ]
             if rivals or id(c0) in used:
                 continue
             used.add(id(c0))
             rel = rng.choice(phrases()["relations"][direction])
             if rel == "next to" and direction != "right":
                 continue
-            instruction = _fill(rng, phrases()["layout_understanding"], noun=_noun(rng, rk),
-                                rel=rel, anchor=_words(a))
-            out.append(Derived("layout_understanding", instruction, c0.box, c0.role, c0.name,
-                               f"{direction} of {_words(a)!r}"))
+            instruction = _fill(
+                rng, phrases()["layout_understanding"], noun=_noun(rng, rk), rel=rel, anchor=_words(a)
+            )
+            out.append(
+                Derived(
+                    "layout_understanding",
+                    instruction,
+                    c0.box,
+                    c0.role,
+                    c0.name,
+                    f"{direction} of {_words(a)!r}",
+                )
+            )
             break
     return out
 
@@ -266,11 +342,27 @@ def fine_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
     filled = [(k, e) for k, e in sorted(cells.items()) if e.text and k[1] > 1 and k[0] != "A"]
     for (col, row), e in filled:
         header, label = cells.get((col, 1)), cells.get(("A", row))
-        values = {"col": col, "row": str(row), "header": header.text if header else "",
-                  "rowlabel": label.text if label else ""}
-        usable = [p for p in phrases()["fine_cell"] if ("{header}" not in p or (values["header"] and values["rowlabel"]))]
-        out.append(Derived("fine_grained_manipulation", _fill(rng, usable, **values), e.box, e.role,
-                           e.name, f"cell {col}{row}"))
+        values = {
+            "col": col,
+            "row": str(row),
+            "header": header.text if header else "",
+            "rowlabel": label.text if label else "",
+        }
+        usable = [
+            p
+            for p in phrases()["fine_cell"]
+            if ("{header}" not in p or (values["header"] and values["rowlabel"]))
+        ]
+        out.append(
+            Derived(
+                "fine_grained_manipulation",
+                _fill(rng, usable, **values),
+                e.box,
+                e.role,
+                e.name,
+                f"cell {col}{row}",
+            )
+        )
     for e in els:
         rk = role_key(e.role)
         now, lo, hi = e.value or (None, None, None)
@@ -284,15 +376,29 @@ def fine_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
             t = max(0.0, min(1.0, (now - lo) / (hi - lo)))
             cx = x + h / 2 + t * (w - h)
             box = (int(cx - h / 2), y, max(h, 8), h)
-            out.append(Derived("fine_grained_manipulation",
-                               _fill(rng, phrases()["fine_thumb"], name=e.name), box, e.role, e.name,
-                               f"thumb at {now:g} of {lo:g}..{hi:g}"))
+            out.append(
+                Derived(
+                    "fine_grained_manipulation",
+                    _fill(rng, phrases()["fine_thumb"], name=e.name),
+                    box,
+                    e.role,
+                    e.name,
+                    f"thumb at {now:g} of {lo:g}..{hi:g}",
+                )
+            )
         elif rk in ("checkbox", "radiobutton") and e.rect[2] <= 24 and e.rect[3] <= 24:
             words = e.name or e.label
             if words:
-                out.append(Derived("fine_grained_manipulation",
-                                   _fill(rng, phrases()["fine_small"], label=words), e.box, e.role,
-                                   e.name, "small box"))
+                out.append(
+                    Derived(
+                        "fine_grained_manipulation",
+                        _fill(rng, phrases()["fine_small"], label=words),
+                        e.box,
+                        e.role,
+                        e.name,
+                        "small box",
+                    )
+                )
     return out
 
 
@@ -306,8 +412,9 @@ def refusal_items(rng: random.Random, els: list[A11yElement]) -> list[Derived]:
     return out
 
 
-def derive(xml: str, screen: tuple[int, int], rng: random.Random, words: list | None = None,
-           shifted: bool = False) -> list[Derived]:
+def derive(
+    xml: str, screen: tuple[int, int], rng: random.Random, words: list | None = None, shifted: bool = False
+) -> list[Derived]:
     """Items of all five categories for one screen, at most CAPS[category] each.
 
     `words` (OCR of the screenshot) checks the boxes: elements that show words count as

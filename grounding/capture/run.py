@@ -32,8 +32,17 @@ log = logging.getLogger(__name__)
 VERSION = "2"
 SCREEN = (1920, 1080)
 # Process names as the kernel keeps them (15 characters: gnome-terminal-server is "gnome-terminal-").
-_APPS = ("soffice.bin", "soffice", "gimp", "vlc", "thunderbird", "chrome", "gnome-terminal-",
-         "mousepad", "gedit")
+_APPS = (
+    "soffice.bin",
+    "soffice",
+    "gimp",
+    "vlc",
+    "thunderbird",
+    "chrome",
+    "gnome-terminal-",
+    "mousepad",
+    "gedit",
+)
 
 
 class ScreenRecord(BaseModel):
@@ -47,8 +56,8 @@ class ScreenRecord(BaseModel):
     version: str
     image_path: str
     a11y_path: str
-    files: dict[str, str]          # name -> sha256 of the bytes opened
-    window: str                    # the title that was waited for
+    files: dict[str, str]  # name -> sha256 of the bytes opened
+    window: str  # the title that was waited for
 
 
 def write_tree(path: Path, xml: str) -> None:
@@ -101,7 +110,9 @@ def _settled_tree(client, sc: Scene, tries: int = 12) -> str:
     return xml
 
 
-def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0) -> tuple[ScreenRecord, list[dict]]:
+def capture_scene(
+    client, sc: Scene, seed: int, out: Path, timeout: float = 90.0
+) -> tuple[ScreenRecord, list[dict]]:
     """Open one scene, capture it, and derive its items (rows for items.jsonl)."""
     rng = random.Random(scene_seed(seed, sc.id))
     files = sc.files(rng)
@@ -110,8 +121,10 @@ def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0
     for name, data in files.items():
         client.upload_file(f"{folder}/{name}", data)
     _close_apps(client)
-    client.execute(f"cd {shlex.quote(folder)} && nohup {sc.command.format(dir=folder)} "
-                   f">/tmp/capture-{sc.id}.log 2>&1 &", shell=True)
+    client.execute(
+        f"cd {shlex.quote(folder)} && nohup {sc.command.format(dir=folder)} >/tmp/capture-{sc.id}.log 2>&1 &",
+        shell=True,
+    )
     title = _wait_window(client, sc.title, max(timeout, sc.timeout))
     # The same geometry on every run: full screen (undecorated) where the app keeps its
     # toolbars so, maximised where full screen would hide them (GTK header bars).
@@ -128,9 +141,18 @@ def capture_scene(client, sc: Scene, seed: int, out: Path, timeout: float = 90.0
     (out / "a11y").mkdir(parents=True, exist_ok=True)
     (out / "images" / f"{sc.id}.png").write_bytes(png)
     write_tree(out / "a11y" / f"{sc.id}.xml.gz", xml)
-    record = ScreenRecord(scene=sc.id, app=sc.app, state=sc.state, split=sc.split, seed=seed, version=VERSION,
-                          image_path=f"{sc.id}.png", a11y_path=f"a11y/{sc.id}.xml.gz",
-                          files={n: hashlib.sha256(d).hexdigest() for n, d in files.items()}, window=title)
+    record = ScreenRecord(
+        scene=sc.id,
+        app=sc.app,
+        state=sc.state,
+        split=sc.split,
+        seed=seed,
+        version=VERSION,
+        image_path=f"{sc.id}.png",
+        a11y_path=f"a11y/{sc.id}.xml.gz",
+        files={n: hashlib.sha256(d).hexdigest() for n, d in files.items()},
+        window=title,
+    )
     return record, items_for(record, xml, png, rng)
 
 
@@ -146,26 +168,43 @@ def items_for(record: ScreenRecord, xml: str, png: bytes, rng: random.Random) ->
     rows = []
     shifted = record.app.startswith("LibreOffice")
     for i, d in enumerate(derive(xml, SCREEN, rng, _ocr_words(png), shifted)):
-        rows.append({
-            "id": f"{record.scene}-{i:02d}", "image_path": record.image_path, "image_size": list(SCREEN),
-            "instruction": d.instruction, "box_type": "refusal" if d.box is None else "bbox",
-            "box_coordinates": [0, 0, 0, 0] if d.box is None else list(d.box),
-            "GUI_types": [record.app], "category": d.category, "split": record.split,
-            "scene": record.scene, "app": record.app, "role": d.role, "name": d.name,
-            "detail": d.detail, "a11y_path": record.a11y_path, "version": record.version,
-        })
+        rows.append(
+            {
+                "id": f"{record.scene}-{i:02d}",
+                "image_path": record.image_path,
+                "image_size": list(SCREEN),
+                "instruction": d.instruction,
+                "box_type": "refusal" if d.box is None else "bbox",
+                "box_coordinates": [0, 0, 0, 0] if d.box is None else list(d.box),
+                "GUI_types": [record.app],
+                "category": d.category,
+                "split": record.split,
+                "scene": record.scene,
+                "app": record.app,
+                "role": d.role,
+                "name": d.name,
+                "detail": d.detail,
+                "a11y_path": record.a11y_path,
+                "version": record.version,
+            }
+        )
     return rows
 
 
 def rederive(folder: Path) -> int:
     """Re-derive items.jsonl from the saved trees (after a change to derive.py), no desktop."""
-    records = [ScreenRecord(**json.loads(line)) for line in (folder / "screens.jsonl").read_text().splitlines() if line]
+    records = [
+        ScreenRecord(**json.loads(line))
+        for line in (folder / "screens.jsonl").read_text().splitlines()
+        if line
+    ]
     rows = []
     for r in records:
         rng = random.Random(scene_seed(r.seed, r.scene))
         scene(r.scene).files(rng)  # the same draws as at capture time
-        rows += items_for(r, read_tree(folder / r.a11y_path),
-                          (folder / "images" / r.image_path).read_bytes(), rng)
+        rows += items_for(
+            r, read_tree(folder / r.a11y_path), (folder / "images" / r.image_path).read_bytes(), rng
+        )
     _write_rows(folder / "items.jsonl", rows)
     return len(rows)
 
@@ -174,8 +213,7 @@ def _write_rows(path: Path, rows: Iterable[dict]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
-def capture(out: Path, seed: int = 0, scene_ids: Iterable[str] | None = None,
-            timeout: float = 90.0) -> Path:
+def capture(out: Path, seed: int = 0, scene_ids: Iterable[str] | None = None, timeout: float = 90.0) -> Path:
     """Capture the scenes (all by default) on one fresh osworld desktop into `out`."""
     from envs.local import LocalDesktop
 

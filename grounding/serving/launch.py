@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 
-INSTALL_HINT = ("vLLM is not installed here: pip install 'deskpilot[serve]' (on a machine with "
-                "a GPU), or run the command that --dry-run prints where vLLM is")
+INSTALL_HINT = (
+    "vLLM is not installed here: pip install 'deskpilot[serve]' (on a machine with "
+    "a GPU), or run the command that --dry-run prints where vLLM is"
+)
 
 
 class ServeError(RuntimeError):
@@ -76,8 +78,14 @@ class RunningServer:
                 continue
 
 
-def start(argv: list[str], *, port: int, log_path: Path, api_key: str | None = None,
-          env: dict[str, str] | None = None) -> RunningServer:
+def start(
+    argv: list[str],
+    *,
+    port: int,
+    log_path: Path,
+    api_key: str | None = None,
+    env: dict[str, str] | None = None,
+) -> RunningServer:
     """Start `argv` (its first word "vllm" is resolved with find_vllm) in its own session."""
     if not argv:
         raise ServeError("empty command")
@@ -86,13 +94,18 @@ def start(argv: list[str], *, port: int, log_path: Path, api_key: str | None = N
         command[0] = find_vllm()
     environment = dict(os.environ if env is None else env)
     if api_key:
-        environment["VLLM_API_KEY"] = api_key   # not on the command line: `ps` would show it
+        environment["VLLM_API_KEY"] = api_key  # not on the command line: `ps` would show it
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         try:
-            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, env=environment,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise ServeError(f"cannot run {command[0]}: {exc}") from exc
     return RunningServer(proc, f"http://127.0.0.1:{port}/health", log_path)
@@ -106,8 +119,10 @@ def wait_healthy(server: RunningServer, timeout: float = 900.0, interval: float 
     while True:
         code = server.proc.poll()
         if code is not None:
-            raise ServeError(f"the server exited with code {code} before it was healthy; "
-                             f"the end of {server.log_path}:\n{log_tail(server.log_path)}")
+            raise ServeError(
+                f"the server exited with code {code} before it was healthy; "
+                f"the end of {server.log_path}:\n{log_tail(server.log_path)}"
+            )
         try:
             if httpx.get(server.health_url, timeout=2.0).status_code == 200:
                 return time.monotonic() - started
@@ -115,6 +130,8 @@ def wait_healthy(server: RunningServer, timeout: float = 900.0, interval: float 
             pass
         if time.monotonic() >= deadline:
             server.stop()
-            raise ServeError(f"the server was not healthy after {timeout:g} s (stopped it); "
-                             f"the end of {server.log_path}:\n{log_tail(server.log_path)}")
+            raise ServeError(
+                f"the server was not healthy after {timeout:g} s (stopped it); "
+                f"the end of {server.log_path}:\n{log_tail(server.log_path)}"
+            )
         time.sleep(interval)

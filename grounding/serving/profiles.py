@@ -50,7 +50,7 @@ class ServeProfile(BaseModel):
     name: str
     hf_id: str
     role: Role
-    grounder: GrounderKind | None = None     # the client that speaks to it (grounding role)
+    grounder: GrounderKind | None = None  # the client that speaks to it (grounding role)
     max_model_len: int = Field(gt=0)
     images_per_prompt: int = Field(default=1, ge=1)
     min_pixels: int = Field(default=MIN_PIXELS, gt=0)
@@ -62,29 +62,64 @@ class ServeProfile(BaseModel):
 def _jedi(name: str, hf_id: str) -> ServeProfile:
     # One 1080p screenshot (2,691 tokens at most) + the computer_use system prompt (~1k)
     # + a short reply: 8k leaves room for a 1,000-token thought before the tool call.
-    return ServeProfile(name=name, hf_id=hf_id, role="grounding", grounder="jedi",
-                        max_model_len=8192, min_pixels=MIN_PIXELS, max_pixels=MAX_PIXELS)
+    return ServeProfile(
+        name=name,
+        hf_id=hf_id,
+        role="grounding",
+        grounder="jedi",
+        max_model_len=8192,
+        min_pixels=MIN_PIXELS,
+        max_pixels=MAX_PIXELS,
+    )
 
 
 KNOWN: dict[str, ServeProfile] = {
     "jedi-7b": _jedi("jedi-7b", "xlangai/Jedi-7B-1080p"),
     "jedi-3b": _jedi("jedi-3b", "xlangai/Jedi-3B-1080p"),
     # UI-TARS-1.5 accepts up to 16,384 image tokens: the context must hold the largest.
-    "uitars-1.5-7b": ServeProfile(name="ui-tars-1.5-7b", hf_id="ByteDance-Seed/UI-TARS-1.5-7B",
-                                  role="grounding", grounder="uitars", max_model_len=20480,
-                                  min_pixels=UITARS_MIN_PIXELS, max_pixels=UITARS_MAX_PIXELS),
-    "qwen2.5-vl-7b": ServeProfile(name="qwen2.5-vl-7b", hf_id="Qwen/Qwen2.5-VL-7B-Instruct",
-                                  role="planner", max_model_len=32768,
-                                  images_per_prompt=DEFAULT_PLANNER_IMAGES, kv_cache_dtype="fp8"),
-    "qwen2.5-vl-32b": ServeProfile(name="qwen2.5-vl-32b", hf_id="Qwen/Qwen2.5-VL-32B-Instruct",
-                                   role="planner", max_model_len=32768, default_gpus=2,
-                                   images_per_prompt=DEFAULT_PLANNER_IMAGES, kv_cache_dtype="fp8"),
-    "qwen2.5-vl-72b": ServeProfile(name="qwen2.5-vl-72b", hf_id="Qwen/Qwen2.5-VL-72B-Instruct",
-                                   role="planner", max_model_len=32768, default_gpus=4,
-                                   images_per_prompt=DEFAULT_PLANNER_IMAGES, kv_cache_dtype="fp8"),
+    "uitars-1.5-7b": ServeProfile(
+        name="ui-tars-1.5-7b",
+        hf_id="ByteDance-Seed/UI-TARS-1.5-7B",
+        role="grounding",
+        grounder="uitars",
+        max_model_len=20480,
+        min_pixels=UITARS_MIN_PIXELS,
+        max_pixels=UITARS_MAX_PIXELS,
+    ),
+    "qwen2.5-vl-7b": ServeProfile(
+        name="qwen2.5-vl-7b",
+        hf_id="Qwen/Qwen2.5-VL-7B-Instruct",
+        role="planner",
+        max_model_len=32768,
+        images_per_prompt=DEFAULT_PLANNER_IMAGES,
+        kv_cache_dtype="fp8",
+    ),
+    "qwen2.5-vl-32b": ServeProfile(
+        name="qwen2.5-vl-32b",
+        hf_id="Qwen/Qwen2.5-VL-32B-Instruct",
+        role="planner",
+        max_model_len=32768,
+        default_gpus=2,
+        images_per_prompt=DEFAULT_PLANNER_IMAGES,
+        kv_cache_dtype="fp8",
+    ),
+    "qwen2.5-vl-72b": ServeProfile(
+        name="qwen2.5-vl-72b",
+        hf_id="Qwen/Qwen2.5-VL-72B-Instruct",
+        role="planner",
+        max_model_len=32768,
+        default_gpus=4,
+        images_per_prompt=DEFAULT_PLANNER_IMAGES,
+        kv_cache_dtype="fp8",
+    ),
 }
-ALIASES = {"jedi": "jedi-7b", "jedi-7b-1080p": "jedi-7b", "jedi-3b-1080p": "jedi-3b",
-           "uitars": "uitars-1.5-7b", "ui-tars-1.5-7b": "uitars-1.5-7b"}
+ALIASES = {
+    "jedi": "jedi-7b",
+    "jedi-7b-1080p": "jedi-7b",
+    "jedi-3b-1080p": "jedi-3b",
+    "uitars": "uitars-1.5-7b",
+    "ui-tars-1.5-7b": "uitars-1.5-7b",
+}
 DEFAULT_MODEL: dict[str, str] = {"grounding": "jedi-7b", "planner": "qwen2.5-vl-7b"}
 
 
@@ -109,13 +144,20 @@ def resolve(role: Role, model: str | None = None) -> ServeProfile:
     profile = KNOWN.get(key) or next((p for p in KNOWN.values() if p.hf_id.lower() == key), None)
     if profile is None:
         if not _looks_like_hf_id(model):
-            raise ProfileError(f"unknown model {model!r}: use one of {', '.join(sorted(KNOWN))} "
-                               "or a Hugging Face id such as Qwen/Qwen2.5-VL-7B-Instruct")
+            raise ProfileError(
+                f"unknown model {model!r}: use one of {', '.join(sorted(KNOWN))} "
+                "or a Hugging Face id such as Qwen/Qwen2.5-VL-7B-Instruct"
+            )
         if role == "grounding":
-            return ServeProfile(name=model, hf_id=model, role=role, grounder="point",
-                                max_model_len=8192)
-        return ServeProfile(name=model, hf_id=model, role=role, max_model_len=32768,
-                            images_per_prompt=DEFAULT_PLANNER_IMAGES, kv_cache_dtype="fp8")
+            return ServeProfile(name=model, hf_id=model, role=role, grounder="point", max_model_len=8192)
+        return ServeProfile(
+            name=model,
+            hf_id=model,
+            role=role,
+            max_model_len=32768,
+            images_per_prompt=DEFAULT_PLANNER_IMAGES,
+            kv_cache_dtype="fp8",
+        )
     if profile.role != role:
         raise ProfileError(f"{model!r} is a {profile.role} model; use `agent serve {profile.role}`")
     return profile
@@ -142,10 +184,17 @@ class ServeOptions(TypedDict, total=False):
     gpu_memory_utilization: float | None
 
 
-def serve_args(profile: ServeProfile, *, host: str = "127.0.0.1", port: int | None = None,
-               gpus: int | None = None, images: int | None = None, max_model_len: int | None = None,
-               kv_cache_dtype: str | None = None,
-               gpu_memory_utilization: float | None = None) -> list[str]:
+def serve_args(
+    profile: ServeProfile,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    gpus: int | None = None,
+    images: int | None = None,
+    max_model_len: int | None = None,
+    kv_cache_dtype: str | None = None,
+    gpu_memory_utilization: float | None = None,
+) -> list[str]:
     """The arguments after `vllm serve` (also a compose service's command)."""
     tp = profile.default_gpus if gpus is None else gpus
     if tp < 1:
@@ -155,16 +204,28 @@ def serve_args(profile: ServeProfile, *, host: str = "127.0.0.1", port: int | No
     count = profile.images_per_prompt if images is None else images
     if count < 1:
         raise ProfileError(f"images per prompt must be at least 1, not {count}")
-    args = [profile.hf_id, "--served-model-name", profile.name,
-            "--host", host, "--port", str(port or DEFAULT_PORTS[profile.role]),
-            "--max-model-len", str(max_model_len or profile.max_model_len),
-            "--limit-mm-per-prompt", json.dumps({"image": count}, separators=(",", ":")),
-            "--mm-processor-kwargs", json.dumps({"min_pixels": profile.min_pixels,
-                                                 "max_pixels": profile.max_pixels},
-                                                separators=(",", ":")),
-            "--enable-prefix-caching",
-            "--kv-cache-dtype", kv_cache_dtype or profile.kv_cache_dtype,
-            "--tensor-parallel-size", str(tp)]
+    args = [
+        profile.hf_id,
+        "--served-model-name",
+        profile.name,
+        "--host",
+        host,
+        "--port",
+        str(port or DEFAULT_PORTS[profile.role]),
+        "--max-model-len",
+        str(max_model_len or profile.max_model_len),
+        "--limit-mm-per-prompt",
+        json.dumps({"image": count}, separators=(",", ":")),
+        "--mm-processor-kwargs",
+        json.dumps(
+            {"min_pixels": profile.min_pixels, "max_pixels": profile.max_pixels}, separators=(",", ":")
+        ),
+        "--enable-prefix-caching",
+        "--kv-cache-dtype",
+        kv_cache_dtype or profile.kv_cache_dtype,
+        "--tensor-parallel-size",
+        str(tp),
+    ]
     if gpu_memory_utilization is not None:
         args += ["--gpu-memory-utilization", f"{gpu_memory_utilization:g}"]
     return args

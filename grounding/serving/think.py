@@ -120,8 +120,13 @@ class PrunedKeys:
         self.pruned, self.kept, self.full = fn(self.pruned), fn(self.kept), fn(self.full)
 
 
-def prune_keys(query_window: torch.Tensor, keys: torch.Tensor, ratio: float,
-               window: int = DEFAULT_WINDOW, kept: torch.Tensor | None = None) -> PrunedKeys:
+def prune_keys(
+    query_window: torch.Tensor,
+    keys: torch.Tensor,
+    ratio: float,
+    window: int = DEFAULT_WINDOW,
+    kept: torch.Tensor | None = None,
+) -> PrunedKeys:
     """Prune prompt keys [b, kv_heads, n, d] once, at prefill.
 
     Scores use all n keys and the given query window; the last `window` keys stay whole.
@@ -153,8 +158,13 @@ def pruned_scores(query: torch.Tensor, keys: PrunedKeys) -> torch.Tensor:
     return torch.cat([old, new], dim=-1).reshape(b, q_heads, q_len, keys.seq_len)
 
 
-def pruned_attention(query: torch.Tensor, keys: PrunedKeys, values: torch.Tensor, scaling: float,
-                     attention_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def pruned_attention(
+    query: torch.Tensor,
+    keys: PrunedKeys,
+    values: torch.Tensor,
+    scaling: float,
+    attention_mask: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Attention over a pruned cache: (output [b, q_heads, q_len, d], weights).
 
     attention_mask: additive, broadcastable to [b, q_heads, q_len, seq] (a transformers eager
@@ -172,8 +182,13 @@ def pruned_attention(query: torch.Tensor, keys: PrunedKeys, values: torch.Tensor
     return out, weights
 
 
-def dense_attention(query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scaling: float,
-                    attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+def dense_attention(
+    query: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    scaling: float,
+    attention_mask: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Plain grouped-query attention over full-width keys (the comparison baseline)."""
     b, q_heads, q_len, d = query.shape
     kv_heads = keys.shape[1]
@@ -187,8 +202,16 @@ def dense_attention(query: torch.Tensor, keys: torch.Tensor, values: torch.Tenso
     return out.reshape(b, q_heads, q_len, values.shape[-1])
 
 
-def expected_kv_bytes(batch: int, kv_heads: int, head_dim: int, prompt: int, decoded: int,
-                      ratio: float, window: int, element_size: int) -> int:
+def expected_kv_bytes(
+    batch: int,
+    kv_heads: int,
+    head_dim: int,
+    prompt: int,
+    decoded: int,
+    ratio: float,
+    window: int,
+    element_size: int,
+) -> int:
     """Bytes of keys + values for one layer after ThinK (the accounting the cache must meet)."""
     pruned = max(prompt - window, 0)
     keep = head_dim - dropped_channels(head_dim, ratio)

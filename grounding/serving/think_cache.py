@@ -23,7 +23,8 @@ Without a ThinK cache (use_cache=False) it is plain eager (or SDPA) attention.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import torch
 from transformers.cache_utils import Cache, DynamicLayer
@@ -76,7 +77,7 @@ class ThinKLayer(DynamicLayer):
         self.prefilled = True
         if dropped_channels(self.keys.shape[-1], self.ratio) == 0:
             return  # nothing to drop: stay an ordinary cache (bit-identical to no pruning)
-        window = query[:, :, -self.window:, :] if self.window else query[:, :, :0, :]
+        window = query[:, :, -self.window :, :] if self.window else query[:, :, :0, :]
         self.pruned = prune_keys(window, self.keys, self.ratio, self.window)
         self.keys = None
 
@@ -137,11 +138,18 @@ class LayerHandle:
 class ThinKCache(Cache):
     """KV cache applying ThinK key-channel pruning at prefill; needs `enable_think(model)`."""
 
-    def __init__(self, config: Any, ratio: float = DEFAULT_RATIO, window: int = DEFAULT_WINDOW,
-                 backend: Backend = "auto"):
+    def __init__(
+        self,
+        config: Any,
+        ratio: float = DEFAULT_RATIO,
+        window: int = DEFAULT_WINDOW,
+        backend: Backend = "auto",
+    ):
         text = config.get_text_config(decoder=True)
         if getattr(text, "_attn_implementation", None) not in {name for name, _, _ in BASES.values()}:
-            raise ValueError("ThinKCache needs the model's attention set to 'think': call enable_think(model) first")
+            raise ValueError(
+                "ThinKCache needs the model's attention set to 'think': call enable_think(model) first"
+            )
         if backend not in ("auto", "torch", "triton"):
             raise ValueError(f"unknown ThinK backend {backend!r} (auto, torch or triton)")
         layers = [ThinKLayer(ratio, window, backend) for _ in range(text.num_hidden_layers)]
@@ -172,8 +180,9 @@ def _use_triton(layer: ThinKLayer, query: torch.Tensor) -> bool:
     return True
 
 
-def additive_mask(mask: torch.Tensor | None, q_len: int, seq: int, dtype: torch.dtype,
-                  device: torch.device | str = "cpu") -> torch.Tensor | None:
+def additive_mask(
+    mask: torch.Tensor | None, q_len: int, seq: int, dtype: torch.dtype, device: torch.device | str = "cpu"
+) -> torch.Tensor | None:
     """The additive float mask the pruned path adds to its scores, from an eager (float),
     SDPA (boolean) or absent mask; absent with several queries means causal."""
     if mask is None:
@@ -181,18 +190,29 @@ def additive_mask(mask: torch.Tensor | None, q_len: int, seq: int, dtype: torch.
             return None
         rows = torch.arange(q_len, device=device)[:, None] + (seq - q_len)
         mask = torch.arange(seq, device=device)[None, :] <= rows
-        return torch.zeros(q_len, seq, dtype=dtype, device=device).masked_fill_(~mask, torch.finfo(dtype).min)[None, None]
+        return torch.zeros(q_len, seq, dtype=dtype, device=device).masked_fill_(
+            ~mask, torch.finfo(dtype).min
+        )[None, None]
     if mask.dtype == torch.bool:
-        return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill_(~mask, torch.finfo(dtype).min)
+        return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill_(
+            ~mask, torch.finfo(dtype).min
+        )
     return mask
 
 
 def make_think_attention(base: Callable) -> Callable:
     """A "think" attention function (AttentionInterface signature) over a base implementation."""
 
-    def think_attention(module: torch.nn.Module, query: torch.Tensor, key: Any, value: torch.Tensor,
-                        attention_mask: torch.Tensor | None, scaling: float, dropout: float = 0.0,
-                        **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def think_attention(
+        module: torch.nn.Module,
+        query: torch.Tensor,
+        key: Any,
+        value: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        scaling: float,
+        dropout: float = 0.0,
+        **kwargs: Any,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         if not isinstance(key, LayerHandle):
             return base(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout)
         layer = key.layer

@@ -30,19 +30,64 @@ except ImportError:  # pragma: no cover - exercised where triton is absent
     triton = tl = None
 
 
-def _think_decode(Q, KP, KEPT, KF, V, MASK, M_OUT, L_OUT, ACC, S,
-                 n_pruned, n_full, head_dim, keep, kv_heads, rep, scaling, chunk, pruned_chunks,
-                 sq_b, sq_h, sq_d,
-                 sp_b, sp_h, sp_n, sp_d,
-                 si_b, si_h, si_d,
-                 sf_b, sf_h, sf_n, sf_d,
-                 sv_b, sv_h, sv_n, sv_d,
-                 sm_b, sm_n,
-                 sl_b, sl_h, sl_s,
-                 sa_b, sa_h, sa_s, sa_d,
-                 ss_b, ss_h, ss_n,
-                 BLOCK_N: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_D: tl.constexpr, BLOCK_K: tl.constexpr,
-                 HAS_MASK: tl.constexpr, WRITE_SCORES: tl.constexpr, PRECISION: tl.constexpr):
+def _think_decode(
+    Q,
+    KP,
+    KEPT,
+    KF,
+    V,
+    MASK,
+    M_OUT,
+    L_OUT,
+    ACC,
+    S,
+    n_pruned,
+    n_full,
+    head_dim,
+    keep,
+    kv_heads,
+    rep,
+    scaling,
+    chunk,
+    pruned_chunks,
+    sq_b,
+    sq_h,
+    sq_d,
+    sp_b,
+    sp_h,
+    sp_n,
+    sp_d,
+    si_b,
+    si_h,
+    si_d,
+    sf_b,
+    sf_h,
+    sf_n,
+    sf_d,
+    sv_b,
+    sv_h,
+    sv_n,
+    sv_d,
+    sm_b,
+    sm_n,
+    sl_b,
+    sl_h,
+    sl_s,
+    sa_b,
+    sa_h,
+    sa_s,
+    sa_d,
+    ss_b,
+    ss_h,
+    ss_n,
+    BLOCK_N: tl.constexpr,
+    BLOCK_R: tl.constexpr,
+    BLOCK_D: tl.constexpr,
+    BLOCK_K: tl.constexpr,
+    HAS_MASK: tl.constexpr,
+    WRITE_SCORES: tl.constexpr,
+    PRECISION: tl.constexpr,
+):
     pid = tl.program_id(0)
     split = tl.program_id(1)
     b = pid // kv_heads
@@ -66,18 +111,27 @@ def _think_decode(Q, KP, KEPT, KF, V, MASK, M_OUT, L_OUT, ACC, S,
         for start in range(lo, lo + chunk, BLOCK_N):
             offs_n = start + tl.arange(0, BLOCK_N)
             n_ok = offs_n < n_pruned
-            k = tl.load(KP + b * sp_b + g * sp_h + offs_n[:, None] * sp_n + offs_k[None, :] * sp_d,
-                        mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+            k = tl.load(
+                KP + b * sp_b + g * sp_h + offs_n[:, None] * sp_n + offs_k[None, :] * sp_d,
+                mask=n_ok[:, None] & k_ok[None, :],
+                other=0.0,
+            )
             s = tl.dot(q_kept, tl.trans(k), input_precision=PRECISION)  # [BLOCK_R, BLOCK_N]
             if WRITE_SCORES:
-                tl.store(S + b * ss_b + heads[:, None] * ss_h + offs_n[None, :] * ss_n, s,
-                         mask=r_ok[:, None] & n_ok[None, :])
+                tl.store(
+                    S + b * ss_b + heads[:, None] * ss_h + offs_n[None, :] * ss_n,
+                    s,
+                    mask=r_ok[:, None] & n_ok[None, :],
+                )
             s = s * scaling
             if HAS_MASK:
                 s += tl.load(MASK + b * sm_b + offs_n * sm_n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
             s = tl.where(n_ok[None, :], s, float("-inf"))
-            v = tl.load(V + b * sv_b + g * sv_h + offs_n[:, None] * sv_n + offs_d[None, :] * sv_d,
-                        mask=n_ok[:, None] & d_ok[None, :], other=0.0)
+            v = tl.load(
+                V + b * sv_b + g * sv_h + offs_n[:, None] * sv_n + offs_d[None, :] * sv_d,
+                mask=n_ok[:, None] & d_ok[None, :],
+                other=0.0,
+            )
             m_new = tl.maximum(m_i, tl.max(s, axis=1))
             m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)  # a fully masked block: no NaN
             alpha = tl.exp(m_i - m_safe)
@@ -93,18 +147,27 @@ def _think_decode(Q, KP, KEPT, KF, V, MASK, M_OUT, L_OUT, ACC, S,
             offs_n = start + tl.arange(0, BLOCK_N)
             n_ok = offs_n < n_full
             pos = n_pruned + offs_n
-            k = tl.load(KF + b * sf_b + g * sf_h + offs_n[:, None] * sf_n + offs_d[None, :] * sf_d,
-                        mask=n_ok[:, None] & d_ok[None, :], other=0.0)
+            k = tl.load(
+                KF + b * sf_b + g * sf_h + offs_n[:, None] * sf_n + offs_d[None, :] * sf_d,
+                mask=n_ok[:, None] & d_ok[None, :],
+                other=0.0,
+            )
             s = tl.dot(q, tl.trans(k), input_precision=PRECISION)
             if WRITE_SCORES:
-                tl.store(S + b * ss_b + heads[:, None] * ss_h + pos[None, :] * ss_n, s,
-                         mask=r_ok[:, None] & n_ok[None, :])
+                tl.store(
+                    S + b * ss_b + heads[:, None] * ss_h + pos[None, :] * ss_n,
+                    s,
+                    mask=r_ok[:, None] & n_ok[None, :],
+                )
             s = s * scaling
             if HAS_MASK:
                 s += tl.load(MASK + b * sm_b + pos * sm_n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
             s = tl.where(n_ok[None, :], s, float("-inf"))
-            v = tl.load(V + b * sv_b + g * sv_h + pos[:, None] * sv_n + offs_d[None, :] * sv_d,
-                        mask=n_ok[:, None] & d_ok[None, :], other=0.0)
+            v = tl.load(
+                V + b * sv_b + g * sv_h + pos[:, None] * sv_n + offs_d[None, :] * sv_d,
+                mask=n_ok[:, None] & d_ok[None, :],
+                other=0.0,
+            )
             m_new = tl.maximum(m_i, tl.max(s, axis=1))
             m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)  # a fully masked block: no NaN
             alpha = tl.exp(m_i - m_safe)
@@ -115,8 +178,11 @@ def _think_decode(Q, KP, KEPT, KF, V, MASK, M_OUT, L_OUT, ACC, S,
     # This chunk's partial softmax state; decode_attention merges the chunks.
     tl.store(M_OUT + b * sl_b + heads * sl_h + split * sl_s, m_i, mask=r_ok)
     tl.store(L_OUT + b * sl_b + heads * sl_h + split * sl_s, l_i, mask=r_ok)
-    tl.store(ACC + b * sa_b + heads[:, None] * sa_h + split * sa_s + offs_d[None, :] * sa_d, acc,
-             mask=r_ok[:, None] & d_ok[None, :])
+    tl.store(
+        ACC + b * sa_b + heads[:, None] * sa_h + split * sa_s + offs_d[None, :] * sa_d,
+        acc,
+        mask=r_ok[:, None] & d_ok[None, :],
+    )
 
 
 @cache
@@ -142,9 +208,16 @@ def _chunk_length(seq: int, programs: int, block_n: int, device: torch.device) -
     return -(-length // block_n) * block_n
 
 
-def decode_attention(query: torch.Tensor, keys: PrunedKeys, values: torch.Tensor, scaling: float,
-                     mask: torch.Tensor | None = None, block_n: int = 32, chunk: int | None = None,
-                     return_scores: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+def decode_attention(
+    query: torch.Tensor,
+    keys: PrunedKeys,
+    values: torch.Tensor,
+    scaling: float,
+    mask: torch.Tensor | None = None,
+    block_n: int = 32,
+    chunk: int | None = None,
+    return_scores: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Single-token attention over a pruned cache.
 
     query: [b, q_heads, 1, d] (or [b, q_heads, d]); values [b, kv_heads, seq, d]; mask: an
@@ -187,13 +260,40 @@ def decode_attention(query: torch.Tensor, keys: PrunedKeys, values: torch.Tensor
     sm = (mask.stride(0), mask.stride(1)) if mask is not None else (0, 0)
     keep = keys.kept.shape[-1]
     _kernel(interpret)[(b * kv_heads, splits)](
-        query, keys.pruned, keys.kept, keys.full, values, mask if mask is not None else scores,
-        m, total, acc, scores,
-        n_pruned, n_full, d, keep, kv_heads, rep, float(scaling), chunk, pruned_chunks,
-        *query.stride(), *keys.pruned.stride(), *keys.kept.stride(), *keys.full.stride(),
-        *values.stride(), *sm, *m.stride(), *acc.stride(), *scores.stride(),
-        BLOCK_N=block_n, BLOCK_R=block(rep), BLOCK_D=block(d), BLOCK_K=block(keep),
-        HAS_MASK=mask is not None, WRITE_SCORES=return_scores,
+        query,
+        keys.pruned,
+        keys.kept,
+        keys.full,
+        values,
+        mask if mask is not None else scores,
+        m,
+        total,
+        acc,
+        scores,
+        n_pruned,
+        n_full,
+        d,
+        keep,
+        kv_heads,
+        rep,
+        float(scaling),
+        chunk,
+        pruned_chunks,
+        *query.stride(),
+        *keys.pruned.stride(),
+        *keys.kept.stride(),
+        *keys.full.stride(),
+        *values.stride(),
+        *sm,
+        *m.stride(),
+        *acc.stride(),
+        *scores.stride(),
+        BLOCK_N=block_n,
+        BLOCK_R=block(rep),
+        BLOCK_D=block(d),
+        BLOCK_K=block(keep),
+        HAS_MASK=mask is not None,
+        WRITE_SCORES=return_scores,
         PRECISION="ieee" if query.dtype == torch.float32 else "tf32",  # fp32: exact products, not TF32
     )
     # Merge the chunks' softmax states (the flash-decoding reduction).

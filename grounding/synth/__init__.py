@@ -70,6 +70,7 @@ def _with_own_browser(job: Callable[[Any], Any]) -> Any:
     """Run job(browser) with a browser of its own. Playwright's sync API refuses to start
     where an asyncio loop runs (async code, notebooks, another sync Playwright session), so
     there the job runs in a worker thread."""
+
     def run() -> Any:
         with open_browser() as own:
             return job(own)
@@ -96,7 +97,8 @@ def _generate(n: int, seed: int, out: Path, items_per_page: int, browser: Any) -
             renderer.load(spec.html, spec.width, spec.height)
             measured = renderer.measure(
                 carets=[el.sid for el in spec.elements if el.kind == "text_field" and el.value],
-                words=[el.sid for el in spec.elements if el.kind == "word"])
+                words=[el.sid for el in spec.elements if el.kind == "word"],
+            )
             picks = draw(candidates(spec, measured, rng), items_per_page, rng)
             picks = _hit_checked(renderer, picks)
             if picks:
@@ -124,8 +126,7 @@ def _hit_checked(renderer: Renderer, picks: list[Candidate]) -> list[Candidate]:
             x, y, w, h = _rounded(pick.box)
             points.append((pick.sid, x + w / 2, y + h / 2))
     verdicts = iter(renderer.hit(points))
-    return [pick for pick in picks
-            if pick.box is None or (pick.sid is not None and next(verdicts))]
+    return [pick for pick in picks if pick.box is None or (pick.sid is not None and next(verdicts))]
 
 
 def _row(pick: Candidate, item_id: str, stem: str, width: int, height: int) -> dict[str, Any]:
@@ -159,8 +160,10 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grounding.synth",
-                                     description="Render a synthetic GUI grounding set (OSWorld-G schema).")
+    parser = argparse.ArgumentParser(
+        prog="python -m grounding.synth",
+        description="Render a synthetic GUI grounding set (OSWorld-G schema).",
+    )
     parser.add_argument("--n", type=int, default=500, help="number of items (default 500)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")

@@ -16,7 +16,16 @@ from typing import Any
 from grounding.synth import resources
 from grounding.synth.elements import Element
 
-DANGER_WORDS = {"delete", "discard", "reject", "move to trash", "leave", "sign out", "log out", "archive project"}
+DANGER_WORDS = {
+    "delete",
+    "discard",
+    "reject",
+    "move to trash",
+    "leave",
+    "sign out",
+    "log out",
+    "archive project",
+}
 
 
 def esc(text: str) -> str:
@@ -29,7 +38,7 @@ class Builder:
         self.words: dict[str, Any] = resources.words()
         self.icons: dict[str, dict[str, Any]] = resources.icons()
         self.elements: list[Element] = []
-        self.used: set[str] = set()          # lower-cased texts already on the page
+        self.used: set[str] = set()  # lower-cased texts already on the page
         self.icon_counts: Counter[str] = Counter()
         self._next = 0
 
@@ -86,18 +95,35 @@ def sid(el: Element) -> str:
 
 
 # --- atoms -----------------------------------------------------------------------------
-def button(b: Builder, text: str, *, variant: str = "", icon: str = "", container: str = "card",
-           group: str = "", index: int = -1, group_title: str = "") -> str:
-    el = b.add("button", text=text, icon=icon, container=container, group=group, index=index,
-               group_title=group_title)
+def button(
+    b: Builder,
+    text: str,
+    *,
+    variant: str = "",
+    icon: str = "",
+    container: str = "card",
+    group: str = "",
+    index: int = -1,
+    group_title: str = "",
+) -> str:
+    el = b.add(
+        "button", text=text, icon=icon, container=container, group=group, index=index, group_title=group_title
+    )
     b.reserve(text)
     cls = "btn" + (f" {variant}" if variant else "")
     inner = (b.svg(icon) if icon else "") + f"<span>{esc(text)}</span>"
     return f'<button type="button" class="{cls}" {sid(el)}>{inner}</button>'
 
 
-def button_row(b: Builder, texts: list[str], *, container: str = "card", group: str = "",
-               group_title: str = "", primary_last: bool = True) -> str:
+def button_row(
+    b: Builder,
+    texts: list[str],
+    *,
+    container: str = "card",
+    group: str = "",
+    group_title: str = "",
+    primary_last: bool = True,
+) -> str:
     primary = len(texts) - 1 if primary_last else 0
     html = []
     for i, text in enumerate(texts):
@@ -105,41 +131,87 @@ def button_row(b: Builder, texts: list[str], *, container: str = "card", group: 
             variant = "danger"
         else:
             variant = "primary" if i == primary else ""
-        html.append(button(b, text, variant=variant, container=container, group=group, index=i,
-                           group_title=group_title))
+        html.append(
+            button(
+                b, text, variant=variant, container=container, group=group, index=i, group_title=group_title
+            )
+        )
     return "".join(html)
 
 
-def icon_button(b: Builder, name: str, *, container: str, group: str = "", index: int = -1,
-                row: str = "", group_title: str = "", cls: str = "", label: str = "") -> str:
+def icon_button(
+    b: Builder,
+    name: str,
+    *,
+    container: str,
+    group: str = "",
+    index: int = -1,
+    row: str = "",
+    group_title: str = "",
+    cls: str = "",
+    label: str = "",
+) -> str:
     label = label or b.icons[name]["label"]
-    el = b.add("icon_button", label=label, icon=name, container=container, group=group, index=index,
-               row=row, group_title=group_title)
-    return (f'<button type="button" class="icon-btn {cls}" title="{esc(label)}" aria-label="{esc(label)}" '
-            f'{sid(el)}>{b.svg(name)}</button>')
+    el = b.add(
+        "icon_button",
+        label=label,
+        icon=name,
+        container=container,
+        group=group,
+        index=index,
+        row=row,
+        group_title=group_title,
+    )
+    return (
+        f'<button type="button" class="icon-btn {cls}" title="{esc(label)}" aria-label="{esc(label)}" '
+        f"{sid(el)}>{b.svg(name)}</button>"
+    )
 
 
-def anchor(b: Builder, kind: str, text: str, tag: str = "span", cls: str = "", container: str = "",
-           extra: str = "") -> str:
+def anchor(
+    b: Builder, kind: str, text: str, tag: str = "span", cls: str = "", container: str = "", extra: str = ""
+) -> str:
     el = b.add(kind, text=text, container=container)
     b.reserve(text)
     c = f' class="{cls}"' if cls else ""
     return f"<{tag}{c} {sid(el)}{extra}>{esc(text)}</{tag}>"
 
 
-def link(b: Builder, text: str, *, container: str = "card", cls: str = "link", group: str = "",
-         index: int = -1, icon: str = "") -> str:
+def link(
+    b: Builder,
+    text: str,
+    *,
+    container: str = "card",
+    cls: str = "link",
+    group: str = "",
+    index: int = -1,
+    icon: str = "",
+) -> str:
     el = b.add("link", text=text, container=container, group=group, index=index, icon=icon)
     b.reserve(text)
     inner = (b.svg(icon) if icon else "") + f"<span>{esc(text)}</span>"
     return f'<a href="#" class="{cls}" {sid(el)}>{inner}</a>'
 
 
-def text_field(b: Builder, label: str, *, inline: bool, value: str = "", placeholder: str = "",
-               container: str = "card", group_title: str = "") -> str:
+def text_field(
+    b: Builder,
+    label: str,
+    *,
+    inline: bool,
+    value: str = "",
+    placeholder: str = "",
+    container: str = "card",
+    group_title: str = "",
+) -> str:
     lab = b.add("label", text=label, container=container)
-    inp = b.add("text_field", label=label, value=value, placeholder=placeholder, container=container,
-                group_title=group_title)
+    inp = b.add(
+        "text_field",
+        label=label,
+        value=value,
+        placeholder=placeholder,
+        container=container,
+        group_title=group_title,
+    )
     b.reserve(label, value, placeholder)
     fid = f"f-{inp.sid}"
     kind = "password" if label.lower() == "password" and not value else "text"
@@ -149,8 +221,10 @@ def text_field(b: Builder, label: str, *, inline: bool, value: str = "", placeho
     if placeholder:
         attrs += f' placeholder="{esc(placeholder)}"'
     cls = "field inline" if inline else "field"
-    return (f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
-            f'<input {attrs} {sid(inp)}></div>')
+    return (
+        f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
+        f"<input {attrs} {sid(inp)}></div>"
+    )
 
 
 def search_field(b: Builder, placeholder: str, *, container: str, cls: str = "text-input search") -> str:
@@ -167,37 +241,54 @@ def select_field(b: Builder, spec: dict[str, Any], *, inline: bool, container: s
     b.reserve(label, shown)
     fid = f"f-{sel.sid}"
     options = "".join(
-        f'<option{" selected" if o == shown else ""}>{esc(o)}</option>' for o in spec["options"])
+        f"<option{' selected' if o == shown else ''}>{esc(o)}</option>" for o in spec["options"]
+    )
     cls = "field inline" if inline else "field"
-    return (f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
-            f'<select class="select" id="{fid}" {sid(sel)}>{options}</select></div>')
+    return (
+        f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
+        f'<select class="select" id="{fid}" {sid(sel)}>{options}</select></div>'
+    )
 
 
-def checkbox(b: Builder, label: str, *, checked: bool, container: str = "card", group: str = "",
-             index: int = -1) -> str:
+def checkbox(
+    b: Builder, label: str, *, checked: bool, container: str = "card", group: str = "", index: int = -1
+) -> str:
     box = b.add("checkbox", label=label, checked=checked, container=container, group=group, index=index)
     lab = b.add("label", text=label, container=container)
     b.reserve(label)
     fid = f"f-{box.sid}"
     on = " checked" if checked else ""
-    return (f'<div class="check"><input type="checkbox" id="{fid}"{on} {sid(box)}>'
-            f'<label for="{fid}" {sid(lab)}>{esc(label)}</label></div>')
+    return (
+        f'<div class="check"><input type="checkbox" id="{fid}"{on} {sid(box)}>'
+        f'<label for="{fid}" {sid(lab)}>{esc(label)}</label></div>'
+    )
 
 
-def radio_group(b: Builder, title: str, options: list[str], *, horizontal: bool, container: str = "card") -> str:
+def radio_group(
+    b: Builder, title: str, options: list[str], *, horizontal: bool, container: str = "card"
+) -> str:
     chosen = b.rng.randrange(len(options))
     legend = b.add("label", text=title, container=container)
     b.reserve(title, *options)
     group = f"radio:{title}"
     items = []
     for i, option in enumerate(options):
-        radio = b.add("radio", label=option, checked=(i == chosen), container=container, group=group,
-                      index=i, group_title=title)
+        radio = b.add(
+            "radio",
+            label=option,
+            checked=(i == chosen),
+            container=container,
+            group=group,
+            index=i,
+            group_title=title,
+        )
         lab = b.add("label", text=option, container=container)
         fid = f"f-{radio.sid}"
         on = " checked" if i == chosen else ""
-        items.append(f'<div class="check"><input type="radio" name="{group}" id="{fid}"{on} {sid(radio)}>'
-                     f'<label for="{fid}" {sid(lab)}>{esc(option)}</label></div>')
+        items.append(
+            f'<div class="check"><input type="radio" name="{group}" id="{fid}"{on} {sid(radio)}>'
+            f'<label for="{fid}" {sid(lab)}>{esc(option)}</label></div>'
+        )
     cls = "radio-group horizontal" if horizontal else "radio-group"
     return f'<fieldset class="{cls}"><legend {sid(legend)}>{esc(title)}</legend>{"".join(items)}</fieldset>'
 
@@ -207,10 +298,12 @@ def slider(b: Builder, label: str, *, container: str = "card") -> str:
     lab = b.add("label", text=label, container=container)
     el = b.add("slider", label=label, vmin=0, vmax=100, vnow=value, container=container)
     b.reserve(label)
-    return (f'<div class="slider-field"><div class="slider-head"><label {sid(lab)}>{esc(label)}</label>'
-            f'<span class="value">{value}%</span></div>'
-            f'<input type="range" class="slider" min="0" max="100" step="1" value="{value}" '
-            f'aria-label="{esc(label)}" {sid(el)}></div>')
+    return (
+        f'<div class="slider-field"><div class="slider-head"><label {sid(lab)}>{esc(label)}</label>'
+        f'<span class="value">{value}%</span></div>'
+        f'<input type="range" class="slider" min="0" max="100" step="1" value="{value}" '
+        f'aria-label="{esc(label)}" {sid(el)}></div>'
+    )
 
 
 def tabs(b: Builder, names: list[str], *, pills: bool, container: str = "head") -> str:
@@ -259,13 +352,24 @@ def chips(b: Builder, label: str, tags: list[str], *, container: str = "card") -
     for i, tag in enumerate(tags):
         chip = b.add("text", text=tag, container=container, group="chips", index=i)
         b.reserve(tag)
-        x = b.add("icon_button", label=f"Remove {tag}", icon="close", container=container, group="chip-x",
-                  index=i, group_title=tag)
-        parts.append(f'<span class="chip"><span {sid(chip)}>{esc(tag)}</span>'
-                     f'<button type="button" class="chip-x" aria-label="Remove {esc(tag)}" {sid(x)}>'
-                     f'{b.svg("close")}</button></span>')
-    return (f'<div class="field"><span class="lbl" {sid(lab)}>{esc(label)}</span>'
-            f'<div class="chips">{"".join(parts)}</div></div>')
+        x = b.add(
+            "icon_button",
+            label=f"Remove {tag}",
+            icon="close",
+            container=container,
+            group="chip-x",
+            index=i,
+            group_title=tag,
+        )
+        parts.append(
+            f'<span class="chip"><span {sid(chip)}>{esc(tag)}</span>'
+            f'<button type="button" class="chip-x" aria-label="Remove {esc(tag)}" {sid(x)}>'
+            f"{b.svg('close')}</button></span>"
+        )
+    return (
+        f'<div class="field"><span class="lbl" {sid(lab)}>{esc(label)}</span>'
+        f'<div class="chips">{"".join(parts)}</div></div>'
+    )
 
 
 def stepper(b: Builder, label: str, *, inline: bool, container: str = "card") -> str:
@@ -273,13 +377,31 @@ def stepper(b: Builder, label: str, *, inline: bool, container: str = "card") ->
     group = f"stepper:{label}"
     lab = b.add("label", text=label, container=container)
     b.reserve(label)
-    down = icon_button(b, "minus", container=container, group=group, index=0, group_title=label,
-                       cls="step", label=f"Decrease {label.lower()}")
+    down = icon_button(
+        b,
+        "minus",
+        container=container,
+        group=group,
+        index=0,
+        group_title=label,
+        cls="step",
+        label=f"Decrease {label.lower()}",
+    )
     field = b.add("text_field", label=label, value=str(b.rng.randint(1, 12)), container=container)
-    up = icon_button(b, "plus", container=container, group=group, index=1, group_title=label,
-                     cls="step", label=f"Increase {label.lower()}")
+    up = icon_button(
+        b,
+        "plus",
+        container=container,
+        group=group,
+        index=1,
+        group_title=label,
+        cls="step",
+        label=f"Increase {label.lower()}",
+    )
     fid = f"f-{field.sid}"
     cls = "field inline" if inline else "field"
-    return (f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
-            f'<div class="stepper">{down}<input type="text" class="text-input" id="{fid}" value="{field.value}" '
-            f'{sid(field)}>{up}</div></div>')
+    return (
+        f'<div class="{cls}"><label class="lbl" for="{fid}" {sid(lab)}>{esc(label)}</label>'
+        f'<div class="stepper">{down}<input type="text" class="text-input" id="{fid}" value="{field.value}" '
+        f"{sid(field)}>{up}</div></div>"
+    )

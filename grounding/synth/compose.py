@@ -48,8 +48,12 @@ def compose_page(rng: random.Random) -> PageSpec:
 
     dialog_spec = rng.choice(w["dialogs"]) if rng.random() < 0.2 else None
     if dialog_spec:  # keep the dialog's words its own
-        b.reserve(dialog_spec["title"], *dialog_spec["buttons"], dialog_spec.get("field", ""),
-                  dialog_spec.get("checkbox", ""))
+        b.reserve(
+            dialog_spec["title"],
+            *dialog_spec["buttons"],
+            dialog_spec.get("field", ""),
+            dialog_spec.get("checkbox", ""),
+        )
 
     top = []
     if rng.random() < 0.6:
@@ -88,8 +92,9 @@ def compose_page(rng: random.Random) -> PageSpec:
         f'<div class="cards" style="--cols: {cols}">{"".join(cards)}</div></main></div>{status}</div>'
         f"{dialog_html}</body></html>"
     )
-    return PageSpec(html=html, width=width, height=height, elements=b.elements, thumb=theme.thumb,
-                    theme=theme.palette)
+    return PageSpec(
+        html=html, width=width, height=height, elements=b.elements, thumb=theme.thumb, theme=theme.palette
+    )
 
 
 # --- frame -----------------------------------------------------------------------------
@@ -99,7 +104,9 @@ def menubar(b: Builder, open_menu: bool) -> str:
     chosen = ["File"] + sorted(rng.sample(names[1:], rng.randint(3, len(names) - 1)), key=names.index)
     opened = rng.choice(chosen) if open_menu else None
     brand = anchor(b, "text", rng.choice(b.words["app_names"]), container="menubar")
-    tag = f'<span class="tag">{escape(rng.choice(b.words["brand_tags"]))}</span>' if rng.random() < 0.4 else ""
+    tag = (
+        f'<span class="tag">{escape(rng.choice(b.words["brand_tags"]))}</span>' if rng.random() < 0.4 else ""
+    )
     parts = [f'<div class="brand">{brand}{tag}</div>']
     for i, name in enumerate(chosen):
         el = b.add("menu", text=name, container="menubar", group="menubar", index=i)
@@ -121,7 +128,9 @@ def dropdown(b: Builder, menu: str, items: list[str]) -> str:
     hi = rng.randrange(len(items)) if rng.random() < 0.4 else -1
     parts = []
     for j, item in enumerate(items):
-        el = b.add("menu_item", text=item, container="dropdown", group=f"menu:{menu}", group_title=menu, index=j)
+        el = b.add(
+            "menu_item", text=item, container="dropdown", group=f"menu:{menu}", group_title=menu, index=j
+        )
         b.reserve(item)
         key = shortcuts.get(item, "")
         short = f'<span class="shortcut">{escape(key)}</span>' if key and rng.random() < 0.8 else ""
@@ -145,8 +154,9 @@ def toolbar(b: Builder) -> str:
         text = b.fresh_one([t for t in b.words["buttons"] if b.icon_for(t)])
         if text:
             parts.append('<div class="sep"></div>')
-            parts.append(button(b, text, icon=b.icon_for(text), container="toolbar", group="toolbar",
-                                index=len(names)))
+            parts.append(
+                button(b, text, icon=b.icon_for(text), container="toolbar", group="toolbar", index=len(names))
+            )
     parts.append('<div class="grow"></div>')
     if rng.random() < 0.5:
         placeholder = b.fresh_one(b.words["search_placeholders"])
@@ -184,7 +194,11 @@ def page_head(b: Builder, title: str) -> str:
 
 def statusbar(b: Builder) -> str:
     texts = b.fresh(b.words["status_texts"], b.rng.randint(2, 3))
-    return '<div class="statusbar">' + "".join(anchor(b, "text", t, container="status") for t in texts) + "</div>"
+    return (
+        '<div class="statusbar">'
+        + "".join(anchor(b, "text", t, container="status") for t in texts)
+        + "</div>"
+    )
 
 
 def dialog(b: Builder, spec: dict[str, Any]) -> str:
@@ -200,8 +214,10 @@ def dialog(b: Builder, spec: dict[str, Any]) -> str:
         parts.append(checkbox(b, spec["checkbox"], checked=rng.random() < 0.5, container="dialog"))
     buttons = button_row(b, spec["buttons"], container="dialog", group="dialog", group_title=title)
     parts.append(f'<div class="row end">{buttons}</div>')
-    return (f'<div class="backdrop"><div class="dialog" role="dialog" aria-modal="true">'
-            f'{"".join(parts)}</div></div>')
+    return (
+        f'<div class="backdrop"><div class="dialog" role="dialog" aria-modal="true">'
+        f"{''.join(parts)}</div></div>"
+    )
 
 
 # --- cards -----------------------------------------------------------------------------
@@ -223,8 +239,9 @@ def form_card(b: Builder, cols: int) -> str:
             placeholder = w["placeholders"].get(label) or f"Enter {label.lower()}"
             if not b.free(placeholder):
                 placeholder = ""
-        parts.append(text_field(b, label, inline=inline, value=value, placeholder=placeholder,
-                                group_title=title))
+        parts.append(
+            text_field(b, label, inline=inline, value=value, placeholder=placeholder, group_title=title)
+        )
     if rng.random() < 0.35:
         options = [s for s in w["selects"] if b.free(s["label"])]
         if options:
@@ -244,7 +261,7 @@ def form_card(b: Builder, cols: int) -> str:
     if rng.random() < 0.4:
         text = b.fresh_one(w["links"])
         if text:
-            row = f"<div>{link(b, text)}</div><div class=\"row\">{row}</div>"
+            row = f'<div>{link(b, text)}</div><div class="row">{row}</div>'
             parts.append(f'<div class="row between">{row}</div>')
         else:
             parts.append(f'<div class="row end">{row}</div>')
@@ -265,7 +282,9 @@ def settings_card(b: Builder, cols: int) -> str:
             for i, label in enumerate(b.fresh(w["checkboxes"], rng.randint(2, 4))):
                 parts.append(checkbox(b, label, checked=rng.random() < 0.5, group=f"checks:{title}", index=i))
         elif section == "radios":
-            groups = [g for g in w["radio_groups"] if b.free(g["title"]) and all(b.free(o) for o in g["options"])]
+            groups = [
+                g for g in w["radio_groups"] if b.free(g["title"]) and all(b.free(o) for o in g["options"])
+            ]
             if groups:
                 g = rng.choice(groups)
                 parts.append(radio_group(b, g["title"], g["options"], horizontal=rng.random() < 0.4))
@@ -287,8 +306,10 @@ def _cell(b: Builder, kind: str) -> str:
     if kind == "person":
         return f"{rng.choice(cv['first_names'])} {rng.choice(cv['last_names'])}"
     if kind == "email":
-        return (f"{rng.choice(cv['first_names'])[0].lower()}.{rng.choice(cv['last_names']).lower()}"
-                f"@{rng.choice(cv['email_domains'])}")
+        return (
+            f"{rng.choice(cv['first_names'])[0].lower()}.{rng.choice(cv['last_names']).lower()}"
+            f"@{rng.choice(cv['email_domains'])}"
+        )
     if kind == "file":
         return f"{rng.choice(cv['file_stems'])}-{rng.randint(1, 99)}.{rng.choice(cv['file_exts'])}"
     if kind == "size":
@@ -301,8 +322,15 @@ def _cell(b: Builder, kind: str) -> str:
         return f"${rng.randint(3, 4999)}.{rng.randint(0, 99):02d}"
     if kind == "count":
         return str(rng.randint(0, 500))
-    pools = {"role": "role", "status": "status", "priority": "priority", "task": "tasks",
-             "product": "products", "category": "category", "company": "companies"}
+    pools = {
+        "role": "role",
+        "status": "status",
+        "priority": "priority",
+        "task": "tasks",
+        "product": "products",
+        "category": "category",
+        "company": "companies",
+    }
     return rng.choice(cv[pools[kind]])
 
 
@@ -318,8 +346,9 @@ def table_card(b: Builder, cols: int) -> str:
     flags = ("resizable",) if resizable else ()
     head = []
     for i, (name, _) in enumerate(columns):
-        el = b.add("table_header", text=name, container="table", group=group, group_title=title, index=i,
-                   flags=flags)
+        el = b.add(
+            "table_header", text=name, container="table", group=group, group_title=title, index=i, flags=flags
+        )
         b.reserve(name)
         head.append(f"<th {sid(el)}>{escape(name)}</th>")
     if actions:
@@ -337,18 +366,29 @@ def table_card(b: Builder, cols: int) -> str:
         cells = []
         for ci, (name, kind) in enumerate(columns):
             text = key if ci == 0 else _cell(b, kind)
-            el = b.add("table_cell", text=text, row=key, col=name, container="table", group=group,
-                       group_title=title, index=ci)
+            el = b.add(
+                "table_cell",
+                text=text,
+                row=key,
+                col=name,
+                container="table",
+                group=group,
+                group_title=title,
+                index=ci,
+            )
             cells.append(f"<td {sid(el)}>{escape(text)}</td>")
         if actions:
-            icons = "".join(icon_button(b, name, container="table", row=key, group_title=title)
-                            for name in actions)
+            icons = "".join(
+                icon_button(b, name, container="table", row=key, group_title=title) for name in actions
+            )
             cells.append(f'<td class="actions">{icons}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     striped = " striped" if rng.random() < 0.5 else ""
     striped += " resizable" if resizable else ""
-    table = (f'<table class="grid{striped}"><thead><tr>{"".join(head)}</tr></thead>'
-             f'<tbody>{"".join(rows)}</tbody></table>')
+    table = (
+        f'<table class="grid{striped}"><thead><tr>{"".join(head)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
     span = " span2" if cols >= 2 and rng.random() < 0.6 else ""
     return f'<section class="card{span}">{heading}{table}</section>'
 
@@ -371,8 +411,9 @@ def actions_card(b: Builder, cols: int) -> str:
     for i, text in enumerate(texts):
         icon = b.icon_for(text) if rng.random() < 0.5 else ""
         variant = rng.choice(["", "", "primary"]) if i else "primary"
-        buttons.append(button(b, text, variant=variant, icon=icon,
-                              group=f"actions:{title}", index=i, group_title=title))
+        buttons.append(
+            button(b, text, variant=variant, icon=icon, group=f"actions:{title}", index=i, group_title=title)
+        )
     parts = [f'<div class="row">{"".join(buttons)}</div>']
     if rng.random() < 0.7:
         cls = rng.choice(["boxed", "boxed round", "", "tinted"])
@@ -381,5 +422,10 @@ def actions_card(b: Builder, cols: int) -> str:
     return f'<section class="card">{heading}{"".join(parts)}</section>'
 
 
-CARD_BUILDERS = {"form": form_card, "settings": settings_card, "table": table_card, "text": text_card,
-                 "actions": actions_card}
+CARD_BUILDERS = {
+    "form": form_card,
+    "settings": settings_card,
+    "table": table_card,
+    "text": text_card,
+    "actions": actions_card,
+}

@@ -31,22 +31,32 @@ RF = "refusal"
 CATEGORIES = (TM, ER, LU, FG, RF)
 CATEGORY_WEIGHTS = {TM: 0.21, ER: 0.23, LU: 0.23, FG: 0.23, RF: 0.10}
 MAX_REFUSALS_PER_PAGE = 2
-SMALL_TARGET = 16          # px: controls this small also count as fine-grained
-SPATIAL_KINDS = ("button", "icon_button", "text_field", "checkbox", "radio", "select", "slider", "link",
-                 "tab", "menu_item")
-SPATIAL_MAX_GAP = 200      # px between landmark and target
+SMALL_TARGET = 16  # px: controls this small also count as fine-grained
+SPATIAL_KINDS = (
+    "button",
+    "icon_button",
+    "text_field",
+    "checkbox",
+    "radio",
+    "select",
+    "slider",
+    "link",
+    "tab",
+    "menu_item",
+)
+SPATIAL_MAX_GAP = 200  # px between landmark and target
 SPATIAL_MAX_LANDMARK = 40  # characters: longer texts are not used as landmarks
-SPATIAL_MARGIN = 6         # px the runner-up must be farther away than the target
+SPATIAL_MARGIN = 6  # px the runner-up must be farther away than the target
 
 Box = tuple[float, float, float, float]
 
 
 @dataclass
 class Candidate:
-    categories: list[str]               # primary first
+    categories: list[str]  # primary first
     kind: str
     instruction: str
-    box: Box | None                     # None: refusal
+    box: Box | None  # None: refusal
     gui_types: list[str]
     sid: str | None = None
     absent_text: str | None = None
@@ -122,11 +132,23 @@ class PageFacts:
         return min(w, h) <= SMALL_TARGET
 
 
-def _cand(facts: PageFacts, el: Element, categories: list[str], instruction: str, box: Box | None = None,
-          **meta: Any) -> Candidate:
-    return Candidate(categories=categories, kind=el.kind, instruction=instruction,
-                     box=box if box is not None else facts.box(el), gui_types=el.gui_types(), sid=el.sid,
-                     meta=meta)
+def _cand(
+    facts: PageFacts,
+    el: Element,
+    categories: list[str],
+    instruction: str,
+    box: Box | None = None,
+    **meta: Any,
+) -> Candidate:
+    return Candidate(
+        categories=categories,
+        kind=el.kind,
+        instruction=instruction,
+        box=box if box is not None else facts.box(el),
+        gui_types=el.gui_types(),
+        sid=el.sid,
+        meta=meta,
+    )
 
 
 # --- text matching -----------------------------------------------------------------------
@@ -136,11 +158,17 @@ def text_matching(f: PageFacts) -> Iterator[Candidate]:
             if not f.unique_text(el.text):
                 continue
             if el.kind == "button" and el.container == "dialog":
-                yield _cand(f, el, [TM, LU], f.say(TM, "dialog_button", text=f.q(el.text), title=f.q(el.group_title)))
+                yield _cand(
+                    f, el, [TM, LU], f.say(TM, "dialog_button", text=f.q(el.text), title=f.q(el.group_title))
+                )
             else:
                 yield _cand(f, el, [TM], f.say(TM, el.kind, text=f.q(el.text), menu=f.q(el.group_title)))
-        elif (el.kind == "select" and el.value and f.text_counts[el.value.lower()] == 1
-              and sum(o.kind == "select" and o.value.lower() == el.value.lower() for o in f.elements) == 1):
+        elif (
+            el.kind == "select"
+            and el.value
+            and f.text_counts[el.value.lower()] == 1
+            and sum(o.kind == "select" and o.value.lower() == el.value.lower() for o in f.elements) == 1
+        ):
             yield _cand(f, el, [TM], f.say(TM, "select", value=f.q(el.value)))
 
 
@@ -157,7 +185,9 @@ def element_recognition(f: PageFacts) -> Iterator[Candidate]:
             key = "checkbox_uncheck" if el.checked else "checkbox_check"
             yield _cand(f, el, [ER, *extra], f.say(ER, key, label=f.q(el.label)))
         elif el.kind == "radio" and f.unique_label(el):
-            yield _cand(f, el, [ER, *extra], f.say(ER, "radio", label=f.q(el.label), group=f.q(el.group_title)))
+            yield _cand(
+                f, el, [ER, *extra], f.say(ER, "radio", label=f.q(el.label), group=f.q(el.group_title))
+            )
         elif el.kind in ("select", "slider") and f.unique_label(el):
             yield _cand(f, el, [ER], f.say(ER, el.kind, label=f.q(el.label)))
         elif el.kind == "icon_button" and not el.row and not el.group.startswith(("chip-x", "stepper:")):
@@ -191,8 +221,11 @@ def _gap(a: Box, t: Box, direction: str) -> float | None:
 
 def spatial(f: PageFacts) -> Iterator[Candidate]:
     visible = [el for el in f.elements if f.ok(el)]
-    landmarks = [el for el in visible
-                 if el.text and len(el.text) <= SPATIAL_MAX_LANDMARK and f.unique_text(el.text) and el.kind != "word"]
+    landmarks = [
+        el
+        for el in visible
+        if el.text and len(el.text) <= SPATIAL_MAX_LANDMARK and f.unique_text(el.text) and el.kind != "word"
+    ]
     for a in landmarks:
         abox = f.box(a)
         for direction in ("right", "left", "below", "above"):
@@ -212,8 +245,14 @@ def spatial(f: PageFacts) -> Iterator[Candidate]:
             same_kind = [g for g, el in near[1:] if el.kind == target.kind]
             if same_kind and same_kind[0] - gap < SPATIAL_MARGIN:
                 continue
-            yield _cand(f, target, [LU], f.say(LU, direction, noun=f.noun(target.kind), anchor=f.q(a.text)),
-                        landmark=a.sid, relation=direction)
+            yield _cand(
+                f,
+                target,
+                [LU],
+                f.say(LU, direction, noun=f.noun(target.kind), anchor=f.q(a.text)),
+                landmark=a.sid,
+                relation=direction,
+            )
 
 
 def ordinals(f: PageFacts) -> Iterator[Candidate]:
@@ -254,7 +293,9 @@ def tables(f: PageFacts) -> Iterator[Candidate]:
     for el in f.targets():
         if not el.row or not f.unique_text(el.row):
             continue
-        key_cell = next((o for o in by_group_row[(el.group, el.row)] if o.kind == "table_cell" and o.index == 0), None)
+        key_cell = next(
+            (o for o in by_group_row[(el.group, el.row)] if o.kind == "table_cell" and o.index == 0), None
+        )
         if key_cell is None or not f.ok(key_cell):
             continue
         if el.kind == "table_cell" and el.index > 0:
@@ -266,8 +307,12 @@ def tables(f: PageFacts) -> Iterator[Candidate]:
             same = [o for o in by_group_row[(el.group, el.row)] if o.icon == el.icon]
             if len(same) == 1:
                 icon = f.icons[el.icon]
-                yield _cand(f, el, [LU, ER], f.say(LU, "row_icon", looks=icon["looks"], does=icon["does"],
-                                                   row=f.q(el.row)))
+                yield _cand(
+                    f,
+                    el,
+                    [LU, ER],
+                    f.say(LU, "row_icon", looks=icon["looks"], does=icon["does"], row=f.q(el.row)),
+                )
 
 
 def layout_understanding(f: PageFacts) -> Iterator[Candidate]:
@@ -291,11 +336,22 @@ def sliders(f: PageFacts) -> Iterator[Candidate]:
         pct = f.rng.choice(choices)
         cx = x + thumb / 2 + pct / 100 * travel
         bw = max(6.0, 0.04 * travel)
-        yield _cand(f, el, [FG], f.say(FG, "slider_value", label=f.q(el.label), pct=str(pct)),
-                    box=(cx - bw / 2, y, bw, h), value=pct)
+        yield _cand(
+            f,
+            el,
+            [FG],
+            f.say(FG, "slider_value", label=f.q(el.label), pct=str(pct)),
+            box=(cx - bw / 2, y, bw, h),
+            value=pct,
+        )
         now = x + thumb / 2 + (el.vnow - el.vmin) / span * travel
-        yield _cand(f, el, [FG], f.say(FG, "slider_thumb", label=f.q(el.label)),
-                    box=(now - thumb / 2, y + (h - thumb) / 2, thumb, thumb))
+        yield _cand(
+            f,
+            el,
+            [FG],
+            f.say(FG, "slider_thumb", label=f.q(el.label)),
+            box=(now - thumb / 2, y + (h - thumb) / 2, thumb, thumb),
+        )
 
 
 def carets(f: PageFacts) -> Iterator[Candidate]:
@@ -313,13 +369,23 @@ def carets(f: PageFacts) -> Iterator[Candidate]:
             if i > 0:
                 gap = w["start"] - words[i - 1]["end"]
                 x0, x1 = left + w["start"] - gap / 2, left + (w["start"] + w["first"]) / 2
-                yield _cand(f, el, [FG], f.say(FG, "caret_before", word=f.q(w["word"]), label=f.q(el.label)),
-                            box=(x0, top, x1 - x0, h))
+                yield _cand(
+                    f,
+                    el,
+                    [FG],
+                    f.say(FG, "caret_before", word=f.q(w["word"]), label=f.q(el.label)),
+                    box=(x0, top, x1 - x0, h),
+                )
             if i < len(words) - 1:
                 gap = words[i + 1]["start"] - w["end"]
                 x0, x1 = left + (w["last"] + w["end"]) / 2, left + w["end"] + gap / 2
-                yield _cand(f, el, [FG], f.say(FG, "caret_after", word=f.q(w["word"]), label=f.q(el.label)),
-                            box=(x0, top, x1 - x0, h))
+                yield _cand(
+                    f,
+                    el,
+                    [FG],
+                    f.say(FG, "caret_after", word=f.q(w["word"]), label=f.q(el.label)),
+                    box=(x0, top, x1 - x0, h),
+                )
 
 
 def _same_line(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -343,13 +409,23 @@ def words_in_text(f: PageFacts) -> Iterator[Candidate]:
         if before and before["ch"] == " " and before["w"] > 1 and _same_line(before, geo["first"]):
             x0 = before["x"] + before["w"] / 2
             x1 = geo["first"]["x"] + geo["first"]["w"] / 2
-            yield _cand(f, para, [FG, TM], f.say(FG, "caret_before_para", word=word, heading=heading),
-                        box=(x0, y, x1 - x0, h))
+            yield _cand(
+                f,
+                para,
+                [FG, TM],
+                f.say(FG, "caret_before_para", word=word, heading=heading),
+                box=(x0, y, x1 - x0, h),
+            )
         if after and after["ch"] == " " and after["w"] > 1 and _same_line(after, geo["last"]):
             x0 = geo["last"]["x"] + geo["last"]["w"] / 2
             x1 = after["x"] + after["w"] / 2
-            yield _cand(f, para, [FG, TM], f.say(FG, "caret_after_para", word=word, heading=heading),
-                        box=(x0, y, x1 - x0, h))
+            yield _cand(
+                f,
+                para,
+                [FG, TM],
+                f.say(FG, "caret_after_para", word=word, heading=heading),
+                box=(x0, y, x1 - x0, h),
+            )
 
 
 def steppers(f: PageFacts) -> Iterator[Candidate]:
@@ -370,8 +446,13 @@ def column_resizers(f: PageFacts) -> Iterator[Candidate]:
             if not (f.ok(el) and f.ok(nxt) and f.unique_text(el.text) and f.unique_text(nxt.text)):
                 continue
             x, y, w, h = f.box(el)
-            yield _cand(f, el, [FG, LU], f.say(FG, "column_resize", col=f.q(el.text), next=f.q(nxt.text)),
-                        box=(x + w - 4, y, 4, h))
+            yield _cand(
+                f,
+                el,
+                [FG, LU],
+                f.say(FG, "column_resize", col=f.q(el.text), next=f.q(nxt.text)),
+                box=(x + w - 4, y, 4, h),
+            )
 
 
 def chip_removers(f: PageFacts) -> Iterator[Candidate]:
@@ -419,21 +500,40 @@ def refusals(f: PageFacts) -> Iterator[Candidate]:
         for text in f.rng.sample(fresh, min(2, len(fresh))):
             key = "label" if kind in ("text_field", "checkbox") else "text"
             instruction = f.rng.choice(f.t[RF][kind]).format(**{key: f.q(text)})
-            yield Candidate(categories=[RF], kind=kind, instruction=instruction, box=None,
-                            gui_types=list(GUI_TYPES[kind]), absent_text=text)
+            yield Candidate(
+                categories=[RF],
+                kind=kind,
+                instruction=instruction,
+                box=None,
+                gui_types=list(GUI_TYPES[kind]),
+                absent_text=text,
+            )
     absent_icons = [
-        icon for name, icon in f.icons.items()
-        if f.icon_counts[name] == 0 and icon["does"].lower() not in f.corpus
+        icon
+        for name, icon in f.icons.items()
+        if f.icon_counts[name] == 0
+        and icon["does"].lower() not in f.corpus
         and not any(re.search(rf"\b{re.escape(word)}", f.corpus) for word in icon["words"])
     ]
     for icon in f.rng.sample(absent_icons, min(2, len(absent_icons))):
         instruction = f.rng.choice(f.t[RF]["icon_button"]).format(does=icon["does"])
-        yield Candidate(categories=[RF], kind="icon_button", instruction=instruction, box=None,
-                        gui_types=list(GUI_TYPES["icon_button"]), absent_text=icon["does"])
+        yield Candidate(
+            categories=[RF],
+            kind="icon_button",
+            instruction=instruction,
+            box=None,
+            gui_types=list(GUI_TYPES["icon_button"]),
+            absent_text=icon["does"],
+        )
 
 
-GENERATORS = {TM: text_matching, ER: element_recognition, LU: layout_understanding, FG: fine_grained,
-              RF: refusals}
+GENERATORS = {
+    TM: text_matching,
+    ER: element_recognition,
+    LU: layout_understanding,
+    FG: fine_grained,
+    RF: refusals,
+}
 
 
 def candidates(spec: PageSpec, measured: dict[str, Any], rng: random.Random) -> dict[str, list[Candidate]]:

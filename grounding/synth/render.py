@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,14 @@ from typing import Any
 from grounding.synth import resources
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--font-render-hinting=none", "--hide-scrollbars",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--font-render-hinting=none",
+    "--hide-scrollbars",
 ]
 
 
@@ -50,8 +56,13 @@ class Renderer:
 
     def __init__(self, browser: Any):
         self.context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, device_scale_factor=1, locale="en-US",
-            timezone_id="UTC", reduced_motion="reduce", color_scheme="light", java_script_enabled=True,
+            viewport={"width": 1280, "height": 800},
+            device_scale_factor=1,
+            locale="en-US",
+            timezone_id="UTC",
+            reduced_motion="reduce",
+            color_scheme="light",
+            java_script_enabled=True,
         )
         self.page = self.context.new_page()
         self._measure_js = resources.load_text("measure.js")

@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Category = Literal["text_matching", "element_recognition", "layout_understanding",
-                   "fine_grained_manipulation", "refusal"]
+Category = Literal[
+    "text_matching", "element_recognition", "layout_understanding", "fine_grained_manipulation", "refusal"
+]
 
 
 class SynthItem(BaseModel):
@@ -15,19 +16,19 @@ class SynthItem(BaseModel):
 
     # OSWorld-G fields
     id: str
-    image_path: str                                  # relative to the annotations file's folder
-    image_size: list[int] = Field(min_length=2, max_length=2)     # [w, h]
+    image_path: str  # relative to the annotations file's folder
+    image_size: list[int] = Field(min_length=2, max_length=2)  # [w, h]
     instruction: str = Field(min_length=1)
     box_type: Literal["bbox", "refusal"]
     box_coordinates: list[float] = Field(min_length=4, max_length=4)  # [x, y, w, h]; refusal [0, 0, 0, 0]
     GUI_types: list[str]
     # ours
-    category: Category                               # the main category
+    category: Category  # the main category
     categories: list[Category] = Field(min_length=1)  # all that apply, main first
-    element_kind: str                                # "button", "checkbox", ... (refusal: the kind asked for)
-    synth_id: str | None                             # data-synth-id of the target in html_path
-    html_path: str                                   # the page as rendered
-    absent_text: str | None = None                   # refusal: the words that are not on the page
+    element_kind: str  # "button", "checkbox", ... (refusal: the kind asked for)
+    synth_id: str | None  # data-synth-id of the target in html_path
+    html_path: str  # the page as rendered
+    absent_text: str | None = None  # refusal: the words that are not on the page
 
     @model_validator(mode="after")
     def _consistent(self) -> SynthItem:

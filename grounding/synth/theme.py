@@ -14,11 +14,11 @@ from grounding.synth import resources
 
 @dataclass
 class Theme:
-    mode: str                      # "light" | "dark"
+    mode: str  # "light" | "dark"
     palette: str
     font: str
-    button_style: str              # "filled" | "outline" | "soft" | "ghost"
-    thumb: int                     # slider thumb size in px (width = height)
+    button_style: str  # "filled" | "outline" | "soft" | "ghost"
+    thumb: int  # slider thumb size in px (width = height)
     slider_width: int
     css_vars: dict[str, str] = field(default_factory=dict)
 
@@ -96,6 +96,12 @@ def sample_theme(rng: random.Random) -> Theme:
         "--dialog-w": f"{rng.randint(380, 520)}px",
         "--dialog-align": rng.choice(["flex-start", "center"]),
     }
-    return Theme(mode=palette["mode"], palette=palette["name"], font=css_vars["--font"],
-                 button_style=rng.choice(spec["button_styles"]), thumb=thumb,
-                 slider_width=slider_width, css_vars=css_vars)
+    return Theme(
+        mode=palette["mode"],
+        palette=palette["name"],
+        font=css_vars["--font"],
+        button_style=rng.choice(spec["button_styles"]),
+        thumb=thumb,
+        slider_width=slider_width,
+        css_vars=css_vars,
+    )

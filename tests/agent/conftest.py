@@ -17,8 +17,11 @@ from grounding.base import NoGrounder
 
 
 def click(x: int, y: int, what: str = "the editor", **extra: Any) -> dict:
-    return {"reasoning": f"click {what}", "action": {"type": "click",
-            "target": {"description": what, "x": x, "y": y}}, **extra}
+    return {
+        "reasoning": f"click {what}",
+        "action": {"type": "click", "target": {"description": what, "x": x, "y": y}},
+        **extra,
+    }
 
 
 def done(reason: str = "finished") -> dict:
@@ -28,19 +31,36 @@ def done(reason: str = "finished") -> dict:
 class Episode:
     """One scripted episode: `run()` returns (state, result); models keep their requests."""
 
-    def __init__(self, folder: Path, replies: dict[str, list], desktop=None, sandbox: bool = True,
-                 approver=None, **config: Any) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        replies: dict[str, list],
+        desktop=None,
+        sandbox: bool = True,
+        approver=None,
+        **config: Any,
+    ) -> None:
         self.folder = folder
         self.script = ScriptedScript.from_replies(replies)
         self.desktop = desktop or FakeDesktop(640, 400)
-        self.models = Models(gate=self.script.model("gate"), planner=self.script.model("planner"),
-                             verifier=self.script.model("verifier"), coder=self.script.model("coder"))
+        self.models = Models(
+            gate=self.script.model("gate"),
+            planner=self.script.model("planner"),
+            verifier=self.script.model("verifier"),
+            coder=self.script.model("coder"),
+        )
         config.setdefault("max_steps", 15)
         self.config = AgentConfig(**config)
         # The FakeDesktop is a sandbox (nothing real behind it); approval tests say otherwise.
-        self.ctx = AgentContext(desktop=self.desktop, models=self.models, grounder=NoGrounder(),
-                                writer=EpisodeWriter(folder), config=self.config, sandbox=sandbox,
-                                approver=approver)
+        self.ctx = AgentContext(
+            desktop=self.desktop,
+            models=self.models,
+            grounder=NoGrounder(),
+            writer=EpisodeWriter(folder),
+            config=self.config,
+            sandbox=sandbox,
+            approver=approver,
+        )
 
     def run(self, resume: bool = False):
         return run_graph(self.ctx, "task-1", "type hello into the editor", resume=resume)
@@ -58,6 +78,7 @@ def episode(tmp_path):
     def make(replies: dict[str, list], **kwargs: Any) -> Episode:
         replies.setdefault("gate", [{"criteria": [{"text": "hello is in the editor"}]}])
         return Episode(tmp_path / "episode", replies, **kwargs)
+
     return make
 
 

@@ -31,11 +31,14 @@ GROUNDED = [
     A.Wait(seconds=1.5),
 ]
 AGENT_ONLY = [
-    A.CallCodeAgent(), A.CallCodeAgent(task="sum column B"),
+    A.CallCodeAgent(),
+    A.CallCodeAgent(task="sum column B"),
     A.CallSearchAgent(query="How to freeze panes in LibreOffice Calc"),
     A.SetCellValues(cells={"A1": 3, "B2": "=SUM(A1:A3)", "C1": True, "D1": None, "E1": 2.5}),
     A.SetCellValues(start="B2", rows=[[1, "x"], [2.5, "=B2*2"]], sheet="Sales", save=True),
-    A.Done(), A.Done(summary="saved"), A.Fail(reason="no such file"),
+    A.Done(),
+    A.Done(summary="saved"),
+    A.Fail(reason="no such file"),
 ]
 ALL = GROUNDED + AGENT_ONLY
 
@@ -67,20 +70,24 @@ def test_models_are_frozen_and_hashable():
 
 # ------------------------------------------------------------------ parsing
 
-@pytest.mark.parametrize("data, names", [
-    ({"type": "click"}, ["'target'", "required"]),
-    ({"type": "click", "target": {"description": "x"}, "clicks": 9}, ["'clicks'"]),
-    ({"type": "click", "target": {"description": "x", "x": 3}}, ["'target'", "both x and y"]),
-    ({"type": "click", "target": {"description": ""}}, ["'target.description'"]),
-    ({"type": "hotkey", "keys": ["ctrl", "bogus"]}, ["'keys.1'", "'bogus'"]),
-    ({"type": "hotkey", "keys": []}, ["'keys'"]),
-    ({"type": "wait", "seconds": 5, "timeout": 1}, ["'timeout'", "Extra"]),
-    ({"type": "scroll", "target": "list", "clicks": "many"}, ["'clicks'"]),
-    ({"type": "drag_and_drop", "source": "a"}, ["'destination'"]),
-    ({"type": "type"}, ["text is empty"]),
-    ({"type": "teleport"}, ["'type'", "'teleport'", "click, double_click"]),
-    ({"text": "hi"}, ["'type'", "missing"]),
-])
+
+@pytest.mark.parametrize(
+    "data, names",
+    [
+        ({"type": "click"}, ["'target'", "required"]),
+        ({"type": "click", "target": {"description": "x"}, "clicks": 9}, ["'clicks'"]),
+        ({"type": "click", "target": {"description": "x", "x": 3}}, ["'target'", "both x and y"]),
+        ({"type": "click", "target": {"description": ""}}, ["'target.description'"]),
+        ({"type": "hotkey", "keys": ["ctrl", "bogus"]}, ["'keys.1'", "'bogus'"]),
+        ({"type": "hotkey", "keys": []}, ["'keys'"]),
+        ({"type": "wait", "seconds": 5, "timeout": 1}, ["'timeout'", "Extra"]),
+        ({"type": "scroll", "target": "list", "clicks": "many"}, ["'clicks'"]),
+        ({"type": "drag_and_drop", "source": "a"}, ["'destination'"]),
+        ({"type": "type"}, ["text is empty"]),
+        ({"type": "teleport"}, ["'type'", "'teleport'", "click, double_click"]),
+        ({"text": "hi"}, ["'type'", "missing"]),
+    ],
+)
 def test_parse_errors_name_the_field(data, names):
     with pytest.raises(A.ActionParseError) as info:
         A.parse_action(data)
@@ -101,6 +108,7 @@ def test_target_may_be_given_as_a_bare_description():
 
 
 # ------------------------------------------------------------------ grounding
+
 
 def test_targets_and_with_points_keep_order():
     drag = A.parse_action({"type": "drag_and_drop", "source": "a.txt", "destination": "Trash"})
@@ -141,36 +149,46 @@ def test_ungrounded_target_error_names_the_description():
 
 # ------------------------------------------------------------------ compilation
 
+
 def test_compile_click_and_double_click():
     assert A.compile_action(GROUNDED[0]) == [
-        o.Click(x=10, y=20, clicks=2, button="right", hold_keys=["ctrl"])]
+        o.Click(x=10, y=20, clicks=2, button="right", hold_keys=["ctrl"])
+    ]
     assert A.compile_action(GROUNDED[1]) == [o.Click(x=30, y=40, clicks=2)]
 
 
 def test_compile_type():
     assert A.compile_action(GROUNDED[2]) == [
-        o.Click(x=5, y=6), o.Hotkey(keys=["ctrl", "a"]), o.Hotkey(keys=["backspace"]),
-        o.TypeText(text="hello\nw\u00f6rld <3"), o.Hotkey(keys=["enter"]),
+        o.Click(x=5, y=6),
+        o.Hotkey(keys=["ctrl", "a"]),
+        o.Hotkey(keys=["backspace"]),
+        o.TypeText(text="hello\nw\u00f6rld <3"),
+        o.Hotkey(keys=["enter"]),
     ]
     assert A.compile_action(GROUNDED[3]) == [o.TypeText(text="no target")]
     assert A.compile_action(A.Type(target=T("field", 1, 1), overwrite=True)) == [
-        o.Click(x=1, y=1), o.Hotkey(keys=["ctrl", "a"]), o.Hotkey(keys=["backspace"])]
+        o.Click(x=1, y=1),
+        o.Hotkey(keys=["ctrl", "a"]),
+        o.Hotkey(keys=["backspace"]),
+    ]
 
 
 def test_compile_scroll_drag_highlight():
     assert A.compile_action(GROUNDED[4]) == [o.Scroll(clicks=-3, x=100, y=200)]
     assert A.compile_action(GROUNDED[5]) == [o.Scroll(clicks=2, x=100, y=200, horizontal=True)]
-    assert A.compile_action(GROUNDED[6]) == [
-        o.Drag(x1=1, y1=2, x2=3, y2=4, hold_keys=["shift"])]
+    assert A.compile_action(GROUNDED[6]) == [o.Drag(x1=1, y1=2, x2=3, y2=4, hold_keys=["shift"])]
     assert A.compile_action(GROUNDED[7]) == [o.Drag(x1=7, y1=8, x2=90, y2=95)]
 
 
 def test_compile_keys():
     assert A.compile_action(GROUNDED[8]) == [o.Hotkey(keys=["ctrl", "shift", "t"])]
     assert A.compile_action(GROUNDED[9]) == [
-        o.KeyDown(key="alt"), o.KeyDown(key="shift"),
-        o.Hotkey(keys=["tab"]), o.Hotkey(keys=["tab"]),
-        o.KeyUp(key="shift"), o.KeyUp(key="alt"),
+        o.KeyDown(key="alt"),
+        o.KeyDown(key="shift"),
+        o.Hotkey(keys=["tab"]),
+        o.Hotkey(keys=["tab"]),
+        o.KeyUp(key="shift"),
+        o.KeyUp(key="alt"),
     ]
 
 
@@ -199,11 +217,15 @@ def test_every_desktop_action_compiles_to_valid_pyautogui(action):
 
 def test_model_text_reaches_pyautogui_only_as_a_literal():
     hostile = "'); import os; os.system('rm -rf ~') #"
-    action = A.parse_action({"type": "type", "text": hostile, "target": {"description": hostile,
-                                                                          "x": 1, "y": 2}})
+    action = A.parse_action(
+        {"type": "type", "text": hostile, "target": {"description": hostile, "x": 1, "y": 2}}
+    )
     code = A.to_pyautogui(action)
     calls = [ast.unparse(n.func) for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)]
     assert calls == ["pyautogui.click", "pyautogui.write"]
-    write = next(n for n in ast.walk(ast.parse(code))
-                 if isinstance(n, ast.Call) and ast.unparse(n.func) == "pyautogui.write")
+    write = next(
+        n
+        for n in ast.walk(ast.parse(code))
+        if isinstance(n, ast.Call) and ast.unparse(n.func) == "pyautogui.write"
+    )
     assert ast.literal_eval(write.args[0]) == hostile

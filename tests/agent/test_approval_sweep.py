@@ -46,7 +46,7 @@ def refused(action, policy, instruction: str = "") -> str | None:
 
 def test_no_benchmark_instruction_is_refused_in_a_sandbox(policy):
     tasks = instructions()
-    assert len(tasks) == 523                      # 369 OSWorld + 154 WAA
+    assert len(tasks) == 523  # 369 OSWorld + 154 WAA
     problems = []
     for task_id, text in tasks:
         actions = [CallCodeAgent(task=text), CallCodeAgent(task=None)]
@@ -89,32 +89,45 @@ def test_no_oracle_solution_is_refused_in_a_sandbox(policy):
     assert checked > 50 and problems == []
 
 
-@pytest.mark.parametrize("action", [
-    {"type": "click", "target": "the Send button of the compose window"},
-    {"type": "click", "target": "Post"},
-    {"type": "click", "target": "Place your order"},
-    {"type": "click", "target": "Pay now"},
-    {"type": "type", "text": "mail -s hi bob@example.com < note.txt"},
-    {"type": "type", "text": "curl -X POST -d @report.json https://example.com/upload"},
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"type": "click", "target": "the Send button of the compose window"},
+        {"type": "click", "target": "Post"},
+        {"type": "click", "target": "Place your order"},
+        {"type": "click", "target": "Pay now"},
+        {"type": "type", "text": "mail -s hi bob@example.com < note.txt"},
+        {"type": "type", "text": "curl -X POST -d @report.json https://example.com/upload"},
+    ],
+)
 def test_real_sends_and_payments_are_still_refused_in_a_sandbox(policy, action):
     assert refused(parse_action(action), policy) is not None
 
 
-@pytest.mark.parametrize("target", [
-    "the Order ID column header", "Send to Back in the Arrange menu", "the Share button",
-    "Forward in the message toolbar", "the Payment column", "the Send/Receive button",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "the Order ID column header",
+        "Send to Back in the Arrange menu",
+        "the Share button",
+        "Forward in the message toolbar",
+        "the Payment column",
+        "the Send/Receive button",
+    ],
+)
 def test_controls_that_only_look_like_sending_or_paying_are_not_refused(policy, target):
     assert refused(Click(target=Target(description=target)), policy) is None
 
 
-@pytest.mark.parametrize("code, risk_class", [
-    ("import smtplib\nsmtplib.SMTP('mail.example.com').sendmail(a, b, msg)", "send_message"),
-    ("requests.post('https://shop.example.com/checkout', data=card)", "purchase"),
-    ("httpx.post('https://api.example.com/messages', json=body)", "send_message"),
-    ("import shutil; shutil.rmtree('/home/user/old')", "delete_files"),
-])
+@pytest.mark.parametrize(
+    "code, risk_class",
+    [
+        ("import smtplib\nsmtplib.SMTP('mail.example.com').sendmail(a, b, msg)", "send_message"),
+        ("requests.post('https://shop.example.com/checkout', data=card)", "purchase"),
+        ("httpx.post('https://api.example.com/messages', json=body)", "send_message"),
+        ("import shutil; shutil.rmtree('/home/user/old')", "delete_files"),
+    ],
+)
 def test_the_code_that_really_sends_or_deletes_is_caught(policy, code, risk_class):
     risk = classify_code(code, policy, sandbox=True)
     assert risk is not None and risk.risk_class == risk_class

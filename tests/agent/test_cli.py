@@ -21,8 +21,7 @@ def test_desktop_up_list_down(desktop_tools, tmp_path, monkeypatch):
         assert up.exit_code == 0, up.output
         assert info["url"] in up.output and info["token"] in up.output
         assert oct(record.stat().st_mode & 0o777) == "0o600"  # it holds the token
-        reply = httpx.get(info["url"] + "/screen_size",
-                          headers={"Authorization": f"Bearer {info['token']}"})
+        reply = httpx.get(info["url"] + "/screen_size", headers={"Authorization": f"Bearer {info['token']}"})
         assert reply.json() == {"width": 800, "height": 600}
         assert httpx.get(info["url"] + "/screen_size").status_code == 401
         again = runner.invoke(app, ["desktop", "up", "--name", "t1"])

@@ -20,11 +20,18 @@ BROKEN = "```python\nraise SystemExit('boom')\n```"
 
 
 def test_code_agent_edits_files_inside_the_desktop(desktop, client):
-    script = ScriptedScript.from_replies({"coder": [WRITE_ROWS, CHECK, BROKEN, "All 20 rows are there.\nDONE"]})
+    script = ScriptedScript.from_replies(
+        {"coder": [WRITE_ROWS, CHECK, BROKEN, "All 20 rows are there.\nDONE"]}
+    )
     coder = script.model("coder")
-    outcome = run_code_agent(coder, client, "write 20 squares to squares.csv",
-                             "Write a CSV of squares without using a spreadsheet app.",
-                             max_steps=5, timeout=30)
+    outcome = run_code_agent(
+        coder,
+        client,
+        "write 20 squares to squares.csv",
+        "Write a CSV of squares without using a spreadsheet app.",
+        max_steps=5,
+        timeout=30,
+    )
     assert outcome.status == "DONE"
     assert [s.language for s in outcome.steps] == ["python", "bash", "python"]
     assert outcome.steps[0].output.strip() == "wrote 20 rows"
@@ -34,7 +41,8 @@ def test_code_agent_edits_files_inside_the_desktop(desktop, client):
     # the instruction's constraint reached the coder's prompt
     assert "without using a spreadsheet app" in coder.requests[0][0].plain_text()
     assert constraints_of("Write a CSV of squares without using a spreadsheet app.") == [
-        "Write a CSV of squares without using a spreadsheet app"]
+        "Write a CSV of squares without using a spreadsheet app"
+    ]
 
 
 def test_code_agent_stops_at_its_budget(client):

@@ -18,23 +18,29 @@ GATE = {"role": "gate", "reply": {"criteria": [{"text": "the line is saved in no
 
 
 def planner(action: dict) -> dict:
-    return {"role": "planner", "reply": {"observation": "the editor is open",
-                                         "reasoning": "next step", "action": action}}
+    return {
+        "role": "planner",
+        "reply": {"observation": "the editor is open", "reasoning": "next step", "action": action},
+    }
 
 
 @pytest.mark.desktop
 def test_an_episode_that_runs_out_of_steps_with_the_work_done_scores_1(desktop_tools, tmp_path):
     script = tmp_path / "replies.jsonl"
-    replies = [GATE, planner({"type": "type", "text": "Hello from deskpilot <3"}),
-               planner({"type": "hotkey", "keys": ["ctrl", "s"]}),
-               planner({"type": "wait", "seconds": 0.5})]   # never says done
+    replies = [
+        GATE,
+        planner({"type": "type", "text": "Hello from deskpilot <3"}),
+        planner({"type": "hotkey", "keys": ["ctrl", "s"]}),
+        planner({"type": "wait", "seconds": 0.5}),
+    ]  # never says done
     script.write_text("\n".join(json.dumps(r) for r in replies) + "\n")
     config = AgentConfig(model=f"scripted:{script}", max_steps=3)
     with open_desktop("local", None, (1280, 800)) as desktop:
-        outcome = EpisodePipeline(config).run(desktop, tmp_path / "ep", task=load_task(NOTE_TASK),
-                                              sandbox=True)
+        outcome = EpisodePipeline(config).run(
+            desktop, tmp_path / "ep", task=load_task(NOTE_TASK), sandbox=True
+        )
     assert outcome.result.status == "budget" and outcome.scored
-    assert outcome.result.score == 1.0                     # judged on the file, not a FAIL
+    assert outcome.result.score == 1.0  # judged on the file, not a FAIL
     saved = json.loads((tmp_path / "ep" / "result.json").read_text())
     assert saved["status"] == "budget" and saved["score"] == 1.0
     assert (tmp_path / "ep" / "report.html").exists() and outcome.report is not None

@@ -10,8 +10,10 @@ from envs.fake import FakeDesktop
 
 def click(x, y, what=None):
     what = what or f"the button at {x},{y}"  # distinct targets: the same one twice is a loop
-    return {"reasoning": f"click {what}", "action": {"type": "click",
-            "target": {"description": what, "x": x, "y": y}}}
+    return {
+        "reasoning": f"click {what}",
+        "action": {"type": "click", "target": {"description": what, "x": x, "y": y}},
+    }
 
 
 def typing(text):
@@ -23,37 +25,43 @@ ACCEPT = {"complete": True, "reason": "hello is visible in the editor"}
 
 
 def test_a_task_done_and_accepted(episode):
-    ep = episode({"planner": [click(100, 100, "the editor"), typing("hello"), DONE],
-                  "verifier": [ACCEPT]})
+    ep = episode({"planner": [click(100, 100, "the editor"), typing("hello"), DONE], "verifier": [ACCEPT]})
     state, result = ep.run()
     assert (result.status, result.steps, result.wasted_steps) == ("done", 3, 0)
     assert ep.desktop.text == "hello"
     assert [s.node for s in ep.steps()] == ["act", "act", "verify"]
     assert ep.steps()[0].points == [(100, 100)]
     assert state["criteria"] == [{"text": "hello is in the editor", "exact_value": None}]
-    assert "hello is in the editor" in ep.planner_texts()[0]   # criteria shown to the planner
+    assert "hello is in the editor" in ep.planner_texts()[0]  # criteria shown to the planner
 
 
 def test_repeated_no_op_click_is_stopped_by_the_loop_breaker(episode):
     same = click(300, 300, "the Save button")
-    ep = episode({"planner": [same, same, same, {"reasoning": "give up",
-                                                 "action": {"type": "fail", "reason": "stuck"}}]})
+    ep = episode(
+        {
+            "planner": [
+                same,
+                same,
+                same,
+                {"reasoning": "give up", "action": {"type": "fail", "reason": "stuck"}},
+            ]
+        }
+    )
     state, result = ep.run()
     nodes = [s.node for s in ep.steps()]
-    assert nodes[:2] == ["act", "act"]           # the first repeat ran: the screen had not been seen unchanged yet
+    assert nodes[:2] == ["act", "act"]  # the first repeat ran: the screen had not been seen unchanged yet
     assert "loop_breaker" in nodes
     veto = next(s for s in ep.steps() if s.node == "loop_breaker")
     assert veto.loop_breaker["tier"] in (1, 2)
     assert result.wasted_steps >= 1
-    assert len(ep.desktop.log) == 2              # the vetoed click never reached the desktop
+    assert len(ep.desktop.log) == 2  # the vetoed click never reached the desktop
     after_veto = ep.planner_texts()[nodes.index("loop_breaker") + 1]
     assert "VETOED by the loop breaker" in after_veto
     assert result.status == "fail"
 
 
 def test_premature_done_is_rejected_then_finished_properly(episode):
-    reject = {"complete": False, "reason": "the editor is still empty",
-              "missing_steps": ["type hello"]}
+    reject = {"complete": False, "reason": "the editor is still empty", "missing_steps": ["type hello"]}
     ep = episode({"planner": [DONE, typing("hello"), DONE], "verifier": [reject, ACCEPT]})
     state, result = ep.run()
     assert (result.status, result.steps, result.wasted_steps) == ("done", 3, 1)
@@ -65,11 +73,15 @@ def test_premature_done_is_rejected_then_finished_properly(episode):
 
 def test_hedged_or_unreadable_verdicts_are_rejections(episode):
     hedged = {"complete": True, "reason": "I cannot verify that the text was saved"}
-    ep = episode({"planner": [DONE, DONE, DONE], "verifier": [hedged, "this is not json at all",
-                                                              "still not json", "nope"]},
-                 verifier_max_rejections=2)
+    ep = episode(
+        {
+            "planner": [DONE, DONE, DONE],
+            "verifier": [hedged, "this is not json at all", "still not json", "nope"],
+        },
+        verifier_max_rejections=2,
+    )
     state, result = ep.run()
-    assert result.status == "done"               # on_rejection_limit defaults to accept
+    assert result.status == "done"  # on_rejection_limit defaults to accept
     assert "same done 2 times in a row" in result.reason and "accepting" in result.reason
     assert [s.verifier["complete"] for s in ep.steps()] == [False, False]
     assert ep.steps()[-1].info["rejection_limit"] == {"rejections": 2, "then": "accept"}
@@ -86,9 +98,9 @@ def test_unparseable_planner_reply_ends_with_a_clear_error(episode):
 def test_the_step_budget_ends_the_episode_without_turning_it_into_a_fail(episode):
     ep = episode({"planner": [click(10, 10), click(20, 20), click(30, 30)]}, max_steps=3)
     state, result = ep.run()
-    assert result.status == "budget"             # judged on the screen, not a FAIL
+    assert result.status == "budget"  # judged on the screen, not a FAIL
     assert "step budget of 3 reached" in result.reason
-    assert len(ep.desktop.log) == 3              # the last step's action ran as proposed
+    assert len(ep.desktop.log) == 3  # the last step's action ran as proposed
     assert "LAST step" in ep.planner_texts()[2]
     assert "judged on the screen and files" in ep.planner_texts()[2]
 
@@ -112,9 +124,17 @@ def test_code_agent_runs_in_the_desktop_and_reports_back(episode):
 
     desktop = FakeDesktop(640, 400, on_python=python)
     coder = ["I will write the rows.\n```python\nprint('wrote 20 rows')\n```", "Checked.\nDONE"]
-    ep = episode({"planner": [{"reasoning": "bulk edit", "action": {"type": "call_code_agent",
-                                                                   "task": "fill 20 rows"}}, DONE],
-                  "coder": coder, "verifier": [ACCEPT]}, desktop=desktop)
+    ep = episode(
+        {
+            "planner": [
+                {"reasoning": "bulk edit", "action": {"type": "call_code_agent", "task": "fill 20 rows"}},
+                DONE,
+            ],
+            "coder": coder,
+            "verifier": [ACCEPT],
+        },
+        desktop=desktop,
+    )
     state, result = ep.run()
     assert ran == ["print('wrote 20 rows')\n"]
     assert result.status == "done"
@@ -128,9 +148,19 @@ def test_search_answer_goes_into_the_very_next_plan(episode, tmp_path):
     docs.mkdir()
     (docs / "mousepad.md").write_text("# Save a file in Mousepad\n1. Press Ctrl+S.\n2. Pick a folder.\n")
     (docs / "gimp.md").write_text("# Crop in GIMP\nUse the crop tool (Shift+C).\n")
-    ep = episode({"planner": [{"reasoning": "how?", "action": {"type": "call_search_agent",
-                                                              "query": "How to save a file in Mousepad"}},
-                              DONE], "verifier": [ACCEPT]}, search_folder=docs)
+    ep = episode(
+        {
+            "planner": [
+                {
+                    "reasoning": "how?",
+                    "action": {"type": "call_search_agent", "query": "How to save a file in Mousepad"},
+                },
+                DONE,
+            ],
+            "verifier": [ACCEPT],
+        },
+        search_folder=docs,
+    )
     ep.run()
     nxt = ep.planner_texts()[1]
     assert "SEARCH RESULT" in nxt and "Press Ctrl+S" in nxt and "Crop in GIMP" not in nxt
@@ -164,9 +194,8 @@ def test_interrupted_episode_resumes_without_redoing_steps(episode):
     assert [s.step_num for s in first.steps()] == [1, 2]
 
     # a new process: fresh models whose script starts where the first run stopped
-    second = episode({"planner": [click(30, 30), DONE], "verifier": [ACCEPT]},
-                     desktop=first.desktop)
+    second = episode({"planner": [click(30, 30), DONE], "verifier": [ACCEPT]}, desktop=first.desktop)
     state, result = second.run(resume=True)
     assert result.status == "done"
     assert [s.step_num for s in second.steps()] == [1, 2, 3, 4]
-    assert [op.x for op in first.desktop.log] == [10, 20, 30]   # no click ran twice
+    assert [op.x for op in first.desktop.log] == [10, 20, 30]  # no click ran twice

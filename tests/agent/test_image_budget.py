@@ -33,12 +33,12 @@ def size_of(data: bytes) -> tuple[int, int]:
 
 
 def test_token_counts_follow_qwen_patches():
-    assert ib.tokens_for_size((1920, 1080)) == 2691            # 1932x1092 = 69x39 patches
+    assert ib.tokens_for_size((1920, 1080)) == 2691  # 1932x1092 = 69x39 patches
     w, h = ib.budget_size((1920, 1080), 720)
     assert (w % 28, h % 28) == (0, 0) and (w // 28) * (h // 28) <= 720
-    assert (w, h) == (980, 560)                                # about half the linear size
+    assert (w, h) == (980, 560)  # about half the linear size
     assert ib.tokens_for_size((w, h)) == 700
-    assert ib.tokens_for_size((3840, 2160)) <= 2700            # the server's own max_pixels
+    assert ib.tokens_for_size((3840, 2160)) <= 2700  # the server's own max_pixels
     with pytest.raises(ValueError):
         ib.budget_size((1920, 1080), 2)
 
@@ -48,12 +48,12 @@ def test_fit_downscales_deterministically_and_leaves_small_images_alone():
     first, scaled = ib.fit(png, 720)
     assert scaled == (980, 560) and size_of(first) == (980, 560)
     assert Image.open(io.BytesIO(first)).format == "JPEG" and ib.MEDIA_TYPE_SCALED == "image/jpeg"
-    again, _ = ib.fit(png, 720)                                 # memoised
-    fresh, fresh_size = ib._scaled(png, 720, 28)                # recomputed from scratch
+    again, _ = ib.fit(png, 720)  # memoised
+    fresh, fresh_size = ib._scaled(png, 720, 28)  # recomputed from scratch
     assert again == first and fresh == first and fresh_size == scaled
     assert ib.fit(png, None) == (png, None)
     small = screenshot(640, 400)
-    assert ib.fit(small, 720) == (small, None)                  # 644x392 = 322 tokens: as is
+    assert ib.fit(small, 720) == (small, None)  # 644x392 = 322 tokens: as is
     # Another patch size is another budget: fewer pixels per token, fewer pixels in all.
     w, h = ib.fit(png, 720, patch=14)[1]
     assert (w // 14) * (h // 14) <= 720 and w < 980
@@ -68,9 +68,17 @@ def test_prefetched_result_is_the_same_as_a_foreground_one():
 
 
 def test_image_tokens_of_a_prompt():
-    prompt = [Message.text("system", "hello"),
-              Message(role="user", content=[TextPart(text="look"), ImagePart(data=screenshot()),
-                                            ImagePart(data=ib.fit(screenshot(label="b"), 720)[0])])]
+    prompt = [
+        Message.text("system", "hello"),
+        Message(
+            role="user",
+            content=[
+                TextPart(text="look"),
+                ImagePart(data=screenshot()),
+                ImagePart(data=ib.fit(screenshot(label="b"), 720)[0]),
+            ],
+        ),
+    ]
     assert ib.image_tokens(prompt) == 2691 + 700
 
 
@@ -87,16 +95,21 @@ DONE = {"reasoning": "done", "action": {"type": "done", "summary": "typed"}}
 
 def test_newest_screenshot_full_older_ones_within_budget_and_the_prefix_holds(episode):
     steps = 17
-    ep = episode({"planner": [_typing(i) for i in range(steps)] + [DONE],
-                  "verifier": [{"complete": True, "reason": "all lines are visible"}]},
-                 desktop=FakeDesktop(1280, 720), max_steps=30)
+    ep = episode(
+        {
+            "planner": [_typing(i) for i in range(steps)] + [DONE],
+            "verifier": [{"complete": True, "reason": "all lines are visible"}],
+        },
+        desktop=FakeDesktop(1280, 720),
+        max_steps=30,
+    )
     state, result = ep.run()
     assert result.status == "done"
     requests = ep.models.planner.requests
     assert len(requests) == steps + 1
     for request in requests:
         sizes = _images(request)
-        assert sizes[-1] == (1280, 720)                        # what the planner acts on: as captured
+        assert sizes[-1] == (1280, 720)  # what the planner acts on: as captured
         assert all(s == ib.budget_size((1280, 720), 720) for s in sizes[:-1])  # older: <= 720 tokens
         parts = [p for m in request for p in m.content if isinstance(p, ImagePart)]
         assert [p.media_type for p in parts] == ["image/jpeg"] * (len(parts) - 1) + ["image/png"]
@@ -109,22 +122,28 @@ def test_newest_screenshot_full_older_ones_within_budget_and_the_prefix_holds(ep
     # which comes back downscaled - byte for byte the same as in every later prompt.
     for n in range(1, 7):
         before, after = requests[n], requests[n + 1]
-        assert after[:len(before) - 1] == before[:-1]
-        assert after[len(before) - 1].content[0] == before[-1].content[0]   # its text part
-    i = len(requests[10]) - 1                                  # the newest screenshot of prompt 10
+        assert after[: len(before) - 1] == before[:-1]
+        assert after[len(before) - 1].content[0] == before[-1].content[0]  # its text part
+    i = len(requests[10]) - 1  # the newest screenshot of prompt 10
     assert _images([requests[10][i]]) == [(1280, 720)]
     assert _images([requests[11][i]]) == [ib.budget_size((1280, 720), 720)]
     assert requests[11][i] == requests[12][i] == requests[13][i]
 
 
 def test_equal_budgets_make_the_prompt_strictly_append_only(episode):
-    ep = episode({"planner": [_typing(i) for i in range(6)] + [DONE],
-                  "verifier": [{"complete": True, "reason": "all lines are visible"}]},
-                 desktop=FakeDesktop(1280, 720), image_tokens_latest=300, image_tokens_history=300)
+    ep = episode(
+        {
+            "planner": [_typing(i) for i in range(6)] + [DONE],
+            "verifier": [{"complete": True, "reason": "all lines are visible"}],
+        },
+        desktop=FakeDesktop(1280, 720),
+        image_tokens_latest=300,
+        image_tokens_history=300,
+    )
     ep.run()
     requests = ep.models.planner.requests
     for n in range(1, 6):
-        assert requests[n + 1][:len(requests[n])] == requests[n]
+        assert requests[n + 1][: len(requests[n])] == requests[n]
     last = requests[-1][-1]
     w, h = _images([last])[-1]
     assert (w // 28) * (h // 28) <= 300
@@ -157,10 +176,28 @@ class _FakeJedi:
                         if part.get("type") == "image_url":
                             data = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
                             fake.images.append(size_of(data))
-                call = {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [966, 546]}}
-                data = json.dumps({"id": "1", "object": "chat.completion", "created": 0, "model": "jedi-7b",
-                                   "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                                       "role": "assistant", "content": f"<tool_call>{json.dumps(call)}</tool_call>"}}]}).encode()
+                call = {
+                    "name": "computer_use",
+                    "arguments": {"action": "left_click", "coordinate": [966, 546]},
+                }
+                data = json.dumps(
+                    {
+                        "id": "1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "jedi-7b",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {
+                                    "role": "assistant",
+                                    "content": f"<tool_call>{json.dumps(call)}</tool_call>",
+                                },
+                            }
+                        ],
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
@@ -176,9 +213,15 @@ def test_the_grounder_still_gets_its_training_resolution(episode):
     server = _FakeJedi()
     try:
         click = {"reasoning": "click", "action": {"type": "click", "target": {"description": "the editor"}}}
-        ep = episode({"planner": [_typing(0), click, _typing(1), click, DONE],
-                      "verifier": [{"complete": True, "reason": "typed"}]},
-                     desktop=FakeDesktop(1920, 1080), image_tokens_latest=200, image_tokens_history=100)
+        ep = episode(
+            {
+                "planner": [_typing(0), click, _typing(1), click, DONE],
+                "verifier": [{"complete": True, "reason": "typed"}],
+            },
+            desktop=FakeDesktop(1920, 1080),
+            image_tokens_latest=200,
+            image_tokens_history=100,
+        )
         ep.ctx.grounder = JediGrounder(server.url)
         ep.run()
     finally:

@@ -6,9 +6,8 @@ will see: a desktop panel with a clock, an editor window with text and a blinkin
 
 from __future__ import annotations
 
-import os
-
 import io
+import os
 from functools import cache
 
 import pytest
@@ -21,8 +20,7 @@ from agent.decision import Reflection
 W, H = 1920, 1080
 SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-TEXT = tuple(f"Line {i}: the quick brown fox jumps over the lazy dog, item {i * 7 % 13}"
-             for i in range(80))
+TEXT = tuple(f"Line {i}: the quick brown fox jumps over the lazy dog, item {i * 7 % 13}" for i in range(80))
 LIMIT = lb.LoopConfig().same_screen_max_distance
 
 
@@ -38,8 +36,14 @@ def fonts() -> tuple[ImageFont.FreeTypeFont, ImageFont.FreeTypeFont]:
 
 
 @cache
-def editor(typed: str = "", caret: int = 1, clock: str = "10:41", dialog: bool = False,
-           scroll: int = 0, fields: tuple[str, ...] = ()) -> int:
+def editor(
+    typed: str = "",
+    caret: int = 1,
+    clock: str = "10:41",
+    dialog: bool = False,
+    scroll: int = 0,
+    fields: tuple[str, ...] = (),
+) -> int:
     """Fingerprint of a desktop: top panel with clock, editor window, optional dialog/form.
 
     caret: its width in pixels, 0 while it blinks off.
@@ -55,7 +59,7 @@ def editor(typed: str = "", caret: int = 1, clock: str = "10:41", dialog: bool =
     d.text((800, 68), "notes.txt - Editor", font=sans, fill=(30, 30, 30))
     for i, name in enumerate(["File", "Edit", "View", "Search", "Help"]):
         d.text((110 + 60 * i, 102), name, font=sans, fill=(30, 30, 30))
-    for i, line in enumerate(TEXT[scroll:scroll + 30]):
+    for i, line in enumerate(TEXT[scroll : scroll + 30]):
         d.text((110, 135 + 20 * i), line, font=mono, fill=(20, 20, 20))
     # The document's last lines are what was typed; the caret sits after the last one.
     lines = typed.split("\n")
@@ -128,12 +132,16 @@ def test_signature_normalises_descriptions_and_ignores_pixels():
     assert lb.action_signature(A.Type(text="hello")) != lb.action_signature(A.Type(text="Hello"))
     assert lb.action_signature(A.Hotkey(keys=("ctrl", "s"))) == "hotkey ctrl+s"
     # Scrolling keeps the direction, not the amount.
-    assert (lb.action_signature(A.Scroll(target="list", clicks=-3))
-            == lb.action_signature(A.Scroll(target="the list", clicks=-10)) == 'scroll down "list"')
+    assert (
+        lb.action_signature(A.Scroll(target="list", clicks=-3))
+        == lb.action_signature(A.Scroll(target="the list", clicks=-10))
+        == 'scroll down "list"'
+    )
     assert lb.action_signature(A.Wait(seconds=2)) == lb.action_signature(A.Wait(seconds=5))
     cells = A.SetCellValues(cells={"a1": 1, "B2": "=A1*2"})
-    assert lb.action_signature(cells) == lb.action_signature(A.SetCellValues(start="A1", rows=[[1]],
-                                                                              cells={"B2": "=A1*2"}))
+    assert lb.action_signature(cells) == lb.action_signature(
+        A.SetCellValues(start="A1", rows=[[1]], cells={"B2": "=A1*2"})
+    )
     assert lb.action_signature(cells) != lb.action_signature(A.SetCellValues(cells={"A1": 2, "B2": "=A1*2"}))
     long = A.CallCodeAgent(task="x" * 500)
     assert len(lb.action_signature(long)) < 120
@@ -143,13 +151,21 @@ def test_signature_normalises_descriptions_and_ignores_pixels():
 def test_modality_of_every_action_type():
     t = A.Target(description="x")
     cases = {
-        "mouse": [A.Click(target=t), A.DoubleClick(target=t), A.Scroll(target=t, clicks=1),
-                  A.DragAndDrop(source=t, destination=t),
-                  A.HighlightTextSpan(start_phrase=t, end_phrase=t)],
-        "keyboard": [A.Type(text="a"), A.Hotkey(keys=("a",)),
-                     A.HoldAndPress(hold_keys=("alt",), press_keys=("tab",))],
+        "mouse": [
+            A.Click(target=t),
+            A.DoubleClick(target=t),
+            A.Scroll(target=t, clicks=1),
+            A.DragAndDrop(source=t, destination=t),
+            A.HighlightTextSpan(start_phrase=t, end_phrase=t),
+        ],
+        "keyboard": [
+            A.Type(text="a"),
+            A.Hotkey(keys=("a",)),
+            A.HoldAndPress(hold_keys=("alt",), press_keys=("tab",)),
+        ],
         "app": [A.Open(app_or_file="f"), A.SwitchApplication(app="f")],
-        "code": [A.CallCodeAgent(), A.SetCellValues(cells={"A1": 1})], "search": [A.CallSearchAgent(query="q")],
+        "code": [A.CallCodeAgent(), A.SetCellValues(cells={"A1": 1})],
+        "search": [A.CallSearchAgent(query="q")],
         "control": [A.Wait(seconds=1), A.Done(), A.Fail()],
     }
     assert sum(len(v) for v in cases.values()) == len(A.ACTION_TYPES)
@@ -165,9 +181,16 @@ SWITCH = Reflection(strategy="switch", outcome="no_change")
 
 def run(steps, proposed, current=S, reflection=None, **cfg):
     """steps: (action, before, after) executed in order, or (action, before, Veto) vetoed."""
-    history = [lb.Turn.of(i, act, before, None if isinstance(after, lb.Veto) else after,
-                          veto=after if isinstance(after, lb.Veto) else None)
-               for i, (act, before, after) in enumerate(steps)]
+    history = [
+        lb.Turn.of(
+            i,
+            act,
+            before,
+            None if isinstance(after, lb.Veto) else after,
+            veto=after if isinstance(after, lb.Veto) else None,
+        )
+        for i, (act, before, after) in enumerate(steps)
+    ]
     return lb.check(history, proposed, current, reflection, lb.LoopConfig(**cfg))
 
 
@@ -176,7 +199,7 @@ def test_tier1_vetoes_the_second_identical_no_op_click():
     veto = run([(SAVE, S, S)], SAVE)
     assert veto is not None and veto.tier == 1 and veto.rule == "repeat_no_change"
     assert veto.forbidden_signatures == ['click "save button"']
-    assert veto.forbidden_modalities == ["mouse"]   # for the re-proposal that answers it
+    assert veto.forbidden_modalities == ["mouse"]  # for the re-proposal that answers it
     assert 'click "save button"' in veto.constraint and "keyboard shortcut" in veto.constraint
     # A caret blink in between is still "nothing changed".
     assert run([(SAVE, S, editor(caret=0))], SAVE, current=editor(caret=0)).tier == 1
@@ -203,7 +226,7 @@ def test_turns_round_trip_through_json_and_old_turns_are_ignored():
 def test_a_veto_binds_the_re_proposal():
     veto = run([(SAVE, S, S)], SAVE)
     steps = [(SAVE, S, S), (SAVE, S, veto)]
-    again = run(steps, SAVE)                                # the same again: the same veto
+    again = run(steps, SAVE)  # the same again: the same veto
     assert again.constraint == veto.constraint and again.reissued and not veto.reissued
     assert run(steps, A.Click(target="Save icon")) == again  # the mouse, for this one answer
     assert run(steps, A.Hotkey(keys=("ctrl", "s"))) is None
@@ -217,11 +240,9 @@ def test_a_veto_binds_the_re_proposal():
     after = [*steps, (typed, S, editor(typed="hello"))]
     assert run(after, typed, current=editor(typed="hello")) is None
     # Tier 3's modality ban binds the next proposal only, not the ones after it.
-    ban = lb.Veto(tier=3, rule="switch_same_modality", constraint="switch",
-                  forbidden_modalities=["keyboard"])
+    ban = lb.Veto(tier=3, rule="switch_same_modality", constraint="switch", forbidden_modalities=["keyboard"])
     assert run([(SAVE, S, ban)], typed).constraint == ban.constraint
-    assert run([(SAVE, S, ban), (SAVE, S, editor(dialog=True))], typed,
-               current=editor(dialog=True)) is None
+    assert run([(SAVE, S, ban), (SAVE, S, editor(dialog=True))], typed, current=editor(dialog=True)) is None
 
 
 def test_tier2_fires_on_the_third_identical_screen():
@@ -246,8 +267,10 @@ def test_tier2_fires_on_the_third_identical_screen():
 
 def test_tier3_binds_the_action_after_a_switch_reflection():
     hot = A.Hotkey(keys=("ctrl", "s"))
-    progress = [(A.Click(target="File menu"), S, editor(dialog=True)),
-                (A.Click(target="Save As"), editor(dialog=True), editor(typed="x"))]
+    progress = [
+        (A.Click(target="File menu"), S, editor(dialog=True)),
+        (A.Click(target="Save As"), editor(dialog=True), editor(typed="x")),
+    ]
     cur, dialog, export = editor(typed="x"), editor(dialog=True), A.Click(target="Export")
     veto = run(progress[:1], A.Click(target="File menu"), current=dialog, reflection=SWITCH)
     assert veto.tier == 3 and veto.rule == "switch_repeat"
@@ -269,8 +292,7 @@ def test_done_and_fail_are_never_vetoed():
 
 # ---- never during progress ---------------------------------------------------------------
 def test_no_veto_while_typing_a_document_word_by_word():
-    words = ("the report lists every open issue with its owner and a due date so the team "
-             "can plan").split()
+    words = ("the report lists every open issue with its owner and a due date so the team can plan").split()
     history, typed, screen = [], "", editor()
     for step, word in enumerate(words * 2):
         # Each step types one word (sometimes the same text again); caret and clock keep blinking.
@@ -308,10 +330,13 @@ def test_no_veto_when_filling_a_form_or_scrolling_a_document():
 
 
 def test_wasted_step_ratio():
-    turns = [lb.Turn.of(0, SAVE, S, S), lb.Turn.of(1, SAVE, S, editor(dialog=True)),
-             lb.Turn.of(2, A.CallSearchAgent(query="q"), S, S),
-             lb.Turn.of(3, A.Wait(seconds=1), S, S),
-             lb.Turn.of(4, SAVE, S, veto=run([(SAVE, S, S)], SAVE))]
+    turns = [
+        lb.Turn.of(0, SAVE, S, S),
+        lb.Turn.of(1, SAVE, S, editor(dialog=True)),
+        lb.Turn.of(2, A.CallSearchAgent(query="q"), S, S),
+        lb.Turn.of(3, A.Wait(seconds=1), S, S),
+        lb.Turn.of(4, SAVE, S, veto=run([(SAVE, S, S)], SAVE)),
+    ]
     assert lb.wasted_step_ratio(turns) == pytest.approx(2 / 4)
     assert lb.wasted_step_ratio([]) == 0.0
 
@@ -322,8 +347,10 @@ DOWN = A.Hotkey(keys=("Down",))
 
 def turns(*steps):
     """steps: (action, before, after, changed) executed in order."""
-    return [lb.Turn.of(i, act, before, after, changed=changed, before_file=f"s{i}.png")
-            for i, (act, before, after, changed) in enumerate(steps)]
+    return [
+        lb.Turn.of(i, act, before, after, changed=changed, before_file=f"s{i}.png")
+        for i, (act, before, after, changed) in enumerate(steps)
+    ]
 
 
 def test_a_small_real_change_is_progress_though_the_fingerprint_cannot_see_it():
@@ -333,8 +360,10 @@ def test_a_small_real_change_is_progress_though_the_fingerprint_cannot_see_it():
     history = turns(*[(DOWN, S, S, True)] * 6)
     assert lb.check(history, DOWN, S, None) is None
     assert lb.check(history, A.Type(text="X"), S, None) is None
-    assert lb.check([*history, *turns((A.Type(text="X"), S, S, True))], A.Hotkey(keys=("ctrl", "s")),
-                    S, None) is None
+    assert (
+        lb.check([*history, *turns((A.Type(text="X"), S, S, True))], A.Hotkey(keys=("ctrl", "s")), S, None)
+        is None
+    )
     # The detector saw nothing, though the fingerprints differ (the pointer moved): no change.
     assert run([], SAVE) is None
     moved = editor(dialog=True)
@@ -351,8 +380,9 @@ def test_step_wise_keys_get_one_more_try_without_change():
     ctrl_s = A.Hotkey(keys=("ctrl", "s"))
     assert lb.check(turns((ctrl_s, S, S, False)), ctrl_s, S, None).tier == 1
     # Progress in between resets the count.
-    assert lb.check(turns((DOWN, S, S, False), (DOWN, S, S, True), (DOWN, S, S, False)),
-                    DOWN, S, None) is None
+    assert (
+        lb.check(turns((DOWN, S, S, False), (DOWN, S, S, True), (DOWN, S, S, False)), DOWN, S, None) is None
+    )
 
 
 def test_the_same_action_from_the_same_screen_again_is_a_cycle():
@@ -363,14 +393,17 @@ def test_the_same_action_from_the_same_screen_again_is_a_cycle():
 
     def same_screen(turn):
         return turn.before_file in same
+
     veto = lb.check(history, menu, S, None, same_screen=same_screen)
     assert veto.tier == 1 and veto.rule == "repeat_same_screen"
     assert veto.forbidden_signatures == ["hotkey alt+f"]
     # Without a way to compare screens exactly, or from another screen, no cycle.
     assert lb.check(history, menu, S, None) is None
     assert lb.check(history, menu, S, None, same_screen=lambda t: False) is None
-    assert lb.check(history, menu, S, None, same_screen=same_screen,
-                    config=lb.LoopConfig(cycle_repeats=3)) is None
+    assert (
+        lb.check(history, menu, S, None, same_screen=same_screen, config=lb.LoopConfig(cycle_repeats=3))
+        is None
+    )
 
 
 def test_tier2_does_not_count_code_and_search_calls():
@@ -383,8 +416,9 @@ def test_tier2_does_not_count_code_and_search_calls():
     history = turns((a, S, S, False), (code, S, S, None), (b, S, S, False))
     veto = lb.check(history, A.Click(target="item c"), S, None)
     assert veto is None  # two GUI actions + now = 3 observations, but no repeat and only 2 tried
-    history = turns((a, S, S, False), (code, S, S, None), (b, S, S, False),
-                    (A.Click(target="item c"), S, S, False))
+    history = turns(
+        (a, S, S, False), (code, S, S, None), (b, S, S, False), (A.Click(target="item c"), S, S, False)
+    )
     veto = lb.check(history, A.Click(target="item d"), S, None)
     assert veto.tier == 2 and "fix the file" not in veto.constraint
 

@@ -26,8 +26,9 @@ def local_tasks():
 
 
 def _require(task) -> None:
-    missing = sorted({PROGRAMS[a] for a in task.related_apps or [] if a in PROGRAMS
-                      and shutil.which(PROGRAMS[a]) is None})
+    missing = sorted(
+        {PROGRAMS[a] for a in task.related_apps or [] if a in PROGRAMS and shutil.which(PROGRAMS[a]) is None}
+    )
     if missing:
         message = f"{task.id} needs {', '.join(missing)} (scripts/install-debian-packages)"
         if os.environ.get("CI"):

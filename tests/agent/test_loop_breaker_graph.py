@@ -7,8 +7,10 @@ from envs.fake import FakeDesktop
 
 
 def click(x, y, what):
-    return {"reasoning": f"click {what}", "action": {"type": "click",
-            "target": {"description": what, "x": x, "y": y}}}
+    return {
+        "reasoning": f"click {what}",
+        "action": {"type": "click", "target": {"description": what, "x": x, "y": y}},
+    }
 
 
 FAIL = {"reasoning": "give up", "action": {"type": "fail", "reason": "stuck"}}
@@ -41,8 +43,8 @@ def test_a_window_that_opens_late_is_a_change_not_a_loop(episode):
     ep = episode({"planner": [launcher, launcher, launcher, FAIL]}, desktop=desktop)
     ep.run()
     nodes = [s.node for s in ep.steps()]
-    assert ep.steps()[1].settle["change"]["pixels"] == 0   # the second click: nothing, yet
-    assert nodes == ["act", "act", "act", "fail"], nodes   # the third was not vetoed
+    assert ep.steps()[1].settle["change"]["pixels"] == 0  # the second click: nothing, yet
+    assert nodes == ["act", "act", "act", "fail"], nodes  # the third was not vetoed
     assert "Late Window" in desktop.windows
 
 
@@ -58,8 +60,12 @@ def test_a_veto_binds_its_re_proposal_only(episode):
     typing = {"reasoning": "type", "action": {"type": "type", "text": "hello"}}
     save = {"reasoning": "save", "action": {"type": "hotkey", "keys": ["ctrl", "s"]}}
     done = {"reasoning": "done", "action": {"type": "done", "summary": "done"}}
-    ep = episode({"planner": [dead, dead, dead, typing, save, done],
-                  "verifier": [{"complete": True, "reason": "hello is there"}]})
+    ep = episode(
+        {
+            "planner": [dead, dead, dead, typing, save, done],
+            "verifier": [{"complete": True, "reason": "hello is there"}],
+        }
+    )
     _, result = ep.run()
     nodes = [s.node for s in ep.steps()]
     # The first click moved the pointer (a change on this fake's screen), the second did

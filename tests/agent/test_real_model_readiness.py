@@ -26,16 +26,24 @@ def done(summary="finished"):
 
 def test_rejections_after_real_work_are_new_claims_not_repeats(episode):
     # Three rejections in all, but work in between each: the limit of 2 repeats is never hit.
-    ep = episode({"planner": [done(), typing("a"), done(), typing("b"), done(), typing("c"), done()],
-                  "verifier": [REJECT, REJECT, REJECT, ACCEPT]}, verifier_max_rejections=2)
+    ep = episode(
+        {
+            "planner": [done(), typing("a"), done(), typing("b"), done(), typing("c"), done()],
+            "verifier": [REJECT, REJECT, REJECT, ACCEPT],
+        },
+        verifier_max_rejections=2,
+    )
     state, result = ep.run()
     assert result.status == "done" and result.reason == ACCEPT["reason"]
     assert [s.node for s in ep.steps()].count("verify") == 4
 
 
 def test_failing_at_the_rejection_limit_is_an_explicit_choice(episode):
-    ep = episode({"planner": [done(), done()], "verifier": [REJECT, REJECT]},
-                 verifier_max_rejections=2, on_rejection_limit="fail")
+    ep = episode(
+        {"planner": [done(), done()], "verifier": [REJECT, REJECT]},
+        verifier_max_rejections=2,
+        on_rejection_limit="fail",
+    )
     state, result = ep.run()
     assert result.status == "fail" and "on_rejection_limit=fail" in result.reason
     assert ep.steps()[-1].info["rejection_limit"]["then"] == "fail"
@@ -63,10 +71,16 @@ def test_gate_note_and_environment_reach_planner_and_verifier(episode):
     def command(cmd: str) -> CommandOutput:
         return CommandOutput(0, "user=user\nhome=/home/user\nos=Debian GNU/Linux 12\n", "")
 
-    gate = {"criteria": [{"text": "hello is in the editor"}], "feasible": False,
-            "note": "there is no editor installed"}
-    ep = episode({"gate": [gate], "planner": [done()], "verifier": [ACCEPT]},
-                 desktop=FakeDesktop(640, 400, on_command=command), desktop_password="password")
+    gate = {
+        "criteria": [{"text": "hello is in the editor"}],
+        "feasible": False,
+        "note": "there is no editor installed",
+    }
+    ep = episode(
+        {"gate": [gate], "planner": [done()], "verifier": [ACCEPT]},
+        desktop=FakeDesktop(640, 400, on_command=command),
+        desktop_password="password",
+    )
     state, _ = ep.run()
     first = ep.planner_texts()[0]
     assert "INFEASIBLE" in first and "there is no editor installed" in first
@@ -79,29 +93,38 @@ def test_gate_note_and_environment_reach_planner_and_verifier(episode):
 
 
 def test_environment_without_commands_still_says_what_it_knows():
-    text = environment_text(FakeDesktop(10, 10), None)   # the fake runs no commands
+    text = environment_text(FakeDesktop(10, 10), None)  # the fake runs no commands
     assert text == "a Linux desktop; no password is known (avoid sudo)."
 
 
 def test_the_coding_agents_code_and_output_reach_the_planner_and_it_sees_the_screen(episode):
     desktop = FakeDesktop(640, 400, on_python=lambda code: CommandOutput(0, "rows written: 20\n", ""))
     coder = ["```python\nimport openpyxl\nprint('rows written: 20')\n```", "DONE"]
-    ep = episode({"planner": [{"reasoning": "bulk", "action": {"type": "call_code_agent",
-                                                              "task": "fill 20 rows"}}, done()],
-                  "coder": coder, "verifier": [ACCEPT]}, desktop=desktop)
+    ep = episode(
+        {
+            "planner": [
+                {"reasoning": "bulk", "action": {"type": "call_code_agent", "task": "fill 20 rows"}},
+                done(),
+            ],
+            "coder": coder,
+            "verifier": [ACCEPT],
+        },
+        desktop=desktop,
+    )
     ep.run()
     after = ep.planner_texts()[1]
     assert "import openpyxl" in after and "rows written: 20" in after and "-> exit 0" in after
     first_coder_request = ep.models.coder.requests[0]
-    assert any(p.type == "image" for m in first_coder_request if not isinstance(m.content, str)
-               for p in m.content)
+    assert any(
+        p.type == "image" for m in first_coder_request if not isinstance(m.content, str) for p in m.content
+    )
 
 
 def test_the_targeting_instructions_follow_the_grounder(episode):
     pixels = episode({"planner": [done()], "verifier": [ACCEPT]})
     pixels.run()
     system = pixels.models.planner.requests[0][0].plain_text()
-    assert 'exact pixel coordinates' in system and "grounding model can find" not in system
+    assert "exact pixel coordinates" in system and "grounding model can find" not in system
     described = episode({"planner": [done()], "verifier": [ACCEPT]}, grounder="ocr")
     described.run()
     system = described.models.planner.requests[0][0].plain_text()

@@ -25,20 +25,30 @@ def lines(path: Path) -> list[dict]:
 
 def test_scripted_episode_writes_the_file_and_scores_1(desktop_tools, tmp_path):
     out = tmp_path / "episode"
-    result = run_cli("--task", str(NOTE_TASK), "--model", f"scripted:{SCRIPT}", "--out", str(out),
-                     "--width", "1280", "--height", "800")
+    result = run_cli(
+        "--task",
+        str(NOTE_TASK),
+        "--model",
+        f"scripted:{SCRIPT}",
+        "--out",
+        str(out),
+        "--width",
+        "1280",
+        "--height",
+        "800",
+    )
     assert result.exit_code == 0, result.output
     outcome = json.loads((out / "result.json").read_text())
     assert outcome["status"] == "done" and outcome["score"] == 1.0
-    assert outcome["wasted_steps"] == 1                    # the premature done was rejected
+    assert outcome["wasted_steps"] == 1  # the premature done was rejected
     steps = lines(out / "traj.jsonl")
     assert [s["node"] for s in steps] == ["act", "verify", "act", "verify"]
     assert steps[1]["verifier"]["complete"] is False
     assert all((out / s["screenshot_file"]).exists() for s in steps if s["screenshot_file"])
     assert (out / "result.txt").read_text().strip() == "1.0"
     report = (out / "report.html").read_text()
-    assert "Hello from deskpilot &lt;3" in report                # model text escaped
-    assert not re.search(r'(src|href)="https?://', report)      # opens offline
+    assert "Hello from deskpilot &lt;3" in report  # model text escaped
+    assert not re.search(r'(src|href)="https?://', report)  # opens offline
 
 
 def test_killed_episode_resumes_without_redoing_steps(desktop, tmp_path):
@@ -46,19 +56,21 @@ def test_killed_episode_resumes_without_redoing_steps(desktop, tmp_path):
     out = tmp_path / "episode"
     all_lines = SCRIPT.read_text().splitlines()
     first = tmp_path / "first.jsonl"
-    first.write_text("\n".join(all_lines[:2]) + "\n")          # gate + the typing step
+    first.write_text("\n".join(all_lines[:2]) + "\n")  # gate + the typing step
     rest = tmp_path / "rest.jsonl"
-    rest.write_text("\n".join(all_lines[4:]) + "\n")           # save, done, accept
+    rest.write_text("\n".join(all_lines[4:]) + "\n")  # save, done, accept
     common = ["--task", str(NOTE_TASK), "--desktop", desktop.url, "--out", str(out)]
 
     broken = CliRunner(env={"DESKPILOT_DESKTOP_TOKEN": desktop.token}).invoke(
-        app, ["run", *common, "--model", f"scripted:{first}"], catch_exceptions=False)
+        app, ["run", *common, "--model", f"scripted:{first}"], catch_exceptions=False
+    )
     assert broken.exit_code == 1
     assert json.loads((out / "result.json").read_text())["status"] == "error"
     assert [s["step_num"] for s in lines(out / "traj.jsonl")] == [1]
 
     resumed = CliRunner(env={"DESKPILOT_DESKTOP_TOKEN": desktop.token}).invoke(
-        app, ["run", *common, "--model", f"scripted:{rest}", "--resume"], catch_exceptions=False)
+        app, ["run", *common, "--model", f"scripted:{rest}", "--resume"], catch_exceptions=False
+    )
     assert resumed.exit_code == 0, resumed.output
     assert [s["step_num"] for s in lines(out / "traj.jsonl")] == [1, 2, 3]
     # typed once: a redone step 1 would have typed the line twice
@@ -93,22 +105,53 @@ INFEASIBLE_TASK = ROOT / "benchmarks/tasks/local/examples/os/local-infeasible-bl
 
 def test_repeated_click_on_a_real_desktop_is_vetoed(desktop_tools, tmp_path):
     """A planner stuck clicking one spot that does nothing: the loop breaker stops the repeat."""
-    stuck = {"reasoning": "open the Bluetooth settings",
-             "action": {"type": "click", "target": {"description": "the Bluetooth icon in the panel",
-                                                    "x": 40, "y": 700}}}
-    give_up = {"reflection": {"progress": "nothing happens", "outcome": "no_change", "loop": True,
-                              "feasibility": "infeasible", "termination": "fail", "strategy": "switch"},
-               "reasoning": "There is no Bluetooth on this machine.",
-               "action": {"type": "fail", "reason": "no Bluetooth adapter"}}
+    stuck = {
+        "reasoning": "open the Bluetooth settings",
+        "action": {
+            "type": "click",
+            "target": {"description": "the Bluetooth icon in the panel", "x": 40, "y": 700},
+        },
+    }
+    give_up = {
+        "reflection": {
+            "progress": "nothing happens",
+            "outcome": "no_change",
+            "loop": True,
+            "feasibility": "infeasible",
+            "termination": "fail",
+            "strategy": "switch",
+        },
+        "reasoning": "There is no Bluetooth on this machine.",
+        "action": {"type": "fail", "reason": "no Bluetooth adapter"},
+    }
     script = tmp_path / "stuck.jsonl"
-    script.write_text("\n".join(json.dumps(line) for line in [
-        {"role": "gate", "reply": {"criteria": [{"text": "Bluetooth shows as on and paired"}]}},
-        {"role": "planner", "reply": stuck}, {"role": "planner", "reply": stuck},
-        {"role": "planner", "reply": stuck}, {"role": "planner", "reply": give_up}]) + "\n")
+    script.write_text(
+        "\n".join(
+            json.dumps(line)
+            for line in [
+                {"role": "gate", "reply": {"criteria": [{"text": "Bluetooth shows as on and paired"}]}},
+                {"role": "planner", "reply": stuck},
+                {"role": "planner", "reply": stuck},
+                {"role": "planner", "reply": stuck},
+                {"role": "planner", "reply": give_up},
+            ]
+        )
+        + "\n"
+    )
     out = tmp_path / "episode"
-    result = run_cli("--task", str(INFEASIBLE_TASK), "--model", f"scripted:{script}",
-                     "--out", str(out), "--width", "1024", "--height", "768")
-    assert result.exit_code == 0, result.output     # infeasible task: FAIL is the right answer
+    result = run_cli(
+        "--task",
+        str(INFEASIBLE_TASK),
+        "--model",
+        f"scripted:{script}",
+        "--out",
+        str(out),
+        "--width",
+        "1024",
+        "--height",
+        "768",
+    )
+    assert result.exit_code == 0, result.output  # infeasible task: FAIL is the right answer
     steps = lines(out / "traj.jsonl")
     # The server's change report sees that the first click did nothing (the pointer it
     # moved is not the application's doing): its repeat is vetoed, and so is the

@@ -75,7 +75,11 @@ class FakeVllm:
         monkeypatch.setenv("FAKE_VLLM_RECORD", str(self.record))
 
     def calls(self) -> list[dict]:
-        return [json.loads(line) for line in self.record.read_text().splitlines()] if self.record.exists() else []
+        return (
+            [json.loads(line) for line in self.record.read_text().splitlines()]
+            if self.record.exists()
+            else []
+        )
 
     def kill_all(self) -> None:
         for call in self.calls():
@@ -139,23 +143,37 @@ def test_unknown_model_and_missing_vllm_say_what_to_do(tmp_path, monkeypatch):
 
 
 def test_detached_launch_waits_for_health_and_prints_the_endpoint(fake_vllm, monkeypatch):
-    monkeypatch.setenv("FAKE_VLLM_DELAY", "1.0")   # the health wait must really wait
-    result = runner.invoke(app, ["serve", "grounding", "--model", "jedi-7b", "--port", str(fake_vllm.port),
-                                 "--detach", "--log", str(fake_vllm.log)])
+    monkeypatch.setenv("FAKE_VLLM_DELAY", "1.0")  # the health wait must really wait
+    result = runner.invoke(
+        app,
+        [
+            "serve",
+            "grounding",
+            "--model",
+            "jedi-7b",
+            "--port",
+            str(fake_vllm.port),
+            "--detach",
+            "--log",
+            str(fake_vllm.log),
+        ],
+    )
     assert result.exit_code == 0, result.output
     url = f"http://127.0.0.1:{fake_vllm.port}/v1"
     assert f"endpoint: jedi@{url}" in result.output
     assert f"agent run --grounder jedi@{url}" in result.output
     [call] = fake_vllm.calls()
     assert call["argv"] == vllm_argv(resolve("grounding", "jedi-7b"), port=fake_vllm.port)[1:]
-    assert call["api_key"] is None                 # loopback: no key needed
+    assert call["api_key"] is None  # loopback: no key needed
     assert httpx.get(f"http://127.0.0.1:{fake_vllm.port}/health").status_code == 200
     assert "INFO loading xlangai/Jedi-7B-1080p" in fake_vllm.log.read_text()
 
 
 def test_a_server_that_dies_reports_its_log_tail(fake_vllm, monkeypatch):
     monkeypatch.setenv("FAKE_VLLM_MODE", "die")
-    result = runner.invoke(app, ["serve", "grounding", "--port", str(fake_vllm.port), "--log", str(fake_vllm.log)])
+    result = runner.invoke(
+        app, ["serve", "grounding", "--port", str(fake_vllm.port), "--log", str(fake_vllm.log)]
+    )
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "exited with code 3 before it was healthy" in text
@@ -164,18 +182,37 @@ def test_a_server_that_dies_reports_its_log_tail(fake_vllm, monkeypatch):
 
 def test_a_server_that_never_gets_healthy_is_stopped(fake_vllm, monkeypatch):
     monkeypatch.setenv("FAKE_VLLM_MODE", "hang")
-    server = launch.start(["vllm", "serve", "m", "--host", "127.0.0.1", "--port", str(fake_vllm.port)],
-                          port=fake_vllm.port, log_path=fake_vllm.log)
+    server = launch.start(
+        ["vllm", "serve", "m", "--host", "127.0.0.1", "--port", str(fake_vllm.port)],
+        port=fake_vllm.port,
+        log_path=fake_vllm.log,
+    )
     with pytest.raises(launch.ServeError, match=r"not healthy after 1 s(.|\n)*INFO loading m"):
         launch.wait_healthy(server, timeout=1.0, interval=0.1)
     assert gone(server.pid, timeout=1.0)
 
 
 def test_foreground_server_with_a_key_stops_on_ctrl_c(fake_vllm):
-    command = [sys.executable, "-c", "from agent.cli import app; app()", "serve", "planner",
-               "--host", "0.0.0.0", "--port", str(fake_vllm.port), "--log", str(fake_vllm.log)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=Path(__file__).resolve().parents[2])
+    command = [
+        sys.executable,
+        "-c",
+        "from agent.cli import app; app()",
+        "serve",
+        "planner",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(fake_vllm.port),
+        "--log",
+        str(fake_vllm.log),
+    ]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         lines = []
         assert proc.stdout is not None
@@ -183,12 +220,15 @@ def test_foreground_server_with_a_key_stops_on_ctrl_c(fake_vllm):
             lines.append(line)
             if line.startswith("endpoint:"):
                 break
-        assert lines and lines[-1].strip() == f"endpoint: vllm:qwen2.5-vl-7b@http://127.0.0.1:{fake_vllm.port}/v1", lines
+        assert (
+            lines
+            and lines[-1].strip() == f"endpoint: vllm:qwen2.5-vl-7b@http://127.0.0.1:{fake_vllm.port}/v1"
+        ), lines
         [call] = fake_vllm.calls()
         key = call["api_key"]
-        assert key and len(key) >= 24 and key not in " ".join(call["argv"])   # in the environment only
+        assert key and len(key) >= 24 and key not in " ".join(call["argv"])  # in the environment only
         assert call["argv"][call["argv"].index("--host") + 1] == "0.0.0.0"
-        assert any(key in line for line in lines)                      # shown to the person who started it
+        assert any(key in line for line in lines)  # shown to the person who started it
         assert psutil.pid_exists(call["pid"])
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0

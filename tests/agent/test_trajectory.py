@@ -15,15 +15,28 @@ from PIL import Image
 
 from agent.report import write_report
 from agent.trajectory import (
-    EpisodeResult, EpisodeWriter, StepRecord, TrajectoryError, load_steps, osworld_timestamp,
+    EpisodeResult,
+    EpisodeWriter,
+    StepRecord,
+    TrajectoryError,
+    load_steps,
+    osworld_timestamp,
     totals,
 )
 from tests.conftest import reference_data
 
 JEDI = reference_data("jedi_trajs")
 JEDI_EPISODES = sorted(p for p in JEDI.glob("*") if (p / "traj.jsonl").is_file())
-OSWORLD_FIELDS = ["step_num", "action_timestamp", "action", "response", "reward", "done", "info",
-                  "screenshot_file"]
+OSWORLD_FIELDS = [
+    "step_num",
+    "action_timestamp",
+    "action",
+    "response",
+    "reward",
+    "done",
+    "info",
+    "screenshot_file",
+]
 EXTERNAL_REF = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
 
@@ -35,10 +48,16 @@ def png(width: int = 1920, height: int = 1080, color: str = "white") -> bytes:
 
 def click_record(n: int, x: int = 960, y: int = 540, **extra) -> StepRecord:
     return StepRecord(
-        step_num=n, action_timestamp=f"20250503@0812{n:02d}",
+        step_num=n,
+        action_timestamp=f"20250503@0812{n:02d}",
         action={"type": "click", "target": {"description": "the Save button", "x": x, "y": y}},
-        response=f"reply {n}", points=[(x, y)], tokens={"input": 100, "output": 10, "cached": 50},
-        cost_usd=0.01, latency={"model_s": 1.5, "desktop_s": 0.5, "total_s": 2.0}, **extra)
+        response=f"reply {n}",
+        points=[(x, y)],
+        tokens={"input": 100, "output": 10, "cached": 50},
+        cost_usd=0.01,
+        latency={"model_s": 1.5, "desktop_s": 0.5, "total_s": 2.0},
+        **extra,
+    )
 
 
 def test_steps_round_trip_with_osworld_fields_first(tmp_path: Path) -> None:
@@ -46,10 +65,11 @@ def test_steps_round_trip_with_osworld_fields_first(tmp_path: Path) -> None:
     w.start({"id": "t1", "instruction": "Save the file"}, {"planner": "m"})
     initial = w.add_initial_screenshot(png(), datetime(2025, 5, 3, 8, 12, 10))
     assert initial == "step_0_20250503@081210.png"
-    written = [w.add_step(click_record(1), png()),
-               w.add_step(click_record(2, node="verify", custom_field=[1, 2]), None),
-               w.add_step(StepRecord(step_num=3, action="DONE", done=True, info={"done": True}),
-                          png())]
+    written = [
+        w.add_step(click_record(1), png()),
+        w.add_step(click_record(2, node="verify", custom_field=[1, 2]), None),
+        w.add_step(StepRecord(step_num=3, action="DONE", done=True, info={"done": True}), png()),
+    ]
     assert written[0].screenshot_file == "step_1_20250503@081201.png"
     assert written[1].screenshot_file is None
     assert (tmp_path / "ep" / written[2].screenshot_file).read_bytes() == png()
@@ -132,8 +152,15 @@ def test_finish_writes_result_json_txt_and_report(tmp_path: Path) -> None:
     w = EpisodeWriter(tmp_path / "scored")
     w.start({"id": "t1", "instruction": "x"}, {})
     w.add_step(click_record(1), png())
-    result = EpisodeResult(task_id="t1", instruction="x", status="done", score=1.0, steps=1,
-                           models={"planner": "gpt-x"}, wall_s=12.5)
+    result = EpisodeResult(
+        task_id="t1",
+        instruction="x",
+        status="done",
+        score=1.0,
+        steps=1,
+        models={"planner": "gpt-x"},
+        wall_s=12.5,
+    )
     report = w.finish(result)
     folder = tmp_path / "scored"
     assert report == folder / "report.html" and report.is_file()
@@ -150,9 +177,12 @@ def test_finish_writes_result_json_txt_and_report(tmp_path: Path) -> None:
 
 
 def test_wasted_steps_count_vetoes_and_rejections() -> None:
-    records = [click_record(1, loop_breaker={"tier": 1, "constraint": "switch modality"}),
-               click_record(2, verifier={"complete": False, "reason": "not saved"}),
-               click_record(3, verifier={"complete": True, "reason": "ok"}), click_record(4)]
+    records = [
+        click_record(1, loop_breaker={"tier": 1, "constraint": "switch modality"}),
+        click_record(2, verifier={"complete": False, "reason": "not saved"}),
+        click_record(3, verifier={"complete": True, "reason": "ok"}),
+        click_record(4),
+    ]
     assert totals(records)["wasted_steps"] == 2
 
 
@@ -161,14 +191,24 @@ def test_report_is_self_contained_escaped_and_marks_clicks(tmp_path: Path) -> No
     w = EpisodeWriter(tmp_path)
     w.start({"id": "t1", "instruction": f"Do it {evil}"}, {})
     w.add_initial_screenshot(png())
-    decision = {"reflection": {"progress": evil, "outcome": "success"},
-                "criteria_check": [{"index": 0, "met": False, "evidence": evil}], "reasoning": evil}
+    decision = {
+        "reflection": {"progress": evil, "outcome": "success"},
+        "criteria_check": [{"index": 0, "met": False, "evidence": evil}],
+        "reasoning": evil,
+    }
     w.add_step(click_record(1, x=960, y=540, decision=decision), png(color="gray"))
-    w.add_step(StepRecord(step_num=2, response=evil, error=evil, points=[(300, 150), (1500, 900)],
-                          action={"type": "drag_and_drop", "source": {"description": evil}},
-                          loop_breaker={"tier": 2, "constraint": evil},
-                          verifier={"complete": False, "reason": evil, "missing_steps": [evil]}),
-               png(color="black"))
+    w.add_step(
+        StepRecord(
+            step_num=2,
+            response=evil,
+            error=evil,
+            points=[(300, 150), (1500, 900)],
+            action={"type": "drag_and_drop", "source": {"description": evil}},
+            loop_breaker={"tier": 2, "constraint": evil},
+            verifier={"complete": False, "reason": evil, "missing_steps": [evil]},
+        ),
+        png(color="black"),
+    )
     w.finish(EpisodeResult(task_id="t1", status="verifier", reason=evil, steps=2, wasted_steps=1))
     page = (tmp_path / "report.html").read_text()
     assert "<script" not in page.lower()

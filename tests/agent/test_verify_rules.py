@@ -20,8 +20,7 @@ def test_unreadable_reply_is_a_rejection():
 
 def test_a_clean_acceptance_and_any_rejection_pass_unchanged():
     assert apply_post_rules(OK.model_dump_json(), OK) is OK
-    no = Verdict(complete=False, reason="I cannot verify the export.",
-                 missing_steps=["export as PDF"])
+    no = Verdict(complete=False, reason="I cannot verify the export.", missing_steps=["export as PDF"])
     assert apply_post_rules("{}", no) is no  # hedges only matter when it says complete
 
 
@@ -35,35 +34,41 @@ def test_complete_with_missing_steps_is_a_rejection():
     assert apply_post_rules("{}", fine) is fine
 
 
-@pytest.mark.parametrize("reason", [
-    "I cannot verify that the file was saved.",
-    "I can't verify the value in B2.",
-    "I can\u2019t verify it from this screenshot.",
-    "Not sure whether the setting persisted.",
-    "Unable to confirm the export finished.",
-    "It is unclear whether the dialog was accepted.",
-    "The change may not have been applied.",
-    "The file might not exist yet.",
-    "The document appears to be saved.",
-    "The row seems to be deleted.",
-    "The chart is probably correct.",
-    "Cannot   Verify the header text.",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "I cannot verify that the file was saved.",
+        "I can't verify the value in B2.",
+        "I can\u2019t verify it from this screenshot.",
+        "Not sure whether the setting persisted.",
+        "Unable to confirm the export finished.",
+        "It is unclear whether the dialog was accepted.",
+        "The change may not have been applied.",
+        "The file might not exist yet.",
+        "The document appears to be saved.",
+        "The row seems to be deleted.",
+        "The chart is probably correct.",
+        "Cannot   Verify the header text.",
+    ],
+)
 def test_an_uncertain_acceptance_is_a_rejection(reason):
     verdict = apply_post_rules("{}", Verdict(complete=True, reason=reason))
     assert not verdict.complete
     assert reason in verdict.reason and verdict.missing_steps
 
 
-@pytest.mark.parametrize("reason", [
-    "I can verify that the file is saved: the title bar reads report.odt.",
-    "I can confirm the value 42 is in cell B2.",
-    "The dialog is clearly closed and the UI is stable.",
-    "The 'Likelihood' column is now sorted descending.",
-    "An unlikely value was replaced; the cell now reads 7.",
-    "The appearance settings show the dark theme selected.",
-    "The May report is open and the sheet is named 'Summary'.",
-])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "I can verify that the file is saved: the title bar reads report.odt.",
+        "I can confirm the value 42 is in cell B2.",
+        "The dialog is clearly closed and the UI is stable.",
+        "The 'Likelihood' column is now sorted descending.",
+        "An unlikely value was replaced; the cell now reads 7.",
+        "The appearance settings show the dark theme selected.",
+        "The May report is open and the sheet is named 'Summary'.",
+    ],
+)
 def test_certain_reasons_are_not_false_positives(reason):
     verdict = Verdict(complete=True, reason=reason)
     assert uncertain_phrase(reason) is None
@@ -76,7 +81,7 @@ def test_rejection_tracker_gives_up_after_three_in_a_row():
     assert [tracker.record(no) for _ in range(2)] == ["reject", "reject"]
     assert tracker.record(OK) == "accept" and tracker.consecutive == 0  # an accept resets
     assert [tracker.record(no) for _ in range(3)] == ["reject", "reject", "give_up_accept"]
-    failing = RejectionTracker(max_consecutive=2, on_limit="fail")   # failing is a choice
+    failing = RejectionTracker(max_consecutive=2, on_limit="fail")  # failing is a choice
     assert [failing.record(no) for _ in range(2)] == ["reject", "give_up_fail"]
     with pytest.raises(ValueError):
         RejectionTracker(max_consecutive=0)

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.skipif(not LINT.exists(), reason="import-linter is not 
 
 def lint(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([str(LINT), "--no-cache"], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [str(LINT), "--no-cache"], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_tree_keeps_its_layers():
@@ -35,22 +36,28 @@ def test_the_tree_keeps_its_layers():
 
 def copy_tree(tmp: Path) -> Path:
     for name in PACKAGES:
-        shutil.copytree(REPO / name, tmp / name, ignore=shutil.ignore_patterns(
-            "__pycache__", "data", "tasks", "*.png", "*.json"))
+        shutil.copytree(
+            REPO / name,
+            tmp / name,
+            ignore=shutil.ignore_patterns("__pycache__", "data", "tasks", "*.png", "*.json"),
+        )
     shutil.copy(REPO / "pyproject.toml", tmp / "pyproject.toml")
     return tmp
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), [
-    # the agent core reaching up into the task layer (agent/run_cli.py once did)
-    ("agent/graph.py", "import benchmarks.osworld.evaluate", "the agent core imports neither"),
-    # the task layer's per-task pool importing a command (benchmarks -> agent.run_cli)
-    ("benchmarks/osworld/pool.py", "import agent.cli.run", "nothing below the command line"),
-    # a core node importing the chat UI (agent/nodes/approve.py once did)
-    ("agent/nodes/approve.py", "import agent.chat.control", "agent: cli > runners"),
-    # envs importing the agent
-    ("envs/local.py", "import agent.config", "envs imports nothing of ours"),
-])
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        # the agent core reaching up into the task layer (agent/run_cli.py once did)
+        ("agent/graph.py", "import benchmarks.osworld.evaluate", "the agent core imports neither"),
+        # the task layer's per-task pool importing a command (benchmarks -> agent.run_cli)
+        ("benchmarks/osworld/pool.py", "import agent.cli.run", "nothing below the command line"),
+        # a core node importing the chat UI (agent/nodes/approve.py once did)
+        ("agent/nodes/approve.py", "import agent.chat.control", "agent: cli > runners"),
+        # envs importing the agent
+        ("envs/local.py", "import agent.config", "envs imports nothing of ours"),
+    ],
+)
 def test_a_forbidden_import_breaks_a_contract(tmp_path, module, line, contract):
     root = copy_tree(tmp_path)
     path = root / module

@@ -73,8 +73,10 @@ def recording_desktop() -> type[RecordingDesktop]:
 def _task_data(folder: Path, name: str) -> Path:
     # The task files ship with the project (benchmarks/data/): missing ones are a fault.
     if not (folder / "test_all.json").is_file():
-        pytest.fail(f"{name} task files not found under {folder} "
-                    f"(benchmarks/data/, or the folder {task_data.ENV} names)")
+        pytest.fail(
+            f"{name} task files not found under {folder} "
+            f"(benchmarks/data/, or the folder {task_data.ENV} names)"
+        )
     return folder
 
 

@@ -25,8 +25,14 @@ class FakeVMs:
 
     def _lease(self, name: str) -> DesktopLease:
         self._made += 1
-        return DesktopLease(f"http://{name}-{self._made}.invalid", None, name=name, provider="fake",
-                            handle=name, can_reset=True)
+        return DesktopLease(
+            f"http://{name}-{self._made}.invalid",
+            None,
+            name=name,
+            provider="fake",
+            handle=name,
+            can_reset=True,
+        )
 
     def acquire(self) -> DesktopLease:
         with self._lock:

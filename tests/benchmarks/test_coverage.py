@@ -7,18 +7,27 @@ from benchmarks.osworld.tasks import Task
 
 
 def _task(tid, func, result_type="vm_file", config=()):
-    return Task.model_validate({
-        "id": tid, "instruction": "x", "config": [{"type": t, "parameters": {}} for t in config],
-        "evaluator": {"func": func, "result": {"type": result_type, "path": "/a", "dest": "a"}},
-    })
+    return Task.model_validate(
+        {
+            "id": tid,
+            "instruction": "x",
+            "config": [{"type": t, "parameters": {}} for t in config],
+            "evaluator": {"func": func, "result": {"type": result_type, "path": "/a", "dest": "a"}},
+        }
+    )
 
 
 def test_coverage_counts_and_missing():
-    table = coverage({
-        "calc": [_task("1", "compare_table"), _task("2", "no_such_metric"),
-                 _task("3", "compare_table", config=["download"])],
-        "web": [_task("4", "exact_match", result_type="no_such_getter")],
-    })
+    table = coverage(
+        {
+            "calc": [
+                _task("1", "compare_table"),
+                _task("2", "no_such_metric"),
+                _task("3", "compare_table", config=["download"]),
+            ],
+            "web": [_task("4", "exact_match", result_type="no_such_getter")],
+        }
+    )
     assert (table["calc"].total, table["calc"].supported) == (3, 1)
     assert table["calc"].missing == {"metric:no_such_metric": 1, "step:download": 1}
     assert table["all"].total == 4 and table["all"].supported == 1
@@ -28,14 +37,23 @@ def test_coverage_counts_and_missing():
 
 
 def _asset_task(tid="a"):
-    return Task.model_validate({
-        "id": tid, "instruction": "x",
-        "config": [{"type": "download", "parameters": {"files": [{"url": "http://h/in.xlsx",
-                                                                    "path": "/home/user/in.xlsx"}]}}],
-        "evaluator": {"func": "compare_table",
-                      "result": {"type": "vm_file", "path": "/home/user/in.xlsx", "dest": "in.xlsx"},
-                      "expected": {"type": "cloud_file", "path": "http://h/gold.xlsx", "dest": "gold.xlsx"}},
-    })
+    return Task.model_validate(
+        {
+            "id": tid,
+            "instruction": "x",
+            "config": [
+                {
+                    "type": "download",
+                    "parameters": {"files": [{"url": "http://h/in.xlsx", "path": "/home/user/in.xlsx"}]},
+                }
+            ],
+            "evaluator": {
+                "func": "compare_table",
+                "result": {"type": "vm_file", "path": "/home/user/in.xlsx", "dest": "in.xlsx"},
+                "expected": {"type": "cloud_file", "path": "http://h/gold.xlsx", "dest": "gold.xlsx"},
+            },
+        }
+    )
 
 
 def test_a_download_counts_as_runnable_only_when_its_files_are_cached(tmp_path):
@@ -84,8 +102,12 @@ def test_the_coverage_command_takes_an_asset_cache(osworld_data, tmp_path):
     args = ["coverage", "--split", str(split), "--examples", str(osworld_data / "examples")]
     bare = CliRunner().invoke(osworld_app, args)
     cache = AssetCache(tmp_path)
-    for url in {u for items in load_split(split, osworld_data / "examples").values()
-                for t in items for u in urls_for(t)}:
+    for url in {
+        u
+        for items in load_split(split, osworld_data / "examples").values()
+        for t in items
+        for u in urls_for(t)
+    }:
         cache.add(url, b"")
     cached = CliRunner().invoke(osworld_app, [*args, "--assets", str(tmp_path)])
     assert bare.exit_code == cached.exit_code == 0, bare.output + cached.output

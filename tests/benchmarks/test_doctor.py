@@ -11,15 +11,30 @@ from benchmarks.osworld.assets import AssetCache, urls_for
 from benchmarks.osworld.doctor import CATEGORIES, diagnose, doctor, format_doctor, programs_used, table
 from benchmarks.osworld.tasks import Task, load_split
 
-SPLIT_COUNTS = {"chrome": 46, "gimp": 26, "libreoffice_calc": 47, "libreoffice_impress": 47,
-                "libreoffice_writer": 23, "multi_apps": 101, "os": 24, "thunderbird": 15,
-                "vlc": 17, "vs_code": 23}
+SPLIT_COUNTS = {
+    "chrome": 46,
+    "gimp": 26,
+    "libreoffice_calc": 47,
+    "libreoffice_impress": 47,
+    "libreoffice_writer": 23,
+    "multi_apps": 101,
+    "os": 24,
+    "thunderbird": 15,
+    "vlc": 17,
+    "vs_code": 23,
+}
 
 
 def _task(**fields):
-    base = {"id": "t", "instruction": "x", "evaluator": {"func": "exact_match",
-                                                         "result": {"type": "vm_command_line", "command": "true"},
-                                                         "expected": {"type": "rule", "rules": {"expected": ""}}}}
+    base = {
+        "id": "t",
+        "instruction": "x",
+        "evaluator": {
+            "func": "exact_match",
+            "result": {"type": "vm_command_line", "command": "true"},
+            "expected": {"type": "rule", "rules": {"expected": ""}},
+        },
+    }
     return Task.model_validate(base | fields)
 
 
@@ -64,8 +79,12 @@ def test_a_task_waiting_only_for_assets_is_ready_once_they_are_cached(osworld_da
 
 
 def test_verdict_order_network_before_app_before_harness_before_assets():
-    live = _task(id="web", proxy=True, related_apps=["vscode"],
-                 config=[{"type": "download", "parameters": {"files": [{"url": "http://h/f", "path": "/f"}]}}])
+    live = _task(
+        id="web",
+        proxy=True,
+        related_apps=["vscode"],
+        config=[{"type": "download", "parameters": {"files": [{"url": "http://h/f", "path": "/f"}]}}],
+    )
     v = diagnose(live, "d", AssetCache("/nonexistent-cache"))
     assert v.category == "network"
     assert any("proxy" in r for r in v.reasons) and any("asset" in r for r in v.reasons)
@@ -75,14 +94,27 @@ def test_verdict_order_network_before_app_before_harness_before_assets():
 
 
 def test_programs_are_read_from_commands_getters_and_related_apps():
-    task = _task(related_apps=["thunderbird", "os"], config=[
-        {"type": "execute", "parameters": {"command": "VLC_VERBOSE=-1 vlc --intf dummy && ./setup.sh",
-                                           "shell": True}},
-        {"type": "execute", "parameters": {"command": "echo {CLIENT_PASSWORD} | sudo -S apt install jq -y",
-                                           "shell": True}},
-        {"type": "launch", "parameters": {"command": ["code", "--disable-workspace-trust"]}},
-        {"type": "launch", "parameters": {"command": "if [ -x /x ]; then socat tcp-listen:1 tcp:h:2; fi",
-                                          "shell": True}}])
+    task = _task(
+        related_apps=["thunderbird", "os"],
+        config=[
+            {
+                "type": "execute",
+                "parameters": {"command": "VLC_VERBOSE=-1 vlc --intf dummy && ./setup.sh", "shell": True},
+            },
+            {
+                "type": "execute",
+                "parameters": {
+                    "command": "echo {CLIENT_PASSWORD} | sudo -S apt install jq -y",
+                    "shell": True,
+                },
+            },
+            {"type": "launch", "parameters": {"command": ["code", "--disable-workspace-trust"]}},
+            {
+                "type": "launch",
+                "parameters": {"command": "if [ -x /x ]; then socat tcp-listen:1 tcp:h:2; fi", "shell": True},
+            },
+        ],
+    )
     found = programs_used(task)
     assert set(found) == {"vlc", "apt", "code", "socat", "thunderbird"}
 
@@ -90,8 +122,17 @@ def test_programs_are_read_from_commands_getters_and_related_apps():
 def test_cli_json_table(osworld_data, tmp_path):
     from agent.cli.bench import osworld_app
 
-    result = CliRunner().invoke(osworld_app, ["doctor", "--split", str(osworld_data / "test_all.json"),
-                                              "--assets", str(tmp_path / "cache"), "--json"])
+    result = CliRunner().invoke(
+        osworld_app,
+        [
+            "doctor",
+            "--split",
+            str(osworld_data / "test_all.json"),
+            "--assets",
+            str(tmp_path / "cache"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["table"]["all"]["tasks"] == 369

@@ -41,20 +41,25 @@ def test_a_final_fail_on_a_feasible_task_scores_zero(recording_desktop, tmp_path
     assert evaluate(t, recording_desktop(), last_action="FAIL", cache_dir=tmp_path).score == 0.0
 
 
-@pytest.mark.parametrize("results, conj, score, ran", [
-    ([1, 1, 1], "and", 1.0, 3),
-    ([1, 0, 1], "and", 0.0, 2),            # stops at the first zero
-    ([1, 0.5, 1], "and", 2.5 / 3, 3),      # otherwise the mean
-    ([0, 1, 0], "or", 1.0, 2),             # stops at the first one
-    ([0, 0.4, 0.2], "or", 0.4, 3),         # otherwise the max
-    ([1, 0.5], None, 0.75, 2),             # "and" by default
-])
+@pytest.mark.parametrize(
+    "results, conj, score, ran",
+    [
+        ([1, 1, 1], "and", 1.0, 3),
+        ([1, 0, 1], "and", 0.0, 2),  # stops at the first zero
+        ([1, 0.5, 1], "and", 2.5 / 3, 3),  # otherwise the mean
+        ([0, 1, 0], "or", 1.0, 2),  # stops at the first one
+        ([0, 0.4, 0.2], "or", 0.4, 3),  # otherwise the max
+        ([1, 0.5], None, 0.75, 2),  # "and" by default
+    ],
+)
 def test_lists_of_metrics_combine_with_conj(recording_desktop, tmp_path, results, conj, score, ran):
     # fuzzy_match against "ab" scores 2 * matched / total characters: any score we need.
     text = {1: "ab", 0: "xy", 0.5: "ax", 0.4: "axy", 0.2: "a" + "q" * 7}
-    evaluator = {"func": ["fuzzy_match"] * len(results),
-                 "result": [literal(text[r]) for r in results],
-                 "expected": [rule("ab") for _ in results]}
+    evaluator = {
+        "func": ["fuzzy_match"] * len(results),
+        "result": [literal(text[r]) for r in results],
+        "expected": [rule("ab") for _ in results],
+    }
     if conj:
         evaluator["conj"] = conj
     out = evaluate(task(evaluator), recording_desktop(), last_action=None, cache_dir=tmp_path)
@@ -66,9 +71,13 @@ def test_vm_file_fetches_into_the_cache_and_a_missing_file_scores_zero(recording
     gold = tmp_path / "task" / "gold.txt"
     gold.parent.mkdir()
     gold.write_text("line\n")
-    t = task({"func": "compare_text_file",
-              "result": {"type": "vm_file", "path": "/home/user/a.txt", "dest": "a.txt"},
-              "expected": {"type": "local_file", "path": "gold.txt", "dest": "gold.txt"}})
+    t = task(
+        {
+            "func": "compare_text_file",
+            "result": {"type": "vm_file", "path": "/home/user/a.txt", "dest": "a.txt"},
+            "expected": {"type": "local_file", "path": "gold.txt", "dest": "gold.txt"},
+        }
+    )
     t._path = gold.parent / "t.json"
     desktop = recording_desktop(files={"/home/user/a.txt": b"line\n"})
     out = evaluate(t, desktop, last_action=None, cache_dir=tmp_path / "cache")
@@ -92,7 +101,9 @@ def test_vm_file_multi_gives_the_chosen_files(recording_desktop, tmp_path):
 def test_command_directory_terminal_and_rule_getters(recording_desktop, tmp_path):
     desktop = recording_desktop(
         on_execute=lambda cmd, shell: CommandOutput(0, f"ran {cmd} shell={shell}\n", "warn"),
-        dirs={"/d": {"type": "directory", "name": "d", "children": []}}, terminal="$ ls\n")
+        dirs={"/d": {"type": "directory", "name": "d", "children": []}},
+        terminal="$ ls\n",
+    )
     ctx = EvalContext(desktop, tmp_path)
     assert GETTERS["vm_command_line"](ctx, {"command": "ls", "shell": True}) == "ran ls shell=True\n"
     assert GETTERS["vm_command_error"](ctx, {"command": ["ls"]}) == "warn"
@@ -104,16 +115,26 @@ def test_command_directory_terminal_and_rule_getters(recording_desktop, tmp_path
 
 def test_postconfig_runs_before_the_getters(recording_desktop, tmp_path):
     desktop = recording_desktop(on_execute=lambda cmd, shell: CommandOutput(0, "ok\n", ""))
-    t = task({"postconfig": [{"type": "execute", "parameters": {"command": ["sync"]}}],
-              "func": "exact_match", "result": {"type": "vm_command_line", "command": "cat f"},
-              "expected": rule("ok\n")})
+    t = task(
+        {
+            "postconfig": [{"type": "execute", "parameters": {"command": ["sync"]}}],
+            "func": "exact_match",
+            "result": {"type": "vm_command_line", "command": "cat f"},
+            "expected": rule("ok\n"),
+        }
+    )
     assert evaluate(t, desktop, last_action=None, cache_dir=tmp_path).score == 1.0
     assert [c[1][0] for c in desktop.calls if c[0] == "execute"] == [["sync"], "cat f"]
 
 
 def test_a_metric_that_raises_scores_zero_with_the_reason(recording_desktop, tmp_path):
-    t = task({"func": "check_direct_json_object", "result": literal("{not json"),
-              "expected": {"type": "rule", "rules": {"expected": {"a": 1}}}})
+    t = task(
+        {
+            "func": "check_direct_json_object",
+            "result": literal("{not json"),
+            "expected": {"type": "rule", "rules": {"expected": {"a": 1}}},
+        }
+    )
     out = evaluate(t, recording_desktop(), last_action=None, cache_dir=tmp_path)
     assert out.score == 0.0 and "check_direct_json_object" in out.error
 
@@ -121,16 +142,22 @@ def test_a_metric_that_raises_scores_zero_with_the_reason(recording_desktop, tmp
 def test_an_unreachable_desktop_is_not_a_score(recording_desktop, tmp_path):
     def down(cmd, shell):
         raise DesktopUnreachable("gone")
-    t = task({"func": "exact_match", "result": {"type": "vm_command_line", "command": "x"},
-              "expected": rule("y")})
+
+    t = task(
+        {"func": "exact_match", "result": {"type": "vm_command_line", "command": "x"}, "expected": rule("y")}
+    )
     with pytest.raises(DesktopUnreachable):
         evaluate(t, recording_desktop(on_execute=down), last_action=None, cache_dir=tmp_path)
 
 
 def test_unknown_getters_and_metrics_are_named(recording_desktop, tmp_path):
-    t = task({"func": ["compare_quantum_states", "exact_match"],
-              "result": [{"type": "vm_file", "path": "/a", "dest": "a"}, {"type": "crystal_ball"}],
-              "expected": [{"type": "crystal_ball"}, rule(1)]})
+    t = task(
+        {
+            "func": ["compare_quantum_states", "exact_match"],
+            "result": [{"type": "vm_file", "path": "/a", "dest": "a"}, {"type": "crystal_ball"}],
+            "expected": [{"type": "crystal_ball"}, rule(1)],
+        }
+    )
     assert unsupported_evaluator(t) == ["metric:compare_quantum_states", "getter:crystal_ball"]
     with pytest.raises(UnsupportedEvaluator) as info:
         evaluate(t, recording_desktop(), last_action=None, cache_dir=tmp_path)
@@ -141,7 +168,11 @@ def test_unknown_getters_and_metrics_are_named(recording_desktop, tmp_path):
 def test_supported_osworld_tasks_are_counted(osworld_data):
     """How much of OSWorld this first core runs end to end (setup and evaluator)."""
     tasks = load_split(osworld_data / "test_all.json", osworld_data / "examples")
-    supported = [t for items in tasks.values() for t in items
-                 if not unsupported_steps(t) and not unsupported_evaluator(t)]
-    assert len(supported) >= 31       # a floor: coverage only grows (27 in the first core)
+    supported = [
+        t
+        for items in tasks.values()
+        for t in items
+        if not unsupported_steps(t) and not unsupported_evaluator(t)
+    ]
+    assert len(supported) >= 31  # a floor: coverage only grows (27 in the first core)
     assert sum(t.infeasible for t in supported) == 17

@@ -56,8 +56,11 @@ def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
         time.sleep(0.1)
     # A window that stays (an unsaved-changes prompt after a failed run): end its program.
     out = client.execute("wmctrl -lp", shell=True).output
-    pids = {line.split()[2] for line in out.splitlines()
-            if line.split() and line.split()[0] in left and line.split()[2] != "0"}
+    pids = {
+        line.split()[2]
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in left and line.split()[2] != "0"
+    }
     for pid in pids:
         client.execute(["kill", pid])
 
@@ -95,8 +98,13 @@ APP_PROGRAMS = {"libreoffice_calc": "libreoffice", "libreoffice_writer": "libreo
 
 def _require_apps(task) -> None:
     """Skip a task whose application is not installed here; in CI that is a failure."""
-    missing = sorted({APP_PROGRAMS[a] for a in task.related_apps or [] if a in APP_PROGRAMS
-                      and shutil.which(APP_PROGRAMS[a]) is None})
+    missing = sorted(
+        {
+            APP_PROGRAMS[a]
+            for a in task.related_apps or []
+            if a in APP_PROGRAMS and shutil.which(APP_PROGRAMS[a]) is None
+        }
+    )
     if missing:
         message = f"{task.id} needs {', '.join(missing)} (scripts/install-debian-packages)"
         if os.environ.get("CI"):

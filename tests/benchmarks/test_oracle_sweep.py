@@ -28,19 +28,28 @@ pytestmark = pytest.mark.desktop
 
 LOCAL = {t.id: (d, t) for d, ts in local_tasks().items() for t in ts}
 EXAMPLES = osworld_data() / "examples"
-OSWORLD = {t.id: (d, t) for d, ts in solved_osworld_tasks(EXAMPLES).items() for t in ts} if EXAMPLES.is_dir() else {}
+OSWORLD = (
+    {t.id: (d, t) for d, ts in solved_osworld_tasks(EXAMPLES).items() for t in ts}
+    if EXAMPLES.is_dir()
+    else {}
+)
 # The verifier is the simulated one with no false rejections: a clean solution is accepted.
 POLICY = "verifier_tr=1&verifier_fr=0"
 # Clean solutions the Loop Breaker once vetoed (a second Down that moved the caret one line,
 # a sixth Tab in a dialog, LibreOffice's second short wait) now run with none; these two
 # OSWorld ones depend on how fast Chrome and the terminal come up on a loaded machine.
-SLOW_STARTS = {"030eeff7-b492-4218-b312-701ec99ee0cc",   # Chrome quit, then Ctrl+Alt+T
-               "9656a811-9b5b-4ddf-99c7-5117bcef0626"}   # Chrome still starting after setup
+SLOW_STARTS = {
+    "030eeff7-b492-4218-b312-701ec99ee0cc",  # Chrome quit, then Ctrl+Alt+T
+    "9656a811-9b5b-4ddf-99c7-5117bcef0626",
+}  # Chrome still starting after setup
 
 
 def _param(task_id: str, domain: str):
-    marks = ([pytest.mark.xfail(strict=False, reason="an app slow to start on a loaded machine")]
-             if task_id in SLOW_STARTS else [])
+    marks = (
+        [pytest.mark.xfail(strict=False, reason="an app slow to start on a loaded machine")]
+        if task_id in SLOW_STARTS
+        else []
+    )
     return pytest.param(task_id, id=f"{domain}-{task_id[:24]}", marks=marks)
 
 
@@ -55,8 +64,16 @@ def play(task_id: str, tasks, root: Path, profile: str | None) -> Path:
     config = AgentConfig(model=f"faulty:{plans}?{POLICY}", max_steps=100)
     # OSWorld's VM screen is 1920x1080 (a task sizes a terminal to 43 rows, which 800 px cannot hold)
     size = (1920, 1080) if profile == "osworld" else (1280, 800)
-    run_split({domain: [task]}, config=config, out=root / "run", desktops=1, task_timeout_s=240,
-              size=size, progress=False, profile=profile)
+    run_split(
+        {domain: [task]},
+        config=config,
+        out=root / "run",
+        desktops=1,
+        task_timeout_s=240,
+        size=size,
+        progress=False,
+        profile=profile,
+    )
     return root / "run" / domain / task_id
 
 

@@ -54,9 +54,8 @@ UNTOUCHED_ONLY = {
 }
 # Tasks that score 1 on an untouched desktop here, and why (strict xfail: fixed, it fails).
 DRIFT = {
-    "99146c54-4f37-4ab8-9327-5f3291665e1e":
-        "version drift: today's Chromium writes profile.default_content_setting_values in a fresh "
-        "profile, which upstream's data_delete_automacally getter reads as 'delete on close is on'",
+    "99146c54-4f37-4ab8-9327-5f3291665e1e": "version drift: today's Chromium writes profile.default_content_setting_values in a fresh "
+    "profile, which upstream's data_delete_automacally getter reads as 'delete on close is on'",
 }
 
 
@@ -111,6 +110,7 @@ def osworld_client(osworld_desktop):
 
 # --------------------------------------------------------------------- helpers
 
+
 def _window_classes(client) -> dict[str, str]:
     """Window id -> WM_CLASS, from `wmctrl -lx`."""
     out = client.execute("wmctrl -lx", shell=True).output
@@ -125,8 +125,11 @@ def _windows(client) -> set[tuple[str, str]]:
 
 def _app_pids(client) -> set[str]:
     out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
-    return {f[0] for line in out.splitlines()
-            if len(f := line.split(None, 2)) == 3 and "Z" not in f[1] and f[2].strip() in APP_PROCESSES}
+    return {
+        f[0]
+        for line in out.splitlines()
+        if len(f := line.split(None, 2)) == 3 and "Z" not in f[1] and f[2].strip() in APP_PROCESSES
+    }
 
 
 def wait_until_windows_settle(client, quiet: float = 2.0, timeout: float = 30.0) -> None:
@@ -159,14 +162,28 @@ def run_solution(client, actions: list[DesktopAction], until) -> None:
     before = _windows(client)
     for action in actions:
         if isinstance(action, FocusWindow):
-            until(lambda: _focus(client, action), timeout=30, interval=0.25, what=f"a window titled {action.title!r}")
+            until(
+                lambda action=action: _focus(client, action),
+                timeout=30,
+                interval=0.25,
+                what=f"a window titled {action.title!r}",
+            )
             if action.title == "Terminal":
-                until(lambda: (client.terminal_output() or "").rstrip().endswith("$"),
-                      timeout=30, interval=0.25, what="the terminal's shell prompt")
+                until(
+                    lambda: (client.terminal_output() or "").rstrip().endswith("$"),
+                    timeout=30,
+                    interval=0.25,
+                    what="the terminal's shell prompt",
+                )
         else:
             client.act([action])
     try:
-        until(lambda: not (_windows(client) - before), timeout=60, interval=0.25, what="the solution's windows to close")
+        until(
+            lambda: not (_windows(client) - before),
+            timeout=60,
+            interval=0.25,
+            what="the solution's windows to close",
+        )
     except AssertionError as exc:
         windows = client.execute("wmctrl -lx", shell=True).output
         raise AssertionError(f"{exc}\nwindows:\n{windows}\nterminal:\n{client.terminal_output()}") from None
@@ -195,8 +212,10 @@ def _score(task: Task, client, cache: Path, last_action: str | None):
 def starts_apps(steps) -> bool:
     """Whether setup steps start a program or open a window (pyautogui's Ctrl+Alt+T too):
     only then is there something to wait for before the desktop is ready."""
-    return any(step.type in ("launch", "open", "activate_window") or "hotkey" in json.dumps(step.parameters)
-               for step in steps)
+    return any(
+        step.type in ("launch", "open", "activate_window") or "hotkey" in json.dumps(step.parameters)
+        for step in steps
+    )
 
 
 def run_setup(task: Task, client) -> None:
@@ -249,6 +268,7 @@ def solve_and_score(task: Task, client, cache: Path, until):
 
 # ----------------------------------------------------------------------- tests
 
+
 def test_every_solution_names_a_real_task_and_parses(osworld_data):
     assert len(SOLVED) >= 20
     feasible = 0
@@ -264,7 +284,9 @@ def test_every_solution_names_a_real_task_and_parses(osworld_data):
 
 
 @pytest.mark.parametrize("task_id", [_param(t) for t in SOLVED + sorted(UNTOUCHED_ONLY) + sorted(DRIFT)])
-def test_real_task_scores_zero_untouched_then_one_after_our_solution(osworld_client, until, tmp_path, task_id):
+def test_real_task_scores_zero_untouched_then_one_after_our_solution(
+    osworld_client, until, tmp_path, task_id
+):
     path = next(EXAMPLES.glob(f"*/{task_id}.json"))
     task = load_solved(task_id) if task_id in SOLVED else load_task(path)
     windows, apps = _windows(osworld_client), _app_pids(osworld_client)
@@ -279,19 +301,22 @@ def test_real_task_scores_zero_untouched_then_one_after_our_solution(osworld_cli
 
 # -------------------------------------------------------- two desktops at once
 
+
 @pytest.fixture(scope="module")
 def two_desktops():
     require_desktop()
     _require_profile_tools()
     from envs.local import LocalDesktop
 
-    with LocalDesktop(profile="osworld", start_timeout=60) as one, \
-            LocalDesktop(profile="osworld", start_timeout=60) as two:
+    with (
+        LocalDesktop(profile="osworld", start_timeout=60) as one,
+        LocalDesktop(profile="osworld", start_timeout=60) as two,
+    ):
         yield one, two
 
 
-VOLUME = "28cc3b7e-b194-4bc9-8353-d04c0f4d56d2"     # PulseAudio sink volume
-TEXT_SCALE = "3ce045a0-877b-42aa-8d2c-b4a863336ab8"    # GNOME setting through each desktop's dconf
+VOLUME = "28cc3b7e-b194-4bc9-8353-d04c0f4d56d2"  # PulseAudio sink volume
+TEXT_SCALE = "3ce045a0-877b-42aa-8d2c-b4a863336ab8"  # GNOME setting through each desktop's dconf
 
 
 def test_two_tasks_at_once_on_two_desktops_do_not_interfere(two_desktops, until, tmp_path):

@@ -14,7 +14,7 @@ from agent.config import AgentConfig
 from benchmarks.osworld.predict_adapter import DeskpilotAgent, png_size
 
 CLICK = {"type": "click", "target": {"description": "the OK button", "x": 100, "y": 200}}
-TYPE = {"type": "type", "text": "it's <3 \"quoted\"\nline two", "enter": True}
+TYPE = {"type": "type", "text": 'it\'s <3 "quoted"\nline two', "enter": True}
 SAVE = {"type": "hotkey", "keys": ["ctrl", "s"]}
 
 
@@ -49,17 +49,23 @@ GATE = {"role": "gate", "reply": {"criteria": [{"text": "the note is saved"}], "
 
 
 def test_observations_in_compiled_code_out_with_loop_breaker_and_verifier(tmp_path):
-    agent = agent_with(tmp_path, [
-        GATE,
-        planner(CLICK, "press OK"),
-        planner(CLICK, "press OK again"),        # no-op repeated: the loop breaker vetoes it
-        planner(TYPE, "type the note"),
-        planner({"type": "done"}, "looks done"),
-        {"role": "verifier", "reply": {"complete": False, "reason": "not saved", "missing_steps": ["save"]}},
-        planner(SAVE, "save it"),
-        planner({"type": "done"}, "saved"),
-        {"role": "verifier", "reply": {"complete": True, "reason": "the title shows it is saved"}},
-    ])
+    agent = agent_with(
+        tmp_path,
+        [
+            GATE,
+            planner(CLICK, "press OK"),
+            planner(CLICK, "press OK again"),  # no-op repeated: the loop breaker vetoes it
+            planner(TYPE, "type the note"),
+            planner({"type": "done"}, "looks done"),
+            {
+                "role": "verifier",
+                "reply": {"complete": False, "reason": "not saved", "missing_steps": ["save"]},
+            },
+            planner(SAVE, "save it"),
+            planner({"type": "done"}, "saved"),
+            {"role": "verifier", "reply": {"complete": True, "reason": "the title shows it is saved"}},
+        ],
+    )
     agent.reset()
     response, actions = agent.predict("write a note", obs(0))
     assert actions == [to_pyautogui(parse_action(CLICK))] and "pyautogui.click" in actions[0]
@@ -124,12 +130,16 @@ def test_what_needs_the_desktop_itself_is_refused_and_bad_obs_are_named(tmp_path
         agent.predict("x", {"screenshot": b"GIF89a..."})
 
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
-TREE = (f'<desktop-frame {NS}><application name="app"><frame name="Dialog" st:visible="true" '
-        'st:showing="true" st:active="true" cp:screencoord="(0, 0)" cp:size="(640, 480)">'
-        '<push-button name="OK" st:visible="true" st:showing="true" st:focusable="true" '
-        'cp:screencoord="(300, 400)" cp:size="(80, 30)"></push-button></frame></application></desktop-frame>')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"'
+)
+TREE = (
+    f'<desktop-frame {NS}><application name="app"><frame name="Dialog" st:visible="true" '
+    'st:showing="true" st:active="true" cp:screencoord="(0, 0)" cp:size="(640, 480)">'
+    '<push-button name="OK" st:visible="true" st:showing="true" st:focusable="true" '
+    'cp:screencoord="(300, 400)" cp:size="(80, 30)"></push-button></frame></application></desktop-frame>'
+)
 
 
 def test_targets_are_grounded_from_the_observations_tree(tmp_path):

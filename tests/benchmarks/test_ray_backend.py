@@ -34,15 +34,20 @@ def local_ray():
     # The fake task runners below live in this test module, which Ray's workers cannot
     # import: ship them by value.
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024,
-             log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 1024 * 1024, log_to_driver=False)
     yield
     ray.shutdown()
 
 
 def _tasks(n: int) -> dict[str, list[Task]]:
-    return {"os": [Task.model_validate({"id": f"t{i}", "instruction": f"do t{i}",
-                                        "evaluator": {"func": "exact_match"}}) for i in range(n)]}
+    return {
+        "os": [
+            Task.model_validate(
+                {"id": f"t{i}", "instruction": f"do t{i}", "evaluator": {"func": "exact_match"}}
+            )
+            for i in range(n)
+        ]
+    }
 
 
 class LoggingRunner:
@@ -70,18 +75,40 @@ def test_two_local_tasks_on_local_desktops_in_ray_actors(local_ray, desktop_tool
     """Each actor starts its own isolated desktop; the agent (scripted model) answers FAIL
     to two infeasible local tasks, which the evaluator scores 1."""
     script = tmp_path / "replies.jsonl"
-    script.write_text("\n".join(json.dumps(line) for line in [
-        {"role": "gate", "reply": {"criteria": [{"text": "the device is set up"}], "feasible": False}},
-        {"role": "planner", "reply": {"reasoning": "This computer has no such device.",
-                                      "action": {"type": "fail", "reason": "no such hardware"}}},
-    ]) + "\n")
+    script.write_text(
+        "\n".join(
+            json.dumps(line)
+            for line in [
+                {
+                    "role": "gate",
+                    "reply": {"criteria": [{"text": "the device is set up"}], "feasible": False},
+                },
+                {
+                    "role": "planner",
+                    "reply": {
+                        "reasoning": "This computer has no such device.",
+                        "action": {"type": "fail", "reason": "no such hardware"},
+                    },
+                },
+            ]
+        )
+        + "\n"
+    )
     split = load_split(LOCAL / "test_all.json", LOCAL / "examples")
     wanted = {"local-infeasible-bluetooth", "local-infeasible-printer"}
     tasks = {"os": [t for t in split["os"] if t.id in wanted]}
     config = AgentConfig(model=f"scripted:{script}", max_steps=3)
     out = tmp_path / "out"
-    summary = run_split(tasks, config=config, out=out, desktops=2, task_timeout_s=120,
-                        size=(800, 600), progress=False, backend="ray")
+    summary = run_split(
+        tasks,
+        config=config,
+        out=out,
+        desktops=2,
+        task_timeout_s=120,
+        size=(800, 600),
+        progress=False,
+        backend="ray",
+    )
     for task_id in wanted:
         folder = out / "os" / task_id
         assert (folder / "result.txt").read_text().strip() == "1.0", (folder / "result.json").read_text()
@@ -90,8 +117,16 @@ def test_two_local_tasks_on_local_desktops_in_ray_actors(local_ray, desktop_tool
     assert summary.score == 1.0 and json.loads((out / "summary.json").read_text())["overall"]["tasks"] == 2
     # Resume: nothing left to do, nothing redone.
     stamp = (out / "os" / "local-infeasible-printer" / "result.txt").stat().st_mtime_ns
-    again = run_split(tasks, config=config, out=out, desktops=2, task_timeout_s=120,
-                      size=(800, 600), progress=False, backend="ray")
+    again = run_split(
+        tasks,
+        config=config,
+        out=out,
+        desktops=2,
+        task_timeout_s=120,
+        size=(800, 600),
+        progress=False,
+        backend="ray",
+    )
     assert again.score == 1.0
     assert (out / "os" / "local-infeasible-printer" / "result.txt").stat().st_mtime_ns == stamp
 
@@ -100,8 +135,17 @@ def test_a_dying_desktop_is_replaced_and_its_task_retried_once_inside_the_actor(
     runner = LoggingRunner(tmp_path / "calls.jsonl", die_once=("t1",))
     out = tmp_path / "out"
     # Bare URLs cannot be reset: --no-reset lets them take more than one task.
-    summary = run_split(_tasks(4), config=AgentConfig(), out=out, desktops=REMOTE, task_timeout_s=30,
-                        progress=False, run_one=runner, backend="ray", no_reset=True)
+    summary = run_split(
+        _tasks(4),
+        config=AgentConfig(),
+        out=out,
+        desktops=REMOTE,
+        task_timeout_s=30,
+        progress=False,
+        run_one=runner,
+        backend="ray",
+        no_reset=True,
+    )
     calls = runner.calls()
     assert sorted(c["task"] for c in calls) == ["t0", "t1", "t1", "t2", "t3"]
     assert summary.score == 1.0 and all(summary.row(f"t{i}").status == "done" for i in range(4))
@@ -120,9 +164,17 @@ def test_more_desktops_than_the_cluster_can_start_still_finish_the_split(local_r
     # Three workers wanting a core each on a two-core Ray: one never starts, and gets no work.
     monkeypatch.setattr(ray_backend, "_actor_options", lambda unit: {"num_cpus": 1, "max_restarts": 0})
     runner = LoggingRunner(tmp_path / "calls.jsonl")
-    summary = run_split(_tasks(4), config=AgentConfig(), out=tmp_path / "out",
-                        desktops=[*REMOTE, "http://fake-desktop-3.invalid"], task_timeout_s=30,
-                        progress=False, run_one=runner, backend="ray", no_reset=True)
+    summary = run_split(
+        _tasks(4),
+        config=AgentConfig(),
+        out=tmp_path / "out",
+        desktops=[*REMOTE, "http://fake-desktop-3.invalid"],
+        task_timeout_s=30,
+        progress=False,
+        run_one=runner,
+        backend="ray",
+        no_reset=True,
+    )
     assert summary.score == 1.0 and len(runner.calls()) == 4
 
 
@@ -132,8 +184,16 @@ def test_a_worker_stuck_past_its_deadline_is_killed_and_the_task_timed_out(local
     monkeypatch.setattr(ray_backend, "TASK_MARGIN_S", -29.0)  # the driver's deadline: 1 s
     monkeypatch.setattr(ray_backend, "WAIT_S", 0.5)
     runner = SlowRunner(tmp_path / "calls.jsonl")
-    summary = run_split(_tasks(2), config=AgentConfig(), out=tmp_path / "out", desktops=REMOTE[:1],
-                        task_timeout_s=30, progress=False, run_one=runner, backend="ray")
+    summary = run_split(
+        _tasks(2),
+        config=AgentConfig(),
+        out=tmp_path / "out",
+        desktops=REMOTE[:1],
+        task_timeout_s=30,
+        progress=False,
+        run_one=runner,
+        backend="ray",
+    )
     assert summary.row("t0").status == "timeout" and "stopped answering" in summary.row("t0").reason
     assert summary.row("t1").status == "done"  # on a fresh worker, its first task: no reset needed
     assert len({c["pid"] for c in runner.calls()}) == 2
@@ -141,8 +201,16 @@ def test_a_worker_stuck_past_its_deadline_is_killed_and_the_task_timed_out(local
 
 def test_a_bare_url_actor_takes_one_task_and_the_rest_are_refused(local_ray, tmp_path):
     runner = LoggingRunner(tmp_path / "calls.jsonl")
-    summary = run_split(_tasks(3), config=AgentConfig(), out=tmp_path / "out", desktops=REMOTE[:1],
-                        task_timeout_s=30, progress=False, run_one=runner, backend="ray")
+    summary = run_split(
+        _tasks(3),
+        config=AgentConfig(),
+        out=tmp_path / "out",
+        desktops=REMOTE[:1],
+        task_timeout_s=30,
+        progress=False,
+        run_one=runner,
+        backend="ray",
+    )
     assert [c["task"] for c in runner.calls()] == ["t0"]
     assert [summary.row(f"t{i}").status for i in range(3)] == ["done", "refused", "refused"]
     assert "--no-reset" in summary.row("t2").reason and REMOTE[0] in summary.row("t2").reason
@@ -170,8 +238,10 @@ def test_folders_travel_whole_and_stay_inside(tmp_path):
     dest.mkdir(parents=True)
     (dest / "stale.png").write_bytes(b"old")  # a partial folder from an earlier run
     unpack_folder(pack_folder(src), dest)
-    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) == \
-        ["eval/gold.txt", "result.txt"]
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) == [
+        "eval/gold.txt",
+        "result.txt",
+    ]
     with pytest.raises(ValueError, match="outside"):
         unpack_folder({"../../escape.txt": b"x"}, dest)
 
@@ -181,8 +251,9 @@ def test_a_worker_starts_its_local_desktops_with_the_runs_profile():
     from benchmarks.osworld.ray_backend import DesktopWorker
 
     unit = desktop_units(2, (800, 600), "osworld")[1]
-    worker = DesktopWorker(unit, (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30,
-                           profile="osworld")
+    worker = DesktopWorker(
+        unit, (800, 600), AgentConfig(), LoggingRunner(Path("/nonexistent")), 30, profile="osworld"
+    )
     try:
         assert type(worker.provider).__name__ == "LocalProvider"
         assert worker.provider.profile == worker.run.profile == "osworld"

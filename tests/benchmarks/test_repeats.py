@@ -12,8 +12,16 @@ from tests.benchmarks.test_runner import REMOTE, Fake, split
 
 def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
     fake = Fake({"t1": 0.0})
-    summaries = run_repeats(split(), repeats=2, config=AgentConfig(), out=tmp_path, desktops=REMOTE,
-                            task_timeout_s=10, progress=False, run_one=fake)
+    summaries = run_repeats(
+        split(),
+        repeats=2,
+        config=AgentConfig(),
+        out=tmp_path,
+        desktops=REMOTE,
+        task_timeout_s=10,
+        progress=False,
+        run_one=fake,
+    )
     assert len(summaries) == 2 and all(s.score == pytest.approx(5 / 6) for s in summaries)
     assert sorted(fake.calls) == sorted([f"t{i}" for i in range(6)] * 2)
     for rep in ("rep-1", "rep-2"):
@@ -25,11 +33,27 @@ def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
 
 def test_a_rerun_resumes_every_repeat(tmp_path):
     first = Fake()
-    run_repeats(split(), repeats=1, config=AgentConfig(), out=tmp_path, desktops=REMOTE,
-                task_timeout_s=10, progress=False, run_one=first)
+    run_repeats(
+        split(),
+        repeats=1,
+        config=AgentConfig(),
+        out=tmp_path,
+        desktops=REMOTE,
+        task_timeout_s=10,
+        progress=False,
+        run_one=first,
+    )
     again = Fake()
-    run_repeats(split(), repeats=3, config=AgentConfig(), out=tmp_path, desktops=REMOTE,
-                task_timeout_s=10, progress=False, run_one=again)
+    run_repeats(
+        split(),
+        repeats=3,
+        config=AgentConfig(),
+        out=tmp_path,
+        desktops=REMOTE,
+        task_timeout_s=10,
+        progress=False,
+        run_one=again,
+    )
     assert len(again.calls) == 12  # rep-1 was finished: only rep-2 and rep-3 ran
 
 
@@ -64,7 +88,18 @@ def test_the_cli_option_runs_the_repeats(tmp_path, monkeypatch):
         return [Summary([]) for _ in range(repeats)]
 
     monkeypatch.setattr(repeats, "run_repeats", fake)
-    result = CliRunner().invoke(app, ["bench", "osworld", "--split", str(LOCAL_TASKS / "test_all.json"),
-                                      "--repeats", "3", "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "osworld",
+            "--split",
+            str(LOCAL_TASKS / "test_all.json"),
+            "--repeats",
+            "3",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert calls == [(3, tmp_path, 1)] and "rep-3" in result.output

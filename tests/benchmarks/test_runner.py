@@ -25,13 +25,14 @@ CONFIG = AgentConfig()
 
 
 def make_task(task_id: str, func: str = "exact_match", steps: list[dict] | None = None) -> Task:
-    return Task.model_validate({"id": task_id, "instruction": f"do {task_id}",
-                                "evaluator": {"func": func}, "config": steps or []})
+    return Task.model_validate(
+        {"id": task_id, "instruction": f"do {task_id}", "evaluator": {"func": func}, "config": steps or []}
+    )
 
 
 def split(n: int = 6) -> dict[str, list[Task]]:
     tasks = [make_task(f"t{i}") for i in range(n)]
-    return {"chrome": tasks[: n // 2], "os": tasks[n // 2:]}
+    return {"chrome": tasks[: n // 2], "os": tasks[n // 2 :]}
 
 
 class Fake:
@@ -42,7 +43,7 @@ class Fake:
         self.calls: list[str] = []
         self.clients: dict[str, list[object]] = {}
         self.lock = threading.Lock()
-        self.vms: FakeVMs | None = None   # to log each task among the desktops' events
+        self.vms: FakeVMs | None = None  # to log each task among the desktops' events
 
     def __call__(self, client, task, config, folder: Path) -> EpisodeResult:
         with self.lock:
@@ -85,7 +86,8 @@ def test_the_pool_runs_every_task_once_and_writes_osworld_folders(tmp_path):
         assert kinds[0] == "acquire" and kinds[-1] == "release" and "task" in kinds
         between = kinds[1:-1]
         assert between[0] == "task" and all(
-            (a, b) in {("task", "reset"), ("reset", "task")} for a, b in zip(between, between[1:]))
+            (a, b) in {("task", "reset"), ("reset", "task")} for a, b in zip(between, between[1:])
+        )
         assert between[-1] == "task"
     assert sum(e[0] == "reset" for e in vms.events) == 6 - 2
     assert vms.events[-1] == ("close",)
@@ -141,8 +143,15 @@ def test_a_task_that_overruns_is_recorded_as_a_timeout_and_its_desktop_replaced(
     assert row.status == "timeout" and row.score == 0 and "timeout" in row.reason
     assert summary.row("t2").status == "done"
     # The desktop was reset after the timeout, and the client the abandoned thread holds closed.
-    assert [e[0] for e in fake.vms.of("vm1")] == ["acquire", "task", "reset", "task", "reset", "task",
-                                                  "release"]
+    assert [e[0] for e in fake.vms.of("vm1")] == [
+        "acquire",
+        "task",
+        "reset",
+        "task",
+        "reset",
+        "task",
+        "release",
+    ]
     assert fake.clients["t2"][0] is not fake.clients["t1"][0]
     assert fake.clients["t1"][0]._http.is_closed
     assert summary.score == pytest.approx(2 / 3)
@@ -207,13 +216,19 @@ def test_an_error_on_a_desktop_that_stopped_answering_counts_as_a_dead_desktop(t
 
 
 def test_unsupported_tasks_are_not_run_but_lower_the_average(tmp_path):
-    tasks = [make_task("t0"), make_task("t1", func="no_such_metric_here"),
-             make_task("t2", steps=[{"type": "no_such_step", "parameters": {}}])]
+    tasks = [
+        make_task("t0"),
+        make_task("t1", func="no_such_metric_here"),
+        make_task("t2", steps=[{"type": "no_such_step", "parameters": {}}]),
+    ]
     fake = Fake()
     summary = run(tasks, tmp_path, fake, desktops=REMOTE)
     assert fake.calls == ["t0"]
     assert summary.row("t1").status == "unsupported"
-    assert summary.row("t1").reason.startswith("unsupported: ") and "no_such_metric_here" in summary.row("t1").reason
+    assert (
+        summary.row("t1").reason.startswith("unsupported: ")
+        and "no_such_metric_here" in summary.row("t1").reason
+    )
     assert "no_such_step" in summary.row("t2").reason
     assert summary.score == pytest.approx(1 / 3)
     assert load_results(tmp_path, tasks).score == pytest.approx(1 / 3)
@@ -227,7 +242,9 @@ def test_load_results_shows_unrun_tasks(tmp_path):
 
 
 @pytest.mark.desktop
-def test_two_local_tasks_on_one_real_desktop_score_one_with_their_oracles(desktop_tools, local_tasks, tmp_path):
+def test_two_local_tasks_on_one_real_desktop_score_one_with_their_oracles(
+    desktop_tools, local_tasks, tmp_path
+):
     from benchmarks.osworld.evaluate import evaluate
     from benchmarks.osworld.oracle import oracle_plan
     from benchmarks.osworld.setup import SetupRunner
@@ -249,10 +266,20 @@ def test_two_local_tasks_on_one_real_desktop_score_one_with_their_oracles(deskto
             time.sleep(0.2)
         return EpisodeResult(task_id=task.id, status="done", score=scored.score, steps=len(actions))
 
-    summary = run_split(tasks, config=CONFIG, out=tmp_path, desktops=1, task_timeout_s=60,
-                        size=(1024, 768), progress=False, run_one=oracle)
+    summary = run_split(
+        tasks,
+        config=CONFIG,
+        out=tmp_path,
+        desktops=1,
+        task_timeout_s=60,
+        size=(1024, 768),
+        progress=False,
+        run_one=oracle,
+    )
     assert [(r.task_id, r.status, r.score) for r in summary.rows] == [
-        ("local-mousepad-note", "done", 1.0), ("local-terminal-mkdir", "done", 1.0)]
+        ("local-mousepad-note", "done", 1.0),
+        ("local-terminal-mkdir", "done", 1.0),
+    ]
     assert (tmp_path / "mousepad" / "local-mousepad-note" / "result.txt").is_file()
     assert (tmp_path / "os" / "local-terminal-mkdir" / "result.txt").is_file()
 
@@ -290,17 +317,27 @@ def test_a_provider_that_refuses_to_reset_gets_no_second_task(tmp_path):
 
     # --no-reset: the refused tasks run on the desktop as the last task left it; not comparable.
     again = Fake()
-    summary = run([make_task("t0"), make_task("t1"), make_task("t2")], tmp_path, again, vms=vms,
-                  workers=1, no_reset=True)
+    summary = run(
+        [make_task("t0"), make_task("t1"), make_task("t2")],
+        tmp_path,
+        again,
+        vms=vms,
+        workers=1,
+        no_reset=True,
+    )
     assert sorted(again.calls) == ["t1", "t2"] and summary.score == 1.0
-    assert not summary.comparable and len(summary.not_comparable) == 1   # the first one was acquired
+    assert not summary.comparable and len(summary.not_comparable) == 1  # the first one was acquired
     assert summary.not_comparable[0].startswith("default/t2: ")
 
 
 def test_bad_desktops_are_refused_before_anything_runs(tmp_path):
     fake = Fake()
-    for desktops, why in ((["hyperv:x"], "unknown desktops"), ([], "at least one"), (0, "at least one"),
-                          (["qemu:/nonexistent/x.qcow2x2", "nonsense"], "unknown desktops 'nonsense'")):
+    for desktops, why in (
+        (["hyperv:x"], "unknown desktops"),
+        ([], "at least one"),
+        (0, "at least one"),
+        (["qemu:/nonexistent/x.qcow2x2", "nonsense"], "unknown desktops 'nonsense'"),
+    ):
         with pytest.raises(ValueError, match=why):
             run(split(2), tmp_path, fake, desktops=desktops)
     assert fake.calls == [] and not (tmp_path / "summary.json").exists()

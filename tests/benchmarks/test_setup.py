@@ -35,8 +35,10 @@ def test_every_placeholder_in_the_task_files_is_supported(osworld_data, waa_data
 
 
 def test_placeholders_are_substituted_and_python_braces_left_alone():
-    code = ("pyautogui.click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF}); "
-            "print(f'{e}'); w={SCREEN_WIDTH}; h={SCREEN_HEIGHT}")
+    code = (
+        "pyautogui.click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF}); "
+        "print(f'{e}'); w={SCREEN_WIDTH}; h={SCREEN_HEIGHT}"
+    )
     command = ["python", "-c", code]
     out = substitute(command, (1024, 768))
     assert out[2] == "pyautogui.click(512, 384); print(f'{e}'); w=1024; h=768"
@@ -47,9 +49,17 @@ def test_placeholders_are_substituted_and_python_braces_left_alone():
 def test_runner_substitutes_with_the_desktops_screen_size(recording_desktop):
     desktop = recording_desktop(size=(1280, 800))
     runner = SetupRunner(desktop, sleep=lambda s: None)
-    runner.run([{"type": "execute", "parameters": {"command": ["python", "-c",
-                "click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF})"]}},
-                {"type": "command", "parameters": {"command": "echo {CLIENT_PASSWORD}", "shell": "true"}}])
+    runner.run(
+        [
+            {
+                "type": "execute",
+                "parameters": {
+                    "command": ["python", "-c", "click({SCREEN_WIDTH_HALF}, {SCREEN_HEIGHT_HALF})"]
+                },
+            },
+            {"type": "command", "parameters": {"command": "echo {CLIENT_PASSWORD}", "shell": "true"}},
+        ]
+    )
     executed = [args for name, args in desktop.calls if name == "execute"]
     assert executed == [(["python", "-c", "click(640, 400)"], False), ("echo password", True)]
 
@@ -58,14 +68,16 @@ def test_each_supported_step_reaches_the_desktop(recording_desktop):
     desktop = recording_desktop(windows=["note.txt - Mousepad"])
     slept = []
     runner = SetupRunner(desktop, (800, 600), sleep=slept.append)
-    outcomes = runner.run([
-        {"type": "launch", "parameters": {"command": "mousepad /home/user/a.txt"}},
-        {"type": "launch", "parameters": {"command": "sleep 1 && xterm", "shell": True}},
-        {"type": "open", "parameters": {"path": "/home/user/a.txt"}},
-        {"type": "sleep", "parameters": {"seconds": 0.5}},
-        {"type": "activate_window", "parameters": {"window_name": "note.txt", "strict": False}},
-        {"type": "close_window", "parameters": {"window_name": "x", "strict": True, "by_class": True}},
-    ])
+    outcomes = runner.run(
+        [
+            {"type": "launch", "parameters": {"command": "mousepad /home/user/a.txt"}},
+            {"type": "launch", "parameters": {"command": "sleep 1 && xterm", "shell": True}},
+            {"type": "open", "parameters": {"path": "/home/user/a.txt"}},
+            {"type": "sleep", "parameters": {"seconds": 0.5}},
+            {"type": "activate_window", "parameters": {"window_name": "note.txt", "strict": False}},
+            {"type": "close_window", "parameters": {"window_name": "x", "strict": True, "by_class": True}},
+        ]
+    )
     assert all(o.ok for o in outcomes), outcomes
     assert desktop.calls == [
         ("launch", (["mousepad", "/home/user/a.txt"], False)),  # split, as upstream does
@@ -79,9 +91,11 @@ def test_each_supported_step_reaches_the_desktop(recording_desktop):
 
 def test_failures_are_logged_and_setup_goes_on_unless_strict(recording_desktop):
     desktop = recording_desktop(on_execute=lambda cmd, shell: CommandOutput(2, "", "boom"))
-    steps = [{"type": "activate_window", "parameters": {"window_name": "Nowhere"}},
-             {"type": "execute", "parameters": {"command": ["false"]}},
-             {"type": "sleep", "parameters": {"seconds": 0}}]
+    steps = [
+        {"type": "activate_window", "parameters": {"window_name": "Nowhere"}},
+        {"type": "execute", "parameters": {"command": ["false"]}},
+        {"type": "sleep", "parameters": {"seconds": 0}},
+    ]
     outcomes = _runner(desktop).run(steps)
     assert [o.ok for o in outcomes] == [False, False, True]
     assert "Nowhere" in outcomes[0].detail and "boom" in outcomes[1].detail
@@ -91,9 +105,17 @@ def test_failures_are_logged_and_setup_goes_on_unless_strict(recording_desktop):
 
 def test_unsupported_step_is_named_with_the_task_before_anything_runs(recording_desktop):
     desktop = recording_desktop()
-    task = Task.model_validate({"id": "t-1", "instruction": "i", "evaluator": {"func": "infeasible"},
-                                "config": [{"type": "launch", "parameters": {"command": ["x"]}},
-                                           {"type": "download", "parameters": {"files": []}}]})
+    task = Task.model_validate(
+        {
+            "id": "t-1",
+            "instruction": "i",
+            "evaluator": {"func": "infeasible"},
+            "config": [
+                {"type": "launch", "parameters": {"command": ["x"]}},
+                {"type": "download", "parameters": {"files": []}},
+            ],
+        }
+    )
     with pytest.raises(UnsupportedSetupStep) as info:
         _runner(desktop).setup_task(task)
     assert info.value.step_type == "download" and info.value.task_id == "t-1"
@@ -103,19 +125,28 @@ def test_unsupported_step_is_named_with_the_task_before_anything_runs(recording_
 
 
 def test_unsupported_steps_counts_postconfig_too():
-    task = Task.model_validate({"id": "t", "instruction": "i", "config": [{"type": "sleep"}],
-                                "evaluator": {"func": "exact_match", "postconfig": [
-                                    {"type": "chrome_open_tabs", "parameters": {}},
-                                    {"type": "download", "parameters": {}},
-                                    {"type": "download", "parameters": {}}]}})
+    task = Task.model_validate(
+        {
+            "id": "t",
+            "instruction": "i",
+            "config": [{"type": "sleep"}],
+            "evaluator": {
+                "func": "exact_match",
+                "postconfig": [
+                    {"type": "chrome_open_tabs", "parameters": {}},
+                    {"type": "download", "parameters": {}},
+                    {"type": "download", "parameters": {}},
+                ],
+            },
+        }
+    )
     assert unsupported_steps(task) == ["chrome_open_tabs", "download"]
     assert "execute" in SUPPORTED_STEPS and "command" in SUPPORTED_STEPS
 
 
 def test_bad_parameters_are_a_clear_error(recording_desktop):
     with pytest.raises(SetupStepError, match="unexpected parameters: comand; missing parameters: command"):
-        _runner(recording_desktop()).run([{"type": "execute", "parameters": {"comand": "ls"}}],
-                                         task_id="t")
+        _runner(recording_desktop()).run([{"type": "execute", "parameters": {"comand": "ls"}}], task_id="t")
     with pytest.raises(SetupStepError, match="window_name"):
         _runner(recording_desktop()).run([{"type": "activate_window", "parameters": {}}])
 
@@ -123,14 +154,26 @@ def test_bad_parameters_are_a_clear_error(recording_desktop):
 def test_execute_saves_stdout_in_the_cache_and_retries_until(recording_desktop, tmp_path):
     answers = iter([CommandOutput(1, "not yet", ""), CommandOutput(0, "ready now", "")])
     desktop = recording_desktop(on_execute=lambda cmd, shell: next(answers))
-    outcomes = _runner(desktop, cache_dir=tmp_path).run([{"type": "execute", "parameters": {
-        "command": "probe", "shell": True, "stdout": "probe.out", "until": {"stdout": "ready"}}}])
+    outcomes = _runner(desktop, cache_dir=tmp_path).run(
+        [
+            {
+                "type": "execute",
+                "parameters": {
+                    "command": "probe",
+                    "shell": True,
+                    "stdout": "probe.out",
+                    "until": {"stdout": "ready"},
+                },
+            }
+        ]
+    )
     assert outcomes[0].ok
     assert (tmp_path / "probe.out").read_text() == "ready now"
     assert len([c for c in desktop.calls if c[0] == "execute"]) == 2
     with pytest.raises(SetupStepError, match="outside"):
-        _runner(recording_desktop(), cache_dir=tmp_path).run([{"type": "execute", "parameters": {
-            "command": "x", "stdout": "../escape"}}])
+        _runner(recording_desktop(), cache_dir=tmp_path).run(
+            [{"type": "execute", "parameters": {"command": "x", "stdout": "../escape"}}]
+        )
 
 
 def test_every_supported_step_in_the_task_files_runs(recording_desktop, osworld_data, waa_data, tmp_path):

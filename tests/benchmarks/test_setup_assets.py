@@ -29,8 +29,15 @@ HF = "https://huggingface.co/datasets/xlangai/ubuntu_osworld_file_cache/resolve/
 
 
 def _task(config, evaluator=None, **extra):
-    return Task.model_validate({"id": "t-1", "instruction": "i", "config": config,
-                                "evaluator": evaluator or {"func": "infeasible"}, **extra})
+    return Task.model_validate(
+        {
+            "id": "t-1",
+            "instruction": "i",
+            "config": config,
+            "evaluator": evaluator or {"func": "infeasible"},
+            **extra,
+        }
+    )
 
 
 def _download(*pairs):
@@ -47,7 +54,7 @@ def test_cache_paths_hits_and_misses(tmp_path):
     cache.add(url, b"sheet")
     assert cache.has(url) and url in cache and cache.read(url) == b"sheet"
     assert cache.missing([url, "http://x/b.txt"]) == ["http://x/b.txt"]
-    assert cache.path_for("http://x/") .name == "file"  # no basename, still a file name
+    assert cache.path_for("http://x/").name == "file"  # no basename, still a file name
     with pytest.raises(MissingAssets):
         cache.read("http://x/b.txt")
 
@@ -104,9 +111,13 @@ def test_missing_assets_are_listed_before_any_step_runs(tmp_path, recording_desk
     cache = AssetCache(tmp_path)
     urls = [f"{HF}/a/one.xlsx", f"{HF}/a/two.docx", f"{HF}/a/three.png"]
     cache.add(urls[1], b"two")
-    task = _task([{"type": "launch", "parameters": {"command": ["x"]}},
-                  _download((urls[0], "/home/user/one.xlsx"), (urls[1], "/home/user/two.docx")),
-                  _download((urls[2], "/home/user/three.png"))])
+    task = _task(
+        [
+            {"type": "launch", "parameters": {"command": ["x"]}},
+            _download((urls[0], "/home/user/one.xlsx"), (urls[1], "/home/user/two.docx")),
+            _download((urls[2], "/home/user/three.png")),
+        ]
+    )
     runner = SetupRunner(desktop, (800, 600), sleep=lambda s: None, assets=cache)
     with pytest.raises(MissingAssets) as info:
         runner.setup_task(task)
@@ -119,8 +130,11 @@ def test_missing_assets_are_listed_before_any_step_runs(tmp_path, recording_desk
     cache.add(urls[2], b"three")
     outcomes = runner.setup_task(task)
     assert all(o.ok for o in outcomes)
-    assert desktop.uploads == {"/home/user/one.xlsx": b"one", "/home/user/two.docx": b"two",
-                               "/home/user/three.png": b"three"}
+    assert desktop.uploads == {
+        "/home/user/one.xlsx": b"one",
+        "/home/user/two.docx": b"two",
+        "/home/user/three.png": b"three",
+    }
 
 
 def test_download_needs_a_cache_and_an_upload(tmp_path, recording_desktop):
@@ -132,12 +146,14 @@ def test_download_needs_a_cache_and_an_upload(tmp_path, recording_desktop):
     assert unsupported_steps(task, runner) == ["download"]  # the cache lacks the file
     runner.assets.add("http://x/a", b"a")
     assert unsupported_steps(task, runner) == []
-    fetching = SetupRunner(_Uploading(recording_desktop), (1, 1), assets=AssetCache(tmp_path / "empty"),
-                           fetch_assets=True)
+    fetching = SetupRunner(
+        _Uploading(recording_desktop), (1, 1), assets=AssetCache(tmp_path / "empty"), fetch_assets=True
+    )
     assert unsupported_steps(task, fetching) == []  # it may download what is missing
     # a desktop that cannot take files cannot download either
-    assert "download" in unsupported_steps(task, SetupRunner(recording_desktop(), (1, 1),
-                                                            assets=AssetCache(tmp_path)))
+    assert "download" in unsupported_steps(
+        task, SetupRunner(recording_desktop(), (1, 1), assets=AssetCache(tmp_path))
+    )
 
 
 def test_fetching_when_allowed(tmp_path, file_server, recording_desktop):
@@ -154,18 +170,28 @@ def test_urls_for_collects_downloads_and_cloud_files(osworld_data):
     urls = urls_for(task)
     assert urls[0].endswith("/Set_Decimal_Separator_Dot.xlsx")
     assert any(u.endswith("_gold_ru.csv") for u in urls) and len(urls) == len(set(urls)) == 3
-    synthetic = _task([_download(("http://h/a", "/a"))],
-                      {"func": "compare_table", "result": {"type": "vm_file", "path": "/a", "dest": "a"},
-                       "expected": {"type": "cloud_file", "path": "http://h/gold", "dest": "g"},
-                       "postconfig": [_download(("http://h/post", "/p"), ("http://h/a", "/a"))]})
+    synthetic = _task(
+        [_download(("http://h/a", "/a"))],
+        {
+            "func": "compare_table",
+            "result": {"type": "vm_file", "path": "/a", "dest": "a"},
+            "expected": {"type": "cloud_file", "path": "http://h/gold", "dest": "g"},
+            "postconfig": [_download(("http://h/post", "/p"), ("http://h/a", "/a"))],
+        },
+    )
     assert urls_for(synthetic) == ["http://h/a", "http://h/post", "http://h/gold"]
 
 
 def test_assets_report(tmp_path):
     cache = AssetCache(tmp_path)
     one = _task([_download(("http://h/shared", "/a"), ("http://h/one", "/b"))])
-    two = Task.model_validate({**one.model_dump(mode="json", exclude_unset=True), "id": "t-2",
-                               "config": [_download(("http://h/shared", "/a"))]})
+    two = Task.model_validate(
+        {
+            **one.model_dump(mode="json", exclude_unset=True),
+            "id": "t-2",
+            "config": [_download(("http://h/shared", "/a"))],
+        }
+    )
     three = Task.model_validate({"id": "t-3", "instruction": "i", "evaluator": {"func": "infeasible"}})
     cache.add("http://h/shared", b"s")
     report = assets_report({"calc": [one, two], "os": [three]}, cache)
@@ -187,8 +213,14 @@ def test_requirements_of_real_tasks(osworld_data):
     assert any("update_browse_history" in n for n in requirements(history))
     plain = load_task(osworld_data / "examples/libreoffice_calc/a01fbce3-2793-461f-ab86-43680ccbae25.json")
     assert requirements(plain) == []
-    local_tabs = _task([{"type": "chrome_open_tabs", "parameters": {"urls_to_open": [
-        "http://127.0.0.1:8000/x", "file:///home/user/a.html"]}}])
+    local_tabs = _task(
+        [
+            {
+                "type": "chrome_open_tabs",
+                "parameters": {"urls_to_open": ["http://127.0.0.1:8000/x", "file:///home/user/a.html"]},
+            }
+        ]
+    )
     assert requirements(local_tabs) == []
     assert requirements(_task([], proxy=True)) == ["the live web (the task runs through a proxy)"]
 
@@ -199,6 +231,7 @@ def test_download_into_a_real_desktop(desktop, client, tmp_path):
     url = f"{HF}/os/xyz/blob.bin"
     cache.add(url, data)
     outcomes = SetupRunner(client, assets=cache).run(
-        [_download((url, "/home/user/assets-test/blob.bin"))], task_id="dl")
+        [_download((url, "/home/user/assets-test/blob.bin"))], task_id="dl"
+    )
     assert outcomes[0].ok, outcomes
     assert (desktop.home / "assets-test" / "blob.bin").read_bytes() == data

@@ -27,7 +27,8 @@ def test_port_and_url_matching():
 def test_chrome_steps_need_run_python(recording_desktop):
     with pytest.raises(UnsupportedSetupStep, match="run_python"):
         SetupRunner(recording_desktop(), (1, 1)).run(
-            [{"type": "chrome_open_tabs", "parameters": {"urls_to_open": ["about:blank"]}}])
+            [{"type": "chrome_open_tabs", "parameters": {"urls_to_open": ["about:blank"]}}]
+        )
 
 
 def _free_port() -> int:
@@ -41,9 +42,11 @@ def chromium(client):
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed")
     port = _free_port()
-    out = client.execute(f"chromium --headless --no-sandbox --disable-gpu --remote-debugging-port={port} "
-                         f"--user-data-dir=/tmp/deskpilot-cdp-{port} about:blank >/dev/null 2>&1 & echo $!",
-                         shell=True)
+    out = client.execute(
+        f"chromium --headless --no-sandbox --disable-gpu --remote-debugging-port={port} "
+        f"--user-data-dir=/tmp/deskpilot-cdp-{port} about:blank >/dev/null 2>&1 & echo $!",
+        shell=True,
+    )
     pid = int(out.output.strip().splitlines()[-1])
     try:
         yield port
@@ -58,9 +61,12 @@ def test_open_list_and_close_tabs_in_a_real_chromium(client, chromium):
     first = "data:text/html,<title>one</title>first"
     second = "data:text/html,<title>two</title>second?a=1&b=2"
     runner = SetupRunner(client, (1024, 768), chrome_timeout=20)
-    outcomes = runner.run([
-        {"type": "launch", "parameters": {"command": ["true", f"--remote-debugging-port={port}"]}},
-        {"type": "chrome_open_tabs", "parameters": {"urls_to_open": [first, second]}}])
+    outcomes = runner.run(
+        [
+            {"type": "launch", "parameters": {"command": ["true", f"--remote-debugging-port={port}"]}},
+            {"type": "chrome_open_tabs", "parameters": {"urls_to_open": [first, second]}},
+        ]
+    )
     assert all(o.ok for o in outcomes), outcomes
     assert runner.chrome_port == port  # taken from the launch step
     urls = sorted(t["url"] for t in tools.tabs())

@@ -40,7 +40,9 @@ def test_the_setting_names_another_folder_and_the_cli_reads_it(tmp_path, monkeyp
     assert task_data.osworld_data() == mine
     result = CliRunner().invoke(osworld_app, ["coverage", "--split", "test_small"])
     assert result.exit_code == 0, result.output
-    assert [line.split()[:2] for line in result.output.splitlines() if line.startswith("all")] == [["all", "1"]]
+    assert [line.split()[:2] for line in result.output.splitlines() if line.startswith("all")] == [
+        ["all", "1"]
+    ]
     monkeypatch.setenv(task_data.ENV, str(tmp_path / "nowhere"))
     missing = CliRunner().invoke(osworld_app, ["coverage", "--split", "test_small"])
     assert missing.exit_code != 0 and "nowhere" in missing.output
@@ -49,8 +51,24 @@ def test_the_setting_names_another_folder_and_the_cli_reads_it(tmp_path, monkeyp
 def test_no_code_guesses_a_folder_beside_the_checkout():
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs a git checkout")
-    found = subprocess.run(["git", "grep", "-n", "-E", r"shared/data|/work/shared|\"shared\" /", "--",
-                            "agent", "benchmarks/*.py", "envs", "grounding", "scripts"],
-                           cwd=REPO, capture_output=True, text=True, check=False)
+    found = subprocess.run(
+        [
+            "git",
+            "grep",
+            "-n",
+            "-E",
+            r"shared/data|/work/shared|\"shared\" /",
+            "--",
+            "agent",
+            "benchmarks/*.py",
+            "envs",
+            "grounding",
+            "scripts",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert found.stdout == "", found.stdout
     assert Path(task_data.__file__).parent.parent == REPO / "benchmarks"

@@ -11,8 +11,12 @@ from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.tasks import Task, TaskFileError, load_split, load_task
 from envs.actions import Hotkey, TypeText
 
-OSWORLD_SPLITS = {"test_all.json": 369, "test_small.json": 39, "test_nogdrive.json": 361,
-                  "test_infeasible.json": 28}
+OSWORLD_SPLITS = {
+    "test_all.json": 369,
+    "test_small.json": 39,
+    "test_nogdrive.json": 361,
+    "test_infeasible.json": 28,
+}
 
 
 def _round_trip_failures(files: list[Path]) -> list[str]:
@@ -40,8 +44,13 @@ def test_unknown_fields_are_kept_and_typed_fields_parsed(osworld_data):
     task = load_task(next((osworld_data / "examples" / "os").glob("*.json")))
     assert task.path is not None and task.base_dir == task.path.parent
     assert isinstance(task.config, list) and task.evaluator.metrics
-    raw = {"id": "t", "instruction": "do it", "evaluator": {"func": "infeasible", "_note": 1},
-           "_comments": "kept", "oracle": ["FAIL"]}
+    raw = {
+        "id": "t",
+        "instruction": "do it",
+        "evaluator": {"func": "infeasible", "_note": 1},
+        "_comments": "kept",
+        "oracle": ["FAIL"],
+    }
     task = Task.model_validate(raw)
     assert task.infeasible and task.oracle == ["FAIL"]
     assert task.model_dump(mode="json", exclude_unset=True) == raw
@@ -58,9 +67,17 @@ def test_osworld_split_files_load(osworld_data, split, count):
 def test_osworld_split_domains_match_the_spec(osworld_data):
     tasks = load_split(osworld_data / "test_all.json", osworld_data / "examples")
     assert {d: len(v) for d, v in tasks.items()} == {
-        "chrome": 46, "gimp": 26, "libreoffice_calc": 47, "libreoffice_impress": 47,
-        "libreoffice_writer": 23, "multi_apps": 101, "os": 24, "thunderbird": 15, "vlc": 17,
-        "vs_code": 23}
+        "chrome": 46,
+        "gimp": 26,
+        "libreoffice_calc": 47,
+        "libreoffice_impress": 47,
+        "libreoffice_writer": 23,
+        "multi_apps": 101,
+        "os": 24,
+        "thunderbird": 15,
+        "vlc": 17,
+        "vs_code": 23,
+    }
 
 
 def test_waa_split_loads(waa_data):
@@ -74,8 +91,16 @@ def _write(tmp_path: Path, text: str, name: str = "task.json") -> Path:
     return path
 
 
-GOOD = {"id": "x", "instruction": "do it", "config": [], "evaluator": {"func": "exact_match",
-        "result": {"type": "rule", "rules": 1}, "expected": {"type": "rule", "rules": {"expected": 1}}}}
+GOOD = {
+    "id": "x",
+    "instruction": "do it",
+    "config": [],
+    "evaluator": {
+        "func": "exact_match",
+        "result": {"type": "rule", "rules": 1},
+        "expected": {"type": "rule", "rules": {"expected": 1}},
+    },
+}
 
 
 def test_malformed_json_names_file_and_position(tmp_path):
@@ -95,16 +120,21 @@ def test_missing_instruction_names_the_field(tmp_path):
     assert str(path) in str(info.value) and "'instruction'" in str(info.value)
 
 
-@pytest.mark.parametrize("patch, field", [
-    ({"proxy": "true"}, "proxy"),
-    ({"config": [{"type": 3, "parameters": {}}]}, "config[0].type"),
-    ({"config": {"type": "sleep"}}, "config"),
-    ({"related_apps": "chrome"}, "related_apps"),
-    ({"evaluator": {"func": 7}}, "evaluator.func"),
-    ({"evaluator": {"func": ["exact_match", "exact_match"], "result": {"type": "rule"}}},
-     "evaluator.result"),
-    ({"evaluator": {"func": "exact_match", "conj": "xor"}}, "evaluator.conj"),
-])
+@pytest.mark.parametrize(
+    "patch, field",
+    [
+        ({"proxy": "true"}, "proxy"),
+        ({"config": [{"type": 3, "parameters": {}}]}, "config[0].type"),
+        ({"config": {"type": "sleep"}}, "config"),
+        ({"related_apps": "chrome"}, "related_apps"),
+        ({"evaluator": {"func": 7}}, "evaluator.func"),
+        (
+            {"evaluator": {"func": ["exact_match", "exact_match"], "result": {"type": "rule"}}},
+            "evaluator.result",
+        ),
+        ({"evaluator": {"func": "exact_match", "conj": "xor"}}, "evaluator.conj"),
+    ],
+)
 def test_wrong_field_type_names_the_field(tmp_path, patch, field):
     path = _write(tmp_path, json.dumps({**GOOD, **patch}))
     with pytest.raises(TaskFileError) as info:

@@ -14,29 +14,44 @@ FEASIBLE = {"id": "t", "instruction": "do it", "evaluator": {"func": "exact_matc
 INFEASIBLE = {"id": "t", "instruction": "do it", "evaluator": {"func": "infeasible"}}
 
 
-def act(n: int, action: dict[str, Any] | None = None, *, changed: bool = True, points=None,
-        **extra: Any) -> dict[str, Any]:
-    return {"step_num": n, "node": "act", "action": action or {"type": "hotkey", "keys": ["tab"]},
-            "settle": {"stable": True, "changed": changed, "seconds": 0.1, "frames": 3},
-            "points": points or [], **extra}
+def act(
+    n: int, action: dict[str, Any] | None = None, *, changed: bool = True, points=None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "step_num": n,
+        "node": "act",
+        "action": action or {"type": "hotkey", "keys": ["tab"]},
+        "settle": {"stable": True, "changed": changed, "seconds": 0.1, "frames": 3},
+        "points": points or [],
+        **extra,
+    }
 
 
 def veto(n: int) -> dict[str, Any]:
-    return {"step_num": n, "node": "loop_breaker", "action": {"type": "click", "target": "x"},
-            "loop_breaker": {"tier": 1, "rule": "repeat_no_change", "constraint": "do not"}}
+    return {
+        "step_num": n,
+        "node": "loop_breaker",
+        "action": {"type": "click", "target": "x"},
+        "loop_breaker": {"tier": 1, "rule": "repeat_no_change", "constraint": "do not"},
+    }
 
 
 def verify(n: int, complete: bool) -> dict[str, Any]:
-    return {"step_num": n, "node": "verify", "action": {"type": "done"},
-            "verifier": {"complete": complete, "reason": "r", "missing_steps": []}}
+    return {
+        "step_num": n,
+        "node": "verify",
+        "action": {"type": "done"},
+        "verifier": {"complete": complete, "reason": "r", "missing_steps": []},
+    }
 
 
 def fail(n: int, reason: str = "") -> dict[str, Any]:
     return {"step_num": n, "node": "fail", "action": {"type": "fail", "reason": reason}}
 
 
-def folder(tmp_path: Path, *, task=FEASIBLE, traj=(), result=None, score=None, runner=None,
-           name: str = "ep") -> Path:
+def folder(
+    tmp_path: Path, *, task=FEASIBLE, traj=(), result=None, score=None, runner=None, name: str = "ep"
+) -> Path:
     f = tmp_path / name
     f.mkdir()
     (f / "task.json").write_text(json.dumps(task))
@@ -52,33 +67,88 @@ def folder(tmp_path: Path, *, task=FEASIBLE, traj=(), result=None, score=None, r
 
 CASES: dict[str, dict[str, Any]] = {
     "success": {"traj": [act(1), verify(2, True)], "result": {"status": "done"}, "score": 1.0},
-    "false_completion": {"traj": [act(1), verify(2, True)], "result": {"status": "done", "reason": "ok"}, "score": 0.0},
-    "false_infeasible": {"traj": [act(1), fail(2, "this is impossible here")],
-                             "result": {"status": "fail", "reason": "this is impossible here"}, "score": 0.0},
-    "missed_infeasible": {"task": INFEASIBLE, "traj": [act(1), verify(2, True)], "result": {"status": "done"}, "score": 0.0},
-    "gave_up": {"traj": [act(1), verify(2, False), verify(3, False), verify(4, False)],
-                    "result": {"status": "fail", "reason": "the verifier rejected done 3 times in a row; last reason: x"},
-                    "score": 0.0},
-    "loop": {"traj": [act(1), act(2, changed=False), veto(3), veto(4), fail(5, "stuck")],
-                 "result": {"status": "fail", "reason": "stuck"}, "score": 0.0},
-    "budget": {"traj": [act(i) for i in range(1, 5)] + [fail(5, "step budget of 5 reached; last proposal was click")],
-                   "result": {"status": "fail", "reason": "step budget of 5 reached; last proposal was click"}, "score": 0.0},
-    "grounding_miss": {"traj": [{"step_num": 1, "node": "ground", "action": {"type": "click", "target": "Save"},
-                                  "error": "target not found: Save"},
-                                 act(2, {"type": "click", "target": {"description": "a", "x": 1, "y": 2}},
-                                     changed=False, points=[[1, 2]]),
-                                 fail(3, "cannot find the button")],
-                           "result": {"status": "fail", "reason": "cannot find the button"}, "score": 0.0},
-    "approval_refused": {"traj": [act(1), {"step_num": 2, "node": "approve", "action": {"type": "open", "app_or_file": "x"},
-                                            "approval": {"decision": "denied", "by": "policy"}}, fail(3, "not allowed")],
-                             "result": {"status": "fail", "reason": "not allowed"}, "score": 0.0},
-    "setup_failure": {"traj": [], "runner": {"status": "error", "reason": "error: SetupStepError: step 0 (execute) of t: exit 1",
-                                           "wall_s": 1.0}},
-    "evaluator_error": {"traj": [act(1), verify(2, True)],
-                            "result": {"status": "done", "evaluation": {"details": [], "error": "compare_table: KeyError: 'D1'"}},
-                            "score": 0.0},
-    "infrastructure": {"traj": [act(1)], "runner": {"status": "error", "reason": "error: desktop died (DesktopUnreachable)",
-                                                  "wall_s": 3.0}},
+    "false_completion": {
+        "traj": [act(1), verify(2, True)],
+        "result": {"status": "done", "reason": "ok"},
+        "score": 0.0,
+    },
+    "false_infeasible": {
+        "traj": [act(1), fail(2, "this is impossible here")],
+        "result": {"status": "fail", "reason": "this is impossible here"},
+        "score": 0.0,
+    },
+    "missed_infeasible": {
+        "task": INFEASIBLE,
+        "traj": [act(1), verify(2, True)],
+        "result": {"status": "done"},
+        "score": 0.0,
+    },
+    "gave_up": {
+        "traj": [act(1), verify(2, False), verify(3, False), verify(4, False)],
+        "result": {"status": "fail", "reason": "the verifier rejected done 3 times in a row; last reason: x"},
+        "score": 0.0,
+    },
+    "loop": {
+        "traj": [act(1), act(2, changed=False), veto(3), veto(4), fail(5, "stuck")],
+        "result": {"status": "fail", "reason": "stuck"},
+        "score": 0.0,
+    },
+    "budget": {
+        "traj": [act(i) for i in range(1, 5)]
+        + [fail(5, "step budget of 5 reached; last proposal was click")],
+        "result": {"status": "fail", "reason": "step budget of 5 reached; last proposal was click"},
+        "score": 0.0,
+    },
+    "grounding_miss": {
+        "traj": [
+            {
+                "step_num": 1,
+                "node": "ground",
+                "action": {"type": "click", "target": "Save"},
+                "error": "target not found: Save",
+            },
+            act(
+                2,
+                {"type": "click", "target": {"description": "a", "x": 1, "y": 2}},
+                changed=False,
+                points=[[1, 2]],
+            ),
+            fail(3, "cannot find the button"),
+        ],
+        "result": {"status": "fail", "reason": "cannot find the button"},
+        "score": 0.0,
+    },
+    "approval_refused": {
+        "traj": [
+            act(1),
+            {
+                "step_num": 2,
+                "node": "approve",
+                "action": {"type": "open", "app_or_file": "x"},
+                "approval": {"decision": "denied", "by": "policy"},
+            },
+            fail(3, "not allowed"),
+        ],
+        "result": {"status": "fail", "reason": "not allowed"},
+        "score": 0.0,
+    },
+    "setup_failure": {
+        "traj": [],
+        "runner": {
+            "status": "error",
+            "reason": "error: SetupStepError: step 0 (execute) of t: exit 1",
+            "wall_s": 1.0,
+        },
+    },
+    "evaluator_error": {
+        "traj": [act(1), verify(2, True)],
+        "result": {"status": "done", "evaluation": {"details": [], "error": "compare_table: KeyError: 'D1'"}},
+        "score": 0.0,
+    },
+    "infrastructure": {
+        "traj": [act(1)],
+        "runner": {"status": "error", "reason": "error: desktop died (DesktopUnreachable)", "wall_s": 3.0},
+    },
 }
 
 
@@ -108,23 +178,38 @@ def test_evidence_names_the_steps(tmp_path):
 
 
 def test_budget_says_which_budget(tmp_path):
-    tax = classify(folder(tmp_path, traj=[act(1)], result={"status": "budget",
-                                                           "reason": "dollar budget of $0.50 reached ($0.51 spent)"}))
+    tax = classify(
+        folder(
+            tmp_path,
+            traj=[act(1)],
+            result={"status": "budget", "reason": "dollar budget of $0.50 reached ($0.51 spent)"},
+        )
+    )
     assert (tax.label, tax.detail) == ("budget", "usd")
 
 
 def test_a_budget_spent_repeating_one_action_is_a_loop(tmp_path):
     same = {"type": "hotkey", "keys": ["ctrl", "s"]}
-    traj = [act(1), act(2, same), act(3, same, changed=False), act(4, same, changed=False),
-            fail(5, "step budget of 5 reached; last proposal was hotkey")]
-    tax = classify(folder(tmp_path, traj=traj, result={"status": "fail", "reason": traj[-1]["action"]["reason"]},
-                          score=0.0))
+    traj = [
+        act(1),
+        act(2, same),
+        act(3, same, changed=False),
+        act(4, same, changed=False),
+        fail(5, "step budget of 5 reached; last proposal was hotkey"),
+    ]
+    tax = classify(
+        folder(
+            tmp_path, traj=traj, result={"status": "fail", "reason": traj[-1]["action"]["reason"]}, score=0.0
+        )
+    )
     assert tax.label == "loop"
     assert tax.evidence["repeated_at_end"] == [2, 3, 4]
 
 
 def test_a_timeout_is_infrastructure(tmp_path):
-    tax = classify(folder(tmp_path, traj=[act(1)], runner={"status": "timeout", "reason": "timeout after 60 s"}))
+    tax = classify(
+        folder(tmp_path, traj=[act(1)], runner={"status": "timeout", "reason": "timeout after 60 s"})
+    )
     assert (tax.label, tax.detail) == ("infrastructure", "timeout after 60 s")
 
 

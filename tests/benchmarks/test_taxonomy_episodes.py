@@ -41,10 +41,18 @@ def episodes(tmp_path_factory):
     folders: dict[str, Path] = {}
     for name, (task_id, policy, lb_on, steps, _label) in EPISODES.items():
         domain, task = TASKS[task_id]
-        config = AgentConfig(model=f"faulty:{plans}?seed=1&{policy}", max_steps=steps,
-                             loop=LoopSettings(enabled=lb_on))
-        run_split({domain: [task]}, config=config, out=root / name, desktops=1, task_timeout_s=300,
-                  size=(1280, 800), progress=False)
+        config = AgentConfig(
+            model=f"faulty:{plans}?seed=1&{policy}", max_steps=steps, loop=LoopSettings(enabled=lb_on)
+        )
+        run_split(
+            {domain: [task]},
+            config=config,
+            out=root / name,
+            desktops=1,
+            task_timeout_s=300,
+            size=(1280, 800),
+            progress=False,
+        )
         folders[name] = root / name / domain / task_id
     return folders
 

@@ -5,4 +5,5 @@ from __future__ import annotations
 
 def pytest_configure(config) -> None:
     config.addinivalue_line(
-        "markers", "slow: builds or runs something for minutes (the desktop image); opt-in by environment")
+        "markers", "slow: builds or runs something for minutes (the desktop image); opt-in by environment"
+    )

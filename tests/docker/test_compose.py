@@ -19,10 +19,13 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
 
 
-@pytest.mark.parametrize("service, role, model, port", [
-    ("grounding", "grounding", "jedi-7b", 8000),
-    ("planner", "planner", "qwen2.5-vl-7b", 8001),
-])
+@pytest.mark.parametrize(
+    "service, role, model, port",
+    [
+        ("grounding", "grounding", "jedi-7b", 8000),
+        ("planner", "planner", "qwen2.5-vl-7b", 8001),
+    ],
+)
 def test_vllm_services_use_the_profile_commands(compose, service, role, model, port):
     spec = compose["services"][service]
     images = max_planner_images(AgentConfig.model_validate({})) if role == "planner" else None
@@ -31,8 +34,8 @@ def test_vllm_services_use_the_profile_commands(compose, service, role, model, p
     assert spec["entrypoint"] == ["vllm", "serve"]
     image = spec["image"]
     assert image.startswith("vllm/vllm-openai:v") and not image.endswith(":latest")
-    assert spec["ports"] == [f"127.0.0.1:{port}:{port}"]                  # loopback on the host
-    assert spec["environment"]["VLLM_API_KEY"].startswith("${VLLM_API_KEY:?")   # required
+    assert spec["ports"] == [f"127.0.0.1:{port}:{port}"]  # loopback on the host
+    assert spec["environment"]["VLLM_API_KEY"].startswith("${VLLM_API_KEY:?")  # required
     assert f"127.0.0.1:{port}/health" in " ".join(spec["healthcheck"]["test"])
 
 

@@ -11,10 +11,10 @@ ENTRYPOINT = Path(__file__).resolve().parents[2] / "docker" / "desktop-entrypoin
 
 
 def run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
-            "DESKPILOT_RUN_DIR": str(tmp_path / "run")}
-    return subprocess.run([str(ENTRYPOINT)], check=False, env={**base, **env}, capture_output=True, text=True,
-                          timeout=30)
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DESKPILOT_RUN_DIR": str(tmp_path / "run")}
+    return subprocess.run(
+        [str(ENTRYPOINT)], check=False, env={**base, **env}, capture_output=True, text=True, timeout=30
+    )
 
 
 def test_it_is_an_executable_posix_script():
@@ -27,4 +27,4 @@ def test_beyond_loopback_without_a_token_it_refuses_before_starting_anything(tmp
         result = run(env, tmp_path)
         assert result.returncode == 64
         assert "refusing to serve" in result.stderr and "DESKPILOT_TOKEN" in result.stderr
-        assert not (tmp_path / "run").exists()                      # nothing was started
+        assert not (tmp_path / "run").exists()  # nothing was started

@@ -22,7 +22,7 @@ def instructions(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
         line = raw.strip()
         if not pending and (not line or line.startswith("#")):
             continue
-        if line.startswith("#"):          # a comment inside a continued instruction
+        if line.startswith("#"):  # a comment inside a continued instruction
             continue
         if line.endswith("\\"):
             pending += line[:-1] + " "
@@ -62,7 +62,7 @@ def test_packages_come_from_the_ci_script_run_as_root(parsed):
     user_at = [i for i, (w, _) in enumerate(parsed) if w == "USER"]
     run_at = [i for i, (w, r) in enumerate(parsed) if w == "RUN" and "install-debian-packages" in r]
     assert run_at and user_at and run_at[0] < user_at[0]
-    assert "rm -rf /var/lib/apt/lists/*" in runs[index]     # no apt lists left in the layer
+    assert "rm -rf /var/lib/apt/lists/*" in runs[index]  # no apt lists left in the layer
 
 
 def test_it_runs_as_a_non_root_user_in_the_end(parsed):
@@ -106,8 +106,11 @@ def test_every_copied_path_exists_and_passes_the_dockerignore(parsed):
         for rule in rules:
             negate = rule.startswith("!")
             pattern = rule[1:] if negate else rule
-            if fnmatch(path, pattern.rstrip("/")) or path.startswith(pattern.rstrip("/") + "/") \
-                    or (pattern.startswith("**/") and fnmatch(path, "*" + pattern[2:])):
+            if (
+                fnmatch(path, pattern.rstrip("/"))
+                or path.startswith(pattern.rstrip("/") + "/")
+                or (pattern.startswith("**/") and fnmatch(path, "*" + pattern[2:]))
+            ):
                 keep = negate
         return keep
 
@@ -122,8 +125,8 @@ def test_every_copied_path_exists_and_passes_the_dockerignore(parsed):
 def test_the_venv_gets_the_debian_accessibility_bindings_like_bootstrap(parsed):
     run = next(r for r in args_of(parsed, "RUN") if "python3 -m venv" in r)
     assert "dist-packages/pyatspi" in run and "dist-packages/gi" in run
-    assert 'from gi.repository import Atspi' in run                 # checked at build time
+    assert "from gi.repository import Atspi" in run  # checked at build time
     # A re-signing egress's CA reaches pip as a build secret only: no ARG/ENV, no layer.
     assert "--mount=type=secret,id=pip-cert" in run and "PIP_CERT=/run/secrets/pip-cert" in run
     bootstrap = (ROOT / "scripts" / "bootstrap").read_text()
-    assert "dist-packages/pyatspi" in bootstrap                     # the same recipe
+    assert "dist-packages/pyatspi" in bootstrap  # the same recipe

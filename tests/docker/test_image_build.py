@@ -30,9 +30,11 @@ PODMAN = ["podman", "--runtime", "runc"]
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.timeout(3600),        # the build is the fixture: it counts against the first test
-    pytest.mark.skipif(os.environ.get("DESKPILOT_BUILD_IMAGE") != "1",
-                       reason="builds the desktop image (minutes): set DESKPILOT_BUILD_IMAGE=1"),
+    pytest.mark.timeout(3600),  # the build is the fixture: it counts against the first test
+    pytest.mark.skipif(
+        os.environ.get("DESKPILOT_BUILD_IMAGE") != "1",
+        reason="builds the desktop image (minutes): set DESKPILOT_BUILD_IMAGE=1",
+    ),
 ]
 
 
@@ -48,12 +50,21 @@ def run_flags() -> list[str]:
 
 @pytest.fixture(scope="module")
 def image() -> str:
-    missing = [tool for tool in ("podman", "runc", "debootstrap")
-               if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()]
+    missing = [
+        tool
+        for tool in ("podman", "runc", "debootstrap")
+        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists()
+    ]
     if missing or os.geteuid() != 0:
         pytest.fail(f"DESKPILOT_BUILD_IMAGE=1 needs root and podman, runc, debootstrap (missing: {missing})")
-    build = subprocess.run([str(SCRIPT)], check=False, env={**os.environ, "DESKPILOT_IMAGE": IMAGE},
-                           capture_output=True, text=True, timeout=3000)
+    build = subprocess.run(
+        [str(SCRIPT)],
+        check=False,
+        env={**os.environ, "DESKPILOT_IMAGE": IMAGE},
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
     return IMAGE
 
@@ -68,15 +79,31 @@ def free_port() -> int:
 def container(image: str) -> Iterator[tuple[str, str, str]]:
     """(url, token, name) of a started container whose /health answers."""
     token, port, name = secrets.token_hex(24), free_port(), f"deskpilot-test-{secrets.token_hex(4)}"
-    podman("run", "-d", "--name", name, "--shm-size", "1g", *run_flags(),
-           "-p", f"127.0.0.1:{port}:5000", "-e", f"DESKPILOT_TOKEN={token}", image)
+    podman(
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--shm-size",
+        "1g",
+        *run_flags(),
+        "-p",
+        f"127.0.0.1:{port}:5000",
+        "-e",
+        f"DESKPILOT_TOKEN={token}",
+        image,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{url}/health", headers={"Authorization": f"Bearer {token}"},
-                             timeout=5).status_code == 200:
+                if (
+                    httpx.get(
+                        f"{url}/health", headers={"Authorization": f"Bearer {token}"}, timeout=5
+                    ).status_code
+                    == 200
+                ):
                     break
             except httpx.TransportError:
                 pass
@@ -92,7 +119,9 @@ def container(image: str) -> Iterator[tuple[str, str, str]]:
 def test_health_answers_with_the_token_only(container):
     url, token, _ = container
     assert httpx.get(f"{url}/health", timeout=10).status_code == 401
-    assert httpx.get(f"{url}/health", headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+    assert (
+        httpx.get(f"{url}/health", headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+    )
     reply = httpx.get(f"{url}/health", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
     assert reply["status"] == "ok" and reply["screen"] == {"width": 1920, "height": 1080}
 
@@ -100,7 +129,7 @@ def test_health_answers_with_the_token_only(container):
 def test_the_image_keeps_its_healthcheck_and_it_passes(container, image):
     _, _, name = container
     config = podman("image", "inspect", image, "--format", "{{json .HealthCheck}}").stdout
-    assert "/health" in config                      # kept: an OCI-format build drops it
+    assert "/health" in config  # kept: an OCI-format build drops it
     assert podman("healthcheck", "run", name, check=False).returncode == 0
 
 
@@ -111,7 +140,7 @@ def test_it_is_a_working_desktop_run_by_a_non_root_user(container):
         desktop.launch(["mousepad"])
         tree = wait_for_tree(desktop, "mousepad")
         assert "mousepad" in tree.lower()
-        time.sleep(1)                               # the editor takes focus after it is mapped
+        time.sleep(1)  # the editor takes focus after it is mapped
         desktop.act([TypeText(text="typed into the image")])
         assert "typed into the image" in wait_for_tree(desktop, "typed into the image")
         assert desktop.screenshot().startswith(b"\x89PNG")

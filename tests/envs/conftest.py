@@ -28,8 +28,9 @@ class TwoMonitors:
         return dict(os.environ, DISPLAY=self.display)
 
     def xdotool(self, *args: str) -> str:
-        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run(
+            ["xdotool", *args], env=self.env, capture_output=True, text=True, check=True
+        ).stdout
 
     def pointer(self) -> tuple[int, int]:
         values = dict(p.split(":", 1) for p in self.xdotool("getmouselocation").split() if ":" in p)
@@ -69,10 +70,24 @@ def two_monitors():
     read_fd, write_fd = os.pipe()
     # -noreset: RandR monitors live in the server until it resets, which it does when
     # its last client leaves.
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "2048x768x24",
-                             "-nolisten", "tcp", "-noreset", "+extension", "XFIXES"],
-                            pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            "2048x768x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+            "+extension",
+            "XFIXES",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
         name = f":{pipe.readline().strip()}"
@@ -84,11 +99,22 @@ def two_monitors():
         screens = TwoMonitors(name)
         disp = open_display(name)  # a fresh machine has no ~/.Xauthority
         root = disp.screen().root
-        for (x, y, w, h), colour in (((0, 0, 1024, 768), RED), ((1024, 0, 1024, 768), BLUE),
-                                     ((1024 + SQUARE[0], SQUARE[1], SQUARE[2], SQUARE[3]), GREEN)):
-            win = root.create_window(x, y, w, h, 0, disp.screen().root_depth,
-                                     background_pixel=_pixel(colour), override_redirect=True,
-                                     event_mask=X.ButtonPressMask)
+        for (x, y, w, h), colour in (
+            ((0, 0, 1024, 768), RED),
+            ((1024, 0, 1024, 768), BLUE),
+            ((1024 + SQUARE[0], SQUARE[1], SQUARE[2], SQUARE[3]), GREEN),
+        ):
+            win = root.create_window(
+                x,
+                y,
+                w,
+                h,
+                0,
+                disp.screen().root_depth,
+                background_pixel=_pixel(colour),
+                override_redirect=True,
+                event_mask=X.ButtonPressMask,
+            )
             win.map()
         disp.sync()
 

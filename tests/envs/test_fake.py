@@ -36,8 +36,7 @@ def test_screen_follows_typing_but_not_a_repeated_click():
 
 def test_select_all_then_type_overwrites():
     desk = FakeDesktop()
-    desk.act([TypeText(text="old"), Hotkey(keys=["ctrl", "a"]), TypeText(text="new"),
-              Hotkey(keys=["enter"])])
+    desk.act([TypeText(text="old"), Hotkey(keys=["ctrl", "a"]), TypeText(text="new"), Hotkey(keys=["enter"])])
     assert desk.text == "new\n"
     assert len(desk.log) == 4
 

@@ -78,7 +78,7 @@ def test_accessibility_tree_shows_mousepad_and_its_text(client, desktop, until):
 
     xml = until(tree_with_text, timeout=20, what="mousepad text in the accessibility tree")
     assert xml.startswith("<desktop-frame")
-    assert 'https://accessibility.ubuntu.example.org/ns/state' in xml
+    assert "https://accessibility.ubuntu.example.org/ns/state" in xml
     assert "<application" in xml and 'name="Mousepad"' in xml.replace("mousepad", "Mousepad")
     assert "a11y.txt" in xml  # the window title
     client.act([Hotkey(keys=["ctrl", "s"])])
@@ -196,8 +196,9 @@ def test_screenshot_draws_the_cursor(client):
 def test_execute_can_wait_for_the_screen_to_settle(client, until):
     client.launch(["xterm", "-geometry", "40x10+50+50", "-title", "settle-me"])
     until(lambda: "settle-me" in windows(client), what="xterm")
-    result = client.execute(["xdotool", "search", "--name", "settle-me", "windowmove", "300", "300"],
-                            settle=SettleSpec(quiet=0.3))
+    result = client.execute(
+        ["xdotool", "search", "--name", "settle-me", "windowmove", "300", "300"], settle=SettleSpec(quiet=0.3)
+    )
     assert result.ok
     assert result.settle is not None and result.settle.stable and result.settle.changed
     assert result.settle.seconds >= 0.3

@@ -40,8 +40,7 @@ def right(two_monitors):
 @pytest.fixture(scope="module")
 def right_2x(two_monitors):
     """Monitor 1 seen as a HiDPI monitor at scale 2: 512x384 logical pixels."""
-    with ThisScreen(monitor="right", display=two_monitors.display, scale=2) as screen, \
-            screen.client() as c:
+    with ThisScreen(monitor="right", display=two_monitors.display, scale=2) as screen, screen.client() as c:
         yield c
 
 
@@ -49,7 +48,9 @@ def right_2x(two_monitors):
 def test_list_monitors_reports_both_randr_monitors(two_monitors):
     monitors = list_monitors(two_monitors.display, scale=1)
     assert [(m.index, m.name, m.x, m.y, m.width, m.height, m.primary) for m in monitors] == [
-        (0, "left", 0, 0, 1024, 768, True), (1, "right", 1024, 0, 1024, 768, False)]
+        (0, "left", 0, 0, 1024, 768, True),
+        (1, "right", 1024, 0, 1024, 768, False),
+    ]
 
 
 def test_choose_by_index_name_or_primary_and_a_clear_error(two_monitors):
@@ -67,8 +68,13 @@ def test_no_display_is_a_clear_error():
 
 
 def test_server_refuses_to_start_on_a_missing_monitor(two_monitors):
-    proc = subprocess.run([sys.executable, "-m", "envs.server", "--port", "0", "--monitor", "7"],
-                          env=two_monitors.env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "envs.server", "--port", "0", "--monitor", "7"],
+        env=two_monitors.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "no monitor '7'" in proc.stderr and "1: right" in proc.stderr
 
@@ -86,8 +92,9 @@ def test_screenshot_shows_only_the_chosen_monitor(two_monitors, right):
 
 def test_the_cursor_is_drawn_where_it_is_on_the_monitor(two_monitors, right):
     def blue_around(image, x, y):
-        return all(near(image.getpixel((i, j)), BLUE)
-                   for i in range(x - 12, x + 13) for j in range(y - 12, y + 13))
+        return all(
+            near(image.getpixel((i, j)), BLUE) for i in range(x - 12, x + 13) for j in range(y - 12, y + 13)
+        )
 
     two_monitors.move_pointer(1024 + 500, 300)
     assert not blue_around(shot(right), 500, 300)
@@ -103,9 +110,12 @@ def test_health_names_the_monitor(right):
 
 def test_server_without_a_monitor_is_unchanged(two_monitors, tmp_path):
     ready = tmp_path / "ready.json"
-    proc = subprocess.Popen([sys.executable, "-m", "envs.server", "--port", "0", "--ready-file",
-                             str(ready)], env=two_monitors.env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envs.server", "--port", "0", "--ready-file", str(ready)],
+        env=two_monitors.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not ready.exists() and time.monotonic() < deadline:
@@ -133,9 +143,12 @@ def test_a_click_lands_on_the_chosen_monitor(two_monitors, right):
 
 def test_clicks_outside_the_monitor_are_refused_and_nothing_runs(two_monitors, right):
     mark = len(two_monitors.clicks)
-    for batch in ([Click(x=1024, y=10)], [Click(x=10, y=768)],
-                  [Click(x=5, y=5), Click(x=1500, y=5)],          # the first must not run either
-                  [Drag(x1=10, y1=10, x2=1100, y2=10)]):
+    for batch in (
+        [Click(x=1024, y=10)],
+        [Click(x=10, y=768)],
+        [Click(x=5, y=5), Click(x=1500, y=5)],  # the first must not run either
+        [Drag(x1=10, y1=10, x2=1100, y2=10)],
+    ):
         with pytest.raises(DesktopError) as err:
             right.act(batch)
         assert err.value.status == 422 and "outside monitor 1 (right)" in str(err.value)
@@ -179,11 +192,14 @@ def test_recording_covers_the_chosen_monitor(two_monitors, right, tmp_path):
     video = tmp_path / "monitor.mp4"
     video.write_bytes(right.end_recording())
     frame = tmp_path / "frame.png"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(video), "-frames:v", "1", str(frame)],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(video), "-frames:v", "1", str(frame)],
+        check=True,
+        timeout=60,
+    )
     image = Image.open(frame).convert("RGB")
     assert image.size == (1024, 768)
-    assert near(image.getpixel((50, 50)), BLUE, tol=30)   # video compression: a looser match
+    assert near(image.getpixel((50, 50)), BLUE, tol=30)  # video compression: a looser match
     assert near(image.getpixel((150, 150)), GREEN, tol=30)
 
 
@@ -204,8 +220,7 @@ def test_scale_two_halves_the_screen_and_doubles_the_points(two_monitors, right_
 
 # --- the mapping alone -----------------------------------------------------------------------
 def test_view_maps_points_both_ways_and_refuses_outside():
-    view = ScreenView.of(Monitor(index=1, name="DP-2", x=1920, y=0, width=3840, height=2160,
-                                 scale=2))
+    view = ScreenView.of(Monitor(index=1, name="DP-2", x=1920, y=0, width=3840, height=2160, scale=2))
     assert view.size == (1920, 1080)
     assert view.to_screen(0, 0) == (1921, 1)
     assert view.to_screen(1919, 1079) == (1920 + 3839, 2159)
@@ -221,7 +236,7 @@ def test_view_maps_accessibility_boxes_and_drops_those_off_the_monitor():
     view = ScreenView(1024, 0, 1024, 768, scale=2)
     assert view.box_from_screen(1124, 100, 200, 50) == (50, 50, 100, 25)
     assert view.box_from_screen(1000, 10, 50, 50) == (-12, 5, 25, 25)  # straddles the edge
-    assert view.box_from_screen(10, 10, 100, 100) is None             # wholly on the other one
+    assert view.box_from_screen(10, 10, 100, 100) is None  # wholly on the other one
 
 
 def test_fractional_scale_rounds_to_whole_pixels():
@@ -244,20 +259,36 @@ def mousepad_on_the_right(two_monitors, tmp_path_factory):
             pytest.fail(message)
         pytest.skip(message)
     home = tmp_path_factory.mktemp("home")
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     address = bus.stdout.readline().strip()
-    env = dict(two_monitors.env, DBUS_SESSION_BUS_ADDRESS=address, HOME=str(home),
-               XDG_RUNTIME_DIR=str(home), GTK_A11Y="atspi", ACCESSIBILITY_ENABLED="1")
+    env = dict(
+        two_monitors.env,
+        DBUS_SESSION_BUS_ADDRESS=address,
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(home),
+        GTK_A11Y="atspi",
+        ACCESSIBILITY_ENABLED="1",
+    )
     env.pop("NO_AT_BRIDGE", None)
-    editor = subprocess.Popen(["mousepad", str(home / "monitors.txt")], env=env, cwd=home,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    editor = subprocess.Popen(
+        ["mousepad", str(home / "monitors.txt")],
+        env=env,
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         wid = ""
         while not wid and time.monotonic() < deadline:
-            found = subprocess.run(["xdotool", "search", "--name", "monitors.txt"], env=env,
-                                   capture_output=True, text=True)
+            found = subprocess.run(
+                ["xdotool", "search", "--name", "monitors.txt"], env=env, capture_output=True, text=True
+            )
             wid = found.stdout.split()[0] if found.stdout.split() else ""
             time.sleep(0.1)
         assert wid, "mousepad's window did not appear"
@@ -280,8 +311,7 @@ def _frame_box(xml: str) -> tuple[str | None, str | None]:
     raise AssertionError("no mousepad frame in the accessibility tree")
 
 
-def test_accessibility_boxes_are_in_the_monitor_coordinates(two_monitors, mousepad_on_the_right,
-                                                            monkeypatch):
+def test_accessibility_boxes_are_in_the_monitor_coordinates(two_monitors, mousepad_on_the_right, monkeypatch):
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", mousepad_on_the_right)
     with ThisScreen(monitor=1, display=two_monitors.display, scale=1) as screen, screen.client() as c:
         assert _frame_box(c.accessibility_tree()) == ("(100, 50)", "(640, 480)")
@@ -329,8 +359,9 @@ def test_scale_is_detected_from_xft_dpi_and_gdk_scale_wins(two_monitors, monkeyp
     disp = open_display(two_monitors.display)
     root, resources = disp.screen().root, disp.intern_atom("RESOURCE_MANAGER")
     try:  # what `xrdb -merge` leaves on the root window for Xft.dpi: 192
-        root.change_property(resources, Xatom.STRING, 8, b"Xft.antialias:\t1\nXft.dpi:\t192\n",
-                             X.PropModeReplace)
+        root.change_property(
+            resources, Xatom.STRING, 8, b"Xft.antialias:\t1\nXft.dpi:\t192\n", X.PropModeReplace
+        )
         disp.sync()
         assert detect_scale(two_monitors.display) == 2.0
         assert {m.scale for m in list_monitors(two_monitors.display)} == {2.0}

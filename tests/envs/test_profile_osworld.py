@@ -15,7 +15,20 @@ import pytest
 
 from envs.actions import Hotkey
 
-PROFILE_TOOLS = ("Xvfb", "openbox", "xdotool", "wmctrl", "dbus-daemon", "bwrap", "gnome-terminal", "pulseaudio", "pactl", "gsettings", "dconf", "unshare")
+PROFILE_TOOLS = (
+    "Xvfb",
+    "openbox",
+    "xdotool",
+    "wmctrl",
+    "dbus-daemon",
+    "bwrap",
+    "gnome-terminal",
+    "pulseaudio",
+    "pactl",
+    "gsettings",
+    "dconf",
+    "unshare",
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +67,10 @@ def live(sh, name: str) -> list[str]:
 
 
 def test_user_home_bus_and_screen(osworld_desktop, sh):
-    out = sh('whoami; id -u; id -g; echo "$HOME"; echo "$DBUS_SESSION_BUS_ADDRESS"; '
-             'test -S /run/user/1000/bus && echo bus-socket; test -f ~/.Xauthority && echo xauth').output
+    out = sh(
+        'whoami; id -u; id -g; echo "$HOME"; echo "$DBUS_SESSION_BUS_ADDRESS"; '
+        "test -S /run/user/1000/bus && echo bus-socket; test -f ~/.Xauthority && echo xauth"
+    ).output
     user, uid, gid, home, bus, socket, xauth = out.split("\n")[:7]
     assert (user, uid, gid, home) == ("user", "1000", "1000", "/home/user")
     assert bus.startswith("unix:path=/run/user/1000/bus") and socket == "bus-socket" and xauth == "xauth"
@@ -83,13 +98,20 @@ def test_python_has_pyautogui(sh):
     assert "width=1920, height=1080" in out.output
 
 
-def test_google_chrome_is_chromium_with_remote_debugging_and_pkill_chrome_stops_it(osworld_desktop, sh, until):
+def test_google_chrome_is_chromium_with_remote_debugging_and_pkill_chrome_stops_it(
+    osworld_desktop, sh, until
+):
     client = osworld_desktop.client()
     client.launch(["google-chrome", "--remote-debugging-port=1337"])
-    probe = ('python -c "import urllib.request as u; '
-             "print(u.urlopen('http://127.0.0.1:1337/json/version', timeout=2).read().decode())\"")
-    version = until(lambda: (out := sh(probe)).returncode == 0 and out.output, timeout=60,
-                    what="Chromium's DevTools endpoint on port 1337")
+    probe = (
+        'python -c "import urllib.request as u; '
+        "print(u.urlopen('http://127.0.0.1:1337/json/version', timeout=2).read().decode())\""
+    )
+    version = until(
+        lambda: (out := sh(probe)).returncode == 0 and out.output,
+        timeout=60,
+        what="Chromium's DevTools endpoint on port 1337",
+    )
     assert '"Browser"' in version
     assert (osworld_desktop.home / ".config" / "google-chrome" / "Default").is_dir()
     assert live(sh, "chrome"), "the browser's process is named chrome"
@@ -100,8 +122,11 @@ def test_google_chrome_is_chromium_with_remote_debugging_and_pkill_chrome_stops_
 def test_ctrl_alt_t_opens_gnome_terminal(osworld_desktop, sh, until):
     client = osworld_desktop.client()
     client.act([Hotkey(keys=["ctrl", "alt", "t"])])
-    until(lambda: "gnome-terminal" in sh("wmctrl -lx").output.lower(), timeout=30,
-          what="a gnome-terminal window after Ctrl+Alt+T")
+    until(
+        lambda: "gnome-terminal" in sh("wmctrl -lx").output.lower(),
+        timeout=30,
+        what="a gnome-terminal window after Ctrl+Alt+T",
+    )
     client.close_window("gnome-terminal", by_class=True)
     until(lambda: "gnome-terminal" not in sh("wmctrl -lx").output.lower(), what="the terminal to close")
 
@@ -110,8 +135,10 @@ def test_gsettings_round_trip_through_dconf(osworld_desktop, sh):
     assert sh("gsettings set org.gnome.desktop.interface text-scaling-factor 1.25").returncode == 0
     assert sh("gsettings get org.gnome.desktop.interface text-scaling-factor").output.strip() == "1.25"
     assert (osworld_desktop.home / ".config" / "dconf" / "user").is_file()  # dconf, not memory
-    out = sh("export DBUS_SESSION_BUS_ADDRESS='unix:path=/run/user/1000/bus'\n"
-             "gsettings get org.gnome.shell favorite-apps")
+    out = sh(
+        "export DBUS_SESSION_BUS_ADDRESS='unix:path=/run/user/1000/bus'\n"
+        "gsettings get org.gnome.shell favorite-apps"
+    )
     assert out.returncode == 0 and out.output.startswith("[")
 
 
@@ -119,8 +146,10 @@ def test_default_applications_are_ubuntus(sh):
     query = "xdg-mime query default {}".format
     assert sh(query("text/plain")).output.strip() == "org.gnome.gedit.desktop"
     assert sh(query("video/mp4")).output.strip() == "vlc.desktop"
-    assert sh(query("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).output.strip() \
+    assert (
+        sh(query("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).output.strip()
         == "libreoffice-calc.desktop"
+    )
 
 
 def test_pulseaudio_sink_at_half_volume(sh, until):
@@ -135,12 +164,22 @@ def test_plain_vlc_answers_on_the_web_interface_osworld_getters_read(sh, until):
     password "password": the profile's vlcrc turns that interface on for a plain `vlc`."""
     sh("vlc --no-audio >/dev/null 2>&1 &")
     try:
-        status = until(lambda: "<root" in sh("curl -s -f --max-time 2 -u :password "
-                                             "http://127.0.0.1:8080/requests/status.xml").output,
-                       timeout=60, what="VLC's web interface")
+        status = until(
+            lambda: (
+                "<root"
+                in sh("curl -s -f --max-time 2 -u :password http://127.0.0.1:8080/requests/status.xml").output
+            ),
+            timeout=60,
+            what="VLC's web interface",
+        )
         assert status
-        assert sh("curl -s -o /dev/null -w '%{http_code}' --max-time 2 -u :wrong "
-                  "http://127.0.0.1:8080/requests/status.xml").output.strip() == "401"
+        assert (
+            sh(
+                "curl -s -o /dev/null -w '%{http_code}' --max-time 2 -u :wrong "
+                "http://127.0.0.1:8080/requests/status.xml"
+            ).output.strip()
+            == "401"
+        )
     finally:
         sh("pkill -x vlc")
         until(lambda: not live(sh, "vlc"), timeout=20, what="VLC to exit")
@@ -169,9 +208,12 @@ def test_two_profile_desktops_share_no_home_tmp_bus_or_loopback(osworld_desktop,
         until(lambda: other.client().execute("pactl info").ok, timeout=20, what="its PulseAudio")
         pids = other.pids()
         theirs = other.client()
-        sh("echo one > ~/mine.txt; echo one > /tmp/mine.txt; gsettings set org.gnome.desktop.session idle-delay 123")
-        out = theirs.execute("ls ~/mine.txt /tmp/mine.txt; gsettings get org.gnome.desktop.session idle-delay",
-                             shell=True)
+        sh(
+            "echo one > ~/mine.txt; echo one > /tmp/mine.txt; gsettings set org.gnome.desktop.session idle-delay 123"
+        )
+        out = theirs.execute(
+            "ls ~/mine.txt /tmp/mine.txt; gsettings get org.gnome.desktop.session idle-delay", shell=True
+        )
         assert "mine.txt" not in out.output and "123" not in out.output
         assert other.home != osworld_desktop.home and not (other.home / "mine.txt").exists()
         assert theirs.execute("whoami").output.strip() == "user"
@@ -179,14 +221,23 @@ def test_two_profile_desktops_share_no_home_tmp_bus_or_loopback(osworld_desktop,
         desktops = (osworld_desktop, other)
         for n, d in enumerate(desktops):
             (d.home / f"mark-{n}.html").write_text(f"<title>mark-{n}</title>")
-            d.client().launch(["google-chrome", "--remote-debugging-port=1337", f"file:///home/user/mark-{n}.html"])
+            d.client().launch(
+                ["google-chrome", "--remote-debugging-port=1337", f"file:///home/user/mark-{n}.html"]
+            )
 
         def tabs(d):
-            return d.client().execute(["curl", "-sS", "--max-time", "3", "http://127.0.0.1:1337/json/list"]).output
+            return (
+                d.client()
+                .execute(["curl", "-sS", "--max-time", "3", "http://127.0.0.1:1337/json/list"])
+                .output
+            )
 
         for n, d in enumerate(desktops):
-            listing = until(lambda: next((t for t in [tabs(d)] if f"mark-{n}" in t), None), timeout=60,
-                            what=f"desktop {n}'s Chromium on port 1337 with its own tab")
+            listing = until(
+                lambda d=d, n=n: next((t for t in [tabs(d)] if f"mark-{n}" in t), None),
+                timeout=60,
+                what=f"desktop {n}'s Chromium on port 1337 with its own tab",
+            )
             assert f"mark-{1 - n}" not in listing
         sh("pkill chrome")
     assert alive(pids) == []  # its session bus, PulseAudio and dconf went with it
@@ -205,8 +256,9 @@ def test_the_baseline_is_built_once_under_a_lock(tmp_path):
         return {"apps": {}}
 
     homes = []
-    threads = [threading.Thread(target=lambda: homes.append(baseline_home(tmp_path, build=build)))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: homes.append(baseline_home(tmp_path, build=build))) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -14,17 +14,41 @@ import pytest
 
 from envs import actions as o
 from envs.pyautogui_code import (
-    PRELUDE, osworld_execute_payload, pyautogui_key, text_runs, to_computer13,
-    to_computer13_actions, to_pyautogui,
+    PRELUDE,
+    osworld_execute_payload,
+    pyautogui_key,
+    text_runs,
+    to_computer13,
+    to_computer13_actions,
+    to_pyautogui,
 )
 
 ALLOWED_CALLS = {
-    "pyautogui.click", "pyautogui.moveTo", "pyautogui.dragTo", "pyautogui.mouseDown",
-    "pyautogui.mouseUp", "pyautogui.scroll", "pyautogui.hscroll", "pyautogui.write",
-    "pyautogui.press", "pyautogui.hotkey", "pyautogui.keyDown", "pyautogui.keyUp",
-    "time.sleep", "pyperclip.copy", "subprocess.Popen", "subprocess.run",
-    "os.path.exists", "os.path.expanduser", "os.dup", "os.dup2", "os.open", "os.close",
-    "shlex.split", "pyperclip.paste", "range",
+    "pyautogui.click",
+    "pyautogui.moveTo",
+    "pyautogui.dragTo",
+    "pyautogui.mouseDown",
+    "pyautogui.mouseUp",
+    "pyautogui.scroll",
+    "pyautogui.hscroll",
+    "pyautogui.write",
+    "pyautogui.press",
+    "pyautogui.hotkey",
+    "pyautogui.keyDown",
+    "pyautogui.keyUp",
+    "time.sleep",
+    "pyperclip.copy",
+    "subprocess.Popen",
+    "subprocess.run",
+    "os.path.exists",
+    "os.path.expanduser",
+    "os.dup",
+    "os.dup2",
+    "os.open",
+    "os.close",
+    "shlex.split",
+    "pyperclip.paste",
+    "range",
 }
 ALLOWED_IMPORTS = {"pyperclip", "os", "shlex", "subprocess"}
 
@@ -44,12 +68,19 @@ EVERY_OP = [
     o.MoveTo(x=5, y=6),
     o.Drag(x1=1, y1=2, x2=3, y2=4, button="middle", duration=0.5),
     o.Drag(x1=1, y1=2, x2=3, y2=4, hold_keys=["alt"]),
-    o.MouseDown(), o.MouseDown(x=3, y=4, button="right"),
-    o.MouseUp(), o.MouseUp(x=3, y=4),
-    o.Scroll(clicks=-5, x=100, y=200), o.Scroll(clicks=2, horizontal=True),
+    o.MouseDown(),
+    o.MouseDown(x=3, y=4, button="right"),
+    o.MouseUp(),
+    o.MouseUp(x=3, y=4),
+    o.Scroll(clicks=-5, x=100, y=200),
+    o.Scroll(clicks=2, horizontal=True),
     o.TypeText(text="hi <there>\n\tnaïve"),
-    o.Hotkey(keys=["ctrl", "s"]), o.KeyDown(key="shift"), o.KeyUp(key="shift"),
-    o.Wait(seconds=0.5), o.Open(target="/tmp/x.txt"), o.Open(target="https://example.org"),
+    o.Hotkey(keys=["ctrl", "s"]),
+    o.KeyDown(key="shift"),
+    o.KeyUp(key="shift"),
+    o.Wait(seconds=0.5),
+    o.Open(target="/tmp/x.txt"),
+    o.Open(target="https://example.org"),
     o.FocusWindow(title="LibreOffice Calc"),
 ]
 
@@ -73,8 +104,21 @@ def assert_safe(code: str) -> ast.Module:
         elif isinstance(node, ast.ImportFrom):
             raise AssertionError(ast.unparse(node))
         elif isinstance(node, ast.Name):
-            assert node.id in {"pyautogui", "time", "pyperclip", "subprocess", "os", "shlex", "_", "range",
-                               "_target", "_argv", "_out", "_err", "_null"}, node.id
+            assert node.id in {
+                "pyautogui",
+                "time",
+                "pyperclip",
+                "subprocess",
+                "os",
+                "shlex",
+                "_",
+                "range",
+                "_target",
+                "_argv",
+                "_out",
+                "_err",
+                "_null",
+            }, node.id
         elif isinstance(node, (ast.JoinedStr, ast.Lambda, ast.Subscript, ast.BinOp)):
             raise AssertionError(f"unexpected {type(node).__name__}: {ast.unparse(node)}")
     return tree
@@ -110,6 +154,7 @@ class Recorder:
             self._log.append((f"{self._prefix}.{name}", args, kwargs))
             if name == self._fail_on:
                 raise RuntimeError("boom")
+
         return call
 
 
@@ -140,13 +185,25 @@ def run_with_fakes(code: str, monkeypatch, fail_on: str | None = None) -> list:
 
 # ------------------------------------------------------------------ typing
 
+
 def test_text_runs_split_exactly():
     text = "a<>&\"'b\r\nc\td\u00e9\u4e2d<<e\u00a0\x01f\rg"
     assert text_runs(text) == [
-        ("write", "a"), ("less", "<"), ("write", ">&\"'b"), ("enter", "\r\n"),
-        ("write", "c"), ("tab", "\t"), ("write", "d"), ("paste", "\u00e9\u4e2d"),
-        ("less", "<"), ("less", "<"), ("write", "e"), ("paste", "\u00a0\x01"),
-        ("write", "f"), ("enter", "\r"), ("write", "g"),
+        ("write", "a"),
+        ("less", "<"),
+        ("write", ">&\"'b"),
+        ("enter", "\r\n"),
+        ("write", "c"),
+        ("tab", "\t"),
+        ("write", "d"),
+        ("paste", "\u00e9\u4e2d"),
+        ("less", "<"),
+        ("less", "<"),
+        ("write", "e"),
+        ("paste", "\u00a0\x01"),
+        ("write", "f"),
+        ("enter", "\r"),
+        ("write", "g"),
     ]
 
 
@@ -154,13 +211,22 @@ def _paste(chunk: str) -> list[str]:
     return [
         "import os, pyperclip",
         "_out, _err, _null = os.dup(1), os.dup(2), os.open(os.devnull, os.O_WRONLY)",
-        "os.dup2(_null, 1)", "os.dup2(_null, 2)",
-        "try:", f"    pyperclip.copy({chunk!r})",
-        "finally:", "    os.dup2(_out, 1)", "    os.dup2(_err, 2)",
-        "    os.close(_out)", "    os.close(_err)", "    os.close(_null)",
-        "for _ in range(40):", f"    if pyperclip.paste() == {chunk!r}:", "        break",
+        "os.dup2(_null, 1)",
+        "os.dup2(_null, 2)",
+        "try:",
+        f"    pyperclip.copy({chunk!r})",
+        "finally:",
+        "    os.dup2(_out, 1)",
+        "    os.dup2(_err, 2)",
+        "    os.close(_out)",
+        "    os.close(_err)",
+        "    os.close(_null)",
+        "for _ in range(40):",
+        f"    if pyperclip.paste() == {chunk!r}:",
+        "        break",
         "    time.sleep(0.05)",
-        "pyautogui.hotkey('ctrl', 'v')", "time.sleep(0.2)",
+        "pyautogui.hotkey('ctrl', 'v')",
+        "time.sleep(0.2)",
     ]
 
 
@@ -186,11 +252,17 @@ def test_paste_restores_stdout_and_stderr(monkeypatch, capfd):
     seen = []
     fake = Recorder(seen, "pyperclip")
     monkeypatch.setitem(sys.modules, "pyperclip", fake)
-    monkeypatch.setattr(fake, "copy", lambda text: (seen.append(os.readlink("/proc/self/fd/1")),
-                                                   os.write(1, b"hidden\n")), raising=False)
+    monkeypatch.setattr(
+        fake,
+        "copy",
+        lambda text: (seen.append(os.readlink("/proc/self/fd/1")), os.write(1, b"hidden\n")),
+        raising=False,
+    )
     monkeypatch.setattr(fake, "paste", lambda: "\u00e9", raising=False)
-    exec(compile(code, "<generated>", "exec"), {"pyautogui": Recorder([], "p"),
-                                                "time": Recorder([], "t"), "print": print})
+    exec(
+        compile(code, "<generated>", "exec"),
+        {"pyautogui": Recorder([], "p"), "time": Recorder([], "t"), "print": print},
+    )
     assert seen == [os.devnull]
     assert capfd.readouterr().out == "after\n"
 
@@ -216,8 +288,7 @@ def test_hostile_text_stays_a_literal(text, monkeypatch):
         return
     log = run_with_fakes(code, monkeypatch)
     typed = [c for c in log if c[0] in ("pyautogui.write", "pyperclip.copy")]
-    assert "".join(c[1][0] for c in typed) == "".join(
-        ch for ch in text if ch not in "<\n\t")
+    assert "".join(c[1][0] for c in typed) == "".join(ch for ch in text if ch not in "<\n\t")
     assert ("subprocess.run", (["wmctrl", "-a", text],), {"check": True, "timeout": 10}) in log
     # a program name with arguments is split by shlex, as the server's /act does: never a shell
     assert [c[1][0] for c in log if c[0] == "subprocess.Popen"] == [argv]
@@ -233,14 +304,14 @@ def test_non_literal_values_are_refused():
     forged = o.Click.model_construct(x=_EvilInt(1), y=2, clicks=1, button="left", hold_keys=[])
     with pytest.raises(TypeError, match="_EvilInt"):
         to_pyautogui([forged])
-    as_text = o.Click.model_construct(x="1); import os; (", y=2, clicks=1, button="left",
-                                      hold_keys=[])
+    as_text = o.Click.model_construct(x="1); import os; (", y=2, clicks=1, button="left", hold_keys=[])
     assert_safe(to_pyautogui([as_text]))  # a str in an int slot is still only a literal
     with pytest.raises(ValueError):
         to_pyautogui([o.Wait.model_construct(seconds=float("nan"))])
 
 
 # ------------------------------------------------------------------ every op
+
 
 @pytest.mark.parametrize("op", EVERY_OP, ids=lambda op: op.type)
 def test_every_op_compiles_and_is_safe(op):
@@ -261,14 +332,21 @@ def test_all_ops_in_one_snippet_compile():
 
 
 def test_calls_and_arguments(monkeypatch):
-    log = run_with_fakes(to_pyautogui([
-        o.Click(x=10, y=20, button="right", clicks=2),
-        o.Drag(x1=1, y1=2, x2=30, y2=40, button="middle", duration=0.5),
-        o.MouseDown(x=3, y=4), o.MouseUp(button="right"),
-        o.Scroll(clicks=-5, x=100, y=200), o.Scroll(clicks=3, x=7, y=8, horizontal=True),
-        o.Hotkey(keys=["control", "cmd", "F5", "Return", "option", "menu"]),
-        o.Wait(seconds=2),
-    ]), monkeypatch)
+    log = run_with_fakes(
+        to_pyautogui(
+            [
+                o.Click(x=10, y=20, button="right", clicks=2),
+                o.Drag(x1=1, y1=2, x2=30, y2=40, button="middle", duration=0.5),
+                o.MouseDown(x=3, y=4),
+                o.MouseUp(button="right"),
+                o.Scroll(clicks=-5, x=100, y=200),
+                o.Scroll(clicks=3, x=7, y=8, horizontal=True),
+                o.Hotkey(keys=["control", "cmd", "F5", "Return", "option", "menu"]),
+                o.Wait(seconds=2),
+            ]
+        ),
+        monkeypatch,
+    )
     assert log == [
         ("pyautogui.click", (10, 20), {"clicks": 2, "button": "right"}),
         ("pyautogui.moveTo", (1, 2), {}),
@@ -291,9 +369,11 @@ def test_held_keys_are_released_when_the_click_fails(monkeypatch):
     with pytest.raises(RuntimeError):
         exec(compile(code, "<generated>", "exec"), env)
     assert [(c[0], c[1]) for c in log] == [
-        ("pyautogui.keyDown", ("ctrl",)), ("pyautogui.keyDown", ("shift",)),
+        ("pyautogui.keyDown", ("ctrl",)),
+        ("pyautogui.keyDown", ("shift",)),
         ("pyautogui.click", (1, 2)),
-        ("pyautogui.keyUp", ("shift",)), ("pyautogui.keyUp", ("ctrl",)),
+        ("pyautogui.keyUp", ("shift",)),
+        ("pyautogui.keyUp", ("ctrl",)),
     ]
 
 
@@ -301,13 +381,22 @@ def test_open_uses_xdg_open_for_paths_and_urls_else_runs_the_program(tmp_path, m
     existing = tmp_path / "report it's.txt"
     existing.write_text("x")
     monkeypatch.setenv("HOME", str(tmp_path))
-    code = to_pyautogui([o.Open(target=str(existing)), o.Open(target="~/report it's.txt"),
-                         o.Open(target="https://example.org/?q=';x"), o.Open(target="gimp"),
-                         o.Open(target="libreoffice --calc 'a b.ods'")])
+    code = to_pyautogui(
+        [
+            o.Open(target=str(existing)),
+            o.Open(target="~/report it's.txt"),
+            o.Open(target="https://example.org/?q=';x"),
+            o.Open(target="gimp"),
+            o.Open(target="libreoffice --calc 'a b.ods'"),
+        ]
+    )
     popens = [c for c in run_with_fakes(code, monkeypatch) if c[0] == "subprocess.Popen"]
     assert [c[1][0] for c in popens] == [
-        ["xdg-open", str(existing)], ["xdg-open", str(existing)],
-        ["xdg-open", "https://example.org/?q=';x"], ["gimp"], ["libreoffice", "--calc", "a b.ods"],
+        ["xdg-open", str(existing)],
+        ["xdg-open", str(existing)],
+        ["xdg-open", "https://example.org/?q=';x"],
+        ["gimp"],
+        ["libreoffice", "--calc", "a b.ods"],
     ]
     for _, _, kwargs in popens:  # detached: /execute must not wait for the app
         assert kwargs["stdout"] is subprocess.DEVNULL and kwargs["start_new_session"] is True
@@ -316,7 +405,15 @@ def test_open_uses_xdg_open_for_paths_and_urls_else_runs_the_program(tmp_path, m
 
 def test_pyautogui_key_names():
     assert [pyautogui_key(k) for k in ["ctrl", "Control", "super", "\n", " ", "PgDn", "A", ","]] == [
-        "ctrl", "ctrl", "win", "enter", "space", "pgdn", "A", ","]
+        "ctrl",
+        "ctrl",
+        "win",
+        "enter",
+        "space",
+        "pgdn",
+        "A",
+        ",",
+    ]
     with pytest.raises(ValueError, match="cannot press"):
         to_pyautogui([o.Hotkey(keys=["\u00e9"])])
 
@@ -324,7 +421,8 @@ def test_pyautogui_key_names():
 def test_osworld_payload_runs_end_to_end(tmp_path):
     """Run the exact `python -c` command with a stub pyautogui, as OSWorld's server would."""
     log = tmp_path / "calls.jsonl"
-    (tmp_path / "pyautogui.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "pyautogui.py").write_text(
+        textwrap.dedent(f"""
         import json
         FAILSAFE = True
         def __getattr__(name):
@@ -332,8 +430,10 @@ def test_osworld_payload_runs_end_to_end(tmp_path):
                 with open({str(log)!r}, "a") as f:
                     f.write(json.dumps([name, args, kwargs]) + "\\n")
             return call
-    """))
-    (tmp_path / "pyperclip.py").write_text(textwrap.dedent(f"""
+    """)
+    )
+    (tmp_path / "pyperclip.py").write_text(
+        textwrap.dedent(f"""
         import json
         held = ""
         def copy(text):
@@ -343,84 +443,109 @@ def test_osworld_payload_runs_end_to_end(tmp_path):
                 f.write(json.dumps(["copy", [text], {{}}]) + "\\n")
         def paste():
             return held
-    """))
+    """)
+    )
     text = "'); import os; os.system('touch pwned') # <\u00e9>\n"
-    payload = osworld_execute_payload([
-        o.Click(x=5, y=6, hold_keys=["ctrl"]), o.TypeText(text=text), o.Wait(seconds=0)])
+    payload = osworld_execute_payload(
+        [o.Click(x=5, y=6, hold_keys=["ctrl"]), o.TypeText(text=text), o.Wait(seconds=0)]
+    )
     command = [sys.executable, *payload["command"][1:]]
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=30)
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "pwned").exists()
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     assert calls == [
-        ["keyDown", ["ctrl"], {}], ["click", [5, 6], {"clicks": 1, "button": "left"}],
+        ["keyDown", ["ctrl"], {}],
+        ["click", [5, 6], {"clicks": 1, "button": "left"}],
         ["keyUp", ["ctrl"], {}],
         ["write", ["'); import os; os.system('touch pwned') # "], {}],
-        ["hotkey", ["shift", ","], {}], ["copy", ["\u00e9"], {}],
-        ["hotkey", ["ctrl", "v"], {}], ["write", [">"], {}], ["press", ["enter"], {}],
+        ["hotkey", ["shift", ","], {}],
+        ["copy", ["\u00e9"], {}],
+        ["hotkey", ["ctrl", "v"], {}],
+        ["write", [">"], {}],
+        ["press", ["enter"], {}],
     ]
 
 
 # ------------------------------------------------------------------ computer_13
 
+
 def test_computer13_one_to_one():
     c13 = to_computer13
     assert c13(o.MoveTo(x=1, y=2)) == {"action_type": "MOVE_TO", "parameters": {"x": 1, "y": 2}}
-    assert c13(o.Click(x=1, y=2)) == {"action_type": "CLICK", "parameters": {
-        "button": "left", "x": 1, "y": 2, "num_clicks": 1}}
+    assert c13(o.Click(x=1, y=2)) == {
+        "action_type": "CLICK",
+        "parameters": {"button": "left", "x": 1, "y": 2, "num_clicks": 1},
+    }
     assert c13(o.Click(x=1, y=2, clicks=3, button="middle"))["parameters"]["num_clicks"] == 3
     assert c13(o.Click(x=1, y=2, button="right")) == {
-        "action_type": "RIGHT_CLICK", "parameters": {"x": 1, "y": 2}}
-    assert c13(o.Click(x=1, y=2, clicks=2)) == {
-        "action_type": "DOUBLE_CLICK", "parameters": {"x": 1, "y": 2}}
+        "action_type": "RIGHT_CLICK",
+        "parameters": {"x": 1, "y": 2},
+    }
+    assert c13(o.Click(x=1, y=2, clicks=2)) == {"action_type": "DOUBLE_CLICK", "parameters": {"x": 1, "y": 2}}
     assert c13(o.MouseDown(button="right")) == {
-        "action_type": "MOUSE_DOWN", "parameters": {"button": "right"}}
+        "action_type": "MOUSE_DOWN",
+        "parameters": {"button": "right"},
+    }
     assert c13(o.MouseUp())["action_type"] == "MOUSE_UP"
     assert c13(o.Scroll(clicks=-4)) == {"action_type": "SCROLL", "parameters": {"dx": 0, "dy": -4}}
     assert c13(o.Scroll(clicks=4, horizontal=True))["parameters"] == {"dx": -4, "dy": 0}
-    assert c13(o.TypeText(text="a'b\"c\n")) == {
-        "action_type": "TYPING", "parameters": {"text": "a'b\"c\n"}}
+    assert c13(o.TypeText(text="a'b\"c\n")) == {"action_type": "TYPING", "parameters": {"text": "a'b\"c\n"}}
     assert c13(o.Hotkey(keys=["Return"])) == {"action_type": "PRESS", "parameters": {"key": "return"}}
     assert c13(o.Hotkey(keys=["control", "s"])) == {
-        "action_type": "HOTKEY", "parameters": {"keys": ["ctrl", "s"]}}
+        "action_type": "HOTKEY",
+        "parameters": {"keys": ["ctrl", "s"]},
+    }
     assert c13(o.KeyDown(key="shift")) == {"action_type": "KEY_DOWN", "parameters": {"key": "shift"}}
     assert c13(o.KeyUp(key="cmd")) == {"action_type": "KEY_UP", "parameters": {"key": "win"}}
     assert c13(o.Wait(seconds=3))["action_type"] == "WAIT"
 
 
-@pytest.mark.parametrize("op, match", [
-    (o.Open(target="x"), "no action for 'open'"),
-    (o.FocusWindow(title="x"), "no action for 'focus_window'"),
-    (o.Drag(x1=1, y1=2, x2=3, y2=4), "DRAG_TO"),
-    (o.Click(x=1, y=2, hold_keys=["ctrl"]), "hold keys"),
-    (o.MouseDown(x=1, y=2), "no position"),
-    (o.Scroll(clicks=1, x=1, y=2), "no position"),
-    (o.TypeText(text="caf\u00e9"), "non-ASCII"),
-    (o.TypeText(text="a<b"), "'<'"),
-])
+@pytest.mark.parametrize(
+    "op, match",
+    [
+        (o.Open(target="x"), "no action for 'open'"),
+        (o.FocusWindow(title="x"), "no action for 'focus_window'"),
+        (o.Drag(x1=1, y1=2, x2=3, y2=4), "DRAG_TO"),
+        (o.Click(x=1, y=2, hold_keys=["ctrl"]), "hold keys"),
+        (o.MouseDown(x=1, y=2), "no position"),
+        (o.Scroll(clicks=1, x=1, y=2), "no position"),
+        (o.TypeText(text="caf\u00e9"), "non-ASCII"),
+        (o.TypeText(text="a<b"), "'<'"),
+    ],
+)
 def test_computer13_refuses_what_it_cannot_say(op, match):
     with pytest.raises(ValueError, match=match):
         to_computer13(op)
 
 
 def test_computer13_actions_expand_sequences():
-    got = to_computer13_actions([
-        o.Click(x=1, y=2, hold_keys=["ctrl"]), o.Scroll(clicks=2, x=5, y=6),
-        o.Drag(x1=1, y1=2, x2=3, y2=4), o.Drag(x1=1, y1=2, x2=3, y2=4, button="right"),
-        o.TypeText(text="a<b\n"),
-    ])
+    got = to_computer13_actions(
+        [
+            o.Click(x=1, y=2, hold_keys=["ctrl"]),
+            o.Scroll(clicks=2, x=5, y=6),
+            o.Drag(x1=1, y1=2, x2=3, y2=4),
+            o.Drag(x1=1, y1=2, x2=3, y2=4, button="right"),
+            o.TypeText(text="a<b\n"),
+        ]
+    )
     assert [(a["action_type"], a["parameters"]) for a in got] == [
         ("KEY_DOWN", {"key": "ctrl"}),
         ("CLICK", {"button": "left", "x": 1, "y": 2, "num_clicks": 1}),
         ("KEY_UP", {"key": "ctrl"}),
-        ("MOVE_TO", {"x": 5, "y": 6}), ("SCROLL", {"dx": 0, "dy": 2}),
-        ("MOVE_TO", {"x": 1, "y": 2}), ("DRAG_TO", {"x": 3, "y": 4}),
-        ("MOVE_TO", {"x": 1, "y": 2}), ("MOUSE_DOWN", {"button": "right"}),
-        ("MOVE_TO", {"x": 3, "y": 4}), ("MOUSE_UP", {"button": "right"}),
-        ("TYPING", {"text": "a"}), ("HOTKEY", {"keys": ["shift", ","]}),
-        ("TYPING", {"text": "b"}), ("PRESS", {"key": "enter"}),
+        ("MOVE_TO", {"x": 5, "y": 6}),
+        ("SCROLL", {"dx": 0, "dy": 2}),
+        ("MOVE_TO", {"x": 1, "y": 2}),
+        ("DRAG_TO", {"x": 3, "y": 4}),
+        ("MOVE_TO", {"x": 1, "y": 2}),
+        ("MOUSE_DOWN", {"button": "right"}),
+        ("MOVE_TO", {"x": 3, "y": 4}),
+        ("MOUSE_UP", {"button": "right"}),
+        ("TYPING", {"text": "a"}),
+        ("HOTKEY", {"keys": ["shift", ","]}),
+        ("TYPING", {"text": "b"}),
+        ("PRESS", {"key": "enter"}),
     ]
     with pytest.raises(ValueError, match="clipboard"):
         to_computer13_actions([o.TypeText(text="\u00e9")])
@@ -445,6 +570,7 @@ def xdisplay(tmp_path):
     """A private Xvfb display; yields the environment to run X clients in."""
     import shutil
     import time
+
     if not shutil.which("Xvfb") or not (shutil.which("xclip") or shutil.which("xsel")):
         message = "needs Xvfb and xclip or xsel (scripts/install-debian-packages)"
         if os.environ.get("CI"):
@@ -452,8 +578,11 @@ def xdisplay(tmp_path):
         pytest.skip(message)
     pytest.importorskip("tkinter")
     number = next(n for n in range(150, 250) if not os.path.exists(f"/tmp/.X11-unix/X{n}"))
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "800x600x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     (tmp_path / "Xauthority").touch()  # python-xlib refuses to start without one
     env = {**os.environ, "DISPLAY": f":{number}", "XAUTHORITY": str(tmp_path / "Xauthority")}
     deadline = time.time() + 10
@@ -474,17 +603,23 @@ def test_typing_through_osworld_execute_on_a_real_display(xdisplay, tmp_path):
     which is what the clipboard fd handling is for.
     """
     import time
+
     out = tmp_path / "typed.txt"
     app = subprocess.Popen([sys.executable, "-c", TK_APP, str(out)], env=xdisplay)
     try:
         deadline = time.time() + 10
         while not out.exists() and time.time() < deadline:
             time.sleep(0.05)
-        text = "if a<b: print(\"it's\")\n\tcaf\u00e9 \u4e2d\u6587 <tag> & done"
+        text = 'if a<b: print("it\'s")\n\tcaf\u00e9 \u4e2d\u6587 <tag> & done'
         payload = osworld_execute_payload([o.Click(x=200, y=100), o.TypeText(text=text)])
         started = time.time()
-        done = subprocess.run([sys.executable, *payload["command"][1:]], env=xdisplay,
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [sys.executable, *payload["command"][1:]],
+            env=xdisplay,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert done.returncode == 0, done.stderr
         assert time.time() - started < 20
         deadline = time.time() + 5

@@ -26,7 +26,7 @@ def blank(h: int = 200, w: int = 300) -> np.ndarray:
 
 def with_caret(frame: np.ndarray, x: int, y: int, height: int = 18) -> np.ndarray:
     out = frame.copy()
-    out[y:y + height, x] = BLACK
+    out[y : y + height, x] = BLACK
     return out
 
 
@@ -42,9 +42,9 @@ def test_identical_frames_and_a_letter():
 
 def test_a_caret_blinking_off_is_no_change_blinking_on_needs_evidence():
     off, on = blank(), with_caret(blank(), 100, 40)
-    assert not sd.diff(on, off).changed            # off: a moved caret would show elsewhere
+    assert not sd.diff(on, off).changed  # off: a moved caret would show elsewhere
     assert sd.diff(on, off).masked_pixels == 18
-    assert sd.diff(off, on).changed                # on, nothing known: may be a moved caret
+    assert sd.diff(off, on).changed  # on, nothing known: may be a moved caret
     # ...but not where a caret was last seen blinking, nor when it blinked while idle.
     assert not sd.diff(off, on, caret=sd.diff(on, off).caret).changed
     assert not sd.diff(off, on, reference=on).changed
@@ -52,7 +52,7 @@ def test_a_caret_blinking_off_is_no_change_blinking_on_needs_evidence():
 
 def test_a_caret_moved_one_line_is_a_change_whatever_the_blink_phase():
     line1_on, line2_on = with_caret(blank(), 100, 40), with_caret(blank(), 100, 60)
-    assert sd.diff(line1_on, line2_on).changed     # both bars in the difference
+    assert sd.diff(line1_on, line2_on).changed  # both bars in the difference
     # The old place blinked off before the action: the new bar is not where it blinked.
     assert sd.diff(blank(), line2_on, reference=line1_on).changed
     assert sd.diff(blank(), line2_on, caret=(100, 40, 101, 58)).changed
@@ -61,10 +61,10 @@ def test_a_caret_moved_one_line_is_a_change_whatever_the_blink_phase():
 def test_idle_changes_are_masked_but_not_what_the_action_added():
     clock_a, clock_b = blank(), blank()
     clock_a[5:15, 250:290] = BLACK
-    clock_b[5:15, 250:280] = BLACK                   # the clock ticked while nobody acted
+    clock_b[5:15, 250:280] = BLACK  # the clock ticked while nobody acted
     after = clock_b.copy()
     assert not sd.diff(clock_b, after, reference=clock_a).changed
-    after[100:112, 40:48] = BLACK                    # and the action typed a letter
+    after[100:112, 40:48] = BLACK  # and the action typed a letter
     assert sd.diff(clock_b, after, reference=clock_a).pixels == 96
     # A big idle change (a video playing) is not a mask: the action's change there counts.
     video_a, video_b = blank(), blank()
@@ -77,7 +77,7 @@ def test_idle_changes_are_masked_but_not_what_the_action_added():
 def test_other_sizes_and_scattered_changes():
     assert sd.diff(blank(), blank(100, 100)).pixels == 100 * 100
     noise = blank()
-    noise[::4, ::4] = BLACK                          # thousands of specks: one box, all counted
+    noise[::4, ::4] = BLACK  # thousands of specks: one box, all counted
     change = sd.diff(blank(), noise)
     assert change.pixels == 50 * 75 and len(change.boxes) == 1
     with pytest.raises(ValueError):
@@ -114,9 +114,9 @@ def open_blinking_mousepad(client, desktop, until, name: str, text: str) -> None
     and people's screens have it on): its own GTK settings, a fast blink, no timeout."""
     config = desktop.home / ".config-blink" / "gtk-3.0"
     config.mkdir(parents=True, exist_ok=True)
-    (config / "settings.ini").write_text("[Settings]\ngtk-cursor-blink = true\n"
-                                         "gtk-cursor-blink-time = 500\n"
-                                         "gtk-cursor-blink-timeout = 120\n")
+    (config / "settings.ini").write_text(
+        "[Settings]\ngtk-cursor-blink = true\ngtk-cursor-blink-time = 500\ngtk-cursor-blink-timeout = 120\n"
+    )
     (desktop.home / name).write_text(text)
     client.launch(f"XDG_CONFIG_HOME=/home/user/.config-blink mousepad /home/user/{name}", shell=True)
     until(lambda: name in client.execute(["wmctrl", "-l"]).output, what="mousepad")
@@ -136,13 +136,13 @@ def test_real_mousepad_caret_blink_letter_and_line(client, desktop, until):
     try:
         client.act([Hotkey(keys=["ctrl", "Home"])], settle=SettleSpec())
         on, off = _blink_pair(client)
-        assert not sd.diff(on, off).changed, sd.diff(on, off)              # caret blink: no change
-        assert not sd.diff(off, on, reference=on).changed                  # blinking while idle
+        assert not sd.diff(on, off).changed, sd.diff(on, off)  # caret blink: no change
+        assert not sd.diff(off, on, reference=on).changed  # blinking while idle
         assert not sd.diff(off, on, caret=sd.diff(on, off).caret).changed  # back on, same place
 
         client.act([TypeText(text="x")], settle=SettleSpec())
         letter = _pixels(client.screenshot())
-        change = sd.diff(on, letter)     # one letter (and the title's unsaved mark): a change
+        change = sd.diff(on, letter)  # one letter (and the title's unsaved mark): a change
         assert change.changed and change.pixels < 1024 * 768 // 100, change
         # The caret moved one line down (Down): a change, though the fingerprint cannot see it.
         client.act([Hotkey(keys=["Down"])], settle=SettleSpec())
@@ -175,7 +175,7 @@ def test_act_reports_what_changed_and_where(client, desktop, until):
 def test_same_screen_allows_only_the_known_caret_to_blink():
     off, on = blank(), with_caret(blank(), 100, 40)
     assert sd.same_screen(off, off.copy())
-    assert not sd.same_screen(on, off)                      # the caret's place unknown
+    assert not sd.same_screen(on, off)  # the caret's place unknown
     assert sd.same_screen(on, off, caret=(100, 40, 101, 58))
     assert sd.same_screen(off, on, caret=(100, 40, 101, 58))
     # The caret known one line lower: the bar that vanished here may be it having moved.
@@ -190,7 +190,7 @@ def test_a_caret_moved_to_the_next_line_touching_its_old_place():
     line1, line2 = with_caret(blank(), 100, 40), with_caret(blank(), 100, 58)  # bars touch
     change = sd.diff(line1, line2, caret=(100, 40, 101, 58))
     assert change.changed and change.boxes == [(100, 40, 1, 36)]
-    assert change.caret == (100, 58, 101, 76)        # the new place, not the old one
+    assert change.caret == (100, 58, 101, 76)  # the new place, not the old one
     # ...so the screen before the move is not "the same screen but for the caret".
     assert not sd.same_screen(line1, line2, caret=change.caret)
     assert not sd.same_screen(line1, line2, caret=(100, 40, 101, 58))

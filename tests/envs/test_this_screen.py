@@ -28,8 +28,12 @@ def test_end_to_end_on_the_primary_monitor_with_its_token(two_monitors):
         pid = screen.proc.pid
         # Loopback does not excuse a missing or wrong token: it is a real person's screen.
         assert httpx.get(f"{screen.url}/screenshot", timeout=10).status_code == 401
-        wrong = httpx.post(f"{screen.url}/act", timeout=10, json={"actions": [{"type": "click", "x": 1, "y": 1}]},
-                           headers={"Authorization": "Bearer not-the-token"})
+        wrong = httpx.post(
+            f"{screen.url}/act",
+            timeout=10,
+            json={"actions": [{"type": "click", "x": 1, "y": 1}]},
+            headers={"Authorization": "Bearer not-the-token"},
+        )
         assert wrong.status_code == 401
         url = screen.url
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -39,8 +43,11 @@ def test_end_to_end_on_the_primary_monitor_with_its_token(two_monitors):
 
 def test_listens_on_loopback_only(two_monitors):
     with ThisScreen(monitor=1, display=two_monitors.display) as screen:
-        listening = [c.laddr for c in psutil.Process(screen.proc.pid).net_connections()
-                     if c.status == psutil.CONN_LISTEN]
+        listening = [
+            c.laddr
+            for c in psutil.Process(screen.proc.pid).net_connections()
+            if c.status == psutil.CONN_LISTEN
+        ]
         assert listening and all(addr.ip == "127.0.0.1" for addr in listening)
 
 
@@ -95,8 +102,12 @@ def test_the_server_stops_when_its_parent_dies_without_cleaning_up(two_monitors,
     import envs
 
     root = str(Path(envs.__file__).resolve().parent.parent)
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, two_monitors.display], text=True,
-                              stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=root))
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, two_monitors.display],
+        text=True,
+        stdout=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=root),
+    )
     server = None
     try:
         pid_text, url = parent.stdout.readline().split()
@@ -104,8 +115,11 @@ def test_the_server_stops_when_its_parent_dies_without_cleaning_up(two_monitors,
         assert server.is_running()
         parent.send_signal(signal.SIGKILL)  # no __exit__, no stop()
         parent.wait()
-        until(lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE,
-              timeout=15, what="the orphaned server to stop")
+        until(
+            lambda: not server.is_running() or server.status() == psutil.STATUS_ZOMBIE,
+            timeout=15,
+            what="the orphaned server to stop",
+        )
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{url}/health", timeout=2)
     finally:

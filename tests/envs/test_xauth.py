@@ -21,9 +21,12 @@ from tests.envs.conftest import _require
 def _xvfb(*extra: str) -> Iterator[str]:
     _require("Xvfb", "xauth")
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24",
-                             "-nolisten", "tcp", *extra], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "640x480x24", "-nolisten", "tcp", *extra],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     try:
         with os.fdopen(read_fd) as pipe:
@@ -75,8 +78,14 @@ def test_a_child_process_gets_an_empty_cookie_file_and_can_use_pyautogui(open_xv
     env = with_xauthority(dict(os.environ, DISPLAY=open_xvfb))
     assert env["XAUTHORITY"] == os.devnull
     # pyautogui connects through python-xlib at import: what /execute's code does first.
-    out = subprocess.run([sys.executable, "-c", "import pyautogui; print(pyautogui.size())"],
-                         env=env, capture_output=True, text=True, timeout=60, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", "import pyautogui; print(pyautogui.size())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "640" in out.stdout
 
@@ -92,10 +101,14 @@ def test_an_existing_cookie_file_is_kept(tmp_path):
     assert cookie_file({}) is None
 
 
-def test_a_display_that_needs_a_cookie_says_the_file_is_missing(locked_xvfb, no_cookie_file,
-                                                                 tmp_path, cookie, monkeypatch):
-    with pytest.raises(MonitorError, match=r"cannot open X display .*no Xauthority file.*"
-                                           r"\.Xauthority does not exist"):
+def test_a_display_that_needs_a_cookie_says_the_file_is_missing(
+    locked_xvfb, no_cookie_file, tmp_path, cookie, monkeypatch
+):
+    with pytest.raises(
+        MonitorError,
+        match=r"cannot open X display .*no Xauthority file.*"
+        r"\.Xauthority does not exist",
+    ):
         list_monitors(locked_xvfb, scale=1)
     client_file = tmp_path / "client-auth"
     subprocess.run(["xauth", "-f", str(client_file), "add", locked_xvfb, ".", cookie], check=True)

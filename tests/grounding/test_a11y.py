@@ -12,13 +12,21 @@ from envs.actions import Click, Hotkey
 from grounding.a11y import A11yGrounder, BrowserA11yGrounder, parse_osworld_tree, rank
 from grounding.base import Grounder
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"'
+)
 SHOWN = 'st:visible="true" st:showing="true"'
 
 
-def el(tag: str, name: str, box: tuple[int, int, int, int] | None, body: str = "", extra: str = "",
-       shown: bool = True) -> str:
+def el(
+    tag: str,
+    name: str,
+    box: tuple[int, int, int, int] | None,
+    body: str = "",
+    extra: str = "",
+    shown: bool = True,
+) -> str:
     states = SHOWN if shown else 'st:visible="true"'
     attrs = f'name="{name}" {states} {extra}'
     if box is not None:
@@ -28,23 +36,47 @@ def el(tag: str, name: str, box: tuple[int, int, int, int] | None, body: str = "
 
 TREE = f"""<desktop-frame {NS}>
 <application name="editor">
-{el("frame", "notes.txt - Editor", (100, 50, 800, 600), extra='st:active="true"', body=
-    el("menu-bar", "", (100, 70, 800, 24), body=
-        el("menu", "File", (100, 70, 40, 24), body=el("menu-item", "Save", None, shown=False))
-        + el("menu", "Edit", (140, 70, 40, 24))
-        + el("menu", "Search", (180, 70, 60, 24)))
-    + el("tool-bar", "", (100, 94, 800, 30), body=
-        el("push-button", "Save", (104, 96, 26, 26), extra='st:focusable="true"')
-        + el("push-button", "Save As...", (132, 96, 26, 26), extra='st:focusable="true"')
-        + el("push-button", "Open", (160, 96, 26, 26), extra='st:focusable="true"')
-        + el("push-button", "Hidden thing", (188, 96, 26, 26), shown=False)
-        + el("push-button", "Far away", (3000, 96, 26, 26)))
-    + el("label", "Search for:", (110, 130, 80, 20), body="Search for:")
-    + el("text", "", (200, 130, 200, 20), extra='st:focusable="true" st:single_line="true"', body="")
-    + el("check-box", "Match case", (420, 130, 100, 20))
-    + el("panel", "Save", (100, 160, 800, 400), body=
-        el("text", "", (100, 160, 800, 400), extra='st:multi_line="true"',
-           body="Dear diary, today I pressed Save twice.")))}
+{
+    el(
+        "frame",
+        "notes.txt - Editor",
+        (100, 50, 800, 600),
+        extra='st:active="true"',
+        body=el(
+            "menu-bar",
+            "",
+            (100, 70, 800, 24),
+            body=el("menu", "File", (100, 70, 40, 24), body=el("menu-item", "Save", None, shown=False))
+            + el("menu", "Edit", (140, 70, 40, 24))
+            + el("menu", "Search", (180, 70, 60, 24)),
+        )
+        + el(
+            "tool-bar",
+            "",
+            (100, 94, 800, 30),
+            body=el("push-button", "Save", (104, 96, 26, 26), extra='st:focusable="true"')
+            + el("push-button", "Save As...", (132, 96, 26, 26), extra='st:focusable="true"')
+            + el("push-button", "Open", (160, 96, 26, 26), extra='st:focusable="true"')
+            + el("push-button", "Hidden thing", (188, 96, 26, 26), shown=False)
+            + el("push-button", "Far away", (3000, 96, 26, 26)),
+        )
+        + el("label", "Search for:", (110, 130, 80, 20), body="Search for:")
+        + el("text", "", (200, 130, 200, 20), extra='st:focusable="true" st:single_line="true"', body="")
+        + el("check-box", "Match case", (420, 130, 100, 20))
+        + el(
+            "panel",
+            "Save",
+            (100, 160, 800, 400),
+            body=el(
+                "text",
+                "",
+                (100, 160, 800, 400),
+                extra='st:multi_line="true"',
+                body="Dear diary, today I pressed Save twice.",
+            ),
+        ),
+    )
+}
 </application>
 <application name="other">
 {el("frame", "Other window", (0, 0, 300, 300), body=el("push-button", "Open", (10, 10, 60, 24)))}
@@ -73,26 +105,31 @@ def test_parse_keeps_only_visible_showing_elements_on_screen():
     elements = parse_osworld_tree(TREE, SCREEN)
     names = [(e.role, e.name) for e in elements]
     assert ("push-button", "Save") in names
-    assert ("push-button", "Hidden thing") not in names       # not showing
-    assert ("push-button", "Far away") not in names           # off screen
-    assert ("menu-item", "Save") not in names                 # closed menu: no box
+    assert ("push-button", "Hidden thing") not in names  # not showing
+    assert ("push-button", "Far away") not in names  # off screen
+    assert ("menu-item", "Save") not in names  # closed menu: no box
     save = next(e for e in elements if e.name == "Save" and e.role == "push-button")
     assert save.box == (104, 96, 26, 26) and save.interactive and save.active
     assert save.depth > next(e for e in elements if e.role == "tool-bar").depth
 
 
-@pytest.mark.parametrize("description, role, name", [
-    ("the File menu", "menu", "File"),
-    ("the Search menu", "menu", "Search"),
-    ('the "Save" button', "push-button", "Save"),             # not "Save As...", not the panel
-    ("Save As", "push-button", "Save As..."),
-    ("the Match case checkbox", "check-box", "Match case"),
-    ("the search field", "text", ""),                           # role + nearby words
-    ("the text area", "text", ""),
-])
+@pytest.mark.parametrize(
+    "description, role, name",
+    [
+        ("the File menu", "menu", "File"),
+        ("the Search menu", "menu", "Search"),
+        ('the "Save" button', "push-button", "Save"),  # not "Save As...", not the panel
+        ("Save As", "push-button", "Save As..."),
+        ("the Match case checkbox", "check-box", "Match case"),
+        ("the search field", "text", ""),  # role + nearby words
+        ("the text area", "text", ""),
+    ],
+)
 def test_hand_written_tree(grounder, description, role, name):
     best = grounder.matches(description, SCREEN)[0]
-    assert (best.element.role, best.element.name) == (role, name), [m.describe() for m in grounder.matches(description, SCREEN)]
+    assert (best.element.role, best.element.name) == (role, name), [
+        m.describe() for m in grounder.matches(description, SCREEN)
+    ]
     result = grounder.ground(b"", description, SCREEN)
     assert result is not None and inside((result.x, result.y), best.element.box)
     assert 0.0 <= result.confidence <= 1.0 and result.grounder == "a11y"
@@ -113,9 +150,9 @@ def test_the_active_window_wins_a_tie(grounder):
 
 def test_absent_targets_and_weak_matches_answer_none(grounder):
     assert grounder.ground(b"", "the Print button", SCREEN) is None
-    assert grounder.ground(b"", "Hidden thing", SCREEN) is None      # not showing
-    assert grounder.ground(b"", "Far away", SCREEN) is None          # off screen
-    assert grounder.ground(b"", "the button", SCREEN) is None        # which one?
+    assert grounder.ground(b"", "Hidden thing", SCREEN) is None  # not showing
+    assert grounder.ground(b"", "Far away", SCREEN) is None  # off screen
+    assert grounder.ground(b"", "the button", SCREEN) is None  # which one?
     assert grounder.ground(b"", "", SCREEN) is None
     strict = A11yGrounder(lambda: TREE, min_confidence=0.99)
     assert strict.ground(b"", "the Search field", SCREEN) is None
@@ -127,8 +164,9 @@ def test_broken_or_empty_trees_answer_none():
 
 
 def test_a_thousand_node_tree_ranks_in_milliseconds():
-    buttons = "".join(el("push-button", f"Button number {i}", (i % 40 * 25, i // 40 * 30, 24, 24))
-                      for i in range(1000))
+    buttons = "".join(
+        el("push-button", f"Button number {i}", (i % 40 * 25, i // 40 * 30, 24, 24)) for i in range(1000)
+    )
     xml = f'<desktop-frame {NS}><application name="big">{el("frame", "Big", (0, 0, 1024, 768), body=buttons)}</application></desktop-frame>'
     grounder = A11yGrounder(lambda: xml)
     grounder.ground(b"", "Button number 1", SCREEN)  # warm caches
@@ -146,6 +184,7 @@ def test_rank_orders_candidates():
 
 
 # ------------------------------------------------------------------ mousepad, for real
+
 
 def windows(client) -> str:
     return client.execute(["wmctrl", "-l"]).output
@@ -177,20 +216,26 @@ def mousepad(desktop):
         c.launch(["mousepad", f"/home/user/{name}"])
         wait_for(lambda: name in windows(c), what="mousepad window")
         c.activate_window(name)
-        wait_for(lambda: real_box(c, "menu", "File") and real_box(c, "text"), timeout=20,
-                 what="mousepad's menus in the accessibility tree")
+        wait_for(
+            lambda: real_box(c, "menu", "File") and real_box(c, "text"),
+            timeout=20,
+            what="mousepad's menus in the accessibility tree",
+        )
         yield c
         c.act([Hotkey(keys=["escape"])])
         c.close_window(name)
         wait_for(lambda: name not in windows(c), what="mousepad to close")
 
 
-@pytest.mark.parametrize("description, role, name", [
-    ("the File menu", "menu", "File"),
-    ("the Search menu", "menu", "Search"),
-    ("the Help menu", "menu", "Help"),
-    ("the text area", "text", None),
-])
+@pytest.mark.parametrize(
+    "description, role, name",
+    [
+        ("the File menu", "menu", "File"),
+        ("the Search menu", "menu", "Search"),
+        ("the Help menu", "menu", "Help"),
+        ("the text area", "text", None),
+    ],
+)
 def test_mousepad_targets_land_inside_their_elements(mousepad, description, role, name):
     client = mousepad
     grounder = A11yGrounder(client.accessibility_tree)
@@ -209,15 +254,21 @@ def test_clicking_the_grounded_menu_opens_it(mousepad, until):
     client.act([Click(x=result.x, y=result.y)])
     try:
         # An open menu shows its items: they get boxes in the tree.
-        until(lambda: real_box(client, "menu-item", "Find and Replace..."), timeout=10,
-              what="the Search menu's items to show")
+        until(
+            lambda: real_box(client, "menu-item", "Find and Replace..."),
+            timeout=10,
+            what="the Search menu's items to show",
+        )
         item = grounder.ground(b"", 'the "Find and Replace..." menu item', size)
         assert item is not None
         assert inside((item.x, item.y), real_box(client, "menu-item", "Find and Replace..."))
     finally:
         client.act([Hotkey(keys=["escape"])])
-    until(lambda: real_box(client, "menu-item", "Find and Replace...") is None, timeout=10,
-          what="the menu to close")
+    until(
+        lambda: real_box(client, "menu-item", "Find and Replace...") is None,
+        timeout=10,
+        what="the menu to close",
+    )
 
 
 def test_mousepad_absent_target_is_none(mousepad):
@@ -229,8 +280,14 @@ def test_mousepad_absent_target_is_none(mousepad):
 # ------------------------------------------------------------------ Chromium over CDP
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 FORM = """<!doctype html><html><body style="font-family:sans-serif;margin:20px">
 <h1>Order form</h1>
@@ -271,25 +328,31 @@ def page():
 
 
 def hit_id(page, x: int, y: int) -> str | None:
-    return page.evaluate("""([x, y]) => {
+    return page.evaluate(
+        """([x, y]) => {
         let e = document.elementFromPoint(x, y);
         while (e && !e.id) e = e.parentElement;
-        return e ? e.id : null; }""", [x, y])
+        return e ? e.id : null; }""",
+        [x, y],
+    )
 
 
-@pytest.mark.parametrize("description, element_id", [
-    ('the "Submit order" button', "submit"),
-    ("Cancel", "cancel"),
-    ("the Email address field", "email"),
-    ("the password field", "pw"),
-    ("the search box", "search"),
-    ("the Remember me checkbox", "remember"),
-    ("the Country dropdown", "country"),
-    ("the Save draft button", "save"),        # an icon button, named by aria-label
-    ("the Documentation link", "docs"),
-    ("Help center", "help"),
-    ("the Apply button", "apply3"),           # the other two are covered or hidden
-])
+@pytest.mark.parametrize(
+    "description, element_id",
+    [
+        ('the "Submit order" button', "submit"),
+        ("Cancel", "cancel"),
+        ("the Email address field", "email"),
+        ("the password field", "pw"),
+        ("the search box", "search"),
+        ("the Remember me checkbox", "remember"),
+        ("the Country dropdown", "country"),
+        ("the Save draft button", "save"),  # an icon button, named by aria-label
+        ("the Documentation link", "docs"),
+        ("Help center", "help"),
+        ("the Apply button", "apply3"),  # the other two are covered or hidden
+    ],
+)
 def test_browser_grounder_hits_the_right_element(page, description, element_id):
     grounder = BrowserA11yGrounder(page)
     result = grounder.ground(b"", description, (1000, 700))

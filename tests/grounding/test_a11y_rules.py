@@ -7,16 +7,20 @@ from __future__ import annotations
 from grounding.a11y import A11yGrounder
 from grounding.text_match import icon_aliases, parse_description
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component" '
-      'xmlns:val="https://accessibility.ubuntu.example.org/ns/value"')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component" '
+    'xmlns:val="https://accessibility.ubuntu.example.org/ns/value"'
+)
 SHOWN = 'st:visible="true" st:showing="true"'
 SCREEN = (1024, 768)
 
 
 def el(tag: str, name: str, box: tuple[int, int, int, int], body: str = "", extra: str = "") -> str:
-    return (f'<{tag} name="{name}" {SHOWN} {extra} cp:screencoord="({box[0]}, {box[1]})" '
-            f'cp:size="({box[2]}, {box[3]})">{body}</{tag}>')
+    return (
+        f'<{tag} name="{name}" {SHOWN} {extra} cp:screencoord="({box[0]}, {box[1]})" '
+        f'cp:size="({box[2]}, {box[3]})">{body}</{tag}>'
+    )
 
 
 def tree(*children: str) -> str:
@@ -49,8 +53,10 @@ def test_spatial_left_right_above_below():
     assert inside(ground(ROW, "Click the button immediately to the left of 'Restore'"), (100, 100, 60, 24))
     assert inside(ground(ROW, "the button just right of 'Restore'"), (240, 100, 60, 24))
     assert inside(ground(ROW, "the icon button directly above 'Restore'"), (170, 60, 24, 24))
-    assert inside(ground(ROW, 'the checkbox immediately to the left of "Install updates automatically"'),
-                  (100, 200, 16, 16))
+    assert inside(
+        ground(ROW, 'the checkbox immediately to the left of "Install updates automatically"'),
+        (100, 200, 16, 16),
+    )
     assert inside(ground(ROW, 'the input box right above "Selection"'), (100, 260, 200, 24))
 
 
@@ -60,10 +66,18 @@ def test_spatial_declines_without_anchor_or_candidate():
 
 
 TABS = tree(
-    el("page-tab-list", "", (0, 0, 600, 30), body="".join(
-        el("page-tab", f"Tab {n}", (10 + 100 * i, 2, 90, 26)) for i, n in enumerate("ABCDE"))),
-    el("panel", "Sidebar", (0, 40, 200, 700), body="".join(
-        el("link", f"Page {i}", (10, 50 + 30 * i, 150, 20)) for i in range(6))),
+    el(
+        "page-tab-list",
+        "",
+        (0, 0, 600, 30),
+        body="".join(el("page-tab", f"Tab {n}", (10 + 100 * i, 2, 90, 26)) for i, n in enumerate("ABCDE")),
+    ),
+    el(
+        "panel",
+        "Sidebar",
+        (0, 40, 200, 700),
+        body="".join(el("link", f"Page {i}", (10, 50 + 30 * i, 150, 20)) for i in range(6)),
+    ),
     el("link", "Elsewhere", (400, 50, 100, 20)),
 )
 

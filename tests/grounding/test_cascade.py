@@ -60,16 +60,16 @@ def test_declines_none_and_negative_points_fall_through_to_the_next_tier():
     model = Fake("jedi", answer(5, 6, 0.0, "jedi-7b"))
     cascade = CascadeGrounder([(none, 0.5), (negative, 0.5), (model, 0.0)])
     result = cascade.ground(SHOT, "x", SIZE)
-    assert result.grounder == "cascade/jedi-7b"   # the tier's own name for itself is kept
+    assert result.grounder == "cascade/jedi-7b"  # the tier's own name for itself is kept
     assert [t.answered for t in cascade.last_trace] == [False, False, True]
 
 
 def test_all_decline_gives_none():
-    cascade = CascadeGrounder([(Fake("a", None), 0.0), (Fake("b", answer(1, 1, 0.2)), 0.5),
-                               (NoGrounder(), 0.0)])
+    cascade = CascadeGrounder(
+        [(Fake("a", None), 0.0), (Fake("b", answer(1, 1, 0.2)), 0.5), (NoGrounder(), 0.0)]
+    )
     assert cascade.ground(SHOT, "x", SIZE) is None
-    assert [(t.name, t.answered) for t in cascade.last_trace] == \
-        [("a", False), ("b", False), ("none", False)]
+    assert [(t.name, t.answered) for t in cascade.last_trace] == [("a", False), ("b", False), ("none", False)]
     assert CascadeGrounder([]).ground(SHOT, "x", SIZE) is None
 
 
@@ -89,7 +89,7 @@ def test_every_tier_raising_gives_none_not_an_exception():
         name = "weird"
 
         def ground(self, *args):
-            return (1, 2)   # not a GroundingResult: treated like a failure
+            return (1, 2)  # not a GroundingResult: treated like a failure
 
     cascade = CascadeGrounder([(Fake("a", fail=RuntimeError("boom")), 0.0), (Weird(), 0.0)])
     assert cascade.ground(SHOT, "x", SIZE) is None
@@ -120,12 +120,15 @@ def test_nan_confidence_never_passes_a_threshold():
     assert cascade.ground(SHOT, "x", SIZE) is None
 
 
-@pytest.mark.parametrize("tiers, message", [
-    ([(object(), 0.5)], "is not a Grounder"),
-    ([(Fake("a"), "high")], "threshold must be a number"),
-    ([(Fake("a"), float("nan"))], "threshold must be a number"),
-    ([Fake("a")], r"must be a \(grounder, threshold\) pair"),
-])
+@pytest.mark.parametrize(
+    "tiers, message",
+    [
+        ([(object(), 0.5)], "is not a Grounder"),
+        ([(Fake("a"), "high")], "threshold must be a number"),
+        ([(Fake("a"), float("nan"))], "threshold must be a number"),
+        ([Fake("a")], r"must be a \(grounder, threshold\) pair"),
+    ],
+)
 def test_bad_tiers_are_refused_when_built(tiers, message):
     with pytest.raises(TypeError, match=message):
         CascadeGrounder(tiers)

@@ -6,25 +6,41 @@ from grounding.a11y import A11yGrounder
 from grounding.function_match import function_score, function_words, stem
 from grounding.text_match import strip_command
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"'
+)
 
 
 def el(tag: str, name: str, box: tuple[int, int, int, int], body: str = "") -> str:
-    return (f'<{tag} name="{name}" st:visible="true" st:showing="true" st:focusable="true" '
-            f'cp:screencoord="({box[0]}, {box[1]})" cp:size="({box[2]}, {box[3]})">{body}</{tag}>')
+    return (
+        f'<{tag} name="{name}" st:visible="true" st:showing="true" st:focusable="true" '
+        f'cp:screencoord="({box[0]}, {box[1]})" cp:size="({box[2]}, {box[3]})">{body}</{tag}>'
+    )
 
 
 BUTTONS = ["Print", "Print Preview", "Copy", "Paste", "Cut", "Undo", "Sort", "Bookmark this tab", "Next page"]
 TREE = f"""<desktop-frame {NS}><application name="app">
-{el("frame", "Sheet", (0, 0, 1920, 1080), body=
-    "".join(el("push-button", n, (10 + 40 * i, 30, 33, 33)) for i, n in enumerate(BUTTONS))
-    + el("label", "Full name", (20, 200, 100, 20)) + el("entry", "", (150, 198, 200, 24))
-    + el("label", "Email", (20, 240, 100, 20)) + el("entry", "", (150, 238, 200, 24))
-    + el("push-button", "Cancel", (20, 400, 80, 28)) + el("push-button", "Create account", (120, 400, 140, 28))
-    + el("table-cell", "A1", (40, 500, 80, 20), "Region") + el("table-cell", "B1", (120, 500, 80, 20), "Q1")
-    + el("table-cell", "A2", (40, 520, 80, 20), "North") + el("table-cell", "B2", (120, 520, 80, 20), "1490")
-    + el("table-cell", "A3", (40, 540, 80, 20), "South") + el("table-cell", "B3", (120, 540, 80, 20), "5090"))}
+{
+    el(
+        "frame",
+        "Sheet",
+        (0, 0, 1920, 1080),
+        body="".join(el("push-button", n, (10 + 40 * i, 30, 33, 33)) for i, n in enumerate(BUTTONS))
+        + el("label", "Full name", (20, 200, 100, 20))
+        + el("entry", "", (150, 198, 200, 24))
+        + el("label", "Email", (20, 240, 100, 20))
+        + el("entry", "", (150, 238, 200, 24))
+        + el("push-button", "Cancel", (20, 400, 80, 28))
+        + el("push-button", "Create account", (120, 400, 140, 28))
+        + el("table-cell", "A1", (40, 500, 80, 20), "Region")
+        + el("table-cell", "B1", (120, 500, 80, 20), "Q1")
+        + el("table-cell", "A2", (40, 520, 80, 20), "North")
+        + el("table-cell", "B2", (120, 520, 80, 20), "1490")
+        + el("table-cell", "A3", (40, 540, 80, 20), "South")
+        + el("table-cell", "B3", (120, 540, 80, 20), "5090"),
+    )
+}
 </application></desktop-frame>"""
 
 
@@ -54,10 +70,12 @@ def test_function_score_prefers_the_name_the_function_implies():
 
 
 def test_icon_described_by_function_is_found():
-    for description, name in [("Click the button that sends the page to the printer", "Print"),
-                              ("Use the control that takes back the last change", "Undo"),
-                              ("I want to arrange the rows in order; which icon do I press?", "Sort"),
-                              ("Click the button that puts a copy of the selection on the clipboard", "Copy")]:
+    for description, name in [
+        ("Click the button that sends the page to the printer", "Print"),
+        ("Use the control that takes back the last change", "Undo"),
+        ("I want to arrange the rows in order; which icon do I press?", "Sort"),
+        ("Click the button that puts a copy of the selection on the clipboard", "Copy"),
+    ]:
         r = ground(description)
         assert r is not None and (r.x, r.y) == centre_of(name), description
 
@@ -65,7 +83,7 @@ def test_icon_described_by_function_is_found():
 def test_spatial_with_placed_clause_next_to_and_under():
     r = ground("Click the field that sits next to Email")
     assert r is not None and (r.x, r.y) == (250, 250)
-    r = ground("Select the button positioned to the left of the words \"Create account\"")
+    r = ground('Select the button positioned to the left of the words "Create account"')
     assert r is not None and (r.x, r.y) == (60, 414)
     r = ground("Go for the text field under Full name")
     assert r is not None and (r.x, r.y) == (250, 250)

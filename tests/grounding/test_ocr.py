@@ -15,8 +15,14 @@ from grounding.base import Grounder
 from grounding.ocr import OcrGrounder, OcrUnavailable, OcrWord, group_lines, match_phrase, ocr_target
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
@@ -31,37 +37,51 @@ def need(path_or_tool: str) -> None:
 
 def inside(point: tuple[int, int], box: tuple[float, float, float, float], slack: float = 0) -> bool:
     x, y = point
-    return (box[0] - slack <= x <= box[0] + box[2] + slack
-            and box[1] - slack <= y <= box[1] + box[3] + slack)
+    return box[0] - slack <= x <= box[0] + box[2] + slack and box[1] - slack <= y <= box[1] + box[3] + slack
 
 
 # ---------------------------------------------------------------- pure matching, no OCR
 
+
 def word(text: str, x: int, y: int, w: int | None = None, h: int = 12, conf: float = 0.95) -> OcrWord:
     from grounding.text_match import normalize
+
     return OcrWord(text, (x, y, w or 8 * len(text), h), conf, normalize(text))
 
 
 def test_lines_split_where_words_stand_apart():
-    words = [word("Cancel", 300, 10), word("Submit", 100, 11), word("order", 156, 10),
-             word("Terms", 100, 60), word("of", 148, 61), word("service", 168, 60)]
+    words = [
+        word("Cancel", 300, 10),
+        word("Submit", 100, 11),
+        word("order", 156, 10),
+        word("Terms", 100, 60),
+        word("of", 148, 61),
+        word("service", 168, 60),
+    ]
     phrases = [" ".join(w.text for w in p) for p in group_lines(words)]
     assert phrases == ["Submit order", "Cancel", "Terms of service"]
 
 
 def test_match_phrase_prefers_the_whole_label_and_tolerates_ocr_slips():
-    words = [word("Please", 10, 10), word("cancel", 66, 10), word("now", 122, 10),
-             word("Cancel", 400, 10), word("Subm1t", 10, 50), word("order", 66, 50)]
+    words = [
+        word("Please", 10, 10),
+        word("cancel", 66, 10),
+        word("now", 122, 10),
+        word("Cancel", 400, 10),
+        word("Subm1t", 10, 50),
+        word("order", 66, 50),
+    ]
     phrases = group_lines(words)
     best = match_phrase(phrases, "Cancel")[0]
-    assert best.box[0] == 400 and best.isolated            # the button, not the sentence
+    assert best.box[0] == 400 and best.isolated  # the button, not the sentence
     slip = match_phrase(phrases, "submit order")[0]
     assert slip.text == "Subm1t order" and slip.similarity > 0.85
 
 
 def test_numbers_must_match_and_repeats_lower_the_confidence():
-    phrases = group_lines([word("Order", 10, 10), word("17", 60, 10), word("Order", 10, 40),
-                           word("18", 60, 40)])
+    phrases = group_lines(
+        [word("Order", 10, 10), word("17", 60, 10), word("Order", 10, 40), word("18", 60, 40)]
+    )
     assert match_phrase(phrases, "Order 18")[0].box[1] == 40
     assert match_phrase(phrases, "Order 19")[0].similarity <= 0.5
 
@@ -110,9 +130,12 @@ def page_shot():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_content(PAGE)
-        boxes = page.evaluate("""ids => Object.fromEntries(ids.map(id => {
+        boxes = page.evaluate(
+            """ids => Object.fromEntries(ids.map(id => {
             const r = document.getElementById(id).getBoundingClientRect();
-            return [id, [r.x, r.y, r.width, r.height]]; }))""", IDS)
+            return [id, [r.x, r.y, r.width, r.height]]; }))""",
+            IDS,
+        )
         png = page.screenshot()
         browser.close()
     return png, boxes
@@ -128,16 +151,19 @@ def test_is_a_grounder(grounder):
     assert isinstance(grounder, Grounder) and grounder.name == "ocr"
 
 
-@pytest.mark.parametrize("description, element_id", [
-    ('the "Submit order" button', "submit"),
-    ("Cancel", "cancel"),
-    ("the Save for later button", "later"),
-    ("Apply coupon", "coupon"),                 # white on blue
-    ("Dark footer link", "footer"),             # light on dark
-    ("Sign out", "signout"),                    # 12 px
-    ("the Checkout heading", "title"),
-    ('"Privacy policy"', "privacy"),
-])
+@pytest.mark.parametrize(
+    "description, element_id",
+    [
+        ('the "Submit order" button', "submit"),
+        ("Cancel", "cancel"),
+        ("the Save for later button", "later"),
+        ("Apply coupon", "coupon"),  # white on blue
+        ("Dark footer link", "footer"),  # light on dark
+        ("Sign out", "signout"),  # 12 px
+        ("the Checkout heading", "title"),
+        ('"Privacy policy"', "privacy"),
+    ],
+)
 def test_page_phrases_land_inside_their_elements(grounder, page_shot, description, element_id):
     png, boxes = page_shot
     result = grounder.ground(png, description, (1280, 800))
@@ -155,7 +181,7 @@ def test_absent_phrases_answer_none(grounder, page_shot):
 
 def test_points_scale_to_the_screen_size(grounder, page_shot):
     png, _ = page_shot
-    half = grounder.ground(png, "Cancel", (640, 400))     # a screenshot at twice the screen's pixels
+    half = grounder.ground(png, "Cancel", (640, 400))  # a screenshot at twice the screen's pixels
     full = grounder.ground(png, "Cancel", (1280, 800))
     assert abs(half.x * 2 - full.x) <= 2 and abs(half.y * 2 - full.y) <= 2
 
@@ -173,24 +199,30 @@ def test_one_screenshot_is_read_once(grounder, page_shot, monkeypatch):
 
 # ---------------------------------------------------------------- a Pillow image
 
+
 def test_pillow_rendered_labels(grounder):
     need(FONT)
     image = Image.new("RGB", (900, 300), "#f4f4f4")
     draw = ImageDraw.Draw(image)
-    labels = {"Open file": (40, 40, 15), "Export as PDF": (300, 40, 15), "Preferences": (620, 44, 13),
-              "Quit": (40, 200, 18), "Check for updates": (300, 205, 14)}
+    labels = {
+        "Open file": (40, 40, 15),
+        "Export as PDF": (300, 40, 15),
+        "Preferences": (620, 44, 13),
+        "Quit": (40, 200, 18),
+        "Check for updates": (300, 205, 14),
+    }
     boxes = {}
     for text, (x, y, size) in labels.items():
         font = ImageFont.truetype(FONT, size)
         draw.rectangle((x - 8, y - 6, x + draw.textlength(text, font=font) + 8, y + size + 8), outline="#888")
         draw.text((x, y), text, fill="#111", font=font)
-        l, t, r, b = draw.textbbox((x, y), text, font=font)
-        boxes[text] = (l, t, r - l, b - t)
+        left, top, right, bottom = draw.textbbox((x, y), text, font=font)
+        boxes[text] = (left, top, right - left, bottom - top)
     draw.rectangle((600, 190, 860, 240), fill="#2a2a2a")
     font = ImageFont.truetype(FONT, 14)
     draw.text((620, 205), "Night mode", fill="#f0f0f0", font=font)
-    l, t, r, b = draw.textbbox((620, 205), "Night mode", font=font)
-    boxes["Night mode"] = (l, t, r - l, b - t)
+    left, top, right, bottom = draw.textbbox((620, 205), "Night mode", font=font)
+    boxes["Night mode"] = (left, top, right - left, bottom - top)
     buf = io.BytesIO()
     image.save(buf, "PNG")
     png = buf.getvalue()

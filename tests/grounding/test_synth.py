@@ -109,14 +109,14 @@ def test_rows_follow_the_osworld_g_schema(sets, name):
     assert len(rows) == {"a": 30, "c": 30, "mix": 120}[name]
     assert len({r["id"] for r in rows}) == len(rows)
     for row in rows:
-        item = SynthItem.model_validate(row)          # types, refusal box, box inside the image
+        item = SynthItem.model_validate(row)  # types, refusal box, box inside the image
         assert OSWORLD_G_KEYS <= row.keys()
         assert item.category in CATEGORIES and set(item.categories) <= set(CATEGORIES)
         w, h = item.image_size
         assert 1280 <= w <= 1920 and 800 <= h <= 1080
         image = path.parent / item.image_path
         with Image.open(image) as im:
-            assert im.size == (w, h)                  # device scale factor 1
+            assert im.size == (w, h)  # device scale factor 1
         assert (path.parent / item.html_path).is_file()
         if item.box_type == "refusal":
             assert item.box_coordinates == [0, 0, 0, 0] and item.synth_id is None
@@ -197,8 +197,15 @@ def test_category_and_kind_mix(sets):
 def test_draw_uses_each_target_once_and_caps_refusals():
     def cand(category: str, sid: str | None, absent: str | None = None) -> Candidate:
         box = None if sid is None else (0, 0, 1, 1)
-        return Candidate(categories=[category], kind="button", instruction="x", box=box, gui_types=["Button"],
-                         sid=sid, absent_text=absent)
+        return Candidate(
+            categories=[category],
+            kind="button",
+            instruction="x",
+            box=box,
+            gui_types=["Button"],
+            sid=sid,
+            absent_text=absent,
+        )
 
     pool = {c: [] for c in CATEGORIES}
     for i in range(3):

@@ -23,8 +23,8 @@ def test_edges_are_the_outer_edges_of_the_first_and_last_words():
     edges = span_edges(TEXT, "upon a", "tiny robot")
     upon = next(w for w in TEXT if w.text == "upon")
     robot = next(w for w in TEXT if w.text == "robot")
-    assert edges.start == (upon.box[0], 106)                     # left edge of "upon"
-    assert edges.end == (robot.box[0] + robot.box[2], 106)       # right edge of "robot"
+    assert edges.start == (upon.box[0], 106)  # left edge of "upon"
+    assert edges.end == (robot.box[0] + robot.box[2], 106)  # right edge of "robot"
     assert edges.how == "phrase .. phrase"
 
 
@@ -34,16 +34,16 @@ def test_the_end_comes_after_the_start_and_the_grounders_point_picks_among_look_
     edges = span_edges(TEXT, "who loved", "tiny books", end_hint=(books.box[0] - 20, 136))
     assert edges.end == (books.box[0] + books.box[2], 136)
     first_tiny = span_edges(TEXT, "Once", "tiny")
-    assert first_tiny.end[1] == 106                              # nearest after the start: line 1
+    assert first_tiny.end[1] == 106  # nearest after the start: line 1
     later = span_edges(TEXT, "who", "tiny")
-    assert later.end[1] == 136                                   # never before the start
+    assert later.end[1] == 136  # never before the start
 
 
 def test_a_phrase_ocr_cannot_read_falls_back_to_the_word_under_the_point():
     time_word = next(w for w in TEXT if w.text == "time")
     edges = span_edges(TEXT, "zzqx", "robot", start_hint=(time_word.box[0] + 5, 104))
     assert edges.start == (time_word.box[0], 106) and edges.how == "word at the point .. phrase"
-    assert span_edges(TEXT, "zzqx", "robot") is None             # no text, no point: not placed
+    assert span_edges(TEXT, "zzqx", "robot") is None  # no text, no point: not placed
 
 
 def test_quoted_text_is_the_phrase():

@@ -27,8 +27,12 @@ def checkout_files(*under: str) -> list[str]:
     """Paths (relative to the checkout) of its files that git tracks or would track."""
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("the wheel tests build from a git checkout (git ls-files)")
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
-                             "-z", "--", *under], cwd=REPO, capture_output=True, check=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", *under],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
     return [p for p in listed.stdout.decode().split("\0") if p and (REPO / p).is_file()]
 
 
@@ -69,10 +73,18 @@ class FreshVenv:
         env["VIRTUAL_ENV"] = str(self.root)
         return env
 
-    def run(self, *args: str, timeout: float = 600,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(list(args), cwd=self.workdir, env={**self.env, **(env or {})},
-                              capture_output=True, text=True, timeout=timeout, check=False)
+    def run(
+        self, *args: str, timeout: float = 600, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            list(args),
+            cwd=self.workdir,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
 
 def _borrowed_paths() -> list[str]:
@@ -83,8 +95,12 @@ def _borrowed_paths() -> list[str]:
     for pth in sorted(purelib.glob("*.pth")):
         for line in pth.read_text().splitlines():
             folder = Path(line)
-            if (line and not line.startswith(("#", "import ")) and folder.is_dir()
-                    and not any((folder / pkg / "__init__.py").exists() for pkg in PACKAGES)):
+            if (
+                line
+                and not line.startswith(("#", "import "))
+                and folder.is_dir()
+                and not any((folder / pkg / "__init__.py").exists() for pkg in PACKAGES)
+            ):
                 paths.append(line)
     return paths
 
@@ -94,12 +110,33 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> FreshVe
     root = tmp_path_factory.mktemp("venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120)
     python = root / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "borrowed-dependencies.pth").write_text("\n".join(_borrowed_paths()) + "\n")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                           "--no-deps", "--no-index", str(wheel)],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     workdir = tmp_path_factory.mktemp("elsewhere")
     return FreshVenv(root, python, site, workdir)

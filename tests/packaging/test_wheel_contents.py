@@ -29,23 +29,29 @@ def test_the_task_data_ships_with_its_licence_notices(wheel: Path):
         assert f"benchmarks/data/{folder}/test_all.json" in names
         notice = zipfile.ZipFile(wheel).read(f"benchmarks/data/{folder}/NOTICE.md").decode()
         assert licence in notice and "github.com" in notice
-    assert len([n for n in names if re.match(r"benchmarks/data/osworld/examples/[^/]+/[^/]+\.json$", n)]) == 369
+    assert (
+        len([n for n in names if re.match(r"benchmarks/data/osworld/examples/[^/]+/[^/]+\.json$", n)]) == 369
+    )
     assert len([n for n in names if re.match(r"benchmarks/data/waa/examples/[^/]+/[^/]+\.json$", n)]) == 154
 
 
 def test_the_installed_package_is_the_wheel_and_finds_its_tasks(fresh_venv: FreshVenv):
     """From a folder outside the checkout, with no ../shared: `agent bench osworld` reads
     test_small from the installed package."""
-    where = fresh_venv.run(str(fresh_venv.python), "-c",
-                           "import agent, benchmarks, envs, grounding; "
-                           "print(*(m.__file__ for m in (agent, benchmarks, envs, grounding)))")
+    where = fresh_venv.run(
+        str(fresh_venv.python),
+        "-c",
+        "import agent, benchmarks, envs, grounding; "
+        "print(*(m.__file__ for m in (agent, benchmarks, envs, grounding)))",
+    )
     assert where.returncode == 0, where.stderr
     for path in where.stdout.split():
         assert Path(path).is_relative_to(fresh_venv.site), path
         assert not Path(path).resolve().is_relative_to(REPO), path
     assert not (fresh_venv.workdir.parent / "shared").exists()
-    table = fresh_venv.run(str(fresh_venv.root / "bin" / "agent"), "bench", "osworld", "coverage",
-                           "--split", "test_small")
+    table = fresh_venv.run(
+        str(fresh_venv.root / "bin" / "agent"), "bench", "osworld", "coverage", "--split", "test_small"
+    )
     assert table.returncode == 0, table.stdout + table.stderr
     assert re.search(r"^all\s+39\s", table.stdout, re.MULTILINE), table.stdout
 

@@ -30,9 +30,21 @@ def test_the_scripted_example_episode_scores_1(fresh_venv: FreshVenv, tmp_path):
     shutil.copy2(REPO / "examples/scripted/write_note.jsonl", replies)
     home = tmp_path / "home"
     home.mkdir()
-    done = fresh_venv.run(str(fresh_venv.root / "bin" / "agent"), "run", "--task", str(task),
-                          "--model", f"scripted:{replies.name}", "--out", "episode",
-                          "--width", "1280", "--height", "800", env={"HOME": str(home)})
+    done = fresh_venv.run(
+        str(fresh_venv.root / "bin" / "agent"),
+        "run",
+        "--task",
+        str(task),
+        "--model",
+        f"scripted:{replies.name}",
+        "--out",
+        "episode",
+        "--width",
+        "1280",
+        "--height",
+        "800",
+        env={"HOME": str(home)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     result = json.loads((fresh_venv.workdir / "episode" / "result.json").read_text())
     assert result["status"] == "done" and result["score"] == 1.0
@@ -74,4 +86,6 @@ def test_an_osworld_profile_desktop_starts_from_the_wheel(fresh_venv: FreshVenv)
     assert report["envs"].startswith(str(fresh_venv.site)) and report["data"].startswith(str(fresh_venv.site))
     assert report["health"]["http_status"] == 200 and report["health"]["status"] == "ok", report["health"]
     lines = report["out"].split()
-    assert lines[0] == "user" and lines[1].endswith("google-chrome") and "mimeapps" in lines and "vlcrc" in lines
+    assert (
+        lines[0] == "user" and lines[1].endswith("google-chrome") and "mimeapps" in lines and "vlcrc" in lines
+    )

@@ -108,8 +108,9 @@ def open_tabs_info(ctx: EvalContext, spec: dict[str, Any]) -> list[dict[str, str
     Tabs come in DevTools' `/json/list` order (most recently active first)."""
     try:
         tabs = _tabs(ctx)
-        values = _pages(ctx).evaluate([t["id"] for t in tabs], "({title: document.title, url: location.href})",
-                                      wait=10)
+        values = _pages(ctx).evaluate(
+            [t["id"] for t in tabs], "({title: document.title, url: location.href})", wait=10
+        )
     except ChromeError as exc:
         log.error("open_tabs_info: %s", exc)
         return []
@@ -254,20 +255,28 @@ def url_path_parse(ctx: EvalContext, spec: dict[str, Any]) -> dict[str, Any] | N
                 else:
                     values[k] = v or None
                 shirts = shirts or (k == "Product_department" and v in ("shirts", "Shirts", "Shirt"))
-                short_sleeve = short_sleeve or (k == "Sleeve_length" and v in ("short-sleeve", "Short Sleeve"))
+                short_sleeve = short_sleeve or (
+                    k == "Sleeve_length" and v in ("short-sleeve", "Short Sleeve")
+                )
             break
     for k in ("Men_regular_size_t", "Price_discount_range"):
         values.setdefault(k, None)
-    out: dict[str, Any] = {"mens_clothing": True if "mens-clothing" in path else None,
-                           "shirts": True if shirts else None,
-                           "short_sleeve": True if short_sleeve else None}
+    out: dict[str, Any] = {
+        "mens_clothing": True if "mens-clothing" in path else None,
+        "shirts": True if shirts else None,
+        "short_sleeve": True if short_sleeve else None,
+    }
     for key in spec["parse_keys"]:
         if key not in values:
             continue
         if key == "Price_discount_range":
             got = values[key]
-            fifty = (got is not None and "50_PERCENT_ off & more" in got
-                     and "30_PERCENT_ off & more" not in got and "20_PERCENT_ off & more" not in got)
+            fifty = (
+                got is not None
+                and "50_PERCENT_ off & more" in got
+                and "30_PERCENT_ off & more" not in got
+                and "20_PERCENT_ off & more" not in got
+            )
             out[key] = "50_PERCENT_ off & more" if fifty else "not_50_PERCENT_ off & more"
         else:
             out[key] = values[key]

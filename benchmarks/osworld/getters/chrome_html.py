@@ -99,7 +99,9 @@ def html_parse(spec: dict[str, Any], answers: list[list[str]]) -> dict[str, Any]
         for key in spec.get("class_singleObject", {}).values():
             out[key] = _one(next(reads))
     elif category in ("label", "xpath", "input"):
-        objects = spec.get({"label": "labelObject", "xpath": "xpathObject", "input": "inputObject"}[category], {})
+        objects = spec.get(
+            {"label": "labelObject", "xpath": "xpathObject", "input": "inputObject"}[category], {}
+        )
         for key in objects.values():
             out[key] = _one(next(reads))
     elif category == "class&url":

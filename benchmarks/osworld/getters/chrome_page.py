@@ -26,7 +26,7 @@ from benchmarks.osworld.chrome import DEFAULT_DEBUG_PORT, ChromeError, PythonDes
 __all__ = ["ChromePages", "PageVisit"]
 
 # Runs inside the desktop: stdlib only. PORT, OPS and TIMEOUT are prepended.
-_SNIPPET_BODY = r'''
+_SNIPPET_BODY = r"""
 import base64, json, os, socket, struct, time, urllib.request
 
 def _version():
@@ -172,32 +172,37 @@ for _op in OPS:
     except Exception as exc:
         _results.append({"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)})
 print(json.dumps({"ready": True, "results": _results}))
-'''
+"""
 
 
 @dataclass
 class PageVisit:
-    loaded: bool                 # document.readyState reached "complete" in time
-    value: Any = None            # the expression's value
-    pdf: bytes | None = None     # the page printed to PDF, when asked
+    loaded: bool  # document.readyState reached "complete" in time
+    value: Any = None  # the expression's value
+    pdf: bytes | None = None  # the page printed to PDF, when asked
 
 
 class ChromePages:
     """Evaluate JavaScript in the tabs of a browser in `desktop`, or in pages it visits."""
 
-    def __init__(self, desktop: PythonDesktop, port: int = DEFAULT_DEBUG_PORT, *,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self, desktop: PythonDesktop, port: int = DEFAULT_DEBUG_PORT, *, timeout: float = 30.0
+    ) -> None:
         self.desktop, self.port, self.timeout = desktop, int(port), timeout
 
     def _run(self, ops: list[dict[str, Any]], budget: float) -> list[dict[str, Any]]:
         # OPS travels as a JSON string literal: JSON's true/null are not Python.
-        code = (f"import json\nPORT = {self.port}\nTIMEOUT = {self.timeout!r}\n"
-                f"OPS = json.loads({json.dumps(json.dumps(ops))})\n" + _SNIPPET_BODY)
+        code = (
+            f"import json\nPORT = {self.port}\nTIMEOUT = {self.timeout!r}\n"
+            f"OPS = json.loads({json.dumps(json.dumps(ops))})\n" + _SNIPPET_BODY
+        )
         out = self.desktop.run_python(code, timeout=budget + 30)
         reply = last_json(out.output)
         if reply is None:
-            raise ChromeError(f"CDP helper failed in the desktop (returncode {out.returncode}): "
-                              f"{(out.error or out.output).strip()[-300:]}")
+            raise ChromeError(
+                f"CDP helper failed in the desktop (returncode {out.returncode}): "
+                f"{(out.error or out.output).strip()[-300:]}"
+            )
         if not reply.get("ready"):
             raise ChromeError(f"no DevTools endpoint on port {self.port}: {reply.get('error')}")
         return reply["results"]
@@ -209,8 +214,9 @@ class ChromePages:
         results = self._run(ops, budget=wait * len(targets) + self.timeout) if ops else []
         return [r["value"] if r["ok"] else ChromeError(r["error"]) for r in results]
 
-    def visit(self, url: str, expression: str | None = None, *, wait: float = 30.0,
-              pdf: bool = False) -> PageVisit:
+    def visit(
+        self, url: str, expression: str | None = None, *, wait: float = 30.0, pdf: bool = False
+    ) -> PageVisit:
         """Open `url` in a fresh isolated context, wait for it to load, evaluate
         `expression` there (and print it to PDF if asked), then close it."""
         op = {"op": "visit", "url": url, "expr": expression, "wait": wait, "pdf": pdf}
@@ -218,5 +224,4 @@ class ChromePages:
         if not result["ok"]:
             raise ChromeError(f"visit {url}: {result['error']}")
         data = result.get("pdf")
-        return PageVisit(result["loaded"], result.get("value"),
-                         base64.b64decode(data) if data else None)
+        return PageVisit(result["loaded"], result.get("value"), base64.b64decode(data) if data else None)

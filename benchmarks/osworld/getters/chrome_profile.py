@@ -71,9 +71,11 @@ def _read(ctx: EvalContext, *parts: str) -> bytes | None:
         return None
 
 
-def _json_getter(name: str, parts: tuple[str, ...], pick: Callable[[dict[str, Any]], Any],
-                 fallback: Any) -> Getter:
+def _json_getter(
+    name: str, parts: tuple[str, ...], pick: Callable[[dict[str, Any]], Any], fallback: Any
+) -> Getter:
     """A getter returning `pick(json of the file)`, or `fallback` on any error."""
+
     def get(ctx: EvalContext, spec: dict[str, Any]) -> Any:
         try:
             raw = _read(ctx, *parts)
@@ -84,6 +86,7 @@ def _json_getter(name: str, parts: tuple[str, ...], pick: Callable[[dict[str, An
         except Exception as exc:  # noqa: BLE001 - upstream: any failure gives the fallback
             log.info("%s: %s; using %r", name, exc, fallback)
             return fallback() if callable(fallback) else fallback
+
     get.__name__ = get.__qualname__ = name
     get.__doc__ = f"Upstream's get_{name}: read from {'/'.join(parts)} (fallback {fallback!r})."
     return get
@@ -104,8 +107,15 @@ def _new_startup_page(d: dict[str, Any]) -> str:
 def _color_scheme(d: dict[str, Any]) -> str:
     theme = d.get("browser", {}).get("theme", {})
     raw = theme.get("color_scheme2", theme.get("color_scheme"))
-    names = {"system": "system", "default": "system", "0": "system", "light": "light", "1": "light",
-             "dark": "dark", "2": "dark"}
+    names = {
+        "system": "system",
+        "default": "system",
+        "0": "system",
+        "light": "light",
+        "1": "light",
+        "dark": "dark",
+        "2": "dark",
+    }
     mode = names.get(str(raw).strip().lower()) if isinstance(raw, (str, int, float)) else None
     if d.get("extensions", {}).get("theme", {}).get("system_theme") in (0, "0", False):
         return "light"
@@ -114,39 +124,67 @@ def _color_scheme(d: dict[str, Any]) -> str:
 
 # The getters that read one JSON value from Preferences or Local State (name = what tasks call them).
 default_search_engine = _json_getter(
-    "default_search_engine", PREFS,
-    lambda d: d.get("default_search_provider_data", {}).get("template_url_data", {}).get("short_name", "Google"),
-    "Google")
+    "default_search_engine",
+    PREFS,
+    lambda d: (
+        d.get("default_search_provider_data", {}).get("template_url_data", {}).get("short_name", "Google")
+    ),
+    "Google",
+)
 enabled_experiments = _json_getter(
-    "enabled_experiments", LOCAL_STATE, lambda d: d.get("browser", {}).get("enabled_labs_experiments", []), list)
+    "enabled_experiments",
+    LOCAL_STATE,
+    lambda d: d.get("browser", {}).get("enabled_labs_experiments", []),
+    list,
+)
 profile_name = _json_getter("profile_name", PREFS, lambda d: d.get("profile", {}).get("name", None), None)
 chrome_language = _json_getter(
-    "chrome_language", LOCAL_STATE, lambda d: d.get("intl", {}).get("app_locale", "en-US"), "en-US")
+    "chrome_language", LOCAL_STATE, lambda d: d.get("intl", {}).get("app_locale", "en-US"), "en-US"
+)
 chrome_font_size = _json_getter(
-    "chrome_font_size", PREFS,
-    lambda d: d.get("webkit", {}).get("webprefs", {"default_fixed_font_size": 13, "default_font_size": 16,
-                                                   "minimum_font_size": 13}),
-    lambda: {"default_fixed_font_size": 13, "default_font_size": 16})
+    "chrome_font_size",
+    PREFS,
+    lambda d: d.get("webkit", {}).get(
+        "webprefs", {"default_fixed_font_size": 13, "default_font_size": 16, "minimum_font_size": 13}
+    ),
+    lambda: {"default_fixed_font_size": 13, "default_font_size": 16},
+)
 enable_do_not_track = _json_getter(
-    "enable_do_not_track", PREFS, lambda d: _flag(d.get("enable_do_not_track", {})), "false")
+    "enable_do_not_track", PREFS, lambda d: _flag(d.get("enable_do_not_track", {})), "false"
+)
 enable_enhanced_safety_browsing = _json_getter(
-    "enable_enhanced_safety_browsing", PREFS, lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", {})),
-    "Google")
+    "enable_enhanced_safety_browsing",
+    PREFS,
+    lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", {})),
+    "Google",
+)
 enable_safe_browsing = _json_getter(
-    "enable_safe_browsing", PREFS,
-    lambda d: _flag(d.get("safebrowsing", {}).get("enhanced", False)
-                    or d.get("safebrowsing", {}).get("enabled", False)),
-    "false")
+    "enable_safe_browsing",
+    PREFS,
+    lambda d: _flag(
+        d.get("safebrowsing", {}).get("enhanced", False) or d.get("safebrowsing", {}).get("enabled", False)
+    ),
+    "false",
+)
 new_startup_page = _json_getter("new_startup_page", PREFS, _new_startup_page, "Google")
 find_unpacked_extension_path = _json_getter(
-    "find_unpacked_extension_path", PREFS,
-    lambda d: [e["path"] for e in d.get("extensions", {}).get("settings", {}).values()], "Google")
+    "find_unpacked_extension_path",
+    PREFS,
+    lambda d: [e["path"] for e in d.get("extensions", {}).get("settings", {}).values()],
+    "Google",
+)
 find_installed_extension_name = _json_getter(
-    "find_installed_extension_name", PREFS,
-    lambda d: [e["manifest"]["name"] for e in d.get("extensions", {}).get("settings", {}).values()], "Google")
+    "find_installed_extension_name",
+    PREFS,
+    lambda d: [e["manifest"]["name"] for e in d.get("extensions", {}).get("settings", {}).values()],
+    "Google",
+)
 data_delete_automacally = _json_getter(  # sic: upstream's spelling is the getter's name
-    "data_delete_automacally", PREFS,
-    lambda d: _flag(d["profile"].get("default_content_setting_values", None) is not None), "Google")
+    "data_delete_automacally",
+    PREFS,
+    lambda d: _flag(d["profile"].get("default_content_setting_values", None) is not None),
+    "Google",
+)
 chrome_color_scheme = _json_getter("chrome_color_scheme", PREFS, _color_scheme, "system")
 # Upstream reads chrome://settings/appearance first and falls back to the file; the file
 # is what Chrome persists, so that is what we read.

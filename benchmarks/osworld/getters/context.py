@@ -37,10 +37,10 @@ class EvalDesktop(Protocol):
 @dataclass
 class EvalContext:
     desktop: EvalDesktop
-    cache_dir: Path               # files fetched for the metrics land here
+    cache_dir: Path  # files fetched for the metrics land here
     task_dir: Path | None = None  # the task file's folder, for files shipped beside it
     assets: AssetCache | None = None  # where cloud_file (files.py) finds its URLs
-    fetch_assets: bool = False        # download what the cache lacks (needs a network)
+    fetch_assets: bool = False  # download what the cache lacks (needs a network)
     clock: Callable[[], datetime] | None = None  # "now" for rule_relativeTime (tests)
 
 

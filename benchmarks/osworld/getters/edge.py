@@ -25,11 +25,22 @@ from benchmarks.osworld.getters.windows import (
     win_join,
 )
 
-__all__ = ["cookie_data_for_edge", "data_delete_automacally_from_edge", "default_search_engine_from_edge",
-           "edge_default_download_folder", "edge_font_size", "edge_home_page", "edge_profile_dir",
-           "enable_do_not_track_from_edge", "enable_enhanced_safety_browsing_from_edge", "favorites",
-           "history_for_edge", "profile_name_from_edge", "url_shortcuts_on_desktop",
-           "validate_pwa_installed"]
+__all__ = [
+    "cookie_data_for_edge",
+    "data_delete_automacally_from_edge",
+    "default_search_engine_from_edge",
+    "edge_default_download_folder",
+    "edge_font_size",
+    "edge_home_page",
+    "edge_profile_dir",
+    "enable_do_not_track_from_edge",
+    "enable_enhanced_safety_browsing_from_edge",
+    "favorites",
+    "history_for_edge",
+    "profile_name_from_edge",
+    "url_shortcuts_on_desktop",
+    "validate_pwa_installed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +52,16 @@ ENGINE_GUIDS = {  # Edge's built-in search engines, by `default_search_provider.
     "485bf7d3-0215-45af-87dc-538868000015": "Yandex",
 }
 DEFAULT_FONT_SIZES = {"default_fixed_font_size": 13, "default_font_size": 16}
-AUTO_DELETE_ALL = {"browsing_history": True, "cache": True, "cookies": True, "download_history": True,
-                   "form_data": True, "hosted_apps_data": False, "passwords": True, "site_settings": True}
+AUTO_DELETE_ALL = {
+    "browsing_history": True,
+    "cache": True,
+    "cookies": True,
+    "download_history": True,
+    "form_data": True,
+    "hosted_apps_data": False,
+    "passwords": True,
+    "site_settings": True,
+}
 
 
 def edge_profile_dir(ctx: EvalContext) -> str:
@@ -63,6 +82,7 @@ def _from_preferences(name: str, pick: Callable[[dict[str, Any]], Any], fallback
         except Exception as exc:  # noqa: BLE001 - upstream: any failure gives the fallback
             log.info("%s: %s; using %r", name, exc, fallback)
             return dict(fallback) if isinstance(fallback, dict) else fallback
+
     get.__name__ = get.__qualname__ = name
     get.__doc__ = f"Upstream's get_{name}: read from Edge's Preferences (fallback {fallback!r})."
     return get
@@ -77,23 +97,35 @@ def _scheme_less(url: Any) -> str:
 
 default_search_engine_from_edge = _from_preferences(
     "default_search_engine_from_edge",
-    lambda d: ENGINE_GUIDS.get(d.get("default_search_provider", {}).get("synced_guid"), "Unknown"), "Unknown")
+    lambda d: ENGINE_GUIDS.get(d.get("default_search_provider", {}).get("synced_guid"), "Unknown"),
+    "Unknown",
+)
 edge_font_size = _from_preferences(
-    "edge_font_size", lambda d: d.get("webkit", {}).get("webprefs", dict(DEFAULT_FONT_SIZES)), DEFAULT_FONT_SIZES)
+    "edge_font_size",
+    lambda d: d.get("webkit", {}).get("webprefs", dict(DEFAULT_FONT_SIZES)),
+    DEFAULT_FONT_SIZES,
+)
 enable_enhanced_safety_browsing_from_edge = _from_preferences(
     "enable_enhanced_safety_browsing_from_edge",
-    lambda d: 1.0 if d["edge"]["super_duper_secure_mode"]["enabled"] else 0.0, 0.0)
+    lambda d: 1.0 if d["edge"]["super_duper_secure_mode"]["enabled"] else 0.0,
+    0.0,
+)
 enable_do_not_track_from_edge = _from_preferences(
-    "enable_do_not_track_from_edge", lambda d: 1.0 if d.get("enable_do_not_track", {}) else 0.0, 0.0)
+    "enable_do_not_track_from_edge", lambda d: 1.0 if d.get("enable_do_not_track", {}) else 0.0, 0.0
+)
 profile_name_from_edge = _from_preferences(
-    "profile_name_from_edge", lambda d: d.get("profile", {}).get("name", None), None)
+    "profile_name_from_edge", lambda d: d.get("profile", {}).get("name", None), None
+)
 data_delete_automacally_from_edge = _from_preferences(
     "data_delete_automacally_from_edge",
-    lambda d: 1.0 if d["browser"].get("clear_data_on_exit", None) == AUTO_DELETE_ALL else 0.0, 0.0)
+    lambda d: 1.0 if d["browser"].get("clear_data_on_exit", None) == AUTO_DELETE_ALL else 0.0,
+    0.0,
+)
 # The home page as the task writes it ("www.wikipedia.org"): no scheme, no final slash.
 edge_home_page = _from_preferences("edge_home_page", lambda d: _scheme_less(d.get("homepage")), "")
 edge_default_download_folder = _from_preferences(
-    "edge_default_download_folder", lambda d: d.get("download", {}).get("default_directory"), None)
+    "edge_default_download_folder", lambda d: d.get("download", {}).get("default_directory"), None
+)
 
 
 def favorites(ctx: EvalContext, spec: dict[str, Any]) -> Any:
@@ -142,13 +174,17 @@ def url_shortcuts_on_desktop(ctx: EvalContext, spec: dict[str, Any]) -> dict[str
 
 
 def validate_pwa_installed(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"app_installed" when Edge has installed a web app: its Start-menu shortcut runs
+    """ "app_installed" when Edge has installed a web app: its Start-menu shortcut runs
     Edge's proxy with `--app-id=` (optionally one whose name holds `app_name`)."""
-    out = powershell(ctx, (
-        "$s = New-Object -ComObject WScript.Shell; "
-        "Get-ChildItem -LiteralPath ([Environment]::GetFolderPath('Programs')) -Filter *.lnk -Recurse | "
-        "ForEach-Object { $l = $s.CreateShortcut($_.FullName); "
-        "if ($l.Arguments -match '--app-id=') { $_.BaseName } }"))
+    out = powershell(
+        ctx,
+        (
+            "$s = New-Object -ComObject WScript.Shell; "
+            "Get-ChildItem -LiteralPath ([Environment]::GetFolderPath('Programs')) -Filter *.lnk -Recurse | "
+            "ForEach-Object { $l = $s.CreateShortcut($_.FullName); "
+            "if ($l.Arguments -match '--app-id=') { $_.BaseName } }"
+        ),
+    )
     names = [n.strip() for n in (out.output if out is not None else "").splitlines() if n.strip()]
     wanted = str(spec.get("app_name", "")).lower()
     found = any(wanted in n.lower() for n in names)

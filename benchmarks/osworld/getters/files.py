@@ -23,8 +23,15 @@ from benchmarks.osworld.assets import MissingAssets
 from benchmarks.osworld.getters.context import EvalContext, inside
 from envs.base import DesktopError
 
-__all__ = ["cache_file", "cloud_file", "content_from_vm_file", "copy_from_desktop", "list_directory", "local_file",
-           "vm_file"]
+__all__ = [
+    "cache_file",
+    "cloud_file",
+    "content_from_vm_file",
+    "copy_from_desktop",
+    "list_directory",
+    "local_file",
+    "vm_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +142,19 @@ def cache_file(ctx: EvalContext, spec: dict[str, Any]) -> str:
     """A file the evaluator's postconfig saved (`execute` with `stdout: name`), by name."""
     path = inside(ctx.cache_dir, spec["path"], "path")
     if not path.is_file():
-        raise FileNotFoundError(f"cache_file: {spec['path']!r} was not saved by a postconfig step "
-                                f"(looked in {ctx.cache_dir})")
+        raise FileNotFoundError(
+            f"cache_file: {spec['path']!r} was not saved by a postconfig step (looked in {ctx.cache_dir})"
+        )
     return str(path)
 
 
 def content_from_vm_file(ctx: EvalContext, spec: dict[str, Any]) -> list[str] | None:
     """Part of a file's content; upstream knows one: the last row of an xlsx, as text."""
     if spec.get("file_type") != "xlsx" or spec.get("file_content") != "last_row":
-        raise NotImplementedError(f"content_from_vm_file: {spec.get('file_type')!r}/"
-                                  f"{spec.get('file_content')!r} (only xlsx/last_row exists upstream)")
+        raise NotImplementedError(
+            f"content_from_vm_file: {spec.get('file_type')!r}/"
+            f"{spec.get('file_content')!r} (only xlsx/last_row exists upstream)"
+        )
     path = spec["path"]
     local = copy_from_desktop(ctx, path, path.rstrip("/").rsplit("/", 1)[-1])
     if local is None:

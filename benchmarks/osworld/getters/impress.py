@@ -30,7 +30,11 @@ RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 def _deck(ctx: EvalContext, spec: dict[str, Any]) -> tuple[str | None, int, str]:
     """The desktop's `ppt_file_path` copied into the cache, the 0-based slide index, `dest`."""
     ppt_path = spec["ppt_file_path"]
-    return copy_from_desktop(ctx, ppt_path, posixpath.basename(ppt_path)), int(spec["slide_index"]), spec["dest"]
+    return (
+        copy_from_desktop(ctx, ppt_path, posixpath.basename(ppt_path)),
+        int(spec["slide_index"]),
+        spec["dest"],
+    )
 
 
 def _copy_member(ctx: EvalContext, z: zipfile.ZipFile, target: str, dest: str) -> str | None:
@@ -55,8 +59,15 @@ def background_image_in_slide(ctx: EvalContext, spec: dict[str, Any]) -> str | N
         if slide not in z.namelist():
             return None
         root = ET.fromstring(z.read(slide))
-        image_id = next((blip.get(R_EMBED) for bg in root.iter(f"{P}bgPr")
-                         for blip in bg.iter(f"{A}blip") if blip.get(R_EMBED)), None)
+        image_id = next(
+            (
+                blip.get(R_EMBED)
+                for bg in root.iter(f"{P}bgPr")
+                for blip in bg.iter(f"{A}blip")
+                if blip.get(R_EMBED)
+            ),
+            None,
+        )
         rels = f"ppt/slides/_rels/slide{index + 1}.xml.rels"
         if image_id is None or rels not in z.namelist():
             return None

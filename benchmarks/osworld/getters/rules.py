@@ -45,8 +45,20 @@ def rule(ctx: EvalContext, spec: dict[str, Any]) -> Any:
 
 
 _DOW = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _nth_next_month(today: date, day: int) -> date:
@@ -87,10 +99,18 @@ RELATIVE_DAYS: dict[str, Callable[[date], date]] = {
 }
 # A range's end that depends on its start: the Friday of the Monday's week, the Sunday
 # of the Friday's or Saturday's weekend.
-_SAME_WEEK = {("next Monday", "next Friday"), ("next Monday split", "next Friday split"),
-              ("next Monday", "next Friday split"), ("next Monday split", "next Friday")}
-_SAME_WEEKEND = {("next Friday", "next Sunday"), ("next Saturday", "next Sunday"),
-                 ("next week Friday", "next week Sunday"), ("next week Saturday", "next week Sunday")}
+_SAME_WEEK = {
+    ("next Monday", "next Friday"),
+    ("next Monday split", "next Friday split"),
+    ("next Monday", "next Friday split"),
+    ("next Monday split", "next Friday"),
+}
+_SAME_WEEKEND = {
+    ("next Friday", "next Sunday"),
+    ("next Saturday", "next Sunday"),
+    ("next week Friday", "next week Sunday"),
+    ("next week Saturday", "next week Sunday"),
+}
 
 
 def relative_day(name: str, today: date, start: date | None = None, start_name: str = "") -> date:
@@ -102,17 +122,25 @@ def relative_day(name: str, today: date, start: date | None = None, start_name: 
     try:
         rule = RELATIVE_DAYS[name]
     except KeyError:
-        raise ValueError(f"rule_relativeTime: unknown relative time {name!r}; known: "
-                         f"{', '.join(RELATIVE_DAYS)}") from None
+        raise ValueError(
+            f"rule_relativeTime: unknown relative time {name!r}; known: {', '.join(RELATIVE_DAYS)}"
+        ) from None
     return rule(today)
 
 
 def format_day(template: str, day: date) -> str:
     """Fill upstream's placeholders (each replaced once, as upstream does)."""
-    values = (("{DoW}", _DOW[day.weekday()]), ("{Month}", _MONTHS[day.month - 1][:3]),
-              ("{DayD}", str(day.day)), ("{Year}", str(day.year)), ("{Month0D}", f"{day.month:02d}"),
-              ("{month}", _MONTHS[day.month - 1].lower()), ("{MonthFull}", _MONTHS[day.month - 1]),
-              ("{Day0D}", f"{day.day:02d}"), ("{MonthD}", str(day.month)))
+    values = (
+        ("{DoW}", _DOW[day.weekday()]),
+        ("{Month}", _MONTHS[day.month - 1][:3]),
+        ("{DayD}", str(day.day)),
+        ("{Year}", str(day.year)),
+        ("{Month0D}", f"{day.month:02d}"),
+        ("{month}", _MONTHS[day.month - 1].lower()),
+        ("{MonthFull}", _MONTHS[day.month - 1]),
+        ("{Day0D}", f"{day.day:02d}"),
+        ("{MonthD}", str(day.month)),
+    )
     for key, value in values:
         template = template.replace(key, value, 1)
     return template

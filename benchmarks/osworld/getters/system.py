@@ -17,8 +17,17 @@ from benchmarks.osworld.getters.files import copy_from_desktop
 from benchmarks.osworld.setup import as_flag
 from envs.base import CommandOutput, DesktopError
 
-__all__ = ["accessibility_tree", "default_video_player", "parse_wmctrl", "vm_command_error",
-           "vm_command_line", "vm_screen_size", "vm_terminal_output", "vm_wallpaper", "vm_window_size"]
+__all__ = [
+    "accessibility_tree",
+    "default_video_player",
+    "parse_wmctrl",
+    "vm_command_error",
+    "vm_command_line",
+    "vm_screen_size",
+    "vm_terminal_output",
+    "vm_wallpaper",
+    "vm_window_size",
+]
 
 log = logging.getLogger(__name__)
 
@@ -125,19 +134,26 @@ def vm_wallpaper(ctx: EvalContext, spec: dict[str, Any]) -> str | None:
 
 
 # Upstream's list, duplicates included: they weigh the vote the same way.
-VIDEO_TYPES = [t for t in (
-    "3gp 3gpp 3gpp2 avi divx dv fli flv mp2t mp4 mp4v-es mpeg mpeg-system msvideo ogg quicktime "
-    "vnd.divx vnd.mpegurl vnd.rn-realvideo webm x-anim x-avi x-flc x-fli x-flv x-m4v x-matroska "
-    "x-mpeg x-mpeg-system x-mpeg2 x-ms-asf x-ms-asf-plugin x-ms-asx x-ms-wm x-ms-wmv x-ms-wmx "
-    "x-ms-wvx x-msvideo x-nsv x-ogm x-theora x-theora+ogg").split() for _ in (0, 1)] + ["x-ogm+ogg"]
+VIDEO_TYPES = [
+    t
+    for t in (
+        "3gp 3gpp 3gpp2 avi divx dv fli flv mp2t mp4 mp4v-es mpeg mpeg-system msvideo ogg quicktime "
+        "vnd.divx vnd.mpegurl vnd.rn-realvideo webm x-anim x-avi x-flc x-fli x-flv x-m4v x-matroska "
+        "x-mpeg x-mpeg-system x-mpeg2 x-ms-asf x-ms-asf-plugin x-ms-asx x-ms-wm x-ms-wmv x-ms-wmx "
+        "x-ms-wvx x-msvideo x-nsv x-ogm x-theora x-theora+ogg"
+    ).split()
+    for _ in (0, 1)
+] + ["x-ogm+ogg"]
 
 
 def default_video_player(ctx: EvalContext, spec: dict[str, Any]) -> str:
     """The desktop file most video MIME types open with (`xdg-mime query default`),
     or "unknown"."""
     # One round trip: a line per type, empty where the type has no default.
-    script = "; ".join(f'printf "%s\\n" "$(xdg-mime query default {shlex.quote("video/" + t)} 2>/dev/null)"'
-                       for t in VIDEO_TYPES)
+    script = "; ".join(
+        f'printf "%s\\n" "$(xdg-mime query default {shlex.quote("video/" + t)} 2>/dev/null)"'
+        for t in VIDEO_TYPES
+    )
     try:
         out = ctx.desktop.execute(["sh", "-c", script])
     except DesktopError as exc:

@@ -19,8 +19,17 @@ from benchmarks.osworld.getters.context import EvalContext
 from benchmarks.osworld.setup import _powershell, _ps_quote
 from envs.base import CommandOutput, DesktopError
 
-__all__ = ["FOLDER_DEFAULTS", "as_bool_text", "children", "known_folder", "powershell",
-           "ps_quote", "read_bytes", "read_text", "win_join"]
+__all__ = [
+    "FOLDER_DEFAULTS",
+    "as_bool_text",
+    "children",
+    "known_folder",
+    "powershell",
+    "ps_quote",
+    "read_bytes",
+    "read_text",
+    "win_join",
+]
 
 log = logging.getLogger(__name__)
 

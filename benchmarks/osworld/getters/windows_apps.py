@@ -23,8 +23,14 @@ from lxml import etree
 from benchmarks.osworld.getters.context import EvalContext
 from benchmarks.osworld.getters.windows import read_bytes
 
-__all__ = ["check_if_timer_started", "check_if_world_clock_exists", "duration_names",
-           "image_dimension_matches_input", "is_red_circle_present_on_canvas", "red_circle_in"]
+__all__ = [
+    "check_if_timer_started",
+    "check_if_world_clock_exists",
+    "duration_names",
+    "image_dimension_matches_input",
+    "is_red_circle_present_on_canvas",
+    "red_circle_in",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ RUNNING = "Timer running, Pause"
 
 def duration_names(hours: int, minutes: int, seconds: int) -> list[str]:
     """How the Clock app may name a timer of that length, longest first."""
+
     def part(n: int, unit: str) -> str:
         return f"{n} {unit}" + ("" if n == 1 else "s")
 
@@ -67,21 +74,22 @@ def _name(element: etree._Element) -> str:
 
 
 def check_if_timer_started(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"True" when a Clock timer of `hours`:`minutes`:`seconds` is running."""
+    """ "True" when a Clock timer of `hours`:`minutes`:`seconds` is running."""
     names = duration_names(int(spec["hours"]), int(spec["minutes"]), int(spec["seconds"]))
     patterns = [re.compile(rf"\b{re.escape(n)}\b") for n in names]
     root = _tree(ctx)
     if root is None:
         return "False"
     for element in root.iter():
-        if any(p.search(_name(element)) for p in patterns) \
-                and any(_name(inner) == RUNNING for inner in element.iter()):
+        if any(p.search(_name(element)) for p in patterns) and any(
+            _name(inner) == RUNNING for inner in element.iter()
+        ):
             return "True"
     return "False"
 
 
 def check_if_world_clock_exists(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"True" when the Clock app lists a world clock for `city`, `country`."""
+    """ "True" when the Clock app lists a world clock for `city`, `country`."""
     city, country = str(spec["city"]).lower(), str(spec["country"]).lower()
     root = _tree(ctx)
     if root is None:
@@ -109,11 +117,15 @@ def red_circle_in(data: bytes, min_diameter: int = 10) -> bool:
     height, width = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
     if min(width, height) < min_diameter or not 0.75 <= width / height <= 1.33:
         return False
-    box = red[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    box = red[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     # A disc fills ~pi/4 of its box, a ring less; the corners stay empty either way.
     corner = max(1, min(width, height) // 8)
-    corners = box[:corner, :corner].mean() + box[:corner, -corner:].mean() \
-        + box[-corner:, :corner].mean() + box[-corner:, -corner:].mean()
+    corners = (
+        box[:corner, :corner].mean()
+        + box[:corner, -corner:].mean()
+        + box[-corner:, :corner].mean()
+        + box[-corner:, -corner:].mean()
+    )
     return bool(box.mean() <= 0.85 and corners / 4 < 0.2)
 
 

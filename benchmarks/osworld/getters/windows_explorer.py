@@ -33,9 +33,17 @@ from benchmarks.osworld.getters.windows import (
     win_join,
 )
 
-__all__ = ["are_all_images_tagged", "are_files_sorted_by_modified_time", "image_tags",
-           "is_details_view", "is_directory_read_only_for_user", "is_file_hidden",
-           "read_only_from_acl", "vm_active_window_title", "vm_library_folders"]
+__all__ = [
+    "are_all_images_tagged",
+    "are_files_sorted_by_modified_time",
+    "image_tags",
+    "is_details_view",
+    "is_directory_read_only_for_user",
+    "is_file_hidden",
+    "read_only_from_acl",
+    "vm_active_window_title",
+    "vm_library_folders",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +51,32 @@ FVM_DETAILS = 4  # Shell's FOLDERVIEWMODE for the Details view
 
 
 def is_file_hidden(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when the file's name starts with a dot or its Hidden attribute is set."""
+    """ "true" when the file's name starts with a dot or its Hidden attribute is set."""
     path = (spec or {}).get("file_path")
     if not path:
         return "false"
-    out = powershell(ctx, (
-        f"$i = Get-Item -LiteralPath {ps_quote(path)} -Force -ErrorAction Stop; "
-        "if ($i.Name.StartsWith('.') -or ($i.Attributes -band [IO.FileAttributes]::Hidden)) { 1 } else { 0 }"))
+    out = powershell(
+        ctx,
+        (
+            f"$i = Get-Item -LiteralPath {ps_quote(path)} -Force -ErrorAction Stop; "
+            "if ($i.Name.StartsWith('.') -or ($i.Attributes -band [IO.FileAttributes]::Hidden)) { 1 } else { 0 }"
+        ),
+    )
     return as_bool_text(out is not None and out.returncode == 0 and out.output.strip() == "1")
 
 
-_WRITE_RIGHTS = ("FullControl", "Modify", "Write", "CreateFiles", "AppendData", "WriteData",
-                 "CreateDirectories", "Delete", "ChangePermissions", "TakeOwnership")
+_WRITE_RIGHTS = (
+    "FullControl",
+    "Modify",
+    "Write",
+    "CreateFiles",
+    "AppendData",
+    "WriteData",
+    "CreateDirectories",
+    "Delete",
+    "ChangePermissions",
+    "TakeOwnership",
+)
 _READ_RIGHTS = ("Read", "ReadAndExecute", "ListDirectory", "ReadData", "FullControl", "Modify")
 
 
@@ -65,6 +87,7 @@ def _rights(text: str) -> set[str]:
 def read_only_from_acl(entries: list[dict[str, str]], user: str) -> bool:
     """From `Get-Acl` access entries (`Identity`, `Rights`, `Type`): the user may read
     and has no write right that a Deny entry does not take back."""
+
     def mine(entry: dict[str, str]) -> bool:
         return str(entry.get("Identity", "")).rsplit("\\", 1)[-1].lower() == user.lower()
 
@@ -84,10 +107,14 @@ def is_directory_read_only_for_user(ctx: EvalContext, spec: dict[str, Any]) -> b
         raise ValueError("directory is required")
     if not user:
         raise ValueError("user is required")
-    out = powershell(ctx, (
-        f"(Get-Acl -LiteralPath {ps_quote(directory)}).Access | ForEach-Object {{ [pscustomobject]@{{ "
-        "Identity = $_.IdentityReference.Value; Rights = $_.FileSystemRights.ToString(); "
-        "Type = $_.AccessControlType.ToString() } } | ConvertTo-Json -Compress"))
+    out = powershell(
+        ctx,
+        (
+            f"(Get-Acl -LiteralPath {ps_quote(directory)}).Access | ForEach-Object {{ [pscustomobject]@{{ "
+            "Identity = $_.IdentityReference.Value; Rights = $_.FileSystemRights.ToString(); "
+            "Type = $_.AccessControlType.ToString() } } | ConvertTo-Json -Compress"
+        ),
+    )
     if out is None or out.returncode != 0 or not out.output.strip():
         return False
     data = json.loads(out.output)
@@ -109,7 +136,10 @@ def image_tags(data: bytes) -> set[str]:
         text = bytes(raw).decode("utf-16-le", errors="ignore") if not isinstance(raw, str) else raw
         tags.update(t.strip() for t in text.rstrip("\x00").split(";") if t.strip())
     for block in re.findall(rb"<dc:subject>(.*?)</dc:subject>", data, re.DOTALL):
-        tags.update(t.decode("utf-8", "replace").strip() for t in re.findall(rb"<rdf:li>(.*?)</rdf:li>", block, re.DOTALL))
+        tags.update(
+            t.decode("utf-8", "replace").strip()
+            for t in re.findall(rb"<rdf:li>(.*?)</rdf:li>", block, re.DOTALL)
+        )
     return tags
 
 
@@ -145,8 +175,9 @@ def vm_library_folders(ctx: EvalContext, spec: dict[str, Any]) -> list[str] | No
     name = str(spec["library_name"])
     if not name or re.search(r'[\\/:*?"<>|]', name):
         raise ValueError(f"not a library name: {name!r}")
-    path = win_join(known_folder(ctx, "ApplicationData"), "Microsoft", "Windows", "Libraries",
-                    f"{name}.library-ms")
+    path = win_join(
+        known_folder(ctx, "ApplicationData"), "Microsoft", "Windows", "Libraries", f"{name}.library-ms"
+    )
     data = read_bytes(ctx, path)
     if data is None:
         return None
@@ -159,10 +190,14 @@ def _explorer_windows(ctx: EvalContext, folder: str, what: str) -> list[str]:
     """`what` (a property of the Shell folder view) for every open Explorer window
     showing `folder`, one line each."""
     want = ntpath.normpath(folder.replace("/", "\\"))
-    out = powershell(ctx, (
-        f"$want = {ps_quote(want)}; "
-        "foreach ($w in (New-Object -ComObject Shell.Application).Windows()) { "
-        f"try {{ if ($w.Document.Folder.Self.Path -eq $want) {{ $w.Document.{what} }} }} catch {{}} }}"))
+    out = powershell(
+        ctx,
+        (
+            f"$want = {ps_quote(want)}; "
+            "foreach ($w in (New-Object -ComObject Shell.Application).Windows()) { "
+            f"try {{ if ($w.Document.Folder.Self.Path -eq $want) {{ $w.Document.{what} }} }} catch {{}} }}"
+        ),
+    )
     if out is None or out.returncode != 0:
         return []
     return [line.strip() for line in out.output.splitlines() if line.strip()]

@@ -29,9 +29,18 @@ from benchmarks.osworld.getters.windows import (
     win_join,
 )
 
-__all__ = ["all_png_file_names", "is_all_docx_in_archive", "is_file_desktop", "is_file_saved_desktop",
-           "is_files_moved_downloads", "test_path", "vm_file_exists_in_desktop",
-           "vm_file_exists_in_vm_folder", "vm_folder_exists_in_documents", "zipped_folder_in_desktop"]
+__all__ = [
+    "all_png_file_names",
+    "is_all_docx_in_archive",
+    "is_file_desktop",
+    "is_file_saved_desktop",
+    "is_files_moved_downloads",
+    "test_path",
+    "vm_file_exists_in_desktop",
+    "vm_file_exists_in_vm_folder",
+    "vm_folder_exists_in_documents",
+    "zipped_folder_in_desktop",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,7 @@ def vm_file_exists_in_vm_folder(ctx: EvalContext, spec: dict[str, Any]) -> float
 
 
 def is_file_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when the Desktop file `filename` can be read."""
+    """ "true" when the Desktop file `filename` can be read."""
     path = win_join(known_folder(ctx, "Desktop"), spec["filename"])
     return as_bool_text(read_bytes(ctx, path) is not None)
 
@@ -71,7 +80,7 @@ def _normalise(text: Any) -> str:
 
 
 def is_file_saved_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when the Desktop file `filename` contains `textcontent` (or, with
+    """ "true" when the Desktop file `filename` contains `textcontent` (or, with
     `exact`, equals it apart from line endings and surrounding blanks)."""
     text = read_text(ctx, win_join(known_folder(ctx, "Desktop"), spec["filename"]))
     if text is None:
@@ -83,7 +92,7 @@ def is_file_saved_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
 
 
 def all_png_file_names(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when the lines of the text file `file_path` are exactly the names of
+    """ "true" when the lines of the text file `file_path` are exactly the names of
     the .png files in `folder_path` (as sets, case of the extension ignored)."""
     text = read_text(ctx, spec["file_path"])
     if text is None:
@@ -102,7 +111,7 @@ def _file_names(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def is_all_docx_in_archive(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when `folder_path`\\Archive holds files that are all .docx and no .docx
+    """ "true" when `folder_path`\\Archive holds files that are all .docx and no .docx
     is left directly in `folder_path` (an empty Archive fails, as upstream)."""
     folder = spec.get("folder_path")
     if not folder:
@@ -122,7 +131,7 @@ def is_all_docx_in_archive(ctx: EvalContext, spec: dict[str, Any]) -> str:
 
 
 def zipped_folder_in_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when the 7z archive `filename` is password-protected and, opened with
+    """ "true" when the 7z archive `filename` is password-protected and, opened with
     `password`, holds OldProjects/example.txt (the one task that uses it)."""
     import py7zr  # only this getter needs it
 
@@ -149,7 +158,7 @@ def zipped_folder_in_desktop(ctx: EvalContext, spec: dict[str, Any]) -> str:
 
 
 def is_files_moved_downloads(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"true" when Downloads no longer holds both `file_name` and `folder_name`, and
+    """ "true" when Downloads no longer holds both `file_name` and `folder_name`, and
     OldDownloads\\`folder_name` holds `file_name`."""
     name, folder = spec["file_name"], spec["folder_name"]
     home = known_folder(ctx, "UserProfile")
@@ -159,7 +168,10 @@ def is_files_moved_downloads(ctx: EvalContext, spec: dict[str, Any]) -> str:
     if name in listing and folder in listing:
         return "false"
     for entry in children(ctx, win_join(home, "OldDownloads")) or []:
-        if entry.get("type") == "directory" and entry["name"] == folder \
-                and any(child["name"] == name for child in entry.get("children") or []):
+        if (
+            entry.get("type") == "directory"
+            and entry["name"] == folder
+            and any(child["name"] == name for child in entry.get("children") or [])
+        ):
             return "true"
     return "false"

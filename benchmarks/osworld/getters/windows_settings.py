@@ -17,14 +17,23 @@ from typing import Any
 from benchmarks.osworld.getters.context import EvalContext
 from benchmarks.osworld.getters.windows import powershell, ps_quote
 
-__all__ = ["desktop_background", "night_light_state", "parse_night_light", "registry_value",
-           "storage_sense_run_frequency", "system_notifications", "system_timezone"]
+__all__ = [
+    "desktop_background",
+    "night_light_state",
+    "parse_night_light",
+    "registry_value",
+    "storage_sense_run_frequency",
+    "system_notifications",
+    "system_timezone",
+]
 
 log = logging.getLogger(__name__)
 
-NIGHT_LIGHT_KEY = (r"HKCU:\Software\Microsoft\Windows\CurrentVersion\CloudStore\Store\DefaultAccount"
-                   r"\Current\default$windows.data.bluelightreduction.settings"
-                   r"\windows.data.bluelightreduction.settings")
+NIGHT_LIGHT_KEY = (
+    r"HKCU:\Software\Microsoft\Windows\CurrentVersion\CloudStore\Store\DefaultAccount"
+    r"\Current\default$windows.data.bluelightreduction.settings"
+    r"\windows.data.bluelightreduction.settings"
+)
 STORAGE_POLICY_KEY = r"HKCU:\Software\Microsoft\Windows\CurrentVersion\StorageSense\Parameters\StoragePolicy"
 DESKTOP_KEY = r"HKCU:\Control Panel\Desktop"
 NOTIFICATIONS_KEY = r"HKCU:\Software\Microsoft\Windows\CurrentVersion\PushNotifications"
@@ -81,7 +90,7 @@ def night_light_state(ctx: EvalContext, spec: dict[str, Any]) -> bool | list[Any
 
 
 def desktop_background(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"True" when no wallpaper picture is set (a plain colour background)."""
+    """ "True" when no wallpaper picture is set (a plain colour background)."""
     text = registry_value(ctx, DESKTOP_KEY, "WallPaper")
     return "True" if (text or "").replace("\n", "") == "" else "False"
 
@@ -96,6 +105,6 @@ def storage_sense_run_frequency(ctx: EvalContext, spec: dict[str, Any]) -> str |
 
 
 def system_notifications(ctx: EvalContext, spec: dict[str, Any]) -> str:
-    """"True" when notifications are turned off (ToastEnabled = 0)."""
+    """ "True" when notifications are turned off (ToastEnabled = 0)."""
     text = registry_value(ctx, NOTIFICATIONS_KEY, "ToastEnabled")
     return "True" if (text or "").replace("\n", "").strip() == "0" else "False"

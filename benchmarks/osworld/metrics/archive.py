@@ -49,9 +49,17 @@ def compare_zip_files(actual: str | None, expected: str | None, **options: Any) 
     return 1.0
 
 
-_ARCHIVE_COMPARERS: dict[str, Callable[..., float]] = {"text": compare_text_file, "pdf": compare_pdfs, "docx": compare_docx_files,
-                      "ppt": compare_pptx_files, "image": compare_images, "csv": compare_csv,
-                      "table": compare_table, "audio": compare_audios, "video": compare_videos}
+_ARCHIVE_COMPARERS: dict[str, Callable[..., float]] = {
+    "text": compare_text_file,
+    "pdf": compare_pdfs,
+    "docx": compare_docx_files,
+    "ppt": compare_pptx_files,
+    "image": compare_images,
+    "csv": compare_csv,
+    "table": compare_table,
+    "audio": compare_audios,
+    "video": compare_videos,
+}
 
 
 def _unpack(archive: str, folder: str) -> None:
@@ -90,6 +98,8 @@ def compare_archive(pred_path: str | None, gold_path: str | None, **options: Any
         return 0.0
     if not pred_files:
         return 0.0  # upstream divides by zero here: an error, scored 0
-    score = sum(compare(os.path.join(pred_folder, file_path, p), os.path.join(gold_folder, file_path, g),
-                        **options) for p, g in zip(pred_files, gold_files))
+    score = sum(
+        compare(os.path.join(pred_folder, file_path, p), os.path.join(gold_folder, file_path, g), **options)
+        for p, g in zip(pred_files, gold_files)
+    )
     return score / len(pred_files)

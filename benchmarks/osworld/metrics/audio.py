@@ -25,8 +25,12 @@ SR, N_FFT, HOP, N_MELS, N_MFCC = 22050, 2048, 512, 128, 20
 
 def load(path: str, sr: int = SR) -> np.ndarray:
     """Mono float32 samples at `sr`, decoded by ffmpeg."""
-    out = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-ac", "1", "-ar", str(sr),
-                          "-f", "f32le", "-"], capture_output=True, timeout=600, check=True).stdout
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"],
+        capture_output=True,
+        timeout=600,
+        check=True,
+    ).stdout
     return np.frombuffer(out, dtype=np.float32)
 
 
@@ -87,16 +91,21 @@ def cosine(u: np.ndarray, v: np.ndarray) -> float:
 Dist = Callable[[np.ndarray, np.ndarray], float]
 
 
-def _dtw(x: Sequence[np.ndarray], y: Sequence[np.ndarray], window: list[tuple[int, int]] | None,
-         dist: Dist) -> tuple[float, list[tuple[int, int]]]:
+def _dtw(
+    x: Sequence[np.ndarray], y: Sequence[np.ndarray], window: list[tuple[int, int]] | None, dist: Dist
+) -> tuple[float, list[tuple[int, int]]]:
     if window is None:
         window = [(i, j) for i in range(len(x)) for j in range(len(y))]
     d: defaultdict[tuple[int, int], tuple[float, int, int]] = defaultdict(lambda: (math.inf, 0, 0))
     d[0, 0] = (0.0, 0, 0)
     for i, j in ((i + 1, j + 1) for i, j in window):
         cost = dist(x[i - 1], y[j - 1])
-        d[i, j] = min((d[i - 1, j][0] + cost, i - 1, j), (d[i, j - 1][0] + cost, i, j - 1),
-                      (d[i - 1, j - 1][0] + cost, i - 1, j - 1), key=lambda a: a[0])
+        d[i, j] = min(
+            (d[i - 1, j][0] + cost, i - 1, j),
+            (d[i, j - 1][0] + cost, i, j - 1),
+            (d[i - 1, j - 1][0] + cost, i - 1, j - 1),
+            key=lambda a: a[0],
+        )
     path, i, j = [], len(x), len(y)
     while not i == j == 0:
         path.append((i - 1, j - 1))
@@ -106,7 +115,12 @@ def _dtw(x: Sequence[np.ndarray], y: Sequence[np.ndarray], window: list[tuple[in
 
 
 def _expand_window(path: list[tuple[int, int]], len_x: int, len_y: int, radius: int) -> list[tuple[int, int]]:
-    near = {(i + a, j + b) for i, j in path for a in range(-radius, radius + 1) for b in range(-radius, radius + 1)}
+    near = {
+        (i + a, j + b)
+        for i, j in path
+        for a in range(-radius, radius + 1)
+        for b in range(-radius, radius + 1)
+    }
     cells = {(2 * i + a, 2 * j + b) for i, j in near for a in (0, 1) for b in (0, 1)}
     window, start_j = [], 0
     for i in range(len_x):
@@ -122,8 +136,9 @@ def _expand_window(path: list[tuple[int, int]], len_x: int, len_y: int, radius: 
     return window
 
 
-def fastdtw(x: Sequence[np.ndarray], y: Sequence[np.ndarray], dist: Dist,
-            radius: int = 1) -> tuple[float, list[tuple[int, int]]]:
+def fastdtw(
+    x: Sequence[np.ndarray], y: Sequence[np.ndarray], dist: Dist, radius: int = 1
+) -> tuple[float, list[tuple[int, int]]]:
     """FastDTW as the `fastdtw` package computes it: coarsen by halves, align, refine."""
     if len(x) < radius + 2 or len(y) < radius + 2:
         return _dtw(x, y, None, dist)

@@ -28,6 +28,7 @@ class _Books:
 
     def __init__(self, result: str, expected: str | None) -> None:
         import openpyxl
+
         self.paths = {"R": result, "E": expected}
         self.xl = {"R": openpyxl.load_workbook(result)}
         self.values = {"R": openpyxl.load_workbook(result, data_only=True)}
@@ -57,6 +58,7 @@ class _Books:
 
     def frame(self, idx: int | str) -> Any:
         import pandas as pd
+
         book, name = self.resolve(idx)
         path = self.paths[book]
         if path is None or name not in (self.names.get(book) or []):
@@ -101,8 +103,14 @@ def _cell_style(prop: str, cell: Any) -> Any:
         return any(cell.coordinate in rng for rng in cell.parent.merged_cells.ranges)
     if prop == "number_format":
         return cell.number_format if not empty and cell.data_type == "n" else None
-    font_props = {"font_name": "name", "font_family": "family", "font_bold": "b",
-                  "font_italic": "i", "font_underline": "u", "font_size": "sz"}
+    font_props = {
+        "font_name": "name",
+        "font_family": "family",
+        "font_bold": "b",
+        "font_italic": "i",
+        "font_underline": "u",
+        "font_size": "sz",
+    }
     if prop in font_props:
         return None if empty else getattr(cell.font, font_props[prop])
     if prop == "font_color":
@@ -119,6 +127,7 @@ def _cell_style(prop: str, cell: Any) -> Any:
 
 def _charts(sheet: Any, props: list[str]) -> dict[str, Any]:
     """Charts keyed by their series references, with the asked-for properties."""
+
     def ref(part: Any) -> str:
         for kind in ("numRef", "strRef"):
             f = getattr(getattr(part, kind, None), "f", None)
@@ -169,6 +178,7 @@ def _freeze_key(sheet: Any) -> tuple[Any, ...]:
 def _sheet_fuzzy(books: _Books, r: dict[str, Any]) -> bool:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.cell_range import MultiCellRange
+
     for rl in r["rules"]:
         for rng in MultiCellRange(rl["range"]):
             for row, col in rng.cells:
@@ -188,9 +198,15 @@ def _sheet_fuzzy(books: _Books, r: dict[str, Any]) -> bool:
                 if rl.get("ignore_case", False):
                     v1, v2 = v1.lower(), v2.lower()
                 kind = rl["type"]
-                ok = (v2 in v1 if kind == "includes" else v1 in v2 if kind == "included_by"
-                      else similarity(v1, v2) * 100 >= rl.get("threshold", 85.0) if kind == "fuzzy_match"
-                      else v1 == v2)
+                ok = (
+                    v2 in v1
+                    if kind == "includes"
+                    else v1 in v2
+                    if kind == "included_by"
+                    else similarity(v1, v2) * 100 >= rl.get("threshold", 85.0)
+                    if kind == "fuzzy_match"
+                    else v1 == v2
+                )
                 if not ok:
                     return False
     return True
@@ -224,8 +240,11 @@ def _table_rule(books: _Books, r: dict[str, Any]) -> bool | None:
             return None
         cell = sheet[r["coordinate"]]
         for prop, rule in r["props"].items():
-            value = (_cell_value(books, r["sheet_idx"], r["coordinate"]) if prop == "value"
-                     else _cell_style(prop, cell))
+            value = (
+                _cell_value(books, r["sheet_idx"], r["coordinate"])
+                if prop == "value"
+                else _cell_style(prop, cell)
+            )
             if not match_value_to_rule(value, rule):
                 return False
         return True
@@ -244,12 +263,14 @@ def _table_rule(books: _Books, r: dict[str, Any]) -> bool | None:
             return None
         return match_value_to_rule(sheet.sheet_view.zoomScale or 100.0, r)
     if kind in ("row_props", "col_props"):
+
         def dims(idx: int | str) -> dict[Any, Any]:
             sheet = books.sheet(idx)
             if sheet is None:
                 return {}
             holder = sheet.row_dimensions if kind == "row_props" else sheet.column_dimensions
             return {k: {p: getattr(d, p) for p in r.get("props", [])} for k, d in holder.items()}
+
         return dims(r["sheet_idx0"]) == dims(r["sheet_idx1"])
     if kind == "data_validation":
         sheet = books.sheet(r["sheet_idx"])
@@ -258,9 +279,15 @@ def _table_rule(books: _Books, r: dict[str, Any]) -> bool | None:
         validators = sheet.data_validations.dataValidation
         if len(validators) < len(r["dv_props"]):
             return False
-        return all(any(all(match_value_to_rule(getattr(dv, attr), rule) for attr, rule in props.items())
-                       for props in r["dv_props"]) for dv in validators)
+        return all(
+            any(
+                all(match_value_to_rule(getattr(dv, attr), rule) for attr, rule in props.items())
+                for props in r["dv_props"]
+            )
+            for dv in validators
+        )
     if kind == "style":
+
         def styles(idx: int | str) -> dict[str, list[Any]]:
             sheet = books.sheet(idx)
             if sheet is None:
@@ -268,8 +295,12 @@ def _table_rule(books: _Books, r: dict[str, Any]) -> bool | None:
             if len(sheet.conditional_formatting):
                 # Upstream evaluates conditional-format formulas (the `formulas` package).
                 raise NotImplementedError("compare_table style: conditional formatting")
-            return {c.coordinate: [_cell_style(p, c) for p in r.get("props", [])]
-                    for col in sheet.iter_cols() for c in col}
+            return {
+                c.coordinate: [_cell_style(p, c) for p in r.get("props", [])]
+                for col in sheet.iter_cols()
+                for c in col
+            }
+
         return styles(r["sheet_idx0"]) == styles(r["sheet_idx1"])
     raise NotImplementedError(f"compare_table rule {kind!r}")  # pivot_table, sparkline, filter
 
@@ -342,6 +373,7 @@ def check_csv(result: str | None, rules: dict[str, list[dict[str, str]]]) -> flo
 def _city(value: Any) -> str:
     """Lower case, accents and punctuation dropped, for tolerant city matching."""
     import unicodedata
+
     if value is None:
         return ""
     text = unicodedata.normalize("NFKD", str(value))
@@ -349,12 +381,15 @@ def _city(value: Any) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def compare_conference_city_in_order(actual_city_list_path: str | None, expected_city: dict[str, Any]) -> float:
+def compare_conference_city_in_order(
+    actual_city_list_path: str | None, expected_city: dict[str, Any]
+) -> float:
     """Cells C2:C22 of the active sheet, in order, each contain the expected city
     (or one of its alternatives), compared without case, accents or punctuation."""
     if not actual_city_list_path:
         return 0.0
     import openpyxl
+
     sheet = openpyxl.load_workbook(actual_city_list_path).active
     if sheet is None:
         return 0.0

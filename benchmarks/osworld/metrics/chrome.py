@@ -66,11 +66,16 @@ def compare_urls(url1: str | None, url2: str | None, full: bool = True) -> bool:
         sub, name = split_host(parsed.netloc.lower())
         if sub == "www":
             sub = ""
-        return urlunparse(ParseResult(
-            scheme=parsed.scheme.lower(), netloc=f"{sub}.{name}" if sub else name,
-            path=parsed.path if parsed.path != "/" else "",
-            params=parsed.params if full else "", query=parsed.query if full else "",
-            fragment=parsed.fragment if full else ""))
+        return urlunparse(
+            ParseResult(
+                scheme=parsed.scheme.lower(),
+                netloc=f"{sub}.{name}" if sub else name,
+                path=parsed.path if parsed.path != "/" else "",
+                params=parsed.params if full else "",
+                query=parsed.query if full else "",
+                fragment=parsed.fragment if full else "",
+            )
+        )
 
     return normal(url1) == normal(url2)
 
@@ -174,7 +179,9 @@ def _extension_name(name: str) -> str:
     return name
 
 
-def is_expected_installed_extensions(installed_extensions: list[str] | None, expected: dict[str, Any]) -> float:
+def is_expected_installed_extensions(
+    installed_extensions: list[str] | None, expected: dict[str, Any]
+) -> float:
     """Every expected extension name (aliases folded) is among the installed ones."""
     if not installed_extensions:
         return 0.0
@@ -203,7 +210,7 @@ def check_history_deleted(history_data: list[tuple] | None, rule: dict[str, Any]
 
 
 def _entry_values(text: str, key: str) -> list[str]:
-    return [line[len(key) + 1:] for line in text.split("\n") if line.startswith(key + "=")]
+    return [line[len(key) + 1 :] for line in text.split("\n") if line.startswith(key + "=")]
 
 
 def is_shortcut_on_desktop(shortcuts: dict[str, str] | None, rule: dict[str, Any]) -> float:

@@ -31,7 +31,7 @@ def delta_e_ciede2000(lab1: tuple[float, float, float], lab2: tuple[float, float
     L1, a1, b1 = lab1  # noqa: N806 - the formula's names
     L2, a2, b2 = lab2  # noqa: N806 - the CIEDE2000 formula's own names
     c7 = (0.5 * (hypot(a1, b1) + hypot(a2, b2))) ** 7
-    g = 0.5 * (1 - sqrt(c7 / (c7 + 25 ** 7)))
+    g = 0.5 * (1 - sqrt(c7 / (c7 + 25**7)))
     C1, C2 = hypot(a1 * (1 + g), b1), hypot(a2 * (1 + g), b2)  # noqa: N806 - the CIEDE2000 formula's own names
     h1, h2 = atan2(b1, a1 * (1 + g)) % (2 * pi), atan2(b2, a2 * (1 + g)) % (2 * pi)
     l_bar = 0.5 * (L1 + L2)
@@ -52,16 +52,28 @@ def delta_e_ciede2000(lab1: tuple[float, float, float], lab2: tuple[float, float
         if abs(h2 - h1) > pi:
             h_bar += 2 * pi if hsum < 2 * pi else -2 * pi
         h_bar *= 0.5
-    big_t = (1 - 0.17 * cos(h_bar - radians(30)) + 0.24 * cos(2 * h_bar)
-             + 0.32 * cos(3 * h_bar + radians(6)) - 0.20 * cos(4 * h_bar - radians(63)))
+    big_t = (
+        1
+        - 0.17 * cos(h_bar - radians(30))
+        + 0.24 * cos(2 * h_bar)
+        + 0.32 * cos(3 * h_bar + radians(6))
+        - 0.20 * cos(4 * h_bar - radians(63))
+    )
     h_term = 2 * sqrt(cc) * sin(dh / 2) / (1 + 0.015 * c_bar * big_t)
-    c7 = c_bar ** 7
-    rc = 2 * sqrt(c7 / (c7 + 25 ** 7))
+    c7 = c_bar**7
+    rc = 2 * sqrt(c7 / (c7 + 25**7))
     dtheta = radians(30) * exp(-(((h_bar - radians(275)) / radians(25)) ** 2))
     r_term = -sin(2 * dtheta) * rc * c_term * h_term
-    return sqrt(max(l_term ** 2 + c_term ** 2 + h_term ** 2 + r_term, 0.0))
+    return sqrt(max(l_term**2 + c_term**2 + h_term**2 + r_term, 0.0))
 
 
 def colour_difference(rgb1: tuple[int, int, int], rgb2: tuple[int, int, int]) -> float:
-    return delta_e_ciede2000(rgb_to_lab(tuple(c / 255 for c in rgb1)),  # type: ignore[arg-type]  # three channels in, three out
-                             rgb_to_lab(tuple(c / 255 for c in rgb2)))  # type: ignore[arg-type]  # three channels in, three out
+    return delta_e_ciede2000(
+        rgb_to_lab(_unit(rgb1)),
+        rgb_to_lab(_unit(rgb2)),
+    )
+
+
+def _unit(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
+    """0-255 channels as 0-1."""
+    return rgb[0] / 255, rgb[1] / 255, rgb[2] / 255

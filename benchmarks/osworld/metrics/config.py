@@ -16,8 +16,16 @@ from typing import Any
 
 from benchmarks.osworld.metrics.general import match_value_to_rule
 
-__all__ = ["check_config_status", "check_json", "check_json_keybindings", "check_json_settings",
-           "check_thunderbird_filter", "check_thunderbird_prefs", "compare_config", "is_extension_installed"]
+__all__ = [
+    "check_config_status",
+    "check_json",
+    "check_json_keybindings",
+    "check_json_settings",
+    "check_thunderbird_filter",
+    "check_thunderbird_prefs",
+    "compare_config",
+    "is_extension_installed",
+]
 
 
 _PREF = re.compile(r'^user_pref\("(?P<key>(?:[^"]|\\")+)", (?P<val>.+)\);$')
@@ -42,8 +50,13 @@ def check_config_status(actual_config_path: str | None, rule: dict[str, Any]) ->
             continue
         if isinstance(key, str) and items[0] == key and items[-1] == value:
             return 1.0
-        if (isinstance(key, list) and len(key) == 2 and len(items) >= 2
-                and items[:2] == key and items[-1] == value):
+        if (
+            isinstance(key, list)
+            and len(key) == 2
+            and len(items) >= 2
+            and items[:2] == key
+            and items[-1] == value
+        ):
             return 1.0
     return 0.0
 

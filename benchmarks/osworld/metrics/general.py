@@ -17,8 +17,17 @@ import operator
 import re
 from typing import Any
 
-__all__ = ["check_direct_json_object", "check_include_exclude", "exact_match", "fuzzy_match", "is_in_list",
-           "literal_match", "match_in_list", "match_value_to_rule", "similarity"]
+__all__ = [
+    "check_direct_json_object",
+    "check_include_exclude",
+    "exact_match",
+    "fuzzy_match",
+    "is_in_list",
+    "literal_match",
+    "match_in_list",
+    "match_value_to_rule",
+    "similarity",
+]
 
 
 def similarity(a: str, b: str) -> float:
@@ -31,10 +40,11 @@ def match_value_to_rule(value: Any, rule: dict[str, Any]) -> bool:
     """OSWorld's `{method, ref}` rule: eq/ne/lt/le/gt/ge, `re[.FLAG...]`,
     `approx:TOL`, `range.XY`, `str_list_eq` / `str_set_eq`, `spreadsheet_range`."""
     method: str = rule["method"]
-    ref: Any = rule.get("ref")   # the rule's own JSON: a pattern, a number or a list by method
+    ref: Any = rule.get("ref")  # the rule's own JSON: a pattern, a number or a list by method
     if method.startswith("re"):
-        flags = functools.reduce(operator.or_, (getattr(re, f) for f in method.split(".")[1:]),
-                                 re.RegexFlag(0))
+        flags = functools.reduce(
+            operator.or_, (getattr(re, f) for f in method.split(".")[1:]), re.RegexFlag(0)
+        )
         return re.search(ref, str(value), flags) is not None
     if method in {"eq", "ne", "lt", "le", "gt", "ge"}:
         try:
@@ -49,13 +59,15 @@ def match_value_to_rule(value: Any, rule: dict[str, Any]) -> bool:
             return False
     if method.startswith("range."):  # range.te [0, 2]: 0 < x <= 2
         low, high = method[6], method[7]
-        return bool(getattr(operator, "l" + low)(ref[0], value)
-                    and getattr(operator, "l" + high)(value, ref[1]))
+        return bool(
+            getattr(operator, "l" + low)(ref[0], value) and getattr(operator, "l" + high)(value, ref[1])
+        )
     if method in {"str_list_eq", "str_set_eq"}:
         kind = list if method == "str_list_eq" else set
         return kind(str(value).strip("\"'").split(",")) == kind(ref)
     if method == "spreadsheet_range":
         from openpyxl.worksheet.cell_range import MultiCellRange
+
         inner, outer = MultiCellRange(ref[0]), MultiCellRange(ref[1])
         got = MultiCellRange(str(value))
         return all(r in got for r in inner) and all(r in outer for r in got)
@@ -137,8 +149,9 @@ def check_direct_json_object(result: Any, rules: dict[str, Any]) -> float:
         for key, want in expected.items():
             got = result.get(key)
             if isinstance(want, list):
-                if not any((isinstance(got, list) and w in got) or (isinstance(got, str) and w == got)
-                           for w in want):
+                if not any(
+                    (isinstance(got, list) and w in got) or (isinstance(got, str) and w == got) for w in want
+                ):
                     return 0.0
             elif isinstance(want, str):
                 if want not in got:

@@ -58,8 +58,9 @@ def _mse_same(img1: Image.Image, img2: Image.Image, threshold: float) -> bool:
     return float(np.mean((a - b) ** 2)) < threshold
 
 
-def check_brightness_decrease_and_structure_sim(src_path: str | None, tgt_path: str | None,
-                                                threshold: float = 0.03) -> float:
+def check_brightness_decrease_and_structure_sim(
+    src_path: str | None, tgt_path: str | None, threshold: float = 0.03
+) -> float:
     """src is darker than tgt, and alike once both are brought to mean brightness 128."""
     if src_path is None or tgt_path is None:
         return 0.0
@@ -221,8 +222,9 @@ def check_green_background(src_path: str | None, tgt_path: str | None) -> float:
     return 1.0
 
 
-def compare_image_list(pred_img_path_list: str | list[str] | None,
-                       gold_img_path_list: str | list[str] | None) -> float:
+def compare_image_list(
+    pred_img_path_list: str | list[str] | None, gold_img_path_list: str | list[str] | None
+) -> float:
     """Every predicted image has exactly the gold one's pixels."""
     if not isinstance(pred_img_path_list, list):
         pred_img_path_list, gold_img_path_list = [pred_img_path_list], [gold_img_path_list]  # type: ignore[list-item]  # upstream passes one path or a list

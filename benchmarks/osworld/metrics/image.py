@@ -65,6 +65,7 @@ def compare_images(result: str | None, expected: str | None, **options: Any) -> 
     if not result or not expected:
         return 0.0
     from PIL import Image
+
     try:
         img1 = Image.open(result)
         img1.load()

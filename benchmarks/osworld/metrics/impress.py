@@ -19,23 +19,42 @@ log = logging.getLogger(__name__)
 
 
 OOR = "{http://openoffice.org/2001/registry}"
-PPTX_NS = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main",
-           "p": "http://schemas.openxmlformats.org/presentationml/2006/main"}
+PPTX_NS = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+}
 PICTURE = 13  # MSO_SHAPE_TYPE.PICTURE
 
 
 def _presentation(path: str) -> Any:
     from pptx import Presentation
+
     return Presentation(path)
 
 
-_PPTX_FLAGS = ("examine_number_of_slides", "examine_shape", "examine_text", "examine_alignment",
-               "examine_font_name", "examine_font_size", "examine_font_bold", "examine_font_italic",
-               "examine_color_rgb", "examine_font_underline", "examine_strike_through",
-               "examine_run_count", "examine_background_color", "examine_bullets",
-               "examine_title_bottom_position", "examine_table_bottom_position",
-               "examine_right_position", "examine_top_position", "examine_image_size",
-               "examine_modify_height", "examine_shape_lenient_height")
+_PPTX_FLAGS = (
+    "examine_number_of_slides",
+    "examine_shape",
+    "examine_text",
+    "examine_alignment",
+    "examine_font_name",
+    "examine_font_size",
+    "examine_font_bold",
+    "examine_font_italic",
+    "examine_color_rgb",
+    "examine_font_underline",
+    "examine_strike_through",
+    "examine_run_count",
+    "examine_background_color",
+    "examine_bullets",
+    "examine_title_bottom_position",
+    "examine_table_bottom_position",
+    "examine_right_position",
+    "examine_top_position",
+    "examine_image_size",
+    "examine_modify_height",
+    "examine_shape_lenient_height",
+)
 
 
 def _background(slide: Any) -> Any:
@@ -73,11 +92,22 @@ def compare_pptx_files(result: str | None, expected: str | None, **options: Any)
     except Exception:  # noqa: BLE001 - an unreadable file scores 0, as upstream
         return 0.0
     prs2 = _presentation(expected)
-    flag = {k: options.get(k, k not in ("examine_title_bottom_position", "examine_table_bottom_position",
-                                          "examine_right_position", "examine_top_position",
-                                          "examine_image_size", "examine_modify_height",
-                                          "examine_shape_lenient_height"))
-            for k in _PPTX_FLAGS}
+    flag = {
+        k: options.get(
+            k,
+            k
+            not in (
+                "examine_title_bottom_position",
+                "examine_table_bottom_position",
+                "examine_right_position",
+                "examine_top_position",
+                "examine_image_size",
+                "examine_modify_height",
+                "examine_shape_lenient_height",
+            ),
+        )
+        for k in _PPTX_FLAGS
+    }
     slides1, slides2 = list(prs1.slides), list(prs2.slides)
     if flag["examine_number_of_slides"] and len(slides1) != len(slides2):
         return 0.0
@@ -118,12 +148,14 @@ def compare_pptx_files(result: str | None, expected: str | None, **options: Any)
                     return 0.0
                 for r1, r2 in zip(p1.runs, p2.runs):
                     f1, f2 = r1.font, r2.font
-                    checks = (("examine_font_name", f1.name, f2.name),
-                              ("examine_font_size", f1.size, f2.size),
-                              ("examine_font_bold", f1.bold, f2.bold),
-                              ("examine_font_italic", f1.italic, f2.italic),
-                              ("examine_color_rgb", _color(f1), _color(f2)),
-                              ("examine_font_underline", f1.underline, f2.underline))
+                    checks = (
+                        ("examine_font_name", f1.name, f2.name),
+                        ("examine_font_size", f1.size, f2.size),
+                        ("examine_font_bold", f1.bold, f2.bold),
+                        ("examine_font_italic", f1.italic, f2.italic),
+                        ("examine_color_rgb", _color(f1), _color(f2)),
+                        ("examine_font_underline", f1.underline, f2.underline),
+                    )
                     if any(flag[k] and x != y for k, x, y in checks):
                         return 0.0
                     if flag["examine_strike_through"]:
@@ -143,8 +175,11 @@ def check_presenter_console_disable(config_file_path: str | None) -> float:
     except (ET.ParseError, OSError) as exc:
         log.error("check_presenter_console_disable: %s", exc)
         return 0.0
-    for prop in root.findall(".//item[@oor:path='/org.openoffice.Office.Impress/Misc/Start']"
-                             "/prop[@oor:name='EnablePresenterScreen']", {"oor": OOR[1:-1]}):
+    for prop in root.findall(
+        ".//item[@oor:path='/org.openoffice.Office.Impress/Misc/Start']"
+        "/prop[@oor:name='EnablePresenterScreen']",
+        {"oor": OOR[1:-1]},
+    ):
         value = prop.find("value")
         return float(value is not None and (value.text or "").lower() == "false")
     return 0.0
@@ -182,6 +217,7 @@ def check_image_stretch_and_center(modified_ppt: str | None, original_ppt: str |
     if not modified_ppt or not original_ppt:
         return 0.0
     from pptx.util import Inches
+
     original, modified = _presentation(original_ppt), _presentation(modified_ppt)
     pictures = [s for s in original.slides[0].shapes if s.shape_type == PICTURE]
     image = pictures[0]
@@ -192,9 +228,12 @@ def check_image_stretch_and_center(modified_ppt: str | None, original_ppt: str |
     if moved is None:
         return 0.0
     w, h, tol = original.slide_width, original.slide_height, Inches(0.5)
-    return float(abs(moved.width - w) <= tol and abs(moved.height - h) <= tol
-                 and abs(moved.left - (w - moved.width) / 2) <= tol
-                 and abs(moved.top - (h - moved.height) / 2) <= tol)
+    return float(
+        abs(moved.width - w) <= tol
+        and abs(moved.height - h) <= tol
+        and abs(moved.left - (w - moved.width) / 2) <= tol
+        and abs(moved.top - (h - moved.height) / 2) <= tol
+    )
 
 
 def _fill_distance(slide: Any, rgb: list[int], original: list[int] | None) -> float:
@@ -214,7 +253,7 @@ def _fill_distance(slide: Any, rgb: list[int], original: list[int] | None) -> fl
     if original is not None and [r1, g1, b1] == list(original):
         return 1.0
     r2, g2, b2 = rgb
-    return sqrt((r1 - r2) ** 2 + (g1 - g2) ** 2 + (b1 - b2) ** 2) / sqrt(3 * 255 ** 2)
+    return sqrt((r1 - r2) ** 2 + (g1 - g2) ** 2 + (b1 - b2) ** 2) / sqrt(3 * 255**2)
 
 
 def evaluate_presentation_fill_to_rgb_distance(pptx_file: str | None, rules: dict[str, Any]) -> float:
@@ -278,6 +317,10 @@ def check_page_number_colors(pptx_file: str | None, rules: dict[str, Any]) -> fl
         return 0.0
     r, g, b = _channels(value)
     t = 50
-    checks = {"red": r > g + t and r > b + t, "blue": b > g + t and b > r + t,
-              "green": g > r + t and g > b + t, "black": r < t and g < t and b < t}
+    checks = {
+        "red": r > g + t and r > b + t,
+        "blue": b > g + t and b > r + t,
+        "green": g > r + t and g > b + t,
+        "black": r < t and g < t and b < t,
+    }
     return float(checks.get(rules["color"], True))

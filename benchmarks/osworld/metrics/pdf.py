@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 def pdf_text(source: str | bytes) -> str:
     """The text of every page, joined: `source` is a path or the file's bytes."""
     from pypdf import PdfReader
+
     reader = PdfReader(BytesIO(source) if isinstance(source, bytes) else source)
     return "".join(page.extract_text() or "" for page in reader.pages)
 
@@ -58,6 +59,7 @@ def check_pdf_pages(pdf_file: str | None, rules: dict[str, Any]) -> float:
     import operator
 
     from pypdf import PdfReader
+
     pages = len(PdfReader(pdf_file).pages)
     return float(getattr(operator, rules["relation"])(pages, rules["ref_value"]))
 
@@ -65,6 +67,7 @@ def check_pdf_pages(pdf_file: str | None, rules: dict[str, Any]) -> float:
 def pdf_images(path: str) -> list[Image.Image]:
     """The images of every page, page by page (an unreadable image is skipped, as upstream)."""
     from pypdf import PdfReader
+
     out = []
     for number, page in enumerate(PdfReader(path).pages):
         for image in page.images:

@@ -13,8 +13,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["check_line_number", "check_list", "compare_python_pure_text", "compare_text_file",
-           "diff_text_file", "file_contains"]
+__all__ = [
+    "check_line_number",
+    "check_list",
+    "compare_python_pure_text",
+    "compare_text_file",
+    "diff_text_file",
+    "file_contains",
+]
 
 
 def _text(path: str | Path, errors: str = "strict") -> str:

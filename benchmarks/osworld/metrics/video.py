@@ -20,9 +20,24 @@ __all__ = ["compare_videos", "frames"]
 
 
 def _size(path: str) -> tuple[int, int]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "stream=width,height", "-of", "csv=p=0", path],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     width, height = out.strip().splitlines()[0].split(",")[:2]
     return int(width), int(height)
 
@@ -31,9 +46,25 @@ def frames(path: str, limit: int) -> Generator[Image.Image, None, None]:
     """Up to `limit` decoded frames, one at a time (a video's frames can be large)."""
     width, height = _size(path)
     size = width * height * 3
-    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", str(limit),
-                             "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            path,
+            "-frames:v",
+            str(limit),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert proc.stdout is not None
     try:
         while True:
@@ -47,8 +78,9 @@ def frames(path: str, limit: int) -> Generator[Image.Image, None, None]:
         proc.wait()
 
 
-def compare_videos(video_path1: str | None, video_path2: str | None,
-                   max_frames_to_check: int = 100, threshold: int = 5) -> float:
+def compare_videos(
+    video_path1: str | None, video_path2: str | None, max_frames_to_check: int = 100, threshold: int = 5
+) -> float:
     """Frame by frame (up to `max_frames_to_check`): more than `threshold` frames whose
     hashes differ by more than `threshold` bits score 0; one video ending before
     the other scores 0; otherwise 1."""

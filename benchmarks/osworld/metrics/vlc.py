@@ -27,7 +27,9 @@ def _vlcrc_value(config_path: str, key: str, default: str) -> str:
     return value
 
 
-def _setting_is(config_path: str | None, rule: dict[str, Any], key: str, rule_key: str, default: str) -> float:
+def _setting_is(
+    config_path: str | None, rule: dict[str, Any], key: str, rule_key: str, default: str
+) -> float:
     if config_path is None:  # VLC never wrote its settings: upstream fails to open, 0
         return 0.0
     expected = rule[rule_key]
@@ -54,8 +56,13 @@ def check_qt_minimal_view(actual_config_path: str | None, rule: dict[str, Any]) 
 
 
 def check_one_instance_when_started_from_file(actual_config_path: str | None, rule: dict[str, Any]) -> float:
-    return _setting_is(actual_config_path, rule, "one-instance-when-started-from-file",
-                       "expected_one_instance_when_started_from_file", "1")
+    return _setting_is(
+        actual_config_path,
+        rule,
+        "one-instance-when-started-from-file",
+        "expected_one_instance_when_started_from_file",
+        "1",
+    )
 
 
 def check_play_and_exit(actual_config_path: str | None, rule: dict[str, Any]) -> float:
@@ -139,5 +146,7 @@ def is_vlc_fullscreen(actual_window_size: dict[str, int] | None, screen_size: di
     """The window is as large as the screen (either size missing: not full screen)."""
     if actual_window_size is None or screen_size is None:
         return 0.0
-    return float(actual_window_size["width"] == screen_size["width"]
-                 and actual_window_size["height"] == screen_size["height"])
+    return float(
+        actual_window_size["width"] == screen_size["width"]
+        and actual_window_size["height"] == screen_size["height"]
+    )

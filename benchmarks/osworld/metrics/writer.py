@@ -29,6 +29,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 def read_docx(path: str) -> Any:
     """The python-docx Document of `path` (python-docx is imported on first use)."""
     from docx import Document
+
     return Document(path)
 
 
@@ -119,8 +120,13 @@ def contains_page_break(docx_file: str | None, rules: dict[str, Any]) -> float:
     if doc is None:
         return 0.0
     want = rules.get("page_break_count") if isinstance(rules, dict) else None
-    count = sum(1 for p in doc.paragraphs for run in p.runs
-                for br in run.element.iter(f"{W}br") if br.get(f"{W}type") == "page")
+    count = sum(
+        1
+        for p in doc.paragraphs
+        for run in p.runs
+        for br in run.element.iter(f"{W}br")
+        if br.get(f"{W}type") == "page"
+    )
     if want is not None and count != want:
         return 0.0
     return float(count > 0)
@@ -133,8 +139,11 @@ def compare_docx_images(docx_file1: str | None, docx_file2: str | None) -> float
         return 0.0
 
     def images(doc: Any) -> list[bytes]:
-        return [Image.open(BytesIO(rel.target_part.blob)).tobytes()
-                for rel in doc.part.rels.values() if "image" in rel.reltype]
+        return [
+            Image.open(BytesIO(rel.target_part.blob)).tobytes()
+            for rel in doc.part.rels.values()
+            if "image" in rel.reltype
+        ]
 
     a, b = images(doc1), images(doc2)
     return float(len(a) == len(b) and all(x == y for x, y in zip(a, b)))
@@ -147,8 +156,12 @@ def compare_line_spacing(docx_file1: str | None, docx_file2: str | None) -> floa
     doc1, doc2 = _open(docx_file1), _open(docx_file2)
     if doc1 is None or doc2 is None or len(doc1.paragraphs) != len(doc2.paragraphs):
         return 0.0
-    return float(all(p1.paragraph_format.line_spacing == p2.paragraph_format.line_spacing
-                     for p1, p2 in zip(doc1.paragraphs, doc2.paragraphs)))
+    return float(
+        all(
+            p1.paragraph_format.line_spacing == p2.paragraph_format.line_spacing
+            for p1, p2 in zip(doc1.paragraphs, doc2.paragraphs)
+        )
+    )
 
 
 def compare_font_names(docx_file: str | None, rules: dict[str, Any]) -> float:
@@ -164,9 +177,13 @@ def compare_subscript_contains(docx_file1: str | None, docx_file2: str | None) -
     doc1, doc2 = _open(docx_file1), _open(docx_file2)
     if doc1 is None or doc2 is None:
         return 0.0
-    return float(any(r1.font.subscript and r2.font.subscript
-                     for p1, p2 in zip(doc1.paragraphs, doc2.paragraphs)
-                     for r1, r2 in zip(p1.runs, p2.runs)))
+    return float(
+        any(
+            r1.font.subscript and r2.font.subscript
+            for p1, p2 in zip(doc1.paragraphs, doc2.paragraphs)
+            for r1, r2 in zip(p1.runs, p2.runs)
+        )
+    )
 
 
 def has_page_numbers_in_footers(docx_file: str | None) -> float:
@@ -184,6 +201,7 @@ def has_page_numbers_in_footers(docx_file: str | None) -> float:
 
 def is_first_line_centered(docx_file: str | None) -> float:
     from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+
     doc = _open(docx_file)
     if doc is None:
         return 0.0
@@ -196,6 +214,7 @@ def check_tabstops(docx_file1: str | None, docx_file2: str | None, **kwargs: Any
     With `word_number_split_by_tabstop`, the `index`-th tab-separated part of each
     paragraph must have that many words."""
     from docx.enum.text import WD_TAB_ALIGNMENT
+
     doc1, doc2 = _open(docx_file1), _open(docx_file2)
     if doc1 is None or doc2 is None:
         return 0.0
@@ -213,8 +232,10 @@ def check_tabstops(docx_file1: str | None, docx_file2: str | None, **kwargs: Any
     width = section.page_width - section.left_margin - section.right_margin
 
     def kept(tab: Any) -> bool:  # CLEAR stops and the default left stop at 0 do not count
-        return not (tab.alignment == WD_TAB_ALIGNMENT.CLEAR
-                    or (tab.alignment == WD_TAB_ALIGNMENT.LEFT and tab.position == 0))
+        return not (
+            tab.alignment == WD_TAB_ALIGNMENT.CLEAR
+            or (tab.alignment == WD_TAB_ALIGNMENT.LEFT and tab.position == 0)
+        )
 
     minus = 0.0
     for p1, p2 in zip(para1, para2):
@@ -250,8 +271,14 @@ def check_italic_font_size_14(path1: str | None, path2: str | None) -> float:
     doc = _open(path1)
     if doc is None:
         return 0.0
-    return float(all(run.font.size is not None and run.font.size.pt == 14
-                     for p in doc.paragraphs for run in p.runs if run.italic))
+    return float(
+        all(
+            run.font.size is not None and run.font.size.pt == 14
+            for p in doc.paragraphs
+            for run in p.runs
+            if run.italic
+        )
+    )
 
 
 def compare_docx_files_and_ignore_new_lines(file1: str | None, file2: str | None, **options: Any) -> float:
@@ -286,8 +313,8 @@ def compare_references(file1: str | None, file2: str | None, **options: Any) -> 
         return 1.0
     if i1 == -1 or i2 == -1:
         return 0.0
-    ref1 = [p for p in p1[i1 + 1:] if p.strip()]
-    ref2 = [p for p in p2[i2 + 1:] if p.strip()]
+    ref1 = [p for p in p1[i1 + 1 :] if p.strip()]
+    ref2 = [p for p in p2[i2 + 1 :] if p.strip()]
     if len(ref1) != len(ref2):
         return 0.0
     if not ref1:
@@ -310,8 +337,9 @@ def fuzzy_place_math(result_file_path: str | None, rules: dict[str, Any]) -> flo
     return sum(max((similarity(w, ans) for ans in rules["expected"]), default=0.0) for w in words) / 3
 
 
-def compare_unique_train_records(processed_file: str | None, expected_files: list[str] | None,
-                                 **options: Any) -> float:
+def compare_unique_train_records(
+    processed_file: str | None, expected_files: list[str] | None, **options: Any
+) -> float:
     """`expected_files` = [gold, initial]. Lines are non-empty paragraphs; a
     record line has 4 comma-separated fields, the second a train id. Every
     processed line comes from the initial file, no id repeats, and the ids are the gold's."""

@@ -27,15 +27,19 @@ OSWORLD_TIME_RATE = osworld_data() / "examples/libreoffice_calc/357ef137-7eeb-4c
 
 
 def planner(action: dict, why: str) -> dict:
-    return {"role": "planner", "reply": {"observation": "Calc shows the sheet", "reasoning": why,
-                                         "action": action}}
+    return {
+        "role": "planner",
+        "reply": {"observation": "Calc shows the sheet", "reasoning": why, "action": action},
+    }
 
 
 def script(tmp_path: Path, criteria: list[str], actions: list[tuple[dict, str]]) -> str:
     lines = [{"role": "gate", "reply": {"criteria": [{"text": c} for c in criteria], "feasible": True}}]
     lines += [planner(a, why) for a, why in actions]
-    lines += [planner({"type": "done", "summary": "written and saved"}, "all criteria met"),
-              {"role": "verifier", "reply": {"complete": True, "reason": "the cells show the values"}}]
+    lines += [
+        planner({"type": "done", "summary": "written and saved"}, "all criteria met"),
+        {"role": "verifier", "reply": {"complete": True, "reason": "the cells show the values"}},
+    ]
     path = tmp_path / "script.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     return f"scripted:{path}"
@@ -45,8 +49,10 @@ def run_episode(tmp_path: Path, task, model: str, profile: str, assets: AssetCac
     from envs.local import LocalDesktop
 
     pipeline = EpisodePipeline(AgentConfig(model=model, max_steps=8), assets=assets)
-    with (LocalDesktop(1280, 800, profile=profile, start_timeout=60) as desktop,
-          desktop.client(timeout=120) as client):
+    with (
+        LocalDesktop(1280, 800, profile=profile, start_timeout=60) as desktop,
+        desktop.client(timeout=120) as client,
+    ):
         return pipeline.run(client, tmp_path / "episode", task=task, sandbox=True)
 
 
@@ -58,22 +64,39 @@ def cell_steps(outcome) -> list[dict]:
 def test_local_calc_task_scores_1_with_set_cell_values_and_ctrl_s(tmp_path):
     require_desktop()
     task = load_task(LOCAL_TOTALS)
-    model = script(tmp_path, ["D1 is Total and D2:D5 hold Qty times Price", "the file is saved"], [
-        ({"type": "set_cell_values", "sheet": "Nope", "cells": {"D1": "Total"}},
-         "write the header"),      # a sheet that is not there: the planner is told which are
-        ({"type": "set_cell_values", "sheet": "Sales", "start": "D1",
-          "rows": [["Total"], ["=B2*C2"], ["=B3*C3"], ["=B4*C4"], ["=B5*C5"]]},
-         "write the header and the products"),
-        ({"type": "hotkey", "keys": ["ctrl", "s"]}, "save, keeping .xlsx (no format dialog here)"),
-        ({"type": "wait", "seconds": 2}, "let the save finish"),
-    ])
+    model = script(
+        tmp_path,
+        ["D1 is Total and D2:D5 hold Qty times Price", "the file is saved"],
+        [
+            (
+                {"type": "set_cell_values", "sheet": "Nope", "cells": {"D1": "Total"}},
+                "write the header",
+            ),  # a sheet that is not there: the planner is told which are
+            (
+                {
+                    "type": "set_cell_values",
+                    "sheet": "Sales",
+                    "start": "D1",
+                    "rows": [["Total"], ["=B2*C2"], ["=B3*C3"], ["=B4*C4"], ["=B5*C5"]],
+                },
+                "write the header and the products",
+            ),
+            ({"type": "hotkey", "keys": ["ctrl", "s"]}, "save, keeping .xlsx (no format dialog here)"),
+            ({"type": "wait", "seconds": 2}, "let the save finish"),
+        ],
+    )
     outcome = run_episode(tmp_path, task, model, "default")
     assert outcome.result.status == "done", outcome.result.reason
     first, second = cell_steps(outcome)
     assert first["error"] and "no sheet named 'Nope'" in first["error"] and "Sales" in first["error"]
     shown = second["info"]["outcome"]["cells"]
     assert {a: c["shows"] for a, c in shown.items()} == {
-        "D1": "Total", "D2": "6", "D3": "30", "D4": "40", "D5": "24"}
+        "D1": "Total",
+        "D2": "6",
+        "D3": "30",
+        "D4": "40",
+        "D5": "24",
+    }
     # The sheet shows them: OCR of the screenshot taken right after the step.
     lines = OcrGrounder().lines((outcome.folder / second["screenshot_file"]).read_bytes())
     assert any("Total" in line for line in lines), lines
@@ -106,10 +129,16 @@ def test_osworld_calc_task_scores_1_with_set_cell_values_and_save(tmp_path):
     url = task.config[0].parameters["files"][0]["url"]
     assets = AssetCache(tmp_path / "assets")
     assets.add(url, multiply_time_number_xlsx())
-    model = script(tmp_path, ["E3 holds total hours times the hourly rate", "the file is saved"], [
-        ({"type": "set_cell_values", "cells": {"E3": "=E1*24*E2"}, "save": True},
-         "a time is a fraction of a day: multiply by 24 first, then save in its own format"),
-    ])
+    model = script(
+        tmp_path,
+        ["E3 holds total hours times the hourly rate", "the file is saved"],
+        [
+            (
+                {"type": "set_cell_values", "cells": {"E3": "=E1*24*E2"}, "save": True},
+                "a time is a fraction of a day: multiply by 24 first, then save in its own format",
+            ),
+        ],
+    )
     outcome = run_episode(tmp_path, task, model, "osworld", assets)
     assert outcome.result.status == "done", outcome.result.reason
     (step,) = cell_steps(outcome)
@@ -119,7 +148,9 @@ def test_osworld_calc_task_scores_1_with_set_cell_values_and_save(tmp_path):
     # The sheet shows it: on the step's screenshot, or (a loaded machine repaints late) on
     # a later one of the episode.
     shots = sorted(outcome.folder.glob("step_*.png"), key=lambda p: p.stat().st_mtime)
-    later = [p for p in shots if p.stat().st_mtime >= (outcome.folder / step["screenshot_file"]).stat().st_mtime]
+    later = [
+        p for p in shots if p.stat().st_mtime >= (outcome.folder / step["screenshot_file"]).stat().st_mtime
+    ]
     lines = [line for shot in later for line in OcrGrounder().lines(shot.read_bytes())]
     assert any("191.667" in line for line in lines), lines
     assert outcome.scored and outcome.result.score == 1.0, outcome.result

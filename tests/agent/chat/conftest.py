@@ -30,8 +30,8 @@ class Terminal:
             os.execvpe(AGENT[0], [*AGENT, *args], env)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 220, 0, 0))
-        self.text = ""      # everything it printed so far, without colours
-        self.seen = 0       # expect() looks after this point
+        self.text = ""  # everything it printed so far, without colours
+        self.seen = 0  # expect() looks after this point
         self.status: int | None = None
 
     def _read(self, timeout: float) -> None:
@@ -39,7 +39,7 @@ class Terminal:
         if ready:
             try:
                 data = os.read(self.fd, 65536)
-            except OSError:   # the child exited and the pty closed
+            except OSError:  # the child exited and the pty closed
                 data = b""
             if data:
                 self.text += ANSI.sub("", data.decode("utf-8", "replace"))
@@ -53,8 +53,10 @@ class Terminal:
                 self.seen = found.end()
                 return found
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {pattern!r}; "
-                                     f"the terminal shows:\n{self.text[-3000:]}")
+                raise AssertionError(
+                    f"timed out after {timeout} s waiting for {pattern!r}; "
+                    f"the terminal shows:\n{self.text[-3000:]}"
+                )
             self._read(0.1)
 
     def send(self, keys: str) -> None:
@@ -67,7 +69,7 @@ class Terminal:
             done, status = os.waitpid(self.pid, os.WNOHANG)
             if done:
                 self.status = os.waitstatus_to_exitcode(status)
-                for _ in range(20):     # what was still in the pty
+                for _ in range(20):  # what was still in the pty
                     self._read(0.01)
                 return self.status
         raise AssertionError(f"agent chat did not exit; it shows:\n{self.text[-3000:]}")

@@ -34,9 +34,9 @@ def press(term: TerminalKeys, text: str) -> None:
 def test_correction_pauses_while_typing_then_resumes(keys):
     term, control, screen, folder = keys
     press(term, "c")
-    assert control.paused                           # the agent waits while the person types
+    assert control.paused  # the agent waits while the person types
     press(term, "no, thex\x7f other file")
-    assert control.take_corrections() == []         # not sent before Enter
+    assert control.take_corrections() == []  # not sent before Enter
     press(term, "\r")
     assert control.take_corrections() == ["no, the other file"]
     assert not control.paused
@@ -49,7 +49,7 @@ def test_escape_cancels_a_correction_and_keeps_an_earlier_pause(keys):
     press(term, "p")
     assert control.paused
     press(term, "cnever mind\x1b")
-    assert control.take_corrections() == [] and control.paused    # was paused before: stays
+    assert control.take_corrections() == [] and control.paused  # was paused before: stays
     press(term, "p")
     assert not control.paused
 
@@ -63,12 +63,15 @@ def test_keys_answer_an_open_question(keys):
         asking.start()
         while control.question is None:
             time.sleep(0.01)
-        press(term, "p")                 # other keys mean nothing while a question is open
+        press(term, "p")  # other keys mean nothing while a question is open
         assert not control.paused
         press(term, typed)
         asking.join(5)
     assert [(a.decision, a.reason) for a in answers] == [
-        ("approve", ""), ("deny", ""), ("deny", "too expensive")]
+        ("approve", ""),
+        ("deny", ""),
+        ("deny", "too expensive"),
+    ]
 
 
 def test_stop_signals_only_a_running_episode(tmp_path):
@@ -76,17 +79,17 @@ def test_stop_signals_only_a_running_episode(tmp_path):
     previous = signal.signal(signal.SIGINT, lambda *_: got.append("SIGINT"))
     try:
         control = SessionControl()
-        control.stop()                   # between episodes: nothing to stop, no signal
+        control.stop()  # between episodes: nothing to stop, no signal
         assert got == []
         control.begin(tmp_path)
         control.pause()
         control.stop()
-        control.stop()                   # once is enough
+        control.stop()  # once is enough
         assert got == ["SIGINT"] and control.stop_requested
         # the paused graph does not take another step: its checkpoint ends the episode
         with pytest.raises(KeyboardInterrupt):
             control.checkpoint()
-        assert not control.interrupt_once()   # the SIGINT that follows is not a second one
+        assert not control.interrupt_once()  # the SIGINT that follows is not a second one
         control.end()
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -97,10 +100,19 @@ def test_the_question_shows_the_code_a_block_would_run():
     from agent.chat.console import show_change
 
     screen = io.StringIO()
-    show_change(Console(file=screen, width=200), "ask", {
-        "step": 2, "action": {"type": "code_block", "language": "bash",
-                              "code": "\n".join(f"echo {i}" for i in range(20))},
-        "risk": {"risk_class": "delete_files", "why": "the code deletes files", "matched": "rm"}})
+    show_change(
+        Console(file=screen, width=200),
+        "ask",
+        {
+            "step": 2,
+            "action": {
+                "type": "code_block",
+                "language": "bash",
+                "code": "\n".join(f"echo {i}" for i in range(20)),
+            },
+            "risk": {"risk_class": "delete_files", "why": "the code deletes files", "matched": "rm"},
+        },
+    )
     shown = screen.getvalue()
     assert "APPROVAL NEEDED" in shown and "bash block" in shown and "echo 11" in shown
     assert "echo 12" not in shown and "8 more lines" in shown

@@ -19,8 +19,10 @@ def plan(action: dict, reasoning: str = "next") -> dict:
     return {"role": "planner", "reply": {"reasoning": reasoning, "action": action}}
 
 
-DELETE = plan({"type": "click", "target": {"description": "the Delete button", "x": 6, "y": 760}},
-              "delete the old draft")
+DELETE = plan(
+    {"type": "click", "target": {"description": "the Delete button", "x": 6, "y": 760}},
+    "delete the old draft",
+)
 DONE = plan({"type": "done"})
 FAIL = plan({"type": "fail", "reason": "cannot"})
 
@@ -54,28 +56,40 @@ def assert_whole(folder: Path) -> None:
 
 
 def test_person_approves_corrects_denies_pauses_and_stops(desktop, terminal, tmp_path):
-    model = script(tmp_path, [
-        GATE, DELETE, DONE, ACCEPT,                        # 1: approved, carried out
-        GATE, wait(2), DELETE, FAIL,                       # 2: a correction, a denial with a reason
-        GATE, *[wait(0.5) for _ in range(40)],             # 3: pause, then stop; 4: Ctrl-C
-    ])
+    model = script(
+        tmp_path,
+        [
+            GATE,
+            DELETE,
+            DONE,
+            ACCEPT,  # 1: approved, carried out
+            GATE,
+            wait(2),
+            DELETE,
+            FAIL,  # 2: a correction, a denial with a reason
+            GATE,
+            *[wait(0.5) for _ in range(40)],  # 3: pause, then stop; 4: Ctrl-C
+        ],
+    )
     out = tmp_path / "session"
-    term = terminal(["chat", "--desktop", desktop.url, "--model", model, "--out", str(out),
-                     "--max-steps", "30"], DESKPILOT_DESKTOP_TOKEN=desktop.token)
+    term = terminal(
+        ["chat", "--desktop", desktop.url, "--model", model, "--out", str(out), "--max-steps", "30"],
+        DESKPILOT_DESKTOP_TOKEN=desktop.token,
+    )
     term.expect("you approve risky actions")
 
     # 1. a risky click waits for the person; approved, it runs
     term.expect("instruction> ")
     term.send("clear the old draft\r")
     term.expect(r"APPROVAL NEEDED.*\n.*delete_files")
-    assert not episode(out, 1).joinpath("traj.jsonl").exists()     # nothing ran while asking
+    assert not episode(out, 1).joinpath("traj.jsonl").exists()  # nothing ran while asking
     term.send("a")
     term.expect("approved by person")
     term.expect(r"status\s+.*done")
     first = lines(episode(out, 1) / "traj.jsonl")
     assert [s["node"] for s in first] == ["act", "verify"]
     assert first[0]["approval"]["decision"] == "approved" and first[0]["points"] == [[6, 760]]
-    assert desktop.client().cursor_position() == (6, 760)         # the click happened
+    assert desktop.client().cursor_position() == (6, 760)  # the click happened
 
     # 2. a correction typed mid-task reaches the next step; a denial with a reason
     term.expect("instruction> ")
@@ -98,8 +112,12 @@ def test_person_approves_corrects_denies_pauses_and_stops(desktop, terminal, tmp
     [typed] = [e for e in journal.read(second) if e["kind"] == "correction"]
     [took] = [s for s in steps if s.get("corrections")]
     assert took["corrections"] == ["no, the other file"] and took["step_num"] > typed["after_step"]
-    assert steps[1]["approval"] == {**steps[1]["approval"], "decision": "denied", "by": "person",
-                                    "reason": "not that one"}
+    assert steps[1]["approval"] == {
+        **steps[1]["approval"],
+        "decision": "denied",
+        "by": "person",
+        "reason": "not that one",
+    }
     report = (second / "report.html").read_text()
     assert "Risky action denied by person</b>: not that one" in report
     assert "Correction from the person</b> no, the other file" in report
@@ -112,10 +130,10 @@ def test_person_approves_corrects_denies_pauses_and_stops(desktop, terminal, tmp
     term.expect(r"step\s+1/30")
     term.send("p")
     third = episode(out, 3)
-    found = term.expect(r"holding after step (\d+)")   # the step running when p came finished
+    found = term.expect(r"holding after step (\d+)")  # the step running when p came finished
     held = len(lines(third / "traj.jsonl"))
     assert held == int(found.group(1)) and "paused" in term.text
-    time.sleep(2.0)                                  # 4 steps' worth of waits
+    time.sleep(2.0)  # 4 steps' worth of waits
     assert len(lines(third / "traj.jsonl")) == held
     term.send("s")
     term.expect("stopped by the user")
@@ -143,10 +161,25 @@ def test_without_a_terminal_risky_actions_are_refused(desktop, tmp_path):
     model = script(tmp_path, [GATE, DELETE, FAIL])
     out = tmp_path / "piped"
     run = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "chat", "--desktop", desktop.url, "--model", model,
-         "--out", str(out)], input="clear the old draft\n", capture_output=True, text=True,
-        timeout=120, env={**os.environ, "COLUMNS": "200", "DESKPILOT_DESKTOP_TOKEN": desktop.token},
-        cwd=Path(__file__).resolve().parents[3])
+        [
+            sys.executable,
+            "-m",
+            "agent.cli",
+            "chat",
+            "--desktop",
+            desktop.url,
+            "--model",
+            model,
+            "--out",
+            str(out),
+        ],
+        input="clear the old draft\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", "DESKPILOT_DESKTOP_TOKEN": desktop.token},
+        cwd=Path(__file__).resolve().parents[3],
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no terminal or web view: risky actions are refused" in run.stdout
     folder = episode(out, 1)

@@ -41,12 +41,20 @@ def test_state_and_screen_follow_the_steps(web):
     token = {"token": view.token}
     assert httpx.get(base(view) + "/screen", params=token).status_code == 404
     (folder / "step_1_20260101@000000.png").write_bytes(b"\x89PNG fake")
-    view.event("step", {"step_num": 1, "node": "act", "screenshot_file": "step_1_20260101@000000.png",
-                        "action": {"type": "click", "target": {"description": "OK", "x": 1, "y": 2}}})
+    view.event(
+        "step",
+        {
+            "step_num": 1,
+            "node": "act",
+            "screenshot_file": "step_1_20260101@000000.png",
+            "action": {"type": "click", "target": {"description": "OK", "x": 1, "y": 2}},
+        },
+    )
     state = httpx.get(base(view) + "/state.json", params=token).json()
     assert state["instruction"] == "clear the draft" and state["running"] is True
-    assert state["steps"] == [{"step": 1, "node": "act", "action": "click 'OK' @(1,2)", "error": None,
-                               "approval": None}]
+    assert state["steps"] == [
+        {"step": 1, "node": "act", "action": "click 'OK' @(1,2)", "error": None, "approval": None}
+    ]
     assert httpx.get(base(view) + "/screen", params=token).content == b"\x89PNG fake"
 
 
@@ -60,12 +68,13 @@ def test_buttons_pause_correct_and_answer(web):
     assert control.take_corrections() == ["the other file"]
     httpx.post(url, params=token, json={"op": "resume"})
     assert not control.paused
-    assert httpx.post(url, params=token, json={"op": "approve"}).status_code == 409   # no question
+    assert httpx.post(url, params=token, json={"op": "approve"}).status_code == 409  # no question
     assert httpx.post(url, params=token, json={"op": "format c:"}).status_code == 409
     assert httpx.post(url, params=token, content=b"not json").status_code == 400
 
-    request = ApprovalRequest(step=3, action={"type": "click"},
-                              risk=Risk(risk_class="delete_files", why="a delete button"))
+    request = ApprovalRequest(
+        step=3, action={"type": "click"}, risk=Risk(risk_class="delete_files", why="a delete button")
+    )
     answers = []
     asking = threading.Thread(target=lambda: answers.append(control.ask(request)))
     asking.start()

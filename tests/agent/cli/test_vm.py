@@ -15,10 +15,12 @@ pytestmark = [pytest.mark.vm, pytest.mark.timeout(600)]
 
 def test_vm_up_list_view_reset_down(tmp_path, monkeypatch):
     from tests.envs.providers.vm_support import vm_tools_missing
-    if (missing := vm_tools_missing()):
+
+    if missing := vm_tools_missing():
         pytest.skip(missing)
     monkeypatch.setenv("DESKPILOT_VM_DIR", str(tmp_path))
     from agent.cli import vm as vm_cli
+
     monkeypatch.setattr(vm_cli.console, "width", 250)
     runner = CliRunner()
     up = runner.invoke(app, ["vm", "up", "--image", "small", "--name", "t1", "--memory", "384"])

@@ -12,7 +12,7 @@ import sys
 import gi
 
 gi.require_version("Gtk", "3.0")
-from gi.repository import GLib, Gtk
+from gi.repository import GLib, Gtk  # noqa: E402 - after require_version, as gi demands
 
 STATE = sys.argv[1]
 TITLE = sys.argv[2] if len(sys.argv) > 2 else "MCP test window"

@@ -37,8 +37,9 @@ async def stdio_client(*args: str, env: dict[str, str] | None = None, **client: 
     """The SDK's Client on `agent mcp ARGS` over stdio."""
     from mcp import Client, StdioServerParameters
 
-    params = StdioServerParameters(command=sys.executable, args=agent_mcp_args(*args),
-                                   env=server_env(env), cwd=str(ROOT))
+    params = StdioServerParameters(
+        command=sys.executable, args=agent_mcp_args(*args), env=server_env(env), cwd=str(ROOT)
+    )
     async with Client(params, **client) as c:
         yield c
 
@@ -99,9 +100,13 @@ class HttpServer:
 def http_server(*args: str, env: dict[str, str] | None = None):
     """`agent mcp --transport http` on a free loopback port with a chosen token."""
     port, token = free_port(), uuid.uuid4().hex
-    proc = subprocess.Popen([sys.executable, *agent_mcp_args("--transport", "http", "--port", str(port), *args)],
-                            env=server_env({"DESKPILOT_MCP_TOKEN": token, **(env or {})}), cwd=str(ROOT),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, *agent_mcp_args("--transport", "http", "--port", str(port), *args)],
+        env=server_env({"DESKPILOT_MCP_TOKEN": token, **(env or {})}),
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         deadline = time.monotonic() + 60
@@ -132,6 +137,8 @@ async def http_client(server: HttpServer, token: str | None = None, **client: An
     from mcp.client.streamable_http import streamable_http_client
 
     headers = {"Authorization": f"Bearer {token or server.token}"}
-    async with (httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(120)) as http,
-                Client(streamable_http_client(server.url, http_client=http), **client) as c):
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(120)) as http,
+        Client(streamable_http_client(server.url, http_client=http), **client) as c,
+    ):
         yield c

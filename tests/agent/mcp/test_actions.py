@@ -30,17 +30,22 @@ def act(data: dict):
 
 def test_each_action_compiles_to_the_protocol_ops_the_agent_would_send():
     assert agent_actions.compile_action(act({"type": "click", "x": 10, "y": 20, "button": "right"})) == [
-        ops.Click(x=10, y=20, button="right")]
+        ops.Click(x=10, y=20, button="right")
+    ]
     assert agent_actions.compile_action(act({"type": "double_click", "x": 1, "y": 2})) == [
-        ops.Click(x=1, y=2, clicks=2)]
-    assert agent_actions.compile_action(act({"type": "drag", "start": {"x": 1, "y": 2},
-                                             "end": {"x": 30, "y": 40}})) == [ops.Drag(x1=1, y1=2, x2=30, y2=40)]
+        ops.Click(x=1, y=2, clicks=2)
+    ]
+    assert agent_actions.compile_action(
+        act({"type": "drag", "start": {"x": 1, "y": 2}, "end": {"x": 30, "y": 40}})
+    ) == [ops.Drag(x1=1, y1=2, x2=30, y2=40)]
     assert agent_actions.compile_action(act({"type": "scroll", "x": 5, "y": 6, "clicks": -3})) == [
-        ops.Scroll(clicks=-3, x=5, y=6)]
+        ops.Scroll(clicks=-3, x=5, y=6)
+    ]
     assert agent_actions.compile_action(act({"type": "type", "text": "<é>"})) == [ops.TypeText(text="<é>")]
     assert agent_actions.compile_action(act({"type": "key", "key": "enter"})) == [ops.Hotkey(keys=["enter"])]
     assert agent_actions.compile_action(act({"type": "hotkey", "keys": ["ctrl", "s"]})) == [
-        ops.Hotkey(keys=["ctrl", "s"])]
+        ops.Hotkey(keys=["ctrl", "s"])
+    ]
     assert agent_actions.compile_action(act({"type": "wait", "seconds": 0.5})) == [ops.Wait(seconds=0.5)]
 
 
@@ -55,11 +60,19 @@ def test_a_target_description_waits_for_the_grounder_and_is_what_the_policy_read
     assert describe(ungrounded) == "click target='the Delete button'"
 
 
-@pytest.mark.parametrize("bad", [
-    {"type": "click"}, {"type": "click", "x": 1}, {"type": "tap", "x": 1, "y": 1},
-    {"type": "hotkey", "keys": []}, {"type": "key", "key": "notakey"}, {"type": "type", "text": ""},
-    {"type": "click", "x": -1, "y": 0}, {"type": "click", "x": 1, "y": 1, "extra": True},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "click"},
+        {"type": "click", "x": 1},
+        {"type": "tap", "x": 1, "y": 1},
+        {"type": "hotkey", "keys": []},
+        {"type": "key", "key": "notakey"},
+        {"type": "type", "text": ""},
+        {"type": "click", "x": -1, "y": 0},
+        {"type": "click", "x": 1, "y": 1, "extra": True},
+    ],
+)
 def test_malformed_actions_are_rejected(bad):
     with pytest.raises(ValidationError):
         ACT_ADAPTER.validate_python(bad)
@@ -70,7 +83,7 @@ def test_verdicts():
     risk = classify(act({"type": "click", "target": "Send", "x": 1, "y": 1}), policy, sandbox=True)
     assert risk is not None and verdict_without_person(risk, policy, sandbox=True) is None  # send: ask
     delete = classify(act({"type": "click", "target": "Delete", "x": 1, "y": 1}), policy, sandbox=True)
-    assert verdict_without_person(delete, policy, sandbox=True).allowed                   # sandbox: ok
+    assert verdict_without_person(delete, policy, sandbox=True).allowed  # sandbox: ok
     assert verdict_without_person(delete, policy, sandbox=False) is None
     assert verdict_from_answer(AcceptedElicitation(data=Approve(approve=True)), risk).allowed
     no = verdict_from_answer(AcceptedElicitation(data=Approve(approve=False, reason="not now")), risk)
@@ -81,22 +94,28 @@ def test_verdicts():
     assert verdict_from_answer(AcceptedElicitation[Verdict].model_construct(data=own), None) is own
 
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"'
+)
 
 
 def button(name: str, x: int, active: bool = False) -> str:
-    return (f'<push-button name="{name}" st:visible="true" st:showing="true" st:focusable="true" '
-            f'cp:screencoord="({x}, 10)" cp:size="(20, 20)"/>')
+    return (
+        f'<push-button name="{name}" st:visible="true" st:showing="true" st:focusable="true" '
+        f'cp:screencoord="({x}, 10)" cp:size="(20, 20)"/>'
+    )
 
 
 def test_tree_table_is_bounded_and_puts_the_active_window_first():
     many = "".join(button(f"Button {i}", i % 900) for i in range(500))
-    xml = (f'<desktop-frame {NS}><application name="a"><frame name="Back" st:visible="true" st:showing="true" '
-           f'cp:screencoord="(0, 0)" cp:size="(1000, 700)">{many}</frame></application>'
-           f'<application name="b"><frame name="Front" st:active="true" st:visible="true" st:showing="true" '
-           f'cp:screencoord="(0, 0)" cp:size="(1000, 700)">{button("Front OK", 500)}</frame></application>'
-           f'</desktop-frame>')
+    xml = (
+        f'<desktop-frame {NS}><application name="a"><frame name="Back" st:visible="true" st:showing="true" '
+        f'cp:screencoord="(0, 0)" cp:size="(1000, 700)">{many}</frame></application>'
+        f'<application name="b"><frame name="Front" st:active="true" st:visible="true" st:showing="true" '
+        f'cp:screencoord="(0, 0)" cp:size="(1000, 700)">{button("Front OK", 500)}</frame></application>'
+        f"</desktop-frame>"
+    )
     table = tree_table(xml, (1000, 700), 3000)
     lines = table.splitlines()
     assert len(table) <= 3000
@@ -106,8 +125,16 @@ def test_tree_table_is_bounded_and_puts_the_active_window_first():
 
 
 def test_step_messages():
-    assert step_message({"step_num": 1, "node": "act", "action": {"type": "type", "text": "hi <3"}}) == \
-        'step 1: act: type {"text": "hi <3"}'
-    said = step_message({"step_num": 2, "node": "verify", "action": "DONE",
-                         "verifier": {"complete": False, "reason": "not saved"}})
+    assert (
+        step_message({"step_num": 1, "node": "act", "action": {"type": "type", "text": "hi <3"}})
+        == 'step 1: act: type {"text": "hi <3"}'
+    )
+    said = step_message(
+        {
+            "step_num": 2,
+            "node": "verify",
+            "action": "DONE",
+            "verifier": {"complete": False, "reason": "not saved"},
+        }
+    )
     assert said == "step 2: verifier rejected -- not saved"

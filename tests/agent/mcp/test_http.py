@@ -10,22 +10,37 @@ from mcp import MCPError
 from agent.mcp.http import HttpSafetyError, check_binding, is_loopback
 from tests.agent.mcp.conftest import http_client, http_server
 
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                   "clientInfo": {"name": "test", "version": "0"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"},
+    },
+}
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 def click(x: int, y: int, request_id: int = 2) -> dict:
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call",
-            "params": {"name": "act", "arguments": {"action": {"type": "click", "x": x, "y": y}}}}
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "tools/call",
+        "params": {"name": "act", "arguments": {"action": {"type": "click", "x": x, "y": y}}},
+    }
 
 
 def test_wrong_or_missing_token_gets_401_and_runs_nothing(desktop, window):
     bx, by = window.state()["button"]
     with http_server("--desktop", desktop.url, env={"DESKPILOT_DESKTOP_TOKEN": desktop.token}) as server:
-        for auth in ({}, {"Authorization": "Bearer wrong-token-wrong-token"},
-                     {"Authorization": server.token}, {"Authorization": f"Basic {server.token}"}):
+        for auth in (
+            {},
+            {"Authorization": "Bearer wrong-token-wrong-token"},
+            {"Authorization": server.token},
+            {"Authorization": f"Basic {server.token}"},
+        ):
             for body in (INIT, click(bx, by)):
                 reply = httpx.post(server.url, json=body, headers={**HEADERS, **auth})
                 assert reply.status_code == 401, (auth, reply.text)
@@ -41,7 +56,9 @@ def test_wrong_or_missing_token_gets_401_and_runs_nothing(desktop, window):
 
         anyio.run(wrong_token_client)
         # The right token works (so the 401s above were about the token alone).
-        reply = httpx.post(server.url, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {server.token}"})
+        reply = httpx.post(
+            server.url, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {server.token}"}
+        )
         assert reply.status_code == 200
     assert window.state()["clicks"] == 0
 
@@ -64,6 +81,7 @@ def test_cli_refuses_another_address_without_a_token():
     from agent.cli import app
 
     result = CliRunner(env={"DESKPILOT_MCP_TOKEN": ""}).invoke(
-        app, ["mcp", "--transport", "http", "--host", "0.0.0.0"])
+        app, ["mcp", "--transport", "http", "--host", "0.0.0.0"]
+    )
     assert result.exit_code == 2
     assert "without a token" in result.output

@@ -33,18 +33,22 @@ def test_sandbox_commands_and_a_fresh_desktop(tmp_path):
             await run(client, "echo old > ~/mark.txt")
             reset = await client.call_tool("reset_desktop", {})
             assert not reset.is_error, text_of(reset)
-            assert (await run(client, "test -e ~/mark.txt"))["returncode"] == 1   # a fresh home
+            assert (await run(client, "test -e ~/mark.txt"))["returncode"] == 1  # a fresh home
 
             bigger = await client.call_tool("new_desktop", {"width": 1024, "height": 768})
             assert not bigger.is_error, text_of(bigger)
             assert json.loads(text_of(bigger))["sandbox"] is True
             assert png_of(await client.call_tool("screenshot", {})).size == (1024, 768)
+
     anyio.run(scenario)
 
 
 def test_reset_desktop_is_refused_for_a_desktop_the_server_did_not_start(desktop):
     async def scenario():
-        async with stdio_client("--desktop", desktop.url, env={"DESKPILOT_DESKTOP_TOKEN": desktop.token}) as client:
+        async with stdio_client(
+            "--desktop", desktop.url, env={"DESKPILOT_DESKTOP_TOKEN": desktop.token}
+        ) as client:
             out = await client.call_tool("reset_desktop", {})
             assert out.is_error and "did not start" in text_of(out)
+
     anyio.run(scenario)

@@ -17,8 +17,10 @@ SCRIPT = ROOT / "examples/scripted/write_note.jsonl"
 
 
 def server_args(desktop, runs: Path, script: Path) -> tuple[tuple[str, ...], dict[str, str]]:
-    return (("--desktop", desktop.url, "--model", f"scripted:{script}", "--runs", str(runs)),
-            {"DESKPILOT_DESKTOP_TOKEN": desktop.token})
+    return (
+        ("--desktop", desktop.url, "--model", f"scripted:{script}", "--runs", str(runs)),
+        {"DESKPILOT_DESKTOP_TOKEN": desktop.token},
+    )
 
 
 @pytest.mark.parametrize("transport", ["stdio", "http"])
@@ -35,7 +37,7 @@ def test_run_task_solves_the_example_and_reports_progress(desktop, tmp_path, tra
             out = await client.call_tool("run_task", {"task": str(NOTE_TASK)}, progress_callback=on_progress)
             assert not out.is_error, text_of(out)
             summary = json.loads(text_of(out))
-            png_of(out)                                   # the final screenshot comes back
+            png_of(out)  # the final screenshot comes back
             resources = await client.list_resources()
             uris = {str(r.uri) for r in resources.resources}
             assert summary["report"] in uris
@@ -56,7 +58,7 @@ def test_run_task_solves_the_example_and_reports_progress(desktop, tmp_path, tra
     assert folder.parent == runs.resolve() and (folder / "report.html").exists()
     assert json.loads((folder / "result.json").read_text())["score"] == 1.0
     messages = [m for _, _, m in progress]
-    assert [v for v, _, _ in progress] == [1, 2, 3, 4]                 # one per step
+    assert [v for v, _, _ in progress] == [1, 2, 3, 4]  # one per step
     assert "type" in messages[0] and "Hello from deskpilot <3" in messages[0]
     assert "verifier rejected" in messages[1] and "verifier accepted" in messages[3]
     assert (desktop.home / "Documents/note.txt").read_text().strip() == "Hello from deskpilot <3"
@@ -64,7 +66,10 @@ def test_run_task_solves_the_example_and_reports_progress(desktop, tmp_path, tra
 
 def slow_script(tmp_path: Path) -> Path:
     """Gate, then waits of 3 s each: the episode is cancelled during one of them."""
-    wait = {"role": "planner", "reply": {"reasoning": "wait for the app", "action": {"type": "wait", "seconds": 3}}}
+    wait = {
+        "role": "planner",
+        "reply": {"reasoning": "wait for the app", "action": {"type": "wait", "seconds": 3}},
+    }
     lines = [{"role": "gate", "reply": {"criteria": [{"text": "the app has loaded"}], "feasible": True}}]
     lines += [wait] * 10
     path = tmp_path / "slow.jsonl"
@@ -83,9 +88,11 @@ def test_cancelling_run_task_stops_the_episode_and_keeps_its_folder_whole(deskto
     async def scenario():
         async with stdio_client(*args, env=env) as client:
             async with anyio.create_task_group() as group:
+
                 async def call() -> None:
-                    await client.call_tool("run_task", {"instruction": "wait for the app to load"},
-                                           progress_callback=on_progress)
+                    await client.call_tool(
+                        "run_task", {"instruction": "wait for the app to load"}, progress_callback=on_progress
+                    )
                     raise AssertionError("run_task finished instead of being cancelled")
 
                 group.start_soon(call)
@@ -122,6 +129,7 @@ def test_run_task_without_an_instruction_or_with_a_bad_task_file_is_a_clear_erro
             assert "Traceback" not in text_of(broken)
             steps = await client.call_tool("run_task", {"instruction": "x", "max_steps": 0})
             assert steps.is_error and "max_steps" in text_of(steps)
+
     anyio.run(scenario)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
@@ -134,17 +142,21 @@ def test_a_risky_step_in_run_task_asks_the_person_where_the_connection_can(deskt
 
     bx, by = window.state()["button"]
     click = {"type": "click", "target": {"description": "the Send report button", "x": bx, "y": by}}
-    lines = [{"role": "gate", "reply": {"criteria": [{"text": "the report is sent"}], "feasible": True}},
-             {"role": "planner", "reply": {"reasoning": "send it", "action": click}},
-             {"role": "planner", "reply": {"reasoning": "finished", "action": {"type": "done", "summary": "ok"}}},
-             {"role": "verifier", "reply": {"complete": True, "reason": "ok", "missing_steps": []}}]
+    lines = [
+        {"role": "gate", "reply": {"criteria": [{"text": "the report is sent"}], "feasible": True}},
+        {"role": "planner", "reply": {"reasoning": "send it", "action": click}},
+        {"role": "planner", "reply": {"reasoning": "finished", "action": {"type": "done", "summary": "ok"}}},
+        {"role": "verifier", "reply": {"complete": True, "reason": "ok", "missing_steps": []}},
+    ]
     script = tmp_path / "send.jsonl"
     script.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
     args, env = server_args(desktop, tmp_path / "runs", script)
     asked: list[str] = []
 
     async def scenario():
-        async with stdio_client(*args, env=env, mode=mode, elicitation_callback=answering(True, asked)) as client:
+        async with stdio_client(
+            *args, env=env, mode=mode, elicitation_callback=answering(True, asked)
+        ) as client:
             out = await client.call_tool("run_task", {"instruction": "send the report"})
             assert not out.is_error, text_of(out)
             return json.loads(text_of(out))
@@ -169,5 +181,6 @@ def test_a_model_that_cannot_be_built_is_a_clear_error_and_the_desktop_tools_sti
             assert out.is_error and "no-such-script.jsonl" in text_of(out), text_of(out)
             assert not (await client.call_tool("screenshot", {})).is_error
             again = await client.call_tool("run_task", {"instruction": "anything"})
-            assert "is running" not in text_of(again)          # the failed start left it free
+            assert "is running" not in text_of(again)  # the failed start left it free
+
     anyio.run(scenario)

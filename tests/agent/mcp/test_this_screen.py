@@ -20,9 +20,12 @@ def own_display():
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb missing (scripts/install-debian-packages)")
     read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "900x700x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "900x700x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
         name = f":{pipe.readline().strip()}"
@@ -39,7 +42,7 @@ def test_this_screen_is_not_a_sandbox(own_display, tmp_path, allow):
     if allow:
         args.append("--allow-commands")
     marker = tmp_path / "ran"
-    xauthority = tmp_path / "Xauthority"   # the stand-in display needs no cookie
+    xauthority = tmp_path / "Xauthority"  # the stand-in display needs no cookie
     xauthority.touch()
 
     async def scenario():
@@ -55,5 +58,6 @@ def test_this_screen_is_not_a_sandbox(own_display, tmp_path, allow):
                 assert out.is_error and "only on a sandbox desktop" in text_of(out)
             reset = await client.call_tool("reset_desktop", {})
             assert reset.is_error and "the person's own screen" in text_of(reset)
+
     anyio.run(scenario)
     assert marker.exists() is allow

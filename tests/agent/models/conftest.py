@@ -25,7 +25,7 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     message: str = ""
-    body: dict[str, Any] | None = None   # sent as is instead of the shape the path asks for
+    body: dict[str, Any] | None = None  # sent as is instead of the shape the path asks for
 
 
 @dataclass
@@ -38,40 +38,80 @@ class Seen:
 def _openai_body(c: Canned, model: str) -> dict[str, Any]:
     if c.status != 200:
         return {"error": {"message": c.message or f"fake error {c.status}", "type": "fake", "code": None}}
-    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": c.text}}],
-            "usage": {"prompt_tokens": c.input_tokens, "completion_tokens": c.output_tokens,
-                      "total_tokens": c.input_tokens + c.output_tokens,
-                      "prompt_tokens_details": {"cached_tokens": c.cached_tokens}}}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": c.text}}
+        ],
+        "usage": {
+            "prompt_tokens": c.input_tokens,
+            "completion_tokens": c.output_tokens,
+            "total_tokens": c.input_tokens + c.output_tokens,
+            "prompt_tokens_details": {"cached_tokens": c.cached_tokens},
+        },
+    }
 
 
 def _responses_body(c: Canned, model: str) -> dict[str, Any]:
     """OpenAI Responses API (POST /v1/responses): one assistant message with c.text."""
     if c.status != 200:
         return _openai_body(c, model)
-    return {"id": "resp_fake", "object": "response", "created_at": 0, "model": model,
-            "status": "completed", "error": None, "incomplete_details": None,
-            "instructions": None, "metadata": {}, "parallel_tool_calls": True,
-            "temperature": 1.0, "top_p": 1.0, "tool_choice": "auto", "tools": [],
-            "output": [{"id": "msg_fake", "type": "message", "role": "assistant",
-                        "status": "completed",
-                        "content": [{"type": "output_text", "text": c.text, "annotations": []}]}],
-            "usage": {"input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
-                      "total_tokens": c.input_tokens + c.output_tokens,
-                      "input_tokens_details": {"cached_tokens": c.cached_tokens},
-                      "output_tokens_details": {"reasoning_tokens": 0}}}
+    return {
+        "id": "resp_fake",
+        "object": "response",
+        "created_at": 0,
+        "model": model,
+        "status": "completed",
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "output": [
+            {
+                "id": "msg_fake",
+                "type": "message",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": c.text, "annotations": []}],
+            }
+        ],
+        "usage": {
+            "input_tokens": c.input_tokens,
+            "output_tokens": c.output_tokens,
+            "total_tokens": c.input_tokens + c.output_tokens,
+            "input_tokens_details": {"cached_tokens": c.cached_tokens},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
 
 
 def _anthropic_body(c: Canned, model: str) -> dict[str, Any]:
     if c.status != 200:
         kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(c.status, "api_error")
         return {"type": "error", "error": {"type": kind, "message": c.message or f"fake error {c.status}"}}
-    return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": c.text}], "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
-                      "cache_read_input_tokens": c.cached_tokens, "cache_creation_input_tokens": 0}}
+    return {
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": c.text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": c.input_tokens,
+            "output_tokens": c.output_tokens,
+            "cache_read_input_tokens": c.cached_tokens,
+            "cache_creation_input_tokens": 0,
+        },
+    }
 
 
 class FakeLLMServer:
@@ -96,13 +136,24 @@ class FakeLLMServer:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
-                    server.requests.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                    canned = server.queue.popleft() if server.queue else Canned(500, message="fake server: nothing queued")
+                    server.requests.append(
+                        Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    canned = (
+                        server.queue.popleft()
+                        if server.queue
+                        else Canned(500, message="fake server: nothing queued")
+                    )
                 if canned.delay_s:
                     time.sleep(canned.delay_s)
                 path = self.path.rstrip("/")
-                shape = (_anthropic_body if path.endswith("/messages") else
-                         _responses_body if path.endswith("/responses") else _openai_body)
+                shape = (
+                    _anthropic_body
+                    if path.endswith("/messages")
+                    else _responses_body
+                    if path.endswith("/responses")
+                    else _openai_body
+                )
                 answer = canned.body if canned.body is not None else shape(canned, body.get("model", ""))
                 data = json.dumps(answer).encode()
                 try:
@@ -119,8 +170,9 @@ class FakeLLMServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -183,6 +235,13 @@ def png() -> bytes:
 @pytest.fixture(autouse=True)
 def _no_provider_env(monkeypatch):
     """Tests never pick up a developer's real keys, endpoints or price overrides."""
-    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL",
-                 "VLLM_BASE_URL", "VLLM_API_KEY", "DESKPILOT_PRICES"):
+    for name in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "VLLM_BASE_URL",
+        "VLLM_API_KEY",
+        "DESKPILOT_PRICES",
+    ):
         monkeypatch.delenv(name, raising=False)

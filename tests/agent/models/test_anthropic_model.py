@@ -22,14 +22,17 @@ def key_sent(headers) -> str:
 
 
 def model(fake_llm, sleeps, name="claude-sonnet-4-20250514", **kw) -> AnthropicChatModel:
-    return fake_llm.track(AnthropicChatModel(name, api_key="test-key", base_url=fake_llm.url,
-                                             sleep=sleeps, **kw))
+    return fake_llm.track(
+        AnthropicChatModel(name, api_key="test-key", base_url=fake_llm.url, sleep=sleeps, **kw)
+    )
 
 
 def test_system_goes_to_the_system_param_and_images_as_base64(fake_llm, sleeps, png):
     fake_llm.reply("a red dot")
-    messages = [Message.text("system", "Be brief."),
-                Message(role="user", content=[ImagePart(data=png), TextPart(text="what is it?")])]
+    messages = [
+        Message.text("system", "Be brief."),
+        Message(role="user", content=[ImagePart(data=png), TextPart(text="what is it?")]),
+    ]
     result = model(fake_llm, sleeps).complete(messages, max_tokens=64, temperature=0.2)
     assert result.text == "a red dot" and result.model == "anthropic:claude-sonnet-4-20250514"
     seen = fake_llm.requests[0]
@@ -49,29 +52,41 @@ def test_system_goes_to_the_system_param_and_images_as_base64(fake_llm, sleeps, 
 def test_consecutive_turns_of_one_role_are_merged(fake_llm, sleeps):
     fake_llm.reply("ok")
     model(fake_llm, sleeps, cache_system=False).complete(
-        [Message.text("system", "A."), Message.text("system", "B."),
-         Message.text("user", "one"), Message.text("user", "two")])
+        [
+            Message.text("system", "A."),
+            Message.text("system", "B."),
+            Message.text("user", "one"),
+            Message.text("user", "two"),
+        ]
+    )
     body = fake_llm.requests[0].body
     assert body["system"] == [{"type": "text", "text": "A.\n\nB."}]
-    assert body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "one"},
-                                                              {"type": "text", "text": "two"}]}]
+    assert body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]}
+    ]
 
 
 def test_usage_counts_cache_reads_and_costs(fake_llm, sleeps):
     fake_llm.reply("ok", input_tokens=200_000, output_tokens=100_000, cached_tokens=800_000)
     usage = model(fake_llm, sleeps).complete([Message.text("user", "hi")]).usage
     # Anthropic's input_tokens leave out cache reads; ours include them
-    assert (usage.input_tokens, usage.cached_input_tokens, usage.output_tokens) == (1_000_000, 800_000, 100_000)
+    assert (usage.input_tokens, usage.cached_input_tokens, usage.output_tokens) == (
+        1_000_000,
+        800_000,
+        100_000,
+    )
     # claude-sonnet-4: $3 / 1M input, $0.30 / 1M cache read, $15 / 1M output
     assert usage.cost_usd == pytest.approx(0.2 * 3 + 0.8 * 0.30 + 0.1 * 15)
 
 
 def test_structured_reask_then_valid(fake_llm, sleeps):
     fake_llm.reply('{"complete": "maybe"}', input_tokens=50, output_tokens=5)
-    fake_llm.reply('The verdict: {"complete": false, "reason": "not saved"} as asked.',
-                   input_tokens=70, output_tokens=9)
-    result = model(fake_llm, sleeps).complete([Message.text("system", "Judge."),
-                                               Message.text("user", "done?")], schema=Verdict)
+    fake_llm.reply(
+        'The verdict: {"complete": false, "reason": "not saved"} as asked.', input_tokens=70, output_tokens=9
+    )
+    result = model(fake_llm, sleeps).complete(
+        [Message.text("system", "Judge."), Message.text("user", "done?")], schema=Verdict
+    )
     assert result.parsed == Verdict(complete=False, reason="not saved")
     assert result.attempts == 2 and result.usage.input_tokens == 120 and result.usage.output_tokens == 14
     first, second = (r.body for r in fake_llm.requests)
@@ -84,8 +99,7 @@ def test_structured_reask_then_valid(fake_llm, sleeps):
 def test_structured_never_valid(fake_llm, sleeps):
     fake_llm.reply("I cannot tell.").reply("Still cannot tell.")
     with pytest.raises(ReplyParseError, match="schema Verdict after 2 attempt") as info:
-        model(fake_llm, sleeps, max_parse_retries=1).complete([Message.text("user", "done?")],
-                                                                schema=Verdict)
+        model(fake_llm, sleeps, max_parse_retries=1).complete([Message.text("user", "done?")], schema=Verdict)
     assert "no JSON object found" in str(info.value) and info.value.last_text == "Still cannot tell."
 
 
@@ -110,10 +124,18 @@ def test_server_can_forbid_a_retry(fake_llm, sleeps):
     assert sleeps == []
 
 
-@pytest.mark.parametrize("name, sent", [
-    ("claude-sonnet-4-20250514", True), ("claude-3-5-sonnet-latest", True),
-    ("claude-haiku-4-5-20251001", True), ("claude-opus-4-6", True), ("claude-opus-4-7", False),
-    ("claude-fable-5", False), ("some-gateway-model", False)])
+@pytest.mark.parametrize(
+    "name, sent",
+    [
+        ("claude-sonnet-4-20250514", True),
+        ("claude-3-5-sonnet-latest", True),
+        ("claude-haiku-4-5-20251001", True),
+        ("claude-opus-4-6", True),
+        ("claude-opus-4-7", False),
+        ("claude-fable-5", False),
+        ("some-gateway-model", False),
+    ],
+)
 def test_temperature_only_for_models_that_take_it(fake_llm, sleeps, name, sent):
     fake_llm.reply("ok")
     model(fake_llm, sleeps, name=name).complete([Message.text("user", "hi")], temperature=0.0)

@@ -14,25 +14,33 @@ from agent.models.factory import (
 )
 
 
-@pytest.mark.parametrize("spec, parsed", [
-    ("openai:gpt-4o", ("openai", "gpt-4o", None)),
-    ("openai:gpt-4o@https://host/v1", ("openai", "gpt-4o", "https://host/v1")),
-    ("anthropic:claude-sonnet-4-20250514", ("anthropic", "claude-sonnet-4-20250514", None)),
-    ("vllm:Qwen/Qwen2.5-VL-7B-Instruct@http://127.0.0.1:8000/v1/",
-     ("vllm", "Qwen/Qwen2.5-VL-7B-Instruct", "http://127.0.0.1:8000/v1")),
-    ("anthropic:claude-3-5-sonnet@20240620", ("anthropic", "claude-3-5-sonnet@20240620", None)),
-    ("scripted:path/to/replies.jsonl#planner", ("scripted", "path/to/replies.jsonl", "planner")),
-    ("scripted:replies.json", ("scripted", "replies.json", None)),
-])
+@pytest.mark.parametrize(
+    "spec, parsed",
+    [
+        ("openai:gpt-4o", ("openai", "gpt-4o", None)),
+        ("openai:gpt-4o@https://host/v1", ("openai", "gpt-4o", "https://host/v1")),
+        ("anthropic:claude-sonnet-4-20250514", ("anthropic", "claude-sonnet-4-20250514", None)),
+        (
+            "vllm:Qwen/Qwen2.5-VL-7B-Instruct@http://127.0.0.1:8000/v1/",
+            ("vllm", "Qwen/Qwen2.5-VL-7B-Instruct", "http://127.0.0.1:8000/v1"),
+        ),
+        ("anthropic:claude-3-5-sonnet@20240620", ("anthropic", "claude-3-5-sonnet@20240620", None)),
+        ("scripted:path/to/replies.jsonl#planner", ("scripted", "path/to/replies.jsonl", "planner")),
+        ("scripted:replies.json", ("scripted", "replies.json", None)),
+    ],
+)
 def test_parse_spec(spec, parsed):
     assert parse_spec(spec) == parsed
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("gemini:pro", "unknown model prefix 'gemini'"),
-    ("gpt-4o", "must look like <prefix>:<model>"),
-    ("openai:", "must look like"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("gemini:pro", "unknown model prefix 'gemini'"),
+        ("gpt-4o", "must look like <prefix>:<model>"),
+        ("openai:", "must look like"),
+    ],
+)
 def test_bad_specs(spec, message):
     with pytest.raises(ModelSpecError, match=message):
         make_model(spec)
@@ -66,8 +74,9 @@ def test_anthropic_spec(fake_llm, sleeps, monkeypatch):
 
 def test_vllm_needs_no_key_and_is_free(fake_llm, sleeps, caplog):
     fake_llm.reply("point", input_tokens=10**6)
-    model = fake_llm.track(make_model(f"vllm:Qwen/Qwen2.5-VL-7B-Instruct@{fake_llm.openai_url}",
-                                      sleep=sleeps))
+    model = fake_llm.track(
+        make_model(f"vllm:Qwen/Qwen2.5-VL-7B-Instruct@{fake_llm.openai_url}", sleep=sleeps)
+    )
     assert model.name == "vllm:Qwen/Qwen2.5-VL-7B-Instruct"
     assert model.complete([Message.text("user", "where?")]).usage.cost_usd == 0.0
     assert fake_llm.requests[0].body["model"] == "Qwen/Qwen2.5-VL-7B-Instruct"
@@ -84,13 +93,19 @@ def test_vllm_default_url(monkeypatch):
 
 def test_scripted_specs_and_shared_scripts(tmp_path):
     path = tmp_path / "replies.jsonl"
-    path.write_text("\n".join(json.dumps(x) for x in [
-        {"role": "planner", "reply": "p1"}, {"role": "verifier", "reply": "v1"}, "any"]))
+    path.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [{"role": "planner", "reply": "p1"}, {"role": "verifier", "reply": "v1"}, "any"]
+        )
+    )
     planner = make_model(f"scripted:{path}#planner", timeout=5, max_retries=1)  # HTTP kw ignored
     assert planner.name == "scripted:replies.jsonl:planner"
     assert planner.complete([]).text == "p1"
     scripts: dict = {}
-    shared = {role: make_model(f"scripted:{path}#{role}", scripts=scripts) for role in ("planner", "verifier")}
+    shared = {
+        role: make_model(f"scripted:{path}#{role}", scripts=scripts) for role in ("planner", "verifier")
+    }
     assert shared["verifier"].complete([]).text == "v1"
     assert shared["planner"].complete([]).text == "p1"
     assert shared["planner"].complete([]).text == "any"

@@ -13,19 +13,34 @@ from agent.models.factory import ModelSpecError, make_model
 from agent.models.faulty import _RUNS, WHAT_IF, FaultConfig
 
 INSTRUCTION = "Make the folder logs in the open terminal"
-ACTIONS = [{"type": "switch_application", "app": "Terminal"},
-           {"type": "type", "text": "mkdir logs\n"},
-           {"type": "hotkey", "keys": ["ctrl", "l"]},
-           {"type": "click", "target": {"description": "the point (100, 200)", "x": 100, "y": 200}}]
+ACTIONS = [
+    {"type": "switch_application", "app": "Terminal"},
+    {"type": "type", "text": "mkdir logs\n"},
+    {"type": "hotkey", "keys": ["ctrl", "l"]},
+    {"type": "click", "target": {"description": "the point (100, 200)", "x": 100, "y": 200}},
+]
 
 
 @pytest.fixture
 def plans(tmp_path):
     _RUNS.clear()
     path = tmp_path / "plans.json"
-    path.write_text(json.dumps({"kind": "deskpilot-oracle-plans", "tasks": [
-        {"task_id": "t", "instruction": INSTRUCTION, "actions": ACTIONS, "final": "done"},
-        {"task_id": "inf", "instruction": "Pair the bluetooth headphones", "actions": [], "final": "fail"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "kind": "deskpilot-oracle-plans",
+                "tasks": [
+                    {"task_id": "t", "instruction": INSTRUCTION, "actions": ACTIONS, "final": "done"},
+                    {
+                        "task_id": "inf",
+                        "instruction": "Pair the bluetooth headphones",
+                        "actions": [],
+                        "final": "fail",
+                    },
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -33,8 +48,10 @@ class Episode:
     """Drives the model as the graph would: a growing conversation."""
 
     def __init__(self, model, instruction=INSTRUCTION):
-        self.model, self.messages = model, [Message.text("system", "sys"),
-                                            Message.text("user", f"TASK: {instruction}")]
+        self.model, self.messages = (
+            model,
+            [Message.text("system", "sys"), Message.text("user", f"TASK: {instruction}")],
+        )
 
     def step(self, observation: str = "Executed; the screen changed.") -> dict:
         if len(self.messages) > 2:
@@ -44,8 +61,9 @@ class Episode:
         return result.parsed.action.model_dump(mode="json")
 
     def verify(self) -> Verdict:
-        return self.model.complete([Message.text("user", f"Task: {INSTRUCTION}\nIs it done?")],
-                                   schema=Verdict).parsed
+        return self.model.complete(
+            [Message.text("user", f"Task: {INSTRUCTION}\nIs it done?")], schema=Verdict
+        ).parsed
 
 
 def test_clean_policy_plays_the_plan_then_done(plans):
@@ -168,8 +186,21 @@ def test_a_task_without_a_plan_is_an_error(plans):
 def test_a_plan_whose_setup_starts_apps_waits_for_a_still_screen_first(tmp_path):
     _RUNS.clear()
     path = tmp_path / "plans.json"
-    path.write_text(json.dumps({"tasks": [{"task_id": "t", "instruction": INSTRUCTION, "actions": ACTIONS,
-                                           "final": "done", "settle_first": True}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tasks": [
+                    {
+                        "task_id": "t",
+                        "instruction": INSTRUCTION,
+                        "actions": ACTIONS,
+                        "final": "done",
+                        "settle_first": True,
+                    }
+                ]
+            }
+        )
+    )
     ep = Episode(make_model(f"faulty:{path}"))
     assert ep.step() == {"type": "wait", "seconds": 2.0}
     assert ep.step("Executed wait; the screen changed.") == {"type": "wait", "seconds": 2.0}

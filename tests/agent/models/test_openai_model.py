@@ -19,8 +19,9 @@ class Point(BaseModel):
 
 
 def model(fake_llm, sleeps, name="gpt-4o", **kw) -> OpenAIChatModel:
-    return fake_llm.track(OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="test-key",
-                                          sleep=sleeps, **kw))
+    return fake_llm.track(
+        OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="test-key", sleep=sleeps, **kw)
+    )
 
 
 def ask(text="where?") -> list[Message]:
@@ -37,8 +38,10 @@ def test_plain_reply_and_request_shape(fake_llm, sleeps):
     assert seen.headers["authorization"] == "Bearer test-key"
     assert seen.body["model"] == "gpt-4o" and seen.body["max_tokens"] == 77
     assert seen.body["temperature"] == 0.5
-    assert seen.body["messages"] == [{"role": "system", "content": "You point at things."},
-                                     {"role": "user", "content": "where?"}]
+    assert seen.body["messages"] == [
+        {"role": "system", "content": "You point at things."},
+        {"role": "user", "content": "where?"},
+    ]
     assert sleeps == []
 
 
@@ -133,9 +136,12 @@ def test_connection_refused_gives_a_clear_error(sleeps):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with OpenAIChatModel("gpt-4o", base_url=f"http://127.0.0.1:{port}/v1", api_key="k",
-                         sleep=sleeps, max_retries=1) as m, \
-            pytest.raises(ModelError, match="openai:gpt-4o: gave up after 2 attempts.*APIConnectionError"):
+    with (
+        OpenAIChatModel(
+            "gpt-4o", base_url=f"http://127.0.0.1:{port}/v1", api_key="k", sleep=sleeps, max_retries=1
+        ) as m,
+        pytest.raises(ModelError, match="openai:gpt-4o: gave up after 2 attempts.*APIConnectionError"),
+    ):
         m.complete(ask())
     assert len(sleeps) == 1
 
@@ -155,15 +161,24 @@ def test_images_go_as_data_urls(fake_llm, sleeps, png):
 def test_usage_and_cost_from_price_table(fake_llm, sleeps):
     fake_llm.reply("ok", input_tokens=1_000_000, output_tokens=100_000, cached_tokens=400_000)
     usage = model(fake_llm, sleeps, name="gpt-4o-2024-08-06").complete(ask()).usage
-    assert (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) == (1_000_000, 100_000, 400_000)
+    assert (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) == (
+        1_000_000,
+        100_000,
+        400_000,
+    )
     # gpt-4o: $2.50 / 1M input, $1.25 / 1M cached, $10 / 1M output
     assert usage.cost_usd == pytest.approx(0.6 * 2.50 + 0.4 * 1.25 + 0.1 * 10.0)
 
 
 def test_price_override_and_json_mode(fake_llm, sleeps):
     fake_llm.reply('{"x": 1, "y": 2}', input_tokens=2_000_000, output_tokens=0)
-    m = model(fake_llm, sleeps, name="my-finetune", json_mode=True,
-              prices={"my-finetune": {"input": 1.0, "output": 2.0}})
+    m = model(
+        fake_llm,
+        sleeps,
+        name="my-finetune",
+        json_mode=True,
+        prices={"my-finetune": {"input": 1.0, "output": 2.0}},
+    )
     result = m.complete(ask(), schema=Point)
     assert result.usage.cost_usd == pytest.approx(2.0)
     assert fake_llm.requests[0].body["response_format"] == {"type": "json_object"}

@@ -32,9 +32,9 @@ def _images(body: dict) -> list[tuple[int, int]]:
     sizes = []
     for message in body["messages"]:
         for part in message["content"] if isinstance(message["content"], list) else []:
-            if part.get("type") == "image":                               # Anthropic
+            if part.get("type") == "image":  # Anthropic
                 data = base64.b64decode(part["source"]["data"])
-            elif part.get("type") == "image_url":                         # OpenAI / vLLM
+            elif part.get("type") == "image_url":  # OpenAI / vLLM
                 data = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
             else:
                 continue
@@ -44,19 +44,25 @@ def _images(body: dict) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("provider", sorted(CASES))
 def test_planner_point_in_the_scaled_screenshot_clicks_the_right_screen_pixel(
-        provider, fake_llm, episode, monkeypatch):
+    provider, fake_llm, episode, monkeypatch
+):
     spec, view, point, expected = CASES[provider]
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-    fake_llm.reply(json.dumps({"criteria": [{"text": "the editor has focus"}]}))     # gate
-    fake_llm.reply(_decision({"type": "click", "target": {"description": "the editor",
-                                                           "x": point[0], "y": point[1]}}))
+    fake_llm.reply(json.dumps({"criteria": [{"text": "the editor has focus"}]}))  # gate
+    fake_llm.reply(
+        _decision({"type": "click", "target": {"description": "the editor", "x": point[0], "y": point[1]}})
+    )
     fake_llm.reply(_decision({"type": "done", "summary": "clicked"}))
     fake_llm.reply(json.dumps({"complete": True, "reason": "the editor has focus"}))  # verifier
     desktop = FakeDesktop(1920, 1080)
-    ep = episode({"planner": []}, desktop=desktop,
-                 model=spec.format(url=fake_llm.url, openai_url=fake_llm.openai_url),
-                 thinking_budget=2048, reasoning_effort="minimal" if provider == "openai" else None)
+    ep = episode(
+        {"planner": []},
+        desktop=desktop,
+        model=spec.format(url=fake_llm.url, openai_url=fake_llm.openai_url),
+        thinking_budget=2048,
+        reasoning_effort="minimal" if provider == "openai" else None,
+    )
     ep.ctx.models = build_models(ep.config)
     models = ep.ctx.models
     for model in (models.gate, models.planner, models.verifier, models.coder):
@@ -81,9 +87,14 @@ def test_planner_point_in_the_scaled_screenshot_clicks_the_right_screen_pixel(
         assert planner[0]["max_tokens"] == ep.config.planner_max_tokens + 2048
         assert all("temperature" not in b for b in bodies)
     elif provider == "openai":
-        assert all(b["reasoning_effort"] == "minimal" and b["max_completion_tokens"] >= 25000
-                   for b in bodies)
-        assert all(p["image_url"]["detail"] == "high" for b in planner for m in b["messages"]
-                   if isinstance(m["content"], list) for p in m["content"] if p["type"] == "image_url")
+        assert all(b["reasoning_effort"] == "minimal" and b["max_completion_tokens"] >= 25000 for b in bodies)
+        assert all(
+            p["image_url"]["detail"] == "high"
+            for b in planner
+            for m in b["messages"]
+            if isinstance(m["content"], list)
+            for p in m["content"]
+            if p["type"] == "image_url"
+        )
     else:
         assert all("reasoning_effort" not in b and "thinking" not in b for b in bodies)

@@ -23,35 +23,48 @@ def ask() -> list[Message]:
 
 
 def openai_model(fake_llm, sleeps, name: str, **kw) -> OpenAIChatModel:
-    return fake_llm.track(OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="k",
-                                          sleep=sleeps, **kw))
+    return fake_llm.track(
+        OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="k", sleep=sleeps, **kw)
+    )
 
 
 def claude(fake_llm, sleeps, name: str, **kw) -> AnthropicChatModel:
-    return fake_llm.track(AnthropicChatModel(name, base_url=fake_llm.url, api_key="k",
-                                             sleep=sleeps, **kw))
+    return fake_llm.track(AnthropicChatModel(name, base_url=fake_llm.url, api_key="k", sleep=sleeps, **kw))
 
 
 def openai_cut_at_cap(model: str, reasoning_tokens: int) -> dict:
     """What OpenAI answers when the hidden reasoning filled max_completion_tokens."""
-    return {"id": "chatcmpl-cut", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": 0, "finish_reason": "length",
-                         "message": {"role": "assistant", "content": ""}}],
-            "usage": {"prompt_tokens": 900, "completion_tokens": reasoning_tokens,
-                      "total_tokens": 900 + reasoning_tokens,
-                      "completion_tokens_details": {"reasoning_tokens": reasoning_tokens}}}
+    return {
+        "id": "chatcmpl-cut",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "finish_reason": "length", "message": {"role": "assistant", "content": ""}}],
+        "usage": {
+            "prompt_tokens": 900,
+            "completion_tokens": reasoning_tokens,
+            "total_tokens": 900 + reasoning_tokens,
+            "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
+        },
+    }
 
 
 def anthropic_cut_at_cap(model: str, output_tokens: int) -> dict:
     """What Anthropic answers when thinking used the whole max_tokens: a thinking block only."""
-    return {"id": "msg_cut", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "thinking", "thinking": "Let me look at the screen...",
-                         "signature": "sig"}],
-            "stop_reason": "max_tokens", "stop_sequence": None,
-            "usage": {"input_tokens": 900, "output_tokens": output_tokens}}
+    return {
+        "id": "msg_cut",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "thinking", "thinking": "Let me look at the screen...", "signature": "sig"}],
+        "stop_reason": "max_tokens",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 900, "output_tokens": output_tokens},
+    }
 
 
 # -- the table ------------------------------------------------------------------------------
+
 
 def test_the_table_knows_which_models_reason():
     assert reasoning_for("openai", "gpt-5-mini").kind == "effort"
@@ -66,14 +79,16 @@ def test_the_table_knows_which_models_reason():
 
 # -- OpenAI ---------------------------------------------------------------------------------
 
+
 def test_openai_effort_and_a_cap_with_room_for_reasoning(fake_llm, sleeps):
     fake_llm.reply('{"complete": true}')
     result = openai_model(fake_llm, sleeps, "gpt-5", reasoning_effort="high").complete(
-        ask(), schema=Verdict, max_tokens=1024, temperature=0.0)
+        ask(), schema=Verdict, max_tokens=1024, temperature=0.0
+    )
     assert result.parsed == Verdict(complete=True)
     body = fake_llm.requests[0].body
     assert body["reasoning_effort"] == "high"
-    assert body["max_completion_tokens"] == 25000          # the verifier's 1024 raised
+    assert body["max_completion_tokens"] == 25000  # the verifier's 1024 raised
     assert "temperature" not in body and "max_tokens" not in body
 
 
@@ -97,15 +112,16 @@ def test_openai_empty_reply_at_the_cap_is_a_clear_error(fake_llm, sleeps):
     with pytest.raises(ReplyTruncatedError) as info:
         model.complete(ask(), schema=Verdict, max_tokens=1024)
     err = info.value
-    assert not isinstance(err, ReplyParseError)            # not re-asked as a bad reply
+    assert not isinstance(err, ReplyParseError)  # not re-asked as a bad reply
     assert len(fake_llm.requests) == 1
     message = str(err)
     assert "max_completion_tokens=25000" in message and "25000 of its 25000" in message
     assert "reasoning_effort (now medium)" in message and "model_limits.toml" in message
-    assert err.cap == 25000 and err.usage.output_tokens == 25000   # the cut call still cost
+    assert err.cap == 25000 and err.usage.output_tokens == 25000  # the cut call still cost
 
 
 # -- Anthropic ------------------------------------------------------------------------------
+
 
 def test_claude_extended_thinking_budget_on_top_of_the_reply(fake_llm, sleeps):
     fake_llm.reply('{"complete": false}')
@@ -114,7 +130,7 @@ def test_claude_extended_thinking_budget_on_top_of_the_reply(fake_llm, sleeps):
     body = fake_llm.requests[0].body
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 4096}
     assert body["max_tokens"] == 1024 + 4096 > body["thinking"]["budget_tokens"]
-    assert "temperature" not in body                          # thinking takes none
+    assert "temperature" not in body  # thinking takes none
 
 
 def test_claude_without_thinking_keeps_its_temperature_and_cap(fake_llm, sleeps):
@@ -150,18 +166,27 @@ def test_claude_empty_reply_at_the_cap_is_a_clear_error(fake_llm, sleeps):
 
 # -- the factory passes the settings --------------------------------------------------------
 
+
 def test_factory_passes_reasoning_settings_and_drops_unset_ones(fake_llm, tmp_path):
-    gpt = fake_llm.track(make_model(f"openai:o3@{fake_llm.openai_url}", api_key="k",
-                                    reasoning_effort="low", thinking_budget=2048))
+    gpt = fake_llm.track(
+        make_model(
+            f"openai:o3@{fake_llm.openai_url}", api_key="k", reasoning_effort="low", thinking_budget=2048
+        )
+    )
     assert gpt.reasoning_effort == "low"
-    sonnet = fake_llm.track(make_model(f"anthropic:claude-sonnet-4-5@{fake_llm.url}", api_key="k",
-                                       reasoning_effort=None, thinking_budget=2048))
+    sonnet = fake_llm.track(
+        make_model(
+            f"anthropic:claude-sonnet-4-5@{fake_llm.url}",
+            api_key="k",
+            reasoning_effort=None,
+            thinking_budget=2048,
+        )
+    )
     assert sonnet.thinking_budget == 2048 and sonnet.reasoning_effort is None
     script = tmp_path / "replies.jsonl"
     script.write_text('{"role": "planner", "reply": "ok"}\n', encoding="utf-8")
     scripted = make_model(f"scripted:{script}", reasoning_effort="high", thinking_budget=2048)
     assert scripted.complete(ask()).text == "ok"
-
 
 
 def test_openai_web_search_cap_leaves_room_for_reasoning(fake_llm, sleeps):
@@ -186,4 +211,4 @@ def test_claude_thinking_calls_get_time_to_think(fake_llm, sleeps):
     plain = claude(fake_llm, sleeps, "claude-sonnet-4-5")
     plain.client.messages.create = spy
     plain.complete(ask(), max_tokens=2048)
-    assert "timeout" not in seen[1]                       # the client's own 120 s
+    assert "timeout" not in seen[1]  # the client's own 120 s

@@ -29,6 +29,7 @@ def failing(errors, result="ok"):
         if errors:
             raise errors.pop(0)
         return result
+
     return fn
 
 
@@ -37,7 +38,9 @@ def test_retry_after_forms():
     assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     when = datetime(2030, 1, 1, tzinfo=UTC)
     now = (when - timedelta(seconds=30)).timestamp()
-    assert retry_after_seconds({"retry-after": format_datetime(when, usegmt=True)}, now=now) == pytest.approx(30)
+    assert retry_after_seconds({"retry-after": format_datetime(when, usegmt=True)}, now=now) == pytest.approx(
+        30
+    )
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None and retry_after_seconds(None) is None
 
@@ -56,8 +59,12 @@ def test_total_time_limit_stops_retries():
         sleeps.append(s)
         clock[0] += s
 
-    r = Retrier("m", RetryPolicy(max_attempts=10, base_delay_s=4, jitter=0, max_total_s=10),
-                sleep=sleep, clock=lambda: clock[0])
+    r = Retrier(
+        "m",
+        RetryPolicy(max_attempts=10, base_delay_s=4, jitter=0, max_total_s=10),
+        sleep=sleep,
+        clock=lambda: clock[0],
+    )
     with pytest.raises(ModelError, match="time limit of 10 s"):
         r.call(failing([StatusError(500)] * 10))
     assert sleeps == [4.0]  # 4 + 8 would pass 10 s

@@ -22,12 +22,15 @@ def write_jsonl(path, lines):
 
 
 def test_jsonl_roles_and_forms(tmp_path):
-    path = write_jsonl(tmp_path / "run.jsonl", [
-        {"role": "planner", "reply": "plan one"},
-        {"role": "verifier", "reply": {"complete": True, "reason": "saved"}},
-        "untagged: whoever asks next",
-        {"role": "planner", "reply": "plan two"},
-    ])
+    path = write_jsonl(
+        tmp_path / "run.jsonl",
+        [
+            {"role": "planner", "reply": "plan one"},
+            {"role": "verifier", "reply": {"complete": True, "reason": "saved"}},
+            "untagged: whoever asks next",
+            {"role": "planner", "reply": "plan two"},
+        ],
+    )
     script = ScriptedScript.load(path)
     planner, verifier = script.model("planner"), script.model(role="verifier")
     assert isinstance(planner, ChatModel) and planner.name == "scripted:run.jsonl:planner"
@@ -41,8 +44,9 @@ def test_jsonl_roles_and_forms(tmp_path):
 
 
 def test_json_mapping_and_list_forms(tmp_path):
-    (tmp_path / "by_role.json").write_text(json.dumps(
-        {"gate": [{"criteria": [{"text": "file saved"}]}], "search": ["1. Open File menu"]}))
+    (tmp_path / "by_role.json").write_text(
+        json.dumps({"gate": [{"criteria": [{"text": "file saved"}]}], "search": ["1. Open File menu"]})
+    )
     script = ScriptedScript.load(tmp_path / "by_role.json")
     assert script.model("search").complete([Message.text("user", "how?")]).text == "1. Open File menu"
     assert json.loads(script.model("gate").complete([]).text)["criteria"][0]["text"] == "file saved"
@@ -62,8 +66,9 @@ def test_exhaustion_names_role_and_count():
 
 
 def test_unparseable_reply_reasks_then_fails(tmp_path):
-    script = ScriptedScript.from_replies({"verifier": ["looks done to me", '{"complete": "perhaps"}',
-                                                       '{"complete": true}']})
+    script = ScriptedScript.from_replies(
+        {"verifier": ["looks done to me", '{"complete": "perhaps"}', '{"complete": true}']}
+    )
     verifier = script.model("verifier", max_parse_retries=1)
     with pytest.raises(ReplyParseError, match="schema Verdict after 2 attempt"):
         verifier.complete([Message.text("user", "done?")], schema=Verdict)

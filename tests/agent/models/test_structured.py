@@ -21,23 +21,32 @@ class Item(BaseModel):
     tags: list[str] = []
 
 
-@pytest.mark.parametrize("reply, expected", [
-    ('{"name": "a"}', {"name": "a"}),
-    ('```json\n{"name": "a"}\n```', {"name": "a"}),
-    ('Here:\n```\n{"name": "b"}\n```\nHope it helps.', {"name": "b"}),
-    ('Thinking... {"name": "c", "tags": ["}", "{"]} and then {"name": "d"}', {"name": "c", "tags": ["}", "{"]}),
-    ('{not json} but {"name": "e\\"q"}', {"name": 'e"q'}),
-    ('{"outer": {"inner": [1, {"deep": true}]}}', {"outer": {"inner": [1, {"deep": True}]}}),
-])
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ('{"name": "a"}', {"name": "a"}),
+        ('```json\n{"name": "a"}\n```', {"name": "a"}),
+        ('Here:\n```\n{"name": "b"}\n```\nHope it helps.', {"name": "b"}),
+        (
+            'Thinking... {"name": "c", "tags": ["}", "{"]} and then {"name": "d"}',
+            {"name": "c", "tags": ["}", "{"]},
+        ),
+        ('{not json} but {"name": "e\\"q"}', {"name": 'e"q'}),
+        ('{"outer": {"inner": [1, {"deep": true}]}}', {"outer": {"inner": [1, {"deep": True}]}}),
+    ],
+)
 def test_extract_json(reply, expected):
     assert extract_json(reply) == expected
 
 
-@pytest.mark.parametrize("reply, why", [
-    ("no braces at all", "no JSON object found"),
-    ('{"name": "cut off', "never closed"),
-    ("{'name': 'single quotes'}", "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    "reply, why",
+    [
+        ("no braces at all", "no JSON object found"),
+        ('{"name": "cut off', "never closed"),
+        ("{'name': 'single quotes'}", "invalid JSON"),
+    ],
+)
 def test_extract_json_says_why(reply, why):
     with pytest.raises(JSONExtractionError, match=why):
         extract_json(reply)
@@ -46,7 +55,9 @@ def test_extract_json_says_why(reply, why):
 def test_parse_reply_lists_validation_problems():
     with pytest.raises(ValueError) as info:
         parse_reply('{"tags": "x"}', Item)
-    assert "- name: Field required" in str(info.value) and "- tags: Input should be a valid list" in str(info.value)
+    assert "- name: Field required" in str(info.value) and "- tags: Input should be a valid list" in str(
+        info.value
+    )
 
 
 def test_instruction_joins_first_system_message_or_leads():
@@ -59,7 +70,10 @@ def test_instruction_joins_first_system_message_or_leads():
 
 
 def test_instruction_not_repeated_when_prompt_has_schema():
-    msgs = [Message.text("system", f"Answer with this schema:\n{schema_json(Item)}"), Message.text("user", "Q")]
+    msgs = [
+        Message.text("system", f"Answer with this schema:\n{schema_json(Item)}"),
+        Message.text("user", "Q"),
+    ]
     assert with_schema_instruction(msgs, Item) == msgs
 
 
@@ -92,6 +106,7 @@ def test_transport_error_mid_reask_keeps_spent_usage():
 def test_long_reply_excerpt_is_short():
     reply = "x" * 5000
     with pytest.raises(ReplyParseError) as info:
-        complete_structured(lambda c: (reply, Usage()), [Message.text("user", "Q")], Item,
-                            model_name="m", max_parse_retries=0)
+        complete_structured(
+            lambda c: (reply, Usage()), [Message.text("user", "Q")], Item, model_name="m", max_parse_retries=0
+        )
     assert len(str(info.value)) < 600 and info.value.last_text == reply

@@ -17,70 +17,157 @@ PROMPT = "How to export a PDF in LibreOffice Writer?"
 
 
 def openai_model(fake_llm, sleeps, name="gpt-4o", **kw) -> OpenAIChatModel:
-    return fake_llm.track(OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="test-key",
-                                          sleep=sleeps, **kw))
+    return fake_llm.track(
+        OpenAIChatModel(name, base_url=fake_llm.openai_url, api_key="test-key", sleep=sleeps, **kw)
+    )
 
 
 def anthropic_model(fake_llm, sleeps, name="claude-sonnet-4-20250514", **kw) -> AnthropicChatModel:
-    return fake_llm.track(AnthropicChatModel(name, api_key="test-key", base_url=fake_llm.url,
-                                             sleep=sleeps, **kw))
+    return fake_llm.track(
+        AnthropicChatModel(name, api_key="test-key", base_url=fake_llm.url, sleep=sleeps, **kw)
+    )
 
 
 # ---- provider-shaped reply bodies -------------------------------------------------------
 
-def responses_body(parts: list[tuple[str, list[tuple[str, str]]]], *, actions=("search",),
-                   input_tokens=10, output_tokens=5, cached_tokens=0,
-                   status="completed", incomplete: str | None = None) -> dict[str, Any]:
+
+def responses_body(
+    parts: list[tuple[str, list[tuple[str, str]]]],
+    *,
+    actions=("search",),
+    input_tokens=10,
+    output_tokens=5,
+    cached_tokens=0,
+    status="completed",
+    incomplete: str | None = None,
+) -> dict[str, Any]:
     """A Responses API reply: one web_search_call item per action, then the assistant
     message whose output_text parts carry url_citation annotations [(url, title)]."""
-    calls = [{"id": f"ws_{i}", "type": "web_search_call", "status": "completed",
-              "action": ({"type": "search", "query": "export pdf libreoffice"} if a == "search"
-                         else {"type": a, "url": "https://help.libreoffice.org/pdf"})}
-             for i, a in enumerate(actions)]
+    calls = [
+        {
+            "id": f"ws_{i}",
+            "type": "web_search_call",
+            "status": "completed",
+            "action": (
+                {"type": "search", "query": "export pdf libreoffice"}
+                if a == "search"
+                else {"type": a, "url": "https://help.libreoffice.org/pdf"}
+            ),
+        }
+        for i, a in enumerate(actions)
+    ]
     content = []
     for text, cites in parts:
-        content.append({"type": "output_text", "text": text, "annotations": [
-            {"type": "url_citation", "start_index": 0, "end_index": len(text), "url": url, "title": title}
-            for url, title in cites]})
-    message = {"id": "msg_1", "type": "message", "role": "assistant", "status": status,
-               "content": content}
-    return {"id": "resp_1", "object": "response", "created_at": 0, "model": "gpt-4o",
-            "status": status, "error": None,
-            "incomplete_details": {"reason": incomplete} if incomplete else None,
-            "instructions": None, "metadata": {}, "parallel_tool_calls": True, "temperature": 1.0,
-            "top_p": 1.0, "tool_choice": "auto", "tools": [{"type": "web_search"}],
-            "output": [*calls, message] if content else calls,
-            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
-                      "total_tokens": input_tokens + output_tokens,
-                      "input_tokens_details": {"cached_tokens": cached_tokens},
-                      "output_tokens_details": {"reasoning_tokens": 0}}}
+        content.append(
+            {
+                "type": "output_text",
+                "text": text,
+                "annotations": [
+                    {
+                        "type": "url_citation",
+                        "start_index": 0,
+                        "end_index": len(text),
+                        "url": url,
+                        "title": title,
+                    }
+                    for url, title in cites
+                ],
+            }
+        )
+    message = {"id": "msg_1", "type": "message", "role": "assistant", "status": status, "content": content}
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 0,
+        "model": "gpt-4o",
+        "status": status,
+        "error": None,
+        "incomplete_details": {"reason": incomplete} if incomplete else None,
+        "instructions": None,
+        "metadata": {},
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "tool_choice": "auto",
+        "tools": [{"type": "web_search"}],
+        "output": [*calls, message] if content else calls,
+        "usage": {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "total_tokens": input_tokens + output_tokens,
+            "input_tokens_details": {"cached_tokens": cached_tokens},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
 
 
-def messages_body(content: list[dict[str, Any]], *, searches=1, input_tokens=10, output_tokens=5,
-                  cache_read=0, stop_reason="end_turn") -> dict[str, Any]:
-    return {"id": "msg_1", "type": "message", "role": "assistant",
-            "model": "claude-sonnet-4-20250514", "content": content, "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
-                      "cache_read_input_tokens": cache_read, "cache_creation_input_tokens": 0,
-                      "server_tool_use": {"web_search_requests": searches, "web_fetch_requests": 0}}}
+def messages_body(
+    content: list[dict[str, Any]],
+    *,
+    searches=1,
+    input_tokens=10,
+    output_tokens=5,
+    cache_read=0,
+    stop_reason="end_turn",
+) -> dict[str, Any]:
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-20250514",
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_read_input_tokens": cache_read,
+            "cache_creation_input_tokens": 0,
+            "server_tool_use": {"web_search_requests": searches, "web_fetch_requests": 0},
+        },
+    }
 
 
 def text(t: str, *cites: tuple[str, str]) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "text", "text": t}
     if cites:
-        block["citations"] = [{"type": "web_search_result_location", "url": url, "title": title,
-                               "cited_text": "...", "encrypted_index": "enc"} for url, title in cites]
+        block["citations"] = [
+            {
+                "type": "web_search_result_location",
+                "url": url,
+                "title": title,
+                "cited_text": "...",
+                "encrypted_index": "enc",
+            }
+            for url, title in cites
+        ]
     return block
 
 
 def search_blocks(i: int, *results: tuple[str, str]) -> list[dict[str, Any]]:
     """A server_tool_use block and the web_search_tool_result that answers it."""
-    return [{"type": "server_tool_use", "id": f"srvtoolu_{i}", "name": "web_search",
-             "input": {"query": "export pdf libreoffice writer"}},
-            {"type": "web_search_tool_result", "tool_use_id": f"srvtoolu_{i}",
-             "content": [{"type": "web_search_result", "url": url, "title": title,
-                          "encrypted_content": "enc", "page_age": None} for url, title in results]}]
+    return [
+        {
+            "type": "server_tool_use",
+            "id": f"srvtoolu_{i}",
+            "name": "web_search",
+            "input": {"query": "export pdf libreoffice writer"},
+        },
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": f"srvtoolu_{i}",
+            "content": [
+                {
+                    "type": "web_search_result",
+                    "url": url,
+                    "title": title,
+                    "encrypted_content": "enc",
+                    "page_age": None,
+                }
+                for url, title in results
+            ],
+        },
+    ]
 
 
 HELP = ("https://help.libreoffice.org/pdf", "Export as PDF - LibreOffice Help")
@@ -89,15 +176,21 @@ ASK = ("https://ask.libreoffice.org/t/123", "How do I export to PDF?")
 
 # ---- OpenAI: Responses API ---------------------------------------------------------------
 
+
 def test_openai_answer_sources_and_request(fake_llm, sleeps):
-    fake_llm.reply("", body=responses_body([
-        ("Open File > Export as > Export as PDF, ", [HELP]),
-        ("then click Export.", [ASK, HELP])]))
+    fake_llm.reply(
+        "",
+        body=responses_body(
+            [("Open File > Export as > Export as PDF, ", [HELP]), ("then click Export.", [ASK, HELP])]
+        ),
+    )
     result = openai_model(fake_llm, sleeps).web_search(PROMPT, max_tokens=900)
-    assert result.text == ("Open File > Export as > Export as PDF, then click Export.\n\n"
-                           "Sources:\n"
-                           "- Export as PDF - LibreOffice Help - https://help.libreoffice.org/pdf\n"
-                           "- How do I export to PDF? - https://ask.libreoffice.org/t/123")
+    assert result.text == (
+        "Open File > Export as > Export as PDF, then click Export.\n\n"
+        "Sources:\n"
+        "- Export as PDF - LibreOffice Help - https://help.libreoffice.org/pdf\n"
+        "- How do I export to PDF? - https://ask.libreoffice.org/t/123"
+    )
     assert result.model == "openai:gpt-4o" and result.parsed is None and result.attempts == 1
     seen = fake_llm.requests[0]
     assert seen.path == "/v1/responses" and seen.headers["authorization"] == "Bearer test-key"
@@ -109,16 +202,27 @@ def test_openai_answer_sources_and_request(fake_llm, sleeps):
 
 
 def test_openai_no_citations_no_sources_line(fake_llm, sleeps):
-    fake_llm.reply("Use File > Export as PDF.")   # the fake's plain Responses shape
+    fake_llm.reply("Use File > Export as PDF.")  # the fake's plain Responses shape
     assert openai_model(fake_llm, sleeps).web_search(PROMPT).text == "Use File > Export as PDF."
 
 
 def test_openai_usage_and_cost_count_searches(fake_llm, sleeps):
-    fake_llm.reply("", body=responses_body(
-        [("ok", [HELP])], actions=("search", "open_page", "search"),
-        input_tokens=1_000_000, output_tokens=100_000, cached_tokens=400_000))
+    fake_llm.reply(
+        "",
+        body=responses_body(
+            [("ok", [HELP])],
+            actions=("search", "open_page", "search"),
+            input_tokens=1_000_000,
+            output_tokens=100_000,
+            cached_tokens=400_000,
+        ),
+    )
     usage = openai_model(fake_llm, sleeps, name="gpt-4o-2024-08-06").web_search(PROMPT).usage
-    assert (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) == (1_000_000, 100_000, 400_000)
+    assert (usage.input_tokens, usage.output_tokens, usage.cached_input_tokens) == (
+        1_000_000,
+        100_000,
+        400_000,
+    )
     # gpt-4o tokens as in complete(), plus $0.01 per search call (open_page is not one)
     assert usage.cost_usd == pytest.approx(0.6 * 2.50 + 0.4 * 1.25 + 0.1 * 10.0 + 2 * 0.01)
 
@@ -139,12 +243,21 @@ def test_openai_no_responses_api_is_a_clear_error(fake_llm, sleeps):
     msg = str(info.value)
     assert f"web search is not available at {fake_llm.openai_url}" in msg
     assert "HTTP 404" in msg and "Responses API" in msg and "vLLM" in msg
-    assert len(fake_llm.requests) == 1 and sleeps == []   # a 404 is not retried
+    assert len(fake_llm.requests) == 1 and sleeps == []  # a 404 is not retried
 
 
 def test_openai_unknown_model_404_keeps_its_own_message(fake_llm, sleeps):
-    fake_llm.error(404, body={"error": {"message": "The model `gpt-9` does not exist", "type":
-                                        "invalid_request_error", "param": None, "code": "model_not_found"}})
+    fake_llm.error(
+        404,
+        body={
+            "error": {
+                "message": "The model `gpt-9` does not exist",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "model_not_found",
+            }
+        },
+    )
     with pytest.raises(ModelError, match="HTTP 404.*gpt-9.*not retried") as info:
         openai_model(fake_llm, sleeps, name="gpt-9").web_search(PROMPT)
     assert "not available at" not in str(info.value)
@@ -158,18 +271,30 @@ def test_openai_incomplete_without_text_says_so(fake_llm, sleeps):
 
 # ---- Anthropic: messages API with the web_search server tool ------------------------------
 
+
 def test_anthropic_answer_sources_and_request(fake_llm, sleeps):
-    fake_llm.reply("", body=messages_body([
-        text("I'll search for that."),
-        *search_blocks(1, HELP, ASK),
-        text("In Writer, "), text("choose File > Export as > Export as PDF", HELP),
-        text(" and click "), text("Export", ASK, HELP), text(".")]))
+    fake_llm.reply(
+        "",
+        body=messages_body(
+            [
+                text("I'll search for that."),
+                *search_blocks(1, HELP, ASK),
+                text("In Writer, "),
+                text("choose File > Export as > Export as PDF", HELP),
+                text(" and click "),
+                text("Export", ASK, HELP),
+                text("."),
+            ]
+        ),
+    )
     result = anthropic_model(fake_llm, sleeps).web_search(PROMPT, max_tokens=700)
-    assert result.text == ("I'll search for that.\n\n"
-                           "In Writer, choose File > Export as > Export as PDF and click Export.\n\n"
-                           "Sources:\n"
-                           "- Export as PDF - LibreOffice Help - https://help.libreoffice.org/pdf\n"
-                           "- How do I export to PDF? - https://ask.libreoffice.org/t/123")
+    assert result.text == (
+        "I'll search for that.\n\n"
+        "In Writer, choose File > Export as > Export as PDF and click Export.\n\n"
+        "Sources:\n"
+        "- Export as PDF - LibreOffice Help - https://help.libreoffice.org/pdf\n"
+        "- How do I export to PDF? - https://ask.libreoffice.org/t/123"
+    )
     assert result.model == "anthropic:claude-sonnet-4-20250514"
     seen = fake_llm.requests[0]
     assert seen.path == "/v1/messages"
@@ -182,16 +307,28 @@ def test_anthropic_answer_sources_and_request(fake_llm, sleeps):
 def test_anthropic_uncited_answer_lists_the_search_results(fake_llm, sleeps):
     fake_llm.reply("", body=messages_body([*search_blocks(1, ASK), text("Use File > Export as PDF.")]))
     result = anthropic_model(fake_llm, sleeps).web_search(PROMPT)
-    assert result.text == ("Use File > Export as PDF.\n\nSources:\n"
-                           "- How do I export to PDF? - https://ask.libreoffice.org/t/123")
+    assert result.text == (
+        "Use File > Export as PDF.\n\nSources:\n- How do I export to PDF? - https://ask.libreoffice.org/t/123"
+    )
 
 
 def test_anthropic_usage_and_cost_count_searches(fake_llm, sleeps):
-    fake_llm.reply("", body=messages_body(
-        [*search_blocks(1, HELP), *search_blocks(2, ASK), text("ok", HELP)], searches=2,
-        input_tokens=200_000, output_tokens=100_000, cache_read=800_000))
+    fake_llm.reply(
+        "",
+        body=messages_body(
+            [*search_blocks(1, HELP), *search_blocks(2, ASK), text("ok", HELP)],
+            searches=2,
+            input_tokens=200_000,
+            output_tokens=100_000,
+            cache_read=800_000,
+        ),
+    )
     usage = anthropic_model(fake_llm, sleeps).web_search(PROMPT).usage
-    assert (usage.input_tokens, usage.cached_input_tokens, usage.output_tokens) == (1_000_000, 800_000, 100_000)
+    assert (usage.input_tokens, usage.cached_input_tokens, usage.output_tokens) == (
+        1_000_000,
+        800_000,
+        100_000,
+    )
     # claude-sonnet-4 tokens as in complete(), plus $0.01 per web search request
     assert usage.cost_usd == pytest.approx(0.2 * 3 + 0.8 * 0.30 + 0.1 * 15 + 2 * 0.01)
 
@@ -213,6 +350,7 @@ def test_anthropic_search_refused_is_not_retried(fake_llm, sleeps):
 
 
 # ---- shared ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("backend, path", [("openai", "/v1/responses"), ("anthropic", "/v1/messages")])
 def test_model_search_uses_web_search(fake_llm, sleeps, backend, path):

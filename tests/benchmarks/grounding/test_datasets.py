@@ -24,7 +24,7 @@ def test_osworld_g(osworld_g_dir: Path):
     assert kind == "osworld-g"
     box, poly, refuse = items
     assert box.id == "g-box" and box.instruction == "Click OK"
-    assert box.target == BoxTarget(box=(10, 20, 40, 60))          # [x, y, w, h] -> corners
+    assert box.target == BoxTarget(box=(10, 20, 40, 60))  # [x, y, w, h] -> corners
     assert box.image == osworld_g_dir / "images" / "a.png" and box.image.is_file()
     assert box.image_size == (200, 100)
     assert box.categories == ("text_matching", "element_recognition")
@@ -44,13 +44,27 @@ def test_osworld_g_without_classification_still_marks_refusals(osworld_g_dir: Pa
 
 def test_synthetic_rows_carry_their_own_category(tmp_path: Path, files):
     rows = [
-        {"id": "s-0", "image_path": "shots/0.png", "image_size": [40, 30],
-         "instruction": "Click the Save button", "box_type": "bbox",
-         "box_coordinates": [1, 2, 3, 4], "GUI_types": ["button"], "category": "button",
-         "style": "dark"},
-        {"id": "s-1", "image_path": "shots/0.png", "image_size": [40, 30],
-         "instruction": "Tick 'remember me'", "box_type": "bbox", "box_coordinates": [5, 5, 2, 2],
-         "GUI_types": ["checkbox"], "category": ["checkbox", "text_matching"]},
+        {
+            "id": "s-0",
+            "image_path": "shots/0.png",
+            "image_size": [40, 30],
+            "instruction": "Click the Save button",
+            "box_type": "bbox",
+            "box_coordinates": [1, 2, 3, 4],
+            "GUI_types": ["button"],
+            "category": "button",
+            "style": "dark",
+        },
+        {
+            "id": "s-1",
+            "image_path": "shots/0.png",
+            "image_size": [40, 30],
+            "instruction": "Tick 'remember me'",
+            "box_type": "bbox",
+            "box_coordinates": [5, 5, 2, 2],
+            "GUI_types": ["checkbox"],
+            "category": ["checkbox", "text_matching"],
+        },
     ]
     root = tmp_path / "synth"
     (root / "items.jsonl").parent.mkdir(parents=True)
@@ -65,9 +79,18 @@ def test_synthetic_rows_carry_their_own_category(tmp_path: Path, files):
 
 
 def test_image_size_is_read_from_the_image_when_absent(tmp_path: Path, files):
-    files.write_json(tmp_path / "set.json", [
-        {"id": "x", "image_path": "x.png", "instruction": "here", "box_type": "bbox",
-         "box_coordinates": [0, 0, 1, 1]}])
+    files.write_json(
+        tmp_path / "set.json",
+        [
+            {
+                "id": "x",
+                "image_path": "x.png",
+                "instruction": "here",
+                "box_type": "bbox",
+                "box_coordinates": [0, 0, 1, 1],
+            }
+        ],
+    )
     files.write_png(tmp_path / "images" / "x.png", 33, 22)
     (item,) = load_osworld_g(tmp_path / "set.json")
     assert item.image_size == (33, 22)
@@ -81,7 +104,7 @@ def test_screenspot_v2(screenspot_v2_dir: Path):
     first = items[0]
     assert first.target == BoxTarget(box=(5, 6, 15, 14))
     assert first.image == screenspot_v2_dir / "screenspotv2_image" / "mobile_1.png"
-    assert first.image_size == (30, 60)                  # read from the PNG
+    assert first.image_size == (30, 60)  # read from the PNG
     assert first.metadata["data_type"] == "text" and first.metadata["data_source"] == "ios"
     assert items[3].metadata["data_type"] == "icon" and items[3].image_size == (64, 48)
     assert len({i.id for i in items}) == 6
@@ -92,10 +115,10 @@ def test_screenspot_v2(screenspot_v2_dir: Path):
 def test_screenspot_pro(screenspot_pro_dir: Path):
     kind, items = load_dataset(screenspot_pro_dir)
     assert kind == "screenspot-pro"
-    assert [i.id for i in items] == ["excel_1", "vscode_1", "vscode_2"]   # files in name order
+    assert [i.id for i in items] == ["excel_1", "vscode_1", "vscode_2"]  # files in name order
     vscode = items[1]
-    assert vscode.target == BoxTarget(box=(10, 10, 30, 20))               # already corners
-    assert vscode.image_size == (3840, 2160)                               # from img_size
+    assert vscode.target == BoxTarget(box=(10, 10, 30, 20))  # already corners
+    assert vscode.image_size == (3840, 2160)  # from img_size
     assert vscode.image == screenspot_pro_dir / "images" / "vscode_macos" / "shot1.png"
     assert vscode.metadata["group"] == "Dev" and vscode.metadata["application"] == "vscode"
     assert vscode.metadata["ui_type"] == "icon" and vscode.metadata["platform"] == "macos"
@@ -103,9 +126,18 @@ def test_screenspot_pro(screenspot_pro_dir: Path):
 
 
 def test_missing_images_are_listed_before_anything_runs(screenspot_pro_dir: Path, files):
-    rows = [{"img_filename": f"lost/{n}.png", "bbox": [0, 0, 1, 1], "instruction": "x",
-             "img_size": [10, 10], "ui_type": "text", "group": "OS", "application": "lost"}
-            for n in range(8)]
+    rows = [
+        {
+            "img_filename": f"lost/{n}.png",
+            "bbox": [0, 0, 1, 1],
+            "instruction": "x",
+            "img_size": [10, 10],
+            "ui_type": "text",
+            "group": "OS",
+            "application": "lost",
+        }
+        for n in range(8)
+    ]
     files.write_json(screenspot_pro_dir / "annotations" / "lost.json", rows)
     with pytest.raises(MissingImagesError) as caught:
         load_dataset(screenspot_pro_dir)
@@ -145,15 +177,24 @@ def test_detect_format(osworld_g_dir, screenspot_v2_dir, screenspot_pro_dir, tmp
         load_dataset(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("row, message", [
-    ({"box_type": "circle", "box_coordinates": [1, 2, 3]}, "unknown box_type 'circle'"),
-    ({"box_type": "bbox", "box_coordinates": [1, 2, 3]}, r"bbox must be \[x, y, w, h\]"),
-    ({"box_type": "polygon", "box_coordinates": [1, 2, 3, 4, 5]}, "at least 3 points"),
-    ({"box_type": "bbox", "box_coordinates": [1, 2, "a", 4]}, "list of numbers"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"box_type": "circle", "box_coordinates": [1, 2, 3]}, "unknown box_type 'circle'"),
+        ({"box_type": "bbox", "box_coordinates": [1, 2, 3]}, r"bbox must be \[x, y, w, h\]"),
+        ({"box_type": "polygon", "box_coordinates": [1, 2, 3, 4, 5]}, "at least 3 points"),
+        ({"box_type": "bbox", "box_coordinates": [1, 2, "a", 4]}, "list of numbers"),
+    ],
+)
 def test_malformed_rows_say_which_item(tmp_path: Path, files, row, message):
-    good = {"id": "ok", "image_path": "a.png", "image_size": [10, 10], "instruction": "x",
-            "box_type": "bbox", "box_coordinates": [0, 0, 1, 1]}
+    good = {
+        "id": "ok",
+        "image_path": "a.png",
+        "image_size": [10, 10],
+        "instruction": "x",
+        "box_type": "bbox",
+        "box_coordinates": [0, 0, 1, 1],
+    }
     files.write_json(tmp_path / "OSWorld-G.json", [good, {**good, "id": "bad", **row}])
     files.write_png(tmp_path / "images" / "a.png", 10, 10)
     with pytest.raises(DatasetError, match=f"OSWorld-G.json item 1: .*{message}"):

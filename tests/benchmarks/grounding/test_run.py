@@ -41,8 +41,12 @@ class ByInstruction:
 
 def test_osworld_g_run_scores_categories_and_writes_reports(osworld_g_dir: Path, tmp_path: Path):
     _, items = load_dataset(osworld_g_dir)
-    grounder = ByInstruction({"Click OK": (40, 60),             # bottom-right corner: inside
-                              "Drag the handle": (99, 20)})     # just left of the polygon
+    grounder = ByInstruction(
+        {
+            "Click OK": (40, 60),  # bottom-right corner: inside
+            "Drag the handle": (99, 20),
+        }
+    )  # just left of the polygon
     out = tmp_path / "report"
     report = run_benchmark(items, grounder, progress=False, out_dir=out)
 
@@ -51,21 +55,31 @@ def test_osworld_g_run_scores_categories_and_writes_reports(osworld_g_dir: Path,
     assert report.accuracy == pytest.approx(2 / 3)
     assert [r.outcome for r in report.items] == ["correct", "wrong", "correct"]
     assert report.declined == 0 and report.errors == 0
-    assert grounder.seen == [("Click OK", (200, 100), True), ("Drag the handle", (200, 100), True),
-                             ("Click the purple unicorn", (200, 100), True)]
+    assert grounder.seen == [
+        ("Click OK", (200, 100), True),
+        ("Drag the handle", (200, 100), True),
+        ("Click the purple unicorn", (200, 100), True),
+    ]
     cats = report.tables[0]
-    assert cats.cell("text_matching", "accuracy").model_dump() == \
-        {"correct": 1, "total": 1, "accuracy": 1.0}
-    assert cats.cell("element_recognition", "accuracy").model_dump() == \
-        {"correct": 1, "total": 2, "accuracy": 0.5}
+    assert cats.cell("text_matching", "accuracy").model_dump() == {"correct": 1, "total": 1, "accuracy": 1.0}
+    assert cats.cell("element_recognition", "accuracy").model_dump() == {
+        "correct": 1,
+        "total": 2,
+        "accuracy": 0.5,
+    }
     assert cats.cell("refusal", "accuracy").accuracy == 1.0
     assert cats.cell("overall", "accuracy").accuracy == pytest.approx(2 / 3)
     assert report.timing.n == 3 and report.timing.median_s >= 0 and report.timing.p95_s >= 0
 
     data = json.loads((out / "report.json").read_text())
     assert data["correct"] == 2 and len(data["items"]) == 3
-    assert data["items"][1] == {**data["items"][1], "id": "g-poly", "outcome": "wrong",
-                                "point": [99, 20], "correct": False}
+    assert data["items"][1] == {
+        **data["items"][1],
+        "id": "g-poly",
+        "outcome": "wrong",
+        "point": [99, 20],
+        "correct": False,
+    }
     assert Report.model_validate(data).tables[0].cell("refusal", "accuracy").total == 1
     md = (out / "report.md").read_text()
     assert "# Grounding benchmark: osworld-g" in md
@@ -76,17 +90,24 @@ def test_osworld_g_run_scores_categories_and_writes_reports(osworld_g_dir: Path,
 
 def test_screenspot_v2_run_gives_platform_by_type_table(screenspot_v2_dir: Path, tmp_path: Path):
     _, items = load_dataset(screenspot_v2_dir)
-    right = {"mobile text target": (5, 6), "mobile icon target": (24, 24),
-             "desktop text target": (10, 10), "web icon target": (22, 22)}
-    wrong = {"desktop icon target": (0, 0)}                    # web text: declined
+    right = {
+        "mobile text target": (5, 6),
+        "mobile icon target": (24, 24),
+        "desktop text target": (10, 10),
+        "web icon target": (22, 22),
+    }
+    wrong = {"desktop icon target": (0, 0)}  # web text: declined
     report = run_benchmark(items, ByInstruction({**right, **wrong}), progress=False)
     (table,) = report.tables
     assert table.cell("mobile", "avg").accuracy == 1.0
     assert table.cell("desktop", "text").accuracy == 1.0
     assert table.cell("desktop", "icon").accuracy == 0.0
     assert table.cell("web", "text").accuracy == 0.0
-    assert table.cell("all", "text").model_dump() == \
-        {"correct": 2, "total": 3, "accuracy": pytest.approx(2 / 3)}
+    assert table.cell("all", "text").model_dump() == {
+        "correct": 2,
+        "total": 3,
+        "accuracy": pytest.approx(2 / 3),
+    }
     assert table.cell("all", "avg").accuracy == pytest.approx(4 / 6)
     assert report.declined == 1
     assert [r.outcome for r in report.items if r.instruction == "web text target"] == ["declined"]
@@ -99,9 +120,9 @@ def test_screenspot_pro_run_and_limit(screenspot_pro_dir: Path):
     assert report.total == 2 and len(grounder.seen) == 2
     groups, apps = report.tables
     assert groups.cell("Office", "icon").accuracy == 1.0
-    assert groups.cell("Dev", "icon").accuracy == 0.0     # (31, 15) is just right of the box
+    assert groups.cell("Dev", "icon").accuracy == 0.0  # (31, 15) is just right of the box
     assert apps.cell("all", "avg").accuracy == 0.5
-    assert grounder.seen[0][1] == (2560, 1440)           # the annotated size is the screen size
+    assert grounder.seen[0][1] == (2560, 1440)  # the annotated size is the screen size
 
 
 def test_a_failing_grounder_scores_wrong_even_on_refusals(osworld_g_dir: Path):
@@ -132,7 +153,7 @@ def test_cascade_tiers_are_reported(osworld_g_dir: Path, tmp_path: Path):
 def test_percentile_by_hand():
     values = [0.4, 0.1, 0.3, 0.2, 1.0]
     assert percentile(values, 50) == pytest.approx(0.3)
-    assert percentile(values, 95) == pytest.approx(0.4 + 0.8 * 0.6)   # rank 3.8 between 0.4 and 1.0
+    assert percentile(values, 95) == pytest.approx(0.4 + 0.8 * 0.6)  # rank 3.8 between 0.4 and 1.0
     assert percentile([2.0], 95) == 2.0
     assert percentile([1.0, 2.0], 50) == pytest.approx(1.5)
 
@@ -148,8 +169,19 @@ def test_main_builds_the_grounder_from_its_spec(osworld_g_dir: Path, tmp_path: P
 
     monkeypatch.setattr(grounding.factory, "make_grounder", fake_make_grounder)
     out = tmp_path / "out"
-    code = main(["--dataset", str(osworld_g_dir), "--grounder", "jedi@http://x/v1",
-                 "--out", str(out), "--limit", "2", "--no-progress"])
+    code = main(
+        [
+            "--dataset",
+            str(osworld_g_dir),
+            "--grounder",
+            "jedi@http://x/v1",
+            "--out",
+            str(out),
+            "--limit",
+            "2",
+            "--no-progress",
+        ]
+    )
     assert code == 0 and specs == ["jedi@http://x/v1"]
     data = json.loads((out / "report.json").read_text())
     assert (data["grounder"], data["total"], data["correct"]) == ("jedi@http://x/v1", 2, 1)
@@ -157,25 +189,36 @@ def test_main_builds_the_grounder_from_its_spec(osworld_g_dir: Path, tmp_path: P
 
 
 def test_main_without_the_factory_says_so(osworld_g_dir: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "grounding.factory", None)   # makes the import fail
-    with pytest.raises(GrounderFactoryMissing, match="grounding.factory.make_grounder is not "
-                                                     "available"):
+    monkeypatch.setitem(sys.modules, "grounding.factory", None)  # makes the import fail
+    with pytest.raises(GrounderFactoryMissing, match="grounding.factory.make_grounder is not available"):
         main(["--dataset", str(osworld_g_dir), "--grounder", "ocr", "--out", str(tmp_path)])
 
 
 def test_main_reports_a_bad_dataset_or_spec(tmp_path: Path, osworld_g_dir: Path, capsys):
-    assert main(["--dataset", str(tmp_path / "nowhere"), "--grounder", "ocr",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["--dataset", str(tmp_path / "nowhere"), "--grounder", "ocr", "--out", str(tmp_path / "o")]) == 2
+    )
     assert "no dataset at" in capsys.readouterr().err
-    assert main(["--dataset", str(osworld_g_dir), "--grounder", "telepathy",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["--dataset", str(osworld_g_dir), "--grounder", "telepathy", "--out", str(tmp_path / "o")]) == 2
+    )
     assert "unknown grounder 'telepathy'" in capsys.readouterr().err
 
 
 def test_main_prints_messages_with_brackets_verbatim(tmp_path: Path, files, capsys):
-    files.write_json(tmp_path / "OSWorld-G.json", [
-        {"id": "x", "image_path": "a.png", "image_size": [9, 9], "instruction": "x",
-         "box_type": "bbox", "box_coordinates": [1, 2, 3]}])
+    files.write_json(
+        tmp_path / "OSWorld-G.json",
+        [
+            {
+                "id": "x",
+                "image_path": "a.png",
+                "image_size": [9, 9],
+                "instruction": "x",
+                "box_type": "bbox",
+                "box_coordinates": [1, 2, 3],
+            }
+        ],
+    )
     files.write_png(tmp_path / "images" / "a.png", 9, 9)
     args = ["--dataset", str(tmp_path), "--grounder", "ocr", "--out", str(tmp_path / "o")]
     assert main(args) == 2
@@ -192,7 +235,12 @@ def test_module_entry_point_help():
     import subprocess
 
     repo = Path(__file__).resolve().parents[3]
-    done = subprocess.run([sys.executable, "-m", "benchmarks.grounding", "--help"], cwd=repo,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.grounding", "--help"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "--dataset" in done.stdout and "--grounder" in done.stdout

@@ -51,27 +51,56 @@ def clock_tree(timers: list[tuple[str, bool]] = (), clocks: list[str] = ()) -> s
     items = []
     for name, running in timers:
         button = "Timer running, Pause" if running else "Start"
-        items.append(f'<ListItem name="{name}" ControlType="ListItem"><Text name="{name}"/>'
-                     f'<Button name="{button}" ControlType="Button"/></ListItem>')
+        items.append(
+            f'<ListItem name="{name}" ControlType="ListItem"><Text name="{name}"/>'
+            f'<Button name="{button}" ControlType="Button"/></ListItem>'
+        )
     for name in clocks:
         items.append(f'<ListItem name="{name}" ControlType="ListItem"/>')
-    return (f'<Desktop name="Desktop"><Window name="Clock" ClassName="ApplicationFrameWindow">'
-            f'<List name="Timers">{"".join(items)}</List></Window></Desktop>')
+    return (
+        f'<Desktop name="Desktop"><Window name="Clock" ClassName="ApplicationFrameWindow">'
+        f'<List name="Timers">{"".join(items)}</List></Window></Desktop>'
+    )
 
 
 def night_light_blob(on: bool, start: tuple[int, int] | None, end: tuple[int, int] = (7, 0)) -> str:
     """Night light's CloudStore blob as PowerShell prints a byte[]: one decimal a line.
     Header, a 5-byte timestamp, then `02 01` when on, then the schedule: hour, and
     `2e MM` when a minute is set."""
-    data = [0x43, 0x42, 0x01, 0x00, 0x0A, 0x02, 0x01, 0x00, 0x2A, 0x06, 0x8E, 0xB0, 0xC3, 0xB2, 0x06,
-            0x2A, 0x2B, 0x0E, 0x1D, 0x43, 0x42, 0x01, 0x00]
+    data = [
+        0x43,
+        0x42,
+        0x01,
+        0x00,
+        0x0A,
+        0x02,
+        0x01,
+        0x00,
+        0x2A,
+        0x06,
+        0x8E,
+        0xB0,
+        0xC3,
+        0xB2,
+        0x06,
+        0x2A,
+        0x2B,
+        0x0E,
+        0x1D,
+        0x43,
+        0x42,
+        0x01,
+        0x00,
+    ]
     if on:
         data += [0x02, 0x01]
     if start is None:
         data += [0xCA, 0x14, 0x0E, 0xCA, 0x00]  # no schedule
     else:
+
         def hm(h, m):
             return [h] + ([0x2E, m] if m else []) + [0x00]
+
         data += [0xCA, 0x14, 0x0E] + hm(*start) + [0xCA, 0x1E, 0x0E] + hm(*end)
     data += [0xCF, 0x28, 0x84, 0x1A, 0xCA, 0x32, 0x0E, 0x14, 0x2E, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00]
     return "".join(f"{b}\n" for b in data)
@@ -113,10 +142,14 @@ class FakeWindows:
         if isinstance(command, list) and command[:4] == PS:
             assert len(command) == 5, command
             return self.powershell(command[4])
-        if isinstance(command, list) and command[:2] == ["python", "-c"] and "getActiveWindowTitle" in command[2]:
+        if (
+            isinstance(command, list)
+            and command[:2] == ["python", "-c"]
+            and "getActiveWindowTitle" in command[2]
+        ):
             return out(self.active_title + "\n")
         if isinstance(command, str) and command.startswith("taskkill "):  # postconfig closing a browser
-            return out("SUCCESS: The process \"msedge.exe\" with PID 4242 has been terminated.\n")
+            return out('SUCCESS: The process "msedge.exe" with PID 4242 has been terminated.\n')
         raise AssertionError(f"the stand-in VM does not know {command!r}")
 
     def read_file(self, path: str) -> bytes:
@@ -214,25 +247,33 @@ class FakeWindows:
 
 
 # The getters' PowerShell, literals blanked: what this stand-in knows how to answer.
-_EXPLORER = ("$want = '?'; foreach ($w in (New-Object -ComObject Shell.Application).Windows()) {{ "
-             "try {{ if ($w.Document.Folder.Self.Path -eq $want) {{ $w.Document.{} }} }} catch {{}} }}")
+_EXPLORER = (
+    "$want = '?'; foreach ($w in (New-Object -ComObject Shell.Application).Windows()) {{ "
+    "try {{ if ($w.Document.Folder.Self.Path -eq $want) {{ $w.Document.{} }} }} catch {{}} }}"
+)
 SCRIPTS = {
     "[Environment]::GetFolderPath('?')": "folder",
     "Test-Path -LiteralPath '?' -PathType Leaf": "test_path",
     "Test-Path -LiteralPath '?' -PathType Container": "test_path",
-    ("$i = Get-Item -LiteralPath '?' -Force -ErrorAction Stop; if ($i.Name.StartsWith('?') -or "
-     "($i.Attributes -band [IO.FileAttributes]::Hidden)) { 1 } else { 0 }"): "hidden",
-    ("(Get-Acl -LiteralPath '?').Access | ForEach-Object { [pscustomobject]@{ "
-     "Identity = $_.IdentityReference.Value; Rights = $_.FileSystemRights.ToString(); "
-     "Type = $_.AccessControlType.ToString() } } | ConvertTo-Json -Compress"): "acl",
+    (
+        "$i = Get-Item -LiteralPath '?' -Force -ErrorAction Stop; if ($i.Name.StartsWith('?') -or "
+        "($i.Attributes -band [IO.FileAttributes]::Hidden)) { 1 } else { 0 }"
+    ): "hidden",
+    (
+        "(Get-Acl -LiteralPath '?').Access | ForEach-Object { [pscustomobject]@{ "
+        "Identity = $_.IdentityReference.Value; Rights = $_.FileSystemRights.ToString(); "
+        "Type = $_.AccessControlType.ToString() } } | ConvertTo-Json -Compress"
+    ): "acl",
     _EXPLORER.format("CurrentViewMode"): "explorer",
     _EXPLORER.format("SortColumns"): "explorer",
     "Get-ItemPropertyValue -LiteralPath '?' -Name '?'": "registry",
     "Get-TimeZone | Select-Object -Property DisplayName, StandardName | ConvertTo-Json": "timezone",
     "Stop-Process -Name msedge -Force -ErrorAction SilentlyContinue": "stop_edge",
-    ("$s = New-Object -ComObject WScript.Shell; Get-ChildItem -LiteralPath ([Environment]::GetFolderPath('?')) "
-     "-Filter *.lnk -Recurse | ForEach-Object { $l = $s.CreateShortcut($_.FullName); "
-     "if ($l.Arguments -match '?') { $_.BaseName } }"): "web_apps",
+    (
+        "$s = New-Object -ComObject WScript.Shell; Get-ChildItem -LiteralPath ([Environment]::GetFolderPath('?')) "
+        "-Filter *.lnk -Recurse | ForEach-Object { $l = $s.CreateShortcut($_.FullName); "
+        "if ($l.Arguments -match '?') { $_.BaseName } }"
+    ): "web_apps",
 }
 
 

@@ -16,8 +16,10 @@ from tests.benchmarks.osworld.conftest import clock_tree, night_light_blob
 WAA = Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "waa"
 DESK = "C:\\Users\\Docker\\Desktop"
 EDGE_PREFS = "C:\\Users\\Docker\\AppData\\Local\\Microsoft\\Edge\\User Data\\Default\\Preferences"
-NIGHT_LIGHT = ("HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\CloudStore\\Store\\DefaultAccount\\Current"
-               "\\default$windows.data.bluelightreduction.settings\\windows.data.bluelightreduction.settings")
+NIGHT_LIGHT = (
+    "HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\CloudStore\\Store\\DefaultAccount\\Current"
+    "\\default$windows.data.bluelightreduction.settings\\windows.data.bluelightreduction.settings"
+)
 
 
 def waa_task(task_id: str) -> Task:
@@ -51,8 +53,14 @@ def test_clock_timer_started_after_activating_the_clock(windows, tmp_path):
 
 def test_settings_night_light_schedule(windows, tmp_path):
     task = waa_task("46adf721-2949-4426-b069-010b7c128d8f-wos")
-    assert score(task, windows(registry={(NIGHT_LIGHT, "Data"): night_light_blob(True, (19, 0))}), tmp_path) == 1.0
-    assert score(task, windows(registry={(NIGHT_LIGHT, "Data"): night_light_blob(True, (20, 0))}), tmp_path) == 0.0
+    assert (
+        score(task, windows(registry={(NIGHT_LIGHT, "Data"): night_light_blob(True, (19, 0))}), tmp_path)
+        == 1.0
+    )
+    assert (
+        score(task, windows(registry={(NIGHT_LIGHT, "Data"): night_light_blob(True, (20, 0))}), tmp_path)
+        == 0.0
+    )
 
 
 def test_file_explorer_hidden_file(windows, tmp_path):
@@ -64,8 +72,12 @@ def test_file_explorer_hidden_file(windows, tmp_path):
 
 def test_edge_font_size_after_restarting_edge(windows, tmp_path):
     task = waa_task("2acd62b4-a2ab-44a7-a7e3-f5227bbd8324-wos")
+
     def vm(size):
-        return windows(files={EDGE_PREFS: json.dumps({"webkit": {"webprefs": {"default_font_size": size}}}).encode()})
+        return windows(
+            files={EDGE_PREFS: json.dumps({"webkit": {"webprefs": {"default_font_size": size}}}).encode()}
+        )
+
     large = vm(24)
     assert score(task, large, tmp_path) == 1.0
     assert ("launch", ["start", "msedge", "--remote-debugging-port=1337"]) in large.events
@@ -82,8 +94,12 @@ def test_paint_picture_saved_to_downloads(windows, tmp_path, saved, expected):
 def test_chrome_flag_enabled_read_from_the_windows_profile(windows, tmp_path):
     task = waa_task("480bcfea-d68f-4aaa-a0a9-2589ef319381-wos")
     local_state = "C:\\Users\\Docker\\AppData\\Local\\Google\\Chrome\\User Data\\Local State"
+
     def vm(flags):
-        return windows(files={local_state: json.dumps({"browser": {"enabled_labs_experiments": flags}}).encode()})
+        return windows(
+            files={local_state: json.dumps({"browser": {"enabled_labs_experiments": flags}}).encode()}
+        )
+
     enabled = vm(["show-performance-metrics-hud@1"])
     assert score(task, enabled, tmp_path) == 1.0
     assert "taskkill /IM chrome.exe /F" in enabled.commands  # Chrome closed, then relaunched

@@ -25,15 +25,29 @@ def make_run(root: Path, config: str, model: str = "openai:gpt-4o") -> Path:
             f = root / config / f"rep-{rep}" / domain / task
             f.mkdir(parents=True)
             steps = 3 + 4 * (1 - solved) + rep
-            (f / "task.json").write_text(json.dumps({"id": task, "instruction": "x",
-                                                     "evaluator": {"func": "exact_match"}}))
-            (f / "traj.jsonl").write_text("".join(json.dumps({"step_num": i, "node": "act",
-                                                              "action": {"type": "wait", "seconds": 1}}) + "\n"
-                                                  for i in range(1, steps)))
-            (f / "result.json").write_text(json.dumps({
-                "task_id": task, "status": "done", "steps": steps, "wall_s": 10.0 * steps,
-                "tokens": {"input": 1000 * steps, "output": 50}, "cost_usd": 0.01 * steps,
-                "models": {"planner": model}}))
+            (f / "task.json").write_text(
+                json.dumps({"id": task, "instruction": "x", "evaluator": {"func": "exact_match"}})
+            )
+            (f / "traj.jsonl").write_text(
+                "".join(
+                    json.dumps({"step_num": i, "node": "act", "action": {"type": "wait", "seconds": 1}})
+                    + "\n"
+                    for i in range(1, steps)
+                )
+            )
+            (f / "result.json").write_text(
+                json.dumps(
+                    {
+                        "task_id": task,
+                        "status": "done",
+                        "steps": steps,
+                        "wall_s": 10.0 * steps,
+                        "tokens": {"input": 1000 * steps, "output": 50},
+                        "cost_usd": 0.01 * steps,
+                        "models": {"planner": model},
+                    }
+                )
+            )
             (f / "result.txt").write_text(f"{float(solved)}\n")
             (f / "report.html").write_text("<html><body>episode</body></html>")
     return root / config
@@ -52,7 +66,7 @@ def test_the_json_holds_cis_repeats_and_the_paired_test(runs, tmp_path):
     assert a["overall"]["ci95"] == pytest.approx([0.3057, 0.8632], abs=1e-4)
     assert a["repeat_scores"] == {"1": 0.75, "2": 0.5}
     assert a["mean_over_repeats"]["mean"] == pytest.approx(0.625)
-    assert a["mean_over_repeats"]["ci95_half_width"] == pytest.approx(12.706 * 0.1767767 / 2 ** 0.5, rel=1e-5)
+    assert a["mean_over_repeats"]["ci95_half_width"] == pytest.approx(12.706 * 0.1767767 / 2**0.5, rel=1e-5)
     # per task: c = 2, 1, 0, 2 of n = 2 -> pass@1 = mean(1, .5, 0, 1); pass@2 = mean(1, 1, 0, 1)
     assert a["pass_k"]["1"] == pytest.approx({"pass@k": 0.625, "pass^k": 0.625})
     assert a["pass_k"]["2"] == pytest.approx({"pass@k": 0.75, "pass^k": 0.5})
@@ -104,9 +118,13 @@ def test_the_cli_command(runs, tmp_path):
 
     from agent.cli import app
 
-    result = CliRunner().invoke(app, ["bench", "report", str(runs[0]), str(runs[1]), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app, ["bench", "report", str(runs[0]), str(runs[1]), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 0, result.output
     assert "McNemar p = 0.25" in result.output
     assert (tmp_path / "o" / "report.html").is_file()
-    bad = CliRunner().invoke(app, ["bench", "report", str(tmp_path / "nothing"), "--out", str(tmp_path / "o2")])
+    bad = CliRunner().invoke(
+        app, ["bench", "report", str(tmp_path / "nothing"), "--out", str(tmp_path / "o2")]
+    )
     assert bad.exit_code == 2 and "no such run folder" in bad.output

@@ -19,13 +19,16 @@ from benchmarks.report.stats import (
 )
 
 
-@pytest.mark.parametrize(("k", "n", "low", "high"), [
-    (8, 10, 0.4901625, 0.9433178),
-    (0, 10, 0.0, 0.2775328),
-    (10, 10, 0.7224672, 1.0),
-    (50, 100, 0.4038315, 0.5961685),
-    (1, 3, 0.0614919, 0.7923404),   # by hand: centre 0.426916, half-width 0.365424
-])
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        (8, 10, 0.4901625, 0.9433178),
+        (0, 10, 0.0, 0.2775328),
+        (10, 10, 0.7224672, 1.0),
+        (50, 100, 0.4038315, 0.5961685),
+        (1, 3, 0.0614919, 0.7923404),  # by hand: centre 0.426916, half-width 0.365424
+    ],
+)
 def test_wilson_interval(k, n, low, high):
     got = wilson(k, n)
     assert got == pytest.approx((low, high), abs=1e-6)
@@ -37,14 +40,17 @@ def test_wilson_rejects_impossible_counts():
     assert wilson(0, 0) == (0.0, 1.0)
 
 
-@pytest.mark.parametrize(("n", "c", "k", "at", "hat"), [
-    (10, 3, 1, 0.3, 0.3),
-    (10, 3, 2, 1 - 21 / 45, 3 / 45),
-    (5, 5, 3, 1.0, 1.0),
-    (5, 0, 3, 0.0, 0.0),
-    (4, 2, 3, 1.0, 0.0),   # any 3 of 4 include a success; none are all successes
-    (2, 1, 2, 1.0, 0.0),
-])
+@pytest.mark.parametrize(
+    ("n", "c", "k", "at", "hat"),
+    [
+        (10, 3, 1, 0.3, 0.3),
+        (10, 3, 2, 1 - 21 / 45, 3 / 45),
+        (5, 5, 3, 1.0, 1.0),
+        (5, 0, 3, 0.0, 0.0),
+        (4, 2, 3, 1.0, 0.0),  # any 3 of 4 include a success; none are all successes
+        (2, 1, 2, 1.0, 0.0),
+    ],
+)
 def test_pass_at_k_and_pass_hat_k(n, c, k, at, hat):
     assert pass_at_k(n, c, k) == pytest.approx(at)
     assert pass_hat_k(n, c, k) == pytest.approx(hat)
@@ -57,13 +63,16 @@ def test_pass_at_k_bounds():
         pass_hat_k(3, 4, 1)
 
 
-@pytest.mark.parametrize(("b", "c", "p"), [
-    (1, 6, 0.125),                 # 2 * (1 + 7) / 128
-    (3, 11, 0.057373046875),       # 2 * (1 + 14 + 91 + 364) / 16384
-    (5, 5, 1.0),
-    (0, 0, 1.0),
-    (0, 10, 2 / 1024),
-])
+@pytest.mark.parametrize(
+    ("b", "c", "p"),
+    [
+        (1, 6, 0.125),  # 2 * (1 + 7) / 128
+        (3, 11, 0.057373046875),  # 2 * (1 + 14 + 91 + 364) / 16384
+        (5, 5, 1.0),
+        (0, 0, 1.0),
+        (0, 10, 2 / 1024),
+    ],
+)
 def test_mcnemar_exact(b, c, p):
     assert mcnemar_exact(b, c) == pytest.approx(p)
     assert mcnemar_exact(c, b) == pytest.approx(p)  # two-sided: symmetric

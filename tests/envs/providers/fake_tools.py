@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-SCRIPT = r'''#!{python}
+SCRIPT = r"""#!{python}
 import json, sys
 from pathlib import Path
 here = Path({folder!r})
@@ -46,7 +46,7 @@ else:
         print("VBoxManage: error: Could not find a snapshot named", args[3], file=sys.stderr); sys.exit(1)
     elif args[:2] == ["guestproperty", "wait"] or args[:2] == ["guestproperty", "get"]:
         print("Value: 127.0.0.1")
-'''
+"""
 
 
 class FakeTool:

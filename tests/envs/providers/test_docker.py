@@ -12,9 +12,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -104,7 +105,10 @@ def health_server(token: str, delay: float = 0.0) -> ThreadingHTTPServer:
             elif time.monotonic() - started < delay:
                 code, body = 503, {"status": "starting"}
             else:
-                code, body = 200, {"status": "ok", "server": "deskpilot", "screen": {"width": 1280, "height": 720}}
+                code, body = (
+                    200,
+                    {"status": "ok", "server": "deskpilot", "screen": {"width": 1280, "height": 720}},
+                )
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("content-type", "application/json")
@@ -119,17 +123,23 @@ def health_server(token: str, delay: float = 0.0) -> ThreadingHTTPServer:
 
 def http_backend(delay: float = 0.0, exits: bool = False):
     def make(client: FakeClient, cid: str, kwargs: dict) -> FakeContainer:
-        if exits:   # the entrypoint refused to start
+        if exits:  # the entrypoint refused to start
             container = FakeContainer(client, cid, kwargs["name"], lambda: None)
             container.status = "exited"
-            container.log_lines = ["starting", "deskpilot-desktop: refusing to serve on 0.0.0.0 without a token"]
+            container.log_lines = [
+                "starting",
+                "deskpilot-desktop: refusing to serve on 0.0.0.0 without a token",
+            ]
             container.published = {"5000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(free_port())}]}
             return container
         server = health_server(kwargs["environment"]["DESKPILOT_TOKEN"], delay)
         container = FakeContainer(client, cid, kwargs["name"], server.shutdown)
         container.status = "running"
-        container.published = {"5000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(server.server_address[1])}]}
+        container.published = {
+            "5000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(server.server_address[1])}]
+        }
         return container
+
     return make
 
 
@@ -141,7 +151,7 @@ def test_start_runs_a_container_with_a_fresh_token_and_waits_for_health():
     assert run[0] == "run" and run[1] == "deskpilot-desktop:test"
     kwargs = run[2]
     assert kwargs["detach"] is True and kwargs["name"] == "d1"
-    assert kwargs["ports"] == {"5000/tcp": ("127.0.0.1", None)}       # loopback, a free port
+    assert kwargs["ports"] == {"5000/tcp": ("127.0.0.1", None)}  # loopback, a free port
     env = kwargs["environment"]
     assert env["DESKPILOT_WIDTH"] == "1280" and env["DESKPILOT_HEIGHT"] == "720"
     assert len(env["DESKPILOT_TOKEN"]) >= 24 and lease.token == env["DESKPILOT_TOKEN"]
@@ -157,7 +167,7 @@ def test_start_runs_a_container_with_a_fresh_token_and_waits_for_health():
     provider.stop(lease)
     assert ("stop", lease.handle) in client.calls and ("remove", lease.handle) in client.calls
     assert lease.handle not in client.containers.by_id
-    provider.stop(lease)                                                 # already gone: fine
+    provider.stop(lease)  # already gone: fine
     provider.close()
     assert client.containers.by_id == {}
 
@@ -168,7 +178,7 @@ def test_a_container_that_exits_is_removed_and_its_logs_explain():
     started = time.monotonic()
     with pytest.raises(ProviderError, match=r"exited before it was healthy(.|\n)*without a token"):
         provider.start()
-    assert time.monotonic() - started < 10                               # no waiting out the timeout
+    assert time.monotonic() - started < 10  # no waiting out the timeout
     cid = client.calls[0]
     assert client.containers.by_id == {} and any(c[0] == "remove" for c in client.calls)
     assert cid[0] == "run"
@@ -186,7 +196,7 @@ def test_image_errors_and_a_missing_sdk_are_clear(monkeypatch):
     provider = DockerProvider(FakeClient(http_backend()), image="missing:image")
     with pytest.raises(ProviderError, match="cannot start a container of missing:image: RuntimeError: 404"):
         provider.start()
-    monkeypatch.setitem(sys.modules, "docker", None)                     # not installed
+    monkeypatch.setitem(sys.modules, "docker", None)  # not installed
     with pytest.raises(ProviderError, match="pip install docker"):
         DockerProvider().start()
 
@@ -199,20 +209,35 @@ def test_a_wildcard_bind_is_reached_over_loopback_and_a_remote_engine_by_name():
 def entrypoint_backend(tmp: Path):
     """The container is the image's entrypoint, run here as this user with the environment
     the provider asked for, on a port published 'by Docker' (a free one)."""
+
     def make(client: FakeClient, cid: str, kwargs: dict) -> FakeContainer:
         port = free_port()
         home = tmp / cid[-6:] / "home"
         home.mkdir(parents=True)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("DISPLAY", "DBUS_", "XDG_", "WAYLAND", "DESKPILOT_"))}
-        env.update(kwargs["environment"], HOME=str(home), DESKPILOT_HOST="127.0.0.1",
-                   DESKPILOT_PORT=str(port), DESKPILOT_RUN_DIR=str(home.parent / "run"),
-                   XDG_RUNTIME_DIR=str(home.parent / "runtime"),
-                   PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                   PYTHONPATH=str(ROOT))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DISPLAY", "DBUS_", "XDG_", "WAYLAND", "DESKPILOT_"))
+        }
+        env.update(
+            kwargs["environment"],
+            HOME=str(home),
+            DESKPILOT_HOST="127.0.0.1",
+            DESKPILOT_PORT=str(port),
+            DESKPILOT_RUN_DIR=str(home.parent / "run"),
+            XDG_RUNTIME_DIR=str(home.parent / "runtime"),
+            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            PYTHONPATH=str(ROOT),
+        )
         log = (home.parent / "container.log").open("ab")
-        proc = subprocess.Popen([str(ROOT / "docker" / "desktop-entrypoint.sh")], env=env, cwd=home,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(ROOT / "docker" / "desktop-entrypoint.sh")],
+            env=env,
+            cwd=home,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
         def stop() -> None:
             if proc.poll() is None:
@@ -227,6 +252,7 @@ def entrypoint_backend(tmp: Path):
         container.status = "running"
         container.published = {"5000/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]}
         return container
+
     return make
 
 
@@ -238,5 +264,5 @@ def test_the_image_entrypoint_serves_a_real_desktop(desktop_tools, tmp_path):
         with lease.client() as desktop:
             assert desktop.health()["server"] == "deskpilot"
             assert desktop.screen_size() == (800, 600)
-        assert httpx.get(f"{lease.url}/health", timeout=5).status_code == 401   # token demanded
+        assert httpx.get(f"{lease.url}/health", timeout=5).status_code == 401  # token demanded
     assert client.containers.by_id == {}

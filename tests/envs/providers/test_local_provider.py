@@ -20,7 +20,7 @@ def test_reset_gives_a_fresh_desktop_without_the_last_tasks_files(desktop_tools)
         old = provider.desktops[lease.handle]
         fresh = provider.reset(lease)
         assert fresh.name == lease.name and fresh.token != lease.token
-        assert old.proc is None                                    # the old one was stopped
+        assert old.proc is None  # the old one was stopped
         with fresh.client() as desktop:
             out = desktop.execute("ls /home/user", shell=True).output
             assert "left.txt" not in out and desktop.screen_size() == (800, 600)

@@ -32,6 +32,7 @@ def test_reset_is_a_fresh_container_with_a_new_token():
 
 def osworld_backend(hits: list[str]):
     """A container of happysixd/osworld-docker: OSWorld's server (no token, no /health)."""
+
     def make(client: FakeClient, cid: str, kwargs: dict) -> FakeContainer:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -53,6 +54,7 @@ def osworld_backend(hits: list[str]):
         ports.update({p: free_port() for p in ("9222/tcp", "8080/tcp", "8006/tcp")})
         container.published = {p: [{"HostIp": "127.0.0.1", "HostPort": str(v)}] for p, v in ports.items()}
         return container
+
     return make
 
 
@@ -68,12 +70,14 @@ def test_osworld_image_runs_as_upstream_runs_it(tmp_path):
     assert kwargs["volumes"] == {str(qcow2): {"bind": "/System.qcow2", "mode": "ro"}}
     assert kwargs["cap_add"] == ["NET_ADMIN"] and kwargs["devices"] == ["/dev/kvm"]
     assert kwargs["environment"] == {"DISK_SIZE": "32G", "RAM_SIZE": "8G", "CPU_CORES": "2"}
-    assert kwargs["ports"] == {p: ("127.0.0.1", None) for p in ("5000/tcp", "9222/tcp", "8080/tcp", "8006/tcp")}
+    assert kwargs["ports"] == {
+        p: ("127.0.0.1", None) for p in ("5000/tcp", "9222/tcp", "8080/tcp", "8006/tcp")
+    }
     assert kwargs["labels"] == {"deskpilot.desktop": "1"}
-    assert lease.token is None and hits == ["/screenshot"]          # readiness: upstream's probe
+    assert lease.token is None and hits == ["/screenshot"]  # readiness: upstream's probe
     assert set(lease.extra) == {"chrome", "vlc", "vnc"}
     assert all(url.startswith("http://127.0.0.1:") for url in lease.extra.values())
-    again = provider.reset(lease)                                   # upstream: a new container
+    again = provider.reset(lease)  # upstream: a new container
     assert again.handle != lease.handle and len([c for c in client.calls if c[0] == "run"]) == 2
     provider.close()
     assert client.containers.by_id == {}

@@ -29,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[3]
 def state(lease) -> tuple[str, str, str]:
     """(the test file, the hostname, the screen colour setting) as the guest sees them."""
     with lease.client() as vm:
-        out = vm.execute("cat /root/note.txt 2>/dev/null; echo '|'; hostname; echo '|'; "
-                         "cat /etc/deskpilot/colour", shell=True).output
+        out = vm.execute(
+            "cat /root/note.txt 2>/dev/null; echo '|'; hostname; echo '|'; cat /etc/deskpilot/colour",
+            shell=True,
+        ).output
     note, host, colour = (part.strip() for part in out.split("|"))
     return note, host, colour
 
@@ -41,7 +43,7 @@ def test_boot_write_reset_and_everything_is_gone(tmp_path):
     with provider:
         lease = provider.acquire()
         assert lease.can_reset and lease.url.startswith("http://127.0.0.1:")
-        assert httpx.get(f"{lease.url}/health", timeout=5).status_code == 401   # a token is needed
+        assert httpx.get(f"{lease.url}/health", timeout=5).status_code == 401  # a token is needed
         with lease.client() as vm:
             assert vm.health()["server"] == "deskpilot-vm-standin"
             clean_png = vm.screenshot()
@@ -54,21 +56,21 @@ def test_boot_write_reset_and_everything_is_gone(tmp_path):
         vm_proc = provider.vm(lease)
         pid = vm_proc.pid
 
-        lease = provider.reset(lease)                          # loadvm: the same QEMU
+        lease = provider.reset(lease)  # loadvm: the same QEMU
         assert provider.vm(lease).pid == pid
         assert state(lease) == ("", "deskpilot-vm", "282828")
         with lease.client() as vm:
             assert vm.screenshot() == clean_png
 
-        with lease.client() as vm:                             # dirty again, then a reboot reset
+        with lease.client() as vm:  # dirty again, then a reboot reset
             vm.upload_file("/root/note.txt", b"left by task 2")
         lease = provider.reset(lease, mode="reboot")
         assert provider.vm(lease).pid != pid and not _alive(pid)
         assert state(lease) == ("", "deskpilot-vm", "282828")
-        lease = provider.reset(lease)                          # the reboot took a new snapshot
+        lease = provider.reset(lease)  # the reboot took a new snapshot
         assert state(lease)[0] == ""
         pid = provider.vm(lease).pid
-    assert not _alive(pid) and not folder.exists()             # close(): QEMU and overlay gone
+    assert not _alive(pid) and not folder.exists()  # close(): QEMU and overlay gone
     assert [p for p in (tmp_path / "ports").iterdir() if p.name != ".lock"] == []
 
 
@@ -112,10 +114,14 @@ time.sleep(600)
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
 def test_killing_the_owner_leaves_no_qemu_behind(tmp_path, how):
-    small_config()   # skips without the tools; builds the image here, not in the child
+    small_config()  # skips without the tools; builds the image here, not in the child
     script = OWNER.format(root=str(ROOT), tests=str(Path(__file__).parent), dir=str(tmp_path))
-    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         line = owner.stdout.readline()
         assert line, "the owner did not start a VM"
@@ -140,7 +146,7 @@ def test_a_vm_whose_server_never_answers_is_reported_with_its_serial_console(tmp
         provider.acquire()
     message = str(caught.value)
     assert "not healthy after 45 s" in message and "serial console" in message
-    assert "deskpilot-init: server disabled" in message          # the guest's own words
+    assert "deskpilot-init: server disabled" in message  # the guest's own words
     assert provider.vms == {} and [p for p in tmp_path.iterdir() if p.name != "ports"] == []
 
 
@@ -160,7 +166,9 @@ def test_a_detached_vm_is_found_again_by_name(tmp_path):
 
 def test_a_qemu_that_cannot_start_says_why_at_once(tmp_path):
     config = small_config(extra_args=["-no-such-option"])
-    with pytest.raises(ProviderError, match=r"QEMU did not start for bad:\n.*-no-such-option: invalid option"):
+    with pytest.raises(
+        ProviderError, match=r"QEMU did not start for bad:\n.*-no-such-option: invalid option"
+    ):
         QemuVM(config, "bad", root=tmp_path).start()
     assert [p.name for p in tmp_path.iterdir()] == ["ports"]
 
@@ -178,14 +186,14 @@ def test_a_port_taken_after_the_claim_gets_new_ports(tmp_path, monkeypatch):
 
     def racing_claim(root, owner, names, **kwargs):
         ports = real_claim(root, owner, names, **kwargs)
-        if not claims:                       # someone else binds the server port in between
+        if not claims:  # someone else binds the server port in between
             ports["server"] = taken
         claims.append(ports)
         return ports
 
     monkeypatch.setattr(qemu_vm, "claim_ports", racing_claim)
     vm = QemuVM(small_config(boot_timeout_s=1), "race", root=tmp_path)
-    with pytest.raises(ProviderError, match="not healthy after 1 s"):   # QEMU started, 2nd try
+    with pytest.raises(ProviderError, match="not healthy after 1 s"):  # QEMU started, 2nd try
         vm.start()
     squatter.close()
     assert len(claims) == 2 and claims[1]["server"] != taken

@@ -20,10 +20,15 @@ from envs.providers.static import StaticProvider
 def test_specs_and_files(tmp_path):
     assert parse_spec("qemu:/data/Ubuntu.qcow2").count == 1
     config = parse_spec("qemu:/data/Ubuntu.qcow2x4")
-    assert (config.image, config.count, config.os, config.probe_path) == (Path("/data/Ubuntu.qcow2"), 4, "linux", "/screenshot")
+    assert (config.image, config.count, config.os, config.probe_path) == (
+        Path("/data/Ubuntu.qcow2"),
+        4,
+        "linux",
+        "/screenshot",
+    )
     (tmp_path / "waa.toml").write_text('image = "storage/data.img"\nos = "windows"\ncount = 2\n')
     waa = parse_spec(f"qemu:{tmp_path / 'waa.toml'}")
-    assert waa.image == tmp_path / "storage" / "data.img"          # relative to the file
+    assert waa.image == tmp_path / "storage" / "data.img"  # relative to the file
     assert (waa.probe_path, waa.disk_if, waa.nic_model) == ("/probe", "ide", "e1000")
     with pytest.raises(ProviderError, match="count must be at least 1"):
         parse_spec("qemu:a.qcow2x0")
@@ -44,13 +49,20 @@ def parse_spec_token(tmp_path: Path) -> QemuConfig:
 def test_the_command_line_forwards_on_loopback_only(tmp_path):
     kernel = tmp_path / "vmlinuz"
     kernel.write_bytes(b"")
-    vm = QemuVM(QemuConfig(image=tmp_path / "d.qcow2", kernel=kernel, append="console=ttyS0", token=True,
-                           memory_mb=512), "x", root=tmp_path)
+    vm = QemuVM(
+        QemuConfig(
+            image=tmp_path / "d.qcow2", kernel=kernel, append="console=ttyS0", token=True, memory_mb=512
+        ),
+        "x",
+        root=tmp_path,
+    )
     vm.accel, vm.ports = "tcg", {"server": 20001, "chrome": 20002, "vlc": 20003, "vnc": 5907}
     args = vm.command()
     netdev = args[args.index("-netdev") + 1]
-    assert netdev == ("user,id=net0,hostfwd=tcp:127.0.0.1:20001-:5000,hostfwd=tcp:127.0.0.1:20002-:9222,"
-                      "hostfwd=tcp:127.0.0.1:20003-:8080")
+    assert netdev == (
+        "user,id=net0,hostfwd=tcp:127.0.0.1:20001-:5000,hostfwd=tcp:127.0.0.1:20002-:9222,"
+        "hostfwd=tcp:127.0.0.1:20003-:8080"
+    )
     assert args[args.index("-vnc") + 1] == "127.0.0.1:7"
     assert args[args.index("-append") + 1] == f"console=ttyS0 deskpilot.token={vm.token}"
     assert "accel=tcg" in args[args.index("-machine") + 1] and "-mem-prealloc" not in args
@@ -63,7 +75,7 @@ def test_accel_choice_warns_when_kvm_is_missing(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING):
         assert choose_accel("auto") == "tcg"
     assert "/dev/kvm cannot be opened: QEMU falls back to TCG" in caplog.text
-    assert choose_accel("kvm") == "kvm"                      # by name: as asked
+    assert choose_accel("kvm") == "kvm"  # by name: as asked
     monkeypatch.setattr("envs.providers.qemu_vm.kvm_usable", lambda: None)
     assert choose_accel("auto") == "kvm"
     monkeypatch.setenv("DESKPILOT_QEMU_ACCEL", "tcg")
@@ -87,8 +99,8 @@ def test_parallel_claims_never_share_a_port(tmp_path):
     every = [p for ports in got for p in ports.values()]
     assert len(every) == 32 and len(set(every)) == 32
     assert all(ports["vnc"] >= 5900 for ports in got)
-    release_ports(tmp_path, got[0], owners[0])            # given back: claimable again
-    owners[1].rmdir()                                     # a VM folder gone: its claims are stale
+    release_ports(tmp_path, got[0], owners[0])  # given back: claimable again
+    owners[1].rmdir()  # a VM folder gone: its claims are stale
     again = claim_ports(tmp_path, tmp_path / "new", ["server"], vnc=False)
     assert again["server"] in set(got[0].values()) | set(got[1].values())
 

@@ -52,6 +52,7 @@ def servers():
     def make(*args, **kwargs) -> Server:
         made.append(Server(*args, **kwargs))
         return made[-1]
+
     yield make
     for server in made:
         server.close()
@@ -66,14 +67,16 @@ def dead_url() -> str:
 def test_from_a_toml_file_with_tokens_from_the_environment(servers, tmp_path, monkeypatch):
     a, b = servers("tok-a"), servers(None, paths=("/screenshot",))
     path = tmp_path / "desktops.toml"
-    path.write_text(f'[[desktops]]\nurl = "{a.url}/"\ntoken_env = "VM_A_TOKEN"\nname = "vm-a"\n\n'
-                    f'[[desktops]]\nurl = "{b.url}"\nprobe = "/screenshot"\n')
+    path.write_text(
+        f'[[desktops]]\nurl = "{a.url}/"\ntoken_env = "VM_A_TOKEN"\nname = "vm-a"\n\n'
+        f'[[desktops]]\nurl = "{b.url}"\nprobe = "/screenshot"\n'
+    )
     monkeypatch.setenv("VM_A_TOKEN", "tok-a")
     provider = StaticProvider.from_file(path)
     first, second = provider.acquire(), provider.acquire()
     assert (first.name, first.url, first.token) == ("vm-a", a.url, "tok-a")
     assert (second.name, second.url, second.token) == ("desktop-2", b.url, None)
-    assert b.hits == ["/screenshot"]                                 # an OSWorld VM's probe
+    assert b.hits == ["/screenshot"]  # an OSWorld VM's probe
     assert "tok-a" not in repr(first)
     with first.client() as desktop:
         assert desktop.health()["server"] == "deskpilot"
@@ -100,15 +103,17 @@ def test_leases_are_exclusive_and_waiting_ends_on_release(servers):
     provider.release(a)
     assert provider.available == 1
     with pytest.raises(ProviderError, match="was not leased"):
-        provider.release(a)                                          # twice
+        provider.release(a)  # twice
 
 
 def test_a_desktop_that_does_not_answer_is_skipped_and_kept(servers):
     live = servers("t")
-    provider = StaticProvider([{"url": dead_url(), "name": "down"},
-                               {"url": live.url, "token": "t", "name": "up"}], probe_timeout=0.5)
+    provider = StaticProvider(
+        [{"url": dead_url(), "name": "down"}, {"url": live.url, "token": "t", "name": "up"}],
+        probe_timeout=0.5,
+    )
     lease = provider.acquire()
-    assert lease.name == "up" and provider.available == 1            # "down" stays in the pool
+    assert lease.name == "up" and provider.available == 1  # "down" stays in the pool
     with pytest.raises(ProviderError, match=r"no desktop answered(.|\n)*down: .*not healthy"):
         provider.acquire(timeout=0)
     assert provider.available == 1
@@ -116,7 +121,7 @@ def test_a_desktop_that_does_not_answer_is_skipped_and_kept(servers):
     with pytest.raises(ProviderError, match="refused the token"):
         wrong.acquire()
     unchecked = StaticProvider([{"url": dead_url(), "probe": ""}])
-    assert unchecked.acquire().provider == "static"                 # probe "" : no check
+    assert unchecked.acquire().provider == "static"  # probe "" : no check
 
 
 def test_bad_lists_get_clear_errors(tmp_path):

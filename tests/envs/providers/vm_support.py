@@ -16,6 +16,7 @@ def vm_tools_missing() -> str | None:
         if shutil.which(tool) is None:
             return f"{tool} is not installed (scripts/install-debian-packages)"
     from envs.vm_image import cached_image
+
     if cached_image() is None and (shutil.which("debootstrap") is None or os.geteuid() != 0):
         return "the test VM image is not built and cannot be (needs root and debootstrap)"
     return None
@@ -31,9 +32,17 @@ def small_config(**overrides: object) -> QemuConfig:
     # KVM where it works, else TCG (on these nested machines /dev/kvm opens but guests hang:
     # qemu_vm.kvm_usable tells); DESKPILOT_QEMU_ACCEL=tcg|kvm overrides.
     values: dict[str, object] = {
-        "image": image.disk, "kernel": image.kernel, "initrd": image.initrd, "append": image.append,
-        "token": True, "probe": "/health", "memory_mb": 384, "cpus": 1, "boot_timeout_s": 240,
-        "accel": "auto"}
+        "image": image.disk,
+        "kernel": image.kernel,
+        "initrd": image.initrd,
+        "append": image.append,
+        "token": True,
+        "probe": "/health",
+        "memory_mb": 384,
+        "cpus": 1,
+        "boot_timeout_s": 240,
+        "accel": "auto",
+    }
     values.update(overrides)
     return QemuConfig(**values)
 

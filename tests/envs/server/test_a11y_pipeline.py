@@ -95,6 +95,7 @@ def calc(desktop):
             if "Tip of the Day" in w:  # LibreOffice's first-start dialog
                 c.execute(["wmctrl", "-c", "Tip of the Day"])
             return "filled.xlsx" in w and "Tip of the Day" not in w
+
         wait_for(ready, 120, "Calc with filled.xlsx")
         wait_for(lambda: "row 1 col 2" in c.accessibility_tree(), 60, "the sheet's cells in the tree")
         yield c
@@ -106,20 +107,27 @@ def test_same_xml_as_the_libatspi_walker_on_a_filled_calc_sheet(calc):
     assert app_nodes(report, "soffice") > 300  # the showing block of cells, not 2^34 of them
 
 
-PAGE = ("<!doctype html><html><head><title>Big page</title></head><body><h1>Big page</h1><ul>"
-        + "".join(f'<li><a href="#i{i}">link {i}</a> <button>b{i}</button> <input value="v{i}"></li>'
-                  for i in range(400))
-        + "</ul></body></html>")
+PAGE = (
+    "<!doctype html><html><head><title>Big page</title></head><body><h1>Big page</h1><ul>"
+    + "".join(
+        f'<li><a href="#i{i}">link {i}</a> <button>b{i}</button> <input value="v{i}"></li>'
+        for i in range(400)
+    )
+    + "</ul></body></html>"
+)
 
 
 @pytest.fixture(scope="module")
 def chromium(desktop):
     (desktop.home / "big.html").write_text(PAGE)
     with desktop.client(timeout=120) as c:
-        c.execute("chromium --no-sandbox --disable-gpu --no-first-run --no-default-browser-check "
-                  "--disable-background-networking --disable-sync --force-renderer-accessibility "
-                  "--user-data-dir=/tmp/pipeline-chromium file:///home/user/big.html "
-                  ">/tmp/pipeline-chromium.log 2>&1 &", shell=True)
+        c.execute(
+            "chromium --no-sandbox --disable-gpu --no-first-run --no-default-browser-check "
+            "--disable-background-networking --disable-sync --force-renderer-accessibility "
+            "--user-data-dir=/tmp/pipeline-chromium file:///home/user/big.html "
+            ">/tmp/pipeline-chromium.log 2>&1 &",
+            shell=True,
+        )
         wait_for(lambda: "Big page" in windows(c), 90, "Chromium with the big page")
         # The route's own bounds (5 s) may cut this tree on a busy machine: the first links do.
         wait_for(lambda: 'name="link 1"' in c.accessibility_tree(), 90, "the page's links in the tree")
@@ -132,10 +140,13 @@ def test_same_xml_as_the_libatspi_walker_on_a_big_chromium_page(chromium):
     assert app_nodes(report, "Chromium") > 1500
 
 
-@pytest.mark.parametrize("limits, reason", [
-    ("max_nodes=150, max_seconds=60", "max_nodes"),
-    ("max_nodes=100000, max_seconds=0.02", "deadline"),
-])
+@pytest.mark.parametrize(
+    "limits, reason",
+    [
+        ("max_nodes=150, max_seconds=60", "max_nodes"),
+        ("max_nodes=100000, max_seconds=0.02", "deadline"),
+    ],
+)
 def test_a_huge_tree_stops_at_the_bound_with_a_marker(chromium, limits, reason):
     code = f"""
 import json

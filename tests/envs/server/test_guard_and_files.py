@@ -29,8 +29,7 @@ def roots(tmp_path):
 def http(roots):
     home, _ = roots
     app = create_app(ServerSettings(token=TOKEN, roots=[home], max_body_bytes=64 * 1024))
-    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"},
-                    raise_server_exceptions=False) as c:
+    with TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"}, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -42,11 +41,13 @@ def test_requests_without_the_token_are_refused(roots):
         assert reply.status_code == 401
         assert reply.json()["status"] == "error"
         assert "token" in reply.json()["message"]
-        wrong = anonymous.post("/list_directory", json={"path": str(home)},
-                               headers={"Authorization": "Bearer nope"})
+        wrong = anonymous.post(
+            "/list_directory", json={"path": str(home)}, headers={"Authorization": "Bearer nope"}
+        )
         assert wrong.status_code == 401
-        right = anonymous.post("/list_directory", json={"path": str(home)},
-                               headers={"X-Deskpilot-Token": TOKEN})
+        right = anonymous.post(
+            "/list_directory", json={"path": str(home)}, headers={"X-Deskpilot-Token": TOKEN}
+        )
         assert right.status_code == 200
 
 
@@ -59,8 +60,13 @@ def test_non_loopback_bind_needs_a_token():
 
 def test_server_process_refuses_to_start_beyond_loopback_without_token():
     env = {k: v for k, v in os.environ.items() if k != "DESKPILOT_TOKEN"}
-    proc = subprocess.run([sys.executable, "-m", "envs.server", "--host", "0.0.0.0", "--port", "0"],
-                          capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "envs.server", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert proc.returncode == 2
     assert "needs a token" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -69,8 +75,11 @@ def test_server_process_refuses_to_start_beyond_loopback_without_token():
 def test_upload_and_read_back_round_trip(http, roots):
     home, _ = roots
     payload = bytes(range(256)) * 10
-    reply = http.post("/setup/upload", data={"file_path": str(home / "sub" / "blob.bin")},
-                      files={"file_data": ("blob.bin", payload)})
+    reply = http.post(
+        "/setup/upload",
+        data={"file_path": str(home / "sub" / "blob.bin")},
+        files={"file_data": ("blob.bin", payload)},
+    )
     assert reply.status_code == 200, reply.text
     assert (home / "sub" / "blob.bin").read_bytes() == payload
     back = http.post("/file", data={"file_path": str(home / "sub" / "blob.bin")})
@@ -111,16 +120,20 @@ def test_symlink_escape_is_refused(http, roots):
     (home / "file-link").symlink_to(outside / "secret.txt")
     assert http.post("/file", data={"file_path": str(home / "link" / "secret.txt")}).status_code == 403
     assert http.post("/file", data={"file_path": str(home / "file-link")}).status_code == 403
-    upload = http.post("/setup/upload", data={"file_path": str(home / "file-link")},
-                       files={"file_data": ("x", b"pwned")})
+    upload = http.post(
+        "/setup/upload", data={"file_path": str(home / "file-link")}, files={"file_data": ("x", b"pwned")}
+    )
     assert upload.status_code == 403
     assert (outside / "secret.txt").read_text() == "top secret"
 
 
 def test_oversized_body_is_refused(http, roots):
     home, _ = roots
-    reply = http.post("/setup/upload", data={"file_path": str(home / "big.bin")},
-                      files={"file_data": ("big.bin", b"0" * (200 * 1024))})
+    reply = http.post(
+        "/setup/upload",
+        data={"file_path": str(home / "big.bin")},
+        files={"file_data": ("big.bin", b"0" * (200 * 1024))},
+    )
     assert reply.status_code == 413
     assert "limit" in reply.json()["message"]
     assert not (home / "big.bin").exists()
@@ -161,8 +174,10 @@ def test_run_python_and_bash_script(roots):
         py = c.post("/run_python", json={"code": "import sys\nprint('<&>' * 2)\nsys.exit(3)"}).json()
         assert py["output"] == "<&><&>\n"
         assert py["returncode"] == 3
-        sh = c.post("/run_bash_script", json={"script": "cd /; pwd; echo err >&2", "timeout": 10,
-                                               "working_dir": str(home)}).json()
+        sh = c.post(
+            "/run_bash_script",
+            json={"script": "cd /; pwd; echo err >&2", "timeout": 10, "working_dir": str(home)},
+        ).json()
         assert sh["output"] == "/\n"
         assert sh["error"] == "err\n"
         bad_dir = c.post("/run_bash_script", json={"script": "true", "working_dir": "/nope/nope"})

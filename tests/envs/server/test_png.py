@@ -46,7 +46,7 @@ def test_striped_stream_is_one_valid_zlib_stream(monkeypatch):
     assert np.array_equal(decode(data), rgb)
     idat_len = int.from_bytes(data[33:37], "big")
     assert data[37:41] == b"IDAT"
-    raw = zlib.decompress(data[41:41 + idat_len])
+    raw = zlib.decompress(data[41 : 41 + idat_len])
     assert raw == png.filtered_rows(rgb).tobytes()
 
 
@@ -70,21 +70,26 @@ def test_reencode_gives_the_asked_format_at_the_same_size(fmt, magic):
     assert reencode(source, ImageSpec()) is source
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"format": "gif"}, "'png', 'jpeg' or 'webp'"),
-    ({"format": "jpeg", "quality": 0}, "greater than or equal to 1"),
-    ({"format": "webp", "quality": 101}, "less than or equal to 100"),
-    ({"format": "png", "quality": 80}, "PNG is always lossless"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"format": "gif"}, "'png', 'jpeg' or 'webp'"),
+        ({"format": "jpeg", "quality": 0}, "greater than or equal to 1"),
+        ({"format": "webp", "quality": 101}, "less than or equal to 100"),
+        ({"format": "png", "quality": 80}, "PNG is always lossless"),
+    ],
+)
 def test_image_spec_refuses_bad_values(kwargs, message):
     with pytest.raises(ValidationError, match=message):
         ImageSpec(**kwargs)
 
 
 def test_act_request_takes_a_screenshot_spec():
-    body = ActRequest.model_validate({"actions": [{"type": "wait", "seconds": 0}],
-                                      "screenshot": {"format": "jpeg", "quality": 70}})
+    body = ActRequest.model_validate(
+        {"actions": [{"type": "wait", "seconds": 0}], "screenshot": {"format": "jpeg", "quality": 70}}
+    )
     assert body.screenshot == ImageSpec(format="jpeg", quality=70)
     with pytest.raises(ValidationError):
-        ActRequest.model_validate({"actions": [{"type": "wait", "seconds": 0}],
-                                   "screenshot": {"format": "bmp"}})
+        ActRequest.model_validate(
+            {"actions": [{"type": "wait", "seconds": 0}], "screenshot": {"format": "bmp"}}
+        )

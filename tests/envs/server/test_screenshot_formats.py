@@ -33,8 +33,7 @@ print(json.dumps({"same": bool(np.array_equal(back, rgb)), "shape": list(rgb.sha
     out = client.run_python(code)
     assert out.ok, out.error
     result = json.loads(out.output.strip().splitlines()[-1])
-    assert result == {"same": True, "shape": [768, 1024, 3], "png": "89504e470d0a1a0a",
-                      "old_same": True}
+    assert result == {"same": True, "shape": [768, 1024, 3], "png": "89504e470d0a1a0a", "old_same": True}
 
 
 def test_plain_screenshot_stays_png(client):
@@ -55,13 +54,16 @@ def test_lossy_formats_decode_at_the_screen_size(client, fmt, pil_format):
     assert client.screenshot(format=fmt).startswith(reply.content[:3])
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"format": "gif"}, "Input should be 'png', 'jpeg' or 'webp'"),
-    ({"format": "jpeg", "quality": "0"}, "greater than or equal to 1"),
-    ({"format": "jpeg", "quality": "high"}, "quality must be an integer from 1 to 100, not 'high'"),
-    ({"format": "webp", "quality": "101"}, "less than or equal to 100"),
-    ({"quality": "80"}, "PNG is always lossless"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"format": "gif"}, "Input should be 'png', 'jpeg' or 'webp'"),
+        ({"format": "jpeg", "quality": "0"}, "greater than or equal to 1"),
+        ({"format": "jpeg", "quality": "high"}, "quality must be an integer from 1 to 100, not 'high'"),
+        ({"format": "webp", "quality": "101"}, "less than or equal to 100"),
+        ({"quality": "80"}, "PNG is always lossless"),
+    ],
+)
 def test_bad_format_or_quality_is_a_clear_422(client, params, message):
     with pytest.raises(DesktopError) as err:
         client._request("GET", "/screenshot", params=params)
@@ -75,11 +77,20 @@ def test_act_returns_the_screenshot_it_was_asked_for(client):
     assert Image.open(io.BytesIO(result.screenshot)).size == (1024, 768)
     assert client.act([MoveTo(x=10, y=10)]).screenshot is None
     # The wire format: base64 in the JSON reply; a bad spec is refused before anything runs.
-    reply = client._json("POST", "/act", json={"actions": [{"type": "move", "x": 20, "y": 20}],
-                                               "screenshot": {"format": "png"}})
+    reply = client._json(
+        "POST",
+        "/act",
+        json={"actions": [{"type": "move", "x": 20, "y": 20}], "screenshot": {"format": "png"}},
+    )
     assert base64.b64decode(reply["screenshot"]).startswith(b"\x89PNG")
     with pytest.raises(DesktopError) as err:
-        client._json("POST", "/act", json={"actions": [{"type": "move", "x": 30, "y": 30}],
-                                           "screenshot": {"format": "jpeg", "quality": 500}})
+        client._json(
+            "POST",
+            "/act",
+            json={
+                "actions": [{"type": "move", "x": 30, "y": 30}],
+                "screenshot": {"format": "jpeg", "quality": 500},
+            },
+        )
     assert err.value.status == 422 and "screenshot.quality" in err.value.message
     assert client.cursor_position() == (20, 20)

@@ -74,15 +74,18 @@ def test_settle_and_compare_reports_what_changed_and_keeps_the_caret():
     from envs.server.settle import settle_and_compare
 
     spec = SettleSpec(quiet=0.1, timeout=1, interval=0.05)
+
     def grab() -> bytes:  # the action drew a 4x4 box
         return frame(box=4)
+
     report, settled, caret = settle_and_compare(grab, spec, frame(), (W, H))
     assert report.change.pixels == 16 and report.change.boxes == [(0, 0, 4, 4)]
     assert settled == frame(box=4) and caret is None
     # Next action: nothing happens but the caret blinks on; it blinked off while idle
     # (reference has it on, before has it off), so it is no change.
-    report, _, caret = settle_and_compare(lambda: frame(caret=True), spec, frame(),
-                                          (W, H), reference=frame(caret=True))
+    report, _, caret = settle_and_compare(
+        lambda: frame(caret=True), spec, frame(), (W, H), reference=frame(caret=True)
+    )
     assert report.change.pixels == 0 and report.change.masked_pixels == 10
     assert caret == (5, 10, 6, 20)
     # A caret blinking on where it was last seen: no change either, with no reference.

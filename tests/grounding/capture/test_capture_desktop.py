@@ -43,8 +43,10 @@ def test_chrome_scene_items_match_the_live_tree(osworld_client, tmp_path):
         same = [e for e in live if e.name == row["name"] and e.role == row["role"]]
         assert same, row
         # the element is where the item says: its live box holds the item box's centre
-        assert any(e.box[0] <= x + w / 2 <= e.box[0] + e.box[2] and e.box[1] <= y + h / 2 <= e.box[1] + e.box[3]
-                   for e in same), row
+        assert any(
+            e.box[0] <= x + w / 2 <= e.box[0] + e.box[2] and e.box[1] <= y + h / 2 <= e.box[1] + e.box[3]
+            for e in same
+        ), row
         checked += 1
     assert checked >= 5
     # deterministic: the saved tree and screenshot give the same rows again
@@ -52,6 +54,10 @@ def test_chrome_scene_items_match_the_live_tree(osworld_client, tmp_path):
 
     rng = random.Random(scene_seed(0, "chrome-signup"))
     scene("chrome-signup").files(rng)
-    again = items_for(record, read_tree(tmp_path / record.a11y_path),
-                      (tmp_path / "images" / record.image_path).read_bytes(), rng)
+    again = items_for(
+        record,
+        read_tree(tmp_path / record.a11y_path),
+        (tmp_path / "images" / record.image_path).read_bytes(),
+        rng,
+    )
     assert json.dumps(again) == json.dumps(rows)

@@ -15,27 +15,38 @@ from grounding.capture.derive import derive, verb_forms
 from grounding.capture.run import ScreenRecord, items_for, read_tree, write_tree
 from grounding.ocr import OcrWord
 
-NS = ('xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
-      'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"')
+NS = (
+    'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
+    'xmlns:cp="https://accessibility.ubuntu.example.org/ns/component"'
+)
 
 
 def el(tag: str, name: str, box: tuple[int, int, int, int], body: str = "", extra: str = "") -> str:
-    return (f'<{tag} name="{name}" st:visible="true" st:showing="true" {extra} '
-            f'cp:screencoord="({box[0]}, {box[1]})" cp:size="({box[2]}, {box[3]})">{body}</{tag}>')
+    return (
+        f'<{tag} name="{name}" st:visible="true" st:showing="true" {extra} '
+        f'cp:screencoord="({box[0]}, {box[1]})" cp:size="({box[2]}, {box[3]})">{body}</{tag}>'
+    )
 
 
 def tree(app: str = "Form - Browser") -> str:
     return f"""<desktop-frame {NS}><application name="app">
-{el("frame", app, (0, 0, 1920, 1080), extra='st:active="true"', body=
-    el("push-button", "Back", (10, 50, 34, 34))
-    + el("push-button", "Reload", (50, 50, 34, 34))
-    + el("label", "Full name", (20, 200, 100, 20))
-    + el("entry", "", (150, 198, 200, 24))
-    + el("label", "Email address", (20, 240, 120, 20))
-    + el("entry", "", (150, 238, 200, 24))
-    + el("check-box", "Send me the newsletter", (20, 300, 13, 13))
-    + el("push-button", "Create account", (20, 400, 140, 28))
-    + el("push-button", "Cancel", (180, 400, 80, 28)))}
+{
+        el(
+            "frame",
+            app,
+            (0, 0, 1920, 1080),
+            extra='st:active="true"',
+            body=el("push-button", "Back", (10, 50, 34, 34))
+            + el("push-button", "Reload", (50, 50, 34, 34))
+            + el("label", "Full name", (20, 200, 100, 20))
+            + el("entry", "", (150, 198, 200, 24))
+            + el("label", "Email address", (20, 240, 120, 20))
+            + el("entry", "", (150, 238, 200, 24))
+            + el("check-box", "Send me the newsletter", (20, 300, 13, 13))
+            + el("push-button", "Create account", (20, 400, 140, 28))
+            + el("push-button", "Cancel", (180, 400, 80, 28)),
+        )
+    }
 </application></desktop-frame>"""
 
 
@@ -67,8 +78,9 @@ def test_items_have_the_elements_boxes_and_all_categories():
     assert {d.name for d in icon} <= {"Back", "Reload"}
     assert all(d.name.lower() not in d.instruction.lower() for d in icon)  # said by function
     spatial = [d for d in items if d.category == "layout_understanding"]
-    assert any(d.role == "entry" and d.box == (150, 198, 200, 24) and "Full name" in d.instruction
-               for d in spatial) or any(d.role == "entry" for d in spatial)
+    assert any(
+        d.role == "entry" and d.box == (150, 198, 200, 24) and "Full name" in d.instruction for d in spatial
+    ) or any(d.role == "entry" for d in spatial)
 
 
 def test_text_items_need_the_words_on_screen():
@@ -87,18 +99,29 @@ def test_same_seed_same_items_other_seed_other_wording():
 
 
 def test_libreoffice_shift_is_measured_and_undone():
-    cells = "".join(el("table-cell", f"A{r}", (40, 100 + 20 * r, 80, 20), body=f"Item{r}") for r in range(1, 6))
+    cells = "".join(
+        el("table-cell", f"A{r}", (40, 100 + 20 * r, 80, 20), body=f"Item{r}") for r in range(1, 6)
+    )
     xml = f"""<desktop-frame {NS}><application name="soffice">
-{el("frame", "sheet.xlsx - LibreOffice Calc", (0, 0, 1920, 1080), extra='st:active="true"', body=
-    el("menu", "File", (0, 0, 40, 20)) + el("push-button", "Save", (90, 30, 33, 35)) + cells)}
+{
+        el(
+            "frame",
+            "sheet.xlsx - LibreOffice Calc",
+            (0, 0, 1920, 1080),
+            extra='st:active="true"',
+            body=el("menu", "File", (0, 0, 40, 20)) + el("push-button", "Save", (90, 30, 33, 35)) + cells,
+        )
+    }
 </application></desktop-frame>"""
     els = parse_osworld_tree(xml, (1920, 1080))
     words = words_for(xml, dy=24)
-    words = [w for w in words if not w.text.startswith("File")] + [OcrWord("File", (5, 3, 25, 14), 0.9, "file")]
+    words = [w for w in words if not w.text.startswith("File")] + [
+        OcrWord("File", (5, 3, 25, 14), 0.9, "file")
+    ]
     assert estimate_shift(els, words, shown_words) == 24
     fixed = {e.name: e.box for e in corrected(els, words, (1920, 1080))}
-    assert fixed["File"] == (0, 0, 40, 20)           # a native GTK menu: left alone
-    assert fixed["Save"] == (90, 54, 33, 35)         # a VCL toolbar button: moved
+    assert fixed["File"] == (0, 0, 40, 20)  # a native GTK menu: left alone
+    assert fixed["Save"] == (90, 54, 33, 35)  # a VCL toolbar button: moved
     assert fixed["A3"] == (40, 184, 80, 20)
     items = derive(xml, (1920, 1080), random.Random(0), words, shifted=True)
     cells_items = [d for d in items if d.role == "table-cell"]
@@ -122,8 +145,18 @@ def test_written_set_loads_with_the_benchmark_loader(tmp_path, monkeypatch):
     (tmp_path / "images" / "form.png").write_bytes(buf.getvalue())
     write_tree(tmp_path / "a11y" / "form.xml.gz", xml)
     assert read_tree(tmp_path / "a11y" / "form.xml.gz") == xml
-    record = ScreenRecord(scene="chrome-signup", app="Chromium", state="a form", split="untouched", seed=0,
-                          version="1", image_path="form.png", a11y_path="a11y/form.xml.gz", files={}, window="x")
+    record = ScreenRecord(
+        scene="chrome-signup",
+        app="Chromium",
+        state="a form",
+        split="untouched",
+        seed=0,
+        version="1",
+        image_path="form.png",
+        a11y_path="a11y/form.xml.gz",
+        files={},
+        window="x",
+    )
     from grounding.capture import run
 
     monkeypatch.setattr(run, "_ocr_words", lambda png: words_for(xml))  # a blank PNG shows no words

@@ -23,7 +23,7 @@ class Answer:
     text: str = ""
     status: int = 200
     delay_s: float = 0.0
-    raw_body: bytes | None = None     # sent verbatim instead of a chat completion
+    raw_body: bytes | None = None  # sent verbatim instead of a chat completion
 
 
 class FakeChatServer:
@@ -53,16 +53,32 @@ class FakeChatServer:
                 if answer.raw_body is not None:
                     data = answer.raw_body
                 elif answer.status == 200:
-                    data = json.dumps({
-                        "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
-                        "model": body.get("model", ""),
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": answer.text}}],
-                        "usage": {"prompt_tokens": 2700, "completion_tokens": 30, "total_tokens": 2730},
-                    }).encode()
+                    data = json.dumps(
+                        {
+                            "id": "chatcmpl-1",
+                            "object": "chat.completion",
+                            "created": 0,
+                            "model": body.get("model", ""),
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": answer.text},
+                                }
+                            ],
+                            "usage": {"prompt_tokens": 2700, "completion_tokens": 30, "total_tokens": 2730},
+                        }
+                    ).encode()
                 else:
-                    data = json.dumps({"error": {"message": f"scripted {answer.status}",
-                                                 "type": "server_error", "code": None}}).encode()
+                    data = json.dumps(
+                        {
+                            "error": {
+                                "message": f"scripted {answer.status}",
+                                "type": "server_error",
+                                "code": None,
+                            }
+                        }
+                    ).encode()
                 try:
                     self.send_response(answer.status)
                     self.send_header("content-type", "application/json")
@@ -70,13 +86,14 @@ class FakeChatServer:
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:
-                    pass   # the client already gave up (timeout tests)
+                    pass  # the client already gave up (timeout tests)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -19,8 +19,10 @@ from grounding.jedi import (
 )
 from tests.conftest import reference_data
 
-CLICK = ('<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
-         '"coordinate": [1273, 566]}}\n</tool_call>')
+CLICK = (
+    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", '
+    '"coordinate": [1273, 566]}}\n</tool_call>'
+)
 WAIT = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "wait", "time": 2}}\n</tool_call>'
 
 
@@ -31,62 +33,80 @@ def point(text):
 
 # -- parse_tool_call ----------------------------------------------------------------------
 
+
 def test_the_canonical_reply():
     call = parse_tool_call(CLICK)
-    assert call == {"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273.0, 566.0]}}
+    assert call == {
+        "name": "computer_use",
+        "arguments": {"action": "left_click", "coordinate": [1273.0, 566.0]},
+    }
 
 
-@pytest.mark.parametrize("text", [
-    CLICK.replace("\n", ""),
-    CLICK.replace(": ", ":").replace(", ", ","),
-    "  \n\n" + CLICK.replace("{", "{ \n  ").replace("[", "[ ") + "\n\n",
-    "The Save button is in the toolbar at the top left.\n" + CLICK + "\nI clicked the button.",
-    "```\n" + CLICK + "\n```",
-    CLICK.replace("\n</tool_call>", ""),                                   # closing tag missing
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]',  # cut off
-    '{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]}}',            # no tags
-    '<tool_call>\n{{"name": "computer_use", "arguments": {{"action": "left_click", "coordinate": [1273, 566]}}}}\n</tool_call>',
-    '<tool_call>\n{{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]}}}\n</tool_call>',
-    CLICK.replace("[1273, 566]", '"1273, 566"'),
-    CLICK.replace("[1273, 566]", '"(1273, 566)"'),
-    CLICK.replace("[1273, 566]", '["1273", "566"]'),
-    CLICK.replace("[1273, 566]", "[1273.0, 566.0]"),
-    '<tool_call>\n{"name": "computer_use", "arguments": "{\\"action\\": \\"left_click\\", \\"coordinate\\": [1273, 566]}"}\n</tool_call>',
-    "<tool_call>\n{'name': 'computer_use', 'arguments': {'action': 'left_click', 'coordinate': [1273, 566]}}\n</tool_call>",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        CLICK.replace("\n", ""),
+        CLICK.replace(": ", ":").replace(", ", ","),
+        "  \n\n" + CLICK.replace("{", "{ \n  ").replace("[", "[ ") + "\n\n",
+        "The Save button is in the toolbar at the top left.\n" + CLICK + "\nI clicked the button.",
+        "```\n" + CLICK + "\n```",
+        CLICK.replace("\n</tool_call>", ""),  # closing tag missing
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]',  # cut off
+        '{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]}}',  # no tags
+        '<tool_call>\n{{"name": "computer_use", "arguments": {{"action": "left_click", "coordinate": [1273, 566]}}}}\n</tool_call>',
+        '<tool_call>\n{{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1273, 566]}}}\n</tool_call>',
+        CLICK.replace("[1273, 566]", '"1273, 566"'),
+        CLICK.replace("[1273, 566]", '"(1273, 566)"'),
+        CLICK.replace("[1273, 566]", '["1273", "566"]'),
+        CLICK.replace("[1273, 566]", "[1273.0, 566.0]"),
+        '<tool_call>\n{"name": "computer_use", "arguments": "{\\"action\\": \\"left_click\\", \\"coordinate\\": [1273, 566]}"}\n</tool_call>',
+        "<tool_call>\n{'name': 'computer_use', 'arguments': {'action': 'left_click', 'coordinate': [1273, 566]}}\n</tool_call>",
+    ],
+)
 def test_tolerated_variants(text):
     assert point(text) == (1273.0, 566.0)
 
 
-@pytest.mark.parametrize("action", ["double_click", "right_click", "mouse_move", "middle_click", "left_click_drag"])
+@pytest.mark.parametrize(
+    "action", ["double_click", "right_click", "mouse_move", "middle_click", "left_click_drag"]
+)
 def test_other_pointing_actions_count(action):
     assert point(CLICK.replace("left_click", action)) == (1273.0, 566.0)
 
 
 def test_several_tool_calls_take_the_first_with_a_coordinate():
-    key = '<tool_call>\n{"name": "computer_use", "arguments": {"action": "key", "keys": ["esc"]}}\n</tool_call>'
+    key = (
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "key", "keys": ["esc"]}}\n</tool_call>'
+    )
     second = CLICK.replace("[1273, 566]", "[10, 20]")
     assert point(key + "\n" + CLICK + "\n" + second) == (1273.0, 566.0)
     assert point(second + CLICK) == (10.0, 20.0)
     assert point(WAIT + "\n" + CLICK) == (1273.0, 566.0)
-    assert [c["arguments"]["action"] for c in parse_tool_calls(key + WAIT + CLICK)] == ["key", "wait", "left_click"]
+    assert [c["arguments"]["action"] for c in parse_tool_calls(key + WAIT + CLICK)] == [
+        "key",
+        "wait",
+        "left_click",
+    ]
 
 
-@pytest.mark.parametrize("text", [
-    WAIT,
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "wait"}}\n</tool_call>',
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "terminate", "status": "failure"}}\n</tool_call>',
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click"}}\n</tool_call>',
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": "the top left"}}\n</tool_call>',
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1, 2, 3]}}\n</tool_call>',
-    '<tool_call>\n{"name": "computer_use", "arguments": {"action": "type", "text": "hello"}}\n</tool_call>',
-    "I cannot find a Save button in this screenshot.",
-    "",
-    "{}",
-    "{not json at all",
-    "<tool_call></tool_call>",
-    '{"foo": [1, 2]}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        WAIT,
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "wait"}}\n</tool_call>',
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "terminate", "status": "failure"}}\n</tool_call>',
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click"}}\n</tool_call>',
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": "the top left"}}\n</tool_call>',
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "left_click", "coordinate": [1, 2, 3]}}\n</tool_call>',
+        '<tool_call>\n{"name": "computer_use", "arguments": {"action": "type", "text": "hello"}}\n</tool_call>',
+        "I cannot find a Save button in this screenshot.",
+        "",
+        "{}",
+        "{not json at all",
+        "<tool_call></tool_call>",
+        '{"foo": [1, 2]}',
+    ],
+)
 def test_refusals_and_garbage_are_none(text):
     assert parse_tool_call(text) is None
 
@@ -98,23 +118,35 @@ def test_wait_is_seen_as_a_call():
 
 # -- the system prompt ----------------------------------------------------------------------
 
+
 def test_system_prompt_is_qwen_function_calling_with_single_braces():
     prompt = system_prompt(1932, 1092)
     assert "* The screen's resolution is 1932x1092." in prompt
     assert "{{" not in prompt and "}}}" not in prompt
     tools = re.search(r"<tools>\n(.*)\n</tools>", prompt, re.DOTALL)
     assert tools is not None
-    tool = json.loads(tools.group(1))      # the declaration is valid JSON
+    tool = json.loads(tools.group(1))  # the declaration is valid JSON
     assert tool["function"]["name"] == "computer_use"
     props = tool["function"]["parameters"]["properties"]
-    assert props["action"]["enum"] == ["key", "type", "mouse_move", "left_click", "left_click_drag",
-                                       "right_click", "middle_click", "double_click", "scroll", "wait",
-                                       "terminate"]
+    assert props["action"]["enum"] == [
+        "key",
+        "type",
+        "mouse_move",
+        "left_click",
+        "left_click_drag",
+        "right_click",
+        "middle_click",
+        "double_click",
+        "scroll",
+        "wait",
+        "terminate",
+    ]
     assert {"coordinate", "keys", "text", "pixels", "time", "status"} <= set(props)
     assert '<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>' in prompt
 
 
 # -- the client, end to end -------------------------------------------------------------------
+
 
 def jedi(server, **kw):
     return server.keep(JediGrounder(server.base_url, **kw))
@@ -137,9 +169,9 @@ def test_ground_1080p_end_to_end(fake_server, screenshot):
     assert "The screen's resolution is 1932x1092." in system["content"]
     assert "{{" not in system["content"]
     assert user["role"] == "user"
-    assert [p["type"] for p in user["content"]] == ["image_url", "text"]       # image, then words
+    assert [p["type"] for p in user["content"]] == ["image_url", "text"]  # image, then words
     assert user["content"][1]["text"] == "the Save button in the toolbar"
-    assert fake_server.last_image().size == (1932, 1092)                       # resized on our side
+    assert fake_server.last_image().size == (1932, 1092)  # resized on our side
 
 
 def test_hidpi_screenshot_maps_to_logical_pixels(fake_server, screenshot):
@@ -164,6 +196,7 @@ def test_an_image_already_at_model_size_is_sent_as_is(fake_server, screenshot):
     assert (result.x, result.y) == (1273, 566)
     url = fake_server.last_messages()[1]["content"][0]["image_url"]["url"]
     import base64
+
     assert base64.b64decode(url.split(",", 1)[1]) == png
 
 
@@ -179,12 +212,17 @@ def _first_clicks():
             m = re.search(r"pyautogui\.(?:click|doubleClick)\((\d+), (\d+)", step["action"])
             before = sorted(traj.parent.glob(f"step_{step['step_num'] - 1}_*"))
             if m and before:
-                cases.append(pytest.param(before[0], (int(m.group(1)), int(m.group(2))), id=traj.parent.name[:8]))
+                cases.append(
+                    pytest.param(before[0], (int(m.group(1)), int(m.group(2))), id=traj.parent.name[:8])
+                )
                 break
     return cases
 
 
-@pytest.mark.skipif(not _first_clicks(), reason=f"no real Jedi episodes in {JEDI_TRAJS} ($DESKPILOT_REFERENCE_DATA/jedi_trajs)")
+@pytest.mark.skipif(
+    not _first_clicks(),
+    reason=f"no real Jedi episodes in {JEDI_TRAJS} ($DESKPILOT_REFERENCE_DATA/jedi_trajs)",
+)
 @pytest.mark.parametrize(("shot", "clicked"), _first_clicks())
 def test_real_osworld_screenshots(fake_server, shot, clicked):
     """Real 1920x1080 OSWorld screenshots (PNG and JPEG) and the points the Jedi agent clicked:
@@ -199,6 +237,7 @@ def test_real_osworld_screenshots(fake_server, shot, clicked):
 
 
 # -- failures: None, a logged reason, never an exception ----------------------------------------
+
 
 def test_refusal_is_none(fake_server, screenshot, caplog):
     fake_server.answer(WAIT)
@@ -224,7 +263,7 @@ def test_timeout_is_none_fast(fake_server, screenshot):
     assert g.ground(screenshot(800, 600), "x", (800, 600)) is None
     assert time.monotonic() - started < 2.0
     assert "timed out" in g.last_failure
-    assert len(fake_server.requests) == 1              # no retries by default
+    assert len(fake_server.requests) == 1  # no retries by default
 
 
 @pytest.mark.parametrize("status", [500, 400])
@@ -252,20 +291,45 @@ def test_not_json_body_is_none(fake_server, screenshot):
 
 
 def test_null_content_is_none(fake_server, screenshot):
-    body = {"id": "c", "object": "chat.completion", "created": 0, "model": "jedi-7b",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": None}}]}
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "jedi-7b",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": None}}],
+    }
     fake_server.answer("", raw_body=json.dumps(body).encode())
     assert jedi(fake_server).ground(screenshot(800, 600), "x", (800, 600)) is None
 
 
 def test_server_parsed_tool_calls_are_read(fake_server, screenshot):
     """vLLM with a tool-call parser moves the call out of the text into message.tool_calls."""
-    body = {"id": "c", "object": "chat.completion", "created": 0, "model": "jedi-7b",
-            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-                "role": "assistant", "content": None,
-                "tool_calls": [{"id": "call_1", "type": "function", "function": {
-                    "name": "computer_use",
-                    "arguments": json.dumps({"action": "left_click", "coordinate": [1273, 566]})}}]}}]}
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "jedi-7b",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {
+                                "name": "computer_use",
+                                "arguments": json.dumps({"action": "left_click", "coordinate": [1273, 566]}),
+                            },
+                        }
+                    ],
+                },
+            }
+        ],
+    }
     fake_server.answer("", raw_body=json.dumps(body).encode())
     result = jedi(fake_server).ground(screenshot(1920, 1080), "x", (1920, 1080))
     assert (result.x, result.y) == (1265, 560)
@@ -273,6 +337,7 @@ def test_server_parsed_tool_calls_are_read(fake_server, screenshot):
 
 def test_unreachable_server_is_none(screenshot):
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -21,20 +21,24 @@ from grounding.resize import (
 
 # -- smart_resize -------------------------------------------------------------------------
 
+
 def test_1080p_is_1932x1092_with_2691_tokens():
     h, w = smart_resize(1080, 1920)
-    assert (h, w) == (1092, 1932)                     # height first, as upstream
+    assert (h, w) == (1092, 1932)  # height first, as upstream
     assert (w // 28) * (h // 28) == 69 * 39 == 2691
-    assert model_size_for((1920, 1080)) == (1932, 1092)   # (width, height) order
+    assert model_size_for((1920, 1080)) == (1932, 1092)  # (width, height) order
 
 
-@pytest.mark.parametrize(("h", "w", "expected"), [
-    (768, 1024, (756, 1036)),        # each side rounded to the nearest multiple of 28
-    (2160, 3840, (1064, 1932)),      # 4K: over max_pixels, scaled down (floor)
-    (1600, 2560, (1148, 1820)),      # a 2x HiDPI 1280x800 screenshot, 16:10
-    (10, 10, (56, 56)),              # under min_pixels, scaled up (ceil)
-    (14, 14, (56, 56)),
-])
+@pytest.mark.parametrize(
+    ("h", "w", "expected"),
+    [
+        (768, 1024, (756, 1036)),  # each side rounded to the nearest multiple of 28
+        (2160, 3840, (1064, 1932)),  # 4K: over max_pixels, scaled down (floor)
+        (1600, 2560, (1148, 1820)),  # a 2x HiDPI 1280x800 screenshot, 16:10
+        (10, 10, (56, 56)),  # under min_pixels, scaled up (ceil)
+        (14, 14, (56, 56)),
+    ],
+)
 def test_known_sizes(h, w, expected):
     assert smart_resize(h, w) == expected
 
@@ -63,14 +67,15 @@ def test_smart_resize_properties(h, w):
         assert abs(rw / rh - w / h) <= (w / h) * (28 / rh + 28 / rw) * 1.01
     near_h, near_w = max(28, round(h / 28) * 28), max(28, round(w / 28) * 28)
     if MIN_PIXELS <= near_h * near_w <= MAX_PIXELS:
-        assert (rh, rw) == (near_h, near_w)            # within bounds: only rounded to 28
+        assert (rh, rw) == (near_h, near_w)  # within bounds: only rounded to 28
     elif near_h * near_w > MAX_PIXELS:
-        assert rh * rw < near_h * near_w               # scaled down (a side may still grow a little)
+        assert rh * rw < near_h * near_w  # scaled down (a side may still grow a little)
     else:
-        assert rh * rw > near_h * near_w               # scaled up
+        assert rh * rw > near_h * near_w  # scaled up
 
 
 # -- resize_for_model ---------------------------------------------------------------------
+
 
 def test_resize_for_model_1080p(screenshot):
     data, size = resize_for_model(screenshot(1920, 1080))
@@ -102,20 +107,21 @@ def test_max_pixels_is_honoured(screenshot):
 
 # -- ScreenGeometry -----------------------------------------------------------------------
 
+
 def test_spec_mapping_1080p():
     g = ScreenGeometry((1920, 1080))
     assert g.image_size == (1920, 1080) and g.scale == 1.0
     assert g.model_size() == (1932, 1092)
     # x_screen = x * W / resized_w, y likewise; width and height not swapped
     assert g.model_to_screen(1273, 566, (1932, 1092)) == (round(1273 * 1920 / 1932), round(566 * 1080 / 1092))
-    assert g.model_to_screen(1932, 1092, (1932, 1092)) == (1919, 1079)   # clamped onto the screen
+    assert g.model_to_screen(1932, 1092, (1932, 1092)) == (1919, 1079)  # clamped onto the screen
     assert g.model_to_screen(1932, 1092, (1932, 1092), clamp=False) == (1920, 1080)
     assert g.normalized_to_screen(500, 500) == (960, 540)
     assert g.normalized_to_screen(1000, 0) == (1919, 0)
 
 
 def test_non_square_screen_is_not_transposed():
-    g = ScreenGeometry((1080, 1920))                   # a portrait monitor
+    g = ScreenGeometry((1080, 1920))  # a portrait monitor
     assert g.model_size() == (1092, 1932)
     assert g.model_to_screen(1092, 0, (1092, 1932), clamp=False) == (1080, 0)
     assert g.normalized_to_screen(0, 1000, clamp=False) == (0, 1920)
@@ -163,8 +169,10 @@ fractions = st.tuples(st.floats(0, 1), st.floats(0, 1))
 
 
 def _point(g: ScreenGeometry, f: tuple[float, float]) -> tuple[int, int]:
-    return (g.origin[0] + min(int(f[0] * g.width), g.width - 1),
-            g.origin[1] + min(int(f[1] * g.height), g.height - 1))
+    return (
+        g.origin[0] + min(int(f[0] * g.width), g.width - 1),
+        g.origin[1] + min(int(f[1] * g.height), g.height - 1),
+    )
 
 
 @settings(max_examples=150, deadline=None, database=None)
@@ -195,8 +203,7 @@ def test_screen_image_and_normalised_round_trips(screen, scale, origin, f):
 
 
 @settings(max_examples=100, deadline=None, database=None)
-@given(screen=screens, scale=scales, origin=origins,
-       p=st.tuples(st.floats(-1e5, 1e5), st.floats(-1e5, 1e5)))
+@given(screen=screens, scale=scales, origin=origins, p=st.tuples(st.floats(-1e5, 1e5), st.floats(-1e5, 1e5)))
 def test_everything_is_clamped_onto_the_screen(screen, scale, origin, p):
     g = ScreenGeometry(screen, scale=scale, origin=origin)
     for x, y in (g.model_to_screen(p[0], p[1], g.model_size()), g.normalized_to_screen(*p), g.clamp(*p)):

@@ -40,6 +40,7 @@ def to_model(grounder: JediGrounder, image_size: tuple[int, int], x: float, y: f
 
 # ---------------------------------------------------------------------- the mapping
 
+
 def test_the_window_is_centred_on_the_point_and_clamped_inside_the_screenshot():
     assert zoom_window((1920, 1080), (1000, 500), 3) == ZoomWindow(680, 320, 640, 360, 3.0)
     assert zoom_window((1920, 1080), (1900, 20), 3) == ZoomWindow(1280, 0, 640, 360, 3.0)
@@ -67,6 +68,7 @@ def test_the_crop_shows_the_window_enlarged():
 
 # ---------------------------------------------------------------------- against a server
 
+
 def test_the_refined_point_is_used_and_mapped_back(fake_server):
     png = screen_with_marker((1920, 1080), (1020, 480, 1039, 495))
     g = fake_server.keep(JediGrounder(fake_server.base_url, zoom=3))
@@ -83,7 +85,7 @@ def test_the_refined_point_is_used_and_mapped_back(fake_server):
     mx, my = to_model(g, (1920, 1080), (1030 - 680) * 3, (488 - 320) * 3)
     assert crop.getpixel((mx, my)) == (220, 0, 0)
     red = int((np.asarray(crop) == (220, 0, 0)).all(axis=2).sum())
-    assert red > 5 * 20 * 16          # 20x16 px on the screen, about 9x the area in the crop
+    assert red > 5 * 20 * 16  # 20x16 px on the screen, about 9x the area in the crop
 
 
 def test_without_zoom_there_is_one_look(fake_server):
@@ -96,10 +98,11 @@ def test_without_zoom_there_is_one_look(fake_server):
 
 def test_hidpi_and_a_second_monitor_map_to_logical_screen_pixels(fake_server):
     # A 1280x800 monitor right of a 1920-wide one, at scale 2: a 2560x1600 screenshot.
-    png = screen_with_marker((2560, 1600), (1590, 790, 1609, 809))   # logical (800, 400)
-    g = fake_server.keep(UITarsGrounder(fake_server.base_url, origin=(1920, 0), zoom=4,
-                                        coordinates="relative"))
-    fake_server.answer("Action: click(start_box='<|box_start|>(590,480)<|box_end|>')")   # 1000ths
+    png = screen_with_marker((2560, 1600), (1590, 790, 1609, 809))  # logical (800, 400)
+    g = fake_server.keep(
+        UITarsGrounder(fake_server.base_url, origin=(1920, 0), zoom=4, coordinates="relative")
+    )
+    fake_server.answer("Action: click(start_box='<|box_start|>(590,480)<|box_end|>')")  # 1000ths
     window = zoom_window((2560, 1600), (0.590 * 2560, 0.480 * 1600), 4)
     cx = (1600 - window.left) * window.scale / window.crop_size[0] * 1000
     cy = (800 - window.top) * window.scale / window.crop_size[1] * 1000
@@ -125,7 +128,11 @@ def test_the_spec_suffix_turns_it_on():
     assert make_grounder("jedi@http://127.0.0.1:9/v1").zoom is None
     cascade = make_grounder("ocr+jedi@http://127.0.0.1:9/v1#zoom=2")
     assert cascade.tiers[-1][0].zoom == 2.0
-    for bad, words in [("jedi@http://x/v1#zoom=1", "above 1"), ("jedi@http://x/v1#zoom=x", "not a number"),
-                       ("ocr#zoom", "for model grounders"), ("jedi@http://x/v1#big", "unknown grounder option")]:
+    for bad, words in [
+        ("jedi@http://x/v1#zoom=1", "above 1"),
+        ("jedi@http://x/v1#zoom=x", "not a number"),
+        ("ocr#zoom", "for model grounders"),
+        ("jedi@http://x/v1#big", "unknown grounder option"),
+    ]:
         with pytest.raises(GrounderSpecError, match=words):
             make_grounder(bad)

@@ -20,31 +20,52 @@ def option(argv: list[str], name: str) -> str:
 
 def test_jedi_7b_command():
     argv = p.vllm_argv(p.resolve("grounding", "jedi-7b"))
-    assert argv == ["vllm", "serve", "xlangai/Jedi-7B-1080p", "--served-model-name", "jedi-7b",
-                    "--host", "127.0.0.1", "--port", "8000", "--max-model-len", "8192",
-                    "--limit-mm-per-prompt", '{"image":1}',
-                    "--mm-processor-kwargs", '{"min_pixels":3136,"max_pixels":2116800}',
-                    "--enable-prefix-caching", "--kv-cache-dtype", "auto",
-                    "--tensor-parallel-size", "1"]
+    assert argv == [
+        "vllm",
+        "serve",
+        "xlangai/Jedi-7B-1080p",
+        "--served-model-name",
+        "jedi-7b",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--max-model-len",
+        "8192",
+        "--limit-mm-per-prompt",
+        '{"image":1}',
+        "--mm-processor-kwargs",
+        '{"min_pixels":3136,"max_pixels":2116800}',
+        "--enable-prefix-caching",
+        "--kv-cache-dtype",
+        "auto",
+        "--tensor-parallel-size",
+        "1",
+    ]
 
 
-@pytest.mark.parametrize("alias, hf_id, grounder_cls", [
-    ("jedi-7b", "xlangai/Jedi-7B-1080p", JediGrounder),
-    ("jedi-3b", "xlangai/Jedi-3B-1080p", JediGrounder),
-    ("uitars-1.5-7b", "ByteDance-Seed/UI-TARS-1.5-7B", UITarsGrounder),
-])
+@pytest.mark.parametrize(
+    "alias, hf_id, grounder_cls",
+    [
+        ("jedi-7b", "xlangai/Jedi-7B-1080p", JediGrounder),
+        ("jedi-3b", "xlangai/Jedi-3B-1080p", JediGrounder),
+        ("uitars-1.5-7b", "ByteDance-Seed/UI-TARS-1.5-7B", UITarsGrounder),
+    ],
+)
 def test_grounder_pixel_bounds_match_the_client_resize(alias, hf_id, grounder_cls):
     profile = p.resolve("grounding", alias)
     assert profile.hf_id == hf_id
     kwargs = json.loads(option(p.vllm_argv(profile), "--mm-processor-kwargs"))
     # The server's bounds are the client's: the image the client sends is never resized again.
-    assert kwargs == {"min_pixels": grounder_cls.default_min_pixels,
-                      "max_pixels": grounder_cls.default_max_pixels}
+    assert kwargs == {
+        "min_pixels": grounder_cls.default_min_pixels,
+        "max_pixels": grounder_cls.default_max_pixels,
+    }
     # A 1080p screenshot at its smart_resize size fits the context with room for the prompt.
     w, h = model_size_for((1920, 1080), 28, kwargs["min_pixels"], kwargs["max_pixels"])
     assert (w, h) == (1932, 1092)
     assert profile.max_model_len >= (w // 28) * (h // 28) + 2000
-    assert profile.max_model_len * 784 >= kwargs["max_pixels"]   # the largest image fits too
+    assert profile.max_model_len * 784 >= kwargs["max_pixels"]  # the largest image fits too
 
 
 def test_endpoint_specs_are_what_the_clients_parse():
@@ -54,10 +75,10 @@ def test_endpoint_specs_are_what_the_clients_parse():
     assert isinstance(jedi, JediGrounder) and jedi.model == "jedi-7b"
     assert jedi.client.base_url == url
     small = make_grounder(p.endpoint_spec(p.resolve("grounding", "jedi-3b"), url))
-    assert small.model == "jedi-3b"                          # the --served-model-name
+    assert small.model == "jedi-3b"  # the --served-model-name
     tars = make_grounder(p.endpoint_spec(p.resolve("grounding", "ui-tars-1.5-7b"), url))
     assert isinstance(tars, UITarsGrounder) and tars.model == "ui-tars-1.5-7b"
-    planner = p.resolve("planner", "Qwen/Qwen2.5-VL-7B-Instruct")     # by HF id
+    planner = p.resolve("planner", "Qwen/Qwen2.5-VL-7B-Instruct")  # by HF id
     assert parse_spec(p.endpoint_spec(planner, url)) == ("vllm", "qwen2.5-vl-7b", url)
     other = p.resolve("grounding", "osunlp/UGround-V1-7B")
     spec = p.endpoint_spec(other, url)
@@ -71,11 +92,13 @@ def test_planner_profile_options():
     assert json.loads(option(argv, "--limit-mm-per-prompt")) == {"image": 13}
     assert option(argv, "--tensor-parallel-size") == "2" and option(argv, "--port") == "9001"
     assert option(argv, "--gpu-memory-utilization") == "0.45"
-    assert json.loads(option(argv, "--mm-processor-kwargs")) == {"min_pixels": MIN_PIXELS,
-                                                                 "max_pixels": MAX_PIXELS}
+    assert json.loads(option(argv, "--mm-processor-kwargs")) == {
+        "min_pixels": MIN_PIXELS,
+        "max_pixels": MAX_PIXELS,
+    }
     assert option(p.vllm_argv(p.resolve("planner", "qwen2.5-vl-72b")), "--tensor-parallel-size") == "4"
     assert option(p.vllm_argv(profile, kv_cache_dtype="auto"), "--kv-cache-dtype") == "auto"
-    assert "--api-key" not in argv     # a key travels in the environment, never in argv
+    assert "--api-key" not in argv  # a key travels in the environment, never in argv
 
 
 def test_bad_requests_get_clear_errors():
@@ -100,6 +123,6 @@ def test_hosts_and_urls():
 def test_grounders_send_the_servers_key(monkeypatch):
     url = "http://10.0.0.7:8000/v1"
     assert make_grounder(f"jedi@{url}").client._client.api_key == "EMPTY"
-    monkeypatch.setenv("VLLM_API_KEY", "k" * 32)    # what `agent serve --host 0.0.0.0` printed
+    monkeypatch.setenv("VLLM_API_KEY", "k" * 32)  # what `agent serve --host 0.0.0.0` printed
     for spec in (f"jedi@{url}", f"uitars:ui-tars-1.5-7b@{url}", f"point@{url}"):
         assert make_grounder(spec).client._client.api_key == "k" * 32

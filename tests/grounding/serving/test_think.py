@@ -40,8 +40,11 @@ B, QH, KVH, D = 2, 4, 2, 16
 
 def qkv(n: int, w: int = 8, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(B, QH, w, D, generator=g), torch.randn(B, KVH, n, D, generator=g),
-            torch.randn(B, KVH, n, D, generator=g))
+    return (
+        torch.randn(B, QH, w, D, generator=g),
+        torch.randn(B, KVH, n, D, generator=g),
+        torch.randn(B, KVH, n, D, generator=g),
+    )
 
 
 def test_score_is_the_frobenius_norm_of_the_groups_query_key_channel_product():
@@ -51,7 +54,7 @@ def test_score_is_the_frobenius_norm_of_the_groups_query_key_channel_product():
     rep = QH // KVH
     for b in range(B):
         for g in range(KVH):
-            group = q[b, g * rep:(g + 1) * rep].reshape(-1, D)  # all queries of the group's heads
+            group = q[b, g * rep : (g + 1) * rep].reshape(-1, D)  # all queries of the group's heads
             for j in range(D):
                 explicit = torch.linalg.norm(torch.outer(group[:, j], k[b, g, :, j]))
                 assert scores[b, g, j] == pytest.approx(explicit.item(), rel=1e-5)
@@ -155,8 +158,9 @@ def test_ratio_zero_keeps_every_channel_and_matches_plain_attention():
     pk = prune_keys(q, k, 0.0, window=4)
     assert torch.equal(pk.kept, torch.arange(D).expand(B, KVH, D))
     query = torch.randn(B, QH, 1, D)
-    assert torch.allclose(pruned_scores(query, pk), query @ k.repeat_interleave(2, dim=1).transpose(-1, -2),
-                          atol=1e-6)
+    assert torch.allclose(
+        pruned_scores(query, pk), query @ k.repeat_interleave(2, dim=1).transpose(-1, -2), atol=1e-6
+    )
     out, _ = pruned_attention(query, pk, v, 0.25)
     assert torch.allclose(out, dense_attention(query, k, v, 0.25), atol=1e-6)
 

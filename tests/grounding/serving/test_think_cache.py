@@ -33,8 +33,14 @@ LAYERS, KVH, D, PROMPT, WINDOW = 2, 2, 16, 40, 8
 @pytest.fixture(scope="module")
 def models():
     config = transformers.Qwen2Config(
-        vocab_size=96, hidden_size=64, intermediate_size=128, num_hidden_layers=LAYERS,
-        num_attention_heads=4, num_key_value_heads=KVH, max_position_embeddings=256)
+        vocab_size=96,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=4,
+        num_key_value_heads=KVH,
+        max_position_embeddings=256,
+    )
     torch.manual_seed(0)
     plain = transformers.Qwen2ForCausalLM(copy.deepcopy(config)).eval()  # configs are shared otherwise
     plain.set_attn_implementation("eager")
@@ -114,10 +120,12 @@ def test_greedy_generation_runs_end_to_end_and_matches_plain_at_ratio_zero(model
     ids = prompt(seed=4)
     with torch.no_grad():
         expected = plain.generate(ids, max_new_tokens=10, do_sample=False)
-        same = think.generate(ids, cache=ThinKCache(think.config, ratio=0.0, window=WINDOW),
-                              max_new_tokens=10, do_sample=False)
-        pruned = think.generate(ids, cache=ThinKCache(think.config, ratio=0.5, window=WINDOW),
-                                max_new_tokens=10, do_sample=False)
+        same = think.generate(
+            ids, cache=ThinKCache(think.config, ratio=0.0, window=WINDOW), max_new_tokens=10, do_sample=False
+        )
+        pruned = think.generate(
+            ids, cache=ThinKCache(think.config, ratio=0.5, window=WINDOW), max_new_tokens=10, do_sample=False
+        )
     assert torch.equal(same, expected)
     assert pruned.shape == expected.shape and torch.equal(pruned[:, :PROMPT], ids)
 
@@ -182,8 +190,12 @@ def test_pruned_decoding_agrees_across_bases_and_chunked_feeding(models, sdpa_mo
     _, eager_think = models
     _, sdpa_think = sdpa_models
     follow = [9, 33, 70]
-    by_eager = step_logits(eager_think, ThinKCache(eager_think.config, ratio=0.5, window=WINDOW), prompt(), follow)
-    by_sdpa = step_logits(sdpa_think, ThinKCache(sdpa_think.config, ratio=0.5, window=WINDOW), prompt(), follow)
+    by_eager = step_logits(
+        eager_think, ThinKCache(eager_think.config, ratio=0.5, window=WINDOW), prompt(), follow
+    )
+    by_sdpa = step_logits(
+        sdpa_think, ThinKCache(sdpa_think.config, ratio=0.5, window=WINDOW), prompt(), follow
+    )
     for a, b in zip(by_eager, by_sdpa):
         assert torch.allclose(a, b, atol=1e-5)
     for model in (eager_think, sdpa_think):  # three tokens at once over the pruned cache: causal among them

@@ -25,8 +25,14 @@ def test_triton_kernel_matches_the_reference_under_the_interpreter():
             pytest.fail(message)
         pytest.skip(message)
     env = {**os.environ, "TRITON_INTERPRET": "1"}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", str(CHECKS)],
-                         cwd=Path(__file__).parents[3], env=env, capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", str(CHECKS)],
+        cwd=Path(__file__).parents[3],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(rf"\b{EXPECTED} passed\b", summary) and "skipped" not in summary, summary

@@ -43,8 +43,17 @@ def interpret():
         pytest.fail("run through test_think_triton.py, which sets TRITON_INTERPRET=1 before Triton loads")
 
 
-def cache(batch: int, q_heads: int, kv_heads: int, prompt: int, decoded: int, ratio: float, window: int,
-          seed: int = 0, dtype=torch.float32):
+def cache(
+    batch: int,
+    q_heads: int,
+    kv_heads: int,
+    prompt: int,
+    decoded: int,
+    ratio: float,
+    window: int,
+    seed: int = 0,
+    dtype=torch.float32,
+):
     g = torch.Generator().manual_seed(seed)
     keys = torch.randn(batch, kv_heads, prompt, D, generator=g)
     keys[..., 3] *= 8  # an outlier channel, as in real keys
@@ -56,14 +65,17 @@ def cache(batch: int, q_heads: int, kv_heads: int, prompt: int, decoded: int, ra
     return query, pk, values
 
 
-@pytest.mark.parametrize("shape", [
-    # batch, q heads, kv heads, prompt, decoded, ratio, window
-    (2, 4, 2, 70, 3, 0.5, 8),  # GQA, a partial last block
-    (1, 6, 2, 40, 0, 0.3, 8),  # 3 queries per KV head, 11 of 16 channels kept (not a power of 2)
-    (1, 14, 2, 45, 2, 0.4, 8),  # 7 queries per KV head (Qwen2.5-VL-7B's grouping), padded to 16 rows
-    (1, 2, 2, 5, 2, 0.5, 8),  # prompt inside the window: nothing pruned
-    (1, 4, 1, 33, 1, 0.5, 0),  # no window: every prompt key pruned
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # batch, q heads, kv heads, prompt, decoded, ratio, window
+        (2, 4, 2, 70, 3, 0.5, 8),  # GQA, a partial last block
+        (1, 6, 2, 40, 0, 0.3, 8),  # 3 queries per KV head, 11 of 16 channels kept (not a power of 2)
+        (1, 14, 2, 45, 2, 0.4, 8),  # 7 queries per KV head (Qwen2.5-VL-7B's grouping), padded to 16 rows
+        (1, 2, 2, 5, 2, 0.5, 8),  # prompt inside the window: nothing pruned
+        (1, 4, 1, 33, 1, 0.5, 0),  # no window: every prompt key pruned
+    ],
+)
 def test_kernel_matches_the_reference(interpret, shape):
     batch, q_heads, kv_heads, prompt, decoded, ratio, window = shape
     query, pk, values = cache(batch, q_heads, kv_heads, prompt, decoded, ratio, window)
@@ -127,8 +139,14 @@ def test_cache_triton_backend_generates_like_the_torch_backend(interpret):
     from grounding.serving.think_cache import ThinKCache, enable_think
 
     config = transformers.Qwen2Config(
-        vocab_size=96, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128)
+        vocab_size=96,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
+    )
     torch.manual_seed(0)
     model = enable_think(transformers.Qwen2ForCausalLM(config).eval())
     ids = torch.randint(0, 96, (1, 30), generator=torch.Generator().manual_seed(1))

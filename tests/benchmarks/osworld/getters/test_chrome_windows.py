@@ -16,10 +16,14 @@ def run(vm, name, tmp_path, **spec):
 
 
 def test_enabled_experiments_and_profile_name_on_windows(windows, tmp_path):
-    vm = windows(files={
-        CHROME + "\\Local State": json.dumps(
-            {"browser": {"enabled_labs_experiments": ["show-performance-metrics-hud@1"]}}).encode(),
-        CHROME + "\\Default\\Preferences": json.dumps({"profile": {"name": "Thomas"}}).encode()})
+    vm = windows(
+        files={
+            CHROME + "\\Local State": json.dumps(
+                {"browser": {"enabled_labs_experiments": ["show-performance-metrics-hud@1"]}}
+            ).encode(),
+            CHROME + "\\Default\\Preferences": json.dumps({"profile": {"name": "Thomas"}}).encode(),
+        }
+    )
     assert run(vm, "enabled_experiments", tmp_path) == ["show-performance-metrics-hud@1"]
     assert run(vm, "profile_name", tmp_path) == "Thomas"
     assert not any(isinstance(c, list) and c[:1] == ["sh"] for c in vm.commands)

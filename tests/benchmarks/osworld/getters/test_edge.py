@@ -29,23 +29,46 @@ def test_default_search_engine_from_edge(windows, tmp_path):
 
 
 def test_on_off_settings_answer_one_or_zero(windows, tmp_path):
-    on = prefs(enable_do_not_track=True, edge={"super_duper_secure_mode": {"enabled": True}},
-               browser={"clear_data_on_exit": {"browsing_history": True, "cache": True, "cookies": True,
-                                               "download_history": True, "form_data": True,
-                                               "hosted_apps_data": False, "passwords": True,
-                                               "site_settings": True}})
-    off = prefs(enable_do_not_track=False, edge={"super_duper_secure_mode": {"enabled": False}},
-                browser={"clear_data_on_exit": {"browsing_history": True, "cache": True}})
-    for name in ("enable_do_not_track_from_edge", "enable_enhanced_safety_browsing_from_edge",
-                 "data_delete_automacally_from_edge"):
+    on = prefs(
+        enable_do_not_track=True,
+        edge={"super_duper_secure_mode": {"enabled": True}},
+        browser={
+            "clear_data_on_exit": {
+                "browsing_history": True,
+                "cache": True,
+                "cookies": True,
+                "download_history": True,
+                "form_data": True,
+                "hosted_apps_data": False,
+                "passwords": True,
+                "site_settings": True,
+            }
+        },
+    )
+    off = prefs(
+        enable_do_not_track=False,
+        edge={"super_duper_secure_mode": {"enabled": False}},
+        browser={"clear_data_on_exit": {"browsing_history": True, "cache": True}},
+    )
+    for name in (
+        "enable_do_not_track_from_edge",
+        "enable_enhanced_safety_browsing_from_edge",
+        "data_delete_automacally_from_edge",
+    ):
         assert run(windows(files=on), name, tmp_path) == 1.0, name
         assert run(windows(files=off), name, tmp_path) == 0.0, name
         assert run(windows(), name, tmp_path) == 0.0, name
 
 
 def test_profile_font_home_page_and_download_folder(windows, tmp_path):
-    vm = windows(files=prefs(profile={"name": "Thomas"}, webkit={"webprefs": {"default_font_size": 24}},
-                             homepage="https://www.wikipedia.org/", download={"default_directory": "C:\\"}))
+    vm = windows(
+        files=prefs(
+            profile={"name": "Thomas"},
+            webkit={"webprefs": {"default_font_size": 24}},
+            homepage="https://www.wikipedia.org/",
+            download={"default_directory": "C:\\"},
+        )
+    )
     assert run(vm, "profile_name_from_edge", tmp_path) == "Thomas"
     assert run(vm, "edge_font_size", tmp_path) == {"default_font_size": 24}
     assert run(vm, "edge_home_page", tmp_path) == "www.wikipedia.org"
@@ -58,9 +81,18 @@ def test_profile_font_home_page_and_download_folder(windows, tmp_path):
 
 
 def test_favorites(windows, tmp_path):
-    roots = {"bookmark_bar": {"children": [{"type": "url", "name": "Transformer",
-                                            "url": "https://jalammar.github.io/illustrated-transformer/"}]},
-             "other": {"children": []}}
+    roots = {
+        "bookmark_bar": {
+            "children": [
+                {
+                    "type": "url",
+                    "name": "Transformer",
+                    "url": "https://jalammar.github.io/illustrated-transformer/",
+                }
+            ]
+        },
+        "other": {"children": []},
+    }
     vm = windows(files={PROFILE + "\\Bookmarks": json.dumps({"roots": roots, "version": 1}).encode()})
     assert run(vm, "favorites", tmp_path) == roots
     assert run(windows(), "favorites", tmp_path) == []
@@ -75,13 +107,22 @@ def sqlite_bytes(tmp_path, name, schema, rows) -> bytes:
 
 
 def test_history_and_cookies(windows, tmp_path):
-    history = sqlite_bytes(tmp_path, "urls", "CREATE TABLE urls (url TEXT, title TEXT, last_visit_time INT)",
-                           [("https://www.youtube.com/", "YouTube", 13350000000000000)])
-    cookies = sqlite_bytes(tmp_path, "cookies", "CREATE TABLE cookies (host_key TEXT, name TEXT, value TEXT)",
-                           [(".amazon.com", "session-id", "1")])
+    history = sqlite_bytes(
+        tmp_path,
+        "urls",
+        "CREATE TABLE urls (url TEXT, title TEXT, last_visit_time INT)",
+        [("https://www.youtube.com/", "YouTube", 13350000000000000)],
+    )
+    cookies = sqlite_bytes(
+        tmp_path,
+        "cookies",
+        "CREATE TABLE cookies (host_key TEXT, name TEXT, value TEXT)",
+        [(".amazon.com", "session-id", "1")],
+    )
     vm = windows(files={PROFILE + "\\History": history, PROFILE + "\\Network\\Cookies": cookies})
-    assert run(vm, "history_for_edge", tmp_path, dest="history.sqlite") \
-        == [("https://www.youtube.com/", "YouTube", 13350000000000000)]
+    assert run(vm, "history_for_edge", tmp_path, dest="history.sqlite") == [
+        ("https://www.youtube.com/", "YouTube", 13350000000000000)
+    ]
     assert run(vm, "cookie_data_for_edge", tmp_path, dest="Cookies") == [(".amazon.com", "session-id", "1")]
     assert any("Stop-Process -Name msedge" in c[4] for c in vm.commands)  # Edge closed before reading
     assert run(windows(), "history_for_edge", tmp_path, dest="history.sqlite") is None
@@ -98,5 +139,7 @@ def test_url_shortcuts_on_desktop(windows, tmp_path):
 def test_validate_pwa_installed(windows, tmp_path):
     assert run(windows(web_apps=["PWABuilder"]), "validate_pwa_installed", tmp_path) == "app_installed"
     assert run(windows(web_apps=[]), "validate_pwa_installed", tmp_path) == "app_not_installed"
-    assert run(windows(web_apps=["Spotify"]), "validate_pwa_installed", tmp_path, app_name="pwabuilder") \
+    assert (
+        run(windows(web_apps=["Spotify"]), "validate_pwa_installed", tmp_path, app_name="pwabuilder")
         == "app_not_installed"
+    )

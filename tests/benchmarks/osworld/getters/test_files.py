@@ -20,10 +20,17 @@ def ctx(desktop, tmp_path, **kw) -> EvalContext:
 
 def test_cloud_file_comes_from_the_asset_cache_or_names_the_missing_url(recording_desktop, tmp_path):
     desktop = recording_desktop(files={"/home/user/out.txt": b"gold\n"})
-    task = Task.model_validate({"id": "t", "instruction": "i", "evaluator": {
-        "func": "compare_text_file",
-        "result": {"type": "vm_file", "path": "/home/user/out.txt", "dest": "out.txt"},
-        "expected": {"type": "cloud_file", "path": URL, "dest": "gold.txt"}}})
+    task = Task.model_validate(
+        {
+            "id": "t",
+            "instruction": "i",
+            "evaluator": {
+                "func": "compare_text_file",
+                "result": {"type": "vm_file", "path": "/home/user/out.txt", "dest": "out.txt"},
+                "expected": {"type": "cloud_file", "path": URL, "dest": "gold.txt"},
+            },
+        }
+    )
     cache = AssetCache(tmp_path / "assets")
     offline = evaluate(task, desktop, last_action="DONE", cache_dir=tmp_path / "e1", assets=cache)
     assert offline.score == 0.0 and URL in offline.error and "not cached" in offline.error
@@ -41,22 +48,39 @@ def test_cloud_file_multi_gives_a_list(recording_desktop, tmp_path):
     urls = [URL, URL.replace("gold", "other")]
     for i, u in enumerate(urls):
         cache.add(u, f"{i}".encode())
-    got = GETTERS["cloud_file"](ctx(recording_desktop(), tmp_path, assets=cache),
-                                {"multi": True, "path": urls, "dest": ["a.txt", "b.txt"], "gives": [0, 1]})
+    got = GETTERS["cloud_file"](
+        ctx(recording_desktop(), tmp_path, assets=cache),
+        {"multi": True, "path": urls, "dest": ["a.txt", "b.txt"], "gives": [0, 1]},
+    )
     assert [open(p).read() for p in got] == ["0", "1"]
     with pytest.raises(MissingAssets, match="not cached"):
-        GETTERS["cloud_file"](ctx(recording_desktop(), tmp_path, assets=cache),
-                              {"path": URL + "x", "dest": "x"})
+        GETTERS["cloud_file"](
+            ctx(recording_desktop(), tmp_path, assets=cache), {"path": URL + "x", "dest": "x"}
+        )
 
 
 def test_cache_file_reads_what_a_postconfig_step_saved(recording_desktop, tmp_path):
     desktop = recording_desktop(on_execute=lambda cmd, shell: CommandOutput(0, "'Orchis-dark'\n", ""))
-    task = Task.model_validate({"id": "t", "instruction": "i", "evaluator": {
-        "postconfig": [{"type": "execute", "parameters": {
-            "command": ["gsettings", "get", "org.gnome.desktop.interface", "gtk-theme"],
-            "stdout": "gsettings.out"}}],
-        "func": "check_list", "result": {"type": "cache_file", "path": "gsettings.out"},
-        "expected": {"type": "rule", "rules": {"expect": ["Orchis"]}}}})
+    task = Task.model_validate(
+        {
+            "id": "t",
+            "instruction": "i",
+            "evaluator": {
+                "postconfig": [
+                    {
+                        "type": "execute",
+                        "parameters": {
+                            "command": ["gsettings", "get", "org.gnome.desktop.interface", "gtk-theme"],
+                            "stdout": "gsettings.out",
+                        },
+                    }
+                ],
+                "func": "check_list",
+                "result": {"type": "cache_file", "path": "gsettings.out"},
+                "expected": {"type": "rule", "rules": {"expect": ["Orchis"]}},
+            },
+        }
+    )
     assert evaluate(task, desktop, last_action="DONE", cache_dir=tmp_path / "a").score == 1.0
     missing = GETTERS["cache_file"]
     with pytest.raises(FileNotFoundError, match="nothing.out"):

@@ -61,8 +61,10 @@ def _with_audio(src: bytes, dest: Path, audio: bytes, slide: int = 1) -> bytes:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == rels_name:
-                rel = ('<Relationship Id="rIdAudio1" Target="../media/media1.wav" Type="http://schemas.'
-                       'openxmlformats.org/officeDocument/2006/relationships/audio"/></Relationships>')
+                rel = (
+                    '<Relationship Id="rIdAudio1" Target="../media/media1.wav" Type="http://schemas.'
+                    'openxmlformats.org/officeDocument/2006/relationships/audio"/></Relationships>'
+                )
                 data = data.replace(b"</Relationships>", rel.encode())
             zout.writestr(item, data)
         zout.writestr("ppt/media/media1.wav", audio)

@@ -19,8 +19,12 @@ def ctx(desktop, tmp_path, **kw) -> EvalContext:
 
 
 def test_app_config_getters_read_the_users_config_files(recording_desktop, tmp_path):
-    desktop = recording_desktop(files={"/home/user/.config/vlc/vlcrc": b"qt-privacy-ask=0\n",
-                                       "/home/user/.config/GIMP/2.10/gimprc": b"(theme \"Dark\")\n"})
+    desktop = recording_desktop(
+        files={
+            "/home/user/.config/vlc/vlcrc": b"qt-privacy-ask=0\n",
+            "/home/user/.config/GIMP/2.10/gimprc": b'(theme "Dark")\n',
+        }
+    )
     c = ctx(desktop, tmp_path)
     assert open(GETTERS["vlc_config"](c, {"dest": "vlcrc"})).read() == "qt-privacy-ask=0\n"
     assert "Dark" in open(GETTERS["gimp_config_file"](c, {"file_name": "gimprc", "dest": "gimprc"})).read()
@@ -62,8 +66,9 @@ def test_window_size_getter_asks_the_window_size_route(recording_desktop, tmp_pa
 
 def test_vm_wallpaper_follows_gnomes_picture_uri(recording_desktop, tmp_path):
     answer = CommandOutput(0, "'file:///home/user/Pictures/my%20bg.png'\n", "")
-    desktop = recording_desktop(files={"/home/user/Pictures/my bg.png": b"\x89PNG..."},
-                                on_execute=lambda cmd, shell: answer)
+    desktop = recording_desktop(
+        files={"/home/user/Pictures/my bg.png": b"\x89PNG..."}, on_execute=lambda cmd, shell: answer
+    )
     ctx = EvalContext(desktop, tmp_path / "cache")
     path = GETTERS["vm_wallpaper"](ctx, {"dest": "background.png"})
     assert open(path, "rb").read() == b"\x89PNG..." and path.endswith("background.png")
@@ -78,8 +83,13 @@ def test_default_video_player_with_real_xdg_mime(recording_desktop, tmp_path):
 
     def run(command, shell):  # the getter's command, run for real against `home`
         # Only this home's mimeapps.list counts: no system-wide defaults (XDG_DATA_DIRS).
-        env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-               "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_DATA_DIRS": str(tmp_path / "nodata")}
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_DATA_DIRS": str(tmp_path / "nodata"),
+        }
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
         return CommandOutput(done.returncode, done.stdout, done.stderr)
 
@@ -87,9 +97,12 @@ def test_default_video_player_with_real_xdg_mime(recording_desktop, tmp_path):
     apps = home / ".local" / "share" / "applications"  # xdg-mime answers only installed apps
     apps.mkdir(parents=True)
     for name in ("vlc", "totem"):
-        (apps / f"{name}.desktop").write_text(f"[Desktop Entry]\nType=Application\nName={name}\nExec={name} %U\n")
+        (apps / f"{name}.desktop").write_text(
+            f"[Desktop Entry]\nType=Application\nName={name}\nExec={name} %U\n"
+        )
     (home / ".config" / "mimeapps.list").write_text(
-        "[Default Applications]\nvideo/mp4=vlc.desktop\nvideo/x-matroska=vlc.desktop\nvideo/webm=totem.desktop\n")
+        "[Default Applications]\nvideo/mp4=vlc.desktop\nvideo/x-matroska=vlc.desktop\nvideo/webm=totem.desktop\n"
+    )
     assert GETTERS["default_video_player"](ctx, {}) == "vlc.desktop"
     (home / ".config" / "mimeapps.list").write_text("[Default Applications]\n")
     assert GETTERS["default_video_player"](ctx, {}) == "unknown"

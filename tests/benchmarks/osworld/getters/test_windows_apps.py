@@ -19,8 +19,12 @@ def run(vm, name, spec, tmp_path):
 
 def test_duration_names():
     assert duration_names(3, 0, 0) == ["3 hours 0 minutes 0 seconds", "3 hours 0 minutes", "3 hours"]
-    assert duration_names(0, 1, 30) == ["0 hours 1 minute 30 seconds", "1 minute 30 seconds", "1 minute",
-                                        "30 seconds"]
+    assert duration_names(0, 1, 30) == [
+        "0 hours 1 minute 30 seconds",
+        "1 minute 30 seconds",
+        "1 minute",
+        "30 seconds",
+    ]
 
 
 def test_check_if_timer_started(windows, tmp_path):
@@ -57,8 +61,10 @@ SHOT = "C:\\Users\\Docker\\Downloads\\Screenshot.png"
 
 def test_is_red_circle_present_on_canvas(windows, tmp_path):
     spec = {"filepath": SHOT}
+
     def check(draw):
         return run(windows(files={SHOT: picture(draw)}), "is_red_circle_present_on_canvas", spec, tmp_path)
+
     assert check(lambda d: d.ellipse((200, 150, 400, 350), outline=(255, 0, 0), width=5)) is True
     assert check(lambda d: d.ellipse((200, 150, 400, 350), fill=(237, 28, 36))) is True  # Paint's red
     assert check(lambda d: d.ellipse((200, 150, 400, 350), outline=(0, 0, 255), width=5)) is False

@@ -32,22 +32,33 @@ def ace(identity, rights, kind="Allow"):
     return {"Identity": identity, "Rights": rights, "Type": kind}
 
 
-BASE_ACL = [ace("NT AUTHORITY\\SYSTEM", "FullControl"), ace("BUILTIN\\Administrators", "FullControl"),
-            ace("DESKTOP-WAA\\Docker", "FullControl")]
+BASE_ACL = [
+    ace("NT AUTHORITY\\SYSTEM", "FullControl"),
+    ace("BUILTIN\\Administrators", "FullControl"),
+    ace("DESKTOP-WAA\\Docker", "FullControl"),
+]
 
 
 def test_is_directory_read_only_for_user(windows, tmp_path):
     folder = PICS + "\\Vacation Photos"
     spec = {"directory": folder, "user": "TestAccount"}
-    shared = windows(acl={folder: [*BASE_ACL, ace("DESKTOP-WAA\\TestAccount", "ReadAndExecute, Synchronize")]})
+    shared = windows(
+        acl={folder: [*BASE_ACL, ace("DESKTOP-WAA\\TestAccount", "ReadAndExecute, Synchronize")]}
+    )
     assert run(shared, "is_directory_read_only_for_user", spec, tmp_path) is True
     writable = windows(acl={folder: [*BASE_ACL, ace("DESKTOP-WAA\\TestAccount", "Modify, Synchronize")]})
     assert run(writable, "is_directory_read_only_for_user", spec, tmp_path) is False
     absent = windows(acl={folder: BASE_ACL})
     assert run(absent, "is_directory_read_only_for_user", spec, tmp_path) is False
     # a write right taken back by a Deny entry leaves the folder read-only
-    denied = windows(acl={folder: [ace("DESKTOP-WAA\\TestAccount", "Modify, Synchronize"),
-                                   ace("DESKTOP-WAA\\TestAccount", "Write", "Deny")]})
+    denied = windows(
+        acl={
+            folder: [
+                ace("DESKTOP-WAA\\TestAccount", "Modify, Synchronize"),
+                ace("DESKTOP-WAA\\TestAccount", "Write", "Deny"),
+            ]
+        }
+    )
     assert run(denied, "is_directory_read_only_for_user", spec, tmp_path) is True
     # ConvertTo-Json prints a lone entry as an object, not a list
     alone = windows(acl={folder: [ace("DESKTOP-WAA\\TestAccount", "Read, Synchronize")]})
@@ -68,8 +79,10 @@ def jpeg(keywords: str | None = None, xmp_subject: list[str] | None = None) -> b
     extra = {}
     if xmp_subject is not None:
         items = "".join(f"<rdf:li>{t}</rdf:li>" for t in xmp_subject)
-        extra["xmp"] = (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description><dc:subject><rdf:Bag>'
-                        f"{items}</rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>").encode()
+        extra["xmp"] = (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description><dc:subject><rdf:Bag>'
+            f"{items}</rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>"
+        ).encode()
     image.save(buf, "JPEG", exif=exif, **extra)
     return buf.getvalue()
 
@@ -83,8 +96,11 @@ def test_image_tags_read_exif_keywords_and_xmp_subjects():
 def test_are_all_images_tagged(windows, tmp_path):
     trip = PICS + "\\Summer Trip"
     spec = {"directory": trip, "tag": "2023Vacation"}
-    tagged = {trip + "\\TestImage1.jpg": jpeg("2023Vacation"), trip + "\\TestImage2.JPEG": jpeg("x;2023Vacation"),
-              trip + "\\notes.txt": b"not an image"}
+    tagged = {
+        trip + "\\TestImage1.jpg": jpeg("2023Vacation"),
+        trip + "\\TestImage2.JPEG": jpeg("x;2023Vacation"),
+        trip + "\\notes.txt": b"not an image",
+    }
     assert run(windows(files=tagged), "are_all_images_tagged", spec, tmp_path) is True
     one_left = {**tagged, trip + "\\TestImage3.jpg": jpeg("beach")}
     assert run(windows(files=one_left), "are_all_images_tagged", spec, tmp_path) is False
@@ -118,7 +134,9 @@ def test_vm_library_folders(windows, tmp_path):
     folders = [dl + "\\Arena Code", dl + "\\Arena Data", dl + "\\Arena Docs"]
     path = "C:\\Users\\Docker\\AppData\\Roaming\\Microsoft\\Windows\\Libraries\\Arena.library-ms"
     xml = LIBRARY.format(items="\n".join(ITEM.format(url=f) for f in folders)).encode()
-    assert run(windows(files={path: xml}), "vm_library_folders", {"library_name": "Arena"}, tmp_path) == folders
+    assert (
+        run(windows(files={path: xml}), "vm_library_folders", {"library_name": "Arena"}, tmp_path) == folders
+    )
     assert run(windows(), "vm_library_folders", {"library_name": "Arena"}, tmp_path) is None
     with pytest.raises(ValueError):
         run(windows(), "vm_library_folders", {"library_name": "..\\..\\secrets"}, tmp_path)
@@ -126,10 +144,16 @@ def test_vm_library_folders(windows, tmp_path):
 
 def test_is_details_view(windows, tmp_path):
     spec = {"folder_path": "C:/Users/Docker/Documents"}
-    details = windows(explorer=[{"path": DOCS, "CurrentViewMode": 4, "SortColumns": "prop:System.ItemNameDisplay;"}])
+    details = windows(
+        explorer=[{"path": DOCS, "CurrentViewMode": 4, "SortColumns": "prop:System.ItemNameDisplay;"}]
+    )
     assert run(details, "is_details_view", spec, tmp_path) is True
-    icons = windows(explorer=[{"path": DOCS, "CurrentViewMode": 1, "SortColumns": ""},
-                              {"path": PICS, "CurrentViewMode": 4, "SortColumns": ""}])
+    icons = windows(
+        explorer=[
+            {"path": DOCS, "CurrentViewMode": 1, "SortColumns": ""},
+            {"path": PICS, "CurrentViewMode": 4, "SortColumns": ""},
+        ]
+    )
     assert run(icons, "is_details_view", spec, tmp_path) is False
     assert run(windows(), "is_details_view", spec, tmp_path) is False
 
@@ -139,8 +163,15 @@ def test_are_files_sorted_by_modified_time(windows, tmp_path):
     for columns in ("prop:-System.DateModified;", "prop:System.DateModified;System.ItemNameDisplay;"):
         vm = windows(explorer=[{"path": DOCS, "CurrentViewMode": 4, "SortColumns": columns}])
         assert run(vm, "are_files_sorted_by_modified_time", spec, tmp_path) is True
-    by_name = windows(explorer=[{"path": DOCS, "CurrentViewMode": 4,
-                                 "SortColumns": "prop:System.ItemNameDisplay;System.DateModified;"}])
+    by_name = windows(
+        explorer=[
+            {
+                "path": DOCS,
+                "CurrentViewMode": 4,
+                "SortColumns": "prop:System.ItemNameDisplay;System.DateModified;",
+            }
+        ]
+    )
     assert run(by_name, "are_files_sorted_by_modified_time", spec, tmp_path) is False
     assert run(windows(), "are_files_sorted_by_modified_time", spec, tmp_path) is False
 
@@ -148,5 +179,7 @@ def test_are_files_sorted_by_modified_time(windows, tmp_path):
 def test_vm_active_window_title(windows, tmp_path):
     vm = windows(active_title="Documents - File Explorer")
     assert run(vm, "vm_active_window_title", {}, tmp_path) == "Documents - File Explorer"
-    assert run(windows(active_title="Untitled - Notepad"), "vm_active_window_title", {}, tmp_path) \
+    assert (
+        run(windows(active_title="Untitled - Notepad"), "vm_active_window_title", {}, tmp_path)
         != "Documents - File Explorer"
+    )

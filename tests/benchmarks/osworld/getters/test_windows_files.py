@@ -69,8 +69,12 @@ def test_vm_file_exists_in_vm_folder(windows, tmp_path):
 
 def test_all_png_file_names(windows, tmp_path):
     pics = "C:/Users/Docker/Pictures"
-    files = {f"{pics}/a.png": b"", f"{pics}/B.PNG": b"", f"{pics}/c.jpg": b"",
-             f"{pics}/png_files.txt": b"a.png\nB.PNG"}
+    files = {
+        f"{pics}/a.png": b"",
+        f"{pics}/B.PNG": b"",
+        f"{pics}/c.jpg": b"",
+        f"{pics}/png_files.txt": b"a.png\nB.PNG",
+    }
     spec = {"folder_path": pics, "file_path": f"{pics}/png_files.txt"}
     assert run(windows(files=files), "all_png_file_names", spec, tmp_path) == "true"
     files[f"{pics}/png_files.txt"] = b"a.png\nc.jpg"
@@ -100,10 +104,14 @@ def seven_zip(password: str | None, name: str = "OldProjects/example.txt") -> by
 def test_zipped_folder_in_desktop(windows, tmp_path):
     path = DESK + "\\OldProjects.7z"
     spec = {"filename": path, "password": "12345"}
-    assert run(windows(files={path: seven_zip("12345")}), "zipped_folder_in_desktop", spec, tmp_path) == "true"
+    assert (
+        run(windows(files={path: seven_zip("12345")}), "zipped_folder_in_desktop", spec, tmp_path) == "true"
+    )
     # no password, a different password, the wrong content, no archive at all
     assert run(windows(files={path: seven_zip(None)}), "zipped_folder_in_desktop", spec, tmp_path) == "false"
-    assert run(windows(files={path: seven_zip("other")}), "zipped_folder_in_desktop", spec, tmp_path) == "false"
+    assert (
+        run(windows(files={path: seven_zip("other")}), "zipped_folder_in_desktop", spec, tmp_path) == "false"
+    )
     wrong = seven_zip("12345", "Other/example.txt")
     assert run(windows(files={path: wrong}), "zipped_folder_in_desktop", spec, tmp_path) == "false"
     assert run(windows(), "zipped_folder_in_desktop", spec, tmp_path) == "false"
@@ -114,8 +122,9 @@ def test_is_files_moved_downloads(windows, tmp_path):
     spec = {"folder_name": "Test", "file_name": "example.txt"}
     moved = windows(files={home + "\\OldDownloads\\Test\\example.txt": b""}, dirs={home + "\\Downloads"})
     assert run(moved, "is_files_moved_downloads", spec, tmp_path) == "true"
-    still = windows(files={home + "\\Downloads\\Test\\example.txt": b"",
-                           home + "\\OldDownloads\\Test\\example.txt": b""})
+    still = windows(
+        files={home + "\\Downloads\\Test\\example.txt": b"", home + "\\OldDownloads\\Test\\example.txt": b""}
+    )
     assert run(still, "is_files_moved_downloads", spec, tmp_path) == "false"
     loose = windows(files={home + "\\OldDownloads\\example.txt": b""}, dirs={home + "\\OldDownloads\\Test"})
     assert run(loose, "is_files_moved_downloads", spec, tmp_path) == "false"

@@ -19,8 +19,10 @@ TREE = """<desktop-frame xmlns:attr="uri:deskat:attributes.at-spi.gnome.org"
 
 def test_check_accessibility_tree_xpath():
     f = METRICS["check_accessibility_tree"]
-    rules = [{"xpath": "//application[@name='Thunderbird']//*[contains(@name, 'anonym-x2024@outlook.com')]"},
-             {"xpath": "//application[@name='Thunderbird']//*[contains(@name, 'Password')]"}]
+    rules = [
+        {"xpath": "//application[@name='Thunderbird']//*[contains(@name, 'anonym-x2024@outlook.com')]"},
+        {"xpath": "//application[@name='Thunderbird']//*[contains(@name, 'Password')]"},
+    ]
     assert f(TREE, rules) == 1.0
     assert f(TREE.replace("anonym-x2024", "someone"), rules) == 0.0
     text_rule = [{"xpath": "//push-button[@st:enabled='true']", "text": "Manage Passwords", "exact": True}]

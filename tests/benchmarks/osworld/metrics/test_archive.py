@@ -30,8 +30,9 @@ def test_compare_archive_zip_and_tar(tmp_path):
     f = METRICS["compare_archive"]
     assert f(good, gold, file_path="slides", file_type="text") == 1.0
     assert f(half, gold, file_path="slides", file_type="text") == 0.5  # one file of two differs
-    missing = shutil.make_archive(str(tmp_path / "out" / "missing"), "zip",
-                                  _tree(tmp_path / "m", {"slides/a.txt": "one\n"}))
+    missing = shutil.make_archive(
+        str(tmp_path / "out" / "missing"), "zip", _tree(tmp_path / "m", {"slides/a.txt": "one\n"})
+    )
     assert f(missing, gold, file_path="slides") == 0.0
     assert f(None, gold) == 0.0
 

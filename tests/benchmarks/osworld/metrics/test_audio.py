@@ -19,8 +19,10 @@ from benchmarks.osworld.metrics.audio import (
     mfcc,
 )
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
-                                  reason="needs ffmpeg (scripts/install-debian-packages)")
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None and not os.environ.get("CI"),
+    reason="needs ffmpeg (scripts/install-debian-packages)",
+)
 
 
 def test_mel_filterbank_is_slaney_normalised():
@@ -44,8 +46,11 @@ def test_fastdtw_matches_dtw_on_small_inputs():
 
 
 def _sound(path, source: str, seconds: float = 3) -> str:
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-t", str(seconds), str(path)],
-                   check=True, timeout=120)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", source, "-t", str(seconds), str(path)],
+        check=True,
+        timeout=120,
+    )
     return str(path)
 
 

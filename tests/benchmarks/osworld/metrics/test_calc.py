@@ -38,10 +38,22 @@ def test_compare_table_sheet_data(tmp_path):
 def test_compare_table_check_cell_and_names(tmp_path):
     right = _xlsx(tmp_path / "r.xlsx", [["x", 3.14159]], bold_a1=True)
     wrong = _xlsx(tmp_path / "w.xlsx", [["x", 3.3]])
-    rules = {"rules": [
-        {"type": "check_cell", "sheet_idx": 0, "coordinate": "B1", "props": {"value": {"method": "approx:0.1", "ref": 3.1}}},
-        {"type": "check_cell", "sheet_idx": 0, "coordinate": "A1", "props": {"font_bold": {"method": "eq", "ref": True}}},
-    ]}
+    rules = {
+        "rules": [
+            {
+                "type": "check_cell",
+                "sheet_idx": 0,
+                "coordinate": "B1",
+                "props": {"value": {"method": "approx:0.1", "ref": 3.1}},
+            },
+            {
+                "type": "check_cell",
+                "sheet_idx": 0,
+                "coordinate": "A1",
+                "props": {"font_bold": {"method": "eq", "ref": True}},
+            },
+        ]
+    }
     f = METRICS["compare_table"]
     assert f(right, None, **rules) == 1.0
     assert f(wrong, None, **rules) == 0.0
@@ -53,8 +65,23 @@ def test_compare_table_sheet_fuzzy(tmp_path):
     gold = _xlsx(tmp_path / "g.xlsx", [["12 Main Road"]])
     right = _xlsx(tmp_path / "r.xlsx", [["12 main rd"]])
     wrong = _xlsx(tmp_path / "w.xlsx", [["7 Elm Street"]])
-    rules = {"rules": [{"type": "sheet_fuzzy", "sheet_idx0": "RI0", "sheet_idx1": "EI0", "rules": [
-        {"range": ["A1:A1"], "type": "exact_match", "ignore_case": True, "normalization": [["Rd", "Road"], ["rd", "road"]]}]}]}
+    rules = {
+        "rules": [
+            {
+                "type": "sheet_fuzzy",
+                "sheet_idx0": "RI0",
+                "sheet_idx1": "EI0",
+                "rules": [
+                    {
+                        "range": ["A1:A1"],
+                        "type": "exact_match",
+                        "ignore_case": True,
+                        "normalization": [["Rd", "Road"], ["rd", "road"]],
+                    }
+                ],
+            }
+        ]
+    }
     f = METRICS["compare_table"]
     assert f(right, gold, **rules) == 1.0
     assert f(wrong, gold, **rules) == 0.0

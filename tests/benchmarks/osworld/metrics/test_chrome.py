@@ -17,18 +17,33 @@ PROFILE = "/home/user/.config/google-chrome/Default"
 
 
 def _folder(name: str, children: list[dict], id_: str = "5") -> dict:
-    return {"children": children, "date_added": "13350000000000000", "date_modified": "0",
-            "id": id_, "name": name, "type": "folder"}
+    return {
+        "children": children,
+        "date_added": "13350000000000000",
+        "date_modified": "0",
+        "id": id_,
+        "name": name,
+        "type": "folder",
+    }
 
 
 def _link(name: str, url: str, id_: str = "6") -> dict:
-    return {"date_added": "13350000000000000", "guid": "00000000-0000-4000-8000-000000000000",
-            "id": id_, "name": name, "type": "url", "url": url}
+    return {
+        "date_added": "13350000000000000",
+        "guid": "00000000-0000-4000-8000-000000000000",
+        "id": id_,
+        "name": name,
+        "type": "url",
+        "url": url,
+    }
 
 
 def _bookmarks(bar: list[dict]) -> bytes:
-    roots = {"bookmark_bar": _folder("Bookmarks bar", bar, "1"), "other": _folder("Other bookmarks", [], "2"),
-             "synced": _folder("Mobile bookmarks", [], "3")}
+    roots = {
+        "bookmark_bar": _folder("Bookmarks bar", bar, "1"),
+        "other": _folder("Other bookmarks", [], "2"),
+        "synced": _folder("Mobile bookmarks", [], "3"),
+    }
     return json.dumps({"checksum": "0" * 32, "roots": roots, "version": 1}).encode()
 
 
@@ -36,6 +51,7 @@ def _bookmarks(bar: list[dict]) -> bytes:
 def ctx_for(recording_desktop, tmp_path):
     def make(files: dict[str, bytes]) -> EvalContext:
         return EvalContext(desktop=recording_desktop(files=files), cache_dir=tmp_path / "cache")
+
     return make
 
 
@@ -45,10 +61,21 @@ def _bookmark_score(ctx_for, bar: list[dict], rule: dict) -> float:
 
 
 def test_bookmark_bar_folders_and_urls(ctx_for):
-    bar = [_folder("Favorites", []), _link("Transformer", "https://jalammar.github.io/illustrated-transformer/")]
-    assert _bookmark_score(ctx_for, bar, {"type": "bookmark_bar_folders_names", "names": ["Favorites"]}) == 1.0
-    assert _bookmark_score(ctx_for, bar[1:], {"type": "bookmark_bar_folders_names", "names": ["Favorites"]}) == 0.0
-    rule = {"type": "bookmark_bar_websites_urls", "urls": ["https://jalammar.github.io/illustrated-transformer/"]}
+    bar = [
+        _folder("Favorites", []),
+        _link("Transformer", "https://jalammar.github.io/illustrated-transformer/"),
+    ]
+    assert (
+        _bookmark_score(ctx_for, bar, {"type": "bookmark_bar_folders_names", "names": ["Favorites"]}) == 1.0
+    )
+    assert (
+        _bookmark_score(ctx_for, bar[1:], {"type": "bookmark_bar_folders_names", "names": ["Favorites"]})
+        == 0.0
+    )
+    rule = {
+        "type": "bookmark_bar_websites_urls",
+        "urls": ["https://jalammar.github.io/illustrated-transformer/"],
+    }
     assert _bookmark_score(ctx_for, bar, rule) == 1.0
     assert _bookmark_score(ctx_for, [_link("x", "https://example.org/")], rule) == 0.0
     # No Bookmarks file at all: the getter gives [] and the metric 0.
@@ -57,12 +84,23 @@ def test_bookmark_bar_folders_and_urls(ctx_for):
 
 
 def test_liked_authors_one_url_per_author(ctx_for):
-    rule = {"type": "liked_authors_websites_urls", "names": ["Liked Authors"],
-            "urls": [["https://jimfan.me/", "https://www.linkedin.com/in/drjimfan/"], "https://yukezhu.me/"]}
-    good = [_folder("Liked Authors", [_link("Jim", "https://www.linkedin.com/in/drjimfan/"),
-                                      _link("Yuke", "https://yukezhu.me/")])]
-    both_of_one = [_folder("Liked Authors", [_link("Jim", "https://jimfan.me/"),
-                                             _link("Jim2", "https://www.linkedin.com/in/drjimfan/")])]
+    rule = {
+        "type": "liked_authors_websites_urls",
+        "names": ["Liked Authors"],
+        "urls": [["https://jimfan.me/", "https://www.linkedin.com/in/drjimfan/"], "https://yukezhu.me/"],
+    }
+    good = [
+        _folder(
+            "Liked Authors",
+            [_link("Jim", "https://www.linkedin.com/in/drjimfan/"), _link("Yuke", "https://yukezhu.me/")],
+        )
+    ]
+    both_of_one = [
+        _folder(
+            "Liked Authors",
+            [_link("Jim", "https://jimfan.me/"), _link("Jim2", "https://www.linkedin.com/in/drjimfan/")],
+        )
+    ]
     assert _bookmark_score(ctx_for, good, rule) == 1.0
     assert _bookmark_score(ctx_for, both_of_one, rule) == 0.0
     assert _bookmark_score(ctx_for, [_folder("Authors", good[0]["children"])], rule) == 0.0
@@ -75,16 +113,19 @@ def _sqlite(path: Path, schema: str, insert: str, rows: list[tuple]) -> bytes:
     return path.read_bytes()
 
 
-COOKIES = ("CREATE TABLE cookies(creation_utc INTEGER NOT NULL, host_key TEXT NOT NULL, "
-           "top_frame_site_key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, "
-           "encrypted_value BLOB NOT NULL, path TEXT NOT NULL, expires_utc INTEGER NOT NULL, "
-           "is_secure INTEGER NOT NULL, is_httponly INTEGER NOT NULL)")
+COOKIES = (
+    "CREATE TABLE cookies(creation_utc INTEGER NOT NULL, host_key TEXT NOT NULL, "
+    "top_frame_site_key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, "
+    "encrypted_value BLOB NOT NULL, path TEXT NOT NULL, expires_utc INTEGER NOT NULL, "
+    "is_secure INTEGER NOT NULL, is_httponly INTEGER NOT NULL)"
+)
 
 
 def test_is_cookie_deleted(ctx_for, tmp_path):
     insert = "INSERT INTO cookies VALUES (?, ?, '', ?, '', x'', '/', 0, 1, 0)"
-    with_amazon = _sqlite(tmp_path / "a.db", COOKIES, insert, [(1, ".amazon.com", "session-id"),
-                                                               (2, ".google.com", "NID")])
+    with_amazon = _sqlite(
+        tmp_path / "a.db", COOKIES, insert, [(1, ".amazon.com", "session-id"), (2, ".google.com", "NID")]
+    )
     without = _sqlite(tmp_path / "b.db", COOKIES, insert, [(2, ".google.com", "NID")])
     rule = {"type": "domains", "domains": [".amazon.com"]}
     for data, want in ((with_amazon, 0.0), (without, 1.0)):
@@ -93,12 +134,18 @@ def test_is_cookie_deleted(ctx_for, tmp_path):
 
 
 def test_check_history_deleted(ctx_for, tmp_path):
-    schema = ("CREATE TABLE urls(id INTEGER PRIMARY KEY, url LONGVARCHAR, title LONGVARCHAR, "
-              "visit_count INTEGER DEFAULT 0, last_visit_time INTEGER NOT NULL)")
+    schema = (
+        "CREATE TABLE urls(id INTEGER PRIMARY KEY, url LONGVARCHAR, title LONGVARCHAR, "
+        "visit_count INTEGER DEFAULT 0, last_visit_time INTEGER NOT NULL)"
+    )
     insert = "INSERT INTO urls(url, title, last_visit_time) VALUES (?, ?, 0)"
     rule = {"type": "keywords", "keywords": ["youtube"]}
-    dirty = _sqlite(tmp_path / "h1.db", schema, insert, [("https://www.youtube.com/watch?v=1", "v"),
-                                                          ("https://example.org/", "e")])
+    dirty = _sqlite(
+        tmp_path / "h1.db",
+        schema,
+        insert,
+        [("https://www.youtube.com/watch?v=1", "v"), ("https://example.org/", "e")],
+    )
     clean = _sqlite(tmp_path / "h2.db", schema, insert, [("https://example.org/", "e")])
     for data, want in ((dirty, 0.0), (clean, 1.0)):
         ctx = ctx_for({f"{PROFILE}/History": data})
@@ -110,9 +157,15 @@ def _prefs(**extra) -> bytes:
 
 
 def test_installed_extensions_and_font_size(ctx_for):
-    ext = {"extensions": {"settings": {"abc": {"manifest": {"name": "Momentum"}, "path": "abc/1"},
-                                       "def": {"manifest": {"name": "Google Translate"}, "path": "def/2"}}},
-           "webkit": {"webprefs": {"default_font_size": 20}}}
+    ext = {
+        "extensions": {
+            "settings": {
+                "abc": {"manifest": {"name": "Momentum"}, "path": "abc/1"},
+                "def": {"manifest": {"name": "Google Translate"}, "path": "def/2"},
+            }
+        },
+        "webkit": {"webprefs": {"default_font_size": 20}},
+    }
     ctx = ctx_for({f"{PROFILE}/Preferences": _prefs(**ext)})
     names = GETTERS["find_installed_extension_name"](ctx, {})
     f = METRICS["is_expected_installed_extensions"]
@@ -158,7 +211,10 @@ def test_split_host():
 def test_is_expected_tabs():
     f = METRICS["is_expected_tabs"]
     rule = {"type": "url", "urls": ["https://www.apple.com/", "https://scholar.google.com/"]}
-    tabs = [{"title": "Scholar", "url": "https://scholar.google.com/"}, {"title": "Apple", "url": "https://apple.com"}]
+    tabs = [
+        {"title": "Scholar", "url": "https://scholar.google.com/"},
+        {"title": "Apple", "url": "https://apple.com"},
+    ]
     assert f(tabs, rule) == 1.0
     assert f(tabs[:1], rule) == 0.0
     assert f(tabs + [{"title": "x", "url": "https://x.org/"}], rule) == 0.0
@@ -182,10 +238,19 @@ def test_active_tab_metrics():
 
 
 def test_shortcut_and_steam_cart(recording_desktop, tmp_path):
-    entry = b"[Desktop Entry]\nVersion=1.0\nName=Play Puzzle Game 2048\nExec=chromium --app=https://play2048.co\n"
-    desktop = recording_desktop(files={"/home/user/Desktop/2048.desktop": entry},
-                                dirs={"/home/user/Desktop": {"type": "directory", "name": "Desktop", "children": [
-                                    {"type": "file", "name": "2048.desktop"}]}})
+    entry = (
+        b"[Desktop Entry]\nVersion=1.0\nName=Play Puzzle Game 2048\nExec=chromium --app=https://play2048.co\n"
+    )
+    desktop = recording_desktop(
+        files={"/home/user/Desktop/2048.desktop": entry},
+        dirs={
+            "/home/user/Desktop": {
+                "type": "directory",
+                "name": "Desktop",
+                "children": [{"type": "file", "name": "2048.desktop"}],
+            }
+        },
+    )
     shortcuts = GETTERS["shortcuts_on_desktop"](EvalContext(desktop=desktop, cache_dir=tmp_path), {})
     f = METRICS["is_shortcut_on_desktop"]
     assert f(shortcuts, {"type": "name", "name": "Play Puzzle Game 2048"}) == 1.0
@@ -195,8 +260,13 @@ def test_shortcut_and_steam_cart(recording_desktop, tmp_path):
     assert f(shortcuts, {"type": "exec", "exec": "firefox https://play2048.co"}) == 0.0
     assert f({}, {"type": "name", "name": "Play Puzzle Game 2048"}) == 0.0
     cart = METRICS["is_added_to_steam_cart"]
-    assert cart({"content": "Your cart: The Dota 2 Official Soundtrack $9.99"},
-                {"items": ["The Dota 2 Official Soundtrack"]}) == 1.0
+    assert (
+        cart(
+            {"content": "Your cart: The Dota 2 Official Soundtrack $9.99"},
+            {"items": ["The Dota 2 Official Soundtrack"]},
+        )
+        == 1.0
+    )
     assert cart({"content": "Your cart is empty"}, {"items": ["The Dota 2 Official Soundtrack"]}) == 0.0
 
 

@@ -47,15 +47,21 @@ def test_check_config_status_reads_gimprc(tmp_path):
 
 
 def test_check_json_on_json_and_yaml(tmp_path):
-    rules = {"expect": [{"key": ["author", "name"], "method": "eq", "ref": "Test Account"}],
-             "unexpect": [{"key": ["draft"], "method": "eq", "ref": True}]}
+    rules = {
+        "expect": [{"key": ["author", "name"], "method": "eq", "ref": "Test Account"}],
+        "unexpect": [{"key": ["draft"], "method": "eq", "ref": True}],
+    }
     check = METRICS["check_json"]
     good = write(tmp_path, "c.yml", "name: Site\nauthor:\n  name: Test Account\n  email: t@x.org\n")
     bad = write(tmp_path, "d.yml", "name: Site\nauthor:\n  name: Someone\ndraft: true\n")
     assert check(good, rules, is_yaml=True) == 1.0
     assert check(bad, rules, is_yaml=True) == 0.0
-    assert check(write(tmp_path, "e.json", json.dumps({"author": {"name": "Test Account"}, "draft": True})),
-                 rules) == 0.0  # the unexpected value is there
+    assert (
+        check(
+            write(tmp_path, "e.json", json.dumps({"author": {"name": "Test Account"}, "draft": True})), rules
+        )
+        == 0.0
+    )  # the unexpected value is there
     assert check(write(tmp_path, "f.json", "{}"), rules) == 0.0  # the key is missing
     import yaml
 
@@ -66,14 +72,19 @@ def test_check_json_on_json_and_yaml(tmp_path):
 def test_thunderbird_prefs_and_filters(tmp_path):
     prefs = write(tmp_path, "prefs.js", PREFS)
     check = METRICS["check_thunderbird_prefs"]
-    assert check(prefs, {"expect": {"mail.identity.id1.htmlSigText": {"method": "re.S", "ref": "Anonym\\nXYZ Lab"}}}) == 1.0
+    assert (
+        check(
+            prefs,
+            {"expect": {"mail.identity.id1.htmlSigText": {"method": "re.S", "ref": "Anonym\\nXYZ Lab"}}},
+        )
+        == 1.0
+    )
     assert check(prefs, {"expect": {"mail.spam.manualMark": {"method": "eq", "ref": False}}}) == 0.0
     assert check(prefs, {"expect": {"not.there": {"method": "eq", "ref": 1}}}) == 0.0
     assert check(prefs, {"unexpect": {"mailnews.start_page.enabled": {"method": "eq", "ref": False}}}) == 0.0
     filters = write(tmp_path, "msgFilterRules.dat", FILTERS)
     check = METRICS["check_thunderbird_filter"]
-    record = {"enabled": "yes", "action": "Move to folder",
-              "condition": ["AND (subject,contains,invoice)"]}
+    record = {"enabled": "yes", "action": "Move to folder", "condition": ["AND (subject,contains,invoice)"]}
     assert check(filters, {"expect": [record]}) == 1.0
     assert check(filters, {"expect": [{**record, "enabled": "no"}]}) == 0.0
     assert check(filters, {"expect": [record], "unexpect": [{"name": "Move invoices"}]}) == 0.0
@@ -81,7 +92,9 @@ def test_thunderbird_prefs_and_filters(tmp_path):
 
 def test_vscode_metrics(tmp_path):
     binding = {"key": "ctrl+f", "command": "-list.find", "when": "listFocus && listSupportsFind"}
-    keys = write(tmp_path, "keybindings.json", "// Place your key bindings in this file\n" + json.dumps([binding]))
+    keys = write(
+        tmp_path, "keybindings.json", "// Place your key bindings in this file\n" + json.dumps([binding])
+    )
     check = METRICS["check_json_keybindings"]
     assert check(keys, {"expected": binding}) == 1.0
     assert check(keys, {"expected": {**binding, "key": "ctrl+g"}}) == 0.0

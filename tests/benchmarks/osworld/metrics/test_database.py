@@ -14,9 +14,11 @@ def test_run_sqlite3(tmp_path):
         conn.execute("CREATE TABLE messageAttributes (attributeID INTEGER, value INTEGER, messageID INTEGER)")
         conn.executemany("INSERT INTO messages VALUES (?, ?)", [(1, 13), (2, 13), (3, 7)])
         conn.executemany("INSERT INTO messageAttributes VALUES (58, 1, ?)", [(1,)])
-    sql = ("SELECT COALESCE((SELECT COUNT(*) FROM messageAttributes WHERE attributeID = 58 AND value = 1 "
-           "AND messageID IN (SELECT id FROM messages WHERE folderID = 13)), 0) = "
-           "(SELECT COUNT(*) FROM messages WHERE folderID = 13);")
+    sql = (
+        "SELECT COALESCE((SELECT COUNT(*) FROM messageAttributes WHERE attributeID = 58 AND value = 1 "
+        "AND messageID IN (SELECT id FROM messages WHERE folderID = 13)), 0) = "
+        "(SELECT COUNT(*) FROM messages WHERE folderID = 13);"
+    )
     f = METRICS["run_sqlite3"]
     assert f(str(db), {"sql": sql}) == 0.0  # one of the two messages is starred
     with sqlite3.connect(db) as conn:

@@ -68,8 +68,13 @@ def test_check_direct_json_object_list_order_flag_follows_upstream():
     f = m("check_direct_json_object")
     assert f({"models": ["b", "a"]}, {"expected": {"models": ["a", "b"]}, "ignore_list_order": True}) == 0.0
     assert f({"models": ["a", "b"]}, {"expected": {"models": ["a", "b"]}, "ignore_list_order": True}) == 1.0
-    assert f({"models": ["b", "a"], "ignore_list_order": True},
-             {"expected": {"models": ["a", "b"], "ignore_list_order": True}}) == 0.0
+    assert (
+        f(
+            {"models": ["b", "a"], "ignore_list_order": True},
+            {"expected": {"models": ["a", "b"], "ignore_list_order": True}},
+        )
+        == 0.0
+    )
 
 
 def test_check_direct_json_object_expect_in_result():

@@ -45,7 +45,10 @@ def test_structure_sim_family(scene):
     assert METRICS["check_structure_sim"](src, same) == 1.0
     assert METRICS["check_structure_sim"](src, other) == 0.0
     assert METRICS["check_structure_sim"](src, _save(img.resize((48, 32)), d / "s.png")) == 0.0
-    assert METRICS["check_structure_sim_with_threshold"](_save(img.resize((192, 128)), d / "big.png"), same) == 1.0
+    assert (
+        METRICS["check_structure_sim_with_threshold"](_save(img.resize((192, 128)), d / "big.png"), same)
+        == 1.0
+    )
     assert METRICS["check_structure_sim_with_threshold"](other, same, ssim_threshold=0.85) == 0.0
     assert METRICS["check_structure_sim_resized"](_save(img.resize((48, 32)), d / "small.png"), same) == 1.0
     assert METRICS["check_structure_sim_resized"](other, same) == 0.0
@@ -99,6 +102,7 @@ def test_palette_size_and_file_size(scene):
 def test_triangle_textbox_green(tmp_path):
     def canvas():
         return Image.new("RGB", (100, 100), (255, 255, 255))
+
     centred = canvas()
     ImageDraw.Draw(centred).polygon([(40, 60), (60, 60), (50, 40)], fill=(0, 0, 255))
     corner = canvas()

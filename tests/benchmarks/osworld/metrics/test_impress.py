@@ -102,8 +102,11 @@ def test_image_stretch_and_center(tmp_path):
         slide.shapes.add_picture(str(png), left, top, width, height)
         prs.save(tmp_path / name)
         return str(tmp_path / name)
+
     original = deck("orig.pptx", Inches(1), Inches(1), Inches(3), Inches(2))
-    stretched = deck("full.pptx", 0, 0, Presentation(original).slide_width, Presentation(original).slide_height)
+    stretched = deck(
+        "full.pptx", 0, 0, Presentation(original).slide_width, Presentation(original).slide_height
+    )
     f = METRICS["check_image_stretch_and_center"]
     assert f(stretched, original) == 1.0
     assert f(original, original) == 0.0
@@ -148,9 +151,11 @@ def test_page_number_colors(tmp_path):
 
 
 def test_left_panel():
-    tree = ('<desktop-frame xmlns:st="uri:deskat:state.at-spi.gnome.org" '
-            'xmlns:cp="uri:deskat:component.at-spi.gnome.org"><frame><root-pane><panel>'
-            '<split-pane cp:parentcoord="{coord}" st:visible="true"/></panel></root-pane></frame></desktop-frame>')
+    tree = (
+        '<desktop-frame xmlns:st="uri:deskat:state.at-spi.gnome.org" '
+        'xmlns:cp="uri:deskat:component.at-spi.gnome.org"><frame><root-pane><panel>'
+        '<split-pane cp:parentcoord="{coord}" st:visible="true"/></panel></root-pane></frame></desktop-frame>'
+    )
     f = METRICS["check_left_panel"]
     assert f(tree.format(coord="(0, 0)")) == 1.0
     assert f(tree.format(coord="(300, 0)")) == 0.0

@@ -16,8 +16,10 @@ def _text_pdf(path, text):
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>"),
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -86,7 +88,15 @@ def test_compare_pdf_images(tmp_path):
     f = METRICS["compare_pdf_images"]
     assert len(pdf_images(gold)) == 2
     assert f(_picture_pdf(tmp_path / "same.pdf", _picture(1), _picture(2)), gold) == 1.0
-    assert f(_picture_pdf(tmp_path / "half.pdf", _picture(1), _picture(3).transpose(Image.Transpose.ROTATE_180)), gold) == 0.5
+    assert (
+        f(
+            _picture_pdf(
+                tmp_path / "half.pdf", _picture(1), _picture(3).transpose(Image.Transpose.ROTATE_180)
+            ),
+            gold,
+        )
+        == 0.5
+    )
     assert f(_picture_pdf(tmp_path / "one.pdf", _picture(1)), gold) == 0.0  # another count
     assert f(None, gold) == 0.0
     assert f(str(tmp_path / "missing.pdf"), gold) == 0.0

@@ -7,8 +7,11 @@ from benchmarks.osworld.metrics import METRICS
 
 def test_check_moved_jpgs():
     f = METRICS["check_moved_jpgs"]
-    listing = {"type": "directory", "name": "cpjpg",
-               "children": [{"type": "file", "name": "a.jpg"}, {"type": "file", "name": "b.jpg"}]}
+    listing = {
+        "type": "directory",
+        "name": "cpjpg",
+        "children": [{"type": "file", "name": "a.jpg"}, {"type": "file", "name": "b.jpg"}],
+    }
     assert f(listing, {"expected": ["b.jpg", "a.jpg"]}) == 1.0
     assert f(listing, {"expected": ["a.jpg"]}) == 0.0
     assert f(None, {"expected": ["a.jpg"]}) == 0.0
@@ -24,11 +27,13 @@ def test_check_gnome_favorite_apps():
 
 
 def test_is_utc_0():
-    out = ("               Local time: Thu 2024-01-25 12:56:06 {tz}\n"
-           "           Universal time: Thu 2024-01-25 12:56:06 UTC\n"
-           "                 RTC time: Thu 2024-01-25 12:56:05\n"
-           "                Time zone: {zone}\n"
-           "System clock synchronized: yes\n")
+    out = (
+        "               Local time: Thu 2024-01-25 12:56:06 {tz}\n"
+        "           Universal time: Thu 2024-01-25 12:56:06 UTC\n"
+        "                 RTC time: Thu 2024-01-25 12:56:05\n"
+        "                Time zone: {zone}\n"
+        "System clock synchronized: yes\n"
+    )
     f = METRICS["is_utc_0"]
     assert f(out.format(tz="WET", zone="Atlantic/Faroe (WET, +0000)")) == 1.0
     assert f(out.format(tz="CET", zone="Europe/Paris (CET, +0100)")) == 0.0

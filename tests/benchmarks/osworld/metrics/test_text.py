@@ -73,6 +73,8 @@ def write(tmp_path, name: str, text: str) -> str:
 def test_file_contains(tmp_path):
     results = write(tmp_path, "results.txt", "Ping: 12 ms\nDownload: 80 Mbit/s\nUpload: 20 Mbit/s\n")
     assert METRICS["file_contains"](results, {"expected": ["Ping", "Download", "Upload"]}) == 1.0
-    assert METRICS["file_contains"](write(tmp_path, "r2", "Ping: 12 ms\n"),
-                                    {"expected": ["Ping", "Download"]}) == 0.0
+    assert (
+        METRICS["file_contains"](write(tmp_path, "r2", "Ping: 12 ms\n"), {"expected": ["Ping", "Download"]})
+        == 0.0
+    )
     assert METRICS["file_contains"](None, {"expected": ["Ping"]}) == 0.0

@@ -11,13 +11,29 @@ import pytest
 from benchmarks.osworld.metrics import METRICS
 from benchmarks.osworld.metrics.video import frames
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
-                                reason="needs ffmpeg (scripts/install-debian-packages)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None and not os.environ.get("CI"),
+    reason="needs ffmpeg (scripts/install-debian-packages)",
+)
 
 
 def _video(path, seconds: float = 3, vf: str | None = None, crf: int = 23) -> str:
-    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
-               "-t", str(seconds), "-pix_fmt", "yuv420p", "-crf", str(crf)]
+    command = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=10",
+        "-t",
+        str(seconds),
+        "-pix_fmt",
+        "yuv420p",
+        "-crf",
+        str(crf),
+    ]
     subprocess.run(command + (["-vf", vf] if vf else []) + [str(path)], check=True, timeout=120)
     return str(path)
 

@@ -45,8 +45,7 @@ CHANGED = {
     "#qt-bgcone=1": "qt-bgcone=0",
     "#qt-max-volume=125": "qt-max-volume=200",
     "#qt-minimal-view=0": "qt-minimal-view=1",
-    "#qt-slider-colours=153;210;153;20;210;20;255;199;15;245;39;29":
-        "qt-slider-colours=0;0;0;20;20;20;50;50;50;90;10;10",
+    "#qt-slider-colours=153;210;153;20;210;20;255;199;15;245;39;29": "qt-slider-colours=0;0;0;20;20;20;50;50;50;90;10;10",
     "#input-record-path=": "input-record-path=/home/user/Desktop",
     "#play-and-exit=0": "play-and-exit=1",
     "#one-instance-when-started-from-file=1": "one-instance-when-started-from-file=0",
@@ -67,14 +66,17 @@ def vlcrc(tmp_path: Path) -> tuple[str, str]:
     return str(default), str(changed)
 
 
-@pytest.mark.parametrize("name,key,value", [
-    ("check_qt_bgcone", "expected_qt_bgcone", 0),
-    ("check_qt_max_volume", "expected_qt_max_volume", 200),
-    ("check_qt_minimal_view", "expected_qt_minimal_view", 1),
-    ("check_play_and_exit", "expected_play_and_exit", 1),
-    ("check_one_instance_when_started_from_file", "expected_one_instance_when_started_from_file", 0),
-    ("check_global_key_play_pause", "expected_global_key_play_pause", 1),
-])
+@pytest.mark.parametrize(
+    "name,key,value",
+    [
+        ("check_qt_bgcone", "expected_qt_bgcone", 0),
+        ("check_qt_max_volume", "expected_qt_max_volume", 200),
+        ("check_qt_minimal_view", "expected_qt_minimal_view", 1),
+        ("check_play_and_exit", "expected_play_and_exit", 1),
+        ("check_one_instance_when_started_from_file", "expected_one_instance_when_started_from_file", 0),
+        ("check_global_key_play_pause", "expected_global_key_play_pause", 1),
+    ],
+)
 def test_settings_changed_vs_default(vlcrc, name, key, value):
     default, changed = vlcrc
     f = METRICS[name]

@@ -50,9 +50,15 @@ def _highlighted(path, runs):
 
 def test_compare_highlighted_text(tmp_path):
     check = METRICS["compare_highlighted_text"]
-    gold = _highlighted(tmp_path / "gold.docx", [("Read the abstract ", WD_COLOR_INDEX.YELLOW), ("first.", None)])
-    same = _highlighted(tmp_path / "same.docx", [("Read the abstract ", WD_COLOR_INDEX.YELLOW), ("first.", None)])
-    other = _highlighted(tmp_path / "other.docx", [("Read the abstract ", None), ("first.", WD_COLOR_INDEX.YELLOW)])
+    gold = _highlighted(
+        tmp_path / "gold.docx", [("Read the abstract ", WD_COLOR_INDEX.YELLOW), ("first.", None)]
+    )
+    same = _highlighted(
+        tmp_path / "same.docx", [("Read the abstract ", WD_COLOR_INDEX.YELLOW), ("first.", None)]
+    )
+    other = _highlighted(
+        tmp_path / "other.docx", [("Read the abstract ", None), ("first.", WD_COLOR_INDEX.YELLOW)]
+    )
     assert check(same, gold) == 1.0
     assert check(other, gold) == 0.0
     assert check(None, gold) == 0.0

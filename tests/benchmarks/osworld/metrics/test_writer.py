@@ -65,10 +65,12 @@ def _doc(path: Path, paragraphs: list[str] = TEXT, style=None) -> str:
 
 
 def test_find_default_font(tmp_path):
-    xcu = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
-           'xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
-           '<item oor:path="/org.openoffice.Office.Writer/DefaultFont"><prop oor:name="Standard" oor:op="fuse">'
-           '<value>{font}</value></prop></item>\n</oor:items>\n')
+    xcu = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
+        '<item oor:path="/org.openoffice.Office.Writer/DefaultFont"><prop oor:name="Standard" oor:op="fuse">'
+        "<value>{font}</value></prop></item>\n</oor:items>\n"
+    )
     good, bad = tmp_path / "a.xcu", tmp_path / "b.xcu"
     good.write_text(xcu.format(font="Times New Roman"))
     bad.write_text(xcu.format(font="Liberation Serif"))
@@ -83,7 +85,9 @@ def test_contains_page_break(tmp_path):
         def style(doc):
             for _ in range(n):
                 doc.paragraphs[0].add_run().add_break(WD_BREAK.PAGE)
+
         return style
+
     f = METRICS["contains_page_break"]
     two = _doc(tmp_path / "two.docx", style=breaks(2))
     assert f(two, {"page_break_count": 2}) == 1.0
@@ -96,6 +100,7 @@ def test_compare_docx_images(tmp_path):
         path = tmp_path / name
         Image.fromarray(np.full((8, 8, 3), value, np.uint8)).save(path)
         return str(path)
+
     gold = _doc(tmp_path / "gold.docx", style=lambda d: d.add_picture(png("a.png", 10), width=Inches(1)))
     same = _doc(tmp_path / "same.docx", style=lambda d: d.add_picture(png("b.png", 10), width=Inches(2)))
     other = _doc(tmp_path / "other.docx", style=lambda d: d.add_picture(png("c.png", 200), width=Inches(1)))
@@ -109,6 +114,7 @@ def _spacing(value):
     def style(doc):
         for p in doc.paragraphs:
             p.paragraph_format.line_spacing = value
+
     return style
 
 
@@ -126,24 +132,34 @@ def test_fonts_subscript_centering_footer(tmp_path):
             for p in doc.paragraphs:
                 for r in p.runs:
                     r.font.name = name
+
         return style
+
     f = METRICS["compare_font_names"]
-    assert f(_doc(tmp_path / "tnr.docx", style=font("Times New Roman")), {"font_name": "Times New Roman"}) == 1.0
-    assert f(_doc(tmp_path / "lib.docx", style=font("Liberation Serif")), {"font_name": "Times New Roman"}) == 0.0
+    assert (
+        f(_doc(tmp_path / "tnr.docx", style=font("Times New Roman")), {"font_name": "Times New Roman"}) == 1.0
+    )
+    assert (
+        f(_doc(tmp_path / "lib.docx", style=font("Liberation Serif")), {"font_name": "Times New Roman"})
+        == 0.0
+    )
 
     def sub(doc):
         doc.paragraphs[1].runs[0].font.subscript = True
+
     with_sub = _doc(tmp_path / "sub.docx", style=sub)
     assert METRICS["compare_subscript_contains"](with_sub, with_sub) == 1.0
     assert METRICS["compare_subscript_contains"](_doc(tmp_path / "plain.docx"), with_sub) == 0.0
 
     def center(doc):
         doc.paragraphs[0].alignment = WD_PARAGRAPH_ALIGNMENT.CENTER
+
     assert METRICS["is_first_line_centered"](_doc(tmp_path / "c.docx", style=center)) == 1.0
     assert METRICS["is_first_line_centered"](_doc(tmp_path / "l.docx")) == 0.0
 
     def footer(doc):
         doc.sections[0].footer.paragraphs[0].text = "Page 1"
+
     assert METRICS["has_page_numbers_in_footers"](_doc(tmp_path / "f.docx", style=footer)) == 1.0
     assert METRICS["has_page_numbers_in_footers"](_doc(tmp_path / "nf.docx")) == 0.0
 
@@ -153,7 +169,9 @@ def test_check_tabstops(tmp_path):
         def style(doc):
             for p in doc.paragraphs:
                 p.paragraph_format.tab_stops.add_tab_stop(Inches(position), alignment)
+
         return style
+
     lines = ["Name\tValue one", "Other\tValue two"]
     gold = _doc(tmp_path / "gold.docx", lines, style=tabs(3))
     f = METRICS["check_tabstops"]
@@ -172,6 +190,7 @@ def test_strike_and_italic_size(tmp_path):
     def strike(doc):
         for r in doc.paragraphs[-1].runs:
             r.font.strike = True
+
     f = METRICS["evaluate_strike_through_last_paragraph"]
     assert f(_doc(tmp_path / "s.docx", style=strike), gold) == 1.0
     assert f(gold, gold) == 0.0
@@ -181,7 +200,9 @@ def test_strike_and_italic_size(tmp_path):
             run = doc.paragraphs[1].runs[0]
             run.italic = True
             run.font.size = Pt(size)
+
         return style
+
     g = METRICS["check_italic_font_size_14"]
     assert g(_doc(tmp_path / "i14.docx", style=italic(14)), gold) == 1.0
     assert g(_doc(tmp_path / "i12.docx", style=italic(12)), gold) == 0.0
@@ -192,19 +213,31 @@ def test_ignore_new_lines_and_references(tmp_path):
     f = METRICS["compare_docx_files_and_ignore_new_lines"]
     assert f(_doc(tmp_path / "a.docx", ["A b", "", "", "C"]), gold) == 1.0
     assert f(_doc(tmp_path / "b.docx", ["A b", "D"]), gold) == 0.0
-    refs = ["Body", "References", "Smith, J. (2020). A study. Journal 1.", "Doe, A. (2019). Another. Journal 2."]
+    refs = [
+        "Body",
+        "References",
+        "Smith, J. (2020). A study. Journal 1.",
+        "Doe, A. (2019). Another. Journal 2.",
+    ]
     gold_refs = _doc(tmp_path / "gr.docx", refs)
     g = METRICS["compare_references"]
     assert g(_doc(tmp_path / "r1.docx", refs), gold_refs) == pytest.approx(1.0)
-    assert g(_doc(tmp_path / "r2.docx", refs[:2] + ["Smith J 2020 A study", "Doe A 2019 Another"]), gold_refs) < 0.6
+    assert (
+        g(_doc(tmp_path / "r2.docx", refs[:2] + ["Smith J 2020 A study", "Doe A 2019 Another"]), gold_refs)
+        < 0.6
+    )
     assert g(_doc(tmp_path / "r3.docx", refs[:3]), gold_refs) == 0.0
 
 
 def test_train_records_and_place_math(tmp_path):
-    initial = _doc(tmp_path / "init.docx", ["08:00:00, T1, S1, 1", "08:05:00, T1, S1, 1", "09:00:00, T2, S2, 2"])
+    initial = _doc(
+        tmp_path / "init.docx", ["08:00:00, T1, S1, 1", "08:05:00, T1, S1, 1", "09:00:00, T2, S2, 2"]
+    )
     gold = _doc(tmp_path / "gold.docx", ["08:00:00, T1, S1, 1", "09:00:00, T2, S2, 2"])
     f = METRICS["compare_unique_train_records"]
-    assert f(_doc(tmp_path / "ok.docx", ["08:05:00, T1, S1, 1", "09:00:00, T2, S2, 2"]), [gold, initial]) == 1.0
+    assert (
+        f(_doc(tmp_path / "ok.docx", ["08:05:00, T1, S1, 1", "09:00:00, T2, S2, 2"]), [gold, initial]) == 1.0
+    )
     assert f(initial, [gold, initial]) == 0.0  # T1 twice
     assert f(_doc(tmp_path / "x.docx", ["10:00:00, T3, S3, 3"]), [gold, initial]) == 0.0
     g = METRICS["fuzzy_place_math"]
@@ -225,8 +258,12 @@ def _table_doc(path, colours: dict[str, tuple[int, int, int]]) -> str:
 
 
 def test_evaluate_colored_words_in_tables(tmp_path):
-    right = _table_doc(tmp_path / "right.docx", {"apple": (255, 0, 0), "ball": (0, 0, 255), "egg": (250, 2, 2)})
-    wrong = _table_doc(tmp_path / "wrong.docx", {"apple": (0, 0, 255), "ball": (0, 0, 255), "egg": (255, 0, 0)})
+    right = _table_doc(
+        tmp_path / "right.docx", {"apple": (255, 0, 0), "ball": (0, 0, 255), "egg": (250, 2, 2)}
+    )
+    wrong = _table_doc(
+        tmp_path / "wrong.docx", {"apple": (0, 0, 255), "ball": (0, 0, 255), "egg": (255, 0, 0)}
+    )
     f = METRICS["evaluate_colored_words_in_tables"]
     assert f(right, right) == 1.0
     assert f(wrong, right) == 0.0
