@@ -8,7 +8,7 @@ protocol's primitive ops (`compile_action`), which envs/pyautogui_code.py can tu
 into a pyautogui snippet for OSWorld-style servers. Model text stays data all the
 way down.
 
-The action space follows specs/agent.md (Agent S3 / VLAA-GUI).
+The action space is Agent S3's and VLAA-GUI's (docs/agent.md, "Actions").
 """
 
 from __future__ import annotations

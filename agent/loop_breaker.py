@@ -1,4 +1,4 @@
-"""The Loop Breaker's three tiers (specs/agent.md), decided in code, not by the prompt.
+"""The Loop Breaker's three tiers (docs/agent.md), decided in code, not by the prompt.
 
 Each step the graph calls `check(history, proposed, current_screen, reflection)`. It
 compares the proposed action's signature and what earlier actions did to the screen with

@@ -1,7 +1,7 @@
 """Grounding by reading the screen: OCR word boxes, then the word run that says the target.
 
 `OcrGrounder` runs tesseract (the `tesseract` CLI, TSV output) on the screenshot,
-scaled up first (small UI text is read badly at 1x; see specs/desktop.md), turned
+scaled up first (small UI text is read badly at 1x), turned
 to grey, with tesseract's tiled (adaptive) thresholding so that text on grey bars
 and coloured buttons is read too. Word boxes are scaled back to screen pixels and
 grouped into lines; a line is cut where two words stand far apart (two buttons on

@@ -1,4 +1,4 @@
-"""loop_breaker: veto a proposed action that repeats what already failed (specs/agent.md).
+"""loop_breaker: veto a proposed action that repeats what already failed (docs/agent.md).
 
 The rules are code (agent/loop_breaker.py); this node feeds them the history and,
 on a veto, sends the planner back with the constraint in words. A veto uses up a

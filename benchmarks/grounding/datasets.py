@@ -1,6 +1,6 @@
 """Grounding benchmarks read into one item model.
 
-Three public layouts (see specs/grounding.md) and our synthetic set:
+Three public layouts (OSWorld-G, ScreenSpot-v2, ScreenSpot-Pro, as their releases ship them) and our synthetic set:
 
 - OSWorld-G: a JSON list (`OSWorld-G.json`) of `{id, image_path, image_size,
   instruction, box_type, box_coordinates, GUI_types}`; `bbox` is `[x, y, w, h]`,

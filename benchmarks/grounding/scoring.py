@@ -1,6 +1,6 @@
 """Is a predicted point right, and accuracy tables by category.
 
-The rules of the three benchmarks (specs/grounding.md):
+The rules of the three benchmarks (as their papers and evaluation code define them):
 
 - a point is right when it lies in the target box, edges included, or in the
   target polygon (ray casting; a point on an edge or a vertex counts as inside);

@@ -29,7 +29,7 @@ import httpx
 from envs.providers.base import DesktopLease, ProviderError, wait_healthy
 
 log = logging.getLogger(__name__)
-# OSWorld's public images (../shared/specs/vms.md); pass `ami=` for other regions.
+# OSWorld's public images (the AMIs its AWS provider names; docs/vms.md); pass `ami=` for other regions.
 AMIS = {"us-east-1": "ami-0d23263edb96951d8", "ap-east-1": "ami-06850864d18fad836"}
 PORTS = (5000, 9222, 8080, 8006)
 MANAGED, RUN = "deskpilot:managed", "deskpilot:run"
