@@ -18,6 +18,7 @@ def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
         config=AgentConfig(),
         out=tmp_path,
         desktops=REMOTE,
+        no_reset=True,  # bare URLs: the fake tasks share them on purpose
         task_timeout_s=10,
         progress=False,
         run_one=fake,
@@ -39,6 +40,7 @@ def test_a_rerun_resumes_every_repeat(tmp_path):
         config=AgentConfig(),
         out=tmp_path,
         desktops=REMOTE,
+        no_reset=True,  # bare URLs: the fake tasks share them on purpose
         task_timeout_s=10,
         progress=False,
         run_one=first,
@@ -50,6 +52,7 @@ def test_a_rerun_resumes_every_repeat(tmp_path):
         config=AgentConfig(),
         out=tmp_path,
         desktops=REMOTE,
+        no_reset=True,  # bare URLs: the fake tasks share them on purpose
         task_timeout_s=10,
         progress=False,
         run_one=again,
@@ -102,4 +105,4 @@ def test_the_cli_option_runs_the_repeats(tmp_path, monkeypatch):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert calls == [(3, tmp_path, 1)] and "rep-3" in result.output
+    assert calls == [(3, tmp_path, ["1"])] and "rep-3" in result.output
