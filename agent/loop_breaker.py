@@ -15,7 +15,7 @@ unknown do the coarse fingerprints (agent/fingerprint.py) decide. So:
   taken from before (a cycle: re-opening the same menu), when the graph can compare screens;
 - tier 2 vetoes when the screen stayed the same over several GUI actions (code and search
   calls act off screen, waits and rejected "done"s try nothing: they neither count nor end
-  the stretch);
+  the stretch; an action retried right after a wait gets `stepwise_extra` more);
 - tier 3 holds the planner to its own "switch strategy".
 
 How the graph records turns: one `Turn` per executed action, and one `Turn(vetoed=True,
@@ -415,13 +415,17 @@ def _tier2(
     tried = [
         t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN and t.signature not in _PASSIVE
     ]
-    if len(tried) + 1 < config.tier2_same_screens:
+    # Retrying right after a wait is what one does while an application is still starting
+    # (a terminal slow to open, so focusing it failed): the wait earns one more try.
+    waited = bool(history) and not history[-1].vetoed and history[-1].signature == "wait"
+    needed = config.tier2_same_screens + (config.stepwise_extra if waited else 0)
+    if len(tried) + 1 < needed:
         return None
     last_veto = max((i for i, t in enumerate(stretch) if t.vetoed), default=-1)
     # Without a repeat, fire every N fruitless actions (counted since the last veto).
     unwarned = sum(1 for t in stretch[last_veto + 1 :] if t in tried)
     repeats = sig in {t.signature for t in tried}
-    if not repeats and unwarned < config.tier2_same_screens:
+    if not repeats and unwarned < needed:
         return None
     sigs = list(dict.fromkeys(t.signature for t in tried))
     listed = "; ".join(sigs) if sigs else "none"

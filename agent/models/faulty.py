@@ -268,8 +268,8 @@ class FaultyModel:
             and ep.last["type"] == "switch_application"
             and ep.focus_retries < FOCUS_RETRIES
         ):  # its window is not up yet: wait, then again
-            ep.focus_retries += 1
-            return {"type": "wait", "seconds": 2.0}, "wait for window"
+            ep.focus_retries += 1  # longer after the first: a loaded machine starts apps slowly
+            return {"type": "wait", "seconds": 2.0 if ep.focus_retries == 1 else 5.0}, "wait for window"
         if ep.plan.get("settle_first") and not ep.settled:
             still = NO_CHANGE_MARK in seen or ep.settle_waits >= SETTLE_WAITS
             if ep.settle_waits == 0 or not still:

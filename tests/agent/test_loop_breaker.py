@@ -432,3 +432,16 @@ def test_waiting_for_an_application_is_patience_not_a_loop():
     # One more wait after a wait that changed nothing is allowed; a third is not.
     assert lb.check(turns((wait, S, S, False)), wait, S, None) is None
     assert lb.check(turns((wait, S, S, False), (wait, S, S, False)), wait, S, None).tier == 1
+
+
+def test_retrying_after_a_wait_for_a_slow_application_is_not_a_loop():
+    # CI saw it: Ctrl+Alt+T, the terminal still starting, so focusing it failed; after a
+    # wait the planner focuses it again. That retry is patience; a fourth try is a loop.
+    launch, focus = A.Hotkey(keys=("ctrl", "alt", "t")), A.SwitchApplication(app="Terminal")
+    wait = A.Wait(seconds=2)
+    history = turns((launch, S, S, False), (focus, S, S, False), (wait, S, S, False))
+    assert lb.check(history, focus, S, None) is None
+    # Without the wait the same retry is the third observation of one screen: vetoed.
+    assert lb.check(history[:2], focus, S, None).rule == "same_screen_repeat"
+    longer = [*history, *turns((focus, S, S, False), (wait, S, S, False))]
+    assert lb.check(longer, focus, S, None).rule == "same_screen_repeat"

@@ -159,6 +159,9 @@ def test_a_focus_that_failed_is_retried_after_a_wait(plans):
     focus = ep.step()
     assert ep.step("The action failed: no window titled 'Terminal'") == {"type": "wait", "seconds": 2.0}
     assert ep.step("Executed wait; the screen changed.") == focus
+    # Still not up: a longer wait the second time (a loaded machine starts apps slowly).
+    assert ep.step("The action failed: no window titled 'Terminal'") == {"type": "wait", "seconds": 5.0}
+    assert ep.step("Executed wait; the screen changed.") == focus
     assert ep.step()["type"] == "type"
 
 
