@@ -35,7 +35,7 @@ class AgentConfig(BaseSettings):
 
     # Models, as specs: "openai:gpt-4o", "anthropic:claude-sonnet-4-20250514",
     # "vllm:<model>@http://127.0.0.1:8000/v1", "scripted:replies.jsonl".
-    model: str = "scripted:examples/scripted/write_note.jsonl"
+    model: str = "scripted:write_note.jsonl"  # shipped in agent/data/scripted/
     verifier_model: str | None = None  # default: the planner's model
     coder_model: str | None = None
     search_model: str | None = None

@@ -7,6 +7,7 @@ vllm:Qwen/Qwen2.5-VL-7B-Instruct@http://127.0.0.1:8000/v1
                                                key optional (VLLM_API_KEY); free of cost;
                                                without @url: $VLLM_BASE_URL or localhost:8000
 scripted:path/to/replies.jsonl#planner         recorded replies for one role
+scripted:write_note.jsonl                      a bare name: agent/data/scripted/ (shipped)
 faulty:plans.json?seed=1&stuck=0.2             a task's solution played with faults on
                                                purpose (agent/models/faulty.py)
 """
@@ -29,6 +30,20 @@ _SCRIPTED_KW = {"max_parse_retries"}
 # Reasoning settings (AgentConfig.reasoning_effort / thinking_budget): each HTTP backend
 # takes both and uses what its model supports (agent/data/model_limits.toml).
 _REASONING_KW = {"reasoning_effort", "thinking_budget"}
+
+
+# Recorded replies shipped with the package (the default model's): a spec may name them
+# by file name, so an installed deskpilot runs its example anywhere, not only in a checkout.
+PACKAGED_SCRIPTS = Path(__file__).resolve().parent.parent / "data" / "scripted"
+
+
+def scripted_path(target: str) -> Path:
+    """A scripted spec's file: the path as given, else a packaged script of that name."""
+    path = Path(target).expanduser()
+    packaged = PACKAGED_SCRIPTS / path.name
+    if not path.exists() and path.name == target and packaged.is_file():
+        return packaged
+    return path.resolve()
 
 
 class ModelSpecError(ValueError):
@@ -98,7 +113,7 @@ def make_model(spec: str, *, scripts: dict[str, Any] | None = None, **kw: Any) -
     from agent.models.scripted import ScriptedScript
 
     role = extra or kw.pop("role", None) or "planner"
-    resolved = str(Path(target).expanduser().resolve())
+    resolved = str(scripted_path(target))
     script = scripts.get(resolved) if scripts is not None else None
     if script is None:
         script = ScriptedScript.load(resolved)

@@ -12,7 +12,7 @@ from agent.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE_TASK = ROOT / "benchmarks/tasks/local/examples/mousepad/local-mousepad-note.json"
-SCRIPT = ROOT / "examples/scripted/write_note.jsonl"
+SCRIPT = ROOT / "agent/data/scripted/write_note.jsonl"
 
 
 def run_cli(*args: str):

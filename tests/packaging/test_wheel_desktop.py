@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from tests.conftest import require_desktop
-from tests.packaging.conftest import REPO, FreshVenv
+from tests.packaging.conftest import FreshVenv
 
 pytestmark = pytest.mark.desktop
 
@@ -21,13 +21,12 @@ OSWORLD_TOOLS = ("gnome-terminal", "pulseaudio", "pactl", "gsettings", "dconf", 
 
 def test_the_scripted_example_episode_scores_1(fresh_venv: FreshVenv, tmp_path):
     """README's main job, as a user who pip-installed the wheel: the task file from the
-    installed package, the scripted replies passed explicitly, a fresh HOME (no
-    ~/.Xauthority, no caches)."""
+    installed package, no --model (the default scripted replies ship in the wheel), run
+    from a folder outside the checkout with a fresh HOME (no ~/.Xauthority, no caches)."""
     require_desktop()
     task = fresh_venv.site / "benchmarks/tasks/local/examples/mousepad/local-mousepad-note.json"
     assert task.is_file()
-    replies = fresh_venv.workdir / "write_note.jsonl"
-    shutil.copy2(REPO / "examples/scripted/write_note.jsonl", replies)
+    assert not (fresh_venv.workdir / "write_note.jsonl").exists()
     home = tmp_path / "home"
     home.mkdir()
     done = fresh_venv.run(
@@ -35,8 +34,6 @@ def test_the_scripted_example_episode_scores_1(fresh_venv: FreshVenv, tmp_path):
         "run",
         "--task",
         str(task),
-        "--model",
-        f"scripted:{replies.name}",
         "--out",
         "episode",
         "--width",

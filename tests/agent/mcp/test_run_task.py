@@ -13,7 +13,7 @@ from tests.agent.mcp.conftest import ROOT, http_client, http_server, stdio_clien
 from tests.agent.mcp.test_desktop_tools import png_of, text_of
 
 NOTE_TASK = ROOT / "benchmarks/tasks/local/examples/mousepad/local-mousepad-note.json"
-SCRIPT = ROOT / "examples/scripted/write_note.jsonl"
+SCRIPT = ROOT / "agent/data/scripted/write_note.jsonl"
 
 
 def server_args(desktop, runs: Path, script: Path) -> tuple[tuple[str, ...], dict[str, str]]:

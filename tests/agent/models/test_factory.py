@@ -110,3 +110,20 @@ def test_scripted_specs_and_shared_scripts(tmp_path):
     assert shared["planner"].complete([]).text == "p1"
     assert shared["planner"].complete([]).text == "any"
     assert shared["planner"].script is shared["verifier"].script
+
+
+def test_a_bare_scripted_name_finds_the_packaged_replies(tmp_path, monkeypatch):
+    # The default model names its replies by file name, so an installed deskpilot run from
+    # any folder finds them; a file of that name in the working folder still wins.
+    from agent.config import AgentConfig
+    from agent.models.factory import PACKAGED_SCRIPTS, scripted_path
+
+    monkeypatch.chdir(tmp_path)
+    default = AgentConfig().model
+    assert default == "scripted:write_note.jsonl"
+    assert scripted_path("write_note.jsonl") == PACKAGED_SCRIPTS / "write_note.jsonl"
+    assert make_model(default).complete is not None
+    (tmp_path / "write_note.jsonl").write_text('{"action": {"type": "done"}}\n')
+    assert scripted_path("write_note.jsonl") == tmp_path / "write_note.jsonl"
+    with pytest.raises(ValueError, match="cannot read scripted replies"):
+        make_model("scripted:no_such_replies.jsonl")
