@@ -11,7 +11,7 @@ Ray actors) and the `predict()` adapter inside OSWorld's own runner. The sequenc
 always: the folder's task.json and config.json (unless resuming), the task's setup steps,
 the grounder on this desktop, the graph (run_graph: checkpointed, Ctrl-C safe), the
 task's evaluator (unless the episode was interrupted or nobody can score it), and the
-finished folder (result.json, result.txt, report.html).
+finished folder (result.json, result.txt, report.html; setup.json: each setup step's outcome).
 
 This module sits between the runners and the agent core; it may use the task layer
 (benchmarks.osworld: task model, setup, evaluation) but never a runner or the CLI.
@@ -20,6 +20,7 @@ This module sits between the runners and the agent core; it may use the task lay
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,8 +32,9 @@ from agent.config import AgentConfig
 from agent.context import AgentContext, Models
 from agent.models.factory import make_model
 from agent.run_graph import CHECKPOINT_FILE, run_graph
-from agent.trajectory import EpisodeResult, EpisodeWriter
+from agent.trajectory import EpisodeResult, EpisodeWriter, write_atomic
 from benchmarks.osworld.assets import AssetCache
+from benchmarks.osworld.setup import SETUP_FILE
 from benchmarks.osworld.tasks import Task
 from envs.client import DesktopClient
 from grounding.base import Grounder
@@ -200,13 +202,9 @@ class EpisodePipeline:
                 record or {"id": task_id, "instruction": instruction}, self.config.model_dump(mode="json")
             )
             if task is not None:
-                from benchmarks.osworld.setup import SetupRunner
-
                 if hooks.on_setup is not None:
                     hooks.on_setup(f"setting up {task.id} on {getattr(desktop, 'base_url', 'the desktop')}")
-                SetupRunner(desktop, screen=desktop.screen_size(), assets=self.assets).run(
-                    task.config, task_id=task.id
-                )
+                self._set_up(task, desktop, folder)
         assert self.models is not None
         ctx = AgentContext(
             desktop=desktop,
@@ -230,6 +228,27 @@ class EpisodePipeline:
             result = score_episode(task, desktop, result, folder, self.assets)
         report = writer.finish(result)
         return EpisodeOutcome(folder=folder, result=result, report=report, scored=not why, unscored_why=why)
+
+    def _set_up(self, task: Task, desktop: DesktopClient, folder: Path) -> None:
+        """The task's setup steps; setup.json records each step's outcome (upstream goes on
+        past a failed step, so a later 0 may be the setup's doing: the taxonomy reads it)."""
+        from benchmarks.osworld.setup import SetupRunner
+
+        started = time.monotonic()
+        record: dict[str, Any] = {"steps": []}
+        try:
+            outcomes = SetupRunner(desktop, screen=desktop.screen_size(), assets=self.assets).run(
+                task.config, task_id=task.id
+            )
+            record["steps"] = [
+                {"index": o.index, "type": o.type, "ok": o.ok, "detail": o.detail} for o in outcomes
+            ]
+        except Exception as exc:
+            record["error"] = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            record["seconds"] = round(time.monotonic() - started, 3)
+            write_atomic(folder / SETUP_FILE, json.dumps(record, indent=1) + "\n")
 
     @staticmethod
     def _unscored_why(task: Task | None, result: EpisodeResult, score: bool) -> str:

@@ -122,6 +122,14 @@ class SetupStepError(RuntimeError):
     """A step that cannot run as written (bad parameters), or failed under strict=True."""
 
 
+SETUP_FILE = "setup.json"  # the episode folder's record of its setup steps (agent/episode.py)
+# Steps that make the task's starting state; the others (sleep, focusing or closing a
+# window) failing leaves it as it was. A failed state step explains a 0 (the taxonomy).
+STATE_STEPS = frozenset(
+    {"execute", "command", "launch", "download", "open", "chrome_open_tabs", "create_folder", "recycle_file"}
+)
+
+
 @dataclass(frozen=True)
 class StepOutcome:
     index: int

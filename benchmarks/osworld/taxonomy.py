@@ -1,7 +1,7 @@
 """Why an episode ended as it did: one primary label and the evidence, from its folder alone.
 
     label = classify(folder, infeasible=None)      # reads task.json, traj.jsonl, result.json,
-    write_taxonomy(folder)                          # runner.json, the evaluator's record
+    write_taxonomy(folder)                          # runner.json, setup.json, the evaluator's record
 
 Labels (LABELS): success; false_completion (said done, the evaluator says 0);
 false_infeasible (said FAIL on a feasible task, calling it impossible) and missed_infeasible
@@ -9,7 +9,8 @@ false_infeasible (said FAIL on a feasible task, calling it impossible) and misse
 or the verifier's rejection limit); loop (Loop Breaker vetoes, one action repeated on an
 unchanged screen, the same screen at the end); budget (steps, tokens, dollars or seconds:
 `detail` says which); grounding_miss (the grounder found no target, clicks that changed
-nothing); approval_refused; setup_failure; evaluator_error; infrastructure (the desktop died,
+nothing); approval_refused; setup_failure (the setup raised, or a step that makes the starting state
+failed: setup.json); evaluator_error; infrastructure (the desktop died,
 a timeout, the model failed); not_run.
 
 The primary label is the first cause that explains the outcome, in the order `classify`
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from benchmarks.osworld.setup import SETUP_FILE, STATE_STEPS
 
 __all__ = ["LABELS", "TAXONOMY_FILE", "Taxonomy", "classify", "write_taxonomy"]
 
@@ -176,6 +179,7 @@ def classify(folder: Path, infeasible: bool | None = None) -> Taxonomy:
     folder = Path(folder)
     result = _read_json(folder / "result.json")
     runner = _read_json(folder / "runner.json")
+    setup = _read_json(folder / SETUP_FILE)
     task = _read_json(folder / "task.json")
     traj = _read_traj(folder / "traj.jsonl")
     sig = _signals(traj)
@@ -188,10 +192,12 @@ def classify(folder: Path, infeasible: bool | None = None) -> Taxonomy:
     status, reason = str(result.get("status", "")), str(result.get("reason", ""))
     if runner.get("status") in ("timeout", "error") and (folder / "result.txt").is_file() is False:
         why = str(runner.get("reason", ""))
-        if runner["status"] == "error" and _SETUP.search(why) and not traj:
+        if runner["status"] == "error" and (setup.get("error") or _SETUP.search(why)) and not traj:
             return out("setup_failure", why)
         return out("infrastructure", why)
     score_text = (folder / "result.txt").read_text().strip() if (folder / "result.txt").is_file() else ""
+    if setup.get("error") and not traj and not score_text:  # the setup raised: no episode ran
+        return out("setup_failure", str(setup["error"]))
     if not result and not score_text:
         return out("not_run", "no result in the folder" if folder.exists() else "no folder")
     if status in ("error", "interrupted") and not score_text:
@@ -205,6 +211,16 @@ def classify(folder: Path, infeasible: bool | None = None) -> Taxonomy:
     evaluation = result.get("evaluation") or {}
     if evaluation.get("error"):
         return out("evaluator_error", str(evaluation["error"]))
+    # Upstream goes on past a failed setup step; one that made the starting state (a file
+    # not downloaded, an app not launched) explains the 0 before anything the agent did.
+    broken = [s for s in setup.get("steps", []) if not s.get("ok", True) and s.get("type") in STATE_STEPS]
+    if broken:
+        first = broken[0]
+        return out(
+            "setup_failure",
+            f"setup step {first.get('index')} ({first.get('type')}) failed: {first.get('detail', '')}"[:300],
+            setup_steps=[int(s.get("index", -1)) for s in broken],
+        )
     last = traj[-1]["step_num"] if traj else 0
     budget = next((which for words, which in _BUDGETS if words in reason), None)
     if infeasible and status != "fail":

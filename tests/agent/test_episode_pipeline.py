@@ -44,6 +44,9 @@ def test_an_episode_that_runs_out_of_steps_with_the_work_done_scores_1(desktop_t
     saved = json.loads((tmp_path / "ep" / "result.json").read_text())
     assert saved["status"] == "budget" and saved["score"] == 1.0
     assert (tmp_path / "ep" / "report.html").exists() and outcome.report is not None
+    setup = json.loads((tmp_path / "ep" / "setup.json").read_text())  # each setup step's outcome
+    assert [s["type"] for s in setup["steps"]] == ["execute", "launch", "execute", "activate_window"]
+    assert all(s["ok"] for s in setup["steps"]) and "error" not in setup
 
 
 def test_bad_settings_are_reported_before_any_desktop_starts(tmp_path):

@@ -241,3 +241,27 @@ def test_the_summary_carries_the_label(tmp_path):
     assert summary.rows[0].label == "false_completion"
     assert (tmp_path / "run" / "os" / "t" / TAXONOMY_FILE).is_file()
     assert "| false_completion | 1 |" in summary.to_markdown()
+
+
+def test_a_failed_setup_step_that_made_the_starting_state_explains_a_0(tmp_path):
+    def with_setup(name: str, steps=(), error=None, **case) -> Path:
+        f = folder(tmp_path, name=name, **case)
+        record = {"steps": list(steps), "seconds": 1.0, **({"error": error} if error else {})}
+        (f / "setup.json").write_text(json.dumps(record))
+        return f
+
+    launch_failed = {"index": 1, "type": "launch", "ok": False, "detail": "no such program: gimp"}
+    focus_failed = {"index": 2, "type": "activate_window", "ok": False, "detail": "no window"}
+    ran = {"index": 0, "type": "execute", "ok": True, "detail": "returncode 0: "}
+    tax = classify(with_setup("launch", [ran, launch_failed, focus_failed], **CASES["false_completion"]))
+    assert tax.label == "setup_failure" and "gimp" in tax.detail
+    assert tax.evidence["setup_steps"] == [1]
+    # A window that could not be focused leaves the starting state as it was: the agent's label.
+    assert classify(with_setup("focus", [ran, focus_failed], **CASES["false_completion"])).label == (
+        "false_completion"
+    )
+    # A success stays a success whatever the setup logged.
+    assert classify(with_setup("won", [launch_failed], **CASES["success"])).label == "success"
+    # The setup raised and nothing else was written (agent run, no runner.json).
+    tax = classify(with_setup("raised", error="MissingAssets: 2 files not in the cache"))
+    assert tax.label == "setup_failure" and "MissingAssets" in tax.detail
