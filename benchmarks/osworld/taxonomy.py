@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -46,21 +46,7 @@ Label = Literal[
     "infrastructure",
     "not_run",
 ]
-LABELS: tuple[str, ...] = (
-    "success",
-    "false_completion",
-    "false_infeasible",
-    "missed_infeasible",
-    "gave_up",
-    "loop",
-    "budget",
-    "grounding_miss",
-    "approval_refused",
-    "setup_failure",
-    "evaluator_error",
-    "infrastructure",
-    "not_run",
-)
+LABELS: tuple[str, ...] = get_args(Label)  # the order reports list them in
 TAXONOMY_FILE = "taxonomy.json"
 PASS = 1.0 - 1e-9
 LOOP_TAIL = 3  # the last this-many executed steps repeating one action on one screen is a loop
