@@ -71,6 +71,10 @@ class AgentConfig(BaseSettings):
 
     settle_quiet: float = 0.25
     settle_timeout: float = 3.0
+    # After a task's setup, wait until the screen has been still for half a second (at most
+    # this long) so the apps the setup started are drawn before the first step: upstream
+    # sleeps a fixed 60 s instead. 0: do not wait.
+    setup_settle_s: float = Field(default=10.0, ge=0, le=30)
 
     loop: LoopSettings = Field(default_factory=LoopSettings)
     verifier_max_rejections: int = 3

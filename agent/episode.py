@@ -36,6 +36,8 @@ from agent.trajectory import EpisodeResult, EpisodeWriter, write_atomic
 from benchmarks.osworld.assets import AssetCache
 from benchmarks.osworld.setup import SETUP_FILE
 from benchmarks.osworld.tasks import Task
+from envs.actions import SettleSpec, Wait
+from envs.base import DesktopError
 from envs.client import DesktopClient
 from grounding.base import Grounder
 from grounding.factory import GrounderSpecError, make_grounder
@@ -48,6 +50,9 @@ __all__ = [
     "open_desktop",
     "score_episode",
 ]
+
+
+SETUP_QUIET_S = 0.5  # how long the screen must stay still after setup to count as ready
 
 
 class EpisodeInputError(ValueError):
@@ -243,12 +248,25 @@ class EpisodePipeline:
             record["steps"] = [
                 {"index": o.index, "type": o.type, "ok": o.ok, "detail": o.detail} for o in outcomes
             ]
+            if self.config.setup_settle_s > 0:
+                record["settle"] = self._settle(desktop)
         except Exception as exc:
             record["error"] = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             record["seconds"] = round(time.monotonic() - started, 3)
             write_atomic(folder / SETUP_FILE, json.dumps(record, indent=1) + "\n")
+
+    def _settle(self, desktop: DesktopClient) -> dict[str, Any]:
+        """Wait until the screen stops changing (our server; an upstream one pauses briefly)."""
+        spec = SettleSpec(quiet=SETUP_QUIET_S, timeout=self.config.setup_settle_s)
+        try:
+            done = desktop.act([Wait(seconds=0)], settle=spec)
+        except DesktopError as exc:  # a server that cannot wait: the episode still runs
+            return {"error": str(exc)}
+        if done.settle is None:
+            return {"stable": None, "seconds": done.seconds}
+        return {"stable": done.settle.stable, "seconds": done.settle.seconds}
 
     @staticmethod
     def _unscored_why(task: Task | None, result: EpisodeResult, score: bool) -> str:

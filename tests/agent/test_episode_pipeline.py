@@ -47,6 +47,8 @@ def test_an_episode_that_runs_out_of_steps_with_the_work_done_scores_1(desktop_t
     setup = json.loads((tmp_path / "ep" / "setup.json").read_text())  # each setup step's outcome
     assert [s["type"] for s in setup["steps"]] == ["execute", "launch", "execute", "activate_window"]
     assert all(s["ok"] for s in setup["steps"]) and "error" not in setup
+    # The screen was waited on until still (mousepad drawn), not slept on for a fixed time.
+    assert setup["settle"]["stable"] is True and setup["settle"]["seconds"] < config.setup_settle_s
 
 
 def test_bad_settings_are_reported_before_any_desktop_starts(tmp_path):
