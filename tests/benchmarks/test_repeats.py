@@ -10,19 +10,24 @@ from benchmarks.report.page import build_report
 from tests.benchmarks.test_runner import REMOTE, Fake, split
 
 
-def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
-    fake = Fake({"t1": 0.0})
-    summaries = run_repeats(
+def repeat_fakes(out, repeats: int, fake: Fake):
+    """The split's fake tasks `repeats` times on the bare URLs (shared on purpose: --no-reset)."""
+    return run_repeats(
         split(),
-        repeats=2,
+        repeats=repeats,
         config=AgentConfig(),
-        out=tmp_path,
+        out=out,
         desktops=REMOTE,
-        no_reset=True,  # bare URLs: the fake tasks share them on purpose
+        no_reset=True,
         task_timeout_s=10,
         progress=False,
         run_one=fake,
     )
+
+
+def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
+    fake = Fake({"t1": 0.0})
+    summaries = repeat_fakes(tmp_path, 2, fake)
     assert len(summaries) == 2 and all(s.score == pytest.approx(5 / 6) for s in summaries)
     assert sorted(fake.calls) == sorted([f"t{i}" for i in range(6)] * 2)
     for rep in ("rep-1", "rep-2"):
@@ -34,29 +39,9 @@ def test_each_repeat_is_a_run_in_its_own_folder(tmp_path):
 
 def test_a_rerun_resumes_every_repeat(tmp_path):
     first = Fake()
-    run_repeats(
-        split(),
-        repeats=1,
-        config=AgentConfig(),
-        out=tmp_path,
-        desktops=REMOTE,
-        no_reset=True,  # bare URLs: the fake tasks share them on purpose
-        task_timeout_s=10,
-        progress=False,
-        run_one=first,
-    )
+    repeat_fakes(tmp_path, 1, first)
     again = Fake()
-    run_repeats(
-        split(),
-        repeats=3,
-        config=AgentConfig(),
-        out=tmp_path,
-        desktops=REMOTE,
-        no_reset=True,  # bare URLs: the fake tasks share them on purpose
-        task_timeout_s=10,
-        progress=False,
-        run_one=again,
-    )
+    repeat_fakes(tmp_path, 3, again)
     assert len(again.calls) == 12  # rep-1 was finished: only rep-2 and rep-3 ran
 
 

@@ -39,19 +39,25 @@ class Noting:
         return EpisodeResult(task_id=task.id, status="done", score=1.0, steps=1)
 
 
+def on_the_url(tasks, out: Path, desktop: StandInDesktop, run_one: Noting, **options):
+    """The tasks on the stand-in desktop's bare URL (a desktop that cannot be reset)."""
+    return run_split(
+        tasks,
+        config=CONFIG,
+        out=out,
+        desktops=[desktop.url],
+        task_timeout_s=30,
+        progress=False,
+        run_one=run_one,
+        **options,
+    )
+
+
 def test_a_bare_url_runs_one_task_and_the_rest_are_refused_unless_no_reset(tmp_path):
     tasks = [make_task("t0"), make_task("t1"), make_task("t2")]
     with StandInDesktop() as desktop:
         first = Noting()
-        summary = run_split(
-            tasks,
-            config=CONFIG,
-            out=tmp_path,
-            desktops=[desktop.url],
-            task_timeout_s=30,
-            progress=False,
-            run_one=first,
-        )
+        summary = on_the_url(tasks, tmp_path, desktop, first)
         assert list(first.seen) == ["t0"] and desktop.commands == ["note t0"]
         assert [summary.row(t).status for t in ("t0", "t1", "t2")] == ["done", "refused", "refused"]
         reason = summary.row("t1").reason
@@ -62,31 +68,14 @@ def test_a_bare_url_runs_one_task_and_the_rest_are_refused_unless_no_reset(tmp_p
 
         # A rerun (resume) does not take the used URL for a clean one.
         again = Noting()
-        summary = run_split(
-            tasks,
-            config=CONFIG,
-            out=tmp_path,
-            desktops=[desktop.url],
-            task_timeout_s=30,
-            progress=False,
-            run_one=again,
-        )
+        summary = on_the_url(tasks, tmp_path, desktop, again)
         assert again.seen == {} and summary.row("t1").status == "refused"
         assert "earlier run" in summary.row("t1").reason
 
         # --no-reset: the refused tasks run (resume skips t0), each on the desktop as the task
         # before left it, and the summary says the run is not comparable, and why.
         second = Noting()
-        summary = run_split(
-            tasks,
-            config=CONFIG,
-            out=tmp_path,
-            desktops=[desktop.url],
-            task_timeout_s=30,
-            progress=False,
-            run_one=second,
-            no_reset=True,
-        )
+        summary = on_the_url(tasks, tmp_path, desktop, second, no_reset=True)
     assert list(second.seen) == ["t1", "t2"] and summary.score == 1.0
     assert second.seen["t2"] == ["note t0", "note t1", "note t2"]  # what t0 and t1 left behind
     assert not summary.comparable
