@@ -311,6 +311,27 @@ def _card(rec: StepRecord, screen: str, link: Path | None, caption: str) -> str:
     )
 
 
+def _setup_stat(folder: Path) -> str:
+    """setup.json in a few words: the steps that failed (they may explain the score)."""
+    setup = _load_json(folder / "setup.json")
+    if not isinstance(setup, dict):
+        return ""
+    if setup.get("error"):
+        return f'<span class="bad">{_e(setup["error"])}</span>'
+    steps = [s for s in setup.get("steps") or [] if isinstance(s, dict)]
+    failed = [s for s in steps if not s.get("ok", True)]
+    settle = setup.get("settle") or {}
+    still = (
+        f", screen still after {float(settle['seconds']):.1f} s"
+        if settle.get("stable") and settle.get("seconds") is not None
+        else (", screen never still" if settle.get("stable") is False else "")
+    )
+    if not failed:
+        return _e(f"{len(steps)} steps ok{still}")
+    named = "; ".join(f"step {s.get('index')} ({s.get('type')}): {s.get('detail', '')}"[:160] for s in failed)
+    return f'<span class="bad">{_e(f"{len(failed)} of {len(steps)} steps failed: {named}")}</span>{_e(still)}'
+
+
 def _header(folder: Path, records: list[StepRecord]) -> str:
     task = _load_json(folder / "task.json")
     if not isinstance(task, dict):  # OSWorld's runner saves the task as config.json
@@ -342,6 +363,9 @@ def _header(folder: Path, records: list[StepRecord]) -> str:
         "wall time": f"{float(wall):.0f} s" if wall is not None else "?",
         **{f"{role} model": _e(name) for role, name in (result.get("models") or {}).items()},
     }
+    setup = _setup_stat(folder)
+    if setup:
+        stats["setup"] = setup
     grid = "".join(f"<div><b>{k}</b>{v}</div>" for k, v in stats.items())
     reason = f"<p>{_e(result['reason'])}</p>" if result.get("reason") else ""
     return (

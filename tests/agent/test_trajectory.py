@@ -265,3 +265,24 @@ def test_report_places_later_observed_screens_by_timestamp(tmp_path: Path) -> No
     page = write_report(tmp_path).read_text()
     cards = page.split('class="step"')[1:]
     assert '#shot0"' in cards[0] and '#shot1"' in cards[1]  # each step sees the newer screen
+
+
+def test_report_header_names_failed_setup_steps(tmp_path: Path) -> None:
+    writer = EpisodeWriter(tmp_path)
+    writer.add_step(click_record(1), png())
+    setup = {
+        "steps": [
+            {"index": 0, "type": "execute", "ok": True, "detail": "returncode 0: "},
+            {"index": 1, "type": "launch", "ok": False, "detail": "no such program: <gimp>"},
+        ],
+        "settle": {"stable": True, "seconds": 1.25},
+    }
+    (tmp_path / "setup.json").write_text(json.dumps(setup))
+    html = write_report(tmp_path).read_text()
+    assert "1 of 2 steps failed: step 1 (launch): no such program: &lt;gimp&gt;" in html
+    assert "screen still after 1.2 s" in html
+    setup["steps"][1]["ok"] = True
+    (tmp_path / "setup.json").write_text(json.dumps(setup))
+    assert "2 steps ok, screen still after 1.2 s" in write_report(tmp_path).read_text()
+    (tmp_path / "setup.json").write_text(json.dumps({"error": "MissingAssets: 2 files"}))
+    assert "MissingAssets: 2 files" in write_report(tmp_path).read_text()
