@@ -15,17 +15,10 @@ from grounding.a11y_tree import (
     A11yMatch,
     _target_score,
 )
+from grounding.description import STOPWORDS, Query, parse_description
 from grounding.function_match import function_words
-from grounding.text_match import (
-    DESCRIPTORS,
-    ROLE_PHRASES,
-    STOPWORDS,
-    Query,
-    normalize,
-    parse_description,
-    role_key,
-    similarity,
-)
+from grounding.roles import ROLE_PHRASES, role_key
+from grounding.text_match import DESCRIPTORS, normalize, similarity
 
 # --------------------------------------------------------------------------- relational rules
 #
