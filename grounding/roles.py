@@ -23,6 +23,13 @@ __all__ = [
     "role_key",
 ]
 
+
+@lru_cache(maxsize=4096)
+def role_key(role: str) -> str:
+    """`push-button`, `push button`, `PushButton` -> `pushbutton`."""
+    return re.sub(r"[^a-z0-9]", "", role.lower())
+
+
 # Role phrases, longest first when matched. Each maps normalised role names
 # (see `role_key`) to how well that role fits the phrase.
 _BUTTON = {
@@ -285,9 +292,3 @@ INTERACTIVE_ROLES = frozenset(
         "tablecolumnheader",
     ]
 )
-
-
-@lru_cache(maxsize=4096)
-def role_key(role: str) -> str:
-    """`push-button`, `push button`, `PushButton` -> `pushbutton`."""
-    return re.sub(r"[^a-z0-9]", "", role.lower())

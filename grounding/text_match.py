@@ -50,6 +50,47 @@ def _numbers(text: str) -> tuple[str, ...]:
     return tuple(tok for tok in text.split() if _is_number(tok))
 
 
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """Lower case, NFKC, punctuation to spaces, whitespace collapsed ("Open...  " -> "open")."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(normalize(text).split())
+
+
+def ratio(a: str, b: str) -> float:
+    """difflib's similarity ratio of two (normalised) strings, 1.0 for equal ones."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@lru_cache(maxsize=8192)
+def token_credit(q: str, c: str) -> float:
+    """How far token `c` counts as token `q`: exact 1, near spellings (OCR, plurals) less."""
+    if q == c:
+        return 1.0
+    if (
+        len(q) < 3
+        or len(c) < 3
+        or ((_DIGIT.search(q) or _DIGIT.search(c)) and (_is_number(q) or _is_number(c)))
+    ):
+        return 0.0  # numbers must match exactly: "517" is not "518"
+    if c.startswith(q) or q.startswith(c):  # "pref" / "preferences", "file" / "files"
+        short, long_ = sorted((len(q), len(c)))
+        if short >= 3 and short / long_ >= 0.6:
+            return 0.85
+    r = SequenceMatcher(None, q, c, autojunk=False).ratio()
+    return r if r >= 0.75 else 0.0
+
+
 # Words that describe how a target looks or where it is rather than what it says.
 DESCRIPTORS = frozenset(
     [
@@ -100,47 +141,6 @@ DESCRIPTORS = frozenset(
         "secondary",
     ]
 )
-
-
-@lru_cache(maxsize=4096)
-def normalize(text: str) -> str:
-    """Lower case, NFKC, punctuation to spaces, whitespace collapsed ("Open...  " -> "open")."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-def tokens(text: str) -> tuple[str, ...]:
-    return tuple(normalize(text).split())
-
-
-def ratio(a: str, b: str) -> float:
-    """difflib's similarity ratio of two (normalised) strings, 1.0 for equal ones."""
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-@lru_cache(maxsize=8192)
-def token_credit(q: str, c: str) -> float:
-    """How far token `c` counts as token `q`: exact 1, near spellings (OCR, plurals) less."""
-    if q == c:
-        return 1.0
-    if (
-        len(q) < 3
-        or len(c) < 3
-        or ((_DIGIT.search(q) or _DIGIT.search(c)) and (_is_number(q) or _is_number(c)))
-    ):
-        return 0.0  # numbers must match exactly: "517" is not "518"
-    if c.startswith(q) or q.startswith(c):  # "pref" / "preferences", "file" / "files"
-        short, long_ = sorted((len(q), len(c)))
-        if short >= 3 and short / long_ >= 0.6:
-            return 0.85
-    r = SequenceMatcher(None, q, c, autojunk=False).ratio()
-    return r if r >= 0.75 else 0.0
 
 
 def token_overlap(q_tokens: tuple[str, ...], c_tokens: tuple[str, ...]) -> tuple[float, float]:
