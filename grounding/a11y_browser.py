@@ -9,7 +9,8 @@ from typing import Any
 from grounding.a11y_rules import apply_rules
 from grounding.a11y_tree import _TEXT_CHARS, A11yElement, A11yMatch, _float, best_result, clip_box, rank
 from grounding.base import GroundingResult
-from grounding.text_match import INTERACTIVE_ROLES, parse_description, role_key
+from grounding.description import parse_description
+from grounding.roles import INTERACTIVE_ROLES, role_key
 
 # --------------------------------------------------------------------------- browser
 

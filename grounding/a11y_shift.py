@@ -16,7 +16,8 @@ from dataclasses import replace
 
 from grounding.a11y_tree import A11yElement
 from grounding.ocr import OcrWord
-from grounding.text_match import normalize, role_key
+from grounding.roles import role_key
+from grounding.text_match import normalize
 
 _CELL = re.compile(r"^[A-Z]{1,3}\d{1,7}$")
 

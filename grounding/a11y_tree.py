@@ -11,16 +11,10 @@ from typing import Any
 from lxml import etree
 
 from grounding.base import GroundingResult
+from grounding.description import Query, parse_description
 from grounding.function_match import function_score, function_words
-from grounding.text_match import (
-    INTERACTIVE_ROLES,
-    TEXT_AREA_ROLES,
-    TEXT_FIELD_ROLES,
-    Query,
-    parse_description,
-    role_key,
-    similarity,
-)
+from grounding.roles import INTERACTIVE_ROLES, TEXT_AREA_ROLES, TEXT_FIELD_ROLES, role_key
+from grounding.text_match import similarity
 
 _ST = "{https://accessibility.ubuntu.example.org/ns/state}"
 _CP = "{https://accessibility.ubuntu.example.org/ns/component}"

@@ -19,7 +19,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from grounding.text_match import STOPWORDS, normalize, token_credit
+from grounding.description import STOPWORDS
+from grounding.text_match import normalize, token_credit
 
 __all__ = ["function_score", "function_words", "stem"]
 

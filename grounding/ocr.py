@@ -41,7 +41,8 @@ from typing import Any, Literal
 from PIL import Image
 
 from grounding.base import GroundingResult
-from grounding.text_match import normalize, parse_description, similarity, token_credit
+from grounding.description import parse_description
+from grounding.text_match import normalize, similarity, token_credit
 
 __all__ = [
     "OcrGrounder",

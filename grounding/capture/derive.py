@@ -23,7 +23,8 @@ from grounding.a11y_shift import (
     text_verified,
 )
 from grounding.a11y_tree import A11yElement, parse_osworld_tree
-from grounding.text_match import normalize, role_key, similarity
+from grounding.roles import role_key
+from grounding.text_match import normalize, similarity
 
 DATA = Path(__file__).parent / "data"
 Box = tuple[int, int, int, int]

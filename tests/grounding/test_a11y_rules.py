@@ -5,7 +5,8 @@ column dividers."""
 from __future__ import annotations
 
 from grounding.a11y import A11yGrounder
-from grounding.text_match import icon_aliases, parse_description
+from grounding.description import parse_description
+from grounding.icon_names import icon_aliases
 
 NS = (
     'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from grounding.a11y import A11yGrounder
+from grounding.description import strip_command
 from grounding.function_match import function_score, function_words, stem
-from grounding.text_match import strip_command
 
 NS = (
     'xmlns:st="https://accessibility.ubuntu.example.org/ns/state" '
