@@ -92,9 +92,9 @@ print(json.dumps({{k: [statistics.median(v) * 1000, sizes[k]] for k, v in times.
 TIME_A11Y = """
 import json, statistics, time
 from lxml import etree
-from envs.server import a11y, a11y_pipeline
+from envs.server import a11y, a11y_pipeline, a11y_walk
 limits = a11y.TreeLimits({limits})
-a11y_pipeline._static.clear(); a11y_pipeline._actions.clear()
+a11y_walk._static.clear(); a11y_walk._actions.clear()
 start = time.perf_counter(); a11y_pipeline.accessibility_tree_xml(limits); cold = time.perf_counter() - start
 times = {{"old": [], "new": []}}
 info = {{}}

@@ -5,7 +5,7 @@ the first visible cell by hit-testing the sheet's top-left pixel, then rows from
 down until a row's first cell is not showing, and along each row until the first cell
 that is not showing; at most _CALC_MAX_SPAN rows and columns. Cells are asked for
 CALC_BATCH at a time along a row (then their states), so a row costs two rounds.
-These are steps for a11y_pipeline's driver: each `yield` is a batch of queries, answered
+These are steps for a11y_driver: each `yield` is a batch of queries, answered
 with their first values (None for an error).
 """
 

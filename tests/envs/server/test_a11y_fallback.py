@@ -33,8 +33,3 @@ def test_no_bus_is_not_retried(monkeypatch):
     )
     with pytest.raises(a11y.AccessibilityUnavailable, match="no D-Bus"):
         a11y_pipeline.tree_xml()
-
-
-def test_state_bits_come_out_as_numbers_in_order():
-    assert a11y_pipeline._set_bits([0b1010, (1 << 31) | 1]) == [1, 3, 32, 63]
-    assert a11y_pipeline._set_bits(None) == []

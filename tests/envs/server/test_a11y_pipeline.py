@@ -19,12 +19,12 @@ pytestmark = pytest.mark.desktop
 COMPARE = """
 import json
 from lxml import etree
-from envs.server import a11y, a11y_pipeline
+from envs.server import a11y, a11y_pipeline, a11y_walk
 limits = a11y.TreeLimits(max_nodes=20000, max_seconds=120)
 canon = lambda x: etree.tostring(etree.fromstring(x), method="c14n").decode()
 report = []
 for attempt in range(3):
-    a11y_pipeline._static.clear(); a11y_pipeline._actions.clear()
+    a11y_walk._static.clear(); a11y_walk._actions.clear()
     old1 = canon(a11y.accessibility_tree_xml(limits))
     cold = canon(a11y_pipeline.accessibility_tree_xml(limits))
     warm = canon(a11y_pipeline.accessibility_tree_xml(limits))
