@@ -34,11 +34,13 @@ __all__ = [
     "strip_command",
 ]
 
-# Quoted spans: "x", “x”, ‘x’, «x», `x`, and 'x' when the quote is not an apostrophe.
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘([^’]+)’|«([^»]+)»|`([^`]+)`|(?<![\w])\'([^\']+)\'(?![\w])')
-# A locating phrase starts the context: "in the toolbar", "on the left", "of the dialog".
+# Quoted spans: "x", “x”, ‘x’, «x», `x`, and 'x' when the quote is not an apostrophe. A
+# single quote followed by a letter is an apostrophe, not the end: ‘Don’t save’, 'Don't save'.
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|‘(.+?)’(?!\w)|«([^»]+)»|`([^`]+)`|(?<![\w])\'(.+?)\'(?![\w])')
+# A locating phrase starts the context: "in the toolbar", "on the left", "of the dialog";
+# "of" and "for" may instead name the owner ("the check box for the Accept option").
 _CONTEXT_SPLIT = re.compile(
-    r"\s(?:in|on|inside|within|under|at|near|beside|below|above|from|of|to|next\s+to|"
+    r"\s(?:in|on|inside|within|under|at|near|beside|below|above|from|of|for|to|next\s+to|"
     r"left\s+of|right\s+of)\s+(?:the|a|an|this|that|its|their|your|our|each)\b",
     re.IGNORECASE,
 )
