@@ -18,6 +18,8 @@ class LoopSettings(BaseModel):
     stepwise_extra: int = 1  # more no-change repeats for arrows, Tab, Page keys, scroll
     cycle_repeats: int = 2  # one action from one exact screen this often (incl. now): a cycle
     tier2_same_screens: int = 3
+    wait_retries: int = 4  # tries a wait earns an action on an unchanged screen (app starting)
+    wait_patience_s: float = 30.0  # ... while the waits add up to less than this
 
 
 class ApprovalSettings(BaseModel):

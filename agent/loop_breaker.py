@@ -15,7 +15,8 @@ unknown do the coarse fingerprints (agent/fingerprint.py) decide. So:
   taken from before (a cycle: re-opening the same menu), when the graph can compare screens;
 - tier 2 vetoes when the screen stayed the same over several GUI actions (code and search
   calls act off screen, waits and rejected "done"s try nothing: they neither count nor end
-  the stretch; an action retried right after a wait gets `stepwise_extra` more);
+  the stretch; an action retried right after a wait gets one more try per wait, within a
+  bounded patience: `wait_retries`, `wait_patience_s`);
 - tier 3 holds the planner to its own "switch strategy".
 
 How the graph records turns: one `Turn` per executed action, and one `Turn(vetoed=True,
@@ -225,6 +226,7 @@ class Turn(BaseModel):
     veto: Veto | None = None  # set on vetoed turns so the veto also binds the re-proposal
     # Which screenshot the action was taken from: the graph's key for `same_screen`.
     before_file: str | None = None
+    waited: float = 0.0  # seconds, for a wait: tier 2's patience is counted in time
 
     @classmethod
     def of(
@@ -238,6 +240,7 @@ class Turn(BaseModel):
         before_file: str | None = None,
     ) -> Turn:
         return cls(
+            waited=action.seconds if isinstance(action, A.Wait) else 0.0,
             step=step,
             signature=action_signature(action),
             modality=modality(action),
@@ -257,6 +260,10 @@ class LoopConfig(BaseModel):
     stepwise_extra: int = Field(default=1, ge=0)  # more no-op repeats allowed for step-wise keys
     cycle_repeats: int = Field(default=2, ge=2)  # one action from one screen this often, incl. now
     tier2_same_screens: int = Field(default=3, ge=2)  # one screen observed this often in a row, incl. now
+    # An app still starting: each wait in a same-screen stretch earns the action after it one
+    # more try, at most `wait_retries`, while the waits add up to less than `wait_patience_s`.
+    wait_retries: int = Field(default=4, ge=0)
+    wait_patience_s: float = Field(default=30.0, ge=0)
     tier3: bool = True
     # check() never looks further back, so the graph may drop older fingerprints.
     history_window: int = Field(default=20, ge=4)
@@ -416,9 +423,16 @@ def _tier2(
         t for t in stretch if not t.vetoed and t.modality not in _OFF_SCREEN and t.signature not in _PASSIVE
     ]
     # Retrying right after a wait is what one does while an application is still starting
-    # (a terminal slow to open, so focusing it failed): the wait earns one more try.
-    waited = bool(history) and not history[-1].vetoed and history[-1].signature == "wait"
-    needed = config.tier2_same_screens + (config.stepwise_extra if waited else 0)
+    # (a terminal slow to open, so focusing it failed): each wait earns one more try, within
+    # a bounded patience, so "click, wait, click, wait, ..." on a dead spot still ends.
+    waits = [t for t in stretch if t.signature == "wait" and not t.vetoed]
+    patient = (
+        bool(history)
+        and not history[-1].vetoed
+        and history[-1].signature == "wait"
+        and sum(t.waited for t in waits) < config.wait_patience_s
+    )
+    needed = config.tier2_same_screens + (min(len(waits), config.wait_retries) if patient else 0)
     if len(tried) + 1 < needed:
         return None
     last_veto = max((i for i, t in enumerate(stretch) if t.vetoed), default=-1)

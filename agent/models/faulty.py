@@ -55,6 +55,7 @@ REJECT_MARK = "Completeness Verifier REJECTED"
 FAILED_MARK = "The action failed"
 NO_CHANGE_MARK = "did NOT change"
 FOCUS_RETRIES = 6
+FOCUS_WAITS_S = (2.0, 5.0, 10.0)  # the waits before each retry of a focus that failed (then 10 s)
 SETTLE_WAIT_S, SETTLE_WAITS = 2.0, 8
 
 
@@ -268,8 +269,11 @@ class FaultyModel:
             and ep.last["type"] == "switch_application"
             and ep.focus_retries < FOCUS_RETRIES
         ):  # its window is not up yet: wait, then again
-            ep.focus_retries += 1  # longer after the first: a loaded machine starts apps slowly
-            return {"type": "wait", "seconds": 2.0 if ep.focus_retries == 1 else 5.0}, "wait for window"
+            ep.focus_retries += 1  # longer each time: a loaded machine starts apps slowly
+            return {
+                "type": "wait",
+                "seconds": FOCUS_WAITS_S[min(ep.focus_retries, len(FOCUS_WAITS_S)) - 1],
+            }, ("wait for window")
         if ep.plan.get("settle_first") and not ep.settled:
             still = NO_CHANGE_MARK in seen or ep.settle_waits >= SETTLE_WAITS
             if ep.settle_waits == 0 or not still:

@@ -43,9 +43,21 @@ def history(ctx: AgentContext, turns: list[Turn], window: int) -> list[lb.Turn]:
                 before_file=t.get("screen_before"),
                 vetoed=bool(t.get("vetoed")),
                 veto=lb.Veto.model_validate(veto) if veto else None,
+                waited=_waited(t),
             )
         )
     return out
+
+
+def _waited(turn: Turn) -> float:
+    """How long a wait turn waited (its decision's seconds); 0 for anything else."""
+    if turn.get("signature") != "wait":
+        return 0.0
+    action = (turn.get("decision") or {}).get("action") or {}
+    try:
+        return float(action.get("seconds", 1.0))
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def config_of(ctx: AgentContext) -> lb.LoopConfig:
@@ -54,6 +66,8 @@ def config_of(ctx: AgentContext) -> lb.LoopConfig:
         "enabled": loop.enabled,
         "tier1_repeats": loop.tier1_repeats,
         "tier2_same_screens": loop.tier2_same_screens,
+        "wait_retries": loop.wait_retries,
+        "wait_patience_s": loop.wait_patience_s,
         "stepwise_extra": loop.stepwise_extra,
         "cycle_repeats": loop.cycle_repeats,
     }

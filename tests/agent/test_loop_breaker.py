@@ -435,13 +435,23 @@ def test_waiting_for_an_application_is_patience_not_a_loop():
 
 
 def test_retrying_after_a_wait_for_a_slow_application_is_not_a_loop():
-    # CI saw it: Ctrl+Alt+T, the terminal still starting, so focusing it failed; after a
-    # wait the planner focuses it again. That retry is patience; a fourth try is a loop.
+    # CI saw it: Ctrl+Alt+T, the terminal still starting, so focusing it failed; the planner
+    # waits and focuses again, waits longer, again... Each wait earns one more try, within
+    # bounded patience: `wait_retries` tries, waits adding up to under `wait_patience_s`.
     launch, focus = A.Hotkey(keys=("ctrl", "alt", "t")), A.SwitchApplication(app="Terminal")
-    wait = A.Wait(seconds=2)
-    history = turns((launch, S, S, False), (focus, S, S, False), (wait, S, S, False))
-    assert lb.check(history, focus, S, None) is None
-    # Without the wait the same retry is the third observation of one screen: vetoed.
-    assert lb.check(history[:2], focus, S, None).rule == "same_screen_repeat"
-    longer = [*history, *turns((focus, S, S, False), (wait, S, S, False))]
-    assert lb.check(longer, focus, S, None).rule == "same_screen_repeat"
+    history = turns((launch, S, S, False), (focus, S, S, False))
+    # Without a wait the retry is the third observation of one screen: vetoed.
+    assert lb.check(history, focus, S, None).rule == "same_screen_repeat"
+    for seconds in (2, 5, 10, 10):  # 27 s of waiting, four retries: patience
+        history += turns((A.Wait(seconds=seconds), S, S, False))
+        assert lb.check(history, focus, S, None) is None, seconds
+        history += turns((focus, S, S, False))
+    history += turns((A.Wait(seconds=2), S, S, False))  # a fifth retry: a loop
+    assert lb.check(history, focus, S, None).rule == "same_screen_repeat"
+    # Patience is counted in time too: after 30 s of waits the next retry is vetoed.
+    long_wait = [*turns((launch, S, S, False), (focus, S, S, False), (A.Wait(seconds=31), S, S, False))]
+    assert lb.check(long_wait, focus, S, None).rule == "same_screen_repeat"
+    # A dead spot clicked between short waits is still caught.
+    dead, wait = A.Click(target="the greyed-out Apply button"), A.Wait(seconds=1)
+    clicks = turns(*[(dead, S, S, False), (wait, S, S, False)] * 6)
+    assert lb.check(clicks, dead, S, None).tier == 2
