@@ -88,12 +88,36 @@ def start_dbus(log: Path, address: str | None = None) -> tuple[subprocess.Popen,
     return proc, address
 
 
-def wait_for_wm(timeout: float = 5.0) -> None:
+def wait_for_wm(proc: subprocess.Popen | None = None, timeout: float = 15.0) -> bool:
+    """Whether a window manager answers within `timeout` (False at once if `proc` exited)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if subprocess.run(["wmctrl", "-m"], capture_output=True).returncode == 0:
-            return
+            return True
+        if proc is not None and proc.poll() is not None:
+            return False
         time.sleep(0.05)
+    return False
+
+
+WM_STARTS = 3
+
+
+def start_openbox(config: str | None, log: Path) -> subprocess.Popen:
+    """openbox, up and managing the screen. Now and then it exits at start-up with nothing in
+    its log; a desktop without it has no keybindings (Ctrl+Alt+T does nothing) and no
+    focus handling, so it is started again, and a session that cannot get one fails."""
+    command = ["openbox"] + (["--config-file", config] if config else [])
+    for attempt in range(1, WM_STARTS + 1):
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+        if wait_for_wm(proc):
+            return proc
+        code = proc.poll()
+        if code is None:
+            proc.kill()
+        with log.open("a") as f:
+            f.write(f"deskpilot: openbox start {attempt} of {WM_STARTS} failed (exit code {code})\n")
+    raise SessionError(f"the window manager (openbox) did not start (see {log})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,9 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL,
             stderr=(args.run_dir / "pulseaudio.log").open("ab"),
         )
-    openbox = ["openbox"] + (["--config-file", args.openbox_config] if args.openbox_config else [])
-    subprocess.Popen(openbox, stdout=subprocess.DEVNULL, stderr=(args.run_dir / "openbox.log").open("ab"))
-    wait_for_wm()
+    start_openbox(args.openbox_config, args.run_dir / "openbox.log")
     (args.run_dir / "session.json").write_text(json.dumps({"display": display, "dbus": bus}))
 
     ready = args.run_dir / "server.json"
