@@ -34,7 +34,7 @@ from agent.models.factory import make_model
 from agent.run_graph import CHECKPOINT_FILE, run_graph
 from agent.trajectory import EpisodeResult, EpisodeWriter, write_atomic
 from benchmarks.osworld.assets import AssetCache
-from benchmarks.osworld.setup import SETUP_FILE
+from benchmarks.osworld.setup import SETUP_FILE, SetupRunner
 from benchmarks.osworld.tasks import Task
 from envs.actions import SettleSpec, Wait
 from envs.base import DesktopError
@@ -237,8 +237,6 @@ class EpisodePipeline:
     def _set_up(self, task: Task, desktop: DesktopClient, folder: Path) -> None:
         """The task's setup steps; setup.json records each step's outcome (upstream goes on
         past a failed step, so a later 0 may be the setup's doing: the taxonomy reads it)."""
-        from benchmarks.osworld.setup import SetupRunner
-
         started = time.monotonic()
         record: dict[str, Any] = {"steps": []}
         try:
