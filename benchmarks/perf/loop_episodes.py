@@ -70,7 +70,10 @@ class LoopEpisode:
     blink: bool = False
 
     def blinking(self) -> LoopEpisode:
-        return replace(self, name=f"{self.name} (blinking caret)", blink=True)
+        # One step more: until a caret has been seen blinking, a bar that blinks on after
+        # the first action cannot be told from a caret that moved there (envs/screen_diff.py),
+        # so that action may read as a change. The caret is known from then on.
+        return replace(self, name=f"{self.name} (blinking caret)", blink=True, allowance=self.allowance + 1)
 
 
 EPISODES: list[LoopEpisode] = [
