@@ -181,7 +181,8 @@ def test_more_desktops_than_the_cluster_can_start_still_finish_the_split(local_r
 def test_a_worker_stuck_past_its_deadline_is_killed_and_the_task_timed_out(local_ray, tmp_path, monkeypatch):
     from benchmarks.osworld import ray_backend
 
-    monkeypatch.setattr(ray_backend, "TASK_MARGIN_S", -29.0)  # the driver's deadline: 1 s
+    # The driver's deadline: 5 s (t1, on a fresh actor, must finish inside it on a busy machine).
+    monkeypatch.setattr(ray_backend, "TASK_MARGIN_S", -25.0)
     monkeypatch.setattr(ray_backend, "WAIT_S", 0.5)
     runner = SlowRunner(tmp_path / "calls.jsonl")
     summary = run_split(

@@ -65,8 +65,26 @@ def run(tasks, out, fake, vms: FakeVMs | None = None, workers: int = 2, **kw):
     return run_split(tasks, config=CONFIG, out=out, progress=False, run_one=fake, **kw)
 
 
+class Together(Fake):
+    """The first two tasks wait for each other: both desktops take work, however the
+    threads are scheduled (one worker could otherwise empty the queue alone)."""
+
+    def __init__(self, scores: dict[str, float] | None = None) -> None:
+        super().__init__(scores)
+        self.started = 0
+        self.barrier = threading.Barrier(2)
+
+    def __call__(self, client, task, config, folder: Path) -> EpisodeResult:
+        with self.lock:
+            self.started += 1
+            first_two = self.started <= 2
+        if first_two:
+            self.barrier.wait(30)
+        return super().__call__(client, task, config, folder)
+
+
 def test_the_pool_runs_every_task_once_and_writes_osworld_folders(tmp_path):
-    fake = Fake({"t1": 0.0})
+    fake = Together({"t1": 0.0})
     summary = run(split(), tmp_path, fake)
     assert sorted(fake.calls) == [f"t{i}" for i in range(6)]
     assert (tmp_path / "chrome" / "t0" / "result.txt").read_text().strip() == "1.0"
@@ -129,16 +147,19 @@ def test_resume_skips_finished_tasks_redoes_partial_ones_and_loses_nothing(tmp_p
 
 
 def test_a_task_that_overruns_is_recorded_as_a_timeout_and_its_desktop_replaced(tmp_path):
+    release = threading.Event()
+
     class Slow(Fake):
         def __call__(self, client, task, config, folder):
             result = super().__call__(client, task, config, folder)
             if task.id == "t1":
-                time.sleep(3)  # abandoned after the timeout; its late score must not count
+                release.wait(60)  # abandoned after the timeout; its late score must not count
             return result
 
     fake = Slow()
     tasks = [make_task("t0"), make_task("t1"), make_task("t2")]
-    summary = run(tasks, tmp_path, fake, workers=1, task_timeout_s=1.0)
+    # 5 s: t0 and t2 write fsynced files inside it, slow on a busy disk.
+    summary = run(tasks, tmp_path, fake, workers=1, task_timeout_s=5.0)
     row = summary.row("t1")
     assert row.status == "timeout" and row.score == 0 and "timeout" in row.reason
     assert summary.row("t2").status == "done"
@@ -155,7 +176,10 @@ def test_a_task_that_overruns_is_recorded_as_a_timeout_and_its_desktop_replaced(
     assert fake.clients["t2"][0] is not fake.clients["t1"][0]
     assert fake.clients["t1"][0]._http.is_closed
     assert summary.score == pytest.approx(2 / 3)
-    time.sleep(2.5)  # the abandoned thread finishes now: its score is thrown away
+    release.set()  # the abandoned thread finishes now: its score is thrown away
+    for thread in [t for t in threading.enumerate() if t.name == "task-t1"]:
+        thread.join(30)
+        assert not thread.is_alive()
     assert not (tmp_path / "default" / "t1" / "result.txt").exists()
     assert load_results(tmp_path, tasks).row("t1").status == "timeout"
 

@@ -154,6 +154,20 @@ def test_two_desktops_do_not_see_each_others_files():
         assert a.health()["display"] != b.health()["display"] or one.port != two.port
 
 
+def _name(pid: int) -> str:
+    try:
+        return psutil.Process(pid).name()
+    except psutil.NoSuchProcess:  # a short-lived helper, gone since it was listed
+        return ""
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:
+        return ""
+
+
 def test_no_process_is_left_after_teardown(alive):
     from envs.local import LocalDesktop
 
@@ -161,7 +175,7 @@ def test_no_process_is_left_after_teardown(alive):
     desktop.client().launch(["xterm"])
     time.sleep(0.5)
     pids = desktop.pids()
-    names = {psutil.Process(p).name() for p in pids}
+    names = {_name(p) for p in pids}
     assert {"Xvfb", "openbox", "dbus-daemon"} <= names
     state = desktop.state_dir
     desktop.stop()
@@ -176,7 +190,7 @@ def test_killing_the_server_takes_the_whole_desktop_down(until, alive):
         desktop.client().launch(["xterm"])
         time.sleep(0.5)
         pids = desktop.pids()
-        server = [p for p in pids if "envs.server" in " ".join(psutil.Process(p).cmdline())]
+        server = [p for p in pids if "envs.server" in _cmdline(p)]
         assert len(server) == 1
         os.kill(server[0], signal.SIGKILL)
         until(lambda: alive(pids) == [], timeout=10, what="every desktop process to exit")

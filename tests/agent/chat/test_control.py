@@ -59,14 +59,17 @@ def test_keys_answer_an_open_question(keys):
     request = ApprovalRequest(step=1, action={"type": "click"}, risk=Risk(risk_class="purchase"))
     answers = []
     for typed in ("a", "d", "rtoo expensive\r"):
-        asking = threading.Thread(target=lambda: answers.append(control.ask(request)))
+        asking = threading.Thread(target=lambda: answers.append(control.ask(request)), daemon=True)
         asking.start()
+        deadline = time.monotonic() + 10
         while control.question is None:
+            assert time.monotonic() < deadline, "the question was never asked"
             time.sleep(0.01)
         press(term, "p")  # other keys mean nothing while a question is open
         assert not control.paused
         press(term, typed)
-        asking.join(5)
+        asking.join(10)
+        assert not asking.is_alive()
     assert [(a.decision, a.reason) for a in answers] == [
         ("approve", ""),
         ("deny", ""),

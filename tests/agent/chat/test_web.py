@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 import pytest
@@ -76,11 +77,13 @@ def test_buttons_pause_correct_and_answer(web):
         step=3, action={"type": "click"}, risk=Risk(risk_class="delete_files", why="a delete button")
     )
     answers = []
-    asking = threading.Thread(target=lambda: answers.append(control.ask(request)))
+    asking = threading.Thread(target=lambda: answers.append(control.ask(request)), daemon=True)
     asking.start()
-    for _ in range(100):
-        if httpx.get(base(view) + "/state.json", params=token).json()["question"]:
-            break
+    deadline = time.monotonic() + 10
+    while not httpx.get(base(view) + "/state.json", params=token).json()["question"]:
+        assert time.monotonic() < deadline, "the question never showed on the page"
+        time.sleep(0.02)
     httpx.post(url, params=token, json={"op": "deny", "text": "keep it"})
-    asking.join(5)
+    asking.join(10)
+    assert not asking.is_alive()
     assert answers[0].decision == "deny" and answers[0].reason == "keep it"

@@ -102,7 +102,9 @@ def test_cancelling_run_task_stops_the_episode_and_keeps_its_folder_whole(deskto
             # The server is still up and answers after the cancel.
             assert not (await client.call_tool("screenshot", {})).is_error
             deadline = time.monotonic() + 60
-            while not list(runs.glob("*/result.json")) and time.monotonic() < deadline:
+            # report.html is the folder's last file (after result.json): leaving before it is
+            # written would stop the server mid-write.
+            while not list(runs.glob("*/report.html")) and time.monotonic() < deadline:
                 await anyio.sleep(0.2)
 
     anyio.run(scenario)

@@ -140,12 +140,12 @@ def test_killing_the_owner_leaves_no_qemu_behind(tmp_path, how):
 
 
 def test_a_vm_whose_server_never_answers_is_reported_with_its_serial_console(tmp_path):
-    config = small_config(append=small_config().append + " deskpilot.server=off", boot_timeout_s=45)
+    config = small_config(append=small_config().append + " deskpilot.server=off", boot_timeout_s=60)
     provider = QemuProvider(config, root=tmp_path)
     with pytest.raises(ProviderError) as caught:
         provider.acquire()
     message = str(caught.value)
-    assert "not healthy after 45 s" in message and "serial console" in message
+    assert "not healthy after 60 s" in message and "serial console" in message
     assert "deskpilot-init: server disabled" in message  # the guest's own words
     assert provider.vms == {} and [p for p in tmp_path.iterdir() if p.name != "ports"] == []
 

@@ -101,8 +101,10 @@ def test_parallel_claims_never_share_a_port(tmp_path):
     assert all(ports["vnc"] >= 5900 for ports in got.values())
     release_ports(tmp_path, got[0], owners[0])  # given back: claimable again
     owners[1].rmdir()  # a VM folder gone: its claims are stale
-    again = claim_ports(tmp_path, tmp_path / "new", ["server"], vnc=False)
     freed = {got[i][name] for i in (0, 1) for name in ("server", "chrome", "vlc")}
+    # From the lowest freed port: the search must pass the live claims above it, and a
+    # port outside this test that becomes bindable meanwhile cannot come first.
+    again = claim_ports(tmp_path, tmp_path / "new", ["server"], start=min(freed), vnc=False)
     assert again["server"] in freed  # a port given back or gone stale is claimable again
 
 
