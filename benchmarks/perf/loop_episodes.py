@@ -23,12 +23,14 @@ from typing import Any, Literal
 
 from agent.config import AgentConfig
 from agent.context import AgentContext, Models
+from agent.episode import SETUP_QUIET_S
 from agent.models.scripted import ScriptedScript
 from agent.run_graph import run_graph
 from agent.trajectory import EpisodeWriter
 from benchmarks.osworld.evaluate import evaluate
 from benchmarks.osworld.setup import SetupRunner
 from benchmarks.osworld.tasks import Task, load_split
+from envs.actions import SettleSpec, Wait
 from grounding.base import NoGrounder
 
 LOCAL = Path(__file__).resolve().parents[1] / "tasks" / "local"
@@ -257,6 +259,9 @@ def run(client: Any, task: Task, episode: LoopEpisode, folder: Path) -> Outcome:
         outcomes = SetupRunner(client).setup_task(task)
         if not all(o.ok for o in outcomes):
             raise RuntimeError(f"setup of {task.id} failed: {outcomes}")
+        # As a real episode does (agent/episode.py): a still screen before the first step,
+        # or the app's last repaint would read as the first action's change.
+        client.act([Wait(seconds=0)], settle=SettleSpec(quiet=SETUP_QUIET_S, timeout=10))
         script = ScriptedScript.from_replies(_replies(episode))
         models = Models(
             gate=script.model("gate"),
