@@ -14,7 +14,7 @@ from agent import loop_breaker as lb
 from agent.actions import SetCellValues, parse_action
 from agent.calc.cells import report, run_set_cells
 from agent.context import AgentContext
-from agent.nodes.common import advance, existing_step, new_turn, write_step
+from agent.nodes.common import advance, existing_step, new_turn, quiet_screenshot, write_step
 from agent.state import AgentState
 from envs.base import DesktopUnreachable
 
@@ -43,7 +43,7 @@ def make(ctx: AgentContext) -> Callable[[AgentState], dict[str, Any]]:
             outcome = run_set_cells(
                 ctx.desktop, action.items(), sheet=action.sheet, document=action.document, save=action.save
             )
-            png = ctx.desktop.screenshot()
+            png = quiet_screenshot(ctx.desktop.screenshot)
         except DesktopUnreachable as exc:
             return {"status": "error", "reason": f"the desktop stopped answering: {exc}"}
         text = report(outcome)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from agent.actions import Action, parse_action
@@ -35,6 +37,28 @@ def screenshot_bytes(ctx: AgentContext, state: AgentState) -> bytes:
     if not name:
         raise RuntimeError("no screenshot yet: observe runs before every node that reads one")
     return (ctx.folder / name).read_bytes()
+
+
+def quiet_screenshot(
+    grab: Callable[[], bytes],
+    timeout: float = 2.0,
+    interval: float = 0.25,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bytes:
+    """A screenshot once two in a row are the same, or the last one after `timeout`.
+
+    For work done off screen (cells written over UNO): the application repaints a moment
+    later, and a shot taken at once would show the planner the cells still empty."""
+    shot = grab()
+    waited = 0.0
+    while waited < timeout:
+        sleep(interval)
+        waited += interval
+        again = grab()
+        if again == shot:
+            return again
+        shot = again
+    return shot
 
 
 def usage_fields(state: AgentState, results: list[ChatResult]) -> dict[str, Any]:
