@@ -43,8 +43,23 @@ def _window_ids(client) -> list[str]:
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
-def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
-    """Close the windows that appeared since `before`; kill their programs if they linger."""
+# Programs that must have exited before the next task starts its own: LibreOffice (and
+# mousepad) hand a new launch to an instance still running, which may be exiting.
+PROGRAMS_WAITED = ("soffice.bin", "mousepad", "chromium")
+
+
+def _program_pids(client) -> set[str]:
+    out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
+    return {
+        f[0]
+        for line in out.splitlines()
+        if len(f := line.split(None, 2)) == 3 and "Z" not in f[1] and f[2].strip() in PROGRAMS_WAITED
+    }
+
+
+def _close_windows(client, before: set[str], programs_before: set[str], timeout: float = 5.0) -> None:
+    """Close the windows that appeared since `before` and wait out the programs started
+    since `programs_before`; kill what lingers."""
     opened = [w for w in _window_ids(client) if w not in before]
     for window in opened:
         client.execute(["wmctrl", "-i", "-c", window])
@@ -52,6 +67,7 @@ def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
     while time.monotonic() < deadline:
         left = [w for w in _window_ids(client) if w not in before]
         if not left:
+            _wait_programs_out(client, programs_before)
             return
         time.sleep(0.1)
     # A window that stays (an unsaved-changes prompt after a failed run): end its program.
@@ -63,6 +79,15 @@ def _close_windows(client, before: set[str], timeout: float = 5.0) -> None:
     }
     for pid in pids:
         client.execute(["kill", pid])
+    _wait_programs_out(client, programs_before)
+
+
+def _wait_programs_out(client, programs_before: set[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (started := _program_pids(client) - programs_before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in started:
+        client.execute(["kill", "-KILL", pid])
 
 
 @pytest.mark.parametrize("task_id", TASK_IDS)
@@ -71,7 +96,7 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
     _require_apps(task)
     assert unsupported_steps(task) == [] and unsupported_evaluator(task) == []
 
-    before = set(_window_ids(client))
+    before, programs = set(_window_ids(client)), _program_pids(client)
     try:
         outcomes = SetupRunner(client).setup_task(task)
         assert all(o.ok for o in outcomes), outcomes
@@ -89,7 +114,7 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
         result = until(solved, timeout=10, what=f"{task_id} to score 1 after its oracle")
         assert result.error is None
     finally:
-        _close_windows(client, before)
+        _close_windows(client, before, programs)
 
 
 # The programs a task's related_apps need beyond the desktop tools (tests/conftest.py).

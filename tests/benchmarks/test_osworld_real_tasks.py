@@ -132,6 +132,31 @@ def _app_pids(client) -> set[str]:
     }
 
 
+def _process_of(window_class: str) -> str:
+    """The process name behind a WM_CLASS ("gimp-2.10.Gimp-2.10" -> "gimp-2.10")."""
+    instance = window_class.split(".")[0]
+    return "soffice.bin" if instance.startswith("libreoffice") else instance
+
+
+def _wait_exit(client, pids: set[str], names: set[str], timeout: float = 30.0) -> None:
+    """Until none of `pids` running one of the programs `names` is left."""
+
+    def left() -> set[str]:
+        out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
+        return {
+            f[0]
+            for line in out.splitlines()
+            if len(f := line.split(None, 2)) == 3
+            and f[0] in pids
+            and "Z" not in f[1]
+            and f[2].strip() in names
+        }
+
+    deadline = time.monotonic() + timeout
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def wait_until_windows_settle(client, quiet: float = 2.0, timeout: float = 30.0) -> None:
     """What OSWorld's fixed 60 s after a reset is for, bounded and adaptive: wait until the
     windows and their titles have not changed for `quiet` seconds (a launched app is up and
@@ -235,13 +260,16 @@ def setup_and_score_untouched(task: Task, client, cache: Path):
     setup runs again. Apps it restarted itself (Chrome) stay as they are."""
     assert unsupported_steps(task) == [] and unsupported_evaluator(task) == []
     run_setup(task, client)
-    before = _window_classes(client)
+    before, apps = _window_classes(client), _app_pids(client)
     result = _score(task, client, cache / "untouched", None)
     after = _window_classes(client)
     for window, cls in after.items():
         if window not in before and cls not in before.values():
             client.execute(["wmctrl", "-i", "-c", window])
-    if set(before.values()) - set(after.values()):
+    if quit_apps := set(before.values()) - set(after.values()):
+        # Wait the quit app out: started again while it still exits, GIMP (or LibreOffice)
+        # hands the new launch to the dying instance and no window opens.
+        _wait_exit(client, apps, {_process_of(cls) for cls in quit_apps})
         run_setup(task, client)
     elif starts_apps(task.evaluator.postconfig):  # `pkill vlc; vlc` leaves a VLC starting up
         wait_until_windows_settle(client)
