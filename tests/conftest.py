@@ -54,7 +54,9 @@ def client(desktop):
         yield c
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1, what: str = "condition"):
+# 60 s: mousepad alone took more than 10 s to open on a loaded 2-core machine. Waits
+# that pass cost no more; only a real failure takes longer to report.
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

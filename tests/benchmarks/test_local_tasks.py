@@ -111,7 +111,7 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
             result = evaluate(task, client, last_action=last, cache_dir=tmp_path / "solved")
             return result if result.score == 1.0 else None
 
-        result = until(solved, timeout=10, what=f"{task_id} to score 1 after its oracle")
+        result = until(solved, timeout=30, what=f"{task_id} to score 1 after its oracle")
         assert result.error is None
     finally:
         _close_windows(client, before, programs)
