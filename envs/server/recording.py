@@ -6,7 +6,10 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+
+START_TIMEOUT_S = 10.0  # ffmpeg and x264 starting on a busy machine
 
 
 class RecordingError(RuntimeError):
@@ -60,6 +63,21 @@ class Recorder:
             )
         except FileNotFoundError as exc:
             raise RecordingError("ffmpeg is not installed on this desktop") from exc
+        self._wait_started()
+
+    def _wait_started(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Return once ffmpeg has written its header: a "q" sent before that (a short
+        recording on a busy machine) ends ffmpeg before its first frame, with no file."""
+        assert self._proc is not None and self._path is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                self._proc = None
+                raise RecordingError(f"ffmpeg exited at start: {err.strip() or 'no message'}")
+            if self._path.stat().st_size > 0:
+                return
+            time.sleep(0.05)
 
     def stop(self) -> Path:
         if self._proc is None or self._path is None:
