@@ -569,7 +569,6 @@ root.after(100, dump); root.mainloop()
 def xdisplay(tmp_path):
     """A private Xvfb display; yields the environment to run X clients in."""
     import shutil
-    import time
 
     if not shutil.which("Xvfb") or not (shutil.which("xclip") or shutil.which("xsel")):
         message = "needs Xvfb and xclip or xsel (scripts/install-debian-packages)"
@@ -577,17 +576,21 @@ def xdisplay(tmp_path):
             pytest.fail(message)  # as tests/conftest.py: in CI a missing tool is a failure
         pytest.skip(message)
     pytest.importorskip("tkinter")
-    number = next(n for n in range(150, 250) if not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    # -displayfd: Xvfb picks a free display and says which once it is ready (a number
+    # chosen here by probing could be taken meanwhile, or its Xvfb fail unseen).
+    read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    assert number, f"Xvfb exited before it served a display (exit code {server.wait(timeout=10)})"
     (tmp_path / "Xauthority").touch()  # python-xlib refuses to start without one
     env = {**os.environ, "DISPLAY": f":{number}", "XAUTHORITY": str(tmp_path / "Xauthority")}
-    deadline = time.time() + 10
-    while not os.path.exists(f"/tmp/.X11-unix/X{number}") and time.time() < deadline:
-        time.sleep(0.05)
     try:
         yield env
     finally:
