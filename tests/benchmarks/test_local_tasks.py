@@ -19,6 +19,7 @@ from benchmarks.osworld.oracle import oracle_plan
 from benchmarks.osworld.setup import SetupRunner, unsupported_steps
 from benchmarks.osworld.tasks import load_split
 from tests.benchmarks.conftest import LOCAL_TASKS
+from tests.benchmarks.programs import program_pids, wait_gone
 
 pytestmark = pytest.mark.desktop
 
@@ -48,15 +49,6 @@ def _window_ids(client) -> list[str]:
 PROGRAMS_WAITED = ("soffice.bin", "mousepad", "chromium")
 
 
-def _program_pids(client) -> set[str]:
-    out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
-    return {
-        f[0]
-        for line in out.splitlines()
-        if len(f := line.split(None, 2)) == 3 and "Z" not in f[1] and f[2].strip() in PROGRAMS_WAITED
-    }
-
-
 def _close_windows(client, before: set[str], programs_before: set[str], timeout: float = 5.0) -> None:
     """Close the windows that appeared since `before` and wait out the programs started
     since `programs_before`; kill what lingers."""
@@ -82,12 +74,9 @@ def _close_windows(client, before: set[str], programs_before: set[str], timeout:
     _wait_programs_out(client, programs_before)
 
 
-def _wait_programs_out(client, programs_before: set[str], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while (started := _program_pids(client) - programs_before) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pid in started:
-        client.execute(["kill", "-KILL", pid])
+def _wait_programs_out(client, programs_before: set[str]) -> None:
+    started = program_pids(client, PROGRAMS_WAITED) - programs_before
+    wait_gone(client, PROGRAMS_WAITED, started, kill=True)
 
 
 @pytest.mark.parametrize("task_id", TASK_IDS)
@@ -96,7 +85,7 @@ def test_local_task_scores_zero_untouched_and_one_after_its_oracle(local, client
     _require_apps(task)
     assert unsupported_steps(task) == [] and unsupported_evaluator(task) == []
 
-    before, programs = set(_window_ids(client)), _program_pids(client)
+    before, programs = set(_window_ids(client)), program_pids(client, PROGRAMS_WAITED)
     try:
         outcomes = SetupRunner(client).setup_task(task)
         assert all(o.ok for o in outcomes), outcomes

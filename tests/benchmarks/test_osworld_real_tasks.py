@@ -30,6 +30,7 @@ from benchmarks.osworld.task_data import osworld_data
 from benchmarks.osworld.tasks import Task, load_task
 from envs.actions import DesktopAction, FocusWindow
 from tests.benchmarks.conftest import REPO
+from tests.benchmarks.programs import program_pids, wait_gone
 from tests.conftest import require_desktop
 
 pytestmark = pytest.mark.desktop
@@ -124,37 +125,13 @@ def _windows(client) -> set[tuple[str, str]]:
 
 
 def _app_pids(client) -> set[str]:
-    out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
-    return {
-        f[0]
-        for line in out.splitlines()
-        if len(f := line.split(None, 2)) == 3 and "Z" not in f[1] and f[2].strip() in APP_PROCESSES
-    }
+    return program_pids(client, APP_PROCESSES)
 
 
 def _process_of(window_class: str) -> str:
     """The process name behind a WM_CLASS ("gimp-2.10.Gimp-2.10" -> "gimp-2.10")."""
     instance = window_class.split(".")[0]
     return "soffice.bin" if instance.startswith("libreoffice") else instance
-
-
-def _wait_exit(client, pids: set[str], names: set[str], timeout: float = 30.0) -> None:
-    """Until none of `pids` running one of the programs `names` is left."""
-
-    def left() -> set[str]:
-        out = client.execute(["ps", "-eo", "pid=,stat=,comm="]).output
-        return {
-            f[0]
-            for line in out.splitlines()
-            if len(f := line.split(None, 2)) == 3
-            and f[0] in pids
-            and "Z" not in f[1]
-            and f[2].strip() in names
-        }
-
-    deadline = time.monotonic() + timeout
-    while left() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 def wait_until_windows_settle(client, quiet: float = 2.0, timeout: float = 30.0) -> None:
@@ -269,7 +246,7 @@ def setup_and_score_untouched(task: Task, client, cache: Path):
     if quit_apps := set(before.values()) - set(after.values()):
         # Wait the quit app out: started again while it still exits, GIMP (or LibreOffice)
         # hands the new launch to the dying instance and no window opens.
-        _wait_exit(client, apps, {_process_of(cls) for cls in quit_apps})
+        wait_gone(client, {_process_of(cls) for cls in quit_apps}, apps)
         run_setup(task, client)
     elif starts_apps(task.evaluator.postconfig):  # `pkill vlc; vlc` leaves a VLC starting up
         wait_until_windows_settle(client)
