@@ -21,7 +21,8 @@ _CP = "{https://accessibility.ubuntu.example.org/ns/component}"
 _VAL = "{https://accessibility.ubuntu.example.org/ns/value}"
 _TEXT_CHARS = 200  # element text used for matching (a document's text can be megabytes)
 _WINDOW_ROLES = frozenset({"frame", "dialog", "window", "alert", "filechooser", "filechooserdialog"})
-# Roles that never are a target themselves: skip them unless the description names them.
+# Controls that do something: a description by function ("the button that prints")
+# scores in full on these, less on anything else (a menu titled "Insert").
 _BUTTONISH = frozenset(
     {
         "pushbutton",
@@ -37,6 +38,7 @@ _BUTTONISH = frozenset(
         "menuitem",
     }
 )
+# Roles that never are a target themselves: skip them unless the description names them.
 _STRUCTURAL = frozenset(
     {
         "desktopframe",
