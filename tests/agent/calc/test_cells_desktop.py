@@ -61,16 +61,18 @@ def cell_steps(outcome) -> list[dict]:
     return [step for step in map(json.loads, lines) if step["node"] == "cells"]
 
 
-def ocr_from(folder: Path, first: str) -> list[str]:
-    """The text lines of the episode's screenshots from `first` on."""
+def shows(folder: Path, first: str, text: str) -> list[str]:
+    """OCR the episode's screenshots from `first` on until one shows `text`: [] when one
+    does, else every line read (for the failure message)."""
     shots = sorted(folder.glob("step_*.png"), key=lambda p: p.stat().st_mtime)
     since = (folder / first).stat().st_mtime
-    return [
-        line
-        for shot in shots
-        if shot.stat().st_mtime >= since
-        for line in OcrGrounder().lines(shot.read_bytes())
-    ]
+    seen: list[str] = []
+    for shot in (s for s in shots if s.stat().st_mtime >= since):
+        lines = OcrGrounder().lines(shot.read_bytes())
+        if any(text in line for line in lines):
+            return []
+        seen += lines
+    return seen or ["(no screenshot)"]
 
 
 def test_local_calc_task_scores_1_with_set_cell_values_and_ctrl_s(tmp_path):
@@ -111,8 +113,8 @@ def test_local_calc_task_scores_1_with_set_cell_values_and_ctrl_s(tmp_path):
     }
     # The sheet shows them: on the step's screenshot (taken once the screen is still), or
     # (a loaded machine repaints late) on a later one of the episode.
-    lines = ocr_from(outcome.folder, second["screenshot_file"])
-    assert any("Total" in line for line in lines), lines
+    missing = shows(outcome.folder, second["screenshot_file"], "Total")
+    assert not missing, missing
     assert outcome.scored and outcome.result.score == 1.0, outcome.result
 
 
@@ -160,6 +162,6 @@ def test_osworld_calc_task_scores_1_with_set_cell_values_and_save(tmp_path):
     assert result["saved"].endswith("/home/user/Multiply_Time_Number.xlsx")
     # The sheet shows it: on the step's screenshot, or (a loaded machine repaints late) on
     # a later one of the episode.
-    lines = ocr_from(outcome.folder, step["screenshot_file"])
-    assert any("191.667" in line for line in lines), lines
+    missing = shows(outcome.folder, step["screenshot_file"], "191.667")
+    assert not missing, missing
     assert outcome.scored and outcome.result.score == 1.0, outcome.result
