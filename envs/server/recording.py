@@ -74,6 +74,7 @@ class Recorder:
             if self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
                 self._proc = None
+                self._path.unlink(missing_ok=True)  # the empty file it never wrote to
                 raise RecordingError(f"ffmpeg exited at start: {err.strip() or 'no message'}")
             if self._path.stat().st_size > 0:
                 return
